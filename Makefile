@@ -1,0 +1,111 @@
+# bpg: the Batch Processing Gateway in C. One non-recursive Makefile.
+#   make            lib/libbpg.a and fcgi/bpg-fcgi
+#   make test       deps, build, unit + integration tests on a private local stack
+#   make run        deps, build, the local stack under run/ (prints a working curl)
+#   make stop       stops the stack make run started
+#   make asan       ASan+UBSan build of the library and the unit tests, run
+#   make unit       only the unit tests
+#   make install    PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+SAN     ?=
+
+PKGS      := fcgi libcjson mysqlclient libcurl openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+# iniparser ships no .pc file
+INI_CFLAGS := -I/usr/include/iniparser
+INI_LIBS   := -liniparser
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla
+OPT     := -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+endif
+CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(INI_CFLAGS) $(PKG_CFLAGS)
+CFLAGS  += -std=c11 $(WARN) $(OPT) -MMD -MP
+SAN_LDFLAGS := -fsanitize=address,undefined
+LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
+LDLIBS  := $(INI_LIBS) $(PKG_LIBS)
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(SAN),1)
+LIB_A   := $(BUILD)/libbpg.a
+FCGI_BIN := $(BUILD)/bpg-fcgi
+else
+LIB_A   := lib/libbpg.a
+FCGI_BIN := fcgi/bpg-fcgi
+endif
+FCGI_SRC := $(sort $(wildcard fcgi/*.c))
+FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
+
+.PHONY: all test unit run stop asan clean install deps
+.DEFAULT_GOAL := all
+
+all: $(LIB_A) $(FCGI_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FCGI_BIN): $(FCGI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(FCGI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/t/unit/%.o: t/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CHECK_CFLAGS) -DBPG_SRCDIR='"$(CURDIR)"' $(CFLAGS) -c -o $@ $<
+
+unit-bin: $(UNIT_BIN)
+
+# Runs every unit test binary; t/unit-run prints the totals.
+unit: $(UNIT_BIN)
+	@t/unit-run $(UNIT_BIN)
+
+deps:
+	@t/deps
+
+test: deps
+	@t/run-tests
+
+run: deps all
+	@t/stack up run
+
+stop:
+	@t/stack down run
+
+asan:
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan unit
+
+clean:
+	rm -rf build lib/libbpg.a fcgi/bpg-fcgi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpg \
+	    $(DESTDIR)$(PREFIX)/share/bpg/sql $(DESTDIR)$(PREFIX)/share/bpg/nginx \
+	    $(DESTDIR)$(PREFIX)/share/bpg/etc
+	install -m 0755 $(FCGI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-fcgi
+	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libbpg.a
+	install -m 0644 lib/*.h $(DESTDIR)$(PREFIX)/include/bpg/
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/bpg/sql/
+	install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/bpg/nginx/
+	install -m 0644 etc/* $(DESTDIR)$(PREFIX)/share/bpg/etc/
+
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)

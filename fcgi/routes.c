@@ -1,0 +1,11 @@
+/* bpg-fcgi: the route table, one line per endpoint. */
+#include "bpg_fcgi.h"
+
+/* The handler pointer is stored as const void * in the generic table. */
+#define H(f) ((const void *)(f))
+
+const struct bpg_route bpg_routes[] = {
+	{ "GET", "/healthcheck/status", H(h_health_status), BPG_ACCESS_USER },
+};
+
+const size_t bpg_n_routes = sizeof(bpg_routes) / sizeof(bpg_routes[0]);

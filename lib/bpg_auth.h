@@ -1,0 +1,24 @@
+/* bpg_auth: who the caller is (from nginx or a trusted sidecar) and what they may do. */
+#ifndef BPG_AUTH_H
+#define BPG_AUTH_H
+
+#include "bpg_config.h"
+#include "bpg_err.h"
+
+#define BPG_USER_MAX 128
+
+struct bpg_principal {
+	char name[BPG_USER_MAX + 1];
+	int admin;
+};
+
+/*
+ * Decides the caller from remote_user (set by nginx after Basic auth) or, only when
+ * auth->trust_user_header is on, header_user (User-Account from a trusted sidecar, which
+ * wins when present). Returns BPG_EUNAUTH when there is no usable name, the name is
+ * blocked or not allowed, or it is empty, too long or holds control characters.
+ */
+enum bpg_err bpg_auth_identify(const struct bpg_auth_conf *auth, const char *remote_user,
+    const char *header_user, struct bpg_principal *out);
+
+#endif

@@ -1,0 +1,152 @@
+/* bpg_config: the gateway's INI configuration, loaded once, validated, then immutable. */
+#ifndef BPG_CONFIG_H
+#define BPG_CONFIG_H
+
+#include <stddef.h>
+#include "bpg_buf.h"
+#include "bpg_err.h"
+#include "bpg_sparkconf.h"
+
+#define BPG_CLUSTER_ID_MAX   20   /* id + '-' + 32 hex + '-' + suffix must fit in 63 */
+#define BPG_CONFIG_MAX_FILE  (1u << 20)
+#define BPG_CONFIG_MAX_CLUSTERS 256
+
+struct bpg_strlist {
+	char **v;
+	size_t n;
+};
+
+enum bpg_scheduler {
+	BPG_SCHED_NONE = 0,
+	BPG_SCHED_YUNIKORN,
+};
+
+struct bpg_gateway_conf {
+	char *base_path;             /* "/apiv2": starts with '/', no trailing '/' */
+	char *default_queue;
+	long long workers;
+	long long connect_timeout_ms;   /* every outbound connect */
+	long long upstream_timeout_ms;  /* every outbound call in total */
+	char *spark_conf_defaults_file; /* NULL if not set */
+	char *spark_conf_fixed_file;
+	char *log_level;
+	struct bpg_sparkconf spark_conf_defaults;
+	struct bpg_sparkconf spark_conf_fixed;
+};
+
+struct bpg_database_conf {
+	char *host;
+	long long port;
+	char *socket;               /* NULL: TCP to host:port */
+	char *name;
+	char *user;
+	char *password;             /* NULL if not given inline */
+	char *password_file;        /* read at connect time, so rotation works */
+	long long connect_timeout_s;
+	long long read_timeout_s;
+	long long write_timeout_s;
+};
+
+struct bpg_s3_conf {
+	char *endpoint;             /* NULL: AWS for region */
+	char *region;
+	char *bucket;
+	char *folder;
+	char *log_bucket;
+	char *log_prefix;
+	int path_style;
+	char *access_key_id;
+	char *secret_access_key_file;
+	char *ca_file;
+	long long connect_timeout_ms;
+	long long timeout_ms;
+};
+
+struct bpg_auth_conf {
+	struct bpg_strlist allowed_users;   /* "*" allows everyone */
+	struct bpg_strlist blocked_users;
+	struct bpg_strlist admin_users;
+	int trust_user_header;              /* a trusted sidecar sets User-Account */
+};
+
+struct bpg_cluster {
+	char *id;                   /* [a-z0-9]+, from the section name */
+	long long weight;
+	char *api_server;
+	char *namespace;
+	char *ca_file;
+	char *token_file;
+	struct bpg_strlist spark_versions;
+	struct bpg_strlist queues;
+	char *service_account;
+	long long ttl_seconds;      /* -1: not set */
+	enum bpg_scheduler batch_scheduler;
+	char *spark_ui_url;
+	char *spark_conf_file;
+	struct bpg_sparkconf spark_conf;
+	long long connect_timeout_ms;
+	long long timeout_ms;
+};
+
+struct bpg_queue {
+	char *name;
+	struct bpg_strlist users;
+	int secure;
+	long long max_running_millis;
+	long long max_executor_instances;
+	long long min_cores, max_cores;
+	long long min_memory_mb, max_memory_mb;
+	char *driver_node_label_key;
+	struct bpg_strlist driver_node_label_values;
+	char *executor_node_label_key;
+	struct bpg_strlist executor_node_label_values;
+	struct bpg_strlist executor_spot_node_label_values;
+	double driver_cpu_buffer_ratio, executor_cpu_buffer_ratio;
+	double driver_mem_buffer_ratio, executor_mem_buffer_ratio;
+	struct bpg_strlist allowed_zones;
+	int allow_privileged, allow_host_path, allow_custom_image, allow_service_account;
+};
+
+struct bpg_image {
+	char *name;
+	char *image;
+	char *spark_version;
+	struct bpg_strlist types;
+};
+
+struct bpg_config {
+	char *path;
+	struct bpg_gateway_conf gateway;
+	struct bpg_database_conf database;
+	struct bpg_s3_conf s3;
+	struct bpg_auth_conf auth;
+	struct bpg_cluster *clusters;
+	size_t n_clusters;
+	struct bpg_queue *queues;
+	size_t n_queues;
+	struct bpg_image *images;
+	size_t n_images;
+};
+
+/*
+ * Loads and validates the INI file at path and the Spark conf files it names (relative
+ * paths are taken from the INI's folder). On failure returns BPG_ECONFIG and appends one
+ * line per problem to errors, each naming the file, the section and the key.
+ * Release the result with bpg_config_free().
+ */
+enum bpg_err bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors);
+
+/* Frees everything; NULL is a no-op. Inline secrets are wiped. */
+void bpg_config_free(struct bpg_config *cfg);
+
+/* Writes the effective configuration as "section.key=value" lines, secrets masked. */
+enum bpg_err bpg_config_dump(const struct bpg_config *cfg, struct bpg_buf *out);
+
+/* Lookups; NULL if absent. Queue names match case-insensitively. */
+const struct bpg_cluster *bpg_config_cluster(const struct bpg_config *cfg, const char *id);
+const struct bpg_queue *bpg_config_queue(const struct bpg_config *cfg, const char *name);
+
+/* Returns 1 if list holds s exactly (case-sensitive). */
+int bpg_strlist_has(const struct bpg_strlist *list, const char *s);
+
+#endif

@@ -1,0 +1,159 @@
+/* bpg_http: one FastCGI request in, one HTTP response out (the only user of fcgiapp.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <fcgiapp.h>
+#include "bpg_http.h"
+#include "bpg_json.h"
+#include "bpg_log.h"
+
+void
+bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r)
+{
+	const char *m, *rid;
+
+	memset(req, 0, sizeof(*req));
+	req->fcgi = r;
+	m = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	req->method = m ? m : "";
+	req->uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
+	if (req->uri == NULL)
+		req->uri = FCGX_GetParam("SCRIPT_NAME", r->envp);
+	if (req->uri == NULL)
+		req->uri = "";
+	req->query = FCGX_GetParam("QUERY_STRING", r->envp);
+	if (req->query == NULL)
+		req->query = "";
+	req->remote_user = FCGX_GetParam("REMOTE_USER", r->envp);
+	req->header_user = FCGX_GetParam("HTTP_USER_ACCOUNT", r->envp);
+	rid = FCGX_GetParam("BPG_REQUEST_ID", r->envp);
+	req->request_id = rid && *rid ? rid : "-";
+	req->err = BPG_OK;
+}
+
+const char *
+bpg_http_param(const struct bpg_http_req *req, const char *name)
+{
+	return FCGX_GetParam(name, req->fcgi->envp);
+}
+
+enum bpg_err
+bpg_http_strip_base(struct bpg_http_req *req, const char *const *prefixes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(prefixes[i]);
+		const char *rest;
+		if (strncmp(req->uri, prefixes[i], plen) != 0)
+			continue;
+		rest = req->uri + plen;
+		if (*rest != '/' && *rest != '\0')
+			continue;
+		if (*rest == '\0')
+			rest = "/";
+		if (strlen(rest) >= sizeof(req->path))
+			return BPG_EINVAL;
+		memcpy(req->path, rest, strlen(rest) + 1);
+		return BPG_OK;
+	}
+	return BPG_ENOTFOUND;
+}
+
+/* Replaces each byte of s that does not start a valid UTF-8 sequence with '?', in place. */
+static void
+http_utf8_scrub(char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (k <= n - i && bpg_json_utf8_valid(s + i, k)) {
+			i += k;
+		} else {
+			s[i] = '?';
+			i++;
+		}
+	}
+}
+
+enum bpg_err
+bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (req->err != BPG_OK)
+		return err;
+	req->err = err;
+	va_start(ap, fmt);
+	vsnprintf(req->err_msg, sizeof(req->err_msg), fmt, ap);
+	va_end(ap);
+	/* messages quote client input: keep the JSON body valid UTF-8 */
+	http_utf8_scrub(req->err_msg);
+	return err;
+}
+
+enum bpg_err
+bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
+    const char *extra_headers, const void *body, size_t len)
+{
+	FCGX_Stream *out = req->fcgi->out;
+	int head = strcmp(req->method, "HEAD") == 0;
+	char hdr[1024];
+	int n;
+
+	if (req->status != 0)
+		return BPG_EINTERNAL;   /* a second reply is a bug */
+	req->status = status;
+	/* libfcgi's own FCGX_FPrintF knows no %zu: format here */
+	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
+	    status, bpg_err_reason(status), content_type, len,
+	    extra_headers ? extra_headers : "");
+	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, out) != n)
+		goto fail;
+	if (!head && len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
+		goto fail;
+	req->bytes_out = len;
+	return BPG_OK;
+fail:
+	bpg_log(BPG_LOG_WARN, "http", "write failed (client gone?)", NULL);
+	return BPG_EIO;
+}
+
+enum bpg_err
+bpg_http_reply_json(struct bpg_http_req *req, int status, const cJSON *j)
+{
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, 0);
+	err = bpg_json_print(j, &b);
+	if (err == BPG_OK)
+		err = bpg_http_reply(req, status, "application/json", NULL, b.data, b.len);
+	bpg_buf_release(&b);
+	return err;
+}
+
+enum bpg_err
+bpg_http_reply_error(struct bpg_http_req *req)
+{
+	static const char fallback[] = "{\"code\":500,\"message\":\"internal error\"}";
+	enum bpg_err e = req->err == BPG_OK ? BPG_EINTERNAL : req->err;
+	int status = bpg_err_http_status(e);
+	const char *extra = req->err_headers[0] ? req->err_headers : NULL;
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	if (req->err_msg[0] == '\0')
+		snprintf(req->err_msg, sizeof(req->err_msg), "%s", bpg_err_str(e));
+	if (status == 401)
+		extra = "WWW-Authenticate: Basic realm=\"bpg\"\r\n";
+	bpg_buf_init(&b, 0);
+	if (bpg_json_error_body(status, req->err_msg, &b) == BPG_OK)
+		err = bpg_http_reply(req, status, "application/json", extra, b.data, b.len);
+	else
+		err = bpg_http_reply(req, 500, "application/json", NULL, fallback,
+		    sizeof(fallback) - 1);
+	bpg_buf_release(&b);
+	return err;
+}

@@ -1,0 +1,62 @@
+/* bpg_http: one FastCGI request in, one HTTP response out (the only user of fcgiapp.h). */
+#ifndef BPG_HTTP_H
+#define BPG_HTTP_H
+
+#include <stddef.h>
+#include <cJSON.h>
+#include "bpg_auth.h"
+#include "bpg_buf.h"
+#include "bpg_dispatch.h"
+#include "bpg_err.h"
+
+struct FCGX_Request;
+
+#define BPG_HTTP_MAX_ERROR 1024
+
+struct bpg_http_req {
+	struct FCGX_Request *fcgi;
+	const char *method;        /* never NULL */
+	const char *uri;           /* DOCUMENT_URI: decoded, normalized by nginx */
+	const char *query;         /* QUERY_STRING, "" if none */
+	const char *remote_user;   /* REMOTE_USER from nginx's Basic auth, or NULL */
+	const char *header_user;   /* HTTP_USER_ACCOUNT, or NULL */
+	const char *request_id;    /* BPG_REQUEST_ID from nginx, or "-" */
+	char path[BPG_PATH_MAX];   /* the route path, base path stripped */
+	struct bpg_principal user;
+	struct bpg_match match;
+	/* the error slot: set where the cause is known, written by bpg_http_reply_error() */
+	enum bpg_err err;
+	char err_msg[BPG_HTTP_MAX_ERROR];
+	char err_headers[128];     /* extra headers for the error reply, e.g. "Allow: GET\r\n" */
+	int status;                /* the status written, 0 until a reply is sent */
+	size_t bytes_out;
+};
+
+/* Fills req from the FastCGI parameters of r; nothing is allocated. */
+void bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r);
+
+/* Returns the FastCGI parameter name (e.g. "HTTP_IF_MATCH"), or NULL. */
+const char *bpg_http_param(const struct bpg_http_req *req, const char *name);
+
+/*
+ * Strips the first of the prefixes (each like "/apiv2") that uri starts with into req->path.
+ * Returns BPG_OK, BPG_ENOTFOUND when none matches, BPG_EINVAL when too long.
+ */
+enum bpg_err bpg_http_strip_base(struct bpg_http_req *req, const char *const *prefixes,
+    size_t n);
+
+/* Sets the error slot (the first cause wins) and returns err. */
+enum bpg_err bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Writes a whole response; extra_headers is "Name: value\r\n"... or NULL. */
+enum bpg_err bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
+    const char *extra_headers, const void *body, size_t len);
+
+/* Writes j as an application/json response. */
+enum bpg_err bpg_http_reply_json(struct bpg_http_req *req, int status, const cJSON *j);
+
+/* Writes the error slot as {"code":N,"message":"..."} with its HTTP status. */
+enum bpg_err bpg_http_reply_error(struct bpg_http_req *req);
+
+#endif

@@ -1,0 +1,160 @@
+/* bpg_log: one logfmt line per event on stderr. */
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include "bpg_log.h"
+
+#define LOG_LINE_MAX 4096
+#define LOG_VALUE_MAX 1024
+
+static enum bpg_log_level log_level = BPG_LOG_INFO;
+static FILE *log_stream;
+static char log_req[64];
+
+static const char *const level_names[] = {
+	[BPG_LOG_DEBUG] = "debug",
+	[BPG_LOG_INFO] = "info",
+	[BPG_LOG_WARN] = "warn",
+	[BPG_LOG_ERROR] = "error",
+};
+
+int
+bpg_log_set_level_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			log_level = (enum bpg_log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+bpg_log_set_level(enum bpg_log_level level)
+{
+	log_level = level;
+}
+
+void
+bpg_log_set_stream(FILE *fp)
+{
+	log_stream = fp;
+}
+
+void
+bpg_log_set_request(const char *req_id)
+{
+	if (req_id == NULL) {
+		log_req[0] = '\0';
+		return;
+	}
+	bpg_log_escape(req_id, log_req, sizeof(log_req));
+}
+
+/* True if s can be written bare: non-empty, printable ASCII without space, quote, '=' or '\'. */
+static int
+log_is_bare(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+char *
+bpg_log_escape(const char *s, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	int bare;
+
+	if (n == 0)
+		return out;
+	if (s == NULL)
+		s = "";
+	bare = log_is_bare(s);
+	if (!bare && o + 1 < n)
+		out[o++] = '"';
+	for (; *s && o + 5 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else if (c < 0x20 || c == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	if (*s && o + 4 < n) {
+		/* truncated: mark it */
+		out[o++] = '.';
+		out[o++] = '.';
+		out[o++] = '.';
+	}
+	if (!bare && o + 1 < n)
+		out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}
+
+/* Appends " key=value" to line at *off, never past LOG_LINE_MAX. */
+static void
+log_field(char *line, size_t *off, const char *key, const char *value)
+{
+	char k[64], v[LOG_VALUE_MAX];
+	int n;
+
+	if (*off >= LOG_LINE_MAX - 1)
+		return;
+	n = snprintf(line + *off, LOG_LINE_MAX - *off, " %s=%s",
+	    bpg_log_escape(key, k, sizeof(k)), bpg_log_escape(value, v, sizeof(v)));
+	if (n < 0)
+		return;
+	*off += (size_t)n < LOG_LINE_MAX - *off ? (size_t)n : LOG_LINE_MAX - *off - 1;
+}
+
+void
+bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
+{
+	char line[LOG_LINE_MAX], ts[32];
+	FILE *fp = log_stream ? log_stream : stderr;
+	size_t off = 0;
+	struct timespec now;
+	struct tm tm;
+	const char *k;
+	va_list ap;
+	int n;
+
+	if (level < log_level)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s", ts,
+	    now.tv_nsec / 1000000, level_names[level]);
+	off = n > 0 ? (size_t)n : 0;
+	if (log_req[0] != '\0')
+		log_field(line, &off, "req", log_req);
+	log_field(line, &off, "mod", mod);
+	log_field(line, &off, "msg", msg);
+	va_start(ap, msg);
+	while ((k = va_arg(ap, const char *)) != NULL)
+		log_field(line, &off, k, va_arg(ap, const char *));
+	va_end(ap);
+	line[off] = '\n';
+	/* one write per line so lines from concurrent workers do not interleave */
+	(void)fwrite(line, 1, off + 1, fp);
+	(void)fflush(fp);
+}

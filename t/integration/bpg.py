@@ -1,0 +1,110 @@
+"""bpg.py: helpers for the integration tests: the stack's settings and an HTTPS client."""
+import base64
+import http.client
+import json
+import os
+import ssl
+import subprocess
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def load_env(path=None):
+    path = path or os.environ.get("BPG_STACK_ENV") or os.path.join(ROOT, "run", "stack.env")
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
+ENV = load_env()
+
+
+class Client:
+    """One keep-alive HTTPS connection to nginx, verifying the stack's CA."""
+
+    def __init__(self, user=None, password=None, timeout=10):
+        u = urllib.parse.urlsplit(ENV["BPG_URL"])
+        self.host, self.port, self.base = u.hostname, u.port, u.path
+        self.ctx = ssl.create_default_context(cafile=ENV["BPG_CACERT"])
+        self.timeout = timeout
+        self.auth = None
+        if user is not None:
+            self.auth = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+        self.conn = None
+
+    def request(self, method, path, body=None, headers=None, base=None):
+        """Returns (status, headers dict lowercased, body bytes); reconnects once if needed."""
+        h = dict(headers or {})
+        if self.auth and "Authorization" not in h:
+            h["Authorization"] = self.auth
+        url = (self.base if base is None else base) + path
+        for attempt in (0, 1):
+            if self.conn is None:
+                self.conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
+                                                        timeout=self.timeout)
+            try:
+                self.conn.request(method, url, body=body, headers=h)
+                r = self.conn.getresponse()
+                data = r.read()
+                return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+            except (http.client.HTTPException, ConnectionError, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+
+    def json(self, method, path, **kw):
+        status, headers, data = self.request(method, path, **kw)
+        return status, headers, json.loads(data) if data else None
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def user_client():
+    return Client(ENV["BPG_USER"], ENV["BPG_PASSWORD"])
+
+
+def admin_client():
+    return Client(ENV["BPG_ADMIN_USER"], ENV["BPG_ADMIN_PASSWORD"])
+
+
+def stack(*args):
+    """Runs t/stack ARGS... RUN_DIR for this stack (db-stop, db-start, ...)."""
+    subprocess.run([os.path.join(ROOT, "t", "stack"), args[0], ENV["BPG_RUN_DIR"]] + list(args[1:]),
+                   check=True, env=dict(os.environ, BPG_PORT_BASE=str(int(ENV["MYSQL_PORT"]) - 306)))
+
+
+def poll(fn, timeout, interval=0.05):
+    """Calls fn until it returns a true value or timeout seconds pass; returns the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+def worker_pids():
+    """The pids of the FastCGI workers (children of multiwatch)."""
+    with open(ENV["BPG_MULTIWATCH_PID"]) as f:
+        mw = f.read().strip()
+    out = subprocess.run(["pgrep", "-P", mw], capture_output=True, text=True).stdout.split()
+    return sorted(int(p) for p in out)
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

@@ -1,0 +1,53 @@
+"""The first endpoint end to end: nginx (TLS, Basic auth) -> FastCGI worker -> MariaDB."""
+import json
+import ssl
+import unittest
+import urllib.error
+import urllib.request
+
+from bpg import ENV, Client, admin_client, user_client
+
+
+class HealthTest(unittest.TestCase):
+    def test_health_ok_with_credentials(self):
+        c = user_client()
+        status, headers, body = c.json("GET", "/healthcheck/status")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/json")
+        self.assertEqual(body["status"], "OK")
+        self.assertIs(body["database"]["reachable"], True)
+        self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{32}$")
+
+    def test_admin_may_call_it_too(self):
+        status, _, body = admin_client().json("GET", "/healthcheck/status")
+        self.assertEqual((status, body["status"]), (200, "OK"))
+
+    def test_java_gateway_prefix_skatev2(self):
+        status, _, body = user_client().json("GET", "/healthcheck/status", base="/skatev2")
+        self.assertEqual((status, body["status"]), (200, "OK"))
+
+    def test_trailing_slash_and_head(self):
+        c = user_client()
+        self.assertEqual(c.request("GET", "/healthcheck/status/")[0], 200)
+        status, headers, body = c.request("HEAD", "/healthcheck/status")
+        self.assertEqual((status, body), (200, b""))
+
+    def test_tls_is_verified_against_the_stack_ca(self):
+        # the default trust store does not know the stack's CA: the handshake must fail
+        req = urllib.request.Request(ENV["BPG_URL"] + "/healthcheck/status")
+        with self.assertRaises(urllib.error.URLError) as cm:
+            urllib.request.urlopen(req, timeout=5, context=ssl.create_default_context())
+        self.assertIsInstance(cm.exception.reason, ssl.SSLCertVerificationError)
+
+    def test_curl_command_from_stack_env(self):
+        # what the README and `make run` tell a user to type
+        import subprocess
+        out = subprocess.run(["curl", "-sS", "--max-time", "5", "--cacert", ENV["BPG_CACERT"],
+                              "-u", "%s:%s" % (ENV["BPG_USER"], ENV["BPG_PASSWORD"]),
+                              ENV["BPG_URL"] + "/healthcheck/status"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertEqual(json.loads(out)["status"], "OK")
+
+
+if __name__ == "__main__":
+    unittest.main()
