@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <iniparser.h>
 #include "bpg_config.h"
+#include "bpg_json.h"
 
 enum ck_type { CK_STR, CK_PATH, CK_INT, CK_BOOL, CK_DOUBLE, CK_LIST, CK_SCHED };
 
@@ -33,6 +34,8 @@ static const struct ck gateway_keys[] = {
 	{ "spark_conf_defaults", CK_PATH, G(spark_conf_defaults_file), 0, NULL, 0, 0 },
 	{ "spark_conf_fixed", CK_PATH, G(spark_conf_fixed_file), 0, NULL, 0, 0 },
 	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
+	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
+	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef G
@@ -77,6 +80,9 @@ static const struct ck auth_keys[] = {
 	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
 	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
 	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
+	{ "proxy_users", CK_LIST, A(proxy_users), 0, "", 0, 0 },
+	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
+	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef A
@@ -95,6 +101,7 @@ static const struct ck cluster_keys[] = {
 	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
 	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
 	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
+	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
 	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
 	{ "timeout_ms", CK_INT, C(timeout_ms), 0, "0", 0, 300000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -125,6 +132,7 @@ static const struct ck queue_keys[] = {
 	{ "allow_host_path", CK_BOOL, Q(allow_host_path), 0, "false", 0, 0 },
 	{ "allow_custom_image", CK_BOOL, Q(allow_custom_image), 0, "false", 0, 0 },
 	{ "allow_service_account", CK_BOOL, Q(allow_service_account), 0, "false", 0, 0 },
+	{ "allow_cluster_id", CK_BOOL, Q(allow_cluster_id), 0, "false", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef Q
@@ -623,6 +631,58 @@ load_sparkconf(struct loader *ld, const char *sec, const char *key, const char *
 	bpg_buf_release(&errs);
 }
 
+/* The top-level keys a cluster's spec_defaults JSON may hold. */
+static const char *const spec_default_keys[] = { "volumes", "driver", "executor",
+    "sparkUIOptions" };
+
+/* Loads and checks the cluster's spec_defaults JSON file, if set. */
+static void
+load_spec_defaults(struct loader *ld, const char *sec, struct bpg_cluster *c)
+{
+	struct bpg_buf text;
+	char why[160], chunk[8192];
+	const cJSON *item;
+	size_t n;
+	FILE *fp;
+
+	if (c->spec_defaults_file == NULL)
+		return;
+	bpg_buf_init(&text, BPG_CONFIG_MAX_FILE);
+	if ((fp = fopen(c->spec_defaults_file, "r")) == NULL) {
+		cfg_error(ld, sec, "spec_defaults", "cannot open %s: %s", c->spec_defaults_file,
+		    strerror(errno));
+		return;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if (bpg_buf_append(&text, chunk, n) != BPG_OK) {
+			cfg_error(ld, sec, "spec_defaults", "%s: too large", c->spec_defaults_file);
+			goto out;
+		}
+	}
+	if (bpg_json_parse(text.data ? text.data : "", text.len, &c->spec_defaults, why,
+	    sizeof(why)) != BPG_OK) {
+		cfg_error(ld, sec, "spec_defaults", "%s: %s", c->spec_defaults_file, why);
+		goto out;
+	}
+	if (!cJSON_IsObject(c->spec_defaults)) {
+		cfg_error(ld, sec, "spec_defaults", "%s: must hold a JSON object",
+		    c->spec_defaults_file);
+		goto out;
+	}
+	cJSON_ArrayForEach(item, c->spec_defaults) {
+		size_t i;
+		for (i = 0; i < sizeof(spec_default_keys) / sizeof(spec_default_keys[0]); i++)
+			if (strcmp(item->string, spec_default_keys[i]) == 0)
+				break;
+		if (i == sizeof(spec_default_keys) / sizeof(spec_default_keys[0]))
+			cfg_error(ld, sec, "spec_defaults", "%s: unknown field '%s' (expected volumes, "
+			    "driver, executor or sparkUIOptions)", c->spec_defaults_file, item->string);
+	}
+out:
+	fclose(fp);
+	bpg_buf_release(&text);
+}
+
 /* Loads every "PREFIX.NAME" section into a new array of structs of size sz. */
 static void *
 load_multi(struct loader *ld, const char *prefix, const struct ck *keys, size_t sz,
@@ -763,6 +823,7 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		if (c->timeout_ms == 0)
 			c->timeout_ms = cfg->gateway.upstream_timeout_ms;
 		load_sparkconf(ld, sec, "spark_conf", c->spark_conf_file, &c->spark_conf);
+		load_spec_defaults(ld, sec, c);
 	}
 	if (cfg->n_clusters > 0 && !routable)
 		cfg_error(ld, NULL, NULL, "no cluster has weight > 0: nothing can be routed");
@@ -902,6 +963,7 @@ bpg_config_free(struct bpg_config *cfg)
 	for (size_t i = 0; i < cfg->n_clusters; i++) {
 		release_fields(cluster_keys, &cfg->clusters[i]);
 		bpg_sparkconf_release(&cfg->clusters[i].spark_conf);
+		cJSON_Delete(cfg->clusters[i].spec_defaults);
 		free(cfg->clusters[i].id);
 	}
 	for (size_t i = 0; i < cfg->n_queues; i++) {

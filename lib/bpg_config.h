@@ -30,6 +30,7 @@ struct bpg_gateway_conf {
 	char *spark_conf_defaults_file; /* NULL if not set */
 	char *spark_conf_fixed_file;
 	char *log_level;
+	struct bpg_strlist mask_patterns;   /* Spark conf keys holding one of these are secret */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
 };
@@ -67,6 +68,9 @@ struct bpg_auth_conf {
 	struct bpg_strlist blocked_users;
 	struct bpg_strlist admin_users;
 	int trust_user_header;              /* a trusted sidecar sets User-Account */
+	struct bpg_strlist proxy_users;     /* may submit for another user (?dagUser=) */
+	char *queue_token_secrets_file;     /* HS256 secrets for secure queues, one per line */
+	struct bpg_strlist queue_token_issuers;
 };
 
 struct bpg_cluster {
@@ -84,6 +88,13 @@ struct bpg_cluster {
 	char *spark_ui_url;
 	char *spark_conf_file;
 	struct bpg_sparkconf spark_conf;
+	/*
+	 * Optional JSON file of defaults for the spec: {"volumes":[...], "driver":{"env":[...],
+	 * "volumeMounts":[...]}, "executor":{...}, "sparkUIOptions":{...}}; NULL if not set.
+	 * Owned (cJSON tree) and released with the config.
+	 */
+	char *spec_defaults_file;
+	struct cJSON *spec_defaults;
 	long long connect_timeout_ms;
 	long long timeout_ms;
 };
@@ -105,6 +116,7 @@ struct bpg_queue {
 	double driver_mem_buffer_ratio, executor_mem_buffer_ratio;
 	struct bpg_strlist allowed_zones;
 	int allow_privileged, allow_host_path, allow_custom_image, allow_service_account;
+	int allow_cluster_id;       /* users of this queue may pin clusterId (admins always may) */
 };
 
 struct bpg_image {
