@@ -48,7 +48,14 @@ FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
-.PHONY: all test unit run stop asan clean install deps
+FUZZ_SRC := $(sort $(wildcard t/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_RUNS ?= 20000
+
+.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN)
@@ -78,6 +85,25 @@ unit-bin: $(UNIT_BIN)
 # Runs every unit test binary; t/unit-run prints the totals.
 unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
+
+# libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
+build/fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+fuzz-bin: $(FUZZ_BIN)
+
+# make fuzz: each target for FUZZ_SECONDS (default 600); findings land in build/fuzz/.
+fuzz: $(FUZZ_BIN)
+	@t/fuzz-run $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# A short run of each target over its seeds, part of make test.
+fuzz-smoke: $(FUZZ_BIN)
+	@t/fuzz-run smoke $(FUZZ_BIN)
 
 deps:
 	@t/deps
