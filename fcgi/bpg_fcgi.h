@@ -7,6 +7,7 @@
 #include "bpg_db.h"
 #include "bpg_dispatch.h"
 #include "bpg_http.h"
+#include "bpg_k8s.h"
 
 #define BPG_VERSION "0.1.0"
 
@@ -14,6 +15,7 @@
 struct bpg_app {
 	const struct bpg_config *cfg;
 	struct bpg_db *db;
+	struct bpg_k8s *k8s;
 };
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */

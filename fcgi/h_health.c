@@ -9,36 +9,63 @@ elapsed_ms(const struct timespec *a)
 	struct timespec b;
 
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+	return (double)(long)(((double)(b.tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b.tv_nsec - a->tv_nsec) / 1e6) * 10) / 10;
+}
+
+/* Adds {"reachable":B,"latencyMs":N[,"error":S]} as name to parent; NULL on ENOMEM. */
+static cJSON *
+add_probe(cJSON *parent, const char *name, enum bpg_err err, const struct timespec *t0,
+    const char *error)
+{
+	cJSON *o = cJSON_AddObjectToObject(parent, name);
+
+	if (o == NULL || cJSON_AddBoolToObject(o, "reachable", err == BPG_OK) == NULL ||
+	    cJSON_AddNumberToObject(o, "latencyMs", elapsed_ms(t0)) == NULL ||
+	    (err != BPG_OK && cJSON_AddStringToObject(o, "error", error) == NULL))
+		return NULL;
+	return o;
 }
 
 /*
  * GET /healthcheck/status (any allowed user).
- * 200 {"status":"OK"|"DEGRADED","version":V,"database":{"reachable":B,"latencyMs":N[,"error":S]}}
- * "OK" when every dependency answers. The Java gateway always answers {"status":"OK"}; we keep
- * that field and its value when healthy, and say what is down otherwise. Never 5xx for a down
- * dependency, so a liveness probe does not restart workers for the database's sake.
- * Side effects: (re)connects the worker's database connection.
+ * 200 {"status":"OK"|"DEGRADED","version":V,"database":{"reachable":B,"latencyMs":N[,"error":S]},
+ *      "clusters":{"c01":{...same...},...}}
+ * "OK" when the database and every cluster answer. The Java gateway always answers
+ * {"status":"OK"}; we keep that field and value when healthy and say what is down otherwise.
+ * Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
+ * Side effects: (re)connects the worker's database and cluster connections.
  */
 enum bpg_err
 h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 {
+	const struct bpg_config *cfg = app->cfg;
+	cJSON *j = cJSON_CreateObject(), *clusters;
+	enum bpg_err err = BPG_ENOMEM, e;
 	struct timespec t0;
-	cJSON *j = cJSON_CreateObject(), *db;
-	enum bpg_err err = BPG_ENOMEM, dberr;
+	char why[256];
+	int ok;
 
 	if (j == NULL)
 		return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	dberr = bpg_db_ping(app->db);
-	if (cJSON_AddStringToObject(j, "status", dberr == BPG_OK ? "OK" : "DEGRADED") == NULL ||
+	e = bpg_db_ping(app->db);
+	ok = e == BPG_OK;
+	if (cJSON_AddStringToObject(j, "status", "OK") == NULL ||
 	    cJSON_AddStringToObject(j, "version", BPG_VERSION) == NULL ||
-	    (db = cJSON_AddObjectToObject(j, "database")) == NULL ||
-	    cJSON_AddBoolToObject(db, "reachable", dberr == BPG_OK) == NULL ||
-	    cJSON_AddNumberToObject(db, "latencyMs", (double)(long)(elapsed_ms(&t0) * 10) / 10) == NULL)
+	    add_probe(j, "database", e, &t0, bpg_db_last_error(app->db)) == NULL ||
+	    (clusters = cJSON_AddObjectToObject(j, "clusters")) == NULL)
 		goto out;
-	if (dberr != BPG_OK && cJSON_AddStringToObject(db, "error", bpg_db_last_error(app->db)) == NULL)
-		goto out;
+	for (size_t i = 0; i < cfg->n_clusters; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		why[0] = '\0';
+		e = bpg_k8s_ping(app->k8s, &cfg->clusters[i], why, sizeof(why));
+		ok &= e == BPG_OK;
+		if (add_probe(clusters, cfg->clusters[i].id, e, &t0, why) == NULL)
+			goto out;
+	}
+	if (!ok)
+		cJSON_SetValuestring(cJSON_GetObjectItemCaseSensitive(j, "status"), "DEGRADED");
 	err = bpg_http_reply_json(req, 200, j);
 out:
 	cJSON_Delete(j);

@@ -206,7 +206,7 @@ main(int argc, char **argv)
 {
 	const char *config = getenv("BPG_CONFIG"), *sock = NULL;
 	struct bpg_config *cfg = NULL;
-	struct bpg_app app = { NULL, NULL };
+	struct bpg_app app = { NULL, NULL, NULL };
 	int listen_fd = 0, rc = 1;
 
 	if (config == NULL || *config == '\0')
@@ -257,10 +257,12 @@ main(int argc, char **argv)
 		bpg_log(BPG_LOG_ERROR, "main", "cannot listen", "socket", sock, NULL);
 		goto out;
 	}
-	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK)
+	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK ||
+	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
 	rc = serve(&app, listen_fd);
 out:
+	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);
 	bpg_config_free(cfg);
 	return rc;

@@ -1,0 +1,81 @@
+/* bpg_k8s: the Kubernetes API client (libcurl): one reused connection per cluster. */
+#ifndef BPG_K8S_H
+#define BPG_K8S_H
+
+#include <stddef.h>
+#include <cJSON.h>
+#include "bpg_buf.h"
+#include "bpg_config.h"
+#include "bpg_err.h"
+
+#define BPG_K8S_MAX_BODY    ((size_t)32 << 20)   /* largest response read into memory */
+#define BPG_K8S_MAX_TOKEN   16384
+#define BPG_K8S_GROUP_PATH  "/apis/sparkoperator.k8s.io/v1beta2"
+
+struct bpg_k8s;
+
+/* A response: status 0 means no HTTP answer (see the error). body is NUL-terminated. */
+struct bpg_k8s_resp {
+	long status;
+	struct bpg_buf body;
+	long retry_after;      /* seconds from Retry-After, -1 if absent */
+};
+
+/* Makes one handle per configured cluster; nothing connects yet. Free with bpg_k8s_free(). */
+enum bpg_err bpg_k8s_new(const struct bpg_config *cfg, struct bpg_k8s **out);
+
+/* Closes every connection; NULL is a no-op. The cached tokens are wiped. */
+void bpg_k8s_free(struct bpg_k8s *k);
+
+void bpg_k8s_resp_init(struct bpg_k8s_resp *r);
+void bpg_k8s_resp_release(struct bpg_k8s_resp *r);
+
+/*
+ * Sends one request to cluster c: path (with query) below the API server URL, an optional
+ * body with its content type. Returns BPG_OK whenever an HTTP answer arrived, whatever its
+ * status (see bpg_k8s_check); BPG_EUNAVAIL when the cluster could not be reached or timed
+ * out, BPG_EUPSTREAM when the answer was larger than BPG_K8S_MAX_BODY, with why set.
+ * Reads the bearer token again when its file changed (projected tokens rotate).
+ */
+enum bpg_err bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
+    const char *path, const char *content_type, const char *body, size_t len,
+    struct bpg_k8s_resp *resp, char *why, size_t whylen);
+
+/*
+ * Maps a response to an error for the gateway's client: 2xx BPG_OK; 404 BPG_ENOTFOUND;
+ * 409 BPG_ECONFLICT; 400/422 BPG_EINVAL naming the fields of details.causes; 401/403
+ * BPG_EUPSTREAM "cluster <id> rejected the gateway's credentials"; 429, 5xx BPG_EUNAVAIL
+ * naming the cluster; anything else BPG_EUPSTREAM. why gets the message.
+ */
+enum bpg_err bpg_k8s_check(const struct bpg_cluster *c, const struct bpg_k8s_resp *resp,
+    char *why, size_t whylen);
+
+/* Percent-encodes s for a query value into out. */
+enum bpg_err bpg_k8s_query_escape(const char *s, struct bpg_buf *out);
+
+/* SparkApplication calls in the cluster's namespace; *out is the parsed object (cJSON_Delete). */
+enum bpg_err bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
+    cJSON **out, char *why, size_t whylen);
+enum bpg_err bpg_k8s_get_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
+    cJSON **out, char *why, size_t whylen);
+enum bpg_err bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
+    cJSON **out, char *why, size_t whylen);
+
+/*
+ * One page of SparkApplications matching label_selector (NULL: all), at most limit, from
+ * the continue token cont (NULL: first page). BPG_ECONFLICT means 410 Expired: list again
+ * from the start. *out is the SparkApplicationList.
+ */
+enum bpg_err bpg_k8s_list_apps(struct bpg_k8s *k, const struct bpg_cluster *c,
+    const char *label_selector, long limit, const char *cont, cJSON **out,
+    char *why, size_t whylen);
+
+/* Events of the object named name (kind may be NULL). *out is the EventList. */
+enum bpg_err bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c,
+    const char *name, const char *kind, cJSON **out, char *why, size_t whylen);
+
+/* GET /version: BPG_OK when the API server answers with our credentials. */
+enum bpg_err bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why,
+    size_t whylen);
+
+#endif
