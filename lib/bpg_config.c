@@ -34,6 +34,7 @@ static const struct ck gateway_keys[] = {
 	{ "spark_conf_defaults", CK_PATH, G(spark_conf_defaults_file), 0, NULL, 0, 0 },
 	{ "spark_conf_fixed", CK_PATH, G(spark_conf_fixed_file), 0, NULL, 0, 0 },
 	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
+	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
 	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -81,6 +82,7 @@ static const struct ck auth_keys[] = {
 	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
 	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
 	{ "proxy_users", CK_LIST, A(proxy_users), 0, "", 0, 0 },
+	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
 	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
 	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }

@@ -31,6 +31,7 @@ struct bpg_gateway_conf {
 	char *spark_conf_fixed_file;
 	char *log_level;
 	struct bpg_strlist mask_patterns;   /* Spark conf keys holding one of these are secret */
+	long long status_max_age_ms;        /* a stored status younger than this is served as is */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
 };
@@ -69,6 +70,7 @@ struct bpg_auth_conf {
 	struct bpg_strlist admin_users;
 	int trust_user_header;              /* a trusted sidecar sets User-Account */
 	struct bpg_strlist proxy_users;     /* may submit for another user (?dagUser=) */
+	int open_read;                      /* everyone may read every submission (Java's way) */
 	char *queue_token_secrets_file;     /* HS256 secrets for secure queues, one per line */
 	struct bpg_strlist queue_token_issuers;
 };

@@ -3,16 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <mysql.h>
 #include "bpg_buf.h"
 #include "bpg_db.h"
 #include "bpg_log.h"
 
 #define DB_PASSWORD_MAX 1024
+#define DB_STMT_CACHE   48
+#define DB_COL_INITIAL  512
+
+struct db_stmt {
+	const char *sql;     /* the caller's constant; the cache key */
+	MYSQL_STMT *stmt;
+};
 
 struct bpg_db {
 	const struct bpg_database_conf *conf;
 	MYSQL *conn;      /* NULL while disconnected */
+	struct db_stmt cache[DB_STMT_CACHE];
 	char last_error[256];
 };
 
@@ -31,6 +40,12 @@ bpg_db_new(const struct bpg_database_conf *conf, struct bpg_db **out)
 static void
 db_close(struct bpg_db *db)
 {
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->cache[i].stmt != NULL)
+			mysql_stmt_close(db->cache[i].stmt);
+		db->cache[i].stmt = NULL;
+		db->cache[i].sql = NULL;
+	}
 	if (db->conn != NULL) {
 		mysql_close(db->conn);
 		db->conn = NULL;
@@ -94,7 +109,8 @@ db_connect(struct bpg_db *db)
 	    mysql_options(db->conn, MYSQL_OPT_READ_TIMEOUT, &rt) != 0 ||
 	    mysql_options(db->conn, MYSQL_OPT_WRITE_TIMEOUT, &wt) != 0 ||
 	    mysql_options(db->conn, MYSQL_OPT_RECONNECT, &off) != 0 ||
-	    mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0) {
+	    mysql_options(db->conn, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0 ||
+	    mysql_options(db->conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'") != 0) {
 		snprintf(db->last_error, sizeof(db->last_error), "mysql_options failed");
 		goto out;
 	}
@@ -132,4 +148,273 @@ const char *
 bpg_db_last_error(const struct bpg_db *db)
 {
 	return db->last_error;
+}
+
+struct bpg_db_val
+bpg_db_str(const char *s)
+{
+	struct bpg_db_val v = { s ? BPG_DB_STR : BPG_DB_NULL, s, s ? strlen(s) : 0, 0 };
+
+	return v;
+}
+
+struct bpg_db_val
+bpg_db_int(long long i)
+{
+	struct bpg_db_val v = { BPG_DB_INT, NULL, 0, i };
+
+	return v;
+}
+
+struct bpg_db_val
+bpg_db_null(void)
+{
+	struct bpg_db_val v = { BPG_DB_NULL, NULL, 0, 0 };
+
+	return v;
+}
+
+/* True for the client errors that mean the connection is gone. */
+static int
+db_conn_lost(unsigned e)
+{
+	return e == 2006 /* CR_SERVER_GONE_ERROR */ || e == 2013 /* CR_SERVER_LOST */ ||
+	    e == 2055 /* CR_SERVER_LOST_EXTENDED */ || e == 2002 || e == 2003 ||
+	    e == 4031 /* ER_CLIENT_INTERACTION_TIMEOUT */ || e == 1927 /* ER_CONNECTION_KILLED */;
+}
+
+/* Returns the cached prepared statement for sql, preparing it if needed. */
+static enum bpg_err
+db_prepare(struct bpg_db *db, const char *sql, MYSQL_STMT **out, unsigned *errno_out)
+{
+	size_t slot = DB_STMT_CACHE;
+	MYSQL_STMT *st;
+
+	*errno_out = 0;
+	for (size_t i = 0; i < DB_STMT_CACHE; i++) {
+		if (db->cache[i].sql == sql) {
+			*out = db->cache[i].stmt;
+			return BPG_OK;
+		}
+		if (db->cache[i].sql == NULL && slot == DB_STMT_CACHE)
+			slot = i;
+	}
+	if ((st = mysql_stmt_init(db->conn)) == NULL)
+		return BPG_ENOMEM;
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		*errno_out = mysql_stmt_errno(st);
+		snprintf(db->last_error, sizeof(db->last_error), "prepare: %s (errno %u)",
+		    mysql_stmt_error(st), *errno_out);
+		mysql_stmt_close(st);
+		return db_conn_lost(*errno_out) ? BPG_EUNAVAIL : BPG_EINTERNAL;
+	}
+	if (slot < DB_STMT_CACHE) {
+		db->cache[slot].sql = sql;
+		db->cache[slot].stmt = st;
+	}
+	*out = st;
+	return BPG_OK;
+}
+
+/* Releases a statement that is not in the cache. */
+static void
+db_unprepare(struct bpg_db *db, MYSQL_STMT *st)
+{
+	for (size_t i = 0; i < DB_STMT_CACHE; i++)
+		if (db->cache[i].stmt == st)
+			return;
+	mysql_stmt_close(st);
+}
+
+/* Binds params, executes, and feeds every row to fn. */
+static enum bpg_err
+db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsigned nparams,
+    bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out, unsigned *errno_out)
+{
+	MYSQL_BIND pb[BPG_DB_MAX_PARAMS], rb[BPG_DB_MAX_COLS];
+	char *bufs[BPG_DB_MAX_COLS] = { 0 };
+	unsigned long lens[BPG_DB_MAX_COLS];
+	my_bool nulls[BPG_DB_MAX_COLS], pnull = 1;
+	const char *cols[BPG_DB_MAX_COLS];
+	MYSQL_RES *meta = NULL;
+	unsigned ncols = 0;
+	enum bpg_err err = BPG_EINTERNAL;
+	int rc;
+
+	*errno_out = 0;
+	if (nparams > BPG_DB_MAX_PARAMS || mysql_stmt_param_count(st) != nparams) {
+		bpg_log(BPG_LOG_ERROR, "db", "parameter count mismatch", NULL);
+		return BPG_EINTERNAL;
+	}
+	memset(pb, 0, sizeof(pb));
+	for (unsigned i = 0; i < nparams; i++) {
+		switch (params[i].type) {
+		case BPG_DB_STR:
+			pb[i].buffer_type = MYSQL_TYPE_STRING;
+			pb[i].buffer = (void *)params[i].s;
+			pb[i].buffer_length = (unsigned long)params[i].len;
+			break;
+		case BPG_DB_INT:
+			pb[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			pb[i].buffer = (void *)&params[i].i;
+			break;
+		default:
+			pb[i].buffer_type = MYSQL_TYPE_NULL;
+			pb[i].is_null = &pnull;
+			break;
+		}
+	}
+	if (nparams > 0 && mysql_stmt_bind_param(st, pb) != 0)
+		goto sqlerr;
+	if (mysql_stmt_execute(st) != 0)
+		goto sqlerr;
+	if (affected_out != NULL)
+		*affected_out = (unsigned long long)mysql_stmt_affected_rows(st);
+	meta = mysql_stmt_result_metadata(st);
+	if (meta == NULL) {
+		err = BPG_OK;
+		goto out;
+	}
+	ncols = mysql_num_fields(meta);
+	if (ncols > BPG_DB_MAX_COLS) {
+		bpg_log(BPG_LOG_ERROR, "db", "too many result columns", NULL);
+		goto out;
+	}
+	memset(rb, 0, sizeof(rb));
+	for (unsigned i = 0; i < ncols; i++) {
+		if ((bufs[i] = malloc(DB_COL_INITIAL)) == NULL) {
+			err = BPG_ENOMEM;
+			goto out;
+		}
+		rb[i].buffer_type = MYSQL_TYPE_STRING;
+		rb[i].buffer = bufs[i];
+		rb[i].buffer_length = DB_COL_INITIAL - 1;
+		rb[i].length = &lens[i];
+		rb[i].is_null = &nulls[i];
+	}
+	if (mysql_stmt_bind_result(st, rb) != 0)
+		goto sqlerr;
+	err = BPG_OK;
+	while (err == BPG_OK && (rc = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
+		if (rc == 1)
+			goto sqlerr;
+		for (unsigned i = 0; i < ncols; i++) {
+			if (nulls[i]) {
+				cols[i] = NULL;
+				continue;
+			}
+			if (lens[i] >= rb[i].buffer_length) {   /* truncated: fetch it whole */
+				char *nb = realloc(bufs[i], lens[i] + 1);
+				if (nb == NULL) {
+					err = BPG_ENOMEM;
+					goto out;
+				}
+				bufs[i] = nb;
+				rb[i].buffer = nb;
+				rb[i].buffer_length = lens[i];
+				if (mysql_stmt_fetch_column(st, &rb[i], i, 0) != 0)
+					goto sqlerr;
+				rb[i].buffer_length = lens[i];
+			}
+			bufs[i][lens[i]] = '\0';
+			cols[i] = bufs[i];
+		}
+		if (fn != NULL)
+			err = fn(ctx, ncols, cols, lens);
+		/* later rows are fetched into the (maybe grown) buffers */
+		for (unsigned i = 0; i < ncols; i++) {
+			rb[i].buffer = bufs[i];
+			if (rb[i].buffer_length < DB_COL_INITIAL - 1)
+				rb[i].buffer_length = DB_COL_INITIAL - 1;
+		}
+		if (mysql_stmt_bind_result(st, rb) != 0)
+			goto sqlerr;
+	}
+	goto out;
+sqlerr:
+	*errno_out = mysql_stmt_errno(st);
+	snprintf(db->last_error, sizeof(db->last_error), "%s (errno %u)", mysql_stmt_error(st),
+	    *errno_out);
+	if (*errno_out == 1062 /* ER_DUP_ENTRY */) {
+		err = BPG_ECONFLICT;
+	} else if (db_conn_lost(*errno_out)) {
+		err = BPG_EUNAVAIL;
+	} else {
+		bpg_log(BPG_LOG_ERROR, "db", "statement failed", "error", db->last_error, NULL);
+		err = BPG_EINTERNAL;
+	}
+out:
+	if (meta != NULL)
+		mysql_free_result(meta);
+	(void)mysql_stmt_free_result(st);
+	(void)mysql_stmt_reset(st);
+	for (unsigned i = 0; i < ncols; i++)
+		free(bufs[i]);
+	return err;
+}
+
+/* True when sql only reads, so running it again after a lost connection is harmless. */
+static int
+db_is_read(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0;
+}
+
+enum bpg_err
+bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out)
+{
+	enum bpg_err err = BPG_EUNAVAIL;
+	MYSQL_STMT *st;
+	unsigned e;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		db->last_error[0] = '\0';
+		if (db->conn == NULL && (err = db_connect(db)) != BPG_OK)
+			return err;
+		err = db_prepare(db, sql, &st, &e);
+		if (err == BPG_OK) {
+			err = db_run(db, st, params, nparams, fn, ctx, affected_out, &e);
+			db_unprepare(db, st);
+			if (err != BPG_EUNAVAIL || !db_is_read(sql))
+				break;
+		}
+		if (err != BPG_EUNAVAIL)
+			break;
+		bpg_log(BPG_LOG_INFO, "db", "connection lost, reconnecting", "error", db->last_error,
+		    NULL);
+		db_close(db);
+	}
+	if (err == BPG_EUNAVAIL)
+		db_close(db);
+	return err;
+}
+
+/* Reads one integer column of the first row into *(long long *)ctx (-1 for NULL). */
+static enum bpg_err
+db_first_int(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	(void)lens;
+	*(long long *)ctx = ncols > 0 && cols[0] != NULL ? strtoll(cols[0], NULL, 10) : -1;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_db_lock(struct bpg_db *db, const char *name, int timeout_s)
+{
+	static const char get_sql[] = "SELECT GET_LOCK(?, ?)";
+	static const char rel_sql[] = "SELECT RELEASE_LOCK(?)";
+	struct bpg_db_val p[2] = { bpg_db_str(name), bpg_db_int(timeout_s) };
+	long long got = -1;
+	enum bpg_err err;
+
+	if (timeout_s > 0)
+		err = bpg_db_exec(db, get_sql, p, 2, db_first_int, &got, NULL);
+	else
+		err = bpg_db_exec(db, rel_sql, p, 1, db_first_int, &got, NULL);
+	if (err != BPG_OK)
+		return err;
+	return got == 1 ? BPG_OK : BPG_ECONFLICT;
 }

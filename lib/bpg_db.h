@@ -23,4 +23,45 @@ enum bpg_err bpg_db_ping(struct bpg_db *db);
 /* The last connection error text, "" if none. Valid until the next call on db. */
 const char *bpg_db_last_error(const struct bpg_db *db);
 
+/* A statement parameter. */
+enum bpg_db_type { BPG_DB_NULL = 0, BPG_DB_STR, BPG_DB_INT };
+struct bpg_db_val {
+	enum bpg_db_type type;
+	const char *s;        /* BPG_DB_STR: bytes (need not be NUL-terminated) */
+	size_t len;
+	long long i;          /* BPG_DB_INT */
+};
+
+/* A NULL s becomes SQL NULL. */
+struct bpg_db_val bpg_db_str(const char *s);
+struct bpg_db_val bpg_db_int(long long i);
+struct bpg_db_val bpg_db_null(void);
+
+/*
+ * Called once per result row: cols[i] is the column as text (NUL-terminated) or NULL for SQL
+ * NULL. Return BPG_OK to go on; any other code stops and is returned by bpg_db_exec.
+ */
+typedef enum bpg_err (*bpg_db_row_fn)(void *ctx, unsigned ncols, const char *const *cols,
+    const unsigned long *lens);
+
+#define BPG_DB_MAX_PARAMS 32
+#define BPG_DB_MAX_COLS   48
+
+/*
+ * Runs sql (a string constant: prepared statements are cached per connection by its
+ * address) with params, calling fn for each row when fn is not NULL. Connects if needed and,
+ * when the connection turns out lost before the statement ran, reconnects once.
+ * Returns BPG_OK; BPG_ECONFLICT for a duplicate key; BPG_EUNAVAIL when the database is
+ * down; BPG_EINTERNAL for an SQL error (logged with MySQL's errno). *affected_out (may be
+ * NULL) gets the affected row count of a write.
+ */
+enum bpg_err bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out);
+
+/*
+ * Takes (timeout_s > 0) or releases (timeout_s == 0) the MySQL named lock name on this
+ * connection. Returns BPG_OK when taken/released, BPG_ECONFLICT when another holds it.
+ */
+enum bpg_err bpg_db_lock(struct bpg_db *db, const char *name, int timeout_s);
+
 #endif
