@@ -501,6 +501,23 @@ bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *
 }
 
 enum bpg_err
+bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
+    char *why, size_t whylen)
+{
+	struct bpg_buf path;
+	enum bpg_err err;
+
+	bpg_buf_init(&path, 0);
+	err = bpg_buf_printf(&path, "/api/v1/namespaces/%s/pods/", c->namespace);
+	if (err == BPG_OK)
+		err = bpg_k8s_query_escape(name, &path);
+	if (err == BPG_OK)
+		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why, whylen);
+	bpg_buf_release(&path);
+	return err;
+}
+
+enum bpg_err
 bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why, size_t whylen)
 {
 	return k8s_call(k, c, "GET", "/version", NULL, NULL, 0, NULL, why, whylen);

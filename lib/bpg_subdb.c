@@ -190,6 +190,21 @@ bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
 }
 
 enum bpg_err
+bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note)
+{
+	static const char sql[] = "UPDATE application_submission SET last_error = ?, "
+	    "error_message = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), "
+	    "error_message, ?), "
+	    "finished_time = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), "
+	    "finished_time, CURRENT_TIMESTAMP(3)), "
+	    "status = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), status, 'FAILED'), "
+	    "status_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ?";
+	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id) };
+
+	return bpg_db_exec(db, sql, p, 3, NULL, NULL, NULL);
+}
+
+enum bpg_err
 bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id)
 {
 	static const char sql[] = "UPDATE application_submission SET idempotency_key = NULL "

@@ -51,6 +51,12 @@ enum bpg_err bpg_subdb_get(struct bpg_db *db, const char *id, int by_app_id,
 enum bpg_err bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
     const char *last_error, long long cr_created_ms);
 
+/*
+ * Records a delete: last_error = note and, unless the row is terminal already,
+ * status FAILED with error_message note and finished now.
+ */
+enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note);
+
 /* Clears the idempotency key of a row (before a failover moves the key to a new row). */
 enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
 

@@ -1,0 +1,240 @@
+/* bpg_appstate: a SparkApplication's state as stored, and the status JSON built from it. */
+#define _GNU_SOURCE   /* timegm */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "bpg_appstate.h"
+#include "bpg_json.h"
+
+long long
+bpg_appstate_parse_time(const char *s)
+{
+	struct tm tm;
+	long long ms = 0;
+	const char *p;
+	int n = 0;
+	time_t t;
+
+	if (s == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+		return -1;
+	p = s + n;
+	if (*p == '.') {
+		int digits = 0;
+		for (p++; isdigit((unsigned char)*p); p++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (*p - '0');
+		for (; digits < 3; digits++)
+			ms *= 10;
+	}
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+		return -1;
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	return (long long)t * 1000 + ms;
+}
+
+int
+bpg_appstate_is_terminal(const char *state)
+{
+	return state != NULL && (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0 ||
+	    strcmp(state, "SUBMISSION_FAILED") == 0);
+}
+
+static const cJSON *
+jget(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Replaces *dst with a copy of s (NULL clears); 0, or -1 on ENOMEM. */
+static int
+set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = NULL;
+	return s == NULL || (*dst = strdup(s)) != NULL ? 0 : -1;
+}
+
+enum bpg_err
+bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
+{
+	const cJSON *md = jget(cr, "metadata"), *st = jget(cr, "status"), *as, *di, *ex;
+	const char *state = "UNKNOWN";   /* no status yet; "" (new) is passed through */
+	char *dijson = NULL;
+	int rc = 0;
+
+	as = jget(st, "applicationState");
+	if (jstr(as, "state") != NULL)
+		state = jstr(as, "state");
+	rc |= set_str(&obs->status, state);
+	rc |= set_str(&obs->app_id, jstr(st, "sparkApplicationId"));
+	rc |= set_str(&obs->error_message, jstr(as, "errorMessage"));
+	di = jget(st, "driverInfo");
+	if (cJSON_IsObject(di) && (dijson = cJSON_PrintUnformatted(di)) == NULL)
+		rc = -1;
+	rc |= set_str(&obs->driver_info, dijson);
+	cJSON_free(dijson);
+	obs->execution_attempts = cJSON_IsNumber(jget(st, "executionAttempts")) ?
+	    (long long)jget(st, "executionAttempts")->valuedouble : (cJSON_IsObject(st) ? 1 : -1);
+	ex = jget(st, "executorState");
+	obs->executor_count = cJSON_IsObject(ex) ? cJSON_GetArraySize(ex) : -1;
+	obs->cr_created_ms = bpg_appstate_parse_time(jstr(md, "creationTimestamp"));
+	obs->start_ms = bpg_appstate_parse_time(jstr(st, "lastSubmissionAttemptTime"));
+	if (obs->start_ms < 0 && (strcmp(state, "RUNNING") == 0 || bpg_appstate_is_terminal(state)))
+		obs->start_ms = obs->cr_created_ms;
+	obs->finished_ms = bpg_appstate_is_terminal(state) ?
+	    bpg_appstate_parse_time(jstr(st, "terminationTime")) : -1;
+	return rc == 0 ? BPG_OK : BPG_ENOMEM;
+}
+
+/* The error message with the Java gateway's max-running notes (spec 3.2). */
+static enum bpg_err
+status_message(const struct bpg_sub_row *row, long long created, long long terminated,
+    cJSON *j)
+{
+	char note[256] = "";
+	const char *base = row->error_message;
+	char *msg;
+	size_t n;
+	enum bpg_err err = BPG_OK;
+
+	if (row->max_running_millis > BPG_DEFAULT_MAX_RUNNING_MS)
+		snprintf(note, sizeof(note), "(warning: application is configured with custom max "
+		    "running time: %lld millis, but might be still killed in certain situations like "
+		    "maintenance)", row->max_running_millis);
+	if (row->max_running_millis > 0 && row->status != NULL && strcmp(row->status, "FAILED") == 0 &&
+	    created >= 0 && terminated >= 0 && terminated - created >= row->max_running_millis - 120000)
+		snprintf(note, sizeof(note), "(application might be killed because of running too long)");
+	if (base == NULL && note[0] == '\0')
+		return BPG_OK;
+	n = (base ? strlen(base) : 0) + strlen(note) + 2;
+	if ((msg = malloc(n)) == NULL)
+		return BPG_ENOMEM;
+	snprintf(msg, n, "%s%s%s", base ? base : "", base && note[0] ? " " : "", note);
+	if (cJSON_AddStringToObject(j, "applicationErrorMessage", msg) == NULL)
+		err = BPG_ENOMEM;
+	free(msg);
+	return err;
+}
+
+/* Adds the SubmissionStatus fields shared by status and summaries. */
+static enum bpg_err
+status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, long long now,
+    cJSON *j)
+{
+	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
+	long long term = row->finished_ms, duration = 0;
+	const char *state = row->status ? row->status : "UNKNOWN";
+	if (created >= 0) {
+		if (term >= 0)
+			duration = term - created;
+		else if (strcmp(state, "RUNNING") == 0 || strcmp(state, "SUBMITTED") == 0)
+			duration = now - created;
+	}
+	if ((created >= 0 && cJSON_AddNumberToObject(j, "creationTime", (double)created) == NULL) ||
+	    (row->app_id && cJSON_AddStringToObject(j, "sparkApplicationId", row->app_id) == NULL) ||
+	    (row->execution_attempts >= 0 &&
+	     cJSON_AddNumberToObject(j, "executionAttempts", (double)row->execution_attempts) == NULL) ||
+	    (term >= 0 && cJSON_AddNumberToObject(j, "terminationTime", (double)term) == NULL) ||
+	    cJSON_AddNumberToObject(j, "duration", (double)(duration > 0 ? duration : 0)) == NULL ||
+	    cJSON_AddStringToObject(j, "applicationState", state) == NULL)
+		return BPG_ENOMEM;
+	if (cluster != NULL && cluster->spark_ui_url != NULL && strcmp(state, "RUNNING") == 0) {
+		struct bpg_buf u;
+		enum bpg_err err;
+		bpg_buf_init(&u, 4096);
+		err = bpg_buf_printf(&u, "%s/%s/%s", cluster->spark_ui_url, cluster->namespace,
+		    row->submission_id);
+		if (err == BPG_OK && cJSON_AddStringToObject(j, "sparkUIUrl", u.data) == NULL)
+			err = BPG_ENOMEM;
+		bpg_buf_release(&u);
+		if (err != BPG_OK)
+			return err;
+	}
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster *cluster,
+    long long now_ms, cJSON **out)
+{
+	cJSON *j = cJSON_CreateObject();
+	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
+	enum bpg_err err;
+
+	if (j == NULL)
+		return BPG_ENOMEM;
+	err = status_fields(row, cluster, now_ms, j);
+	if (err == BPG_OK)
+		err = status_message(row, created, row->finished_ms, j);
+	if (err != BPG_OK) {
+		cJSON_Delete(j);
+		return err;
+	}
+	*out = j;
+	return BPG_OK;
+}
+
+static int
+add_num(cJSON *j, const char *k, long long v)
+{
+	return cJSON_AddNumberToObject(j, k, (double)v) != NULL;
+}
+
+enum bpg_err
+bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluster *cluster,
+    long long now_ms, cJSON **out)
+{
+	cJSON *j = cJSON_CreateObject();
+	long long dc = row->driver_core > 0 ? row->driver_core : 1;
+	long long ei = row->number_executor >= 0 ? row->number_executor : 1;
+	long long ec = row->executor_core > 0 ? row->executor_core : 1;
+	long long dm = row->driver_memory_mb > 0 ? row->driver_memory_mb / 1024 : 0;
+	long long em = row->executor_memory_mb > 0 ? row->executor_memory_mb / 1024 : 0;
+	char queue[300];
+	int ok;
+
+	if (j == NULL)
+		return BPG_ENOMEM;
+	snprintf(queue, sizeof(queue), "root.%s", row->queue ? row->queue : "");
+	ok = cJSON_AddStringToObject(j, "submissionId", row->submission_id) != NULL &&
+	    (row->user == NULL || cJSON_AddStringToObject(j, "user", row->user) != NULL) &&
+	    cJSON_AddStringToObject(j, "queue", row->queue ? queue : "") != NULL &&
+	    cJSON_AddStringToObject(j, "dagName", "") != NULL &&
+	    add_num(j, "driverCores", dc) && add_num(j, "driverMemoryGB", dm) &&
+	    add_num(j, "executorInstances", ei) && add_num(j, "executorCores", ec) &&
+	    add_num(j, "totalCores", ei * ec + dc) && add_num(j, "executorMemoryGB", em) &&
+	    add_num(j, "totalMemoryGB", ei * em + dm) &&
+	    (row->spark_version == NULL ||
+	     cJSON_AddStringToObject(j, "sparkVersion", row->spark_version) != NULL) &&
+	    (row->app_name == NULL ||
+	     cJSON_AddStringToObject(j, "applicationName", row->app_name) != NULL) &&
+	    (row->cluster_id == NULL ||
+	     cJSON_AddStringToObject(j, "clusterId", row->cluster_id) != NULL);
+	if (!ok || status_fields(row, cluster, now_ms, j) != BPG_OK) {
+		cJSON_Delete(j);
+		return BPG_ENOMEM;
+	}
+	*out = j;
+	return BPG_OK;
+}
