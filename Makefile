@@ -43,6 +43,13 @@ else
 LIB_A   := lib/libbpg.a
 FCGI_BIN := fcgi/bpg-fcgi
 endif
+MON_SRC := $(sort $(wildcard monitor/*.c))
+MON_OBJ := $(MON_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(SAN),1)
+MON_BIN := $(BUILD)/bpg-monitor
+else
+MON_BIN := monitor/bpg-monitor
+endif
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
@@ -58,11 +65,15 @@ FUZZ_SMOKE_RUNS ?= 20000
 .PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke
 .DEFAULT_GOAL := all
 
-all: $(LIB_A) $(FCGI_BIN)
+all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+$(BUILD)/fcgi/h_admin.o: CPPFLAGS += -DBPG_GIT_COMMIT='"$(GIT_COMMIT)"' -DBPG_BUILD_TIME='"$(BUILD_TIME)"'
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -71,6 +82,9 @@ $(LIB_A): $(LIB_OBJ)
 
 $(FCGI_BIN): $(FCGI_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(FCGI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(MON_BIN): $(MON_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(MON_OBJ) $(LIB_A) $(LDLIBS)
 
 $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(LIB_A)
 	@mkdir -p $(@D)
@@ -121,17 +135,18 @@ asan:
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan unit
 
 clean:
-	rm -rf build lib/libbpg.a fcgi/bpg-fcgi
+	rm -rf build lib/libbpg.a fcgi/bpg-fcgi monitor/bpg-monitor
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpg \
 	    $(DESTDIR)$(PREFIX)/share/bpg/sql $(DESTDIR)$(PREFIX)/share/bpg/nginx \
 	    $(DESTDIR)$(PREFIX)/share/bpg/etc
 	install -m 0755 $(FCGI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-fcgi
+	$(if $(MON_SRC),install -m 0755 $(MON_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-monitor)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libbpg.a
 	install -m 0644 lib/*.h $(DESTDIR)$(PREFIX)/include/bpg/
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/bpg/sql/
 	install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/bpg/nginx/
 	install -m 0644 etc/* $(DESTDIR)$(PREFIX)/share/bpg/etc/
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
