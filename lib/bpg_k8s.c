@@ -500,9 +500,10 @@ bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *
 	return err;
 }
 
-enum bpg_err
-bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
-    char *why, size_t whylen)
+/* GET or DELETE of pod name. */
+static enum bpg_err
+k8s_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, const char *name,
+    cJSON **out, char *why, size_t whylen)
 {
 	struct bpg_buf path;
 	enum bpg_err err;
@@ -512,9 +513,23 @@ bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name
 	if (err == BPG_OK)
 		err = bpg_k8s_query_escape(name, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, method, path.data, NULL, NULL, 0, out, why, whylen);
 	bpg_buf_release(&path);
 	return err;
+}
+
+enum bpg_err
+bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
+    char *why, size_t whylen)
+{
+	return k8s_pod(k, c, "GET", name, out, why, whylen);
+}
+
+enum bpg_err
+bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, char *why,
+    size_t whylen)
+{
+	return k8s_pod(k, c, "DELETE", name, NULL, why, whylen);
 }
 
 enum bpg_err

@@ -78,6 +78,10 @@ enum bpg_err bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c,
 enum bpg_err bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
     cJSON **out, char *why, size_t whylen);
 
+/* DELETE of a pod (how the monitor stops an over-running app: the operator fails it). */
+enum bpg_err bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
+    char *why, size_t whylen);
+
 /* GET /version: BPG_OK when the API server answers with our credentials. */
 enum bpg_err bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why,
     size_t whylen);
