@@ -1,5 +1,7 @@
 /* bpg_http: one FastCGI request in, one HTTP response out (the only user of fcgiapp.h). */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <fcgiapp.h>
@@ -90,6 +92,35 @@ bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
 	/* messages quote client input: keep the JSON body valid UTF-8 */
 	http_utf8_scrub(req->err_msg);
 	return err;
+}
+
+enum bpg_err
+bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
+{
+	const char *cl = bpg_http_param(req, "CONTENT_LENGTH");
+	unsigned long long want = 0;
+	char chunk[16384], *end;
+	int n;
+
+	if (cl != NULL && *cl != '\0') {
+		errno = 0;
+		want = strtoull(cl, &end, 10);
+		if (*end != '\0' || errno == ERANGE || cl[0] == '-')
+			return bpg_http_fail(req, BPG_EINVAL, "bad Content-Length");
+		if (want > limit)
+			return bpg_http_fail(req, BPG_ETOOLARGE, "request body larger than %zu bytes",
+			    limit);
+	}
+	bpg_buf_reset(out);
+	out->limit = limit;
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), req->fcgi->in)) > 0) {
+		if (bpg_buf_append(out, chunk, (size_t)n) != BPG_OK)
+			return bpg_http_fail(req, BPG_ETOOLARGE, "request body larger than %zu bytes",
+			    limit);
+	}
+	if (cl != NULL && *cl != '\0' && out->len != want)
+		return bpg_http_fail(req, BPG_EINVAL, "request body shorter than its Content-Length");
+	return BPG_OK;
 }
 
 enum bpg_err

@@ -49,6 +49,13 @@ enum bpg_err bpg_http_strip_base(struct bpg_http_req *req, const char *const *pr
 enum bpg_err bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Reads the whole request body into out, at most limit bytes: BPG_ETOOLARGE past it (by
+ * CONTENT_LENGTH before reading, or while reading), BPG_EINVAL for a bad CONTENT_LENGTH or
+ * a body shorter than announced.
+ */
+enum bpg_err bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out);
+
 /* Writes a whole response; extra_headers is "Name: value\r\n"... or NULL. */
 enum bpg_err bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
     const char *extra_headers, const void *body, size_t len);
