@@ -51,7 +51,7 @@ else
 MON_BIN := monitor/bpg-monitor
 endif
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
-FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o)
+FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/fcgi/openapi_doc.o
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
@@ -73,7 +73,18 @@ $(BUILD)/%.o: %.c
 
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+$(BUILD)/fcgi/main.o: CPPFLAGS += -DBPG_SQL_DIR_DEFAULT='"$(PREFIX)/share/bpg/sql"'
 $(BUILD)/fcgi/h_admin.o: CPPFLAGS += -DBPG_GIT_COMMIT='"$(GIT_COMMIT)"' -DBPG_BUILD_TIME='"$(BUILD_TIME)"'
+
+# The OpenAPI document, fcgi/openapi.json, compiled in as a string.
+$(BUILD)/fcgi/openapi_doc.c: fcgi/openapi.json
+	@mkdir -p $(@D)
+	{ echo '/* generated from fcgi/openapi.json by the Makefile */'; \
+	  echo 'extern const char bpg_openapi_json[];'; echo 'const char bpg_openapi_json[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/fcgi/openapi_doc.o: $(BUILD)/fcgi/openapi_doc.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -8,6 +8,7 @@
 #include "bpg_dispatch.h"
 #include "bpg_http.h"
 #include "bpg_k8s.h"
+#include "bpg_subdb.h"
 
 #define BPG_VERSION "0.1.0"
 
@@ -24,6 +25,41 @@ typedef enum bpg_err (*bpg_handler)(struct bpg_app *app, struct bpg_http_req *re
 /* routes.c */
 extern const struct bpg_route bpg_routes[];
 extern const size_t bpg_n_routes;
+
+/* A submission looked up from the {id} route parameter (a submission or Spark app id). */
+struct bpg_sub {
+	const char *id;                      /* the submission id */
+	const struct bpg_cluster *cluster;
+	struct bpg_sub_row row;              /* release with bpg_sub_row_release() */
+	int have_row;
+};
+
+/* main.c */
+long long bpg_now_ms(void);
+
+/* h_spark.c */
+/*
+ * Resolves req's {id}, loads its row and checks the caller may read it (for_write: may
+ * delete it). On failure the request's error is set and returned; s->row is always to be
+ * released.
+ */
+enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
+    struct bpg_sub *s);
+enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_spark_describe(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_list.c */
+enum bpg_err h_list_mine(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_list_all(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_admin.c */
+enum bpg_err h_admin_version(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_openapi.c */
+enum bpg_err h_openapi(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_health.c */
 enum bpg_err h_health_status(struct bpg_app *app, struct bpg_http_req *req);

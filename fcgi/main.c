@@ -11,7 +11,20 @@
 #include "bpg_fcgi.h"
 #include "bpg_log.h"
 
+#ifndef BPG_SQL_DIR_DEFAULT
+#define BPG_SQL_DIR_DEFAULT "/usr/local/share/bpg/sql"
+#endif
+
 static volatile sig_atomic_t stop_requested;
+
+long long
+bpg_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void
 on_stop(int sig)
@@ -31,6 +44,11 @@ usage(FILE *fp)
 	    "                                                 (spawn-fcgi sends stderr to /dev/null)\n"
 	    "       bpg-fcgi --check-config FILE              validate FILE, print OK or the errors\n"
 	    "       bpg-fcgi --show-config FILE               print the effective settings\n"
+	    "       bpg-fcgi --migrate FILE [--sql-dir DIR]   apply the database migrations not yet\n"
+	    "                                                 applied (DIR: $BPG_SQL_DIR, else\n"
+	    "                                                 " BPG_SQL_DIR_DEFAULT "); as\n"
+	    "                                                 $BPG_DB_ADMIN_USER with the password in\n"
+	    "                                                 $BPG_DB_ADMIN_PASSWORD_FILE when set\n"
 	    "       bpg-fcgi --version\n"
 	    "FILE defaults to $BPG_CONFIG, then /etc/bpg/bpg.ini.\n");
 }
@@ -187,6 +205,42 @@ redirect_stderr(const char *path)
 	return 0;
 }
 
+/* --migrate: applies sql/ migrations with the config's database (or an admin account). */
+static int
+migrate(const char *config, const char *sql_dir)
+{
+	struct bpg_config *cfg = load_or_report(config);
+	const char *admin = getenv("BPG_DB_ADMIN_USER");
+	struct bpg_db *db = NULL;
+	int applied = 0, rc = 1;
+
+	if (cfg == NULL)
+		return 1;
+	if (sql_dir == NULL)
+		sql_dir = getenv("BPG_SQL_DIR");
+	if (sql_dir == NULL)
+		sql_dir = BPG_SQL_DIR_DEFAULT;
+	if (bpg_db_new(&cfg->database, &db) != BPG_OK)
+		goto out;
+	if (admin != NULL && *admin != '\0' &&
+	    bpg_db_set_account(db, admin, getenv("BPG_DB_ADMIN_PASSWORD_FILE")) != BPG_OK)
+		goto out;
+	if (bpg_db_ping(db) != BPG_OK) {
+		fprintf(stderr, "bpg-fcgi: database unavailable: %s\n", bpg_db_last_error(db));
+		goto out;
+	}
+	if (bpg_db_migrate(db, sql_dir, &applied) != BPG_OK) {
+		fprintf(stderr, "bpg-fcgi: migration failed (%d applied before it)\n", applied);
+		goto out;
+	}
+	printf("migrations: %d applied, schema up to date\n", applied);
+	rc = 0;
+out:
+	bpg_db_free(db);
+	bpg_config_free(cfg);
+	return rc;
+}
+
 static int
 install_signals(void)
 {
@@ -204,7 +258,8 @@ install_signals(void)
 int
 main(int argc, char **argv)
 {
-	const char *config = getenv("BPG_CONFIG"), *sock = NULL;
+	const char *config = getenv("BPG_CONFIG"), *sock = NULL, *migrate_config = NULL;
+	const char *sql_dir = NULL;
 	struct bpg_config *cfg = NULL;
 	struct bpg_app app = { NULL, NULL, NULL };
 	int listen_fd = 0, rc = 1;
@@ -233,6 +288,10 @@ main(int argc, char **argv)
 			bpg_buf_release(&dump);
 			bpg_config_free(cfg);
 			return 0;
+		} else if (strcmp(a, "--migrate") == 0 && i + 1 < argc) {
+			migrate_config = argv[++i];
+		} else if (strcmp(a, "--sql-dir") == 0 && i + 1 < argc) {
+			sql_dir = argv[++i];
 		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
 			config = argv[++i];
 		} else if (strcmp(a, "--log") == 0 && i + 1 < argc) {
@@ -245,6 +304,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (migrate_config != NULL)
+		return migrate(migrate_config, sql_dir);
 	if ((cfg = load_or_report(config)) == NULL)
 		return 1;
 	(void)bpg_log_set_level_name(cfg->gateway.log_level);

@@ -6,6 +6,10 @@
 
 const struct bpg_route bpg_routes[] = {
 	{ "GET", "/healthcheck/status", H(h_health_status), BPG_ACCESS_USER },
+	{ "GET", "/spark/mySubmissions", H(h_list_mine), BPG_ACCESS_USER },
+	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN },
+	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
+	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },
 };
 
 const size_t bpg_n_routes = sizeof(bpg_routes) / sizeof(bpg_routes[0]);

@@ -1,4 +1,5 @@
 /* bpg_db: the worker's one MySQL/MariaDB connection, opened lazily and reopened when lost. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ struct db_stmt {
 
 struct bpg_db {
 	const struct bpg_database_conf *conf;
+	char *user;              /* account override (migrations), else conf->user */
+	char *password_file;     /* with user: its password file, may be NULL */
 	MYSQL *conn;      /* NULL while disconnected */
 	struct db_stmt cache[DB_STMT_CACHE];
 	char last_error[256];
@@ -52,11 +55,25 @@ db_close(struct bpg_db *db)
 	}
 }
 
+enum bpg_err
+bpg_db_set_account(struct bpg_db *db, const char *user, const char *password_file)
+{
+	free(db->user);
+	free(db->password_file);
+	db->user = strdup(user);
+	db->password_file = password_file ? strdup(password_file) : NULL;
+	if (db->user == NULL || (password_file != NULL && db->password_file == NULL))
+		return BPG_ENOMEM;
+	return BPG_OK;
+}
+
 void
 bpg_db_free(struct bpg_db *db)
 {
 	if (db == NULL)
 		return;
+	free(db->user);
+	free(db->password_file);
 	db_close(db);
 	free(db);
 }
@@ -67,7 +84,7 @@ db_read_password(struct bpg_db *db, struct bpg_buf *pw)
 {
 	char chunk[256];
 	size_t n;
-	FILE *fp = fopen(db->conf->password_file, "r");
+	FILE *fp = fopen(db->user ? db->password_file : db->conf->password_file, "r");
 
 	if (fp == NULL) {
 		snprintf(db->last_error, sizeof(db->last_error), "cannot open password_file: %s",
@@ -98,7 +115,11 @@ db_connect(struct bpg_db *db)
 	my_bool off = 0;
 
 	bpg_buf_init(&pw, DB_PASSWORD_MAX);
-	if (c->password_file != NULL && db_read_password(db, &pw) != BPG_OK)
+	const char *user = db->user ? db->user : c->user;
+	const char *pwfile = db->user ? db->password_file : c->password_file;
+	const char *inline_pw = db->user ? NULL : c->password;
+
+	if (pwfile != NULL && db_read_password(db, &pw) != BPG_OK)
 		goto out;
 	db->conn = mysql_init(NULL);
 	if (db->conn == NULL) {
@@ -114,8 +135,8 @@ db_connect(struct bpg_db *db)
 		snprintf(db->last_error, sizeof(db->last_error), "mysql_options failed");
 		goto out;
 	}
-	if (mysql_real_connect(db->conn, c->socket ? NULL : c->host, c->user,
-	    c->password_file ? (pw.data ? pw.data : "") : c->password, c->name,
+	if (mysql_real_connect(db->conn, c->socket ? NULL : c->host, user,
+	    pwfile ? (pw.data ? pw.data : "") : inline_pw, c->name,
 	    (unsigned)c->port, c->socket, 0) == NULL) {
 		snprintf(db->last_error, sizeof(db->last_error), "%s (errno %u)",
 		    mysql_error(db->conn), mysql_errno(db->conn));
@@ -417,4 +438,184 @@ bpg_db_lock(struct bpg_db *db, const char *name, int timeout_s)
 	if (err != BPG_OK)
 		return err;
 	return got == 1 ? BPG_OK : BPG_ECONFLICT;
+}
+
+enum bpg_err
+bpg_db_exec_once(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams, bpg_db_row_fn fn, void *ctx)
+{
+	MYSQL_STMT *st;
+	enum bpg_err err;
+	unsigned e;
+
+	if (db->conn == NULL && (err = db_connect(db)) != BPG_OK)
+		return err;
+	if ((st = mysql_stmt_init(db->conn)) == NULL)
+		return BPG_ENOMEM;
+	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
+		snprintf(db->last_error, sizeof(db->last_error), "%s (errno %u)", mysql_stmt_error(st),
+		    mysql_stmt_errno(st));
+		mysql_stmt_close(st);
+		return BPG_EINTERNAL;
+	}
+	err = db_run(db, st, params, nparams, fn, ctx, NULL, &e);
+	mysql_stmt_close(st);
+	return err;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the NNNN_*.sql names in dir, sorted; free each and the array. */
+static enum bpg_err
+migration_files(const char *dir, char ***out, size_t *n_out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t n = 0;
+
+	if (d == NULL)
+		return BPG_EIO;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 9 || strspn(de->d_name, "0123456789") != 4 || de->d_name[4] != '_' ||
+		    strcmp(de->d_name + len - 4, ".sql") != 0)
+			continue;
+		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL ||
+		    (nv[n] = strdup(de->d_name)) == NULL) {
+			if (nv != NULL)
+				v = nv;
+			closedir(d);
+			for (size_t i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			return BPG_ENOMEM;
+		}
+		v = nv;
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), name_cmp);
+	*out = v;
+	*n_out = n;
+	return BPG_OK;
+}
+
+static enum bpg_err
+count_row(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	(void)ncols;
+	(void)cols;
+	(void)lens;
+	(*(int *)ctx)++;
+	return BPG_OK;
+}
+
+/* Runs each statement of text (split at ';' that ends a line, "--" comments kept). */
+static enum bpg_err
+migrate_text(struct bpg_db *db, const char *name, char *text)
+{
+	char *p = text, *end;
+	enum bpg_err err;
+
+	while (*p) {
+		char *s;
+		end = strstr(p, ";\n");
+		if (end == NULL)
+			end = p + strlen(p);
+		else
+			*end++ = '\0';
+		s = p;
+		p = *end ? end + 1 : end;
+		/* skip statements that are only white space and comments */
+		{
+			const char *q = s;
+			int real = 0;
+			while (*q) {
+				if (q[0] == '-' && q[1] == '-') {
+					q = strchr(q, '\n');
+					if (q == NULL)
+						break;
+				} else if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r' && *q != ';') {
+					real = 1;
+					break;
+				}
+				q++;
+			}
+			if (!real)
+				continue;
+		}
+		if ((err = bpg_db_exec_once(db, s, NULL, 0, NULL, NULL)) != BPG_OK) {
+			fprintf(stderr, "%s: %s\n", name, db->last_error);
+			return err;
+		}
+	}
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out)
+{
+	static const char create[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version VARCHAR(64) NOT NULL PRIMARY KEY, "
+	    "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+	static const char seen_sql[] = "SELECT 1 FROM schema_migrations WHERE version = ?";
+	static const char record_sql[] = "INSERT INTO schema_migrations (version) VALUES (?)";
+	struct bpg_buf path, text;
+	char **files = NULL, version[64];
+	size_t n = 0;
+	enum bpg_err err;
+
+	*applied_out = 0;
+	bpg_buf_init(&path, 4096);
+	bpg_buf_init(&text, (size_t)4 << 20);
+	if ((err = bpg_db_exec_once(db, create, NULL, 0, NULL, NULL)) != BPG_OK) {
+		fprintf(stderr, "schema_migrations: %s\n", db->last_error);
+		goto out;
+	}
+	if ((err = migration_files(dir, &files, &n)) != BPG_OK) {
+		fprintf(stderr, "%s: cannot list migrations\n", dir);
+		goto out;
+	}
+	for (size_t i = 0; i < n && err == BPG_OK; i++) {
+		struct bpg_db_val v;
+		char chunk[8192];
+		size_t got;
+		int seen = 0;
+		FILE *fp;
+
+		snprintf(version, sizeof(version), "%.*s", (int)(strlen(files[i]) - 4), files[i]);
+		v = bpg_db_str(version);
+		if ((err = bpg_db_exec_once(db, seen_sql, &v, 1, count_row, &seen)) != BPG_OK || seen)
+			continue;
+		bpg_buf_reset(&path);
+		bpg_buf_reset(&text);
+		if ((err = bpg_buf_printf(&path, "%s/%s", dir, files[i])) != BPG_OK)
+			break;
+		if ((fp = fopen(path.data, "r")) == NULL) {
+			err = BPG_EIO;
+			break;
+		}
+		while (err == BPG_OK && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			err = bpg_buf_append(&text, chunk, got);
+		fclose(fp);
+		if (err != BPG_OK || (err = migrate_text(db, files[i], text.data ? text.data : "")) != BPG_OK)
+			break;
+		if ((err = bpg_db_exec_once(db, record_sql, &v, 1, NULL, NULL)) != BPG_OK)
+			break;
+		printf("applied %s\n", version);
+		(*applied_out)++;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	bpg_buf_release(&path);
+	bpg_buf_release(&text);
+	return err;
 }

@@ -10,6 +10,12 @@ struct bpg_db;
 /* Allocates a handle for conf (kept by reference); does not connect. Free with bpg_db_free(). */
 enum bpg_err bpg_db_new(const struct bpg_database_conf *conf, struct bpg_db **out);
 
+/*
+ * Connects as another account than the config's (migrations): user, and the password read
+ * from password_file (NULL: none). Both are copied. Call before the first statement.
+ */
+enum bpg_err bpg_db_set_account(struct bpg_db *db, const char *user, const char *password_file);
+
 /* Closes the connection and frees the handle; NULL is a no-op. */
 void bpg_db_free(struct bpg_db *db);
 
@@ -57,6 +63,20 @@ typedef enum bpg_err (*bpg_db_row_fn)(void *ctx, unsigned ncols, const char *con
  */
 enum bpg_err bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
     unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out);
+
+/*
+ * Like bpg_db_exec for a statement that is not a constant (migrations): prepared,
+ * executed once and closed, never cached. No reconnect.
+ */
+enum bpg_err bpg_db_exec_once(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams, bpg_db_row_fn fn, void *ctx);
+
+/*
+ * Applies every "NNNN_name.sql" file of dir not yet recorded in schema_migrations (created
+ * if absent), in name order, each statement (split at ';' ending a line) prepared and run,
+ * then records it. Prints one line per applied file to stdout. Needs DDL rights.
+ */
+enum bpg_err bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out);
 
 /*
  * Takes (timeout_s > 0) or releases (timeout_s == 0) the MySQL named lock name on this

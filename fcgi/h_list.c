@@ -1,0 +1,157 @@
+/* bpg-fcgi: GET /spark/mySubmissions and GET /admin/submissions, from the database. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "bpg_appstate.h"
+#include "bpg_fcgi.h"
+#include "bpg_json.h"
+#include "bpg_query.h"
+
+#define CURSOR_MAX 128
+
+/* Parses a "next" cursor "<created ms>_<submission id>" into f. */
+static int
+parse_cursor(const char *s, struct bpg_sub_filter *f, char *id, size_t idlen)
+{
+	char *end;
+	long long ms;
+	const char *us = strchr(s, '_');
+
+	if (us == NULL || (size_t)(strlen(us + 1)) >= idlen || us[1] == '\0')
+		return -1;
+	ms = strtoll(s, &end, 10);
+	if (end != us || ms < 0)
+		return -1;
+	for (const char *p = us + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return -1;
+	memcpy(id, us + 1, strlen(us + 1) + 1);
+	f->cursor_ms = ms;
+	f->cursor_id = id;
+	return 0;
+}
+
+struct list_out {
+	struct bpg_app *app;
+	cJSON *items;
+	struct bpg_buf *ndjson;     /* NDJSON instead of items when set */
+	long long now;
+	char last[CURSOR_MAX];
+};
+
+static enum bpg_err
+list_row(void *ctx, const struct bpg_sub_row *r)
+{
+	struct list_out *o = ctx;
+	const struct bpg_cluster *c = bpg_config_cluster(o->app->cfg, r->cluster_id ? r->cluster_id : "");
+	cJSON *j = NULL;
+	enum bpg_err err = bpg_appstate_summary_json(r, c, o->now, &j);
+
+	if (err != BPG_OK)
+		return err;
+	snprintf(o->last, sizeof(o->last), "%lld_%s", r->created_ms, r->submission_id);
+	if (o->ndjson != NULL) {
+		err = bpg_json_print(j, o->ndjson);
+		if (err == BPG_OK)
+			err = bpg_buf_puts(o->ndjson, "\n");
+		cJSON_Delete(j);
+		return err;
+	}
+	cJSON_AddItemToArray(o->items, j);
+	return BPG_OK;
+}
+
+/*
+ * The shared list: filters state, queue, applicationName (also "name", the Java admin
+ * parameter), createdAfter, createdBefore (epoch ms), limit (1-1000, default 100), next
+ * (the cursor from the previous page), format=ndjson (admin only).
+ * 200 {"submissions":[SubmissionSummary...],"next":"cursor"} newest first; "next" only when
+ * more follow. 400 for bad parameters, 503 when the database is down.
+ */
+static enum bpg_err
+list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_ndjson)
+{
+	static const char *const names[] = { "state", "queue", "applicationName", "name",
+	    "createdAfter", "createdBefore", "limit", "next", "format", NULL };
+	struct bpg_sub_filter f;
+	struct bpg_query q;
+	struct list_out o;
+	struct bpg_buf nd;
+	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32];
+	cJSON *j = NULL;
+	long long limit;
+	const char *fmt, *next;
+	int more = 0, ndjson;
+	enum bpg_err err;
+
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	bpg_buf_init(&nd, 0);
+	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_long(&q, "limit", 1, BPG_SUBDB_LIST_MAX, 100, &limit, why,
+	    sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_long(&q, "createdAfter", 0, 1LL << 50, -1, &f.created_after_ms, why,
+	    sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_long(&q, "createdBefore", 0, 1LL << 50, -1, &f.created_before_ms, why,
+	    sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	fmt = bpg_query_get(&q, "format");
+	ndjson = fmt != NULL && strcmp(fmt, "ndjson") == 0;
+	if (fmt != NULL && (!ndjson || !allow_ndjson))
+		return bpg_http_fail(req, BPG_EINVAL, "format: only ndjson, on /admin/submissions");
+	next = bpg_query_get(&q, "next");
+	if (next != NULL && parse_cursor(next, &f, curid, sizeof(curid)) != 0)
+		return bpg_http_fail(req, BPG_EINVAL, "next: not a cursor this gateway gave out");
+	f.user = user;
+	f.status = bpg_query_get(&q, "state");
+	f.queue = bpg_query_get(&q, "queue");
+	f.app_name = bpg_query_get(&q, "applicationName");
+	if (f.app_name == NULL)
+		f.app_name = bpg_query_get(&q, "name");
+	f.limit = (long)limit;
+	o.app = app;
+	o.now = bpg_now_ms();
+	o.ndjson = ndjson ? &nd : NULL;
+	if (!ndjson && ((j = cJSON_CreateObject()) == NULL ||
+	    (o.items = cJSON_AddArrayToObject(j, "submissions")) == NULL)) {
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+		goto out;
+	}
+	err = bpg_subdb_list(app->db, &f, list_row, &o, &more);
+	if (err != BPG_OK) {
+		bpg_http_fail(req, err == BPG_EUNAVAIL ? err : BPG_EINTERNAL, "%s",
+		    err == BPG_EUNAVAIL ? "database unavailable" : "cannot list submissions");
+		goto out;
+	}
+	if (ndjson) {
+		snprintf(hdr, sizeof(hdr), "X-Next: %s\r\n", more ? o.last : "");
+		err = bpg_http_reply(req, 200, "application/x-ndjson", more ? hdr : NULL,
+		    nd.data, nd.len);
+		goto out;
+	}
+	if (more && cJSON_AddStringToObject(j, "next", o.last) == NULL) {
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+		goto out;
+	}
+	err = bpg_http_reply_json(req, 200, j);
+out:
+	cJSON_Delete(j);
+	bpg_buf_release(&nd);
+	return err;
+}
+
+/* GET /spark/mySubmissions: the caller's submissions (see list()). */
+enum bpg_err
+h_list_mine(struct bpg_app *app, struct bpg_http_req *req)
+{
+	return list(app, req, req->user.name, 0);
+}
+
+/* GET /admin/submissions (admins): everyone's submissions (see list()). */
+enum bpg_err
+h_list_all(struct bpg_app *app, struct bpg_http_req *req)
+{
+	return list(app, req, NULL, 1);
+}
