@@ -88,7 +88,7 @@ bpg_log_escape(const char *s, char *out, size_t n)
 		} else if (c == '\n') {
 			out[o++] = '\\';
 			out[o++] = 'n';
-		} else if (c < 0x20 || c == 0x7f) {
+		} else if (c < 0x20 || c >= 0x7f) {   /* also bytes >= 0x80: logs stay ASCII */
 			out[o++] = '\\';
 			out[o++] = 'x';
 			out[o++] = hex[c >> 4];

@@ -1,6 +1,7 @@
 /* bpg_subdb: the application_submission table: rows in and out, prepared statements only. */
 #include <stdlib.h>
 #include <string.h>
+#include "bpg_log.h"
 #include "bpg_subdb.h"
 
 /* The columns every SELECT returns, in the order sub_row_fill reads them. */
@@ -16,7 +17,7 @@
 	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
 	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
 	"number_executor, executor_core, executor_memory_mb"
-#define SUB_NCOLS 30
+#define SUB_NCOLS 29
 
 void
 bpg_sub_row_init(struct bpg_sub_row *r)
@@ -65,8 +66,10 @@ static enum bpg_err
 sub_row_fill(struct bpg_sub_row *r, unsigned ncols, const char *const *cols)
 {
 	bpg_sub_row_release(r);
-	if (ncols != SUB_NCOLS)
+	if (ncols != SUB_NCOLS) {
+		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
 		return BPG_EINTERNAL;
+	}
 	for (unsigned i = 0; i < N_STR; i++) {
 		if (cols[i] != NULL && (*row_str(r, i) = strdup(cols[i])) == NULL) {
 			bpg_sub_row_release(r);
