@@ -62,7 +62,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke
+.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN))
@@ -97,6 +97,10 @@ $(FCGI_BIN): $(FCGI_OBJ) $(LIB_A)
 $(MON_BIN): $(MON_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(MON_OBJ) $(LIB_A) $(LDLIBS)
 
+build/bench/hello: bench/hello.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
+
 $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
@@ -129,6 +133,10 @@ fuzz: $(FUZZ_BIN)
 # A short run of each target over its seeds, part of make test.
 fuzz-smoke: $(FUZZ_BIN)
 	@t/fuzz-run smoke $(FUZZ_BIN)
+
+# make bench: every benchmark on a fresh local stack, one table (bench/README.md).
+bench: deps all build/bench/hello
+	@bench/run
 
 deps:
 	@t/deps
