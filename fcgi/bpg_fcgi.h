@@ -8,6 +8,7 @@
 #include "bpg_dispatch.h"
 #include "bpg_http.h"
 #include "bpg_k8s.h"
+#include "bpg_metrics.h"
 #include "bpg_subdb.h"
 
 #define BPG_VERSION "0.1.0"
@@ -17,6 +18,8 @@ struct bpg_app {
 	const struct bpg_config *cfg;
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
+	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
+	const char *route_names[BPG_METRICS_MAX_ROUTES];   /* "GET /spark/{id}/status" */
 };
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */
@@ -57,6 +60,9 @@ enum bpg_err h_list_all(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_admin.c */
 enum bpg_err h_admin_version(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_metrics.c */
+enum bpg_err h_metrics(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_openapi.c */
 enum bpg_err h_openapi(struct bpg_app *app, struct bpg_http_req *req);

@@ -129,6 +129,35 @@ fail:
 		(void)bpg_http_reply_error(req);
 }
 
+/* Names the routes for /metrics and maps the shared metrics file (a warning if it fails). */
+static int
+init_metrics(struct bpg_app *app)
+{
+	static char names[BPG_METRICS_MAX_ROUTES][96];
+
+	if (bpg_n_routes > BPG_METRICS_MAX_ROUTES) {
+		bpg_log(BPG_LOG_ERROR, "main", "more routes than BPG_METRICS_MAX_ROUTES", NULL);
+		return -1;
+	}
+	for (size_t i = 0; i < bpg_n_routes; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s %s", bpg_routes[i].method, bpg_routes[i].pattern);
+		app->route_names[i] = names[i];
+	}
+	if (app->cfg->gateway.metrics_file != NULL &&
+	    bpg_metrics_open(app->cfg->gateway.metrics_file, &app->metrics) == BPG_OK)
+		bpg_metrics_attach(app->metrics);
+	return 0;
+}
+
+static long long
+elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
 /* Logs one access line per request. */
 static void
 log_access(const struct bpg_http_req *req, const struct timespec *t0)
@@ -178,6 +207,8 @@ serve(struct bpg_app *app, int listen_fd)
 		bpg_log_set_request(req.request_id);
 		handle(app, &req);
 		log_access(&req, &t0);
+		bpg_metrics_request(req.match.route ? (int)(req.match.route - bpg_routes) : -1,
+		    req.status, (uint64_t)elapsed_us(&t0));
 		bpg_log_set_request(NULL);
 		FCGX_Finish_r(&r);
 	}
@@ -261,9 +292,10 @@ main(int argc, char **argv)
 	const char *config = getenv("BPG_CONFIG"), *sock = NULL, *migrate_config = NULL;
 	const char *sql_dir = NULL;
 	struct bpg_config *cfg = NULL;
-	struct bpg_app app = { NULL, NULL, NULL };
+	struct bpg_app app;
 	int listen_fd = 0, rc = 1;
 
+	memset(&app, 0, sizeof(app));
 	if (config == NULL || *config == '\0')
 		config = "/etc/bpg/bpg.ini";
 	for (int i = 1; i < argc; i++) {
@@ -318,11 +350,14 @@ main(int argc, char **argv)
 		bpg_log(BPG_LOG_ERROR, "main", "cannot listen", "socket", sock, NULL);
 		goto out;
 	}
+	if (init_metrics(&app) != 0)
+		goto out;
 	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK ||
 	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
 	rc = serve(&app, listen_fd);
 out:
+	bpg_metrics_close(app.metrics);
 	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);
 	bpg_config_free(cfg);

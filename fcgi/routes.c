@@ -10,6 +10,7 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN },
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },
+	{ "GET", "/metrics", H(h_metrics), BPG_ACCESS_ADMIN },
 };
 
 const size_t bpg_n_routes = sizeof(bpg_routes) / sizeof(bpg_routes[0]);

@@ -34,6 +34,7 @@ static const struct ck gateway_keys[] = {
 	{ "spark_conf_defaults", CK_PATH, G(spark_conf_defaults_file), 0, NULL, 0, 0 },
 	{ "spark_conf_fixed", CK_PATH, G(spark_conf_fixed_file), 0, NULL, 0, 0 },
 	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
+	{ "metrics_file", CK_PATH, G(metrics_file), 0, "/dev/shm/bpg-metrics", 0, 0 },
 	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
 	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },

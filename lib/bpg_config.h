@@ -32,6 +32,7 @@ struct bpg_gateway_conf {
 	char *log_level;
 	struct bpg_strlist mask_patterns;   /* Spark conf keys holding one of these are secret */
 	long long status_max_age_ms;        /* a stored status younger than this is served as is */
+	char *metrics_file;                 /* shared by the workers for /metrics; NULL: off */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
 };

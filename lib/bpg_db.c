@@ -9,6 +9,7 @@
 #include "bpg_buf.h"
 #include "bpg_db.h"
 #include "bpg_log.h"
+#include "bpg_metrics.h"
 
 #define DB_PASSWORD_MAX 1024
 #define DB_STMT_CACHE   48
@@ -388,6 +389,7 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
     unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out)
 {
 	enum bpg_err err = BPG_EUNAVAIL;
+	uint64_t t0 = bpg_metrics_now_us();
 	MYSQL_STMT *st;
 	unsigned e;
 
@@ -410,6 +412,8 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
 	}
 	if (err == BPG_EUNAVAIL)
 		db_close(db);
+	bpg_metrics_dep(BPG_DEP_DB, 0, err == BPG_OK || err == BPG_ECONFLICT ||
+	    err == BPG_ENOTFOUND, bpg_metrics_now_us() - t0);
 	return err;
 }
 

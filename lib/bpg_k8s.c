@@ -9,6 +9,7 @@
 #include "bpg_json.h"
 #include "bpg_k8s.h"
 #include "bpg_log.h"
+#include "bpg_metrics.h"
 
 /* One cluster's connection and its cached bearer token. */
 struct k8s_conn {
@@ -204,6 +205,7 @@ bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *meth
 	struct bpg_buf url, auth, ct;
 	enum bpg_err err = BPG_EINTERNAL;
 	CURLcode cc;
+	uint64_t t0 = bpg_metrics_now_us();
 
 	bpg_buf_init(&url, 8192);
 	bpg_buf_init(&auth, BPG_K8S_MAX_TOKEN + 64);
@@ -271,6 +273,9 @@ bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *meth
 	(void)curl_easy_getinfo(cn->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	err = BPG_OK;
 out:
+	if (cn != NULL)
+		bpg_metrics_dep(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
+		    resp->status < 400, bpg_metrics_now_us() - t0);
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);
 	bpg_buf_wipe(&auth);

@@ -1,0 +1,26 @@
+/* bpg-fcgi: GET {base}/metrics, Prometheus text, summed over every worker. */
+#include "bpg_fcgi.h"
+
+/*
+ * GET /metrics (admins): requests by route and status with a latency histogram,
+ * Kubernetes (per cluster), MySQL and S3 calls with errors and latency, submissions by
+ * cluster and queue, from the file every worker maps. 503 when it could not be mapped.
+ */
+enum bpg_err
+h_metrics(struct bpg_app *app, struct bpg_http_req *req)
+{
+	struct bpg_buf out;
+	enum bpg_err err;
+
+	if (app->metrics == NULL)
+		return bpg_http_fail(req, BPG_EUNAVAIL, "metrics are off: [gateway] metrics_file "
+		    "could not be mapped");
+	bpg_buf_init(&out, 0);
+	err = bpg_metrics_render(app->metrics, app->cfg, app->route_names, bpg_n_routes, &out);
+	if (err == BPG_OK)
+		err = bpg_http_reply(req, 200, "text/plain; version=0.0.4", NULL, out.data, out.len);
+	else
+		bpg_http_fail(req, err, "cannot render the metrics");
+	bpg_buf_release(&out);
+	return err;
+}
