@@ -6,7 +6,13 @@
 
 const struct bpg_route bpg_routes[] = {
 	{ "GET", "/healthcheck/status", H(h_health_status), BPG_ACCESS_USER },
+	/* before /spark/{id}/...: literal segments are listed first */
 	{ "GET", "/spark/mySubmissions", H(h_list_mine), BPG_ACCESS_USER },
+	{ "GET", "/spark/{id}/status", H(h_spark_status), BPG_ACCESS_USER },
+	{ "GET", "/spark/{id}/spec", H(h_spark_spec), BPG_ACCESS_USER },
+	{ "GET", "/spark/{id}/driver", H(h_spark_driver), BPG_ACCESS_USER },
+	{ "GET", "/spark/{id}/describe", H(h_spark_describe), BPG_ACCESS_USER },
+	{ "DELETE", "/spark/{id}", H(h_spark_delete), BPG_ACCESS_USER },
 	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN },
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },

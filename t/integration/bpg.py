@@ -108,3 +108,37 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def sim_port(cid):
+    return dict(p.split(":") for p in ENV["KUBESIM_PORTS"].split(","))[cid]
+
+
+def sim(cid, method, path, body=None, token=True):
+    """A request to a simulated cluster's API (or its /_sim/ control API without token)."""
+    d = ENV["KUBESIM_DIR"]
+    ctx = ssl.create_default_context(cafile=os.path.join(d, cid, "ca.crt"))
+    c = http.client.HTTPSConnection("127.0.0.1", int(sim_port(cid)), context=ctx, timeout=30)
+    h = {}
+    if token:
+        with open(os.path.join(d, cid, "token")) as f:
+            h["Authorization"] = "Bearer " + f.read().strip()
+    if body is not None:
+        body = json.dumps(body)
+        h["Content-Type"] = "application/json"
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, (json.loads(data) if data and r.getheader("Content-Type", "").startswith("application/json")
+                      else data)
+
+
+SIM_APPS = "/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-applications/sparkapplications"
+
+
+def db(stmt):
+    """Runs SQL as MariaDB's root on the stack's database; returns the rows as tab-separated text."""
+    return subprocess.run(["mariadb", "--no-defaults", "-uroot", "--socket=" + ENV["MYSQL_SOCKET"],
+                           ENV["MYSQL_DATABASE"], "-N", "-e", stmt],
+                          check=True, capture_output=True, text=True).stdout

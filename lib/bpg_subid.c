@@ -1,0 +1,130 @@
+/* bpg_subid: submission ids: <clusterId>-<32 lowercase hex>[-suffix], at most 63 characters. */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "bpg_subid.h"
+
+static int
+is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* 1 if s is non-empty [a-z0-9-] starting and ending alphanumeric. */
+static int
+dns_fragment(const char *s, size_t n)
+{
+	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+enum bpg_err
+bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix, const unsigned char bytes[16],
+    char *out, size_t outlen, char *why, size_t whylen)
+{
+	static const char hex[] = "0123456789abcdef";
+	char h[BPG_SUBID_HEX + 1];
+	size_t total, slen = suffix ? strlen(suffix) : 0;
+
+	for (int i = 0; i < 16; i++) {
+		h[2 * i] = hex[bytes[i] >> 4];
+		h[2 * i + 1] = hex[bytes[i] & 15];
+	}
+	h[BPG_SUBID_HEX] = '\0';
+	if (slen > 0 && !dns_fragment(suffix, slen)) {
+		snprintf(why, whylen, "submissionIdSuffix: must be lowercase letters, digits and '-', "
+		    "starting and ending with a letter or digit (DNS-1123)");
+		return BPG_EINVAL;
+	}
+	total = strlen(cluster_id) + 1 + BPG_SUBID_HEX + (slen ? slen + 1 : 0);
+	if (total > BPG_SUBID_MAX) {
+		long room = (long)BPG_SUBID_MAX - (long)(strlen(cluster_id) + 2 + BPG_SUBID_HEX);
+		snprintf(why, whylen, "submissionIdSuffix: at most %ld characters on cluster %s (the "
+		    "submission id may not exceed %d)", room > 0 ? room : 0, cluster_id, BPG_SUBID_MAX);
+		return BPG_EINVAL;
+	}
+	if (total >= outlen)
+		return BPG_EINTERNAL;
+	snprintf(out, outlen, "%s-%s%s%s", cluster_id, h, slen ? "-" : "", slen ? suffix : "");
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subid_new(const char *cluster_id, const char *suffix, char *out, size_t outlen, char *why,
+    size_t whylen)
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		snprintf(why, whylen, "no randomness for a submission id");
+		return BPG_EINTERNAL;
+	}
+	return bpg_subid_new_with_bytes(cluster_id, suffix, b, out, outlen, why, whylen);
+}
+
+enum bpg_err
+bpg_subid_parse(const struct bpg_config *cfg, const char *id,
+    const struct bpg_cluster **cluster_out, char *why, size_t whylen)
+{
+	size_t n = strlen(id), clen;
+	const char *dash = strchr(id, '-'), *rest;
+	char cid[BPG_CLUSTER_ID_MAX + 1];
+	const struct bpg_cluster *c;
+
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(id[i]) && id[i] != '-')
+			goto invalid;
+	if (n == 0 || n > BPG_SUBID_MAX || dash == NULL || dash == id)
+		goto invalid;
+	clen = (size_t)(dash - id);
+	rest = dash + 1;
+	if (clen > BPG_CLUSTER_ID_MAX || strlen(rest) < BPG_SUBID_HEX)
+		goto invalid;
+	for (size_t i = 0; i < BPG_SUBID_HEX; i++)
+		if (!((rest[i] >= '0' && rest[i] <= '9') || (rest[i] >= 'a' && rest[i] <= 'f')))
+			goto invalid;
+	rest += BPG_SUBID_HEX;
+	if (*rest != '\0' && (*rest != '-' || !dns_fragment(rest + 1, strlen(rest + 1))))
+		goto invalid;
+	memcpy(cid, id, clen);
+	cid[clen] = '\0';
+	c = bpg_config_cluster(cfg, cid);
+	if (c == NULL) {
+		snprintf(why, whylen, "Cluster %s (in submissionId: %s) not exists", cid, id);
+		return BPG_EINVAL;
+	}
+	*cluster_out = c;
+	return BPG_OK;
+invalid:
+	if (n <= BPG_SUBID_MAX) {
+		int safe = 1;
+		for (size_t i = 0; i < n && safe; i++)
+			safe = (unsigned char)id[i] > ' ' && (unsigned char)id[i] < 0x7f && id[i] != '"';
+		if (safe) {
+			snprintf(why, whylen, "submissionId %s is invalid", id);
+			return BPG_EINVAL;
+		}
+	}
+	snprintf(why, whylen, "submissionId is invalid");
+	return BPG_EINVAL;
+}
+
+int
+bpg_subid_is_app_id(const char *s)
+{
+	size_t n;
+
+	if (strncmp(s, "spark-", 6) != 0)
+		return 0;
+	n = strlen(s + 6);
+	if (n == 0 || n > 64)
+		return 0;
+	for (const char *p = s + 6; *p; p++)
+		if (!is_lower_alnum(*p) && *p != '-')
+			return 0;
+	return 1;
+}
