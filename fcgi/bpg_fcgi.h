@@ -7,6 +7,7 @@
 #include "bpg_db.h"
 #include "bpg_dispatch.h"
 #include "bpg_http.h"
+#include "bpg_jwt.h"
 #include "bpg_k8s.h"
 #include "bpg_metrics.h"
 #include "bpg_subdb.h"
@@ -19,6 +20,8 @@ struct bpg_app {
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
 	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
+	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */
+	unsigned long zone_counter;         /* round robin over a queue's zones */
 	const char *route_names[BPG_METRICS_MAX_ROUTES];   /* "GET /spark/{id}/status" */
 };
 
@@ -53,6 +56,9 @@ enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_describe(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_submit.c */
+enum bpg_err h_submit(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_list.c */
 enum bpg_err h_list_mine(struct bpg_app *app, struct bpg_http_req *req);

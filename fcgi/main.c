@@ -352,11 +352,19 @@ main(int argc, char **argv)
 	}
 	if (init_metrics(&app) != 0)
 		goto out;
+	if (cfg->auth.queue_token_secrets_file != NULL) {
+		char why[256];
+		if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &app.queue_secrets, why,
+		    sizeof(why)) != BPG_OK)
+			bpg_log(BPG_LOG_ERROR, "main", "secure queues will refuse every token", "error",
+			    why, NULL);
+	}
 	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK ||
 	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
 	rc = serve(&app, listen_fd);
 out:
+	bpg_jwt_secrets_release(&app.queue_secrets);
 	bpg_metrics_close(app.metrics);
 	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);

@@ -6,6 +6,7 @@
 
 const struct bpg_route bpg_routes[] = {
 	{ "GET", "/healthcheck/status", H(h_health_status), BPG_ACCESS_USER },
+	{ "POST", "/spark", H(h_submit), BPG_ACCESS_USER },
 	/* before /spark/{id}/...: literal segments are listed first */
 	{ "GET", "/spark/mySubmissions", H(h_list_mine), BPG_ACCESS_USER },
 	{ "GET", "/spark/{id}/status", H(h_spark_status), BPG_ACCESS_USER },

@@ -1,0 +1,346 @@
+/* bpg-fcgi: POST /spark: validate, route, record, create the SparkApplication. */
+#define _GNU_SOURCE   /* strcasestr */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <cJSON.h>
+#include "bpg_appstate.h"
+#include "bpg_crd.h"
+#include "bpg_fcgi.h"
+#include "bpg_jwt.h"
+#include "bpg_json.h"
+#include "bpg_log.h"
+#include "bpg_metrics.h"
+#include "bpg_mask.h"
+#include "bpg_query.h"
+#include "bpg_request.h"
+#include "bpg_route.h"
+#include "bpg_subdb.h"
+#include "bpg_subid.h"
+
+#define SUBMIT_MAX_BODY   ((size_t)1 << 20)
+#define IDEMPOTENCY_MAX   255
+#define WHY 1024
+#define MANAGED_BY_KEY    "app.kubernetes.io/managed-by"
+#define MANAGED_BY_VALUE  "bpg"
+
+/* Everything one submit works on; released by submit_release(). */
+struct submit {
+	struct bpg_submit_req *req;
+	const char *user;             /* the owner: the proxy user */
+	char queue[BPG_QUEUE_MAX + 1];
+	const struct bpg_queue *qconf;
+	const char *idem;             /* Idempotency-Key or NULL */
+	struct bpg_principal proxy;   /* dagUser, when a proxy user submits for them */
+	int dry_run;
+	char *stored;                 /* masked request JSON for the row */
+	const char *tried[2];         /* clusters already tried (failover) */
+	size_t ntried;
+	char id[80];
+	const struct bpg_cluster *cluster;
+	cJSON *cr;
+};
+
+static void
+submit_release(struct submit *s)
+{
+	bpg_request_free(s->req);
+	free(s->stored);
+	cJSON_Delete(s->cr);
+}
+
+/* Replies 200 {"submissionId":id}; replayed marks an Idempotency-Key replay. */
+static enum bpg_err
+reply_id(struct bpg_http_req *req, const char *id, int replayed)
+{
+	cJSON *j = cJSON_CreateObject();
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, 0);
+	if (j == NULL || cJSON_AddStringToObject(j, "submissionId", id) == NULL ||
+	    bpg_json_print(j, &b) != BPG_OK) {
+		cJSON_Delete(j);
+		bpg_buf_release(&b);
+		return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	}
+	err = bpg_http_reply(req, 200, "application/json",
+	    replayed ? "Idempotent-Replayed: true\r\n" : NULL, b.data, b.len);
+	cJSON_Delete(j);
+	bpg_buf_release(&b);
+	return err;
+}
+
+/* Checks the Idempotency-Key header: 1-255 printable ASCII without spaces. */
+static enum bpg_err
+idem_key(struct bpg_http_req *req, const char **out)
+{
+	const char *k = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
+	size_t n;
+
+	*out = NULL;
+	if (k == NULL)
+		return BPG_OK;
+	n = strlen(k);
+	if (n == 0 || n > IDEMPOTENCY_MAX)
+		return bpg_http_fail(req, BPG_EINVAL, "Idempotency-Key: 1 to %d characters",
+		    IDEMPOTENCY_MAX);
+	for (const char *p = k; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return bpg_http_fail(req, BPG_EINVAL, "Idempotency-Key: printable ASCII "
+			    "without spaces only");
+	*out = k;
+	return BPG_OK;
+}
+
+/* Parses the query and the body; decides the owner. Nothing is touched yet. */
+static enum bpg_err
+submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
+{
+	static const char *const names[] = { "dryRun", "dagUser", NULL };
+	const char *ct = bpg_http_param(req, "CONTENT_TYPE"), *dag;
+	struct bpg_query q;
+	struct bpg_buf body;
+	char why[WHY];
+	enum bpg_err err;
+
+	if (ct != NULL && strcasestr(ct, "yaml") != NULL)
+		return bpg_http_fail(req, BPG_EINVAL, "YAML request bodies are not supported: send "
+		    "the same request as JSON (Content-Type: application/json)");
+	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_bool(&q, "dryRun", 0, &s->dry_run, why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	s->user = req->user.name;
+	dag = bpg_query_get(&q, "dagUser");
+	if (dag != NULL && bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name)) {
+		if (bpg_auth_identify(&app->cfg->auth, dag, NULL, &s->proxy) != BPG_OK)
+			return bpg_http_fail(req, BPG_EINVAL, "dagUser: not an allowed user name");
+		s->user = s->proxy.name;
+	}
+	if ((err = idem_key(req, &s->idem)) != BPG_OK)
+		return err;
+	bpg_buf_init(&body, SUBMIT_MAX_BODY);
+	err = bpg_http_read_body(req, SUBMIT_MAX_BODY, &body);
+	if (err == BPG_OK && (err = bpg_request_parse(body.data ? body.data : "", body.len,
+	    &s->req, why, sizeof(why))) != BPG_OK)
+		bpg_http_fail(req, err, "%s", why);
+	bpg_buf_release(&body);
+	return err;
+}
+
+/* Resolves the queue, checks its token and the queue-dependent rules. */
+static enum bpg_err
+submit_queue(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
+{
+	char why[WHY];
+	enum bpg_err err;
+
+	if ((err = bpg_route_queue(app->cfg, s->req->queue, s->user, s->queue, sizeof(s->queue),
+	    why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	s->qconf = bpg_route_queue_conf(app->cfg, s->queue);
+	if (s->qconf->secure) {
+		if (s->req->queue_token == NULL)
+			return bpg_http_fail(req, BPG_EINVAL, "Please specify queueToken for queue %s",
+			    s->queue);
+		if ((err = bpg_jwt_check_queue(s->req->queue_token, s->queue, &app->queue_secrets,
+		    &app->cfg->auth.queue_token_issuers, (long long)time(NULL), why,
+		    sizeof(why))) != BPG_OK)
+			return bpg_http_fail(req, err, "%s", why);
+	}
+	if ((err = bpg_request_check(s->req, s->qconf, s->queue, why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	return BPG_OK;
+}
+
+/* Routes (excluding clusters tried), makes the id and builds the CR. */
+static enum bpg_err
+submit_build(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
+{
+	struct bpg_route_in rin;
+	struct bpg_crd_in cin;
+	char why[WHY];
+	enum bpg_err err;
+
+	memset(&rin, 0, sizeof(rin));
+	rin.cfg = app->cfg;
+	rin.queue = s->queue;
+	rin.spark_version = s->req->spark_version;
+	rin.cluster_id = s->req->cluster_id;
+	rin.admin = req->user.admin;
+	rin.exclude = s->tried;
+	rin.n_exclude = s->ntried;
+	if ((err = bpg_route_pick(&rin, &s->cluster, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_subid_new(s->cluster->id, s->req->suffix, s->id, sizeof(s->id), why,
+	    sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	memset(&cin, 0, sizeof(cin));
+	cin.cfg = app->cfg;
+	cin.req = s->req;
+	cin.cluster = s->cluster;
+	cin.queue = s->qconf;
+	cin.queue_name = s->queue;
+	cin.submission_id = s->id;
+	cin.user = req->user.name;
+	cin.proxy_user = s->user;
+	cin.zone = bpg_route_pick_zone(s->qconf, app->zone_counter++);
+	cJSON_Delete(s->cr);
+	s->cr = NULL;
+	if ((err = bpg_crd_build(&cin, &s->cr, why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	return BPG_OK;
+}
+
+/* Inserts the row; an idempotency race ends here with the winner's id. */
+static enum bpg_err
+submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, int *replayed)
+{
+	struct bpg_sub_row row;
+	cJSON *stored;
+	enum bpg_err err;
+	char *winner = NULL;
+
+	*replayed = 0;
+	if (s->stored == NULL) {
+		if ((stored = bpg_request_to_json(s->req)) == NULL)
+			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+		bpg_mask_request(stored, &app->cfg->gateway.mask_patterns);
+		s->stored = cJSON_PrintUnformatted(stored);
+		cJSON_Delete(stored);
+		if (s->stored == NULL)
+			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	}
+	bpg_sub_row_init(&row);
+	row.submission_id = s->id;
+	row.cluster_id = (char *)s->cluster->id;
+	row.namespace = s->cluster->namespace;
+	row.user = (char *)s->user;
+	row.original_user = req->user.name;
+	row.app_name = (char *)s->req->app_name;
+	row.spark_version = (char *)s->req->spark_version;
+	row.queue = s->queue;
+	row.request_body = s->stored;
+	row.idempotency_key = (char *)s->idem;
+	row.max_running_millis = s->req->max_running_ms > 0 ? s->req->max_running_ms :
+	    s->qconf->max_running_millis;
+	row.driver_core = s->req->driver.cores > 0 ? s->req->driver.cores : 1;
+	row.driver_memory_mb = s->req->driver.memory_mb > 0 ? s->req->driver.memory_mb : 1024;
+	row.number_executor = s->req->executor.instances >= 0 ? s->req->executor.instances : 1;
+	row.executor_core = s->req->executor.cores > 0 ? s->req->executor.cores : 1;
+	row.executor_memory_mb = s->req->executor.memory_mb > 0 ? s->req->executor.memory_mb : 1024;
+	err = bpg_subdb_insert(app->db, &row);
+	if (err == BPG_ECONFLICT && s->idem != NULL &&
+	    bpg_subdb_find_idempotent(app->db, s->user, s->idem, &winner) == BPG_OK) {
+		snprintf(s->id, sizeof(s->id), "%s", winner);
+		free(winner);
+		*replayed = 1;
+		return BPG_OK;
+	}
+	if (err == BPG_EUNAVAIL)
+		return bpg_http_fail(req, err, "database unavailable: nothing was submitted");
+	if (err != BPG_OK)
+		return bpg_http_fail(req, BPG_EINTERNAL, "cannot record the submission");
+	return BPG_OK;
+}
+
+/* Creates the CR; returns BPG_EUNAVAIL when another cluster is worth a try. */
+static enum bpg_err
+submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
+{
+	cJSON *created = NULL;
+	char why[WHY], note[WHY + 64];
+	enum bpg_err err;
+	long long cts = -1;
+
+	err = bpg_k8s_create_app(app->k8s, s->cluster, s->cr, &created, why, sizeof(why));
+	if (err == BPG_OK) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(created, "metadata");
+		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(md, "creationTimestamp");
+		cts = bpg_appstate_parse_time(cJSON_IsString(ts) ? ts->valuestring : NULL);
+		cJSON_Delete(created);
+		if (bpg_subdb_set_created(app->db, s->id, NULL, NULL, cts) != BPG_OK)
+			bpg_log(BPG_LOG_WARN, "submit", "created, but the row was not updated (the monitor "
+			    "will)", "id", s->id, NULL);
+		bpg_metrics_submission((int)(s->cluster - app->cfg->clusters),
+		    (int)(s->qconf - app->cfg->queues));
+		return BPG_OK;
+	}
+	snprintf(note, sizeof(note), "create failed on cluster %s: %s", s->cluster->id, why);
+	bpg_log(BPG_LOG_WARN, "submit", "create failed", "id", s->id, "cluster", s->cluster->id,
+	    "error", why, NULL);
+	if (err == BPG_EUNAVAIL) {
+		/* the create may have landed before the connection broke: take it back */
+		(void)bpg_k8s_delete_app(app->k8s, s->cluster, s->id, NULL, why, sizeof(why));
+		if (s->idem != NULL)
+			(void)bpg_subdb_drop_idempotency(app->db, s->id);
+	}
+	(void)bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1);
+	return bpg_http_fail(req, err, "%s", note);
+}
+
+/*
+ * POST /spark (any allowed user). Body: SubmitApplicationRequest (JSON); ?dryRun=true
+ * returns the SparkApplication that would be created and creates nothing; ?dagUser= for
+ * [auth] proxy_users; header Idempotency-Key: a retry by the same user returns the first
+ * submission id and creates nothing, even when retries race.
+ * 200 {"submissionId":id}. 400 invalid (field and rule named), 403 privileges or queue
+ * token, 413, 502 cluster credentials, 503 database or every eligible cluster down.
+ * Order: validate, resolve the queue, route, insert the row, create the CR, update the row.
+ * A create that fails with a connection error, timeout or 5xx is retried once on another
+ * eligible cluster under a new id; the first row is marked SUBMISSION_FAILED with the reason.
+ * With the database down nothing is created anywhere.
+ */
+enum bpg_err
+h_submit(struct bpg_app *app, struct bpg_http_req *req)
+{
+	struct submit s;
+	char *existing = NULL;
+	enum bpg_err err;
+	int replayed = 0;
+
+	memset(&s, 0, sizeof(s));
+	if ((err = submit_parse(app, req, &s)) != BPG_OK)
+		goto out;
+	if (s.idem != NULL && !s.dry_run) {
+		err = bpg_subdb_find_idempotent(app->db, s.user, s.idem, &existing);
+		if (err == BPG_OK) {
+			err = reply_id(req, existing, 1);
+			goto out;
+		}
+		if (err != BPG_ENOTFOUND) {
+			err = bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
+			goto out;
+		}
+	}
+	if ((err = submit_queue(app, req, &s)) != BPG_OK)
+		goto out;
+	for (;;) {
+		if ((err = submit_build(app, req, &s)) != BPG_OK)
+			goto out;
+		if (s.dry_run) {
+			bpg_mask_app(s.cr, &app->cfg->gateway.mask_patterns);
+			err = bpg_http_reply_json(req, 200, s.cr);
+			goto out;
+		}
+		if ((err = submit_record(app, req, &s, &replayed)) != BPG_OK)
+			goto out;
+		if (replayed)
+			break;
+		err = submit_create(app, req, &s);
+		if (err != BPG_EUNAVAIL || s.ntried >= 1 || s.req->cluster_id != NULL)
+			break;
+		/* fail over once to another eligible cluster, under a new id */
+		s.tried[s.ntried++] = s.cluster->id;
+		req->err = BPG_OK;
+		req->err_msg[0] = '\0';
+	}
+	if (err == BPG_OK)
+		err = reply_id(req, s.id, replayed);
+out:
+	free(existing);
+	submit_release(&s);
+	return err;
+}
