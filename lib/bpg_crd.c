@@ -307,14 +307,15 @@ static int
 ui_options(const struct bpg_crd_in *in, cJSON *spec)
 {
 	const cJSON *ui = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults, "sparkUIOptions");
-	cJSON *copy, *ann, *it;
+	cJSON *copy, *ann, *it, *next;
 
 	if (ui == NULL)
 		return 0;
 	if ((copy = cJSON_Duplicate(ui, 1)) == NULL || !cJSON_AddItemToObject(spec, "sparkUIOptions", copy))
 		return -1;
 	ann = cJSON_GetObjectItemCaseSensitive(copy, "ingressAnnotations");
-	cJSON_ArrayForEach(it, ann) {
+	for (it = ann ? ann->child : NULL; it != NULL; it = next) {
+		next = it->next;   /* put_str replaces (frees) it */
 		if (cJSON_IsString(it)) {
 			char *v = subst(it->valuestring, in->submission_id);
 			int rc = v ? put_str(ann, it->string, v) : -1;

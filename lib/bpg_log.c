@@ -45,11 +45,16 @@ bpg_log_set_stream(FILE *fp)
 void
 bpg_log_set_request(const char *req_id)
 {
+	size_t n;
+
 	if (req_id == NULL) {
 		log_req[0] = '\0';
 		return;
 	}
-	bpg_log_escape(req_id, log_req, sizeof(log_req));
+	/* stored raw: log_field() escapes it when the line is written */
+	n = strnlen(req_id, sizeof(log_req) - 1);
+	memcpy(log_req, req_id, n);
+	log_req[n] = '\0';
 }
 
 /* True if s can be written bare: non-empty, printable ASCII without space, quote, '=' or '\'. */

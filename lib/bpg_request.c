@@ -259,7 +259,9 @@ parse_strmap(struct rp *p, cJSON *obj, const char *path, size_t max, int label_r
 		it = cur;
 		if (label_rules && !label_key_ok(it->string))
 			return fail(p, "%s: not a valid Kubernetes label or annotation key", sub);
-		if (label_rules == 1 && !label_value_ok(it->valuestring))
+		/* dag_name and task_name are normalized into label values, as the Java gateway did */
+		if (label_rules == 1 && !label_value_ok(it->valuestring) &&
+		    strcmp(it->string, "dag_name") != 0 && strcmp(it->string, "task_name") != 0)
 			return fail(p, "%s: a label value is at most 63 characters of letters, digits, '-', "
 			    "'_' and '.', starting and ending with a letter or digit", sub);
 	}
@@ -690,11 +692,15 @@ check_whole(struct rp *p, struct bpg_submit_req *r)
 		    coerce_int(p, v, "sparkConf.bpg.maxRunningMillis", 1, 31536000000LL,
 		    &r->max_running_ms) != 0)
 			return -1;
-		if ((v = cJSON_GetObjectItemCaseSensitive(conf, "spark.executor.instances")) != NULL &&
-		    coerce_int(p, v, "sparkConf.spark.executor.instances", 0, 100000,
-		    &r->conf_executor_instances) != 0)
-			return fail(p, "Invalid value (%.32s) for Spark config: (spark.executor.instances)",
-			    v->valuestring);
+		if ((v = cJSON_GetObjectItemCaseSensitive(conf, "spark.executor.instances")) != NULL) {
+			char *end;
+			errno = 0;
+			r->conf_executor_instances = strtoll(v->valuestring, &end, 10);
+			if (end == v->valuestring || *end != '\0' || errno == ERANGE ||
+			    r->conf_executor_instances < 0)
+				return fail(p, "Invalid value (%.32s) for Spark config: "
+				    "(spark.executor.instances)", v->valuestring);
+		}
 		/* server controlled: users may not inject a zone */
 		cJSON_DeleteItemFromObjectCaseSensitive((cJSON *)conf, "bpg.pickedZones");
 	}

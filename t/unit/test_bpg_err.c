@@ -1,0 +1,114 @@
+/* Unit tests for bpg_err: code names, HTTP statuses and reason phrases. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpg_err.h"
+
+static const struct {
+	enum bpg_err err;
+	int status;
+	const char *name;
+} err_cases[] = {
+	{ BPG_OK, 200, "ok" },
+	{ BPG_EINVAL, 400, "invalid request" },
+	{ BPG_EUNAUTH, 401, "unauthenticated" },
+	{ BPG_EFORBIDDEN, 403, "forbidden" },
+	{ BPG_ENOTFOUND, 404, "not found" },
+	{ BPG_EMETHOD, 405, "method not allowed" },
+	{ BPG_ECONFLICT, 409, "conflict" },
+	{ BPG_ETOOLARGE, 413, "too large" },
+	{ BPG_ERATELIMIT, 429, "too many requests" },
+	{ BPG_EINTERNAL, 500, "internal error" },
+	{ BPG_ENOMEM, 500, "out of memory" },
+	{ BPG_EUPSTREAM, 502, "bad upstream answer" },
+	{ BPG_EUNAVAIL, 503, "unavailable" },
+	{ BPG_ETIMEOUT, 504, "timed out" },
+	{ BPG_ECONFIG, 500, "invalid configuration" },
+	{ BPG_EIO, 500, "i/o error" },
+};
+
+START_TEST(test_err_table)
+{
+	ck_assert_int_eq(bpg_err_http_status(err_cases[_i].err), err_cases[_i].status);
+	ck_assert_str_eq(bpg_err_str(err_cases[_i].err), err_cases[_i].name);
+}
+END_TEST
+
+/* Every code has a row here, a status and a lowercase name. */
+START_TEST(test_every_code_covered)
+{
+	ck_assert_int_eq(sizeof(err_cases) / sizeof(err_cases[0]), BPG_ERR_COUNT);
+	for (int e = 0; e < BPG_ERR_COUNT; e++) {
+		const char *s = bpg_err_str((enum bpg_err)e);
+		ck_assert_str_ne(s, "unknown error");
+		for (const char *p = s; *p; p++)
+			ck_assert_msg(!(*p >= 'A' && *p <= 'Z'), "'%s' is not lowercase", s);
+		ck_assert_int_ge(bpg_err_http_status((enum bpg_err)e), 200);
+	}
+}
+END_TEST
+
+START_TEST(test_out_of_range)
+{
+	ck_assert_int_eq(bpg_err_http_status(BPG_ERR_COUNT), 500);
+	ck_assert_int_eq(bpg_err_http_status((enum bpg_err)1000), 500);
+	ck_assert_int_eq(bpg_err_http_status((enum bpg_err)-1), 500);
+	ck_assert_str_eq(bpg_err_str(BPG_ERR_COUNT), "unknown error");
+	ck_assert_str_eq(bpg_err_str((enum bpg_err)-1), "unknown error");
+}
+END_TEST
+
+static const struct {
+	int status;
+	const char *reason;
+} reason_cases[] = {
+	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
+	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 409, "Conflict" }, { 410, "Gone" },
+	{ 413, "Payload Too Large" }, { 415, "Unsupported Media Type" },
+	{ 422, "Unprocessable Entity" }, { 429, "Too Many Requests" },
+	{ 500, "Internal Server Error" }, { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" }, { 0, "Unknown" }, { 418, "Unknown" }, { -1, "Unknown" },
+	{ 999, "Unknown" },
+};
+
+START_TEST(test_reason_table)
+{
+	ck_assert_str_eq(bpg_err_reason(reason_cases[_i].status), reason_cases[_i].reason);
+}
+END_TEST
+
+/* Every status the error table uses has its own reason phrase. */
+START_TEST(test_statuses_have_reasons)
+{
+	for (int e = 0; e < BPG_ERR_COUNT; e++)
+		ck_assert_str_ne(bpg_err_reason(bpg_err_http_status((enum bpg_err)e)), "Unknown");
+}
+END_TEST
+
+static Suite *
+err_suite(void)
+{
+	Suite *s = suite_create("bpg_err");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_err_table, 0, sizeof(err_cases) / sizeof(err_cases[0]));
+	tcase_add_test(tc, test_every_code_covered);
+	tcase_add_test(tc, test_out_of_range);
+	tcase_add_loop_test(tc, test_reason_table, 0, sizeof(reason_cases) / sizeof(reason_cases[0]));
+	tcase_add_test(tc, test_statuses_have_reasons);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(err_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

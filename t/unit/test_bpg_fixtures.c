@@ -1,0 +1,407 @@
+/*
+ * The request fixtures (t/fixtures/requests) through parse, queue, checks, routing, id and
+ * CR building, as POST /spark runs them: every ok_*.json must build a SparkApplication
+ * (written to build/crd-fixtures/ and, when ../shared/crd is there, validated strictly
+ * against the operator's CRD), every bad_*.json must fail as its .expect says. Plus the
+ * Java gateway's bugs (spec section 13 items 10-16), each with the check that catches it.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "bpg_crd.h"
+#include "bpg_request.h"
+#include "bpg_route.h"
+#include "bpg_subid.h"
+
+#define FIX BPG_SRCDIR "/t/fixtures/requests"
+#define OUT BPG_SRCDIR "/build/crd-fixtures"
+#define VALIDATE BPG_SRCDIR "/../shared/crd/validate.py"
+
+static struct bpg_config *cfg;
+
+static uint64_t
+zero_rand(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* POST /spark's pipeline without I/O; returns the HTTP status, why and the CR. */
+static int
+pipeline(const char *body, size_t len, const char *user, int admin, cJSON **cr, char *why,
+    size_t whylen)
+{
+	static const unsigned char bytes[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
+	struct bpg_submit_req *r = NULL;
+	struct bpg_route_in rin;
+	struct bpg_crd_in cin;
+	const struct bpg_cluster *c;
+	const struct bpg_queue *q;
+	char queue[BPG_QUEUE_MAX + 1], id[80];
+	enum bpg_err err;
+
+	*cr = NULL;
+	if ((err = bpg_request_parse(body, len, &r, why, whylen)) != BPG_OK)
+		return bpg_err_http_status(err);
+	if ((err = bpg_route_queue(cfg, r->queue, user, queue, sizeof(queue), why, whylen)) != BPG_OK)
+		goto out;
+	q = bpg_route_queue_conf(cfg, queue);
+	if (q->secure && r->queue_token == NULL) {
+		snprintf(why, whylen, "Please specify queueToken for queue %s", queue);
+		err = BPG_EINVAL;
+		goto out;
+	}
+	if ((err = bpg_request_check(r, q, queue, why, whylen)) != BPG_OK)
+		goto out;
+	memset(&rin, 0, sizeof(rin));
+	rin.cfg = cfg;
+	rin.queue = queue;
+	rin.spark_version = r->spark_version;
+	rin.cluster_id = r->cluster_id;
+	rin.admin = admin;
+	rin.rand64 = zero_rand;
+	if ((err = bpg_route_pick(&rin, &c, why, whylen)) != BPG_OK ||
+	    (err = bpg_subid_new_with_bytes(c->id, r->suffix, bytes, id, sizeof(id), why, whylen)) != BPG_OK)
+		goto out;
+	memset(&cin, 0, sizeof(cin));
+	cin.cfg = cfg;
+	cin.req = r;
+	cin.cluster = c;
+	cin.queue = q;
+	cin.queue_name = queue;
+	cin.submission_id = id;
+	cin.user = user;
+	cin.proxy_user = user;
+	cin.zone = bpg_route_pick_zone(q, 0);
+	err = bpg_crd_build(&cin, cr, why, whylen);
+out:
+	bpg_request_free(r);
+	return err == BPG_OK ? 200 : bpg_err_http_status(err);
+}
+
+static void
+setup(void)
+{
+	struct bpg_buf errors;
+
+	bpg_buf_init(&errors, 0);
+	ck_assert_msg(bpg_config_load(FIX "/bpg.ini", &cfg, &errors) == BPG_OK, "%s", errors.data);
+	bpg_buf_release(&errors);
+	mkdir(BPG_SRCDIR "/build", 0755);
+	mkdir(OUT, 0755);
+}
+
+static void
+teardown(void)
+{
+	bpg_config_free(cfg);
+}
+
+/* Every fixture: ok_ builds, bad_ fails as expected. */
+START_TEST(test_all_fixtures)
+{
+	DIR *d = opendir(FIX);
+	struct dirent *de;
+	int ok = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[512], why[1024] = "", out[512];
+		size_t len, n = strlen(de->d_name);
+		char *body;
+		cJSON *cr = NULL;
+		int status;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		snprintf(path, sizeof(path), FIX "/%s", de->d_name);
+		body = slurp(path, &len);
+		status = pipeline(body, len, "alice", 0, &cr, why, sizeof(why));
+		if (strncmp(de->d_name, "ok_", 3) == 0) {
+			char *text;
+			FILE *fp;
+			ck_assert_msg(status == 200, "%s: %d %s", de->d_name, status, why);
+			snprintf(out, sizeof(out), OUT "/%s", de->d_name);
+			text = cJSON_Print(cr);
+			fp = fopen(out, "w");
+			ck_assert_ptr_nonnull(fp);
+			fputs(text, fp);
+			fclose(fp);
+			cJSON_free(text);
+			ok++;
+		} else if (strncmp(de->d_name, "bad_", 4) == 0) {
+			char *expect, *sp;
+			size_t elen;
+			snprintf(path + strlen(path) - 5, 8, ".expect");
+			expect = slurp(path, &elen);
+			expect[strcspn(expect, "\n")] = '\0';
+			sp = strchr(expect, ' ');
+			ck_assert_ptr_nonnull(sp);
+			*sp = '\0';
+			ck_assert_msg(status == atoi(expect), "%s: got %d (%s), want %s", de->d_name, status,
+			    why, expect);
+			ck_assert_msg(strstr(why, sp + 1) != NULL, "%s: '%s' lacks '%s'", de->d_name, why, sp + 1);
+			ck_assert_ptr_null(cr);
+			free(expect);
+			bad++;
+		}
+		cJSON_Delete(cr);
+		free(body);
+	}
+	closedir(d);
+	ck_assert_int_ge(ok, 30);
+	ck_assert_int_ge(bad, 30);
+}
+END_TEST
+
+/* Every built CR validates strictly against the operator's CRD (../shared/crd). */
+START_TEST(test_crd_schema_strict)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "python3 %s --strict %s/ok_*.json", VALIDATE, OUT);
+	ck_assert_msg(system(cmd) == 0, "a SparkApplication breaks the CRD schema (see above)");
+}
+END_TEST
+
+/* Builds a fixture and returns the CR (the caller deletes it). */
+static cJSON *
+build(const char *name)
+{
+	char path[512], why[1024] = "";
+	size_t len;
+	char *body;
+	cJSON *cr = NULL;
+	int status;
+
+	snprintf(path, sizeof(path), FIX "/%s.json", name);
+	body = slurp(path, &len);
+	status = pipeline(body, len, "alice", 0, &cr, why, sizeof(why));
+	free(body);
+	ck_assert_msg(status == 200, "%s: %s", name, why);
+	return cr;
+}
+
+static const cJSON *
+at(const cJSON *j, const char *path)
+{
+	char key[128];
+
+	while (j != NULL && *path) {
+		size_t n = strcspn(path, "/");
+		snprintf(key, sizeof(key), "%.*s", (int)n, path);
+		if (cJSON_IsArray(j))
+			j = cJSON_GetArrayItem(j, atoi(key));
+		else
+			j = cJSON_GetObjectItemCaseSensitive(j, key);
+		path += n + (path[n] == '/');
+	}
+	ck_assert_ptr_nonnull(j);
+	return j;
+}
+
+static const char *
+s_at(const cJSON *j, const char *path)
+{
+	const cJSON *v = at(j, path);
+
+	ck_assert_msg(cJSON_IsString(v), "%s is not a string", path);
+	return v->valuestring;
+}
+
+/* Java bug 12: "1000.0m", the ratio applied twice, fractions truncated. */
+START_TEST(test_java_bug_resources)
+{
+	cJSON *cr = build("ok_minimal_pyspark");
+
+	ck_assert_str_eq(s_at(cr, "spec/driver/coreLimit"), "1000m");
+	ck_assert_str_eq(s_at(cr, "spec/driver/memory"), "1024m");
+	cJSON_Delete(cr);
+	cr = build("ok_fractional_memory");
+	ck_assert_str_eq(s_at(cr, "spec/driver/memory"), "1536m");
+	ck_assert_str_eq(s_at(cr, "spec/executor/memory"), "1536m");
+	cJSON_Delete(cr);
+	cr = build("ok_spark34_etl_queue");     /* etl: driver cpu ratio 1.5, executor mem 1.25 */
+	ck_assert_int_eq((int)at(cr, "spec/driver/cores")->valuedouble, 3);
+	ck_assert_str_eq(s_at(cr, "spec/driver/coreLimit"), "3000m");    /* Java: 4500.0m */
+	ck_assert_str_eq(s_at(cr, "spec/executor/memory"), "10240m");
+	cJSON_Delete(cr);
+	cr = build("ok_core_limit_and_request");
+	ck_assert_str_eq(s_at(cr, "spec/driver/coreLimit"), "2500m");    /* Java: 500 */
+	ck_assert_str_eq(s_at(cr, "spec/executor/coreLimit"), "1500m");
+	ck_assert_str_eq(s_at(cr, "spec/driver/coreRequest"), "1500m");
+	cJSON_Delete(cr);
+	cr = build("ok_memory_units");          /* Java: 500 for a memory without a unit */
+	ck_assert_str_eq(s_at(cr, "spec/driver/memory"), "2048m");
+	ck_assert_str_eq(s_at(cr, "spec/executor/memory"), "1024m");
+	cJSON_Delete(cr);
+}
+END_TEST
+
+/* Java bug 11: volumes twice; zones skipped without a request sparkConf; mounts overwritten. */
+START_TEST(test_java_bug_volumes_zones)
+{
+	cJSON *cr = build("ok_configmap_and_secret_volumes");
+
+	ck_assert_int_eq(cJSON_GetArraySize(at(cr, "spec/volumes")), 2);
+	ck_assert_int_eq(cJSON_GetArraySize(at(cr, "spec/driver/volumeMounts")), 2);
+	cJSON_Delete(cr);
+	cr = build("ok_zones_without_sparkconf");
+	ck_assert_str_eq(s_at(cr, "spec/sparkConf/bpg.pickedZones"), "us-west-2a");
+	ck_assert_str_eq(s_at(cr, "spec/driver/affinity/nodeAffinity/requiredDuringSchedulingIgnored"
+	    "DuringExecution/nodeSelectorTerms/0/matchExpressions/0/key"), "topology.kubernetes.io/zone");
+	cJSON_Delete(cr);
+	cr = build("ok_user_cannot_inject_zone");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(at(cr, "spec/sparkConf"), "bpg.pickedZones"));
+	cJSON_Delete(cr);
+	cr = build("ok_etl_spot");
+	ck_assert_str_eq(s_at(cr, "spec/executor/affinity/nodeAffinity/requiredDuringSchedulingIgnored"
+	    "DuringExecution/nodeSelectorTerms/0/matchExpressions/0/values/0"), "spark_spot");
+	ck_assert_str_eq(s_at(cr, "spec/driver/affinity/nodeAffinity/requiredDuringSchedulingIgnored"
+	    "DuringExecution/nodeSelectorTerms/0/matchExpressions/0/values/0"), "spark_driver");
+	cJSON_Delete(cr);
+}
+END_TEST
+
+/* Java bugs 10, 13, 15: one queue rule, labels normalized, the queue's own max running time. */
+START_TEST(test_java_bug_labels_queue)
+{
+	cJSON *cr = build("ok_etl_child_queue");
+	char why[256];
+	struct bpg_submit_req *r;
+	static const char body[] = "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"}";
+
+	ck_assert_str_eq(s_at(cr, "metadata/labels/queue"), "root.etl.daily");
+	ck_assert_str_eq(s_at(cr, "metadata/labels/maxRunningMillis"), "43200000");
+	cJSON_Delete(cr);
+	cr = build("ok_labels_annotations");
+	ck_assert_str_eq(s_at(cr, "spec/driver/labels/dag_name"), "my0dag0with0odd0chars");
+	cJSON_Delete(cr);
+	cr = build("ok_max_running_millis");
+	ck_assert_str_eq(s_at(cr, "metadata/labels/maxRunningMillis"), "3600000");
+	cJSON_Delete(cr);
+	/* the user mapped to etl gets etl, deterministically (Java shuffled) */
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	for (int i = 0; i < 20; i++) {
+		char q[64];
+		ck_assert_int_eq(bpg_route_queue(cfg, NULL, "ETL-Bot", q, sizeof(q), why, sizeof(why)), BPG_OK);
+		ck_assert_str_eq(q, "etl");
+	}
+	bpg_request_free(r);
+}
+END_TEST
+
+/* A proxy user that is not a label value no longer breaks the create (Java bug 13). */
+START_TEST(test_java_bug_proxy_user_label)
+{
+	static const char body[] = "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+	    "\"applicationName\":\"--weird name--\"}";
+	char why[256];
+	cJSON *cr;
+
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice@example.com", 0, &cr, why, sizeof(why)), 200);
+	ck_assert_str_eq(s_at(cr, "metadata/labels/proxyUser"), "alice0example.com");
+	ck_assert_str_eq(s_at(cr, "spec/proxyUser"), "alice@example.com");
+	ck_assert_str_eq(s_at(cr, "metadata/labels/applicationName"), "0-weird0name-0");
+	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.app.name"), "--weird name--");
+	cJSON_Delete(cr);
+}
+END_TEST
+
+/* Coercions: numbers and booleans for strings, numeric strings for numbers. */
+START_TEST(test_coercions)
+{
+	cJSON *cr = build("ok_numbers_for_strings");
+
+	ck_assert_str_eq(s_at(cr, "spec/sparkVersion"), "3.5");
+	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.sql.shuffle.partitions"), "200");
+	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.dynamicAllocation.enabled"), "true");
+	ck_assert_str_eq(s_at(cr, "spec/arguments/1"), "2.5");
+	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.app.name"), "42");
+	cJSON_Delete(cr);
+	cr = build("ok_strings_for_numbers");
+	ck_assert_int_eq((int)at(cr, "spec/driver/cores")->valuedouble, 2);
+	ck_assert_int_eq((int)at(cr, "spec/executor/instances")->valuedouble, 3);
+	ck_assert_int_eq((int)at(cr, "spec/executor/cores")->valuedouble, 1);   /* 1.9 truncated */
+	cJSON_Delete(cr);
+}
+END_TEST
+
+/* Admins may pin a cluster in any queue; YuniKorn options only with fields the CRD has. */
+START_TEST(test_pinning_and_yunikorn)
+{
+	static const char body[] = "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+	    "\"clusterId\":\"c02\"}";
+	char why[256];
+	cJSON *cr;
+
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice", 0, &cr, why, sizeof(why)), 403);
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "admin", 1, &cr, why, sizeof(why)), 200);
+	ck_assert_str_eq(s_at(cr, "metadata/name"), "c02-0123456789abcdef0123456789abcdef");
+	ck_assert_str_eq(s_at(cr, "spec/batchScheduler"), "yunikorn");
+	ck_assert_str_eq(s_at(cr, "spec/batchSchedulerOptions/queue"), "root.poc");
+	ck_assert_int_eq(cJSON_GetArraySize(at(cr, "spec/batchSchedulerOptions")), 1);
+	ck_assert_str_eq(s_at(cr, "metadata/namespace"), "spark-jobs");
+	cJSON_Delete(cr);
+}
+END_TEST
+
+static Suite *
+fixtures_suite(void)
+{
+	Suite *s = suite_create("bpg_fixtures");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_all_fixtures);
+	if (access(VALIDATE, R_OK) == 0)
+		tcase_add_test(tc, test_crd_schema_strict);
+	else
+		printf("test_bpg_fixtures: ../shared/crd is not here: the strict CRD check does not run\n");
+	tcase_add_test(tc, test_java_bug_resources);
+	tcase_add_test(tc, test_java_bug_volumes_zones);
+	tcase_add_test(tc, test_java_bug_labels_queue);
+	tcase_add_test(tc, test_java_bug_proxy_user_label);
+	tcase_add_test(tc, test_coercions);
+	tcase_add_test(tc, test_pinning_and_yunikorn);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(fixtures_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);   /* the schema check must see the files written first */
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
