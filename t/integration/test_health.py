@@ -18,6 +18,25 @@ class HealthTest(unittest.TestCase):
         self.assertIs(body["database"]["reachable"], True)
         self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{32}$")
 
+    def test_request_id_the_clients_or_generated(self):
+        c = user_client()
+        status, headers, _ = c.request("GET", "/healthcheck/status", headers={"X-Request-Id": "trace-42.a:b"})
+        self.assertEqual(headers["x-request-id"], "trace-42.a:b")
+        # a value that could inject into logs is replaced by nginx's own id
+        status, headers, _ = c.request("GET", "/healthcheck/status", headers={"X-Request-Id": "a b\"c" + "x" * 80})
+        self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{32}$")
+        # and it is on the worker's log line for that request
+        import os, time
+        log = os.path.join(ENV["BPG_RUN_DIR"], "fcgi", "worker.log")
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            with open(log, errors="replace") as f:
+                if "req=trace-42.a:b " in f.read():
+                    break
+            time.sleep(0.05)
+        else:
+            self.fail("the request id is not in the worker log")
+
     def test_admin_may_call_it_too(self):
         status, _, body = admin_client().json("GET", "/healthcheck/status")
         self.assertEqual((status, body["status"]), (200, "OK"))
