@@ -608,6 +608,10 @@ ini_error_cb(const char *fmt, ...)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
 		msg[--n] = '\0';
+	/* one line per problem: iniparser puts the bad line after a '\n' */
+	for (size_t i = 0; i < n; i++)
+		if (msg[i] == '\n' || msg[i] == '\r')
+			msg[i] = ' ';
 	if (ini_loader != NULL)
 		cfg_error(ini_loader, NULL, NULL, "%s", msg);
 	return 0;
@@ -829,7 +833,8 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		load_spec_defaults(ld, sec, c);
 	}
 	if (cfg->n_clusters > 0 && !routable)
-		cfg_error(ld, NULL, NULL, "no cluster has weight > 0: nothing can be routed");
+		cfg_error(ld, "cluster.*", "weight", "no cluster has weight > 0: nothing can be "
+		    "routed");
 }
 
 static void

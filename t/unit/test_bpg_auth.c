@@ -1,0 +1,163 @@
+/* Unit tests for bpg_auth: who the caller is and whether they may come in. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpg_auth.h"
+
+/* The lists the configurations use (static: the strlists point into them). */
+static char *all[] = { "*" };
+static char *listed[] = { "alice", "bob", "admin", "eve" };
+static char *blocked[] = { "mallory", "eve" };
+static char *admins[] = { "admin", "root" };
+#define LIST(a) ((struct bpg_strlist){ (a), sizeof(a) / sizeof((a)[0]) })
+#define EMPTY ((struct bpg_strlist){ NULL, 0 })
+
+enum conf_kind { ALL, LISTED, ALL_TRUSTED };
+
+/* Three configurations the cases run against. */
+static struct bpg_auth_conf
+conf_of(enum conf_kind kind)
+{
+	struct bpg_auth_conf a;
+
+	memset(&a, 0, sizeof(a));
+	a.blocked_users = LIST(blocked);
+	a.admin_users = LIST(admins);
+	a.allowed_users = kind == LISTED ? LIST(listed) : LIST(all);
+	a.trust_user_header = kind == ALL_TRUSTED;
+	return a;
+}
+
+static const struct {
+	enum conf_kind conf;
+	const char *remote;
+	const char *header;
+	enum bpg_err err;
+	const char *name;
+	int admin;
+} cases[] = {
+	/* "*" lets every valid name in */
+	{ ALL, "alice", NULL, BPG_OK, "alice", 0 },
+	{ ALL, "zed", NULL, BPG_OK, "zed", 0 },
+	{ ALL, "admin", NULL, BPG_OK, "admin", 1 },
+	{ ALL, "root", NULL, BPG_OK, "root", 1 },
+	{ ALL, "Admin", NULL, BPG_OK, "Admin", 0 },      /* names are case-sensitive */
+	{ ALL, "jos\xc3\xa9", NULL, BPG_OK, "jos\xc3\xa9", 0 },
+	{ ALL, "a.b-c_d@corp", NULL, BPG_OK, "a.b-c_d@corp", 0 },
+	/* blocked wins over "*" and over an explicit list */
+	{ ALL, "mallory", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ LISTED, "eve", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "Mallory", NULL, BPG_OK, "Mallory", 0 },
+	/* explicit list */
+	{ LISTED, "alice", NULL, BPG_OK, "alice", 0 },
+	{ LISTED, "admin", NULL, BPG_OK, "admin", 1 },
+	{ LISTED, "zed", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ LISTED, "ALICE", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ LISTED, "root", NULL, BPG_EUNAUTH, NULL, 0 },   /* admin but not allowed */
+	{ LISTED, "*", NULL, BPG_EUNAUTH, NULL, 0 },
+	/* header ignored unless trusted */
+	{ ALL, "alice", "bob", BPG_OK, "alice", 0 },
+	{ ALL, NULL, "bob", BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "alice", "admin", BPG_OK, "alice", 0 },
+	/* trusted header wins when present, remote_user otherwise */
+	{ ALL_TRUSTED, "alice", "bob", BPG_OK, "bob", 0 },
+	{ ALL_TRUSTED, NULL, "bob", BPG_OK, "bob", 0 },
+	{ ALL_TRUSTED, "alice", "", BPG_OK, "alice", 0 },
+	{ ALL_TRUSTED, "alice", NULL, BPG_OK, "alice", 0 },
+	{ ALL_TRUSTED, "bob", "admin", BPG_OK, "admin", 1 },
+	{ ALL_TRUSTED, "alice", "mallory", BPG_EUNAUTH, NULL, 0 },
+	{ ALL_TRUSTED, "alice", "bad name", BPG_EUNAUTH, NULL, 0 },
+	{ ALL_TRUSTED, NULL, NULL, BPG_EUNAUTH, NULL, 0 },
+	/* unusable names */
+	{ ALL, NULL, NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a b", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, " alice", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "alice\n", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "ali\rce", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\tb", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\x01", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\x1b[31m", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\x7f", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\"b", NULL, BPG_EUNAUTH, NULL, 0 },
+	{ ALL, "a\\b", NULL, BPG_EUNAUTH, NULL, 0 },
+};
+
+START_TEST(test_identify_table)
+{
+	struct bpg_auth_conf a = conf_of(cases[_i].conf);
+	struct bpg_principal p;
+	enum bpg_err err;
+
+	memset(&p, 0x5a, sizeof(p));
+	err = bpg_auth_identify(&a, cases[_i].remote, cases[_i].header, &p);
+	ck_assert_msg(err == cases[_i].err, "case %d: got %d", _i, err);
+	if (err == BPG_OK) {
+		ck_assert_str_eq(p.name, cases[_i].name);
+		ck_assert_int_eq(p.admin, cases[_i].admin);
+	} else {
+		ck_assert_int_eq((unsigned char)p.name[0], 0x5a);   /* out untouched */
+	}
+}
+END_TEST
+
+/* BPG_USER_MAX bytes is the longest name. */
+START_TEST(test_name_length)
+{
+	struct bpg_auth_conf a = conf_of(ALL);
+	struct bpg_principal p;
+	char name[BPG_USER_MAX + 2];
+
+	memset(name, 'u', sizeof(name));
+	name[BPG_USER_MAX] = '\0';
+	ck_assert_int_eq(bpg_auth_identify(&a, name, NULL, &p), BPG_OK);
+	ck_assert_uint_eq(strlen(p.name), BPG_USER_MAX);
+	ck_assert_str_eq(p.name, name);
+	name[BPG_USER_MAX] = 'u';
+	name[BPG_USER_MAX + 1] = '\0';
+	ck_assert_int_eq(bpg_auth_identify(&a, name, NULL, &p), BPG_EUNAUTH);
+	a.trust_user_header = 1;
+	ck_assert_int_eq(bpg_auth_identify(&a, "alice", name, &p), BPG_EUNAUTH);
+}
+END_TEST
+
+/* With nobody allowed, nobody comes in, admins included. */
+START_TEST(test_empty_allowed)
+{
+	struct bpg_auth_conf a = conf_of(ALL);
+	struct bpg_principal p;
+
+	a.allowed_users = EMPTY;
+	ck_assert_int_eq(bpg_auth_identify(&a, "alice", NULL, &p), BPG_EUNAUTH);
+	ck_assert_int_eq(bpg_auth_identify(&a, "admin", NULL, &p), BPG_EUNAUTH);
+	a.blocked_users = EMPTY;
+	a.allowed_users = LIST(all);
+	ck_assert_int_eq(bpg_auth_identify(&a, "mallory", NULL, &p), BPG_OK);
+	ck_assert_str_eq(p.name, "mallory");
+}
+END_TEST
+
+static Suite *
+auth_suite(void)
+{
+	Suite *s = suite_create("bpg_auth");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_identify_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_name_length);
+	tcase_add_test(tc, test_empty_allowed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(auth_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,280 @@
+/* Unit tests for bpg_json: parse limits, UTF-8 checks, printing and the error body. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpg_json.h"
+
+/* bpg_json_utf8_valid over byte strings (lengths given, so NUL can be inside). */
+static const struct {
+	const char *s;
+	size_t n;
+	int valid;
+} utf8_cases[] = {
+	{ "", 0, 1 },
+	{ "plain ascii", 11, 1 },
+	{ "\xc3\xa9", 2, 1 },                 /* U+00E9 */
+	{ "\xc2\x80", 2, 1 },                 /* U+0080, smallest 2-byte */
+	{ "\xdf\xbf", 2, 1 },                 /* U+07FF */
+	{ "\xe0\xa0\x80", 3, 1 },             /* U+0800, smallest 3-byte */
+	{ "\xe2\x82\xac", 3, 1 },             /* EURO SIGN */
+	{ "\xed\x9f\xbf", 3, 1 },             /* U+D7FF, just below the surrogates */
+	{ "\xee\x80\x80", 3, 1 },             /* U+E000, just above */
+	{ "\xef\xbf\xbf", 3, 1 },             /* U+FFFF */
+	{ "\xf0\x90\x80\x80", 4, 1 },         /* U+10000, smallest 4-byte */
+	{ "\xf0\x9d\x84\x9e", 4, 1 },         /* MUSICAL SYMBOL G CLEF */
+	{ "\xf4\x8f\xbf\xbf", 4, 1 },         /* U+10FFFF, the last code point */
+	/* overlongs */
+	{ "\xc0\x80", 2, 0 },                 /* NUL as 2 bytes */
+	{ "\xc0\xaf", 2, 0 },                 /* '/' as 2 bytes */
+	{ "\xc1\xbf", 2, 0 },
+	{ "\xe0\x80\x80", 3, 0 },
+	{ "\xe0\x80\xaf", 3, 0 },
+	{ "\xe0\x9f\xbf", 3, 0 },             /* U+07FF as 3 bytes */
+	{ "\xf0\x80\x80\x80", 4, 0 },
+	{ "\xf0\x80\x80\xaf", 4, 0 },
+	{ "\xf0\x8f\xbf\xbf", 4, 0 },         /* U+FFFF as 4 bytes */
+	/* UTF-16 surrogates */
+	{ "\xed\xa0\x80", 3, 0 },             /* U+D800 */
+	{ "\xed\xad\xbf", 3, 0 },             /* U+DB7F */
+	{ "\xed\xb0\x80", 3, 0 },             /* U+DC00 */
+	{ "\xed\xbf\xbf", 3, 0 },             /* U+DFFF */
+	{ "\xed\xa0\xbd\xed\xb8\x80", 6, 0 }, /* CESU-8 pair */
+	/* beyond U+10FFFF and impossible bytes */
+	{ "\xf4\x90\x80\x80", 4, 0 },
+	{ "\xf5\x80\x80\x80", 4, 0 },
+	{ "\xf8\x88\x80\x80\x80", 5, 0 },
+	{ "\xfe", 1, 0 },
+	{ "\xff", 1, 0 },
+	/* broken sequences */
+	{ "\x80", 1, 0 },                     /* lone continuation */
+	{ "a\xbf" "b", 3, 0 },
+	{ "\xc3", 1, 0 },                     /* truncated at the end */
+	{ "\xe2\x82", 2, 0 },
+	{ "\xf0\x9d\x84", 3, 0 },
+	{ "\xc3" "a", 2, 0 },                 /* continuation missing */
+	{ "\xe2\x28\xa1", 3, 0 },
+	{ "\xe2\x82\x28", 3, 0 },
+	/* the length is respected: the bad byte lies past n */
+	{ "ok\xff", 2, 1 },
+	{ "\xe2\x82\xac", 2, 0 },
+};
+
+START_TEST(test_utf8_table)
+{
+	ck_assert_msg(bpg_json_utf8_valid(utf8_cases[_i].s, utf8_cases[_i].n) ==
+	    utf8_cases[_i].valid, "case %d", _i);
+}
+END_TEST
+
+/* bpg_json_parse: accepted and rejected documents with a word of the reason. */
+static const struct {
+	const char *text;
+	size_t n;             /* 0: strlen */
+	enum bpg_err err;
+	const char *why;      /* fragment of the reason when rejected */
+} parse_cases[] = {
+	{ "{}", 0, BPG_OK, NULL },
+	{ "  {\"a\": [1, 2, {\"b\": null}]}  \r\n\t", 0, BPG_OK, NULL },
+	{ "[]", 0, BPG_OK, NULL },
+	{ "42", 0, BPG_OK, NULL },
+	{ "\"str\"", 0, BPG_OK, NULL },
+	{ "{\"k\":\"caf\xc3\xa9 \xf0\x9d\x84\x9e\"}", 0, BPG_OK, NULL },
+	{ "{\"k\":\"\\u00e9\\ud834\\udd1e\"}", 0, BPG_OK, NULL },
+	{ "{\"k\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 0, BPG_OK, NULL },
+	{ "{\"k\":\"\\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 0, BPG_OK, NULL },
+	{ "", 0, BPG_EINVAL, "empty" },
+	{ "{\"a\":1}\0", 8, BPG_EINVAL, "NUL" },
+	{ "{\"a\":\"x\0y\"}", 11, BPG_EINVAL, "NUL" },
+	{ "{\"k\":\"\xc0\xaf\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xe0\x80\xaf\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xf0\x80\x80\xaf\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xed\xa0\x80\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xed\xbf\xbf\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xf4\x90\x80\x80\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xff\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xc3\"}", 0, BPG_EINVAL, "UTF-8" },
+	{ "{\"k\":\"\xc3", 0, BPG_EINVAL, "UTF-8" },
+	/* escaped lone surrogates are not turned into bytes either */
+	{ "{\"k\":\"\\udc00\"}", 0, BPG_EINVAL, "malformed" },
+	{ "{\"k\":\"\\ud800\"}", 0, BPG_EINVAL, "malformed" },
+	{ "{} x", 0, BPG_EINVAL, "trailing" },
+	{ "{}{}", 0, BPG_EINVAL, "trailing" },
+	{ "[1] [2]", 0, BPG_EINVAL, "trailing" },
+	{ "1 2", 0, BPG_EINVAL, "trailing" },
+	{ "{}\x0b", 0, BPG_EINVAL, "trailing" },
+	{ "{\"a\":}", 0, BPG_EINVAL, "malformed" },
+	{ "{\"a\":1,}", 0, BPG_EINVAL, "malformed" },
+	{ "[1,2", 0, BPG_EINVAL, "malformed" },
+	{ "nul", 0, BPG_EINVAL, "malformed" },
+	{ "{'a':1}", 0, BPG_EINVAL, "malformed" },
+	{ "   ", 0, BPG_EINVAL, "malformed" },
+};
+
+START_TEST(test_parse_table)
+{
+	size_t n = parse_cases[_i].n ? parse_cases[_i].n : strlen(parse_cases[_i].text);
+	cJSON *j = NULL;
+	char why[128] = "";
+	enum bpg_err err;
+
+	err = bpg_json_parse(parse_cases[_i].text, n, &j, why, sizeof(why));
+	ck_assert_msg(err == parse_cases[_i].err, "case %d: got %d (%s)", _i, err, why);
+	if (err == BPG_OK) {
+		ck_assert_ptr_nonnull(j);
+		cJSON_Delete(j);
+	} else {
+		ck_assert_ptr_null(j);
+		ck_assert_msg(strstr(why, parse_cases[_i].why) != NULL, "case %d: why '%s'", _i, why);
+	}
+}
+END_TEST
+
+/* Builds depth levels of nested arrays (or objects) in a fresh string. */
+static char *
+nested(int depth, int objects)
+{
+	size_t per = objects ? 5 : 1;    /* {"a": ... } */
+	char *s = malloc((size_t)depth * (per + 1) + 8), *p = s;
+
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; i < depth; i++) {
+		if (objects) {
+			memcpy(p, "{\"a\":", 5);
+			p += 5;
+		} else {
+			*p++ = '[';
+		}
+	}
+	*p++ = '1';
+	for (int i = 0; i < depth; i++)
+		*p++ = objects ? '}' : ']';
+	*p = '\0';
+	return s;
+}
+
+START_TEST(test_depth_limit)
+{
+	for (int objects = 0; objects <= 1; objects++) {
+		char why[128];
+		cJSON *j = NULL;
+		char *ok = nested(BPG_JSON_MAX_DEPTH, objects);
+		char *deep = nested(BPG_JSON_MAX_DEPTH + 1, objects);
+		char *huge = nested(100000, objects);
+
+		ck_assert_int_eq(bpg_json_parse(ok, strlen(ok), &j, why, sizeof(why)), BPG_OK);
+		cJSON_Delete(j);
+		j = NULL;
+		ck_assert_int_eq(bpg_json_parse(deep, strlen(deep), &j, why, sizeof(why)), BPG_EINVAL);
+		ck_assert_ptr_nonnull(strstr(why, "deeper than 32"));
+		ck_assert_int_eq(bpg_json_parse(huge, strlen(huge), &j, why, sizeof(why)), BPG_EINVAL);
+		ck_assert_ptr_nonnull(strstr(why, "deeper"));
+		ck_assert_ptr_null(j);
+		free(ok);
+		free(deep);
+		free(huge);
+	}
+}
+END_TEST
+
+/* The input need not be NUL-terminated: only len bytes are read. */
+START_TEST(test_parse_not_terminated)
+{
+	char text[8];
+	char why[64];
+	cJSON *j = NULL;
+
+	memcpy(text, "[1,2]xyz", 8);
+	ck_assert_int_eq(bpg_json_parse(text, 5, &j, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+	cJSON_Delete(j);
+	ck_assert_int_eq(bpg_json_parse(text, 6, &j, why, sizeof(why)), BPG_EINVAL);
+}
+END_TEST
+
+START_TEST(test_print)
+{
+	struct bpg_buf b;
+	cJSON *j = cJSON_CreateObject();
+
+	bpg_buf_init(&b, 0);
+	cJSON_AddStringToObject(j, "a", "x\"y");
+	cJSON_AddNumberToObject(j, "n", 3);
+	ck_assert_int_eq(bpg_buf_puts(&b, "pre:"), BPG_OK);
+	ck_assert_int_eq(bpg_json_print(j, &b), BPG_OK);
+	ck_assert_str_eq(b.data, "pre:{\"a\":\"x\\\"y\",\"n\":3}");
+	bpg_buf_release(&b);
+	/* over the buffer's limit */
+	bpg_buf_init(&b, 4);
+	ck_assert_int_eq(bpg_json_print(j, &b), BPG_ETOOLARGE);
+	bpg_buf_release(&b);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* The error body escapes what the message holds and reads back the same. */
+static const struct {
+	int status;
+	const char *message;
+	const char *body;
+} body_cases[] = {
+	{ 404, "submission c01-x not found", "{\"code\":404,\"message\":\"submission c01-x not found\"}" },
+	{ 400, "bad \"name\"", "{\"code\":400,\"message\":\"bad \\\"name\\\"\"}" },
+	{ 400, "a\\b", "{\"code\":400,\"message\":\"a\\\\b\"}" },
+	{ 400, "l1\nl2\r\t", "{\"code\":400,\"message\":\"l1\\nl2\\r\\t\"}" },
+	{ 400, "ctl\x01\x1f", "{\"code\":400,\"message\":\"ctl\\u0001\\u001f\"}" },
+	{ 400, "</script><script>", "{\"code\":400,\"message\":\"</script><script>\"}" },
+	{ 400, "\",\"code\":200,\"x\":\"", "{\"code\":400,\"message\":\"\\\",\\\"code\\\":200,\\\"x\\\":\\\"\"}" },
+	{ 500, "caf\xc3\xa9", "{\"code\":500,\"message\":\"caf\xc3\xa9\"}" },
+	{ 500, "", "{\"code\":500,\"message\":\"\"}" },
+	{ 503, NULL, "{\"code\":503,\"message\":\"\"}" },
+};
+
+START_TEST(test_error_body)
+{
+	struct bpg_buf b;
+	cJSON *j = NULL;
+	char why[64];
+
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_json_error_body(body_cases[_i].status, body_cases[_i].message, &b),
+	    BPG_OK);
+	ck_assert_str_eq(b.data, body_cases[_i].body);
+	ck_assert_ptr_null(strchr(b.data, '\n'));
+	/* it parses back to the same two fields */
+	ck_assert_int_eq(bpg_json_parse(b.data, b.len, &j, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
+	ck_assert_int_eq(cJSON_GetObjectItem(j, "code")->valueint, body_cases[_i].status);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,
+	    body_cases[_i].message ? body_cases[_i].message : "");
+	cJSON_Delete(j);
+	bpg_buf_release(&b);
+}
+END_TEST
+
+static Suite *
+json_suite(void)
+{
+	Suite *s = suite_create("bpg_json");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_utf8_table, 0, sizeof(utf8_cases) / sizeof(utf8_cases[0]));
+	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
+	tcase_add_test(tc, test_depth_limit);
+	tcase_add_test(tc, test_parse_not_terminated);
+	tcase_add_test(tc, test_print);
+	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(json_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
