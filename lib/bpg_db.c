@@ -261,7 +261,7 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
 	MYSQL_RES *meta = NULL;
 	unsigned ncols = 0;
 	enum bpg_err err = BPG_EINTERNAL;
-	int rc;
+	int rc = 0;
 
 	*errno_out = 0;
 	if (nparams > BPG_DB_MAX_PARAMS || mysql_stmt_param_count(st) != nparams) {
@@ -368,8 +368,12 @@ sqlerr:
 out:
 	if (meta != NULL)
 		mysql_free_result(meta);
+	/* rows left unread (a callback stopped early) are read off before the next execute;
+	 * no mysql_stmt_reset(): it is a round trip to the server, and nothing here needs it */
+	if (err != BPG_OK && ncols > 0 && meta != NULL)
+		while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
+			;
 	(void)mysql_stmt_free_result(st);
-	(void)mysql_stmt_reset(st);
 	for (unsigned i = 0; i < ncols; i++)
 		free(bufs[i]);
 	return err;
