@@ -1,0 +1,65 @@
+"""GET /openapi.json: valid OpenAPI 3, served without auth, and exactly the implemented routes."""
+import json
+import os
+import re
+import unittest
+
+from openapi_spec_validator import validate_spec
+
+from bpg import ROOT, Client, admin_client
+
+
+def implemented():
+    """(method, path) of every route in fcgi/routes.c."""
+    with open(os.path.join(ROOT, "fcgi", "routes.c")) as f:
+        text = f.read()
+    return {(m.lower(), p) for m, p in re.findall(r'\{\s*"([A-Z]+)",\s*"([^"]+)"', text)}
+
+
+class OpenApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        status, headers, body = Client().request("GET", "/openapi.json")
+        cls.status, cls.headers = status, headers
+        cls.doc = json.loads(body)
+
+    def test_served_without_credentials(self):
+        self.assertEqual(self.status, 200)
+        self.assertEqual(self.headers["content-type"], "application/json")
+        status, _, body = Client().request("GET", "/openapi.json", base="/skatev2")
+        self.assertEqual(status, 200)
+
+    def test_valid_openapi_3(self):
+        validate_spec(self.doc)
+        self.assertTrue(self.doc["openapi"].startswith("3."))
+        self.assertEqual(self.doc["components"]["securitySchemes"]["basic"]["scheme"], "basic")
+
+    def test_documented_equals_implemented(self):
+        documented = {(m, p) for p, ops in self.doc["paths"].items() for m in ops
+                      if m in ("get", "post", "put", "delete", "patch")}
+        impl = {(m, p.replace("{id}", "{id}")) for m, p in implemented()}
+        self.assertEqual(documented - impl, set(), "documented but not implemented")
+        self.assertEqual(impl - documented, set(), "implemented but not documented")
+
+    def test_every_documented_route_answers(self):
+        c = admin_client()
+        for path, ops in self.doc["paths"].items():
+            for method in ops:
+                url = path.replace("{id}", "c01-" + "0" * 32)
+                status, _, _ = c.request(method.upper(), url, body=b"{}" if method == "post" else None,
+                                         headers={"Content-Type": "application/json"})
+                self.assertNotIn(status, (405,), (method, path))
+                if "{" not in path:
+                    self.assertNotEqual(status, 404, (method, path))
+
+    def test_errors_documented_as_the_error_body(self):
+        for path, ops in self.doc["paths"].items():
+            for method, op in ops.items():
+                for code, resp in op["responses"].items():
+                    if code.startswith(("4", "5")):
+                        schema = resp["content"]["application/json"]["schema"]
+                        self.assertEqual(schema, {"$ref": "#/components/schemas/Error"}, (method, path, code))
+
+
+if __name__ == "__main__":
+    unittest.main()
