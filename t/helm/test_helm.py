@@ -1,0 +1,131 @@
+"""The helm chart: lint --strict and template with the default values and a two-cluster release."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+CHART = os.path.join(ROOT, "helm", "bpg")
+TWO = os.path.join(HERE, "values-two-clusters.yaml")
+BPG = os.path.join(ROOT, "fcgi", "bpg-fcgi")
+
+
+def helm(*args):
+    exe = subprocess.run([os.path.join(HERE, "get-helm")], capture_output=True, text=True, check=True).stdout.strip()
+    tmp = tempfile.mkdtemp(prefix="helm-")
+    env = dict(os.environ, HELM_CACHE_HOME=tmp + "/cache", HELM_CONFIG_HOME=tmp + "/config", HELM_DATA_HOME=tmp + "/data")
+    return subprocess.run([exe] + list(args), capture_output=True, text=True, env=env)
+
+
+def render(*values):
+    args = ["template", "rel", CHART, "--namespace", "bpg"]
+    for v in values:
+        args += ["-f", v]
+    p = helm(*args)
+    assert p.returncode == 0, p.stderr
+    return [d for d in yaml.safe_load_all(p.stdout) if d]
+
+
+def kinds(docs, kind):
+    return [d for d in docs if d["kind"] == kind]
+
+
+class ChartTest(unittest.TestCase):
+    def test_lint_strict(self):
+        for values in ([], ["-f", TWO]):
+            p = helm("lint", "--strict", CHART, *values)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def check_release(self, docs, n_clusters):
+        (dep,) = kinds(docs, "Deployment")
+        spec = dep["spec"]["template"]["spec"]
+        names = [c["name"] for c in spec["containers"]]
+        self.assertEqual(names, ["nginx", "fcgi"])
+        vols = {v["name"]: v for v in spec["volumes"]}
+        self.assertIn("emptyDir", vols["run"])                        # the shared socket
+        self.assertEqual(vols["shm"]["emptyDir"]["medium"], "Memory")  # /metrics across workers
+        for c in spec["containers"]:
+            sc = c["securityContext"]
+            self.assertTrue(sc["readOnlyRootFilesystem"])
+            self.assertFalse(sc["allowPrivilegeEscalation"])
+            self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
+            self.assertIn("limits", c["resources"])
+            self.assertIn("livenessProbe", c)
+            self.assertIn({"name": "run", "mountPath": "/run/bpg"}, c["volumeMounts"])
+        self.assertTrue(spec["securityContext"]["runAsNonRoot"])
+        self.assertIn("readinessProbe", spec["containers"][0])
+        fcgi = spec["containers"][1]["command"]
+        self.assertEqual(fcgi[:2], ["spawn-fcgi", "-n"])
+        self.assertIn("/usr/bin/multiwatch", fcgi)
+        (cron,) = kinds(docs, "CronJob")
+        self.assertEqual(cron["spec"]["concurrencyPolicy"], "Forbid")
+        (job,) = kinds(docs, "Job")
+        self.assertEqual(job["metadata"]["annotations"]["helm.sh/hook"], "pre-install,pre-upgrade")
+        self.assertIn("--migrate", job["spec"]["template"]["spec"]["containers"][0]["command"])
+        self.assertEqual(len(kinds(docs, "Service")), 1)
+        (cm,) = kinds(docs, "ConfigMap")
+        ini = cm["data"]["bpg.ini"]
+        self.assertEqual(ini.count("[cluster."), n_clusters)
+        return dep, cm
+
+    def check_config_valid(self, cm):
+        """The rendered bpg.ini and Spark conf files pass bpg-fcgi --check-config."""
+        if not os.access(BPG, os.X_OK):
+            self.skipTest("bpg-fcgi is not built")
+        d = tempfile.mkdtemp()
+        for k, v in cm["data"].items():
+            with open(os.path.join(d, k), "w") as f:
+                f.write(v)
+        p = subprocess.run([BPG, "--check-config", os.path.join(d, "bpg.ini")], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # nginx accepts the rendered configuration
+        conf = cm["data"]["nginx.conf"].replace("/run/bpg", d).replace("/etc/bpg/htpasswd/htpasswd", d + "/htp")
+        conf = conf.replace("/etc/bpg/tls/tls.crt", d + "/t.crt").replace("/etc/bpg/tls/tls.key", d + "/t.key")
+        if "ssl_certificate" in conf:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=x", "-keyout",
+                            d + "/t.key", "-out", d + "/t.crt"], capture_output=True, check=True)
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write(conf)
+        p = subprocess.run(["nginx", "-t", "-c", os.path.join(d, "nginx.conf"), "-e", os.path.join(d, "err.log")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_default_values(self):
+        docs = render()
+        dep, cm = self.check_release(docs, 1)
+        self.assertEqual(dep["spec"]["replicas"], 2)
+        self.assertEqual(kinds(docs, "Ingress"), [])
+        self.assertEqual(kinds(docs, "HorizontalPodAutoscaler"), [])
+        self.assertEqual(len(kinds(docs, "PodDisruptionBudget")), 1)
+        self.assertEqual(len(kinds(docs, "Secret")), 2)   # the chart's own: db/htpasswd and cluster c01
+        self.check_config_valid(cm)
+
+    def test_two_clusters_existing_secrets(self):
+        docs = render(TWO)
+        dep, cm = self.check_release(docs, 2)
+        self.assertNotIn("replicas", dep["spec"])        # the HPA decides
+        (hpa,) = kinds(docs, "HorizontalPodAutoscaler")
+        self.assertEqual((hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]), (3, 12))
+        (ing,) = kinds(docs, "Ingress")
+        self.assertEqual([p["path"] for p in ing["spec"]["rules"][0]["http"]["paths"]], ["/apiv2", "/skatev2"])
+        # existing Secrets are used, only c02's (no existingSecret) is made
+        secrets = [s["metadata"]["name"] for s in kinds(docs, "Secret")]
+        self.assertEqual(secrets, ["rel-bpg-cluster-c02"])
+        projected = [s["secret"]["name"] for v in dep["spec"]["template"]["spec"]["volumes"] if v["name"] == "secrets"
+                     for s in v["projected"]["sources"]]
+        self.assertEqual(projected, ["bpg-db", "bpg-s3", "bpg-queue-tokens", "bpg-cluster-c01", "rel-bpg-cluster-c02"])
+        ini = cm["data"]["bpg.ini"]
+        self.assertIn("batch_scheduler = yunikorn", ini)
+        self.assertIn("spec_defaults = spec-c01.json", ini)
+        self.assertIn("driver_node_label_values = spark_driver", ini)
+        (job,) = kinds(docs, "Job")
+        env = job["spec"]["template"]["spec"]["containers"][0]["env"]
+        self.assertEqual(env[0], {"name": "BPG_DB_ADMIN_USER", "value": "bpg_admin"})
+        self.check_config_valid(cm)
+
+
+if __name__ == "__main__":
+    unittest.main()
