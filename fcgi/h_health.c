@@ -2,6 +2,7 @@
 #include <time.h>
 #include <cJSON.h>
 #include "bpg_fcgi.h"
+#include "bpg_subdb.h"
 
 static double
 elapsed_ms(const struct timespec *a)
@@ -30,7 +31,8 @@ add_probe(cJSON *parent, const char *name, enum bpg_err err, const struct timesp
 /*
  * GET /healthcheck/status (any allowed user).
  * 200 {"status":"OK"|"DEGRADED","version":V,"database":{"reachable":B,"latencyMs":N[,"error":S]},
- *      "clusters":{"c01":{...same...},...}}
+ *      "clusters":{"c01":{...same...},...},
+ *      "monitor":{"lastRunStarted":ms,"lastRunFinished":ms,"outcome":"ok|partial|failed","objects":N}}
  * "OK" when the database and every cluster answer. The Java gateway always answers
  * {"status":"OK"}; we keep that field and value when healthy and say what is down otherwise.
  * Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
@@ -62,6 +64,17 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 		e = bpg_k8s_ping(app->k8s, &cfg->clusters[i], why, sizeof(why));
 		ok &= e == BPG_OK;
 		if (add_probe(clusters, cfg->clusters[i].id, e, &t0, why) == NULL)
+			goto out;
+	}
+	{
+		struct bpg_monitor_run mr;
+		cJSON *mon;
+		if (bpg_subdb_monitor_run(app->db, &mr) == BPG_OK &&
+		    ((mon = cJSON_AddObjectToObject(j, "monitor")) == NULL ||
+		    cJSON_AddNumberToObject(mon, "lastRunStarted", (double)mr.started_ms) == NULL ||
+		    cJSON_AddNumberToObject(mon, "lastRunFinished", (double)mr.finished_ms) == NULL ||
+		    cJSON_AddStringToObject(mon, "outcome", mr.outcome) == NULL ||
+		    cJSON_AddNumberToObject(mon, "objects", (double)mr.objects) == NULL))
 			goto out;
 	}
 	if (!ok)

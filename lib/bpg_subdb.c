@@ -1,4 +1,5 @@
 /* bpg_subdb: the application_submission table: rows in and out, prepared statements only. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_log.h"
@@ -292,4 +293,111 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 	if (err == BPG_OK && more_out != NULL)
 		*more_out = l.seen > limit;
 	return err;
+}
+
+struct open_ctx {
+	enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r);
+	void *ctx;
+	struct bpg_sub_row row;
+};
+
+static enum bpg_err
+open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct open_ctx *o = ctx;
+	enum bpg_err err;
+
+	(void)lens;
+	if ((err = sub_row_fill(&o->row, ncols, cols)) != BPG_OK)
+		return err;
+	return o->fn(o->ctx, &o->row);
+}
+
+enum bpg_err
+bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
+    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+{
+	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission "
+	    "WHERE cluster_id = ? AND (status IS NULL OR status NOT IN "
+	    "('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'))";
+	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
+	struct open_ctx o = { fn, ctx, { 0 } };
+	enum bpg_err err;
+
+	bpg_sub_row_init(&o.row);
+	err = bpg_db_exec(db, sql, p, 1, open_cb, &o, NULL);
+	bpg_sub_row_release(&o.row);
+	return err;
+}
+
+enum bpg_err
+bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status, const char *message)
+{
+	static const char sql[] = "UPDATE application_submission SET status = ?, "
+	    "error_message = ?, last_error = ?, finished_time = CURRENT_TIMESTAMP(3), "
+	    "status_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND (status IS NULL OR "
+	    "status NOT IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'))";
+	struct bpg_db_val p[] = { bpg_db_str(status), bpg_db_str(message), bpg_db_str(message),
+	    bpg_db_str(id) };
+
+	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
+}
+
+enum bpg_err
+bpg_subdb_note(struct bpg_db *db, const char *id, const char *note, int also_message)
+{
+	static const char sql[] = "UPDATE application_submission SET last_error = ?, "
+	    "error_message = IF(?, ?, error_message) WHERE submission_id = ?";
+	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_int(also_message ? 1 : 0),
+	    bpg_db_str(note), bpg_db_str(id) };
+
+	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
+}
+
+enum bpg_err
+bpg_subdb_begin(struct bpg_db *db)
+{
+	static const char sql[] = "START TRANSACTION";
+
+	return bpg_db_exec(db, sql, NULL, 0, NULL, NULL, NULL);
+}
+
+enum bpg_err
+bpg_subdb_commit(struct bpg_db *db)
+{
+	static const char sql[] = "COMMIT";
+
+	return bpg_db_exec(db, sql, NULL, 0, NULL, NULL, NULL);
+}
+
+static enum bpg_err
+run_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct bpg_monitor_run *r = ctx;
+	long long *nums[] = { &r->started_ms, &r->finished_ms, NULL, &r->clusters, &r->objects,
+	    &r->changed, &r->finalized, &r->stopped };
+
+	(void)lens;
+	if (ncols != 8)
+		return BPG_EINTERNAL;
+	for (unsigned i = 0; i < 8; i++)
+		if (nums[i] != NULL)
+			*nums[i] = cols[i] ? strtoll(cols[i], NULL, 10) : -1;
+	snprintf(r->outcome, sizeof(r->outcome), "%s", cols[2] ? cols[2] : "");
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out)
+{
+	static const char sql[] = "SELECT CAST(UNIX_TIMESTAMP(started_at) * 1000 AS SIGNED), "
+	    "CAST(UNIX_TIMESTAMP(finished_at) * 1000 AS SIGNED), outcome, clusters, objects, changed, "
+	    "finalized, stopped FROM monitor_run WHERE id = 1";
+	enum bpg_err err;
+
+	memset(out, 0, sizeof(*out));
+	out->started_ms = -1;
+	if ((err = bpg_db_exec(db, sql, NULL, 0, run_cb, out, NULL)) != BPG_OK)
+		return err;
+	return out->started_ms >= 0 ? BPG_OK : BPG_ENOTFOUND;
 }

@@ -67,6 +67,36 @@ enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
  */
 enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r);
 
+/*
+ * Calls fn for each row of cluster_id that is not terminal (status NULL or not
+ * COMPLETED, FAILED, SUBMISSION_FAILED): what the monitor reconciles.
+ */
+enum bpg_err bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
+    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
+
+/*
+ * Ends a row that will never be observed again: status (terminal), error_message and
+ * last_error, finished now; only while the row is not terminal already.
+ */
+enum bpg_err bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status,
+    const char *message);
+
+/* Records the gateway's own note on a row (last_error, and error_message when given). */
+enum bpg_err bpg_subdb_note(struct bpg_db *db, const char *id, const char *note,
+    int also_message);
+
+/* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
+struct bpg_monitor_run {
+	long long started_ms, finished_ms;
+	char outcome[16];
+	long long clusters, objects, changed, finalized, stopped;
+};
+enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out);
+
+/* Transactions around batches of writes. */
+enum bpg_err bpg_subdb_begin(struct bpg_db *db);
+enum bpg_err bpg_subdb_commit(struct bpg_db *db);
+
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
 	const char *user;
