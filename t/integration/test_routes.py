@@ -60,6 +60,16 @@ class RoutingTest(unittest.TestCase):
         self.assertEqual((status, body["code"]), (405, 405))
         self.assertEqual(headers["allow"], "GET")
 
+    def test_body_limits_per_route(self):
+        c = user_client()
+        big = b"x" * (3 << 20)
+        status, _, body = c.json("POST", "/spark", body=big)
+        self.assertEqual((status, body["code"]), (413, 413))      # small everywhere else
+        status, _, body = c.json("POST", "/s3/file.jar", body=big,
+                                 headers={"Content-Type": "application/octet-stream"})
+        self.assertNotEqual(status, 413)                            # large for uploads
+        self.assertEqual(body["code"], status)
+
     def test_prefix_lookalike_is_not_the_api(self):
         status, _, body = user_client().json("GET", "/healthcheck/status", base="/apiv2x")
         self.assertEqual((status, body["code"]), (404, 404))
