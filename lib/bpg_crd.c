@@ -1,4 +1,5 @@
 /* bpg_crd: the SparkApplication (sparkoperator.k8s.io/v1beta2) built from a request. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,12 +72,20 @@ copy_item(cJSON *dst, const cJSON *src, const char *key)
 	return cJSON_AddItemToObject(dst, key, c) ? 0 : -1;
 }
 
-/* One Spark conf layer into conf; values substituted when sub. */
+/*
+ * One Spark conf layer into conf; values substituted when sub. With no_ranger the Ranger
+ * keys are left out (spec 4.6: a custom image without RangerOnCustomImage=On).
+ */
 static int
-conf_layer_kv(cJSON *conf, const struct bpg_sparkconf *layer, int sub, const char *id)
+conf_layer_kv(cJSON *conf, const struct bpg_sparkconf *layer, int sub, const char *id,
+    int no_ranger)
 {
 	for (size_t i = 0; i < layer->n; i++) {
-		char *v = sub ? subst(layer->items[i].value, id) : strdup(layer->items[i].value);
+		char *v;
+		if (no_ranger && (strcmp(layer->items[i].key, "spark.sql.extensions") == 0 ||
+		    strcmp(layer->items[i].key, "spark.ranger.plugin.spark.env") == 0))
+			continue;
+		v = sub ? subst(layer->items[i].value, id) : strdup(layer->items[i].value);
 		int rc = v ? put_str(conf, layer->items[i].key, v) : -1;
 		free(v);
 		if (rc != 0)
@@ -91,15 +100,19 @@ spark_conf(const struct bpg_crd_in *in)
 {
 	cJSON *conf = cJSON_CreateObject();
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(in->req->j, "sparkConf"), *it;
+	const char *ranger = bpg_sparkconf_get(&in->cfg->gateway.spark_conf_defaults,
+	    "RangerOnCustomImage");
+	int no_ranger = cJSON_GetObjectItemCaseSensitive(in->req->j, "image") != NULL &&
+	    (ranger == NULL || strcasecmp(ranger, "On") != 0);
 
-	if (conf == NULL ||
-	    conf_layer_kv(conf, &in->cfg->gateway.spark_conf_defaults, 1, in->submission_id) != 0 ||
-	    conf_layer_kv(conf, &in->cluster->spark_conf, 1, in->submission_id) != 0)
+	if (conf == NULL || conf_layer_kv(conf, &in->cfg->gateway.spark_conf_defaults, 1,
+	    in->submission_id, no_ranger) != 0 ||
+	    conf_layer_kv(conf, &in->cluster->spark_conf, 1, in->submission_id, 0) != 0)
 		goto fail;
 	cJSON_ArrayForEach(it, req)
 		if (put_str(conf, it->string, it->valuestring) != 0)
 			goto fail;
-	if (conf_layer_kv(conf, &in->cfg->gateway.spark_conf_fixed, 0, in->submission_id) != 0)
+	if (conf_layer_kv(conf, &in->cfg->gateway.spark_conf_fixed, 0, in->submission_id, 0) != 0)
 		goto fail;
 	if (in->req->app_name != NULL && put_str(conf, "spark.app.name", in->req->app_name) != 0)
 		goto fail;
@@ -152,30 +165,72 @@ add_expr(cJSON *exprs, const char *key, const struct bpg_strlist *values, const 
 	return 0;
 }
 
-/* The node affinity of spec 4.9 (zones even without a request sparkConf); NULL if none. */
+/* The queue's expressions (node group, zone) for one pod into the array exprs. */
 static int
-node_affinity(const struct bpg_crd_in *in, int driver, cJSON *pod)
+queue_exprs(const struct bpg_crd_in *in, int driver, cJSON *exprs)
 {
 	const struct bpg_queue *q = in->queue;
 	const struct bpg_strlist *vals = driver ? &q->driver_node_label_values :
 	    in->req->spot ? &q->executor_spot_node_label_values : &q->executor_node_label_values;
 	const char *key = driver ? q->driver_node_label_key : q->executor_node_label_key;
-	cJSON *aff, *exprs, *terms, *term;
 
-	if (vals->n == 0 && in->zone == NULL)
-		return 0;
-	if ((aff = cJSON_AddObjectToObject(pod, "affinity")) == NULL ||
-	    (aff = cJSON_AddObjectToObject(aff, "nodeAffinity")) == NULL ||
-	    (aff = cJSON_AddObjectToObject(aff, "requiredDuringSchedulingIgnoredDuringExecution")) == NULL ||
-	    (terms = cJSON_AddArrayToObject(aff, "nodeSelectorTerms")) == NULL ||
-	    (term = cJSON_CreateObject()) == NULL || !cJSON_AddItemToArray(terms, term) ||
-	    (exprs = cJSON_AddArrayToObject(term, "matchExpressions")) == NULL)
-		return -1;
-	if (vals->n > 0 && add_expr(exprs, key, vals, NULL) != 0)
+	if (vals->n > 0 && add_expr(exprs, key ? key : BPG_CRD_NODE_LABEL_KEY, vals, NULL) != 0)
 		return -1;
 	if (in->zone != NULL && add_expr(exprs, ZONE_KEY, NULL, in->zone) != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * The node affinity of spec 4.9 (zones even without a request sparkConf, Java bug 11). A
+ * user's own nodeAffinity is kept, but the queue's expressions are ANDed into each of its
+ * required terms, so it can narrow the queue's node pinning and never escape it (the Java
+ * gateway dropped the queue's pinning when a user sent an affinity).
+ */
+static int
+node_affinity(const struct bpg_crd_in *in, int driver, const cJSON *user, cJSON *pod)
+{
+	cJSON *aff, *na, *req, *terms, *term, *exprs, *probe;
+
+	if ((probe = cJSON_CreateArray()) == NULL || queue_exprs(in, driver, probe) != 0) {
+		cJSON_Delete(probe);
+		return -1;
+	}
+	if (probe->child == NULL && user == NULL) {
+		cJSON_Delete(probe);
+		return 0;
+	}
+	aff = user ? cJSON_Duplicate(user, 1) : cJSON_CreateObject();
+	if (aff == NULL || !cJSON_AddItemToObject(pod, "affinity", aff))
+		goto fail;
+	if (probe->child == NULL)
+		goto done;
+	if ((na = cJSON_GetObjectItemCaseSensitive(aff, "nodeAffinity")) == NULL &&
+	    (na = cJSON_AddObjectToObject(aff, "nodeAffinity")) == NULL)
+		goto fail;
+	if ((req = cJSON_GetObjectItemCaseSensitive(na, "requiredDuringSchedulingIgnoredDuringExecution")) == NULL &&
+	    (req = cJSON_AddObjectToObject(na, "requiredDuringSchedulingIgnoredDuringExecution")) == NULL)
+		goto fail;
+	if ((terms = cJSON_GetObjectItemCaseSensitive(req, "nodeSelectorTerms")) == NULL &&
+	    (terms = cJSON_AddArrayToObject(req, "nodeSelectorTerms")) == NULL)
+		goto fail;
+	if (terms->child == NULL && ((term = cJSON_CreateObject()) == NULL ||
+	    !cJSON_AddItemToArray(terms, term)))
+		goto fail;
+	cJSON_ArrayForEach(term, terms) {
+		if ((exprs = cJSON_GetObjectItemCaseSensitive(term, "matchExpressions")) == NULL &&
+		    (exprs = cJSON_AddArrayToObject(term, "matchExpressions")) == NULL)
+			goto fail;
+		for (const cJSON *e = probe->child; e != NULL; e = e->next)
+			if (!cJSON_AddItemToArray(exprs, cJSON_Duplicate(e, 1)))
+				goto fail;
+	}
+done:
+	cJSON_Delete(probe);
+	return 0;
+fail:
+	cJSON_Delete(probe);
+	return -1;
 }
 
 /* Labels with dag_name and task_name normalized to label values. */
@@ -199,88 +254,190 @@ pod_labels(const cJSON *labels)
 	return l;
 }
 
-/* Driver or executor spec (spec 4.7, 4.8) with correct millicores and memory. */
-static cJSON *
-pod_spec(const struct bpg_crd_in *in, int driver)
+/* True when the array mounts has an entry with mountPath path. */
+static int
+has_mount_path(const cJSON *mounts, const char *path)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, mounts)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(m, "mountPath")->valuestring, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* True when the array vols has a volume called name. */
+static int
+has_volume(const cJSON *vols, const char *name)
+{
+	const cJSON *v, *n;
+
+	cJSON_ArrayForEach(v, vols)
+		if (cJSON_IsString(n = cJSON_GetObjectItemCaseSensitive(v, "name")) &&
+		    strcmp(n->valuestring, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * volumeMounts (spec 4.11, with Java bug 11 fixed). With request volumes: the request's
+ * mounts. Otherwise the cluster's, then the user's; a user mount on the same path replaces
+ * the cluster's, never the other way round. Every mount must name a volume of the spec
+ * (BPG_EINVAL), so a pod that Kubernetes would refuse is never created.
+ */
+static enum bpg_err
+pod_mounts(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON *pod, char *why,
+    size_t whylen)
+{
+	const char *role = driver ? "driver" : "executor";
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(driver ? in->req->driver.j :
+	    in->req->executor.j, "volumeMounts");
+	const cJSON *cl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    in->cluster->spec_defaults, role), "volumeMounts");
+	const cJSON *rvols = cJSON_GetObjectItemCaseSensitive(in->req->j, "volumes"), *e;
+	cJSON *m = cJSON_CreateArray();
+
+	if (m == NULL || !cJSON_AddItemToObject(pod, "volumeMounts", m))
+		goto nomem;
+	if (rvols == NULL || rvols->child == NULL) {
+		cJSON_ArrayForEach(e, cl) {
+			const cJSON *mp = cJSON_GetObjectItemCaseSensitive(e, "mountPath");
+			if (cJSON_IsString(mp) && has_mount_path(user, mp->valuestring))
+				continue;
+			if (!cJSON_AddItemToArray(m, cJSON_Duplicate(e, 1)))
+				goto nomem;
+		}
+	}
+	cJSON_ArrayForEach(e, user)
+		if (!cJSON_AddItemToArray(m, cJSON_Duplicate(e, 1)))
+			goto nomem;
+	cJSON_ArrayForEach(e, m) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
+		if (!cJSON_IsString(n) || !has_volume(vols, n->valuestring)) {
+			snprintf(why, whylen, "%s.volumeMounts: '%.64s' names no volume of the application "
+			    "(volumes replace the cluster's when given)", role,
+			    cJSON_IsString(n) ? n->valuestring : "");
+			return BPG_EINVAL;
+		}
+	}
+	if (m->child == NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(pod, "volumeMounts");
+	return BPG_OK;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return BPG_ENOMEM;
+}
+
+/* Cores, CPU limit and memory (spec 4.7, 4.8): ratios applied once, in whole millicores and MiB. */
+static enum bpg_err
+pod_resources(const struct bpg_crd_in *in, int driver, cJSON *pod, char *why, size_t whylen)
 {
 	const struct bpg_pod_req *pr = driver ? &in->req->driver : &in->req->executor;
 	const struct bpg_queue *q = in->queue;
+	const char *role = driver ? "driver" : "executor";
 	double rcpu = driver ? q->driver_cpu_buffer_ratio : q->executor_cpu_buffer_ratio;
 	double rmem = driver ? q->driver_mem_buffer_ratio : q->executor_mem_buffer_ratio;
+	long long cores = pr->cores > 0 ? pr->cores : BPG_CRD_DEFAULT_CORES, limit_m, mem, req_m;
+	char text[64];
+
+	cores = (long long)floor((double)cores * rcpu + 0.5);   /* Java's Math.round */
+	if (cores < 1)
+		cores = 1;
+	limit_m = pr->core_limit_m > 0 ? (long long)ceil((double)pr->core_limit_m * rcpu) :
+	    cores * 1000;
+	req_m = pr->core_request_m > 0 ? pr->core_request_m : cores * 1000;
+	if (req_m > limit_m) {
+		snprintf(why, whylen, "%s.coreLimit: %lldm is below the CPU request of %lldm (cores or "
+		    "coreRequest, after queue %s's ratio)", role, limit_m, req_m, in->queue_name);
+		return BPG_EINVAL;
+	}
+	mem = (long long)ceil((double)(pr->memory_mb > 0 ? pr->memory_mb : BPG_CRD_DEFAULT_MEMORY_MB) *
+	    rmem);
+	if (put_num(pod, "cores", (double)cores) != 0)
+		goto nomem;
+	snprintf(text, sizeof(text), "%lldm", limit_m);
+	if (put_str(pod, "coreLimit", text) != 0)
+		goto nomem;
+	snprintf(text, sizeof(text), "%lldm", mem);
+	if (put_str(pod, "memory", text) != 0)
+		goto nomem;
+	/* Spark reads no fractions ("1.5g"): the overhead goes out in whole MiB too */
+	snprintf(text, sizeof(text), "%lldm", pr->memory_overhead_mb);
+	if (pr->memory_overhead_mb > 0 && put_str(pod, "memoryOverhead", text) != 0)
+		goto nomem;
+	return BPG_OK;
+nomem:
+	snprintf(why, whylen, "out of memory");
+	return BPG_ENOMEM;
+}
+
+/* Driver or executor spec (spec 4.7, 4.8, 4.10, 4.11) into *out. */
+static enum bpg_err
+pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out, char *why,
+    size_t whylen)
+{
+	const struct bpg_pod_req *pr = driver ? &in->req->driver : &in->req->executor;
 	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults,
 	    driver ? "driver" : "executor");
 	const cJSON *src = pr->j;
 	cJSON *pod = cJSON_CreateObject(), *ann, *env;
-	long long cores = pr->cores > 0 ? pr->cores : 1, limit_m, mem;
-	char text[64];
-	static const char *const copied[] = { "coreRequest", "memoryOverhead", "image",
-	    "javaOptions", "podName", "terminationGracePeriodSeconds", "securityContext",
-	    "deleteOnTermination" };
+	enum bpg_err rc = BPG_ENOMEM;
+	static const char *const copied[] = { "coreRequest", "image", "javaOptions", "podName",
+	    "terminationGracePeriodSeconds", "securityContext", "deleteOnTermination" };
 
 	if (pod == NULL)
-		return NULL;
-	cores = (long long)floor(cores * rcpu + 0.5);
-	if (cores < 1)
-		cores = 1;
-	limit_m = pr->core_limit_m > 0 ? (long long)ceil(pr->core_limit_m * rcpu) : cores * 1000;
-	mem = (long long)ceil((pr->memory_mb > 0 ? pr->memory_mb : 1024) * rmem);
-	if (put_num(pod, "cores", (double)cores) != 0)
-		goto fail;
-	snprintf(text, sizeof(text), "%lldm", limit_m);
-	if (put_str(pod, "coreLimit", text) != 0)
-		goto fail;
-	snprintf(text, sizeof(text), "%lldm", mem);
-	if (put_str(pod, "memory", text) != 0)
-		goto fail;
+		goto nomem;
+	if ((rc = pod_resources(in, driver, pod, why, whylen)) != BPG_OK)
+		goto out;
+	rc = BPG_ENOMEM;
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
-		if ((driver || strcmp(copied[i], "podName") != 0) && copy_item(pod, src, copied[i]) != 0)
-			goto fail;
-	if (!driver && put_num(pod, "instances", (double)(pr->instances >= 0 ? pr->instances : 1)) != 0)
-		goto fail;
+		if (copy_item(pod, src, copied[i]) != 0)
+			goto nomem;
+	if (!driver && put_num(pod, "instances", (double)(pr->instances > 0 ? pr->instances : 1)) != 0)
+		goto nomem;
 	if (cJSON_GetObjectItemCaseSensitive(src, "labels") != NULL) {
 		cJSON *l = pod_labels(cJSON_GetObjectItemCaseSensitive(src, "labels"));
 		if (l == NULL || !cJSON_AddItemToObject(pod, "labels", l))
-			goto fail;
+			goto nomem;
 	}
 	ann = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src, "annotations"), 1);
 	if (ann == NULL)
 		ann = cJSON_CreateObject();
 	if (ann == NULL || !cJSON_AddItemToObject(pod, "annotations", ann))
-		goto fail;
+		goto nomem;
+	/* the driver always; the executor only when it has no annotations (Java's rule) */
 	if ((driver || ann->child == NULL) && put_str(ann, SAFE_TO_EVICT, "false") != 0)
-		goto fail;
+		goto nomem;
 	env = merge_env(cJSON_GetObjectItemCaseSensitive(src, "env"),
 	    cJSON_GetObjectItemCaseSensitive(defaults, "env"));
 	if (env == NULL || !cJSON_AddItemToObject(pod, "env", env))
-		goto fail;
+		goto nomem;
 	if (env->child == NULL)
 		cJSON_DeleteItemFromObjectCaseSensitive(pod, "env");
-	/* the user's mounts are never overwritten by the cluster's (Java bug 11) */
-	if (copy_item(pod, cJSON_GetObjectItemCaseSensitive(src, "volumeMounts") ? src : defaults,
-	    "volumeMounts") != 0)
-		goto fail;
+	if ((rc = pod_mounts(in, driver, vols, pod, why, whylen)) != BPG_OK)
+		goto out;
+	rc = BPG_ENOMEM;
 	if (pr->service_account != NULL) {
 		if (put_str(pod, "serviceAccount", pr->service_account) != 0)
-			goto fail;
+			goto nomem;
 	} else if (driver && in->cluster->service_account != NULL &&
 	    put_str(pod, "serviceAccount", in->cluster->service_account) != 0) {
-		goto fail;
+		goto nomem;
 	}
-	if (cJSON_GetObjectItemCaseSensitive(src, "affinity") != NULL) {
-		if (copy_item(pod, src, "affinity") != 0)
-			goto fail;
-	} else if (node_affinity(in, driver, pod) != 0) {
-		goto fail;
-	}
+	if (node_affinity(in, driver, cJSON_GetObjectItemCaseSensitive(src, "affinity"), pod) != 0)
+		goto nomem;
 	if (!driver) {
 		cJSON *dns = cJSON_Parse("{\"options\":[{\"name\":\"ndots\",\"value\":\"1\"}]}");
 		if (dns == NULL || !cJSON_AddItemToObject(pod, "dnsConfig", dns))
-			goto fail;
+			goto nomem;
 	}
-	return pod;
-fail:
+	*out = pod;
+	return BPG_OK;
+nomem:
+	snprintf(why, whylen, "out of memory");
+out:
 	cJSON_Delete(pod);
-	return NULL;
+	return rc;
 }
 
 /* The image: the request's, else the first [image.*] whose version and types match. */
@@ -356,30 +513,37 @@ metadata(const struct bpg_crd_in *in, cJSON *root)
 	if (put_str(labels, "maxRunningMillis", text) != 0 ||
 	    put_str(labels, BPG_CRD_MANAGED_BY_KEY, BPG_CRD_MANAGED_BY) != 0 ||
 	    put_str(ann, BPG_CRD_ORIGINAL_USER, in->user) != 0 ||
-	    put_str(ann, "bpg.dev/proxy-user", in->proxy_user) != 0)
+	    put_str(ann, BPG_CRD_PROXY_USER, in->proxy_user) != 0)
 		return -1;
 	return 0;
 }
 
-enum bpg_err
-bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen)
+/* The submission id is a DNS-1123 label: the operator derives pod and service names from it. */
+static int
+id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > BPG_CRD_NAME_MAX || !isalnum((unsigned char)id[0]) ||
+	    !isalnum((unsigned char)id[n - 1]))
+		return 0;
+	for (; *id; id++)
+		if (!(islower((unsigned char)*id) || isdigit((unsigned char)*id) || *id == '-'))
+			return 0;
+	return 1;
+}
+
+/* The spec's top-level fields, volumes and pods. */
+static enum bpg_err
+build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, char *why, size_t whylen)
 {
 	const struct bpg_submit_req *r = in->req;
-	const char *image = pick_image(in);
-	cJSON *root = NULL, *spec, *c;
 	const cJSON *vols;
-	char q[300];
+	cJSON *c;
+	char q[BPG_CRD_QUEUE_LABEL_MAX];
+	enum bpg_err rc;
 
-	if (image == NULL) {
-		snprintf(why, whylen, "Spark image not found for type: %s, version: %s", r->type,
-		    r->spark_version);
-		return BPG_EINVAL;
-	}
-	if ((root = cJSON_CreateObject()) == NULL ||
-	    put_str(root, "apiVersion", "sparkoperator.k8s.io/v1beta2") != 0 ||
-	    put_str(root, "kind", "SparkApplication") != 0 || metadata(in, root) != 0 ||
-	    (spec = cJSON_AddObjectToObject(root, "spec")) == NULL ||
-	    put_str(spec, "type", r->type) != 0 || put_str(spec, "sparkVersion", r->spark_version) != 0 ||
+	if (put_str(spec, "type", r->type) != 0 || put_str(spec, "sparkVersion", r->spark_version) != 0 ||
 	    put_str(spec, "mode", "cluster") != 0 || put_str(spec, "proxyUser", in->proxy_user) != 0 ||
 	    put_str(spec, "image", image) != 0 ||
 	    copy_item(spec, r->j, "imagePullPolicy") != 0 || copy_item(spec, r->j, "mainClass") != 0 ||
@@ -400,12 +564,22 @@ bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen
 	vols = cJSON_GetObjectItemCaseSensitive(r->j, "volumes");
 	if (vols == NULL || vols->child == NULL)
 		vols = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults, "volumes");
-	if (vols != NULL && ((c = cJSON_Duplicate(vols, 1)) == NULL ||
+	if (cJSON_GetArraySize(vols) > 0 && ((c = cJSON_Duplicate(vols, 1)) == NULL ||
 	    !cJSON_AddItemToObject(spec, "volumes", c)))
 		goto nomem;
-	if ((c = pod_spec(in, 1)) == NULL || !cJSON_AddItemToObject(spec, "driver", c) ||
-	    (c = pod_spec(in, 0)) == NULL || !cJSON_AddItemToObject(spec, "executor", c))
+	if ((rc = pod_spec(in, 1, vols, &c, why, whylen)) != BPG_OK)
+		return rc;
+	if (!cJSON_AddItemToObject(spec, "driver", c)) {
+		cJSON_Delete(c);
 		goto nomem;
+	}
+	if ((rc = pod_spec(in, 0, vols, &c, why, whylen)) != BPG_OK)
+		return rc;
+	if (!cJSON_AddItemToObject(spec, "executor", c)) {
+		cJSON_Delete(c);
+		goto nomem;
+	}
+	/* only the fields the CRD has: Java's gang and reservationTimeoutInSeconds are pruned */
 	if (in->cluster->batch_scheduler == BPG_SCHED_YUNIKORN) {
 		snprintf(q, sizeof(q), "root.%s", in->queue_name);
 		if (put_str(spec, "batchScheduler", "yunikorn") != 0 ||
@@ -418,10 +592,48 @@ bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen
 		goto nomem;
 	if (ui_options(in, spec) != 0)
 		goto nomem;
-	*out = root;
 	return BPG_OK;
 nomem:
-	cJSON_Delete(root);
 	snprintf(why, whylen, "out of memory");
 	return BPG_ENOMEM;
+}
+
+enum bpg_err
+bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen)
+{
+	const struct bpg_submit_req *r = in->req;
+	const char *image;
+	cJSON *root = NULL, *spec;
+	enum bpg_err rc = BPG_ENOMEM;
+
+	if (in->cfg == NULL || r == NULL || in->cluster == NULL || in->queue == NULL ||
+	    in->queue_name == NULL || in->submission_id == NULL || in->user == NULL ||
+	    in->proxy_user == NULL) {
+		snprintf(why, whylen, "bpg_crd_build: an input is missing");
+		return BPG_EINTERNAL;
+	}
+	if (!id_ok(in->submission_id)) {
+		snprintf(why, whylen, "submissionIdSuffix: the submission id '%.80s' is not a DNS-1123 "
+		    "label of at most %d characters", in->submission_id, BPG_CRD_NAME_MAX);
+		return BPG_EINVAL;
+	}
+	if ((image = pick_image(in)) == NULL) {
+		snprintf(why, whylen, "Spark image not found for type: %s, version: %s", r->type,
+		    r->spark_version);
+		return BPG_EINVAL;
+	}
+	if ((root = cJSON_CreateObject()) == NULL ||
+	    put_str(root, "apiVersion", BPG_CRD_API_VERSION) != 0 ||
+	    put_str(root, "kind", BPG_CRD_KIND) != 0 || metadata(in, root) != 0 ||
+	    (spec = cJSON_AddObjectToObject(root, "spec")) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if ((rc = build_spec(in, image, spec, why, whylen)) != BPG_OK)
+		goto out;
+	*out = root;
+	return BPG_OK;
+out:
+	cJSON_Delete(root);
+	return rc;
 }

@@ -11,7 +11,15 @@
 #define BPG_CRD_PLACEHOLDER "{spark-application-resource-name}"
 #define BPG_CRD_MANAGED_BY_KEY "app.kubernetes.io/managed-by"
 #define BPG_CRD_MANAGED_BY "bpg"
-#define BPG_CRD_ORIGINAL_USER "bpg.dev/original-user"
+#define BPG_CRD_ORIGINAL_USER "bpg.dev/original-user"   /* annotation: spec.originalUser is pruned */
+#define BPG_CRD_PROXY_USER "bpg.dev/proxy-user"         /* annotation: the proxy user verbatim */
+#define BPG_CRD_API_VERSION "sparkoperator.k8s.io/v1beta2"
+#define BPG_CRD_KIND "SparkApplication"
+#define BPG_CRD_NAME_MAX 63                 /* metadata.name: a DNS-1123 label */
+#define BPG_CRD_QUEUE_LABEL_MAX 300         /* "root.<queue>" before normalization */
+#define BPG_CRD_NODE_LABEL_KEY "node_group_category"   /* the queue's default */
+#define BPG_CRD_DEFAULT_CORES 1             /* Java's driver and executor defaults */
+#define BPG_CRD_DEFAULT_MEMORY_MB 1024
 
 struct bpg_crd_in {
 	const struct bpg_config *cfg;
@@ -26,9 +34,13 @@ struct bpg_crd_in {
 };
 
 /*
- * Builds the SparkApplication (spec section 4, with the Java gateway's bugs fixed). Only
- * fields the operator's CRD schema declares are written, so a real API server prunes
- * nothing. BPG_EINVAL when no image matches the type and version. cJSON_Delete the result.
+ * Builds the SparkApplication (spec section 4, with the Java gateway's bugs fixed; the
+ * differences are listed in t/fixtures/requests/README.md). Only fields the operator's CRD
+ * schema declares are written, so a real API server prunes nothing. Every pointer of in is
+ * required except zone (BPG_EINTERNAL). BPG_EINVAL with why naming the field when no image
+ * matches the type and version, the submission id is not a DNS-1123 label of at most 63
+ * characters, a CPU limit is below its request, or a volume mount names no volume.
+ * *out is written only on success; cJSON_Delete() it.
  */
 enum bpg_err bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,17 +34,37 @@ fail(struct rp *p, const char *fmt, ...)
 	return -1;
 }
 
-/* Replaces item (a member of parent) by a string copy of text; 0 or -1. */
-static int
-replace_str(cJSON *parent, cJSON *item, const char *text)
+/* path.key, or path[i] when key is NULL, into dst: cut if long (it only goes into messages). */
+static void
+subpath(char *dst, size_t n, const char *path, const char *key, size_t i)
 {
-	cJSON *s = cJSON_CreateString(text);
+	int rc = key ? snprintf(dst, n, "%s.%s", path, key) : snprintf(dst, n, "%s[%zu]", path, i);
 
-	if (s == NULL)
+	if (rc < 0)
+		dst[0] = '\0';
+}
+
+/*
+ * Replaces item (a member or an array item of parent) by new, which takes over the key;
+ * new is freed on failure. Returns 0 or -1.
+ */
+static int
+replace_item(cJSON *parent, cJSON *item, cJSON *new)
+{
+	if (new == NULL)
 		return -1;
-	if (item->string != NULL)
-		return cJSON_ReplaceItemInObjectCaseSensitive(parent, item->string, s) ? 0 : -1;
-	return cJSON_ReplaceItemViaPointer(parent, item, s) ? 0 : -1;
+	if (item->string != NULL) {
+		if ((new->string = strdup(item->string)) == NULL) {
+			cJSON_Delete(new);
+			return -1;
+		}
+		new->type &= ~cJSON_StringIsConst;
+	}
+	if (!cJSON_ReplaceItemViaPointer(parent, item, new)) {
+		cJSON_Delete(new);
+		return -1;
+	}
+	return 0;
 }
 
 /* Coerces a scalar to a string (Jackson's way); the new item through *item. */
@@ -51,6 +72,7 @@ static int
 coerce_str(struct rp *p, cJSON *parent, cJSON **item, const char *path)
 {
 	char num[64];
+	cJSON *s;
 
 	if (cJSON_IsString(*item)) {
 		if (strlen((*item)->valuestring) > BPG_REQ_MAX_STRING)
@@ -68,14 +90,9 @@ coerce_str(struct rp *p, cJSON *parent, cJSON **item, const char *path)
 	} else {
 		return fail(p, "%s: must be a string", path);
 	}
-	{
-		const char *key = (*item)->string;
-		char k[256];
-		snprintf(k, sizeof(k), "%s", key ? key : "");
-		if (replace_str(parent, *item, num) != 0)
-			return fail(p, "out of memory");
-		*item = key ? cJSON_GetObjectItemCaseSensitive(parent, k) : NULL;
-	}
+	if ((s = cJSON_CreateString(num)) == NULL || replace_item(parent, *item, s) != 0)
+		return fail(p, "out of memory");
+	*item = s;
 	return 0;
 }
 
@@ -116,6 +133,32 @@ set_int(struct rp *p, cJSON *obj, const char *key, long long v)
 		return fail(p, "out of memory");
 	}
 	return 0;
+}
+
+static int dns_label(const char *s, size_t max);
+
+/* A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
+static int
+dns_subdomain(const char *s)
+{
+	char label[64];
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	while (*s) {
+		size_t l = strcspn(s, ".");
+		if (l == 0 || l > 63)
+			return 0;
+		memcpy(label, s, l);
+		label[l] = '\0';
+		if (!dns_label(label, 63))
+			return 0;
+		s += l + (s[l] == '.');
+		if (s[-1] == '.' && *s == '\0')
+			return 0;
+	}
+	return 1;
 }
 
 static int
@@ -181,6 +224,45 @@ bpg_request_label_value(const char *s, char out[64])
 		out[n - 1] = '0';
 }
 
+/* Reads an unsigned decimal ("12", "1.5"): no sign, exponent, hex, inf or nan. */
+static int
+read_decimal(const char *s, double *v, const char **end)
+{
+	double x = 0, scale = 1;
+	size_t nd = 0, nf = 0;
+	const char *c = s;
+
+	for (; isdigit((unsigned char)*c); c++) {
+		if (++nd > BPG_REQ_MAX_DIGITS)
+			return -1;
+		x = x * 10 + (*c - '0');
+	}
+	if (nd == 0)
+		return -1;
+	if (*c == '.') {
+		for (c++; isdigit((unsigned char)*c); c++) {
+			if (++nf > BPG_REQ_MAX_DIGITS)
+				return -1;
+			scale /= 10;
+			x += (*c - '0') * scale;
+		}
+		if (nf == 0)
+			return -1;
+	}
+	*v = x;
+	*end = c;
+	return 0;
+}
+
+/* Rounds up, but a product that is whole but for floating-point noise stays whole. */
+static double
+ceil_noise(double v)
+{
+	double r = nearbyint(v);
+
+	return fabs(v - r) < 1e-6 ? r : ceil(v);
+}
+
 enum bpg_err
 bpg_request_memory_mb(const char *s, long long *mb_out)
 {
@@ -189,19 +271,15 @@ bpg_request_memory_mb(const char *s, long long *mb_out)
 		{ "ki", 1.0 / 1024 }, { "m", 1 }, { "mb", 1 }, { "mi", 1 }, { "g", 1024 },
 		{ "gb", 1024 }, { "gi", 1024 }, { "t", 1048576 }, { "tb", 1048576 }, { "ti", 1048576 },
 	};
-	char *end;
+	const char *end;
 	double v;
 
-	if (!isdigit((unsigned char)s[0]))
-		return BPG_EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v) || v <= 0)
+	if (read_decimal(s, &v, &end) != 0 || v <= 0)
 		return BPG_EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(end, units[i].u) == 0) {
-			double mb = ceil(v * units[i].mb);
-			if (mb < 1 || mb > 16777216.0)
+			double mb = ceil_noise(v * units[i].mb);
+			if (mb < 1 || mb > BPG_REQ_MAX_MEMORY_MB)
 				return BPG_EINVAL;
 			*mb_out = (long long)mb;
 			return BPG_OK;
@@ -213,89 +291,261 @@ bpg_request_memory_mb(const char *s, long long *mb_out)
 enum bpg_err
 bpg_request_millicores(const char *s, long long *m_out)
 {
-	char *end;
+	const char *end;
 	double v;
 
-	if (!isdigit((unsigned char)s[0]))
-		return BPG_EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v) || v <= 0)
+	if (read_decimal(s, &v, &end) != 0 || v <= 0)
 		return BPG_EINVAL;
 	if (strcmp(end, "m") == 0) {
 		if (v != floor(v))
 			return BPG_EINVAL;
 	} else if (*end == '\0') {
-		v *= 1000;
+		v = ceil_noise(v * 1000);
 	} else {
 		return BPG_EINVAL;
 	}
-	if (v < 1 || v > 1024000)
+	if (v < 1 || v > BPG_REQ_MAX_MILLICORES)
 		return BPG_EINVAL;
-	*m_out = (long long)ceil(v);
+	*m_out = (long long)v;
 	return BPG_OK;
+}
+
+/*
+ * Nested objects the CR carries verbatim are cut to a shape: the members the operator's
+ * CRD declares (and that are safe to take from a user), each coerced to its type. Unknown
+ * members and nulls are dropped, as the Java gateway ignored them; so a user can never
+ * put a field into the CR that a real API server would prune or that nobody checked.
+ */
+enum shape_kind { K_STR, K_INT, K_BOOL, K_INTSTR, K_STRARR, K_OBJ, K_OBJARR };
+
+struct shape {
+	const char *name;
+	enum shape_kind kind;
+	const struct shape *sub;    /* K_OBJ, K_OBJARR: the members, ended by a NULL name */
+	int required;
+};
+
+#define SHAPE_END { NULL, K_STR, NULL, 0 }
+
+static const struct shape sh_key_ref[] = { { "key", K_STR, NULL, 1 }, { "name", K_STR, NULL, 0 },
+	{ "optional", K_BOOL, NULL, 0 }, SHAPE_END };
+static const struct shape sh_field_ref[] = { { "apiVersion", K_STR, NULL, 0 },
+	{ "fieldPath", K_STR, NULL, 1 }, SHAPE_END };
+static const struct shape sh_resource_ref[] = { { "containerName", K_STR, NULL, 0 },
+	{ "divisor", K_INTSTR, NULL, 0 }, { "resource", K_STR, NULL, 1 }, SHAPE_END };
+static const struct shape sh_value_from[] = { { "configMapKeyRef", K_OBJ, sh_key_ref, 0 },
+	{ "fieldRef", K_OBJ, sh_field_ref, 0 }, { "resourceFieldRef", K_OBJ, sh_resource_ref, 0 },
+	{ "secretKeyRef", K_OBJ, sh_key_ref, 0 }, SHAPE_END };
+static const struct shape sh_env[] = { { "name", K_STR, NULL, 1 }, { "value", K_STR, NULL, 0 },
+	{ "valueFrom", K_OBJ, sh_value_from, 0 }, SHAPE_END };
+static const struct shape sh_key_path[] = { { "key", K_STR, NULL, 1 }, { "path", K_STR, NULL, 1 },
+	{ "mode", K_INT, NULL, 0 }, SHAPE_END };
+static const struct shape sh_host_path[] = { { "path", K_STR, NULL, 1 }, { "type", K_STR, NULL, 0 },
+	SHAPE_END };
+static const struct shape sh_config_map[] = { { "name", K_STR, NULL, 1 },
+	{ "items", K_OBJARR, sh_key_path, 0 }, { "defaultMode", K_INT, NULL, 0 },
+	{ "optional", K_BOOL, NULL, 0 }, SHAPE_END };
+static const struct shape sh_secret[] = { { "secretName", K_STR, NULL, 1 },
+	{ "items", K_OBJARR, sh_key_path, 0 }, { "defaultMode", K_INT, NULL, 0 },
+	{ "optional", K_BOOL, NULL, 0 }, SHAPE_END };
+static const struct shape sh_empty_dir[] = { { "medium", K_STR, NULL, 0 },
+	{ "sizeLimit", K_INTSTR, NULL, 0 }, SHAPE_END };
+static const struct shape sh_pvc[] = { { "claimName", K_STR, NULL, 1 },
+	{ "readOnly", K_BOOL, NULL, 0 }, SHAPE_END };
+/* the first one is hostPath: parse_volumes counts on it */
+static const struct shape sh_volume[] = { { "hostPath", K_OBJ, sh_host_path, 0 },
+	{ "configMap", K_OBJ, sh_config_map, 0 }, { "secret", K_OBJ, sh_secret, 0 },
+	{ "emptyDir", K_OBJ, sh_empty_dir, 0 }, { "persistentVolumeClaim", K_OBJ, sh_pvc, 0 },
+	{ "name", K_STR, NULL, 1 }, SHAPE_END };
+static const struct shape sh_mount[] = { { "name", K_STR, NULL, 1 },
+	{ "mountPath", K_STR, NULL, 1 }, { "readOnly", K_BOOL, NULL, 0 },
+	{ "subPath", K_STR, NULL, 0 }, { "subPathExpr", K_STR, NULL, 0 }, SHAPE_END };
+static const struct shape sh_caps[] = { { "add", K_STRARR, NULL, 0 }, { "drop", K_STRARR, NULL, 0 },
+	SHAPE_END };
+static const struct shape sh_security[] = { { "privileged", K_BOOL, NULL, 0 },
+	{ "allowPrivilegeEscalation", K_BOOL, NULL, 0 }, { "runAsUser", K_INT, NULL, 0 },
+	{ "runAsGroup", K_INT, NULL, 0 }, { "runAsNonRoot", K_BOOL, NULL, 0 },
+	{ "readOnlyRootFilesystem", K_BOOL, NULL, 0 }, { "capabilities", K_OBJ, sh_caps, 0 },
+	SHAPE_END };
+static const struct shape sh_selector_req[] = { { "key", K_STR, NULL, 1 },
+	{ "operator", K_STR, NULL, 1 }, { "values", K_STRARR, NULL, 0 }, SHAPE_END };
+static const struct shape sh_term[] = { { "matchExpressions", K_OBJARR, sh_selector_req, 0 },
+	{ "matchFields", K_OBJARR, sh_selector_req, 0 }, SHAPE_END };
+static const struct shape sh_required[] = { { "nodeSelectorTerms", K_OBJARR, sh_term, 1 },
+	SHAPE_END };
+static const struct shape sh_preferred[] = { { "weight", K_INT, NULL, 1 },
+	{ "preference", K_OBJ, sh_term, 1 }, SHAPE_END };
+static const struct shape sh_node_affinity[] = {
+	{ "requiredDuringSchedulingIgnoredDuringExecution", K_OBJ, sh_required, 0 },
+	{ "preferredDuringSchedulingIgnoredDuringExecution", K_OBJARR, sh_preferred, 0 }, SHAPE_END };
+static const struct shape sh_affinity[] = { { "nodeAffinity", K_OBJ, sh_node_affinity, 0 },
+	SHAPE_END };
+static const struct shape sh_restart[] = { { "type", K_STR, NULL, 1 },
+	{ "onSubmissionFailureRetries", K_INT, NULL, 0 }, { "onFailureRetries", K_INT, NULL, 0 },
+	{ "onSubmissionFailureRetryInterval", K_INT, NULL, 0 },
+	{ "onFailureRetryInterval", K_INT, NULL, 0 }, SHAPE_END };
+static const struct shape sh_deps[] = { { "jars", K_STRARR, NULL, 0 }, { "files", K_STRARR, NULL, 0 },
+	{ "pyFiles", K_STRARR, NULL, 0 }, { "packages", K_STRARR, NULL, 0 },
+	{ "excludePackages", K_STRARR, NULL, 0 }, { "repositories", K_STRARR, NULL, 0 },
+	{ "archives", K_STRARR, NULL, 0 }, SHAPE_END };
+
+static int
+parse_strlist(struct rp *p, cJSON *arr, const char *path, size_t max)
+{
+	char sub[BPG_REQ_PATH_MAX];
+	size_t i = 0;
+
+	if (!cJSON_IsArray(arr))
+		return fail(p, "%s: must be an array of strings", path);
+	for (cJSON *it = arr->child, *next; it != NULL; it = next, i++) {
+		next = it->next;
+		if (i >= max)
+			return fail(p, "%s: more than %zu items", path, max);
+		subpath(sub, sizeof(sub), path, NULL, i);
+		if (coerce_str(p, arr, &it, sub) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A boolean, or Jackson's "true"/"false" strings. */
+static int
+coerce_bool(struct rp *p, cJSON *parent, cJSON *item, const char *path)
+{
+	cJSON *b;
+
+	if (cJSON_IsBool(item))
+		return 0;
+	if (!cJSON_IsString(item) || (strcmp(item->valuestring, "true") != 0 &&
+	    strcmp(item->valuestring, "false") != 0))
+		return fail(p, "%s: must be true or false", path);
+	b = cJSON_CreateBool(strcmp(item->valuestring, "true") == 0);
+	if (replace_item(parent, item, b) != 0)
+		return fail(p, "out of memory");
+	return 0;
+}
+
+/* A Kubernetes quantity kept as given: a whole number or a short string like "1Gi". */
+static int
+check_int_or_string(struct rp *p, const cJSON *item, const char *path)
+{
+	if (cJSON_IsNumber(item) && item->valuedouble >= 0 && item->valuedouble < 9e15 &&
+	    item->valuedouble == floor(item->valuedouble))
+		return 0;
+	if (cJSON_IsString(item) && item->valuestring[0] != '\0' && strlen(item->valuestring) <= 64)
+		return 0;
+	return fail(p, "%s: must be a quantity (like 1Gi or 500m)", path);
+}
+
+static int shape_obj(struct rp *p, cJSON *obj, const struct shape *members, const char *path);
+
+/* One member (or array item) of a shaped object. */
+static int
+shape_value(struct rp *p, cJSON *parent, cJSON *it, const struct shape *s, const char *path)
+{
+	char sub[BPG_REQ_PATH_MAX];
+	long long v;
+	size_t i = 0;
+
+	switch (s->kind) {
+	case K_STR:
+		return coerce_str(p, parent, &it, path);
+	case K_INT:
+		return coerce_int(p, it, path, 0, INT32_MAX, &v) != 0 ? -1 :
+		    set_int(p, parent, it->string, v);
+	case K_BOOL:
+		return coerce_bool(p, parent, it, path);
+	case K_INTSTR:
+		return check_int_or_string(p, it, path);
+	case K_STRARR:
+		return parse_strlist(p, it, path, BPG_REQ_MAX_ITEMS);
+	case K_OBJ:
+		return shape_obj(p, it, s->sub, path);
+	case K_OBJARR:
+		if (!cJSON_IsArray(it))
+			return fail(p, "%s: must be an array of objects", path);
+		for (cJSON *e = it->child; e != NULL; e = e->next, i++) {
+			if (i >= BPG_REQ_MAX_ITEMS)
+				return fail(p, "%s: more than %d items", path, BPG_REQ_MAX_ITEMS);
+			subpath(sub, sizeof(sub), path, NULL, i);
+			if (shape_obj(p, e, s->sub, sub) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	return fail(p, "%s: unexpected", path);
+}
+
+/* Rejects a key given twice in one object (cJSON would keep both). */
+static int
+check_dup(struct rp *p, const cJSON *obj, const cJSON *it, const char *path)
+{
+	for (const cJSON *d = obj->child; d != it; d = d->next)
+		if (strcmp(d->string, it->string) == 0)
+			return fail(p, "%s: '%.64s' given twice", path, it->string);
+	return 0;
+}
+
+static int
+shape_obj(struct rp *p, cJSON *obj, const struct shape *members, const char *path)
+{
+	char sub[BPG_REQ_PATH_MAX];
+	const struct shape *s;
+	cJSON *it, *next;
+
+	if (!cJSON_IsObject(obj))
+		return fail(p, "%s: must be an object", path);
+	for (it = obj->child; it != NULL; it = next) {
+		next = it->next;
+		if (check_dup(p, obj, it, path) != 0)
+			return -1;
+		for (s = members; s->name != NULL; s++)
+			if (strcmp(s->name, it->string) == 0)
+				break;
+		if (s->name == NULL || cJSON_IsNull(it)) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+			continue;
+		}
+		subpath(sub, sizeof(sub), path, s->name, 0);
+		if (shape_value(p, obj, it, s, sub) != 0)
+			return -1;
+	}
+	for (s = members; s->name != NULL; s++)
+		if (s->required && cJSON_GetObjectItemCaseSensitive(obj, s->name) == NULL)
+			return fail(p, "%s.%s: required", path, s->name);
+	return 0;
 }
 
 /* A map of string to string (labels, annotations, sparkConf): values coerced, keys checked. */
 static int
 parse_strmap(struct rp *p, cJSON *obj, const char *path, size_t max, int label_rules)
 {
-	char sub[512];
+	char sub[BPG_REQ_PATH_MAX];
 	size_t n = 0;
 
 	if (!cJSON_IsObject(obj))
 		return fail(p, "%s: must be an object of strings", path);
-	for (cJSON *it = obj->child; it != NULL; it = it->next) {
+	for (cJSON *it = obj->child, *next; it != NULL; it = next) {
 		cJSON *cur = it;
+		next = it->next;
 		if (++n > max)
 			return fail(p, "%s: more than %zu entries", path, max);
-		if (it->string == NULL || it->string[0] == '\0' || strlen(it->string) > 253)
-			return fail(p, "%s: keys must be 1 to 253 characters", path);
-		snprintf(sub, sizeof(sub), "%s.%s", path, it->string);
+		if (it->string == NULL || it->string[0] == '\0' || strlen(it->string) > BPG_REQ_MAX_KEY)
+			return fail(p, "%s: keys must be 1 to %d characters", path, BPG_REQ_MAX_KEY);
+		if (check_dup(p, obj, it, path) != 0)
+			return -1;
+		subpath(sub, sizeof(sub), path, it->string, 0);
 		if (cJSON_IsNull(it))
 			return fail(p, "%s: must be a string", sub);
 		if (coerce_str(p, obj, &cur, sub) != 0)
 			return -1;
-		it = cur;
-		if (label_rules && !label_key_ok(it->string))
+		if (label_rules && !label_key_ok(cur->string))
 			return fail(p, "%s: not a valid Kubernetes label or annotation key", sub);
 		/* dag_name and task_name are normalized into label values, as the Java gateway did */
-		if (label_rules == 1 && !label_value_ok(it->valuestring) &&
-		    strcmp(it->string, "dag_name") != 0 && strcmp(it->string, "task_name") != 0)
+		if (label_rules == 1 && !label_value_ok(cur->valuestring) &&
+		    strcmp(cur->string, "dag_name") != 0 && strcmp(cur->string, "task_name") != 0)
 			return fail(p, "%s: a label value is at most 63 characters of letters, digits, '-', "
 			    "'_' and '.', starting and ending with a letter or digit", sub);
-	}
-	return 0;
-}
-
-static int
-parse_strlist(struct rp *p, cJSON *arr, const char *path, size_t max)
-{
-	char sub[256];
-	size_t i = 0;
-
-	if (!cJSON_IsArray(arr))
-		return fail(p, "%s: must be an array of strings", path);
-	for (cJSON *it = arr->child; it != NULL; it = it->next, i++) {
-		cJSON *cur = it;
-		if (i >= max)
-			return fail(p, "%s: more than %zu items", path, max);
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (cJSON_IsString(it))
-			continue;
-		if (!cJSON_IsNumber(it) && !cJSON_IsBool(it))
-			return fail(p, "%s: must be a string", sub);
-		{
-			char num[64];
-			if (cJSON_IsNumber(it))
-				snprintf(num, sizeof(num), "%.15g", it->valuedouble);
-			else
-				snprintf(num, sizeof(num), "%s", cJSON_IsTrue(it) ? "true" : "false");
-			cur = cJSON_CreateString(num);
-			if (cur == NULL || !cJSON_ReplaceItemViaPointer(arr, it, cur))
-				return fail(p, "out of memory");
-			it = cur;
-		}
 	}
 	return 0;
 }
@@ -304,46 +554,36 @@ parse_strlist(struct rp *p, cJSON *arr, const char *path, size_t max)
 static int
 parse_env(struct rp *p, cJSON *env, const char *path)
 {
-	char sub[256];
+	char sub[BPG_REQ_PATH_MAX];
 	size_t i = 0;
 
 	if (!cJSON_IsArray(env))
 		return fail(p, "%s: must be an array", path);
 	for (cJSON *e = env->child; e != NULL; e = e->next, i++) {
-		cJSON *name, *value, *vf;
+		const cJSON *name, *vf;
 		if (i >= BPG_REQ_MAX_ENV)
 			return fail(p, "%s: more than %d variables", path, BPG_REQ_MAX_ENV);
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
-		if (!cJSON_IsObject(e))
-			return fail(p, "%s: must be an object", sub);
+		subpath(sub, sizeof(sub), path, NULL, i);
+		if (shape_obj(p, e, sh_env, sub) != 0)
+			return -1;
 		name = cJSON_GetObjectItemCaseSensitive(e, "name");
-		if (!cJSON_IsString(name) || name->valuestring[0] == '\0' || strlen(name->valuestring) > 253)
+		if (name->valuestring[0] == '\0' || strlen(name->valuestring) > BPG_REQ_MAX_KEY)
 			return fail(p, "%s.name: required, a non-empty string", sub);
 		for (const char *c = name->valuestring; *c; c++)
 			if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') ||
 			    (c == name->valuestring && isdigit((unsigned char)*c)))
 				return fail(p, "%s.name: letters, digits, '_', '-' and '.', not starting with a "
 				    "digit", sub);
-		value = cJSON_GetObjectItemCaseSensitive(e, "value");
+		for (const cJSON *d = env->child; d != e; d = d->next)
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "name")->valuestring,
+			    name->valuestring) == 0)
+				return fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
 		vf = cJSON_GetObjectItemCaseSensitive(e, "valueFrom");
-		if (value != NULL && !cJSON_IsNull(value)) {
-			char vp[300];
-			snprintf(vp, sizeof(vp), "%s.value", sub);
-			if (coerce_str(p, e, &value, vp) != 0)
-				return -1;
-		}
-		if (vf != NULL && !cJSON_IsNull(vf)) {
-			const char *refs[] = { "fieldRef", "secretKeyRef", "configMapKeyRef", "resourceFieldRef" };
-			int known = 0;
-			if (!cJSON_IsObject(vf) || cJSON_GetArraySize(vf) != 1)
-				return fail(p, "%s.valueFrom: one of fieldRef, secretKeyRef, configMapKeyRef, "
-				    "resourceFieldRef", sub);
-			for (size_t r = 0; r < 4; r++)
-				known |= cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(vf, refs[r]));
-			if (!known)
-				return fail(p, "%s.valueFrom: one of fieldRef, secretKeyRef, configMapKeyRef, "
-				    "resourceFieldRef", sub);
-		}
+		if (vf != NULL && cJSON_GetArraySize(vf) != 1)
+			return fail(p, "%s.valueFrom: exactly one of fieldRef, secretKeyRef, configMapKeyRef, "
+			    "resourceFieldRef", sub);
+		if (vf != NULL && cJSON_GetObjectItemCaseSensitive(e, "value") != NULL)
+			return fail(p, "%s: value and valueFrom are exclusive", sub);
 	}
 	return 0;
 }
@@ -352,44 +592,37 @@ parse_env(struct rp *p, cJSON *env, const char *path)
 static int
 parse_volumes(struct rp *p, cJSON *vols, struct bpg_submit_req *r)
 {
-	static const char *const kinds[] = { "hostPath", "configMap", "secret", "emptyDir",
-	    "persistentVolumeClaim" };
-	char sub[64];
+	char sub[BPG_REQ_PATH_MAX];
 	size_t i = 0;
 
 	if (!cJSON_IsArray(vols))
 		return fail(p, "volumes: must be an array");
 	for (cJSON *v = vols->child; v != NULL; v = v->next, i++) {
-		const cJSON *name;
+		const cJSON *name, *hp;
 		int nk = 0;
 		if (i >= BPG_REQ_MAX_VOLUMES)
 			return fail(p, "volumes: more than %d", BPG_REQ_MAX_VOLUMES);
 		snprintf(sub, sizeof(sub), "volumes[%zu]", i);
-		if (!cJSON_IsObject(v))
-			return fail(p, "%s: must be an object", sub);
+		if (cJSON_IsObject(v) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "name")))
+			return fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, digits, '-')", sub);
+		if (shape_obj(p, v, sh_volume, sub) != 0)
+			return -1;
 		name = cJSON_GetObjectItemCaseSensitive(v, "name");
-		if (!cJSON_IsString(name) || !dns_label(name->valuestring, 63))
+		if (!dns_label(name->valuestring, 63))
 			return fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, digits, '-')", sub);
 		for (const cJSON *w = vols->child; w != v; w = w->next)
 			if (strcmp(cJSON_GetObjectItemCaseSensitive(w, "name")->valuestring, name->valuestring) == 0)
 				return fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
-		for (size_t k = 0; k < 5; k++) {
-			const cJSON *src = cJSON_GetObjectItemCaseSensitive(v, kinds[k]);
-			if (src == NULL)
-				continue;
-			if (!cJSON_IsObject(src))
-				return fail(p, "%s.%s: must be an object", sub, kinds[k]);
-			nk++;
-			if (k == 0) {
-				const cJSON *path = cJSON_GetObjectItemCaseSensitive(src, "path");
-				if (!cJSON_IsString(path) || path->valuestring[0] != '/')
-					return fail(p, "%s.hostPath.path: an absolute path", sub);
-				r->host_path = 1;
-			}
-		}
+		for (const struct shape *k = sh_volume; k->kind == K_OBJ; k++)
+			nk += cJSON_GetObjectItemCaseSensitive(v, k->name) != NULL;
 		if (nk != 1)
 			return fail(p, "%s: exactly one of hostPath, configMap, secret, emptyDir, "
 			    "persistentVolumeClaim", sub);
+		if ((hp = cJSON_GetObjectItemCaseSensitive(v, "hostPath")) != NULL) {
+			if (cJSON_GetObjectItemCaseSensitive(hp, "path")->valuestring[0] != '/')
+				return fail(p, "%s.hostPath.path: an absolute path", sub);
+			r->host_path = 1;
+		}
 	}
 	return 0;
 }
@@ -397,20 +630,58 @@ parse_volumes(struct rp *p, cJSON *vols, struct bpg_submit_req *r)
 static int
 parse_mounts(struct rp *p, cJSON *mounts, const char *path)
 {
-	char sub[256];
+	char sub[BPG_REQ_PATH_MAX];
 	size_t i = 0;
 
 	if (!cJSON_IsArray(mounts))
 		return fail(p, "%s: must be an array", path);
 	for (cJSON *m = mounts->child; m != NULL; m = m->next, i++) {
-		const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "name");
-		const cJSON *mp = cJSON_GetObjectItemCaseSensitive(m, "mountPath");
-		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		const cJSON *mp;
+		subpath(sub, sizeof(sub), path, NULL, i);
 		if (i >= BPG_REQ_MAX_VOLUMES)
 			return fail(p, "%s: more than %d", path, BPG_REQ_MAX_VOLUMES);
-		if (!cJSON_IsString(name) || !cJSON_IsString(mp) || mp->valuestring[0] != '/')
+		if (!cJSON_IsObject(m) || shape_obj(p, m, sh_mount, sub) != 0)
 			return fail(p, "%s: name and an absolute mountPath are required", sub);
+		mp = cJSON_GetObjectItemCaseSensitive(m, "mountPath");
+		if (mp->valuestring[0] != '/')
+			return fail(p, "%s: name and an absolute mountPath are required", sub);
+		for (const cJSON *d = mounts->child; d != m; d = d->next)
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "mountPath")->valuestring,
+			    mp->valuestring) == 0)
+				return fail(p, "%s.mountPath: '%s' given twice", sub, mp->valuestring);
 	}
+	return 0;
+}
+
+/* True when a securityContext asks for more than an ordinary pod has. */
+static int
+is_privileged(const cJSON *sc)
+{
+	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(sc, "runAsUser");
+	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(sc, "capabilities");
+
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "privileged")) ||
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sc, "allowPrivilegeEscalation")) ||
+	    (cJSON_IsNumber(uid) && uid->valuedouble == 0) ||
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(caps, "add")) > 0;
+}
+
+/* One pod field that is a string and must be a size or a CPU quantity. */
+static int
+pod_quantity(struct rp *p, const cJSON *pod, const char *role, const char *key, int cpu,
+    long long *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(pod, key);
+	long long dummy;
+
+	if (it == NULL)
+		return 0;
+	if (cpu && bpg_request_millicores(it->valuestring, out ? out : &dummy) != BPG_OK)
+		return fail(p, "%s.%s: '%.32s' is not a CPU quantity (like 500m or 1.5)", role, key,
+		    it->valuestring);
+	if (!cpu && bpg_request_memory_mb(it->valuestring, out ? out : &dummy) != BPG_OK)
+		return fail(p, "%s.%s: '%.32s' is not a memory size (like 512m, 2g or 1.5g; no unit "
+		    "means MiB)", role, key, it->valuestring);
 	return 0;
 }
 
@@ -425,7 +696,8 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 	    "memoryOverhead", "image", "env", "labels", "annotations", "terminationGracePeriodSeconds",
 	    "serviceAccount", "volumeMounts", "securityContext", "affinity", "javaOptions", "podName",
 	    "instances", "deleteOnTermination", NULL };
-	char path[96];
+	int driver = strcmp(role, "driver") == 0;
+	char path[BPG_REQ_PATH_MAX];
 	cJSON *it, *next;
 	long long v;
 
@@ -436,28 +708,33 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 	for (it = pod->child; it != NULL; it = next) {
 		const char *const *k;
 		next = it->next;
+		if (check_dup(p, pod, it, role) != 0)
+			return -1;
 		for (k = known; *k != NULL; k++)
 			if (strcmp(*k, it->string) == 0)
 				break;
-		if (*k == NULL || cJSON_IsNull(it) || (strcmp(role, "driver") == 0 &&
-		    (strcmp(it->string, "instances") == 0 || strcmp(it->string, "deleteOnTermination") == 0)))
-			cJSON_DeleteItemFromObjectCaseSensitive(pod, it->string);
+		if (*k == NULL || cJSON_IsNull(it) || (driver && (strcmp(it->string, "instances") == 0 ||
+		    strcmp(it->string, "deleteOnTermination") == 0)) ||
+		    (!driver && strcmp(it->string, "podName") == 0))
+			cJSON_Delete(cJSON_DetachItemViaPointer(pod, it));
 	}
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		cJSON *s = cJSON_GetObjectItemCaseSensitive(pod, strs[i]);
-		snprintf(path, sizeof(path), "%s.%s", role, strs[i]);
+		subpath(path, sizeof(path), role, strs[i], 0);
 		if (s != NULL && coerce_str(p, pod, &s, path) != 0)
 			return -1;
 	}
 	out->j = pod;
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "cores")) != NULL) {
 		snprintf(path, sizeof(path), "%s.cores", role);
-		if (coerce_int(p, it, path, 1, 1024, &out->cores) != 0 || set_int(p, pod, "cores", out->cores) != 0)
+		if (coerce_int(p, it, path, 1, BPG_REQ_MAX_CORES, &out->cores) != 0 ||
+		    set_int(p, pod, "cores", out->cores) != 0)
 			return -1;
 	}
+	/* the CRD's minimum is 1: a 0 would be refused by the API server */
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "instances")) != NULL) {
 		snprintf(path, sizeof(path), "%s.instances", role);
-		if (coerce_int(p, it, path, 0, 100000, &out->instances) != 0 ||
+		if (coerce_int(p, it, path, 1, BPG_REQ_MAX_INSTANCES, &out->instances) != 0 ||
 		    set_int(p, pod, "instances", out->instances) != 0)
 			return -1;
 	}
@@ -467,24 +744,18 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 		    set_int(p, pod, "terminationGracePeriodSeconds", v) != 0)
 			return -1;
 	}
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "deleteOnTermination")) != NULL && !cJSON_IsBool(it))
-		return fail(p, "%s.deleteOnTermination: must be true or false", role);
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "memory")) != NULL &&
-	    bpg_request_memory_mb(it->valuestring, &out->memory_mb) != BPG_OK)
-		return fail(p, "%s.memory: '%.32s' is not a memory size (like 512m, 2g, 1.5g)", role,
-		    it->valuestring);
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "memoryOverhead")) != NULL &&
-	    bpg_request_memory_mb(it->valuestring, &v) != BPG_OK)
-		return fail(p, "%s.memoryOverhead: '%.32s' is not a memory size (like 384m)", role,
-		    it->valuestring);
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "coreRequest")) != NULL &&
-	    bpg_request_millicores(it->valuestring, &out->core_request_m) != BPG_OK)
-		return fail(p, "%s.coreRequest: '%.32s' is not a CPU quantity (like 500m or 1.5)", role,
-		    it->valuestring);
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "coreLimit")) != NULL &&
-	    bpg_request_millicores(it->valuestring, &out->core_limit_m) != BPG_OK)
-		return fail(p, "%s.coreLimit: '%.32s' is not a CPU quantity (like 1500m or 2)", role,
-		    it->valuestring);
+	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "deleteOnTermination")) != NULL) {
+		snprintf(path, sizeof(path), "%s.deleteOnTermination", role);
+		if (coerce_bool(p, pod, it, path) != 0)
+			return -1;
+	}
+	if (pod_quantity(p, pod, role, "memory", 0, &out->memory_mb) != 0 ||
+	    pod_quantity(p, pod, role, "memoryOverhead", 0, &out->memory_overhead_mb) != 0 ||
+	    pod_quantity(p, pod, role, "coreRequest", 1, &out->core_request_m) != 0 ||
+	    pod_quantity(p, pod, role, "coreLimit", 1, &out->core_limit_m) != 0)
+		return -1;
+	if (out->core_request_m > 0 && out->core_limit_m > 0 && out->core_request_m > out->core_limit_m)
+		return fail(p, "%s.coreRequest: above %s.coreLimit", role, role);
 	snprintf(path, sizeof(path), "%s.env", role);
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "env")) != NULL && parse_env(p, it, path) != 0)
 		return -1;
@@ -500,20 +771,27 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "volumeMounts")) != NULL &&
 	    parse_mounts(p, it, path) != 0)
 		return -1;
+	snprintf(path, sizeof(path), "%s.securityContext", role);
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "securityContext")) != NULL) {
-		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(it, "privileged");
-		const cJSON *esc = cJSON_GetObjectItemCaseSensitive(it, "allowPrivilegeEscalation");
-		const cJSON *uid = cJSON_GetObjectItemCaseSensitive(it, "runAsUser");
-		if (!cJSON_IsObject(it))
-			return fail(p, "%s.securityContext: must be an object", role);
-		out->privileged = cJSON_IsTrue(pr) || cJSON_IsTrue(esc) ||
-		    (cJSON_IsNumber(uid) && uid->valuedouble == 0) ||
-		    cJSON_GetObjectItemCaseSensitive(it, "capabilities") != NULL;
+		if (shape_obj(p, it, sh_security, path) != 0)
+			return -1;
+		out->privileged = is_privileged(it);
 	}
-	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "affinity")) != NULL && !cJSON_IsObject(it))
-		return fail(p, "%s.affinity: must be an object", role);
+	snprintf(path, sizeof(path), "%s.affinity", role);
+	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "affinity")) != NULL &&
+	    shape_obj(p, it, sh_affinity, path) != 0)
+		return -1;
+	/* an empty image or service account means none, as in the Java gateway */
+	for (size_t i = 0; i < 2; i++) {
+		const char *k = i == 0 ? "serviceAccount" : "image";
+		it = cJSON_GetObjectItemCaseSensitive(pod, k);
+		if (it != NULL && it->valuestring[0] == '\0')
+			cJSON_Delete(cJSON_DetachItemViaPointer(pod, it));
+	}
 	it = cJSON_GetObjectItemCaseSensitive(pod, "serviceAccount");
 	out->service_account = it ? it->valuestring : NULL;
+	if (out->service_account != NULL && !dns_subdomain(out->service_account))
+		return fail(p, "%s.serviceAccount: a DNS-1123 subdomain", role);
 	it = cJSON_GetObjectItemCaseSensitive(pod, "image");
 	out->image = it ? it->valuestring : NULL;
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "podName")) != NULL &&
@@ -523,53 +801,16 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 }
 
 static int
-parse_deps(struct rp *p, cJSON *deps)
-{
-	static const char *const keys[] = { "jars", "files", "pyFiles", "packages",
-	    "excludePackages", "repositories", "archives", NULL };
-	char path[64];
-	cJSON *it, *next;
-
-	if (!cJSON_IsObject(deps))
-		return fail(p, "deps: must be an object");
-	for (it = deps->child; it != NULL; it = next) {
-		const char *const *k;
-		next = it->next;
-		for (k = keys; *k != NULL; k++)
-			if (strcmp(*k, it->string) == 0)
-				break;
-		if (*k == NULL)
-			return fail(p, "deps.%.64s: unknown field (jars, files, pyFiles, packages, "
-			    "excludePackages, repositories, archives)", it->string);
-		snprintf(path, sizeof(path), "deps.%s", it->string);
-		if (parse_strlist(p, it, path, BPG_REQ_MAX_DEPS) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
 parse_restart(struct rp *p, cJSON *rpol)
 {
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(rpol, "type");
-	static const char *const ints[] = { "onSubmissionFailureRetries", "onFailureRetries",
-	    "onSubmissionFailureRetryInterval", "onFailureRetryInterval" };
-	char path[96];
-	long long v;
+	const cJSON *t;
 
-	if (!cJSON_IsObject(rpol))
-		return fail(p, "restartPolicy: must be an object");
-	if (!cJSON_IsString(t) || (strcmp(t->valuestring, "Never") != 0 &&
-	    strcmp(t->valuestring, "OnFailure") != 0 && strcmp(t->valuestring, "Always") != 0))
+	if (shape_obj(p, rpol, sh_restart, "restartPolicy") != 0)
+		return -1;
+	t = cJSON_GetObjectItemCaseSensitive(rpol, "type");
+	if (strcmp(t->valuestring, "Never") != 0 && strcmp(t->valuestring, "OnFailure") != 0 &&
+	    strcmp(t->valuestring, "Always") != 0)
 		return fail(p, "restartPolicy.type: one of Never, OnFailure, Always");
-	for (size_t i = 0; i < 4; i++) {
-		cJSON *it = cJSON_GetObjectItemCaseSensitive(rpol, ints[i]);
-		if (it == NULL)
-			continue;
-		snprintf(path, sizeof(path), "restartPolicy.%s", ints[i]);
-		if (coerce_int(p, it, path, 0, 1000000, &v) != 0 || set_int(p, rpol, ints[i], v) != 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -624,7 +865,7 @@ parse_field(struct rp *p, cJSON *root, cJSON **item, enum field_kind kind,
 	case F_EXECUTOR:
 		return parse_pod(p, *item, "executor", &r->executor, r);
 	case F_DEPS:
-		return parse_deps(p, *item);
+		return shape_obj(p, *item, sh_deps, "deps");
 	case F_RESTART:
 		return parse_restart(p, *item);
 	}
@@ -680,9 +921,16 @@ check_whole(struct rp *p, struct bpg_submit_req *r)
 		r->type = r->main_class ? "Java" : "Python";
 	if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
 		return fail(p, "mode: only cluster");
-	if (r->suffix != NULL && (!dns_label(r->suffix, 26)))
-		return fail(p, "submissionIdSuffix: 1 to 26 lowercase letters, digits and '-', starting "
-		    "and ending with a letter or digit (DNS-1123)");
+	if (r->suffix != NULL && (!dns_label(r->suffix, BPG_REQ_SUFFIX_MAX)))
+		return fail(p, "submissionIdSuffix: 1 to %d lowercase letters, digits and '-', starting "
+		    "and ending with a letter or digit (DNS-1123)", BPG_REQ_SUFFIX_MAX);
+	if ((v = cJSON_GetObjectItemCaseSensitive(r->j, "pythonVersion")) != NULL &&
+	    strcmp(v->valuestring, "2") != 0 && strcmp(v->valuestring, "3") != 0)
+		return fail(p, "pythonVersion: \"2\" or \"3\"");
+	if ((v = cJSON_GetObjectItemCaseSensitive(r->j, "imagePullPolicy")) != NULL &&
+	    strcmp(v->valuestring, "Always") != 0 && strcmp(v->valuestring, "IfNotPresent") != 0 &&
+	    strcmp(v->valuestring, "Never") != 0)
+		return fail(p, "imagePullPolicy: one of Always, IfNotPresent, Never");
 	if (r->app_name != NULL && strlen(r->app_name) > 255)
 		return fail(p, "applicationName: at most 255 characters");
 	r->max_running_ms = -1;
@@ -849,4 +1097,57 @@ bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
 		return BPG_EFORBIDDEN;
 	}
 	return BPG_OK;
+}
+
+enum bpg_err
+bpg_request_check_cluster(const struct bpg_submit_req *r, const char *cluster_id, char *why,
+    size_t whylen)
+{
+	size_t total = strlen(cluster_id) + 1 + BPG_REQ_ID_HEX;
+
+	if (r->suffix != NULL)
+		total += 1 + strlen(r->suffix);
+	if (total > BPG_REQ_ID_MAX) {
+		snprintf(why, whylen, "submissionIdSuffix: with cluster %s the submission id would be %zu "
+		    "characters; at most %d are allowed, so the suffix may have %d", cluster_id, total,
+		    BPG_REQ_ID_MAX, (int)(BPG_REQ_ID_MAX - strlen(cluster_id) - 2 - BPG_REQ_ID_HEX));
+		return BPG_EINVAL;
+	}
+	return BPG_OK;
+}
+
+const char *
+bpg_request_queue(const struct bpg_submit_req *r)
+{
+	return r->queue;
+}
+
+const char *
+bpg_request_spark_version(const struct bpg_submit_req *r)
+{
+	return r->spark_version;
+}
+
+const char *
+bpg_request_cluster_id(const struct bpg_submit_req *r)
+{
+	return r->cluster_id;
+}
+
+const char *
+bpg_request_queue_token(const struct bpg_submit_req *r)
+{
+	return r->queue_token;
+}
+
+const char *
+bpg_request_type(const struct bpg_submit_req *r)
+{
+	return r->type;
+}
+
+const char *
+bpg_request_app_name(const struct bpg_submit_req *r)
+{
+	return r->app_name;
 }

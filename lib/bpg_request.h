@@ -7,13 +7,27 @@
 #include "bpg_config.h"
 #include "bpg_err.h"
 
-#define BPG_REQ_MAX_STRING   8192
-#define BPG_REQ_MAX_ARGS     256
-#define BPG_REQ_MAX_CONF     1000
-#define BPG_REQ_MAX_ENV      256
-#define BPG_REQ_MAX_LABELS   64
-#define BPG_REQ_MAX_VOLUMES  64
-#define BPG_REQ_MAX_DEPS     256
+/* Limits on hostile input, all checked before the value is used. */
+#define BPG_REQ_MAX_STRING   8192     /* any string value */
+#define BPG_REQ_MAX_KEY      253      /* a map key, an env name */
+#define BPG_REQ_MAX_ARGS     256      /* arguments[] */
+#define BPG_REQ_MAX_CONF     1000     /* sparkConf entries */
+#define BPG_REQ_MAX_ENV      256      /* env[] of one pod */
+#define BPG_REQ_MAX_LABELS   64       /* labels or annotations of one pod */
+#define BPG_REQ_MAX_VOLUMES  64       /* volumes[], volumeMounts[] */
+#define BPG_REQ_MAX_DEPS     256      /* each deps list */
+#define BPG_REQ_MAX_ITEMS    256      /* any other nested list */
+#define BPG_REQ_MAX_DIGITS   15       /* digits before or after the point of a quantity */
+#define BPG_REQ_MAX_CORES    1024     /* driver.cores, executor.cores */
+#define BPG_REQ_MAX_MILLICORES 1024000
+#define BPG_REQ_MAX_MEMORY_MB 16777216LL   /* 16 TiB */
+#define BPG_REQ_MAX_INSTANCES 100000
+#define BPG_REQ_PATH_MAX     256      /* a field path in a message */
+/* The submission id <clusterId>-<32 hex>[-<suffix>] is at most 63 characters (a label). */
+#define BPG_REQ_ID_MAX       63
+#define BPG_REQ_ID_HEX       32
+/* At parse time the cluster is unknown: a suffix fits with the shortest (1-character) id. */
+#define BPG_REQ_SUFFIX_MAX   (BPG_REQ_ID_MAX - 1 - 1 - BPG_REQ_ID_HEX - 1)
 
 /* One pod's request (driver or executor); -1 for numbers not given. */
 struct bpg_pod_req {
@@ -22,6 +36,7 @@ struct bpg_pod_req {
 	long long core_request_m;   /* millicores */
 	long long core_limit_m;
 	long long memory_mb;
+	long long memory_overhead_mb;
 	long long instances;        /* executor */
 	const char *service_account;
 	const char *image;
@@ -60,10 +75,29 @@ void bpg_request_free(struct bpg_submit_req *r);
 enum bpg_err bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
     const char *queue_name, char *why, size_t whylen);
 
-/* Memory strings: "512m", "2g", "1.5g", "1024" (MiB, as Spark reads a driver memory). */
+/*
+ * The suffix fits with this cluster's id: "<cluster_id>-<32 hex>-<suffix>" is at most
+ * BPG_REQ_ID_MAX characters. BPG_EINVAL naming submissionIdSuffix otherwise.
+ */
+enum bpg_err bpg_request_check_cluster(const struct bpg_submit_req *r, const char *cluster_id,
+    char *why, size_t whylen);
+
+/* Accessors; NULL when the request did not say (type is never NULL: Java's derivation). */
+const char *bpg_request_queue(const struct bpg_submit_req *r);
+const char *bpg_request_spark_version(const struct bpg_submit_req *r);
+const char *bpg_request_cluster_id(const struct bpg_submit_req *r);
+const char *bpg_request_queue_token(const struct bpg_submit_req *r);
+const char *bpg_request_type(const struct bpg_submit_req *r);
+const char *bpg_request_app_name(const struct bpg_submit_req *r);
+
+/*
+ * Memory strings to MiB, rounded up: "512m", "2g", "1.5g" (1536), "1024k", "1t", "4Gi",
+ * "1073741824b"; a plain number is MiB, as Spark reads spark.driver.memory. Decimal digits
+ * only (no sign, exponent or hex), at most BPG_REQ_MAX_MEMORY_MB. BPG_EINVAL otherwise.
+ */
 enum bpg_err bpg_request_memory_mb(const char *s, long long *mb_out);
 
-/* Kubernetes CPU quantities: "500m", "1", "1.5" to millicores. */
+/* Kubernetes CPU quantities: "500m", "1", "1.5" to millicores (1 to BPG_REQ_MAX_MILLICORES). */
 enum bpg_err bpg_request_millicores(const char *s, long long *m_out);
 
 /* The canonical JSON of the request (a copy; cJSON_Delete it). */

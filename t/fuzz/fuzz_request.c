@@ -1,4 +1,10 @@
-/* libFuzzer: arbitrary bytes as a submit request through parsing, checks, routing, CR building and masking. */
+/*
+ * libFuzzer: arbitrary bytes as a submit request through bpg_request_parse, then (when it
+ * parses) the request's JSON and its masking, bpg_request_check against every queue,
+ * bpg_crd_build on every cluster, and bpg_mask_app on the CR. The config comes from
+ * $BPG_FUZZ_CONFIG, else t/fixtures/crd/crd.ini (make fuzz runs from the project root).
+ * No routing: this target depends on bpg_request, bpg_crd and bpg_mask only.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +12,8 @@
 #include "bpg_crd.h"
 #include "bpg_mask.h"
 #include "bpg_request.h"
-#include "bpg_route.h"
-#include "bpg_subid.h"
+
+#define FUZZ_DEFAULT_CONFIG "t/fixtures/crd/crd.ini"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,72 +29,82 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	bpg_buf_init(&errors, 0);
-	if (bpg_config_load(path ? path : "t/fixtures/requests/bpg.ini", &cfg, &errors) != BPG_OK) {
-		fprintf(stderr, "fuzz_request: %s(run from the project root)\n", errors.data ? errors.data : "");
+	if (bpg_config_load(path ? path : FUZZ_DEFAULT_CONFIG, &cfg, &errors) != BPG_OK) {
+		fprintf(stderr, "fuzz_request: %s(run from the project root or set BPG_FUZZ_CONFIG)\n",
+		    errors.data ? errors.data : "");
 		exit(1);
 	}
 	bpg_buf_release(&errors);
 	return 0;
 }
 
-static uint64_t
-rnd(void *ctx)
+/* The CR must print and name itself with the id it was given. */
+static void
+check_cr(cJSON *cr, const char *id)
 {
-	return (*(uint64_t *)ctx)++;
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cr, "metadata"), "name");
+	char *text;
+
+	if (!cJSON_IsString(name) || strcmp(name->valuestring, id) != 0)
+		abort();
+	bpg_mask_app(cr, &cfg->gateway.mask_patterns);
+	if ((text = cJSON_PrintUnformatted(cr)) == NULL)
+		abort();
+	cJSON_free(text);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned char bytes[16] = { 1 };
 	struct bpg_submit_req *r = NULL;
-	struct bpg_route_in rin;
-	struct bpg_crd_in cin;
-	const struct bpg_cluster *c;
-	const struct bpg_queue *q;
-	char queue[BPG_QUEUE_MAX + 1], id[80], why[1024];
-	uint64_t seed = size;
-	cJSON *cr = NULL, *j;
+	char why[1024];
+	cJSON *j;
 
 	if (bpg_request_parse((const char *)data, size, &r, why, sizeof(why)) != BPG_OK)
 		return 0;
+	(void)bpg_request_queue(r);
+	(void)bpg_request_spark_version(r);
+	(void)bpg_request_cluster_id(r);
+	(void)bpg_request_queue_token(r);
+	(void)bpg_request_app_name(r);
+	if (bpg_request_type(r) == NULL)
+		abort();
 	if ((j = bpg_request_to_json(r)) != NULL) {
 		bpg_mask_request(j, &cfg->gateway.mask_patterns);
 		cJSON_Delete(j);
 	}
-	if (bpg_route_queue(cfg, r->queue, "fuzz", queue, sizeof(queue), why, sizeof(why)) != BPG_OK)
-		goto out;
-	q = bpg_route_queue_conf(cfg, queue);
-	(void)bpg_request_check(r, q, queue, why, sizeof(why));   /* build even what it refuses */
-	memset(&rin, 0, sizeof(rin));
-	rin.cfg = cfg;
-	rin.queue = queue;
-	rin.spark_version = r->spark_version;
-	rin.cluster_id = r->cluster_id;
-	rin.admin = 1;
-	rin.rand64 = rnd;
-	rin.rand_ctx = &seed;
-	if (bpg_route_pick(&rin, &c, why, sizeof(why)) != BPG_OK ||
-	    bpg_subid_new_with_bytes(c->id, r->suffix, bytes, id, sizeof(id), why, sizeof(why)) != BPG_OK)
-		goto out;
-	memset(&cin, 0, sizeof(cin));
-	cin.cfg = cfg;
-	cin.req = r;
-	cin.cluster = c;
-	cin.queue = q;
-	cin.queue_name = queue;
-	cin.submission_id = id;
-	cin.user = "fuzz";
-	cin.proxy_user = "fuzz";
-	cin.zone = bpg_route_pick_zone(q, size);
-	if (bpg_crd_build(&cin, &cr, why, sizeof(why)) == BPG_OK) {
-		char *text;
-		bpg_mask_app(cr, &cfg->gateway.mask_patterns);
-		text = cJSON_PrintUnformatted(cr);
-		cJSON_free(text);
-		cJSON_Delete(cr);
+	for (size_t qi = 0; qi < cfg->n_queues; qi++) {
+		const struct bpg_queue *q = &cfg->queues[qi];
+		(void)bpg_request_check(r, q, q->name, why, sizeof(why));   /* build even what it refuses */
+		for (size_t ci = 0; ci < cfg->n_clusters; ci++) {
+			const struct bpg_cluster *c = &cfg->clusters[ci];
+			struct bpg_crd_in in;
+			char id[80];
+			cJSON *cr = NULL;
+
+			if (bpg_request_check_cluster(r, c->id, why, sizeof(why)) != BPG_OK)
+				continue;
+			snprintf(id, sizeof(id), "%s-0123456789abcdef0123456789abcdef%s%s", c->id,
+			    r->suffix ? "-" : "", r->suffix ? r->suffix : "");
+			memset(&in, 0, sizeof(in));
+			in.cfg = cfg;
+			in.req = r;
+			in.cluster = c;
+			in.queue = q;
+			in.queue_name = q->name;
+			in.submission_id = id;
+			in.user = "fuzz@example.com";
+			in.proxy_user = "fuzz";
+			in.zone = q->allowed_zones.n > 0 ? q->allowed_zones.v[0] : NULL;
+			if (bpg_crd_build(&in, &cr, why, sizeof(why)) == BPG_OK) {
+				check_cr(cr, id);
+				cJSON_Delete(cr);
+			} else if (cr != NULL) {
+				abort();
+			}
+		}
 	}
-out:
 	bpg_request_free(r);
 	return 0;
 }

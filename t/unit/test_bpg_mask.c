@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_mask.h"
+#include "bpg_request.h"
 
 static char *pats[] = { "password", "secret", "token", "credential", "fs.s3a.access.key",
     "fs.s3a.secret.key" };
@@ -61,6 +62,49 @@ START_TEST(test_request_and_odd_shapes)
 }
 END_TEST
 
+/* Pattern matching, case-insensitive substring: {key, secret?}. */
+static const struct { const char *key; int secret; } keys[] = {
+	{ "spark.hadoop.fs.s3a.SECRET.key", 1 }, { "PASSWORD", 1 }, { "my.tokenizer.class", 1 },
+	{ "spark.kubernetes.authenticate.oauthToken", 1 }, { "spark.executor.cores", 0 },
+	{ "", 0 }, { "spark.hadoop.fs.s3a.access.key.id", 1 }, { "credentials.provider", 1 }, { "spark.driver.memory", 0 },
+};
+
+START_TEST(test_key_table)
+{
+	ck_assert_int_eq(bpg_mask_key_is_secret(keys[_i].key, &patterns), keys[_i].secret);
+}
+END_TEST
+
+/* The stored form of a parsed request carries no secret once masked. */
+START_TEST(test_request_round_trip)
+{
+	static const char body[] = "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+	    "\"queueToken\":\"eyJhbGciOi.payload.sig\",\"sparkConf\":{\"spark.ssl.keyPassword\":"
+	    "\"hunter2\",\"spark.x\":\"visible\"},\"driver\":{\"env\":[{\"name\":\"DB\",\"value\":"
+	    "\"pw-in-env\"},{\"name\":\"S\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"s\",\"key\":"
+	    "\"k\"}}}]},\"executor\":{\"env\":[{\"name\":\"E\",\"value\":12345}]}}";
+	struct bpg_submit_req *r;
+	char why[256], *out;
+	cJSON *j;
+
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_ptr_nonnull(j = bpg_request_to_json(r));
+	bpg_mask_request(j, &patterns);
+	out = cJSON_PrintUnformatted(j);
+	ck_assert_ptr_null(strstr(out, "eyJ"));
+	ck_assert_ptr_null(strstr(out, "hunter2"));
+	ck_assert_ptr_null(strstr(out, "pw-in-env"));
+	ck_assert_ptr_null(strstr(out, "12345"));
+	ck_assert_ptr_nonnull(strstr(out, "visible"));
+	ck_assert_ptr_nonnull(strstr(out, "secretKeyRef"));   /* a reference is no secret */
+	/* the request itself is untouched: the gateway still needs the token */
+	ck_assert_str_eq(bpg_request_queue_token(r), "eyJhbGciOi.payload.sig");
+	cJSON_free(out);
+	cJSON_Delete(j);
+	bpg_request_free(r);
+}
+END_TEST
+
 static Suite *
 mask_suite(void)
 {
@@ -70,6 +114,8 @@ mask_suite(void)
 	tcase_add_test(tc, test_keys);
 	tcase_add_test(tc, test_app);
 	tcase_add_test(tc, test_request_and_odd_shapes);
+	tcase_add_loop_test(tc, test_key_table, 0, sizeof(keys) / sizeof(keys[0]));
+	tcase_add_test(tc, test_request_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
