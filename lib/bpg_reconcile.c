@@ -1,6 +1,36 @@
-/* bpg_reconcile: what bpg-monitor decides for each row and SparkApplication (pure). */
+/* bpg_reconcile: what bpg-monitor decides for each row and SparkApplication, and its SQL. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "bpg_appstate.h"
+#include "bpg_crd.h"
 #include "bpg_reconcile.h"
+
+#define TERMINAL_SQL "('COMPLETED', 'FAILED', 'SUBMISSION_FAILED')"
+#define ERRORS_MAX 4000          /* characters of the run's errors kept in monitor_run */
+#define VARCHAR_MAX 255          /* bytes: fits VARCHAR(255) in any character set */
+#define TEXT_MAX 65535           /* bytes of a TEXT column */
+
+static const cJSON *
+jget(const cJSON *o, const char *k)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int
+bpg_reconcile_same_target(const struct bpg_cluster *target, const struct bpg_cluster *c)
+{
+	return strcmp(target->api_server, c->api_server) == 0 &&
+	    strcmp(target->namespace, c->namespace) == 0;
+}
 
 size_t
 bpg_reconcile_targets(const struct bpg_config *cfg, const struct bpg_cluster **out)
@@ -11,12 +41,57 @@ bpg_reconcile_targets(const struct bpg_config *cfg, const struct bpg_cluster **o
 		const struct bpg_cluster *c = &cfg->clusters[i];
 		int dup = 0;
 		for (size_t j = 0; j < n && !dup; j++)
-			dup = strcmp(out[j]->api_server, c->api_server) == 0 &&
-			    strcmp(out[j]->namespace, c->namespace) == 0;
+			dup = bpg_reconcile_same_target(out[j], c);
 		if (!dup)
 			out[n++] = c;
 	}
 	return n;
+}
+
+int
+bpg_reconcile_is_ours(const cJSON *cr)
+{
+	const char *v = jstr(jget(jget(cr, "metadata"), "labels"), BPG_CRD_MANAGED_BY_KEY);
+
+	return v != NULL && strcmp(v, BPG_CRD_MANAGED_BY) == 0;
+}
+
+enum bpg_err
+bpg_reconcile_observe(const cJSON *cr, long long now_ms, struct bpg_sub_row *obs)
+{
+	const char *name = jstr(jget(jget(cr, "spec"), "sparkConf"), "spark.app.name");
+	enum bpg_err err;
+
+	if ((err = bpg_appstate_observe(cr, obs)) != BPG_OK)
+		return err;
+	if (name != NULL && name[0] != '\0' && (obs->app_name = strdup(name)) == NULL)
+		return BPG_ENOMEM;
+	/* a terminal state without terminationTime still ends: now is when we learnt it */
+	if (bpg_appstate_is_terminal(obs->status) && obs->finished_ms < 0)
+		obs->finished_ms = now_ms;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_reconcile_keep_note(const struct bpg_sub_row *row, struct bpg_sub_row *obs)
+{
+	const char *note = row->last_error, *op = obs->error_message;
+	size_t n;
+	char *msg;
+
+	if (note == NULL || strncmp(note, BPG_RECONCILE_STOP_NOTE,
+	    sizeof(BPG_RECONCILE_STOP_NOTE) - 1) != 0)
+		return BPG_OK;
+	n = strlen(note) + (op ? strlen(op) : 0) + sizeof("; operator: ");
+	if ((msg = malloc(n)) == NULL)
+		return BPG_ENOMEM;
+	if (op != NULL && op[0] != '\0')
+		snprintf(msg, n, "%s; operator: %s", note, op);
+	else
+		snprintf(msg, n, "%s", note);
+	free(obs->error_message);
+	obs->error_message = msg;
+	return BPG_OK;
 }
 
 static int
@@ -32,6 +107,7 @@ bpg_reconcile_changed(const struct bpg_sub_row *row, const struct bpg_sub_row *o
 {
 	return str_ne(row->status, obs->status) ||
 	    (obs->app_id != NULL && str_ne(row->app_id, obs->app_id)) ||
+	    (obs->app_name != NULL && row->app_name == NULL) ||
 	    str_ne(row->error_message, obs->error_message) ||
 	    (obs->driver_info != NULL && str_ne(row->driver_info, obs->driver_info)) ||
 	    (obs->execution_attempts >= 0 && row->execution_attempts != obs->execution_attempts) ||
@@ -44,13 +120,32 @@ bpg_reconcile_changed(const struct bpg_sub_row *row, const struct bpg_sub_row *o
 enum bpg_missing
 bpg_reconcile_missing(const struct bpg_sub_row *row, long long now_ms, long long grace_ms)
 {
-	long long since = row->updated_ms >= 0 ? row->updated_ms : row->created_ms;
+	long long since = row->created_ms > row->cr_created_ms ? row->created_ms :
+	    row->cr_created_ms;
 
 	if (since < 0 || now_ms - since < grace_ms)
 		return BPG_MISSING_WAIT;
-	if (row->cr_created_ms < 0 && row->status == NULL && row->app_id == NULL)
+	if (row->status == NULL && row->cr_created_ms < 0 && row->app_id == NULL)
 		return BPG_MISSING_NEVER_CREATED;
 	return BPG_MISSING_LOST;
+}
+
+long long
+bpg_reconcile_max_running(long long row_max_ms, const char *label)
+{
+	long long v = 0;
+	size_t i;
+
+	if (row_max_ms > 0)
+		return row_max_ms;
+	if (label == NULL || label[0] == '\0' || strlen(label) > 15)
+		return BPG_DEFAULT_MAX_RUNNING_MS;
+	for (i = 0; label[i] != '\0'; i++) {
+		if (label[i] < '0' || label[i] > '9')
+			return BPG_DEFAULT_MAX_RUNNING_MS;
+		v = v * 10 + (label[i] - '0');
+	}
+	return v >= 1 && v <= BPG_RECONCILE_MAX_MS ? v : BPG_DEFAULT_MAX_RUNNING_MS;
 }
 
 int
@@ -62,4 +157,248 @@ bpg_reconcile_overrunning(const struct bpg_sub_row *obs, long long max_ms, long 
 		return 0;
 	*ran_ms = now_ms - obs->start_ms;
 	return *ran_ms > max_ms;
+}
+
+int
+bpg_reconcile_exit_code(const struct bpg_reconcile_run *r)
+{
+	if (r->fatal)
+		return 1;
+	return r->failed > 0 ? 2 : 0;
+}
+
+const char *
+bpg_reconcile_outcome(const struct bpg_reconcile_run *r)
+{
+	if (r->fatal || (r->clusters > 0 && r->failed == r->clusters))
+		return "failed";
+	return r->failed > 0 ? "partial" : "ok";
+}
+
+/* ---- SQL ---- */
+
+struct open_ctx {
+	enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r);
+	void *ctx;
+};
+
+static long long
+num(const char *s)
+{
+	return s != NULL ? strtoll(s, NULL, 10) : -1;
+}
+
+/* The row points into cols (borrowed: never released). */
+static enum bpg_err
+open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct open_ctx *o = ctx;
+	struct bpg_sub_row r;
+
+	(void)lens;
+	if (ncols != 14)
+		return BPG_EINTERNAL;
+	memset(&r, 0, sizeof(r));
+	r.submission_id = (char *)cols[0];
+	r.status = (char *)cols[1];
+	r.app_id = (char *)cols[2];
+	r.app_name = (char *)cols[3];
+	r.error_message = (char *)cols[4];
+	r.driver_info = (char *)cols[5];
+	r.last_error = (char *)cols[6];
+	r.execution_attempts = num(cols[7]);
+	r.executor_count = num(cols[8]);
+	r.max_running_millis = num(cols[9]);
+	r.created_ms = num(cols[10]);
+	r.cr_created_ms = num(cols[11]);
+	r.start_ms = num(cols[12]);
+	r.finished_ms = num(cols[13]);
+	r.updated_ms = r.status_ms = -1;
+	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
+}
+
+enum bpg_err
+bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
+    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+{
+	static const char sql[] = "SELECT submission_id, status, app_id, app_name, error_message, "
+	    "driver_info, last_error, execution_attempts, executor_count, max_running_millis, "
+	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), "
+	    "CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), "
+	    "CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), "
+	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED) "
+	    "FROM application_submission WHERE cluster_id = ? AND "
+	    "(status IS NULL OR status NOT IN " TERMINAL_SQL ")";
+	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
+	struct open_ctx o = { fn, ctx };
+
+	return bpg_db_exec(db, sql, p, 1, open_cb, &o, NULL);
+}
+
+void
+bpg_reconcile_batch_init(struct bpg_reconcile_batch *b)
+{
+	b->rows = NULL;
+	b->n = 0;
+}
+
+void
+bpg_reconcile_batch_release(struct bpg_reconcile_batch *b)
+{
+	cJSON_Delete(b->rows);
+	bpg_reconcile_batch_init(b);
+}
+
+/*
+ * Adds key: s unless s is NULL, cut to max bytes at a UTF-8 boundary so that it fits its
+ * column (a strict sql_mode would refuse the whole page otherwise); 0 or -1 (no memory).
+ */
+static int
+add_str(cJSON *o, const char *k, const char *s, size_t max)
+{
+	size_t n;
+	char *cut;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if ((n = strlen(s)) <= max)
+		return cJSON_AddStringToObject(o, k, s) != NULL ? 0 : -1;
+	for (n = max; n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80; n--)
+		;
+	if ((cut = strndup(s, n)) == NULL)
+		return -1;
+	rc = cJSON_AddStringToObject(o, k, cut) != NULL ? 0 : -1;
+	free(cut);
+	return rc;
+}
+
+/* Adds key: v unless v < 0 (unknown); exact for epoch milliseconds (below 2^53). */
+static int
+add_num(cJSON *o, const char *k, long long v)
+{
+	return v < 0 || cJSON_AddNumberToObject(o, k, (double)v) != NULL ? 0 : -1;
+}
+
+enum bpg_err
+bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row *obs)
+{
+	cJSON *o;
+
+	if (obs->submission_id == NULL || obs->status == NULL)
+		return BPG_EINVAL;
+	if (b->rows == NULL && (b->rows = cJSON_CreateArray()) == NULL)
+		return BPG_ENOMEM;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return BPG_ENOMEM;
+	if (add_str(o, "id", obs->submission_id, VARCHAR_MAX) ||
+	    add_str(o, "status", obs->status, VARCHAR_MAX) ||
+	    add_str(o, "appId", obs->app_id, VARCHAR_MAX) ||
+	    add_str(o, "appName", obs->app_name, VARCHAR_MAX) ||
+	    add_str(o, "error", obs->error_message, TEXT_MAX) ||
+	    add_str(o, "driver", obs->driver_info, TEXT_MAX) ||
+	    add_num(o, "attempts", obs->execution_attempts) ||
+	    add_num(o, "executors", obs->executor_count) || add_num(o, "start", obs->start_ms) ||
+	    add_num(o, "finished", obs->finished_ms) || add_num(o, "crCreated", obs->cr_created_ms) ||
+	    !cJSON_AddItemToArray(b->rows, o)) {
+		cJSON_Delete(o);
+		return BPG_ENOMEM;
+	}
+	b->n++;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
+    unsigned long long *written_out)
+{
+	/* JSON_TABLE drives, each row found by its primary key (STRAIGHT_JOIN keeps that order) */
+	static const char sql[] = "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.id', "
+	    "status VARCHAR(255) PATH '$.status', app_id VARCHAR(255) PATH '$.appId', "
+	    "app_name VARCHAR(255) PATH '$.appName', error_message TEXT PATH '$.error', "
+	    "driver_info TEXT PATH '$.driver', attempts INT PATH '$.attempts', "
+	    "executors INT PATH '$.executors', start_ms BIGINT PATH '$.start', "
+	    "finished_ms BIGINT PATH '$.finished', cr_ms BIGINT PATH '$.crCreated')) j "
+	    "STRAIGHT_JOIN application_submission a ON a.submission_id = j.id SET "
+	    "a.status = j.status, a.app_id = COALESCE(j.app_id, a.app_id), "
+	    "a.app_name = COALESCE(a.app_name, j.app_name), a.error_message = j.error_message, "
+	    "a.driver_info = COALESCE(j.driver_info, a.driver_info), "
+	    "a.execution_attempts = COALESCE(j.attempts, a.execution_attempts), "
+	    "a.executor_count = COALESCE(j.executors, a.executor_count), "
+	    "a.start_time = COALESCE(a.start_time, FROM_UNIXTIME(j.start_ms / 1000)), "
+	    "a.finished_time = COALESCE(a.finished_time, FROM_UNIXTIME(j.finished_ms / 1000)), "
+	    "a.cr_created_time = COALESCE(a.cr_created_time, FROM_UNIXTIME(j.cr_ms / 1000)), "
+	    "a.status_time = CURRENT_TIMESTAMP(3) "
+	    "WHERE a.status IS NULL OR a.status NOT IN " TERMINAL_SQL;
+	unsigned long long n = 0;
+	enum bpg_err err = BPG_OK;
+	char *text;
+	struct bpg_db_val p[1];
+
+	if (b->n == 0) {
+		*written_out = 0;
+		return BPG_OK;
+	}
+	if ((text = cJSON_PrintUnformatted(b->rows)) == NULL) {
+		err = BPG_ENOMEM;
+		goto out;
+	}
+	p[0] = bpg_db_str(text);
+	if ((err = bpg_db_exec(db, sql, p, 1, NULL, NULL, &n)) == BPG_OK)
+		*written_out = n;
+	cJSON_free(text);
+out:
+	bpg_reconcile_batch_release(b);
+	return err;
+}
+
+static enum bpg_err
+held_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	(void)lens;
+	*(int *)ctx = ncols == 1 && cols[0] != NULL && strcmp(cols[0], "1") == 0;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_reconcile_lock_held(struct bpg_db *db, int *held_out)
+{
+	static const char sql[] = "SELECT IS_USED_LOCK(?) = CONNECTION_ID()";
+	struct bpg_db_val p[] = { bpg_db_str(BPG_MONITOR_LOCK) };
+	int held = 0;
+	enum bpg_err err = bpg_db_exec(db, sql, p, 1, held_cb, &held, NULL);
+
+	if (err == BPG_OK)
+		*held_out = held;
+	return err;
+}
+
+enum bpg_err
+bpg_reconcile_record_run(struct bpg_db *db, const struct bpg_reconcile_run *r,
+    long long duration_ms, const char *errors)
+{
+	static const char sql[] = "INSERT INTO monitor_run (id, started_at, finished_at, outcome, "
+	    "clusters, failed_clusters, objects, changed, finalized, stopped, restarts, duration_ms, "
+	    "errors) VALUES (1, FROM_UNIXTIME(? / 1000), CURRENT_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?) ON DUPLICATE KEY UPDATE started_at = VALUES(started_at), "
+	    "finished_at = VALUES(finished_at), outcome = VALUES(outcome), "
+	    "clusters = VALUES(clusters), failed_clusters = VALUES(failed_clusters), "
+	    "objects = VALUES(objects), changed = VALUES(changed), finalized = VALUES(finalized), "
+	    "stopped = VALUES(stopped), restarts = VALUES(restarts), "
+	    "duration_ms = VALUES(duration_ms), errors = VALUES(errors)";
+	struct bpg_db_val p[] = {
+		bpg_db_int(r->started_ms), bpg_db_str(bpg_reconcile_outcome(r)),
+		bpg_db_int(r->clusters), bpg_db_int(r->failed), bpg_db_int(r->objects),
+		bpg_db_int(r->changed), bpg_db_int(r->finalized), bpg_db_int(r->stopped),
+		bpg_db_int(r->restarts), bpg_db_int(duration_ms), bpg_db_str(errors),
+	};
+
+	if (errors != NULL && p[10].len > ERRORS_MAX) {
+		size_t n = ERRORS_MAX;
+		while (n > 0 && ((unsigned char)errors[n] & 0xC0) == 0x80)
+			n--;   /* never cut a UTF-8 sequence */
+		p[10].len = n;
+	}
+	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
 }

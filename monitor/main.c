@@ -1,4 +1,5 @@
 /* bpg-monitor: reconciles application_submission with every cluster, level-triggered, singleton. */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "bpg_appstate.h"
 #include "bpg_buf.h"
 #include "bpg_config.h"
 #include "bpg_crd.h"
@@ -16,22 +16,31 @@
 #include "bpg_reconcile.h"
 #include "bpg_subdb.h"
 
-#define PAGE 500
-#define MAX_RESTARTS 3
-#define WHY 512
+#define PAGE_DEFAULT  500
+#define PAGE_MAX      5000
+#define MAX_RESTARTS  5          /* listings started over after 410 Expired, per target */
+#define LOCK_WAIT_S   1
+#define LOOP_MAX_S    86400
+#define ERRORS_LIMIT  (64 << 10)
+#define NAME_MAX_LEN  253        /* a Kubernetes object name */
+#define WHY           512
 
-/* One run's counts. */
-struct run {
-	int clusters, failed;
-	long objects, changed, finalized, stopped;
-	struct bpg_buf errors;
-};
-
-/* The non-terminal rows of one cluster id, sorted by id, with a seen mark. */
+/* The non-terminal rows of one target, sorted by id, each with a seen mark. Owned. */
 struct open_rows {
 	struct bpg_sub_row *v;
 	char *seen;
-	size_t n;
+	size_t n, cap;
+};
+
+/* Over-running apps of one page: the reason is written, then the driver pod deleted. */
+struct stop {
+	char id[NAME_MAX_LEN + 1];
+	char pod[NAME_MAX_LEN + 1];
+	char note[WHY];          /* "" when the row has the reason already */
+};
+struct stops {
+	struct stop *v;
+	size_t n, cap;
 };
 
 struct monitor {
@@ -39,8 +48,17 @@ struct monitor {
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
 	long long grace_ms;
+	long page;
 };
 
+/* One run: its counts and its errors ("; "-separated clauses). */
+struct run {
+	struct bpg_reconcile_run r;
+	struct bpg_buf errors;
+	int target_failed;       /* a write for the current target failed */
+};
+
+/* SIGTERM/SIGINT: the run in progress finishes (a run is bounded), then the monitor exits. */
 static volatile sig_atomic_t stop_requested;
 
 static void
@@ -55,13 +73,13 @@ now_ms(void)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_REALTIME, &t);
+	(void)clock_gettime(CLOCK_REALTIME, &t);
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static void
-run_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void run_error(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Adds one clause to the run's errors (the summary line and monitor_run show them). */
 static void
 run_error(struct run *r, const char *fmt, ...)
 {
@@ -74,36 +92,57 @@ run_error(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A database error: BPG_EUNAVAIL ends the run (fatal); another (an SQL error, logged by
+ * bpg_db) fails the current target, and the run goes on with the next.
+ */
+static void
+db_error(struct run *r, enum bpg_err err, const char *what, const char *id)
+{
+	if (err == BPG_EUNAVAIL) {
+		r->r.fatal = 1;
+		run_error(r, "database unavailable (%s)", what);
+	} else {
+		r->target_failed = 1;
+		run_error(r, "database: %s %s failed (%s)", what, id, bpg_err_str(err));
+	}
+}
+
+/* ---- the rows ---- */
+
+static int
+dup_str(char **dst, const char *src)
+{
+	return src == NULL || (*dst = strdup(src)) != NULL ? 0 : -1;
+}
+
+/* Copies a borrowed row into the set (its strings duplicated). */
 static enum bpg_err
 collect(void *ctx, const struct bpg_sub_row *row)
 {
 	struct open_rows *o = ctx;
-	struct bpg_sub_row *v = realloc(o->v, (o->n + 1) * sizeof(*v)), *dst;
-	char *seen;
+	struct bpg_sub_row *dst;
 
-	if (v == NULL)
-		return BPG_ENOMEM;
-	o->v = v;
-	if ((seen = realloc(o->seen, o->n + 1)) == NULL)
-		return BPG_ENOMEM;
-	o->seen = seen;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 256;
+		struct bpg_sub_row *v = realloc(o->v, cap * sizeof(*v));
+		char *seen;
+		if (v == NULL)
+			return BPG_ENOMEM;
+		o->v = v;
+		if ((seen = realloc(o->seen, cap)) == NULL)
+			return BPG_ENOMEM;
+		o->seen = seen;
+		o->cap = cap;
+	}
 	dst = &o->v[o->n];
 	*dst = *row;
-	/* take a deep copy: the callback's row is reused */
-	bpg_sub_row_init(dst);
-	dst->created_ms = row->created_ms;
-	dst->updated_ms = row->updated_ms;
-	dst->start_ms = row->start_ms;
-	dst->finished_ms = row->finished_ms;
-	dst->cr_created_ms = row->cr_created_ms;
-	dst->execution_attempts = row->execution_attempts;
-	dst->executor_count = row->executor_count;
-	dst->max_running_millis = row->max_running_millis;
-	if ((row->submission_id && !(dst->submission_id = strdup(row->submission_id))) ||
-	    (row->status && !(dst->status = strdup(row->status))) ||
-	    (row->app_id && !(dst->app_id = strdup(row->app_id))) ||
-	    (row->error_message && !(dst->error_message = strdup(row->error_message))) ||
-	    (row->driver_info && !(dst->driver_info = strdup(row->driver_info)))) {
+	dst->submission_id = dst->status = dst->app_id = dst->app_name = NULL;
+	dst->error_message = dst->driver_info = dst->last_error = NULL;
+	if (dup_str(&dst->submission_id, row->submission_id) || dup_str(&dst->status, row->status) ||
+	    dup_str(&dst->app_id, row->app_id) || dup_str(&dst->app_name, row->app_name) ||
+	    dup_str(&dst->error_message, row->error_message) ||
+	    dup_str(&dst->driver_info, row->driver_info) || dup_str(&dst->last_error, row->last_error)) {
 		bpg_sub_row_release(dst);
 		return BPG_ENOMEM;
 	}
@@ -128,9 +167,9 @@ row_cmp(const void *a, const void *b)
 	    ((const struct bpg_sub_row *)b)->submission_id);
 }
 
-/* Binary search over the rows (sorted by id once they are read). */
+/* Binary search over the sorted rows; NULL when id is not an open row of ours. */
 static struct bpg_sub_row *
-find_row(struct open_rows *o, const char *id, size_t *idx)
+find_row(struct open_rows *o, const char *id, size_t *idx_out)
 {
 	size_t lo = 0, hi = o->n;
 
@@ -138,7 +177,7 @@ find_row(struct open_rows *o, const char *id, size_t *idx)
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(o->v[mid].submission_id, id);
 		if (c == 0) {
-			*idx = mid;
+			*idx_out = mid;
 			return &o->v[mid];
 		}
 		if (c < 0)
@@ -149,131 +188,310 @@ find_row(struct open_rows *o, const char *id, size_t *idx)
 	return NULL;
 }
 
-/* Stops an over-running app the way the operator expects: its driver pod goes. */
+/* ---- stopping over-running apps ---- */
+
+/* True for a plausible pod name (DNS-1123 subdomain characters, bounded). */
+static int
+pod_name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Queues the stop of an over-running app (see do_stops). */
 static void
-stop_app(struct monitor *m, const struct bpg_cluster *c, const cJSON *item,
-    const struct bpg_sub_row *obs, long long ran, long long max, struct run *r)
+plan_stop(const cJSON *item, const struct bpg_sub_row *row, long long ran, long long max,
+    struct stops *s, struct run *r)
 {
 	const cJSON *pn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(item, "status"), "driverInfo"), "podName");
-	char pod[300], why[WHY], note[WHY];
+	struct stop *st;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct stop *v = realloc(s->v, cap * sizeof(*v));
+		if (v == NULL) {
+			run_error(r, "out of memory stopping %s", row->submission_id);
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	st = &s->v[s->n++];
+	snprintf(st->id, sizeof(st->id), "%s", row->submission_id);
+	if (cJSON_IsString(pn) && pod_name_ok(pn->valuestring))
+		snprintf(st->pod, sizeof(st->pod), "%s", pn->valuestring);
+	else
+		snprintf(st->pod, sizeof(st->pod), "%.*s-driver", NAME_MAX_LEN - 7, row->submission_id);
+	st->note[0] = '\0';
+	if (row->last_error == NULL || strncmp(row->last_error, BPG_RECONCILE_STOP_NOTE,
+	    sizeof(BPG_RECONCILE_STOP_NOTE) - 1) != 0)
+		snprintf(st->note, sizeof(st->note), BPG_RECONCILE_STOP_NOTE ": running %lld ms, "
+		    "longer than its maxRunningMillis %lld", ran, max);
+}
+
+/*
+ * Stops the queued apps the way the operator expects: the reason goes to the row first
+ * (last_error and error_message), then the driver pod is deleted and the operator fails
+ * the app. A run killed in between leaves the reason; the next run deletes the pod.
+ * Returns -1 when the run must end (database lost).
+ */
+static int
+do_stops(struct monitor *m, const struct bpg_cluster *c, struct stops *s, struct run *r)
+{
+	char why[WHY];
 	enum bpg_err err;
 
-	snprintf(pod, sizeof(pod), "%s", cJSON_IsString(pn) ? pn->valuestring : "");
-	if (pod[0] == '\0')
-		snprintf(pod, sizeof(pod), "%s-driver", obs->submission_id);
-	err = bpg_k8s_delete_pod(m->k8s, c, pod, why, sizeof(why));
-	if (err != BPG_OK && err != BPG_ENOTFOUND) {
-		run_error(r, "stop %s: %s", obs->submission_id, why);
+	for (size_t i = 0; i < s->n && !r->r.fatal; i++) {
+		struct stop *st = &s->v[i];
+		if (st->note[0] != '\0' &&
+		    (err = bpg_subdb_note(m->db, st->id, st->note, 1)) != BPG_OK) {
+			db_error(r, err, "stop note of", st->id);
+			continue;   /* never stopped without its reason recorded */
+		}
+		err = bpg_k8s_delete_pod(m->k8s, c, st->pod, why, sizeof(why));
+		if (err == BPG_OK) {
+			r->r.stopped++;
+			bpg_log(BPG_LOG_INFO, "monitor", "stopped an over-running application", "id",
+			    st->id, "cluster", c->id, "pod", st->pod, NULL);
+		} else if (err != BPG_ENOTFOUND) {   /* gone already: the operator is on it */
+			run_error(r, "stop %s on cluster %s: %s", st->id, c->id, why);
+		}
+	}
+	s->n = 0;
+	return r->r.fatal ? -1 : 0;
+}
+
+/* ---- one SparkApplication ---- */
+
+/* Adds what cr says about row to batch when it changed anything. */
+static void
+observe_into(const cJSON *cr, const struct bpg_sub_row *row, struct bpg_sub_row *obs,
+    long long now, struct bpg_reconcile_batch *batch, struct run *r)
+{
+	if (bpg_reconcile_observe(cr, now, obs) != BPG_OK ||
+	    (obs->submission_id = strdup(row->submission_id)) == NULL ||
+	    bpg_reconcile_keep_note(row, obs) != BPG_OK) {
+		run_error(r, "out of memory observing %s", row->submission_id);
 		return;
 	}
-	snprintf(note, sizeof(note), "stopped by bpg-monitor: running %lld ms, longer than its "
-	    "maxRunningMillis %lld", ran, max);
-	(void)bpg_subdb_note(m->db, obs->submission_id, note, 1);
-	bpg_log(BPG_LOG_INFO, "monitor", "stopped an over-running application", "id",
-	    obs->submission_id, "cluster", c->id, NULL);
-	r->stopped++;
+	if (bpg_reconcile_changed(row, obs) && bpg_reconcile_batch_add(batch, obs) != BPG_OK)
+		run_error(r, "out of memory observing %s", row->submission_id);
+}
+
+/* Writes a batch of observations; -1 when the run must end. */
+static int
+write_batch(struct monitor *m, const struct bpg_cluster *t, struct bpg_reconcile_batch *batch,
+    struct run *r)
+{
+	unsigned long long n = 0;
+	enum bpg_err err = bpg_reconcile_batch_write(m->db, batch, &n);
+
+	if (err != BPG_OK)
+		db_error(r, err, "update of the rows of cluster", t->id);
+	r->r.changed += (long long)n;
+	return r->r.fatal ? -1 : 0;
 }
 
 /* One listed SparkApplication against its row. */
 static void
-reconcile_item(struct monitor *m, const struct bpg_cluster *c, const cJSON *item,
-    struct open_rows *rows, struct run *r, long long now)
+reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_batch *batch,
+    struct stops *s, long long now, struct run *r)
 {
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(item,
-	    "metadata"), "name");
-	const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(item, "metadata"), "labels"), "maxRunningMillis");
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
+	const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(md,
+	    "labels"), "maxRunningMillis");
 	struct bpg_sub_row obs, *row;
 	long long ran, max;
 	size_t idx;
 
-	r->objects++;
-	if (!cJSON_IsString(name) || (row = find_row(rows, name->valuestring, &idx)) == NULL)
-		return;   /* terminal already, or not a row of ours: left alone */
+	r->r.objects++;
+	if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name) ||
+	    (row = find_row(rows, name->valuestring, &idx)) == NULL)
+		return;   /* not ours, not in our table, or terminal there: left alone */
 	rows->seen[idx] = 1;
 	bpg_sub_row_init(&obs);
-	if (bpg_appstate_observe(item, &obs) != BPG_OK || (obs.submission_id = strdup(row->submission_id)) == NULL) {
-		bpg_sub_row_release(&obs);
-		return;
-	}
-	if (bpg_reconcile_changed(row, &obs)) {
-		if (bpg_subdb_observe(m->db, &obs) == BPG_OK)
-			r->changed++;
-		else
-			run_error(r, "update %s failed", row->submission_id);
-	}
-	max = row->max_running_millis > 0 ? row->max_running_millis :
-	    cJSON_IsString(lbl) ? strtoll(lbl->valuestring, NULL, 10) : 0;
+	observe_into(item, row, &obs, now, batch, r);
+	max = bpg_reconcile_max_running(row->max_running_millis,
+	    cJSON_IsString(lbl) ? lbl->valuestring : NULL);
 	if (bpg_reconcile_overrunning(&obs, max, now, &ran))
-		stop_app(m, c, item, &obs, ran, max, r);
+		plan_stop(item, row, ran, max, s, r);
 	bpg_sub_row_release(&obs);
 }
 
-/* Lists every SparkApplication of ours on the target, page by page; 0 or -1 on failure. */
+/* One page: its changed rows in one statement, then the stops it decided. -1: run ends. */
 static int
-list_target(struct monitor *m, const struct bpg_cluster *c, struct open_rows *rows, struct run *r)
+reconcile_page(struct monitor *m, const struct bpg_cluster *t, const cJSON *list,
+    struct open_rows *rows, struct stops *s, struct run *r)
 {
-	char why[WHY], *cont = NULL;
-	int restarts = 0;
+	struct bpg_reconcile_batch batch;
+	const cJSON *item;
 	long long now = now_ms();
 
+	bpg_reconcile_batch_init(&batch);
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
+		reconcile_item(item, rows, &batch, s, now, r);
+	if (write_batch(m, t, &batch, r) != 0)
+		return -1;
+	return do_stops(m, t, s, r);
+}
+
+/* Lists every SparkApplication of ours on target t, page by page: 0, or -1 (failed). */
+static int
+list_target(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows,
+    struct run *r)
+{
+	char why[WHY], *cont = NULL;
+	struct stops s = { NULL, 0, 0 };
+	int restarts = 0, rc = -1;
+
 	for (;;) {
-		cJSON *list = NULL, *item;
+		cJSON *list = NULL;
 		const cJSON *next;
-		enum bpg_err err = bpg_k8s_list_apps(m->k8s, c, BPG_CRD_MANAGED_BY_KEY "=" BPG_CRD_MANAGED_BY,
-		    PAGE, cont, &list, why, sizeof(why));
+		enum bpg_err err = bpg_k8s_list_apps(m->k8s, t, BPG_CRD_MANAGED_BY_KEY "="
+		    BPG_CRD_MANAGED_BY, m->page, cont, &list, why, sizeof(why));
+		free(cont);
+		cont = NULL;
 		if (err == BPG_ECONFLICT && restarts++ < MAX_RESTARTS) {   /* 410: start over */
-			free(cont);
-			cont = NULL;
+			r->r.restarts++;
 			memset(rows->seen, 0, rows->n);
 			continue;
 		}
 		if (err != BPG_OK) {
-			run_error(r, "cluster %s: %s", c->id, why);
-			free(cont);
-			return -1;
+			run_error(r, "cluster %s: %s", t->id, why);
+			goto out;
 		}
-		(void)bpg_subdb_begin(m->db);   /* one transaction per page of writes */
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
-			reconcile_item(m, c, item, rows, r, now);
-		(void)bpg_subdb_commit(m->db);
-		next = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(list, "metadata"),
-		    "continue");
-		free(cont);
-		cont = cJSON_IsString(next) && next->valuestring[0] ? strdup(next->valuestring) : NULL;
+		if (reconcile_page(m, t, list, rows, &s, r) != 0) {
+			cJSON_Delete(list);
+			goto out;
+		}
+		next = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(list,
+		    "metadata"), "continue");
+		if (cJSON_IsString(next) && next->valuestring[0] != '\0' &&
+		    (cont = strdup(next->valuestring)) == NULL) {
+			run_error(r, "cluster %s: out of memory", t->id);
+			cJSON_Delete(list);
+			goto out;   /* an incomplete listing finalizes nothing */
+		}
 		cJSON_Delete(list);
-		if (cont == NULL)
-			return 0;
+		if (cont == NULL) {
+			rc = 0;
+			goto out;
+		}
 	}
+out:
+	free(cont);
+	free(s.v);
+	return rc;
 }
 
-/* Rows whose SparkApplication was not listed: never created, or lost. */
+/* ---- rows whose SparkApplication was not listed ---- */
+
+/* Ends one row; the message says why (documented in monitor/README.md). */
 static void
-finalize_missing(struct monitor *m, const struct bpg_cluster *c, struct open_rows *rows,
+finalize_row(struct monitor *m, const struct bpg_cluster *t, const struct bpg_sub_row *row,
+    enum bpg_missing what, struct run *r)
+{
+	char msg[WHY];
+	enum bpg_err err;
+
+	if (what == BPG_MISSING_NEVER_CREATED)
+		snprintf(msg, sizeof(msg), "the SparkApplication was never created on cluster %s "
+		    "(the gateway's create did not finish)", t->id);
+	else
+		snprintf(msg, sizeof(msg), "the SparkApplication disappeared from cluster %s before "
+		    "it ended (deleted outside the gateway, or removed by its TTL); last state %s",
+		    t->id, row->status ? row->status : "unknown");
+	err = bpg_subdb_finalize(m->db, row->submission_id, what == BPG_MISSING_NEVER_CREATED ?
+	    "SUBMISSION_FAILED" : "FAILED", msg);
+	if (err != BPG_OK)
+		db_error(r, err, "finalize of", row->submission_id);
+	else
+		r->r.finalized++;
+}
+
+/*
+ * A row past its grace whose CR was not listed: a GET by name confirms it is gone (a CR
+ * created since the listing, or listed under another label, is adopted instead).
+ * Returns 0, or -1 when the cluster or the database failed.
+ */
+static int
+resolve_missing(struct monitor *m, const struct bpg_cluster *t, const struct bpg_sub_row *row,
+    enum bpg_missing what, struct bpg_reconcile_batch *adopted, struct run *r)
+{
+	cJSON *cr = NULL;
+	char why[WHY];
+	struct bpg_sub_row obs;
+	enum bpg_err err = bpg_k8s_get_app(m->k8s, t, row->submission_id, &cr, why, sizeof(why));
+	int rc = 0;
+
+	if (err == BPG_OK && bpg_reconcile_is_ours(cr)) {
+		bpg_sub_row_init(&obs);
+		observe_into(cr, row, &obs, now_ms(), adopted, r);
+		bpg_sub_row_release(&obs);
+	} else if (err == BPG_OK || err == BPG_ENOTFOUND) {
+		finalize_row(m, t, row, what, r);
+	} else {
+		run_error(r, "cluster %s: %s", t->id, why);
+		rc = -1;
+	}
+	cJSON_Delete(cr);
+	return r->r.fatal ? -1 : rc;
+}
+
+/* After a complete listing: every unseen open row past its grace is resolved. */
+static int
+finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows,
     struct run *r)
 {
+	struct bpg_reconcile_batch adopted;
 	long long now = now_ms();
-	char msg[WHY];
+	int rc = 0;
 
-	for (size_t i = 0; i < rows->n; i++) {
+	bpg_reconcile_batch_init(&adopted);
+	for (size_t i = 0; i < rows->n && rc == 0; i++) {
 		enum bpg_missing what;
 		if (rows->seen[i])
 			continue;
 		what = bpg_reconcile_missing(&rows->v[i], now, m->grace_ms);
-		if (what == BPG_MISSING_WAIT)
-			continue;
-		if (what == BPG_MISSING_NEVER_CREATED)
-			snprintf(msg, sizeof(msg), "the SparkApplication was never created on cluster %s "
-			    "(the gateway's create did not finish)", c->id);
-		else
-			snprintf(msg, sizeof(msg), "the SparkApplication disappeared from cluster %s before "
-			    "it ended (deleted outside the gateway, or removed by its TTL); last state %s",
-			    c->id, rows->v[i].status ? rows->v[i].status : "unknown");
-		if (bpg_subdb_finalize(m->db, rows->v[i].submission_id, what == BPG_MISSING_NEVER_CREATED ?
-		    "SUBMISSION_FAILED" : "FAILED", msg) == BPG_OK)
-			r->finalized++;
+		if (what != BPG_MISSING_WAIT)
+			rc = resolve_missing(m, t, &rows->v[i], what, &adopted, r);
 	}
+	if (!r->r.fatal && write_batch(m, t, &adopted, r) != 0)
+		rc = -1;
+	bpg_reconcile_batch_release(&adopted);
+	return rc;
+}
+
+/* ---- a target, a run ---- */
+
+/* Reads the open rows of every cluster id that points at target t, sorted by id. */
+static int
+read_rows(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows, struct run *r)
+{
+	for (size_t i = 0; i < m->cfg->n_clusters; i++) {
+		const struct bpg_cluster *c = &m->cfg->clusters[i];
+		enum bpg_err err;
+		if (!bpg_reconcile_same_target(t, c))
+			continue;
+		if ((err = bpg_reconcile_open_rows(m->db, c->id, collect, rows)) != BPG_OK) {
+			r->r.fatal = 1;
+			run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
+			    bpg_err_str(err));
+			return -1;
+		}
+	}
+	if (rows->n > 1)
+		qsort(rows->v, rows->n, sizeof(rows->v[0]), row_cmp);
+	return 0;
 }
 
 /* Reconciles one (API server, namespace): every cluster id that points at it. */
@@ -281,140 +499,220 @@ static void
 reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 {
 	struct open_rows rows;
-	int ok = 1;
+	int held = 0;
+	enum bpg_err err;
 
 	memset(&rows, 0, sizeof(rows));
-	r->clusters++;
-	for (size_t i = 0; i < m->cfg->n_clusters && ok; i++) {
-		const struct bpg_cluster *c = &m->cfg->clusters[i];
-		if (strcmp(c->api_server, t->api_server) == 0 && strcmp(c->namespace, t->namespace) == 0 &&
-		    bpg_subdb_each_open(m->db, c->id, collect, &rows) != BPG_OK) {
-			run_error(r, "database: cannot read the rows of cluster %s", c->id);
-			ok = 0;
-		}
+	r->r.clusters++;
+	r->target_failed = 0;
+	if (read_rows(m, t, &rows, r) != 0)
+		goto out;
+	if (list_target(m, t, &rows, r) != 0 || finalize_missing(m, t, &rows, r) != 0 ||
+	    r->target_failed) {
+		if (!r->r.fatal)
+			r->r.failed++;
+		goto out;
 	}
-	if (ok && rows.n > 1)
-		qsort(rows.v, rows.n, sizeof(rows.v[0]), row_cmp);
-	if (ok && list_target(m, t, &rows, r) == 0)
-		finalize_missing(m, t, &rows, r);   /* only after a complete listing */
-	else
-		r->failed++;
+	if ((err = bpg_reconcile_lock_held(m->db, &held)) != BPG_OK || !held) {
+		r->r.fatal = 1;   /* a reconnect lost the lock: another monitor may run now */
+		run_error(r, "database: the monitor lock was lost");
+	}
+out:
 	open_rows_release(&rows);
 }
 
+/* Prints s as one logfmt value: quoted, '"' and '\\' escaped, control bytes as '?'. */
 static void
-record_run(struct monitor *m, const struct run *r, long long started, const char *outcome)
+print_quoted(const char *s)
 {
-	static const char sql[] = "INSERT INTO monitor_run (id, started_at, finished_at, outcome, "
-	    "clusters, objects, changed, finalized, stopped, errors) VALUES (1, FROM_UNIXTIME(? / 1000), "
-	    "CURRENT_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE started_at = "
-	    "VALUES(started_at), finished_at = VALUES(finished_at), outcome = VALUES(outcome), "
-	    "clusters = VALUES(clusters), objects = VALUES(objects), changed = VALUES(changed), "
-	    "finalized = VALUES(finalized), stopped = VALUES(stopped), errors = VALUES(errors)";
-	struct bpg_db_val p[] = { bpg_db_int(started), bpg_db_str(outcome), bpg_db_int(r->clusters),
-	    bpg_db_int(r->objects), bpg_db_int(r->changed), bpg_db_int(r->finalized),
-	    bpg_db_int(r->stopped), bpg_db_str(r->errors.len ? r->errors.data : NULL) };
-
-	if (bpg_db_exec(m->db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL) != BPG_OK)
-		bpg_log(BPG_LOG_WARN, "monitor", "could not record the run", NULL);
+	(void)putchar('"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			(void)putchar('\\');
+		(void)putchar((unsigned char)*s < 0x20 ? '?' : *s);
+	}
+	(void)fputs("\"\n", stdout);
 }
 
-/* One run; returns the exit code (0 ok, 2 partial, 1 failed). */
+/* Writes the run to monitor_run, prints the summary line; returns the exit code. */
+static int
+finish_run(struct monitor *m, struct run *r)
+{
+	long long ms = now_ms() - r->r.started_ms;
+	int rc = bpg_reconcile_exit_code(&r->r);
+	enum bpg_err err;
+
+	err = bpg_reconcile_record_run(m->db, &r->r, ms, r->errors.len ? r->errors.data : NULL);
+	if (err != BPG_OK) {
+		run_error(r, "database: the run was not recorded (%s)", bpg_err_str(err));
+		rc = 1;
+	}
+	printf("bpg-monitor: outcome=%s clusters=%d failed=%d objects=%lld changed=%lld "
+	    "finalized=%lld stopped=%lld restarts=%lld ms=%lld errors=",
+	    rc == 1 ? "failed" : bpg_reconcile_outcome(&r->r), r->r.clusters, r->r.failed,
+	    r->r.objects, r->r.changed, r->r.finalized, r->r.stopped, r->r.restarts, ms);
+	print_quoted(r->errors.len ? r->errors.data : "");
+	(void)fflush(stdout);
+	return rc;
+}
+
+/* One run; returns the exit code (0 ok, 2 partial, 1 fatal). */
 static int
 run_once(struct monitor *m)
 {
 	const struct bpg_cluster *targets[BPG_CONFIG_MAX_CLUSTERS];
-	long long t0 = now_ms();
-	size_t n;
 	struct run r;
+	size_t n;
 	enum bpg_err err;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	bpg_buf_init(&r.errors, 64 << 10);
-	err = bpg_db_lock(m->db, BPG_MONITOR_LOCK, 1);
+	r.r.started_ms = now_ms();
+	bpg_buf_init(&r.errors, ERRORS_LIMIT);
+	err = bpg_db_lock(m->db, BPG_MONITOR_LOCK, LOCK_WAIT_S);
 	if (err == BPG_ECONFLICT) {
-		printf("bpg-monitor: another monitor is running; nothing to do\n");
+		printf("bpg-monitor: another monitor is running (it holds the lock \"%s\"); "
+		    "nothing to do\n", BPG_MONITOR_LOCK);
+		(void)fflush(stdout);
 		bpg_buf_release(&r.errors);
 		return 0;
 	}
 	if (err != BPG_OK) {
-		fprintf(stderr, "bpg-monitor: database unavailable: %s\n", bpg_db_last_error(m->db));
+		(void)bpg_buf_printf(&r.errors, "database unavailable: %s", bpg_db_last_error(m->db));
+		printf("bpg-monitor: outcome=failed errors=");
+		print_quoted(r.errors.data ? r.errors.data : "database unavailable");
+		(void)fflush(stdout);
 		bpg_buf_release(&r.errors);
 		return 1;
 	}
 	n = bpg_reconcile_targets(m->cfg, targets);
-	for (size_t i = 0; i < n && !stop_requested; i++)
+	for (size_t i = 0; i < n && !r.r.fatal; i++)
 		reconcile_target(m, targets[i], &r);
-	rc = r.failed == 0 ? 0 : r.failed < r.clusters ? 2 : 1;
-	record_run(m, &r, t0, rc == 0 ? "ok" : rc == 2 ? "partial" : "failed");
+	rc = finish_run(m, &r);
 	(void)bpg_db_lock(m->db, BPG_MONITOR_LOCK, 0);
-	printf("bpg-monitor: clusters=%d failed=%d objects=%ld changed=%ld finalized=%ld stopped=%ld "
-	    "ms=%lld errors=%s\n", r.clusters, r.failed, r.objects, r.changed, r.finalized, r.stopped,
-	    now_ms() - t0, r.errors.len ? r.errors.data : "none");
-	fflush(stdout);
 	bpg_buf_release(&r.errors);
 	return rc;
 }
 
+/* ---- options, start-up ---- */
+
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: bpg-monitor [--loop SECONDS] [--grace SECONDS] CONFIG\n"
+	fprintf(fp, "usage: bpg-monitor [--loop SECONDS] [--grace SECONDS] [--page-size N] CONFIG\n"
 	    "Reconciles the submission table with every cluster once (or every SECONDS with\n"
 	    "--loop). Exit 0: done (or another monitor holds the lock); 2: some clusters failed;\n"
-	    "1: nothing could be done (config, database, every cluster).\n");
+	    "1: fatal (usage, config, database). See monitor/README.md.\n");
+}
+
+/* Parses a decimal number in [min, max]; -1 when it is not one. */
+static int
+parse_num(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+struct opts {
+	const char *config;
+	long loop, grace, page;
+};
+
+/* Fills o from argv; 0, 1 for --help, -1 for a usage error (said on stderr). */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long *dst = NULL, min = 0, max = 0;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+			return 1;
+		if (strcmp(a, "--loop") == 0)
+			dst = &o->loop, min = 1, max = LOOP_MAX_S;
+		else if (strcmp(a, "--grace") == 0)
+			dst = &o->grace, min = 0, max = LOOP_MAX_S;
+		else if (strcmp(a, "--page-size") == 0)
+			dst = &o->page, min = 1, max = PAGE_MAX;
+		if (dst != NULL) {
+			if (v == NULL || parse_num(v, min, max, dst) != 0) {
+				fprintf(stderr, "bpg-monitor: %s wants a number in %ld..%ld\n", a, min, max);
+				return -1;
+			}
+			i++;
+		} else if (o->config == NULL && a[0] != '-') {
+			o->config = a;
+		} else {
+			fprintf(stderr, "bpg-monitor: unexpected argument \"%s\"\n", a);
+			return -1;
+		}
+	}
+	if (o->config == NULL) {
+		fprintf(stderr, "bpg-monitor: no CONFIG given\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *config = NULL;
+	struct opts o = { NULL, 0, BPG_RECONCILE_GRACE_MS / 1000, PAGE_DEFAULT };
 	struct bpg_config *cfg = NULL;
 	struct bpg_buf errors;
 	struct monitor m;
-	long loop = 0, grace = BPG_RECONCILE_GRACE_MS / 1000;
-	int rc = 1;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--loop") == 0 && i + 1 < argc) {
-			loop = strtol(argv[++i], NULL, 10);
-		} else if (strcmp(argv[i], "--grace") == 0 && i + 1 < argc) {
-			grace = strtol(argv[++i], NULL, 10);
-		} else if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (config == NULL && argv[i][0] != '-') {
-			config = argv[i];
-		} else {
-			usage(stderr);
-			return 1;
-		}
-	}
-	if (config == NULL || loop < 0 || grace < 0) {
-		usage(stderr);
-		return 1;
+	if ((rc = parse_opts(argc, argv, &o)) != 0) {
+		usage(rc > 0 ? stdout : stderr);
+		return rc > 0 ? 0 : 1;
 	}
 	bpg_buf_init(&errors, 0);
-	if (bpg_config_load(config, &cfg, &errors) != BPG_OK) {
-		fputs(errors.data ? errors.data : "bpg-monitor: invalid config\n", stderr);
+	if (bpg_config_load(o.config, &cfg, &errors) != BPG_OK) {
+		fprintf(stderr, "%s", errors.data ? errors.data : "bpg-monitor: invalid config\n");
 		bpg_buf_release(&errors);
 		return 1;
 	}
 	bpg_buf_release(&errors);
-	signal(SIGTERM, on_stop);
-	signal(SIGINT, on_stop);
-	signal(SIGPIPE, SIG_IGN);
+	on_signals();
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
-	m.grace_ms = grace * 1000LL;
-	if (bpg_db_new(&cfg->database, &m.db) != BPG_OK || bpg_k8s_new(cfg, &m.k8s) != BPG_OK)
+	m.grace_ms = o.grace * 1000LL;
+	m.page = o.page;
+	rc = 1;
+	if (bpg_db_new(&cfg->database, &m.db) != BPG_OK || bpg_k8s_new(cfg, &m.k8s) != BPG_OK) {
+		fprintf(stderr, "bpg-monitor: out of memory\n");
 		goto out;
-	do {
+	}
+	for (;;) {
 		rc = run_once(&m);
-		for (long s = 0; loop > 0 && s < loop * 10 && !stop_requested; s++)
-			usleep(100000);
-	} while (loop > 0 && !stop_requested);
+		if (o.loop == 0 || stop_requested)
+			break;
+		for (long s = 0; s < o.loop * 10 && !stop_requested; s++)
+			(void)usleep(100000);
+		if (stop_requested)
+			break;
+	}
 out:
 	bpg_k8s_free(m.k8s);
 	bpg_db_free(m.db);

@@ -1,38 +1,71 @@
-"""bpg-monitor against MariaDB and the simulated clusters: level-triggered, singleton, partial failures."""
+"""bpg-monitor against MariaDB and the simulated clusters: level-triggered, singleton, partial failures.
+
+Rows are inserted as the gateway would (created_time in the past where a test needs the
+grace period over), so the monitor runs with its default grace and never touches another
+module's submissions in flight.
+"""
 import os
+import re
+import signal
 import subprocess
+import tempfile
+import threading
 import time
 import unittest
 import uuid
 
-from bpg import ENV, ROOT, SIM_APPS, db, poll, sim
+from bpg import ENV, ROOT, SIM_APPS, admin_client, db, poll, sim, stack, user_client
 
-MONITOR = os.path.join(ROOT, "monitor", "bpg-monitor")
+MONITOR = os.environ.get("BPG_MONITOR_BIN") or os.path.join(ROOT, "monitor", "bpg-monitor")
+SPEED = 20
 
 
-def monitor(*args):
-    p = subprocess.run([MONITOR, "--grace", "0"] + list(args) + [ENV["BPG_CONFIG"]], capture_output=True,
-                       text=True, timeout=120)
+def monitor(*args, config=None):
+    """Runs one bpg-monitor; returns (exit code, stdout + stderr)."""
+    p = subprocess.run([MONITOR] + list(args) + [config or ENV["BPG_CONFIG"]], capture_output=True,
+                       text=True, timeout=60)
     return p.returncode, p.stdout + p.stderr
 
 
-def new_app(outcome="success", run=2, ours=True, row=True, max_ms=None, cid="c01"):
-    sid = "%s-%s" % (cid, uuid.uuid4().hex)
-    labels = {"proxyUser": "alice"}
-    if ours:
-        labels["app.kubernetes.io/managed-by"] = "bpg"
-    body = {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
-            "metadata": {"name": sid, "labels": labels,
+def summary(out):
+    """The summary line's key=value pairs."""
+    m = re.search(r"^bpg-monitor: (outcome=.*)$", out, re.M)
+    assert m, out
+    return dict(re.findall(r'(\w+)=("[^"]*"|\S+)', m.group(1)))
+
+
+def spark_app(sid, outcome="success", run=40, labels=None, max_label=None, app_name=None):
+    lb = {"app.kubernetes.io/managed-by": "bpg", "proxyUser": "alice", "queue": "root.poc"}
+    lb.update(labels or {})
+    lb = {k: v for k, v in lb.items() if v is not None}
+    if max_label is not None:
+        lb["maxRunningMillis"] = str(max_label)
+    spec = {"type": "Scala", "mode": "cluster", "image": "apache/spark:3.5.1", "sparkVersion": "3.5",
+            "mainClass": "x.Main", "mainApplicationFile": "local:///x.jar",
+            "driver": {"cores": 1, "memory": "1g"}, "executor": {"cores": 1, "instances": 2, "memory": "1g"},
+            "restartPolicy": {"type": "Never"}}
+    if app_name:
+        spec["sparkConf"] = {"spark.app.name": app_name}
+    return {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
+            "metadata": {"name": sid, "labels": lb,
                          "annotations": {"kubesim.bpg.dev/outcome": outcome, "kubesim.bpg.dev/run-seconds": str(run)}},
-            "spec": {"type": "Scala", "mode": "cluster", "image": "apache/spark:3.5.1", "sparkVersion": "3.5",
-                     "mainClass": "x.Main", "mainApplicationFile": "local:///x.jar",
-                     "driver": {"cores": 1, "memory": "1g"}, "executor": {"cores": 1, "instances": 1, "memory": "1g"},
-                     "restartPolicy": {"type": "Never"}}}
+            "spec": spec}
+
+
+def insert_row(sid, cid="c01", age_s=0, created=True, max_ms=None, user="alice", status=None):
+    db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, status, "
+       "max_running_millis, created_time, cr_created_time) VALUES ('%s','%s','spark-applications','%s','poc',%s,%s,"
+       "NOW(3) - INTERVAL %d SECOND, %s)" % (sid, cid, user, "'%s'" % status if status else "NULL",
+                                              max_ms if max_ms else "NULL", age_s,
+                                              "NOW(3) - INTERVAL %d SECOND" % age_s if created else "NULL"))
+
+
+def new_app(cid="c01", row=True, age_s=0, max_ms=None, user="alice", **kw):
+    """A SparkApplication created on cid as the gateway does: the row first, then the CR."""
+    sid = "%s-%s" % (cid, uuid.uuid4().hex)
     if row:
-        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, "
-           "max_running_millis, cr_created_time) VALUES ('%s','%s','spark-applications','alice','poc',%s,"
-           "CURRENT_TIMESTAMP(3))" % (sid, cid, max_ms if max_ms else "NULL"))
-    st, obj = sim(cid, "POST", SIM_APPS, body)
+        insert_row(sid, cid, age_s=age_s, max_ms=max_ms, user=user)
+    st, obj = sim(cid, "POST", SIM_APPS, spark_app(sid, **kw))
     assert st == 201, obj
     return sid
 
@@ -46,124 +79,316 @@ def cr_state(sid, cid="c01"):
     return obj.get("status", {}).get("applicationState", {}).get("state") if st == 200 else None
 
 
+def fault(cid, **f):
+    st, _ = sim(cid, "POST", "/_sim/faults", f, token=False)
+    assert st == 200
+
+
+def clear_faults():
+    for c in ("c01", "c02"):
+        sim(c, "DELETE", "/_sim/faults", token=False)
+
+
+def lock_holder():
+    return db("SELECT IS_USED_LOCK('bpg-monitor')").strip()
+
+
 class MonitorTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        cls.speeds = {}
         for c in ("c01", "c02"):
-            sim(c, "POST", "/_sim/clock", {"speed": 20}, token=False)
+            cls.speeds[c] = sim(c, "GET", "/_sim/clock", token=False)[1]["speed"]
+            sim(c, "POST", "/_sim/clock", {"speed": SPEED}, token=False)
 
     @classmethod
     def tearDownClass(cls):
-        for c in ("c01", "c02"):
-            sim(c, "POST", "/_sim/clock", {"speed": 1}, token=False)
-            sim(c, "DELETE", "/_sim/faults", token=False)
+        for c, speed in cls.speeds.items():
+            sim(c, "POST", "/_sim/clock", {"speed": speed}, token=False)
+        clear_faults()
+
+    def tearDown(self):
+        clear_faults()
+
+    def ok_run(self, *args, **kw):
+        rc, out = monitor(*args, **kw)
+        self.assertEqual(rc, 0, out)
+        return summary(out)
+
+    # -- following an application --
 
     def test_lifecycle_run_by_run(self):
-        sid = new_app(run=10)
+        sid = new_app(app_name="nightly-etl")
         seen = []
 
         def step():
-            rc, out = monitor()
-            self.assertEqual(rc, 0, out)
+            self.ok_run()
             s = row(sid)
             if not seen or seen[-1] != s:
                 seen.append(s)
             return s == "COMPLETED"
-        self.assertTrue(poll(step, 30, 0.05), seen)
+        self.assertTrue(poll(step, 30, 0.02), seen)
         self.assertIn("RUNNING", seen)
-        app_id, finished, start = row(sid, "app_id, finished_time IS NOT NULL, start_time IS NOT NULL").split("\t")
+        self.assertEqual(seen[-1], "COMPLETED")
+        self.assertLess(seen.index("RUNNING"), seen.index("COMPLETED"))
+        app_id, app_name, ex, start, fin, cr = row(
+            sid, "app_id, app_name, executor_count, start_time IS NOT NULL, finished_time >= start_time, "
+                 "cr_created_time IS NOT NULL").split("\t")
         self.assertRegex(app_id, r"^spark-[0-9a-f]{32}$")
-        self.assertEqual((finished, start), ("1", "1"))
+        self.assertEqual((app_name, start, fin, cr), ("nightly-etl", "1", "1", "1"))
+        self.assertEqual(ex, "2")
         self.assertIn('"podName":"%s-driver"' % sid, row(sid, "driver_info"))
+        # level-triggered and idempotent: the next run writes nothing for it
+        before = row(sid, "status_time")
+        self.ok_run()
+        self.assertEqual(row(sid, "status_time"), before)
 
     def test_transition_missed_while_stopped(self):
-        sid = new_app(run=1)
-        self.assertTrue(poll(lambda: cr_state(sid) == "COMPLETED", 30, 0.05))
+        sid = new_app(run=1, app_name="\u00e9t\u00e9-" * 100)   # 500 bytes: cut to fit VARCHAR(255)
+        self.assertTrue(poll(lambda: cr_state(sid) == "COMPLETED", 30))
         self.assertEqual(row(sid), "NULL")
-        rc, out = monitor()
-        self.assertEqual(rc, 0, out)
-        self.assertEqual(row(sid), "COMPLETED")
-        # a second run writes nothing for it
-        rc, out = monitor()
-        self.assertNotIn("errors=update", out)
+        s = self.ok_run()
+        self.assertGreaterEqual(int(s["changed"]), 1)
+        self.assertEqual(row(sid, "status, finished_time IS NOT NULL, app_id IS NOT NULL"), "COMPLETED\t1\t1")
+        name = row(sid, "app_name")
+        self.assertTrue(name.startswith("\u00e9t\u00e9-\u00e9t\u00e9-"), name)
+        self.assertLessEqual(len(name.encode()), 255)
+
+    def test_failed_app_keeps_operator_message(self):
+        sid = new_app(outcome="fail", run=1)
+        self.assertTrue(poll(lambda: cr_state(sid) == "FAILED", 30))
+        msg = sim("c01", "GET", SIM_APPS + "/" + sid)[1]["status"]["applicationState"]["errorMessage"]
+        self.assertTrue(msg)
+        self.ok_run()
+        self.assertEqual(row(sid, "status, error_message, finished_time IS NOT NULL"), "FAILED\t%s\t1" % msg)
 
     def test_submission_failed_is_terminal(self):
         sid = new_app(outcome="submission-fail")
-        self.assertTrue(poll(lambda: cr_state(sid) == "SUBMISSION_FAILED", 30, 0.05))
-        monitor()
+        self.assertTrue(poll(lambda: cr_state(sid) == "SUBMISSION_FAILED", 30))
+        self.ok_run()
         self.assertEqual(row(sid, "status, finished_time IS NOT NULL"), "SUBMISSION_FAILED\t1")
+        # terminal: never read or written again, even once its CR is gone
+        before = row(sid, "status_time, updated_time")
+        self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
+        self.ok_run()
+        self.assertEqual(row(sid, "status_time, updated_time"), before)
 
     def test_cr_deleted_behind_our_back(self):
-        sid = new_app(outcome="hang")
-        self.assertTrue(poll(lambda: cr_state(sid) == "RUNNING", 30, 0.05))
-        monitor()
-        self.assertEqual(row(sid), "RUNNING")
-        self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
-        monitor()
-        status, msg = row(sid, "status, error_message").split("\t")
-        self.assertEqual(status, "FAILED")
-        self.assertIn("disappeared from cluster c01", msg)
+        sid = new_app(outcome="hang", age_s=600)
+        young = new_app(outcome="hang")
+        self.assertTrue(poll(lambda: cr_state(sid) == "RUNNING" and cr_state(young) == "RUNNING", 30))
+        self.ok_run()
+        self.assertEqual((row(sid), row(young)), ("RUNNING", "RUNNING"))
+        for s in (sid, young):
+            self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + s)[0], 200)
+        s = self.ok_run()
+        self.assertGreaterEqual(int(s["finalized"]), 1)
+        status, msg, last, fin = row(sid, "status, error_message, last_error, finished_time IS NOT NULL").split("\t")
+        self.assertEqual((status, fin), ("FAILED", "1"))
+        self.assertIn("disappeared from cluster c01 before it ended", msg)
+        self.assertIn("last state RUNNING", msg)
+        self.assertEqual(last, msg)
+        self.assertEqual(row(young), "RUNNING")   # within the grace: not yet
+        rc, out = monitor("--grace", "0")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(row(young), "FAILED")
+
+    # -- rows whose create never finished --
 
     def test_create_never_finished(self):
+        old = "c01-" + uuid.uuid4().hex
+        inflight = "c01-" + uuid.uuid4().hex
+        insert_row(old, age_s=600, created=False)
+        insert_row(inflight, age_s=5, created=False)
+        self.ok_run()
+        status, msg, fin = row(old, "status, error_message, finished_time IS NOT NULL").split("\t")
+        self.assertEqual((status, fin), ("SUBMISSION_FAILED", "1"))
+        self.assertIn("never created on cluster c01", msg)
+        self.assertEqual(row(inflight, "status, last_error"), "NULL\tNULL")   # a submit in flight
+
+    def test_create_unrecorded_but_cr_exists_is_adopted(self):
         sid = "c01-" + uuid.uuid4().hex
-        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, created_time, "
-           "updated_time) VALUES ('%s','c01','spark-applications','alice','poc',NOW() - INTERVAL 10 MINUTE, "
-           "NOW() - INTERVAL 10 MINUTE)" % sid)
-        monitor()
-        status, msg = row(sid, "status, error_message").split("\t")
-        self.assertEqual(status, "SUBMISSION_FAILED")
-        self.assertIn("never created", msg)
+        insert_row(sid, age_s=600, created=False)   # the worker died after the create
+        self.assertEqual(sim("c01", "POST", SIM_APPS, spark_app(sid, outcome="hang"))[0], 201)
+        self.assertTrue(poll(lambda: cr_state(sid) == "RUNNING", 30))
+        self.ok_run()
+        self.assertEqual(row(sid, "status, cr_created_time IS NOT NULL, last_error"), "RUNNING\t1\tNULL")
+        sim("c01", "DELETE", SIM_APPS + "/" + sid)
+
+    # -- maximum running time --
 
     def test_overrunning_app_stopped_foreign_left_alone(self):
-        ours = new_app(outcome="hang", max_ms=1000)
-        foreign = new_app(outcome="hang", ours=False, row=False)
-        self.assertTrue(poll(lambda: cr_state(ours) == "RUNNING" and cr_state(foreign) == "RUNNING", 30, 0.05))
-        monitor()
-        time.sleep(1.2)   # past its 1 s maxRunningMillis, counted from its start
-        rc, out = monitor()
-        self.assertIn("stopped=", out)
-        self.assertTrue(poll(lambda: cr_state(ours) == "FAILED", 30, 0.05))
-        self.assertIn("stopped by bpg-monitor", row(ours, "last_error"))
-        monitor()
+        ours = new_app(outcome="hang", max_label=1500, user=ENV["BPG_USER"])
+        by_row = new_app(outcome="hang", max_ms=1500)
+        no_label = new_app(outcome="hang", row=False, labels={"app.kubernetes.io/managed-by": None},
+                           max_label=1)
+        others = new_app(outcome="hang", row=False, labels={"app.kubernetes.io/managed-by": "airflow"},
+                         max_label=1)
+        no_row = new_app(outcome="hang", row=False, max_label=1)   # labelled ours, not in our table
+        ended = new_app(outcome="hang", max_label=1)
+        db("UPDATE application_submission SET status='FAILED' WHERE submission_id='%s'" % ended)
+        apps = (ours, by_row, no_label, others, no_row, ended)
+        self.assertTrue(poll(lambda: all(cr_state(a) == "RUNNING" for a in apps), 30))
+        stopped = []
+        self.assertTrue(poll(lambda: stopped.append(int(self.ok_run()["stopped"])) or sum(stopped) >= 2, 15, 0.2),
+                        stopped)
+        self.assertTrue(poll(lambda: cr_state(ours) == "FAILED" and cr_state(by_row) == "FAILED", 30))
+        self.assertIn("stopped by bpg-monitor: running", row(ours, "last_error"))
+        self.assertIn("maxRunningMillis 1500", row(by_row, "last_error"))
+        self.ok_run()
         status, msg = row(ours, "status, error_message").split("\t")
         self.assertEqual(status, "FAILED")
-        self.assertEqual(cr_state(foreign), "RUNNING")
-        sim("c01", "DELETE", SIM_APPS + "/" + foreign)
+        self.assertRegex(msg, r"^stopped by bpg-monitor: running \d+ ms, longer than its maxRunningMillis 1500; "
+                              r"operator: .*driver pod")
+        # visible in the gateway's status
+        st, _, js = user_client().json("GET", "/spark/%s/status" % ours)
+        self.assertEqual(st, 200, js)
+        self.assertEqual(js["applicationState"], "FAILED")
+        self.assertIn("stopped by bpg-monitor", js["applicationErrorMessage"])
+        for a in (no_label, others, no_row, ended):
+            self.assertEqual(cr_state(a), "RUNNING", a)
+            self.assertEqual(sim("c01", "GET", "/api/v1/namespaces/spark-applications/pods/%s-driver" % a)[0], 200)
+        self.assertEqual(row(ended), "FAILED")
+        for a in apps:
+            sim("c01", "DELETE", SIM_APPS + "/" + a)
+
+    # -- singleton, killed runs --
 
     def test_two_monitors_at_once(self):
-        holder = subprocess.Popen(["mariadb", "--no-defaults", "-uroot", "--socket=" + ENV["MYSQL_SOCKET"], "-e",
-                                   "SELECT GET_LOCK('bpg-monitor', 5), SLEEP(4)"], stdout=subprocess.PIPE)
+        sid = new_app(run=1)
+        self.assertTrue(poll(lambda: cr_state(sid) == "COMPLETED", 30))
+        fault("c01", mode="delay", delay_ms=3000, path_prefix="/apis/", count=1)
+        first = subprocess.Popen([MONITOR, ENV["BPG_CONFIG"]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 text=True)
         try:
-            time.sleep(0.5)
+            self.assertTrue(poll(lambda: lock_holder() != "NULL", 10))
             rc, out = monitor()
-            self.assertEqual(rc, 0)
+            self.assertEqual(rc, 0, out)
             self.assertIn("another monitor is running", out)
+            self.assertNotIn("outcome=", out)
+            self.assertEqual(row(sid), "NULL")    # the second did nothing
         finally:
-            holder.wait(10)
-        rc, out = monitor()
-        self.assertNotIn("another monitor", out)
+            out1, _ = first.communicate(timeout=30)
+        self.assertEqual(first.returncode, 0, out1)
+        self.assertEqual(summary(out1)["outcome"], "ok")
+        self.assertEqual(row(sid), "COMPLETED")
+        self.assertEqual(lock_holder(), "NULL")
+
+    def test_killed_halfway_next_run_finishes(self):
+        a = new_app(run=1)
+        b = new_app(run=1, cid="c02")
+        self.assertTrue(poll(lambda: cr_state(a) == "COMPLETED" and cr_state(b, "c02") == "COMPLETED", 30))
+        fault("c02", mode="delay", delay_ms=5000, path_prefix="/apis/", count=1)
+        p = subprocess.Popen([MONITOR, ENV["BPG_CONFIG"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self.assertTrue(poll(lambda: row(a) == "COMPLETED", 10))   # c01 done, c02 in flight
+            p.send_signal(signal.SIGKILL)
+        finally:
+            p.wait(10)
+        self.assertEqual(row(b), "NULL")
+        self.assertTrue(poll(lambda: lock_holder() == "NULL", 10))   # the lock went with the connection
+        clear_faults()
+        s = self.ok_run()
+        self.assertEqual(s["outcome"], "ok")
+        self.assertEqual((row(a), row(b)), ("COMPLETED", "COMPLETED"))
+
+    # -- failures --
 
     def test_one_cluster_down(self):
         ok = new_app(run=1)
-        down = new_app(run=1, cid="c02")
-        self.assertTrue(poll(lambda: cr_state(ok) == "COMPLETED" and cr_state(down, "c02") == "COMPLETED", 30, 0.05))
-        sim("c02", "POST", "/_sim/faults", {"mode": "refuse"}, token=False)
+        down = new_app(run=1, cid="c02", age_s=600)
+        self.assertTrue(poll(lambda: cr_state(ok) == "COMPLETED" and cr_state(down, "c02") == "COMPLETED", 30))
+        for f in ({"mode": "refuse"}, {"mode": "status", "status": 503}):
+            fault("c02", **f)
+            rc, out = monitor("--grace", "0")
+            clear_faults()
+            self.assertEqual(rc, 2, out)
+            s = summary(out)
+            self.assertEqual((s["outcome"], s["failed"], s["clusters"]), ("partial", "1", "2"))
+            self.assertIn("cluster c02", s["errors"])
+            self.assertEqual(row(ok), "COMPLETED")
+            self.assertEqual(row(down), "NULL")          # skipped, never finalized as lost
+            self.assertEqual(db("SELECT outcome, failed_clusters, errors LIKE '%%cluster c02%%' FROM monitor_run").strip(),
+                             "partial\t1\t1")
+        s = self.ok_run()
+        self.assertEqual((s["outcome"], row(down)), ("ok", "COMPLETED"))
+
+    def test_database_down_is_fatal(self):
+        stack("db-stop")
         try:
             rc, out = monitor()
         finally:
-            sim("c02", "DELETE", "/_sim/faults", token=False)
-        self.assertEqual(rc, 2, out)
-        self.assertIn("cluster c02", out)
-        self.assertEqual(row(ok), "COMPLETED")
-        self.assertEqual(row(down), "NULL")          # skipped, not finalized as lost
-        self.assertEqual(db("SELECT outcome FROM monitor_run WHERE id=1").strip(), "partial")
-        rc, out = monitor()
-        self.assertEqual((rc, row(down)), (0, "COMPLETED"))
+            stack("db-start")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("database unavailable", out)
+        self.assertTrue(poll(lambda: monitor()[0] == 0, 20, 0.5))
 
-    def test_last_run_in_health_and_metrics(self):
-        from bpg import admin_client, user_client
-        rc, out = monitor()
-        self.assertEqual(rc, 0, out)
+    def test_bad_usage_and_config(self):
+        self.assertEqual(monitor("--loop", "abc")[0], 1)
+        self.assertEqual(monitor("--page-size", "0")[0], 1)
+        rc, out = monitor(config="/nonexistent/bpg.ini")
+        self.assertEqual(rc, 1, out)
+        rc, out = subprocess.run([MONITOR, "--help"], capture_output=True, text=True).returncode, ""
+        self.assertEqual(rc, 0)
+
+    # -- listing --
+
+    def test_paging_over_many_objects_and_410(self):
+        tag = uuid.uuid4().hex[:8]
+        n = 1200
+        tpl = spark_app("x", labels={"proxyUser": "bulk"})
+        del tpl["metadata"]["name"], tpl["metadata"]["annotations"]
+        st, res = sim("c01", "POST", "/_sim/bulk", {"count": n, "template": tpl, "state": "COMPLETED",
+                                                    "prefix": "c01-b" + tag}, token=False)
+        self.assertEqual(st, 200, res)
+        rows = ",".join("('c01-b%s-%06d','c01','spark-applications','bulk','poc')" % (tag, i) for i in range(n))
+        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue) VALUES " + rows)
+        # page 1 answers, page 2 is 410 Expired: the listing starts over
+        fault("c01", mode="delay", delay_ms=0, path_prefix=SIM_APPS, method="GET", count=1)
+        fault("c01", mode="status", status=410, path_prefix=SIM_APPS, method="GET", count=1)
+        s = self.ok_run("--page-size", "500")
+        self.assertEqual(s["restarts"], "1")
+        self.assertGreaterEqual(int(s["objects"]), n + 500)
+        self.assertGreaterEqual(int(s["changed"]), n)
+        done = db("SELECT COUNT(*) FROM application_submission WHERE submission_id LIKE 'c01-b%s-%%' AND "
+                  "status='COMPLETED' AND finished_time IS NOT NULL" % tag).strip()
+        self.assertEqual(done, str(n))
+        last = "SELECT MAX(status_time) FROM application_submission WHERE submission_id LIKE 'c01-b%s-%%'" % tag
+        before = db(last)
+        self.ok_run()
+        self.assertEqual(db(last), before)   # nothing left to write
+
+    def test_shared_api_server_listed_once(self):
+        with open(ENV["BPG_CONFIG"]) as f:
+            text = f.read()
+        c01 = re.search(r"\[cluster\.c01\]\n(.*?)\n\n", text, re.S).group(1)
+        c03 = re.sub(r"weight = \d+", "weight = 0", c01)
+        with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+            f.write(text.replace("[cluster.c02]", "[cluster.c03]\n%s\n\n[cluster.c02]" % c03, 1))
+            cfg = f.name
+        try:
+            sid = "c03-" + uuid.uuid4().hex   # a drained entry (weight 0) sharing c01's API server
+            insert_row(sid, cid="c03")
+            self.assertEqual(sim("c01", "POST", SIM_APPS, spark_app(sid, run=1))[0], 201)
+            self.assertTrue(poll(lambda: cr_state(sid) == "COMPLETED", 30))
+            rc, out = monitor(config=cfg)
+            self.assertEqual(rc, 0, out)
+            s = summary(out)
+            self.assertEqual(s["clusters"], "2")
+            self.assertEqual(row(sid), "COMPLETED")
+        finally:
+            os.unlink(cfg)
+
+    # -- reporting --
+
+    def test_last_run_in_table_health_and_metrics(self):
+        s = self.ok_run()
+        for k in ("outcome", "clusters", "failed", "objects", "changed", "finalized", "stopped", "restarts", "ms",
+                  "errors"):
+            self.assertIn(k, s)
+        got = db("SELECT outcome, clusters, objects, errors IS NULL, finished_at >= started_at, "
+                 "finished_at > NOW(3) - INTERVAL 60 SECOND FROM monitor_run WHERE id=1").strip()
+        self.assertEqual(got, "ok\t2\t%s\t1\t1\t1" % s["objects"])
         st, _, h = user_client().json("GET", "/healthcheck/status")
         self.assertEqual(h["monitor"]["outcome"], "ok")
         self.assertGreater(h["monitor"]["lastRunFinished"], (time.time() - 60) * 1000)
@@ -171,32 +396,20 @@ class MonitorTest(unittest.TestCase):
         self.assertIn("bpg_monitor_last_run_success 1", text.decode())
 
     def test_loop_mode_stops_on_sigterm(self):
-        p = subprocess.Popen([MONITOR, "--grace", "0", "--loop", "1", ENV["BPG_CONFIG"]], stdout=subprocess.PIPE, text=True)
-        time.sleep(2.5)
-        p.terminate()
-        out, _ = p.communicate(timeout=10)
-        self.assertEqual(p.returncode, 0)
-        self.assertGreaterEqual(out.count("bpg-monitor: clusters="), 2)
-
-    def test_paging_over_many_objects(self):
-        tag = uuid.uuid4().hex[:8]
-        tpl = {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
-               "metadata": {"labels": {"app.kubernetes.io/managed-by": "bpg", "proxyUser": "bulk"}},
-               "spec": {"type": "Scala", "mode": "cluster", "image": "x", "sparkVersion": "3.5", "mainClass": "x",
-                        "mainApplicationFile": "local:///x.jar", "driver": {"cores": 1, "memory": "1g"},
-                        "executor": {"cores": 1, "instances": 1, "memory": "1g"}}}
-        st, res = sim("c01", "POST", "/_sim/bulk", {"count": 1200, "template": tpl, "state": "COMPLETED",
-                                                    "prefix": "c01-b" + tag}, token=False)
-        self.assertEqual(st, 200, res)
-        rows = ",".join("('c01-b%s-%06d','c01','spark-applications','bulk','poc')" % (tag, i) for i in range(1200))
-        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue) VALUES " + rows)
-        rc, out = monitor()
-        self.assertEqual(rc, 0, out)
-        n = db("SELECT COUNT(*) FROM application_submission WHERE submission_id LIKE 'c01-b%s-%%' AND "
-               "status='COMPLETED'" % tag).strip()
-        self.assertEqual(n, "1200")
-        self.assertGreaterEqual(int(out.split("objects=")[1].split()[0]), 1200)
-
+        p = subprocess.Popen([MONITOR, "--loop", "1", ENV["BPG_CONFIG"]], stdout=subprocess.PIPE, text=True)
+        guard = threading.Timer(20, p.kill)   # never hang the suite
+        guard.start()
+        try:
+            lines = [p.stdout.readline() for _ in range(2)]   # two runs, one --loop interval apart
+            t = time.monotonic()
+            p.terminate()                                    # now sleeping: exits at once
+            rest, _ = p.communicate(timeout=10)
+        finally:
+            guard.cancel()
+        self.assertEqual(p.returncode, 0, lines)
+        self.assertLess(time.monotonic() - t, 1.0)
+        self.assertEqual([summary(x)["outcome"] for x in lines], ["ok", "ok"])
+        self.assertEqual(rest, "")
 
 if __name__ == "__main__":
     unittest.main()

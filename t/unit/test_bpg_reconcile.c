@@ -2,13 +2,18 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bpg_appstate.h"
 #include "bpg_reconcile.h"
+
+#define MIN 60000LL
+
+/* ---- distinct (API server, namespace) ---- */
 
 START_TEST(test_targets_distinct)
 {
-	struct bpg_cluster c[4];
+	struct bpg_cluster c[5];
 	struct bpg_config cfg;
-	const struct bpg_cluster *out[4];
+	const struct bpg_cluster *out[5];
 
 	memset(c, 0, sizeof(c));
 	memset(&cfg, 0, sizeof(cfg));
@@ -16,78 +21,344 @@ START_TEST(test_targets_distinct)
 	c[1].api_server = "https://a"; c[1].namespace = "ns1";   /* same as c[0]: listed once */
 	c[2].api_server = "https://a"; c[2].namespace = "ns2";
 	c[3].api_server = "https://b"; c[3].namespace = "ns1";
+	c[4].api_server = "https://b"; c[4].namespace = "ns1"; c[4].weight = 0;   /* drained: still */
+	c[3].weight = 0;
 	cfg.clusters = c;
-	cfg.n_clusters = 4;
+	cfg.n_clusters = 5;
 	ck_assert_int_eq(bpg_reconcile_targets(&cfg, out), 3);
 	ck_assert_ptr_eq(out[0], &c[0]);
 	ck_assert_ptr_eq(out[1], &c[2]);
 	ck_assert_ptr_eq(out[2], &c[3]);
+	ck_assert(bpg_reconcile_same_target(&c[0], &c[1]));
+	ck_assert(!bpg_reconcile_same_target(&c[0], &c[2]));
+	ck_assert(!bpg_reconcile_same_target(&c[0], &c[3]));
+	cfg.n_clusters = 0;
+	ck_assert_int_eq(bpg_reconcile_targets(&cfg, out), 0);
 }
 END_TEST
+
+/* ---- ours or not ---- */
+
+static const struct { const char *json; int ours; } ours_cases[] = {
+	{ "{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"bpg\"}}}", 1 },
+	{ "{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"other\"}}}", 0 },
+	{ "{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":\"BPG\"}}}", 0 },
+	{ "{\"metadata\":{\"labels\":{\"proxyUser\":\"alice\"}}}", 0 },
+	{ "{\"metadata\":{\"labels\":{\"app.kubernetes.io/managed-by\":1}}}", 0 },
+	{ "{\"metadata\":{}}", 0 },
+	{ "[]", 0 },
+};
+
+START_TEST(test_is_ours)
+{
+	cJSON *j = cJSON_Parse(ours_cases[_i].json);
+
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(bpg_reconcile_is_ours(j), ours_cases[_i].ours);
+	cJSON_Delete(j);
+	ck_assert_int_eq(bpg_reconcile_is_ours(NULL), 0);
+}
+END_TEST
+
+/* ---- observation ---- */
+
+START_TEST(test_observe_app_name_and_finish)
+{
+	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
+	    "\"2026-11-24T10:00:00Z\"},\"spec\":{\"sparkConf\":{\"spark.app.name\":\"nightly\"}},"
+	    "\"status\":{\"applicationState\":{\"state\":\"FAILED\",\"errorMessage\":\"boom\"},"
+	    "\"sparkApplicationId\":\"spark-1\"}}";
+	cJSON *j = cJSON_Parse(cr);
+	struct bpg_sub_row obs;
+
+	bpg_sub_row_init(&obs);
+	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
+	ck_assert_str_eq(obs.status, "FAILED");
+	ck_assert_str_eq(obs.app_name, "nightly");
+	ck_assert_str_eq(obs.app_id, "spark-1");
+	ck_assert_str_eq(obs.error_message, "boom");
+	ck_assert_int_eq(obs.finished_ms, 123456);   /* terminal without terminationTime */
+	bpg_sub_row_release(&obs);
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_observe_running_has_no_finish)
+{
+	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
+	    "\"2026-11-24T10:00:00Z\"},\"spec\":{},\"status\":{\"applicationState\":"
+	    "{\"state\":\"RUNNING\"},\"lastSubmissionAttemptTime\":\"2026-11-24T10:00:05Z\"}}";
+	cJSON *j = cJSON_Parse(cr);
+	struct bpg_sub_row obs;
+
+	bpg_sub_row_init(&obs);
+	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
+	ck_assert_ptr_null(obs.app_name);
+	ck_assert_int_eq(obs.finished_ms, -1);
+	ck_assert_int_eq(obs.start_ms, bpg_appstate_parse_time("2026-11-24T10:00:05Z"));
+	bpg_sub_row_release(&obs);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* ---- the stop reason stays visible ---- */
+
+static const struct {
+	const char *last_error, *operator_msg, *expect;
+} note_cases[] = {
+	{ NULL, "driver pod was deleted", "driver pod was deleted" },
+	{ "create failed on cluster c01: x", "boom", "boom" },
+	{ "stopped by bpg-monitor: running 5 ms", NULL, "stopped by bpg-monitor: running 5 ms" },
+	{ "stopped by bpg-monitor: running 5 ms", "", "stopped by bpg-monitor: running 5 ms" },
+	{ "stopped by bpg-monitor: running 5 ms", "driver pod was deleted",
+	  "stopped by bpg-monitor: running 5 ms; operator: driver pod was deleted" },
+};
+
+START_TEST(test_keep_note)
+{
+	struct bpg_sub_row row, obs;
+
+	bpg_sub_row_init(&row);
+	bpg_sub_row_init(&obs);
+	row.last_error = (char *)note_cases[_i].last_error;
+	if (note_cases[_i].operator_msg != NULL)
+		obs.error_message = strdup(note_cases[_i].operator_msg);
+	ck_assert_int_eq(bpg_reconcile_keep_note(&row, &obs), BPG_OK);
+	ck_assert_str_eq(obs.error_message, note_cases[_i].expect);
+	/* stable: once stored, the next observation is no change */
+	row.status = obs.status = "FAILED";
+	row.error_message = obs.error_message;
+	ck_assert(!bpg_reconcile_changed(&row, &obs));
+	free(obs.error_message);
+}
+END_TEST
+
+/* ---- what changed ---- */
+
+enum field { F_NONE, F_STATUS, F_APP_ID, F_APP_NAME, F_APP_NAME_KEPT, F_ERROR, F_ERROR_CLEARED,
+	F_DRIVER, F_ATTEMPTS, F_EXECUTORS, F_START, F_START_KEPT, F_FINISH, F_CR_CREATED,
+	F_NEVER_OBSERVED, F_UNKNOWN_FIELDS };
+
+static const struct { enum field f; int changed; } changed_cases[] = {
+	{ F_NONE, 0 }, { F_STATUS, 1 }, { F_APP_ID, 1 }, { F_APP_NAME, 1 },
+	{ F_APP_NAME_KEPT, 0 }, { F_ERROR, 1 }, { F_ERROR_CLEARED, 1 }, { F_DRIVER, 1 },
+	{ F_ATTEMPTS, 1 }, { F_EXECUTORS, 1 }, { F_START, 1 }, { F_START_KEPT, 0 },
+	{ F_FINISH, 1 }, { F_CR_CREATED, 1 }, { F_NEVER_OBSERVED, 1 }, { F_UNKNOWN_FIELDS, 0 },
+};
 
 START_TEST(test_changed)
 {
 	struct bpg_sub_row row, obs;
 
 	bpg_sub_row_init(&row);
-	bpg_sub_row_init(&obs);
 	row.status = "RUNNING";
-	obs.status = "RUNNING";
-	ck_assert(!bpg_reconcile_changed(&row, &obs));
-	obs.status = "COMPLETED";
-	ck_assert(bpg_reconcile_changed(&row, &obs));
-	obs.status = "RUNNING";
-	obs.finished_ms = 5;                     /* a finish time appears */
-	ck_assert(bpg_reconcile_changed(&row, &obs));
-	obs.finished_ms = -1;
-	obs.error_message = "boom";
-	ck_assert(bpg_reconcile_changed(&row, &obs));
-	obs.error_message = NULL;
-	row.status = NULL;                       /* never observed */
-	ck_assert(bpg_reconcile_changed(&row, &obs));
+	row.app_id = "spark-1";
+	row.app_name = "job";
+	row.driver_info = "{\"podName\":\"p\"}";
+	row.execution_attempts = 1;
+	row.executor_count = 2;
+	row.start_ms = 1000;
+	row.cr_created_ms = 900;
+	obs = row;
+	switch (changed_cases[_i].f) {
+	case F_NONE: break;
+	case F_STATUS: obs.status = "SUCCEEDING"; break;
+	case F_APP_ID: obs.app_id = "spark-2"; break;
+	case F_APP_NAME: row.app_name = NULL; break;
+	case F_APP_NAME_KEPT: obs.app_name = "other"; break;   /* written once, never replaced */
+	case F_ERROR: obs.error_message = "boom"; break;
+	case F_ERROR_CLEARED: row.error_message = "old"; break;
+	case F_DRIVER: obs.driver_info = "{\"podName\":\"q\"}"; break;
+	case F_ATTEMPTS: obs.execution_attempts = 2; break;
+	case F_EXECUTORS: obs.executor_count = 3; break;
+	case F_START: row.start_ms = -1; break;
+	case F_START_KEPT: obs.start_ms = 2000; break;
+	case F_FINISH: obs.finished_ms = 5000; break;
+	case F_CR_CREATED: row.cr_created_ms = -1; break;
+	case F_NEVER_OBSERVED: row.status = NULL; break;
+	case F_UNKNOWN_FIELDS:   /* what the CR does not say is not a change */
+		obs.app_id = obs.app_name = obs.driver_info = NULL;
+		obs.execution_attempts = obs.executor_count = obs.start_ms = obs.cr_created_ms = -1;
+		break;
+	}
+	ck_assert_int_eq(bpg_reconcile_changed(&row, &obs), changed_cases[_i].changed);
 }
 END_TEST
+
+/* ---- rows whose CR was not listed ---- */
+
+static const struct {
+	const char *status, *app_id;
+	long long created, cr_created, now, grace;
+	enum bpg_missing expect;
+} missing_cases[] = {
+	/* a submit in flight: not touched before the grace */
+	{ NULL, NULL, 1000, -1, 1000 + MIN, 2 * MIN, BPG_MISSING_WAIT },
+	{ NULL, NULL, 1000, -1, 1000 + 2 * MIN, 2 * MIN, BPG_MISSING_NEVER_CREATED },
+	{ NULL, NULL, 1000, -1, 1000 + 10 * MIN, 2 * MIN, BPG_MISSING_NEVER_CREATED },
+	/* the create answered (cr_created) but no state yet: it existed, so lost */
+	{ NULL, NULL, 1000, 1500, 1500 + 2 * MIN, 2 * MIN, BPG_MISSING_LOST },
+	{ NULL, NULL, 1000, 1500, 1400 + 2 * MIN, 2 * MIN, BPG_MISSING_WAIT },
+	{ NULL, "spark-1", 1000, -1, 1000 + 2 * MIN, 2 * MIN, BPG_MISSING_LOST },
+	{ "RUNNING", NULL, 1000, 1200, 1000 + 10 * MIN, 2 * MIN, BPG_MISSING_LOST },
+	{ "SUBMITTED", NULL, 1000, 1200, 1000 + 10 * MIN, 2 * MIN, BPG_MISSING_LOST },
+	{ "UNKNOWN", NULL, 1000, -1, 1000 + 10 * MIN, 2 * MIN, BPG_MISSING_LOST },
+	/* grace 0 (tests): at once */
+	{ NULL, NULL, 1000, -1, 1000, 0, BPG_MISSING_NEVER_CREATED },
+	/* no creation time at all: never guessed */
+	{ NULL, NULL, -1, -1, 1000 + 10 * MIN, 2 * MIN, BPG_MISSING_WAIT },
+};
 
 START_TEST(test_missing)
 {
 	struct bpg_sub_row row;
 
 	bpg_sub_row_init(&row);
-	row.created_ms = 1000;
-	ck_assert_int_eq(bpg_reconcile_missing(&row, 1000 + 60000, 120000), BPG_MISSING_WAIT);
-	ck_assert_int_eq(bpg_reconcile_missing(&row, 1000 + 120000, 120000), BPG_MISSING_NEVER_CREATED);
-	row.cr_created_ms = 1500;
-	ck_assert_int_eq(bpg_reconcile_missing(&row, 1000 + 120000, 120000), BPG_MISSING_LOST);
-	row.cr_created_ms = -1;
-	row.status = "RUNNING";
-	ck_assert_int_eq(bpg_reconcile_missing(&row, 1000 + 120000, 120000), BPG_MISSING_LOST);
-	row.updated_ms = 1000 + 100000;          /* touched recently: wait */
-	ck_assert_int_eq(bpg_reconcile_missing(&row, 1000 + 120000, 120000), BPG_MISSING_WAIT);
+	row.status = (char *)missing_cases[_i].status;
+	row.app_id = (char *)missing_cases[_i].app_id;
+	row.created_ms = missing_cases[_i].created;
+	row.cr_created_ms = missing_cases[_i].cr_created;
+	ck_assert_int_eq(bpg_reconcile_missing(&row, missing_cases[_i].now, missing_cases[_i].grace),
+	    missing_cases[_i].expect);
 }
 END_TEST
+
+/* ---- the run-time limit ---- */
+
+static const struct { long long row; const char *label; long long expect; } max_cases[] = {
+	{ 5000, "60000", 5000 },                   /* the row wins */
+	{ -1, "60000", 60000 },
+	{ 0, "60000", 60000 },
+	{ -1, NULL, BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, "", BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, "0", BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, "-5", BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, "12abc", BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, " 100", BPG_DEFAULT_MAX_RUNNING_MS },
+	{ -1, "9999999999999999", BPG_DEFAULT_MAX_RUNNING_MS },   /* too long */
+	{ -1, "999999999999999", BPG_DEFAULT_MAX_RUNNING_MS },    /* above 10 years */
+	{ -1, "315360000000", 315360000000LL },                 /* exactly 10 years */
+};
+
+START_TEST(test_max_running)
+{
+	ck_assert_int_eq(bpg_reconcile_max_running(max_cases[_i].row, max_cases[_i].label),
+	    max_cases[_i].expect);
+}
+END_TEST
+
+/* ---- over-running ---- */
+
+static const struct {
+	const char *status;
+	long long start, max, now;
+	int expect;
+	long long ran;
+} over_cases[] = {
+	{ "RUNNING", 10000, MIN, 10000 + MIN, 0, MIN },          /* exactly the limit: not yet */
+	{ "RUNNING", 10000, MIN, 10001 + MIN, 1, MIN + 1 },
+	{ "RUNNING", 10000, 0, 999999999, 0, -1 },                /* no limit */
+	{ "RUNNING", -1, MIN, 999999999, 0, -1 },                 /* no start known */
+	{ "COMPLETED", 10000, MIN, 999999999, 0, -1 },            /* never one already terminal */
+	{ "FAILED", 10000, MIN, 999999999, 0, -1 },
+	{ "SUBMISSION_FAILED", 10000, MIN, 999999999, 0, -1 },
+	{ "SUCCEEDING", 10000, MIN, 999999999, 0, -1 },
+	{ "SUBMITTED", 10000, MIN, 999999999, 0, -1 },            /* queued: does not count */
+	{ NULL, 10000, MIN, 999999999, 0, -1 },
+};
 
 START_TEST(test_overrunning)
 {
 	struct bpg_sub_row obs;
-	long long ran = 0;
+	long long ran = -1;
 
 	bpg_sub_row_init(&obs);
-	obs.status = "RUNNING";
-	obs.start_ms = 10000;
-	obs.cr_created_ms = 0;                   /* queued for 10 s: does not count */
-	ck_assert(!bpg_reconcile_overrunning(&obs, 60000, 65000, &ran));
-	ck_assert(bpg_reconcile_overrunning(&obs, 60000, 70001, &ran));
-	ck_assert_int_eq(ran, 60001);
-	ck_assert(!bpg_reconcile_overrunning(&obs, 0, 999999, &ran));        /* no limit */
-	obs.status = "COMPLETED";                /* never one already terminal */
-	ck_assert(!bpg_reconcile_overrunning(&obs, 60000, 999999, &ran));
-	obs.status = "SUBMITTED";
-	ck_assert(!bpg_reconcile_overrunning(&obs, 60000, 999999, &ran));
-	obs.status = "RUNNING";
-	obs.start_ms = -1;
-	ck_assert(!bpg_reconcile_overrunning(&obs, 60000, 999999, &ran));
+	obs.status = (char *)over_cases[_i].status;
+	obs.start_ms = over_cases[_i].start;
+	obs.cr_created_ms = 0;   /* created long before it started: queueing does not count */
+	ck_assert_int_eq(bpg_reconcile_overrunning(&obs, over_cases[_i].max, over_cases[_i].now, &ran),
+	    over_cases[_i].expect);
+	ck_assert_int_eq(ran, over_cases[_i].ran);
 }
 END_TEST
+
+/* ---- batched writes: the JSON a page's statement reads ---- */
+
+START_TEST(test_batch_json)
+{
+	struct bpg_reconcile_batch b;
+	struct bpg_sub_row obs;
+	char *text;
+
+	bpg_reconcile_batch_init(&b);
+	bpg_sub_row_init(&obs);
+	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_EINVAL);   /* no id, no status */
+	obs.submission_id = "c01-a";
+	obs.status = "RUNNING";
+	obs.error_message = "say \"hi\"\n";
+	obs.start_ms = 1763950000123LL;
+	obs.executor_count = 0;
+	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
+	obs.submission_id = "c01-b";
+	obs.status = "COMPLETED";
+	obs.error_message = NULL;
+	obs.app_id = "spark-1";
+	obs.finished_ms = 1763950009999LL;
+	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
+	ck_assert_uint_eq(b.n, 2);
+	text = cJSON_PrintUnformatted(b.rows);
+	ck_assert_str_eq(text, "[{\"id\":\"c01-a\",\"status\":\"RUNNING\",\"error\":\"say \\\"hi\\\"\\n\","
+	    "\"executors\":0,\"start\":1763950000123},"
+	    "{\"id\":\"c01-b\",\"status\":\"COMPLETED\",\"appId\":\"spark-1\",\"executors\":0,"
+	    "\"start\":1763950000123,\"finished\":1763950009999}]");
+	cJSON_free(text);
+	bpg_reconcile_batch_release(&b);
+	ck_assert_ptr_null(b.rows);
+	/* strings are cut to their columns, never inside a UTF-8 sequence */
+	{
+		char name[300];
+		memset(name, 'n', sizeof(name));
+		memcpy(name + 254, "\xc3\xa9", 2);      /* a 2-byte character across byte 255 */
+		name[sizeof(name) - 1] = '\0';
+		obs.app_name = name;
+		ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
+		ck_assert_uint_eq(strlen(cJSON_GetObjectItem(cJSON_GetArrayItem(b.rows, 0),
+		    "appName")->valuestring), 254);
+		bpg_reconcile_batch_release(&b);
+	}
+	ck_assert_uint_eq(b.n, 0);
+	bpg_reconcile_batch_release(&b);   /* twice: a no-op */
+}
+END_TEST
+
+/* ---- exit code and outcome ---- */
+
+static const struct {
+	int clusters, failed, fatal, code;
+	const char *outcome;
+} exit_cases[] = {
+	{ 2, 0, 0, 0, "ok" },
+	{ 0, 0, 0, 0, "ok" },
+	{ 2, 1, 0, 2, "partial" },
+	{ 2, 2, 0, 2, "failed" },   /* every cluster down: still not a config/database failure */
+	{ 2, 0, 1, 1, "failed" },
+	{ 2, 1, 1, 1, "failed" },
+};
+
+START_TEST(test_exit_code)
+{
+	struct bpg_reconcile_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.clusters = exit_cases[_i].clusters;
+	r.failed = exit_cases[_i].failed;
+	r.fatal = exit_cases[_i].fatal;
+	ck_assert_int_eq(bpg_reconcile_exit_code(&r), exit_cases[_i].code);
+	ck_assert_str_eq(bpg_reconcile_outcome(&r), exit_cases[_i].outcome);
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
 reconcile_suite(void)
@@ -96,9 +367,16 @@ reconcile_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_targets_distinct);
-	tcase_add_test(tc, test_changed);
-	tcase_add_test(tc, test_missing);
-	tcase_add_test(tc, test_overrunning);
+	tcase_add_loop_test(tc, test_is_ours, 0, N(ours_cases));
+	tcase_add_test(tc, test_observe_app_name_and_finish);
+	tcase_add_test(tc, test_observe_running_has_no_finish);
+	tcase_add_loop_test(tc, test_keep_note, 0, N(note_cases));
+	tcase_add_loop_test(tc, test_changed, 0, N(changed_cases));
+	tcase_add_loop_test(tc, test_missing, 0, N(missing_cases));
+	tcase_add_loop_test(tc, test_max_running, 0, N(max_cases));
+	tcase_add_loop_test(tc, test_overrunning, 0, N(over_cases));
+	tcase_add_test(tc, test_batch_json);
+	tcase_add_loop_test(tc, test_exit_code, 0, N(exit_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
