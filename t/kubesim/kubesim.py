@@ -9,39 +9,104 @@ Each cluster listens on its own port with its own CA-signed TLS certificate and 
 (discovery, SparkApplications, pods and their logs, events), and runs a simulated Spark
 operator that moves applications through the operator's states on a clock that runs
 --speed simulated seconds per real second. DIR/kubeconfig has one context per cluster;
-DIR/ready appears when every listener is up. A control API under /_sim/ (no token) injects
-faults, bulk-creates objects and drives the clock. See t/kubesim/README.md.
+DIR/ready appears when every listener is up. A control API under /_sim/ (no token, loopback
+clients only) injects faults, bulk-creates objects and drives the clock. See t/kubesim/README.md.
 """
 import argparse
 import base64
 import copy
+import heapq
 import json
 import os
 import re
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 GROUP, VERSION, PLURAL, KIND = "sparkoperator.k8s.io", "v1beta2", "sparkapplications", "SparkApplication"
-API = "/apis/%s/%s" % (GROUP, VERSION)
+GV = "%s/%s" % (GROUP, VERSION)
+API = "/apis/" + GV
 ANN = "kubesim.bpg.dev/"
 TERMINAL = ("COMPLETED", "FAILED", "SUBMISSION_FAILED")
-LINE_LEN = 100          # every generated log line is exactly this long, newline included
+STATES = ("", "SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED", "FAILING", "FAILED", "SUBMISSION_FAILED",
+          "PENDING_RERUN", "INVALIDATING", "UNKNOWN")
+DRIVER_C, EXEC_C = "spark-kubernetes-driver", "spark-kubernetes-executor"
+# simulated durations (seconds) of the default lifecycle
+T_ADD, T_SUBMITTED, T_RUN, T_ENDING, T_KILL = 0.5, 2.0, 5.0, 1.0, 0.5
+DEFAULT_LOG_BYTES = 20000
 DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+SUB_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+           "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+           "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and "
+                   "must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', "
+                   "regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+LABEL_NAME_MSG = ("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                  "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+                  "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+EXPIRED_MSG = ("The provided continue parameter is too old to display a consistent list result. You can start a new "
+               "list without the continue parameter, or use the continue token in this response to retrieve the "
+               "remainder of the results. Continuing with the provided token results in an inconsistent list - "
+               "objects that were created, modified, or deleted between the time the first chunk was returned and "
+               "now may show up in the list.")
+CONTINUE_TTL = 300.0    # real seconds a continue token stays valid (etcd compaction is every 5 minutes)
 
 
 def rfc3339(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def new_uid():
+    """A random (version 4) UUID string; faster than uuid.uuid4() for bulk creation."""
+    h = os.urandom(16).hex()
+    return "%s-%s-4%s-%s%s-%s" % (h[:8], h[8:12], h[13:16], "89ab"[int(h[16], 16) & 3], h[17:20], h[20:32])
+
+
+def spark_mem_mib(v, overhead=True):
+    """A Spark memory setting ("1g", "512m") as the pod's memory in MiB, with Spark's default overhead."""
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)b?\s*$", str(v or "1g").lower())
+    mib = 1024.0
+    if m:
+        mib = float(m.group(1)) * {"": 1.0 / (1 << 20), "k": 1.0 / 1024, "m": 1, "g": 1024, "t": 1 << 20,
+                                   "p": 1 << 30}[m.group(2)]
+    return int(mib + (max(384, mib * 0.1) if overhead else 0))
+
+
+def gotype(v):
+    """The JSON type name the real API server's validator reports for a value."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, list):
+        return "array"
+    return "object"
+
+
+def goval(v):
+    """A value as the API server quotes it in a field error."""
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, (dict, list)):
+        return '"%s"' % gotype(v)
+    return json.dumps(v)
 
 
 class ApiError(Exception):
@@ -53,24 +118,37 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def status(self):
-        s = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-             "message": self.message, "reason": self.reason, "code": self.code}
+        s = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
+             "reason": self.reason}
         if self.details is not None:
             s["details"] = self.details
+        s["code"] = self.code
         return s
 
 
 def not_found(resource, name, group=GROUP):
-    kind = resource
     full = "%s.%s" % (resource, group) if group else resource
-    return ApiError(404, "NotFound", '%s "%s" not found' % (full, name),
-                    {"name": name, "group": group, "kind": kind} if group else {"name": name, "kind": kind})
+    details = {"name": name, "group": group, "kind": resource} if group else {"name": name, "kind": resource}
+    return ApiError(404, "NotFound", '%s "%s" not found' % (full, name), details)
+
+
+def invalid(name, causes):
+    """422 Invalid as the API server words it; causes: [(reason, field, message)]."""
+    errs = ["%s: %s" % (f, m) for _, f, m in causes]
+    agg = errs[0] if len(errs) == 1 else "[%s]" % ", ".join(errs)
+    return ApiError(422, "Invalid", '%s.%s "%s" is invalid: %s' % (KIND, GROUP, name, agg),
+                    {"name": name, "group": GROUP, "kind": KIND,
+                     "causes": [{"reason": r, "message": m, "field": f} for r, f, m in causes]})
+
+
+def bad_request(msg):
+    return ApiError(400, "BadRequest", msg)
 
 
 # --- schema: validation and pruning --------------------------------------------------------
 
 class Schema:
-    """The operator's CRD schema when available; built-in checks of known fields otherwise."""
+    """The operator's CRD schema when available; built-in checks of the known fields otherwise."""
 
     def __init__(self, crd_dir):
         self.full = None
@@ -82,124 +160,218 @@ class Schema:
             self.validator = jsonschema.Draft7Validator(self.full)
             print("kubesim: CRD schema check on (%s)" % path, flush=True)
         else:
-            print("kubesim: warning: %s not found: the full schema check is off; only the "
-                  "fields kubesim knows are checked" % (path or "crd dir"), flush=True)
+            print("kubesim: warning: %s not found: the full schema check is off; only the fields kubesim "
+                  "knows are checked" % (path or "the CRD schema"), flush=True)
 
-    def prune(self, obj, schema=None, top=True):
-        """Drops fields the schema does not declare, as a structural-schema server does."""
-        if self.full is None:
-            return obj
-        schema = self.full if schema is None else schema
-        if isinstance(obj, dict):
+    def _walk_unknown(self, obj, schema, path, out, prune):
+        """Collects (and with prune, drops) fields the schema does not declare."""
+        if isinstance(obj, dict) and isinstance(schema, dict):
             if schema.get("x-kubernetes-preserve-unknown-fields"):
-                return obj
+                return
             props = schema.get("properties")
             addl = schema.get("additionalProperties")
             if props is not None:
                 for k in list(obj):
-                    if top and k in ("apiVersion", "kind", "metadata"):
+                    p = path + "." + k if path else k
+                    if not path and k in ("apiVersion", "kind", "metadata"):
                         continue
                     if k in props:
-                        obj[k] = self.prune(obj[k], props[k], False)
+                        self._walk_unknown(obj[k], props[k], p, out, prune)
                     else:
-                        del obj[k]
+                        out.append(p)
+                        if prune:
+                            del obj[k]
             elif isinstance(addl, dict):
                 for k in obj:
-                    obj[k] = self.prune(obj[k], addl, False)
-        elif isinstance(obj, list) and isinstance(schema.get("items"), dict):
-            return [self.prune(x, schema["items"], False) for x in obj]
-        return obj
-
-    def unknown_fields(self, obj, schema=None, path="", top=True):
-        out = []
-        if self.full is None:
-            return out
-        schema = self.full if schema is None else schema
-        if isinstance(obj, dict) and not schema.get("x-kubernetes-preserve-unknown-fields"):
-            props = schema.get("properties")
-            if props is not None:
-                for k, v in obj.items():
-                    if top and k in ("apiVersion", "kind", "metadata"):
-                        continue
-                    p = (path + "." + k) if path else k
-                    if k not in props:
-                        out.append(p)
-                    else:
-                        out += self.unknown_fields(v, props[k], p, False)
-            elif isinstance(schema.get("additionalProperties"), dict):
-                for k, v in obj.items():
-                    out += self.unknown_fields(v, schema["additionalProperties"], path + "." + k, False)
-        elif isinstance(obj, list) and isinstance(schema.get("items"), dict):
+                    self._walk_unknown(obj[k], addl, path + "." + k if path else k, out, prune)
+        elif isinstance(obj, list) and isinstance(schema, dict) and isinstance(schema.get("items"), dict):
             for i, v in enumerate(obj):
-                out += self.unknown_fields(v, schema["items"], "%s[%d]" % (path, i), False)
-        return out
+                self._walk_unknown(v, schema["items"], "%s[%d]" % (path, i), out, prune)
 
-    def causes(self, obj):
-        """Invalid-value causes: [(field, message)]."""
+    def prune(self, obj):
+        """Drops fields the schema does not declare, as a structural-schema server does; returns their paths."""
         out = []
         if self.full is not None:
-            for e in self.validator.iter_errors(obj):
-                field = ".".join(str(p) if not isinstance(p, int) else "[%d]" % p for p in e.absolute_path)
-                field = field.replace(".[", "[")
-                out.append((field or "<root>", "Invalid value: %s: %s" % (json.dumps(e.instance)[:80], e.message[:200])))
+            self._walk_unknown(obj, self.full, "", out, True)
+        else:
+            # without the schema: prune unknown top-level fields only
+            for k in list(obj):
+                if k not in ("apiVersion", "kind", "metadata", "spec", "status"):
+                    out.append(k)
+                    del obj[k]
+        return out
+
+    def unknown_fields(self, obj):
+        out = []
+        if self.full is not None:
+            self._walk_unknown(obj, self.full, "", out, False)
+        else:
+            out = [k for k in obj if k not in ("apiVersion", "kind", "metadata", "spec", "status")]
+        return out
+
+    @staticmethod
+    def _field(path):
+        s = ""
+        for p in path:
+            s += "[%d]" % p if isinstance(p, int) else ("." + p if s else p)
+        return s
+
+    def causes(self, obj):
+        """Validation errors as the API server reports them: [(reason, field, message)]."""
+        out = []
+        if self.full is not None:
+            for e in sorted(self.validator.iter_errors(obj), key=lambda e: list(map(str, e.absolute_path))):
+                field = self._field(e.absolute_path)
+                v = e.instance
+                if e.validator == "required":
+                    missing = [r for r in e.validator_value if not isinstance(v, dict) or r not in v]
+                    for r in missing:
+                        out.append(("FieldValueRequired", (field + "." if field else "") + r, "Required value"))
+                elif e.validator == "type":
+                    t = e.validator_value if isinstance(e.validator_value, str) else e.validator_value[0]
+                    out.append(("FieldValueTypeInvalid", field, 'Invalid value: "%s": %s in body must be of type %s: '
+                                '"%s"' % (gotype(v), field, t, gotype(v))))
+                elif e.validator == "enum":
+                    out.append(("FieldValueNotSupported", field, "Unsupported value: %s: supported values: %s" % (
+                        goval(v), ", ".join(json.dumps(x) for x in e.validator_value))))
+                elif e.validator == "pattern":
+                    out.append(("FieldValueInvalid", field, "Invalid value: %s: %s in body should match '%s'" % (
+                        goval(v), field, e.validator_value)))
+                elif e.validator == "minimum":
+                    out.append(("FieldValueInvalid", field, "Invalid value: %s: %s in body should be greater than "
+                                "or equal to %s" % (goval(v), field, e.validator_value)))
+                elif e.validator == "maximum":
+                    out.append(("FieldValueInvalid", field, "Invalid value: %s: %s in body should be less than or "
+                                "equal to %s" % (goval(v), field, e.validator_value)))
+                else:
+                    out.append(("FieldValueInvalid", field, "Invalid value: %s: %s" % (goval(v), e.message[:200])))
             return out
+        return self.builtin_causes(obj)
+
+    @staticmethod
+    def builtin_causes(obj):
+        out = []
+
+        def typ(field, v, want):
+            ok = {"integer": lambda x: isinstance(x, int) and not isinstance(x, bool),
+                  "string": lambda x: isinstance(x, str), "object": lambda x: isinstance(x, dict),
+                  "array": lambda x: isinstance(x, list), "boolean": lambda x: isinstance(x, bool)}[want](v)
+            if not ok:
+                out.append(("FieldValueTypeInvalid", field, 'Invalid value: "%s": %s in body must be of type %s: "%s"'
+                            % (gotype(v), field, want, gotype(v))))
+            return ok
         spec = obj.get("spec")
-        if not isinstance(spec, dict):
-            return [("spec", "Required value")]
-        for k in ("type", "sparkVersion"):
-            if not isinstance(spec.get(k), str):
-                out.append(("spec." + k, "Required value: must be a string"))
-        if spec.get("type") not in ("Java", "Scala", "Python", "R"):
-            out.append(("spec.type", 'Unsupported value: %s: supported values: "Java", "Python", "R", "Scala"'
-                        % json.dumps(spec.get("type"))))
+        if spec is None:
+            return [("FieldValueRequired", "spec", "Required value")]
+        if not typ("spec", spec, "object"):
+            return out
+        for k in ("driver", "executor", "mainApplicationFile", "sparkVersion", "type"):
+            if k not in spec:
+                out.append(("FieldValueRequired", "spec." + k, "Required value"))
+        for k in ("type", "mode", "image", "sparkVersion", "mainClass", "mainApplicationFile", "proxyUser",
+                  "imagePullPolicy", "batchScheduler"):
+            if k in spec:
+                typ("spec." + k, spec[k], "string")
+        if isinstance(spec.get("type"), str) and spec["type"] not in ("Java", "Python", "R", "Scala"):
+            out.append(("FieldValueNotSupported", "spec.type", 'Unsupported value: %s: supported values: "Java", '
+                        '"Python", "Scala", "R"' % goval(spec["type"])))
+        if isinstance(spec.get("mode"), str) and spec["mode"] not in ("cluster", "client"):
+            out.append(("FieldValueNotSupported", "spec.mode", 'Unsupported value: %s: supported values: "cluster", '
+                        '"client"' % goval(spec["mode"])))
+        for k in ("arguments",):
+            if k in spec and typ("spec." + k, spec[k], "array"):
+                for i, a in enumerate(spec[k]):
+                    typ("spec.%s[%d]" % (k, i), a, "string")
+        for k in ("sparkConf", "hadoopConf"):
+            if k in spec and typ("spec." + k, spec[k], "object"):
+                for kk, vv in spec[k].items():
+                    typ("spec.%s.%s" % (k, kk), vv, "string")
+        if "timeToLiveSeconds" in spec:
+            typ("spec.timeToLiveSeconds", spec["timeToLiveSeconds"], "integer")
         for pod in ("driver", "executor"):
-            p = spec.get(pod, {})
-            if not isinstance(p, dict):
-                out.append(("spec." + pod, "Invalid value: must be an object"))
+            p = spec.get(pod)
+            if p is None or not typ("spec." + pod, p, "object"):
                 continue
             for k in ("cores", "instances"):
-                if k in p and not isinstance(p[k], int):
-                    out.append(("spec.%s.%s" % (pod, k), "Invalid value: %s: spec.%s.%s in body must be of type integer"
-                                % (json.dumps(p[k]), pod, k)))
-            for k in ("memory", "coreLimit", "coreRequest", "serviceAccount"):
-                if k in p and not isinstance(p[k], str):
-                    out.append(("spec.%s.%s" % (pod, k), "Invalid value: must be of type string"))
-        if "timeToLiveSeconds" in spec and not isinstance(spec["timeToLiveSeconds"], int):
-            out.append(("spec.timeToLiveSeconds", "Invalid value: must be of type integer"))
+                if k in p:
+                    typ("spec.%s.%s" % (pod, k), p[k], "integer")
+            for k in ("memory", "memoryOverhead", "coreLimit", "coreRequest", "serviceAccount", "image", "podName"):
+                if k in p:
+                    typ("spec.%s.%s" % (pod, k), p[k], "string")
+            for k in ("labels", "annotations"):
+                if k in p and typ("spec.%s.%s" % (pod, k), p[k], "object"):
+                    for kk, vv in p[k].items():
+                        typ("spec.%s.%s.%s" % (pod, k, kk), vv, "string")
+        rp = spec.get("restartPolicy")
+        if rp is not None and typ("spec.restartPolicy", rp, "object") and "type" in rp:
+            if rp["type"] not in ("Never", "Always", "OnFailure"):
+                out.append(("FieldValueNotSupported", "spec.restartPolicy.type", 'Unsupported value: %s: supported '
+                            'values: "Never", "Always", "OnFailure"' % goval(rp["type"])))
         return out
 
 
-def metadata_causes(md, name_required=True):
+def label_key_causes(k):
+    prefix, sep, nm = k.rpartition("/")
+    msgs = []
+    if sep and (not prefix or len(prefix) > 253 or not DNS1123_SUB.match(prefix)):
+        msgs.append("prefix part " + SUB_MSG)
+    if not nm:
+        msgs.append("name part must be non-empty")
+    elif len(nm) > 63:
+        msgs.append("name part must be no more than 63 characters")
+    elif not LABEL_NAME.match(nm):
+        msgs.append(LABEL_NAME_MSG)
+    return msgs
+
+
+def metadata_causes(md):
     out = []
     name = md.get("name")
     if not isinstance(name, str) or not name:
-        if name_required:
-            out.append(("metadata.name", "Required value: name or generateName is required"))
+        out.append(("FieldValueRequired", "metadata.name", "Required value: name or generateName is required"))
     elif len(name) > 253 or not DNS1123_SUB.match(name):
-        out.append(("metadata.name", 'Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower case '
-                    "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character" % name))
-    for k, v in (md.get("labels") or {}).items():
-        prefix, _, nm = k.rpartition("/")
-        if (prefix and (len(prefix) > 253 or not DNS1123_SUB.match(prefix))) or len(nm) > 63 or not LABEL_NAME.match(nm):
-            out.append(("metadata.labels", 'Invalid value: "%s": name part must consist of alphanumeric characters, '
-                        "'-', '_' or '.'" % k))
-        if not isinstance(v, str) or len(v) > 63 or not LABEL_VALUE.match(v):
-            out.append(("metadata.labels", 'Invalid value: "%s": a valid label must be an empty string or consist of '
-                        "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
-                        "(max 63)" % v))
-    for k, v in (md.get("annotations") or {}).items():
+        if len(name) > 253:
+            out.append(("FieldValueInvalid", "metadata.name", 'Invalid value: "%s": must be no more than 253 '
+                        "characters" % name))
+        if not DNS1123_SUB.match(name):
+            out.append(("FieldValueInvalid", "metadata.name", 'Invalid value: "%s": %s' % (name, SUB_MSG)))
+    labels = md.get("labels")
+    if labels is not None and not isinstance(labels, dict):
+        out.append(("FieldValueTypeInvalid", "metadata.labels", "Invalid value: must be an object"))
+        labels = {}
+    for k, v in (labels or {}).items():
+        for m in label_key_causes(k):
+            out.append(("FieldValueInvalid", "metadata.labels", 'Invalid value: "%s": %s' % (k, m)))
         if not isinstance(v, str):
-            out.append(("metadata.annotations", "Invalid value: annotation values must be strings"))
+            out.append(("FieldValueTypeInvalid", "metadata.labels.%s" % k, 'Invalid value: %s: must be a string'
+                        % goval(v)))
+        elif len(v) > 63:
+            out.append(("FieldValueInvalid", "metadata.labels", 'Invalid value: "%s": must be no more than 63 '
+                        "characters" % v))
+        elif not LABEL_VALUE.match(v):
+            out.append(("FieldValueInvalid", "metadata.labels", 'Invalid value: "%s": %s' % (v, LABEL_VALUE_MSG)))
+    ann = md.get("annotations")
+    if ann is not None and not isinstance(ann, dict):
+        out.append(("FieldValueTypeInvalid", "metadata.annotations", "Invalid value: must be an object"))
+        ann = {}
+    for k, v in (ann or {}).items():
+        for m in label_key_causes(k):
+            out.append(("FieldValueInvalid", "metadata.annotations", 'Invalid value: "%s": %s' % (k, m)))
+        if not isinstance(v, str):
+            out.append(("FieldValueTypeInvalid", "metadata.annotations.%s" % k, "Invalid value: %s: must be a "
+                        "string" % goval(v)))
     return out
 
 
 # --- selectors -----------------------------------------------------------------------------
 
+LABEL_KEY_RE = r"[A-Za-z0-9][-A-Za-z0-9_./]*"
+
+
 def parse_label_selector(s):
-    """Returns a predicate over a labels dict; raises ApiError 400 on syntax errors."""
-    if not s:
+    """Returns a predicate over a labels dict; raises 400 on a syntax error, as the API server does."""
+    if not s or not s.strip():
         return lambda labels: True
-    reqs = []
     parts, depth, cur = [], 0, ""
     for ch in s:
         if ch == "(":
@@ -212,42 +384,92 @@ def parse_label_selector(s):
         else:
             cur += ch
     parts.append(cur)
+    reqs = []
     for p in parts:
         p = p.strip()
-        m = re.match(r"^([A-Za-z0-9./_-]+)\s+(in|notin)\s+\(([^)]*)\)$", p)
+        m = re.match(r"^(%s)\s+(in|notin)\s+\(([^()]*)\)$" % LABEL_KEY_RE, p)
         if m:
-            vals = {v.strip() for v in m.group(3).split(",")}
             key, op = m.group(1), m.group(2)
-            reqs.append((lambda k, vs, o: (lambda l: (l.get(k) in vs) if o == "in" else (l.get(k) not in vs)))(key, vals, op))
+            vals = {v.strip() for v in m.group(3).split(",")}
+            if any(v and not LABEL_VALUE.match(v) for v in vals):
+                raise bad_request("unable to parse requirement: values in %s are not valid label values" % p)
+            if op == "in":
+                reqs.append(lambda l, k=key, vs=vals: l.get(k) in vs)
+            else:
+                reqs.append(lambda l, k=key, vs=vals: l.get(k) not in vs)
             continue
-        m = re.match(r"^([A-Za-z0-9./_-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)$", p)
+        m = re.match(r"^(%s)\s*(==|=|!=)\s*([^=!\s]*)$" % LABEL_KEY_RE, p)
         if m:
             key, op, val = m.groups()
-            reqs.append((lambda k, v, o: (lambda l: l.get(k) == v) if o != "!=" else (lambda l: l.get(k) != v))(key, val, op))
+            if val and (len(val) > 63 or not LABEL_VALUE.match(val)):
+                raise bad_request("unable to parse requirement: values[0][%s]: Invalid value: \"%s\": %s"
+                                  % (key, val, LABEL_VALUE_MSG))
+            if op == "!=":
+                reqs.append(lambda l, k=key, v=val: l.get(k) != v)
+            else:
+                reqs.append(lambda l, k=key, v=val: l.get(k) == v)
             continue
-        m = re.match(r"^!\s*([A-Za-z0-9./_-]+)$", p)
+        m = re.match(r"^!\s*(%s)$" % LABEL_KEY_RE, p)
         if m:
-            reqs.append((lambda k: lambda l: k not in l)(m.group(1)))
+            reqs.append(lambda l, k=m.group(1): k not in l)
             continue
-        m = re.match(r"^([A-Za-z0-9./_-]+)$", p)
+        m = re.match(r"^(%s)$" % LABEL_KEY_RE, p)
         if m:
-            reqs.append((lambda k: lambda l: k in l)(m.group(1)))
+            reqs.append(lambda l, k=m.group(1): k in l)
             continue
-        raise ApiError(400, "BadRequest", "unable to parse requirement: %s" % p)
+        raise bad_request("unable to parse requirement: found '%s', expected: identifier" % p)
+    if len(reqs) == 1:
+        return reqs[0]
     return lambda labels: all(r(labels) for r in reqs)
 
 
-def parse_field_selector(s, allowed):
+def parse_field_selector(s, allowed, kind):
+    """A predicate over a getter(field) -> value; 400 for fields the resource does not index."""
     if not s:
         return lambda get: True
     reqs = []
     for p in s.split(","):
-        m = re.match(r"^([A-Za-z.]+)\s*(==|=|!=)\s*(.*)$", p.strip())
-        if not m or m.group(1) not in allowed:
-            raise ApiError(400, "BadRequest", 'field label not supported: %s' % (m.group(1) if m else p))
-        key, op, val = m.groups()
-        reqs.append((key, op, val))
+        p = p.strip()
+        if not p:
+            continue
+        m = re.match(r"^([A-Za-z.]+)\s*(==|=|!=)\s*(.*)$", p)
+        if not m:
+            raise bad_request("invalid selector: '%s'; can't understand '%s'" % (s, p))
+        if m.group(1) not in allowed:
+            raise bad_request('"%s" is not a known field selector: only "%s"' % (m.group(1), '", "'.join(allowed)))
+        reqs.append(m.groups())
     return lambda get: all((get(k) == v) != (o == "!=") for k, o, v in reqs)
+
+
+# --- generated logs ------------------------------------------------------------------------
+
+class Log:
+    """A pod container's log: fixed-width, deterministic lines, generated on demand."""
+    FILLER = "org.apache.spark.scheduler.TaskSetManager: Finished task in stage with simulated output "
+
+    def __init__(self, pod, container, main, start_wall, seconds, nbytes, failed=False, wall_seconds=None):
+        self.who = pod if main else "%s/%s" % (pod, container)
+        self.start_wall = int(start_wall)
+        self.wall_seconds = seconds if wall_seconds is None else wall_seconds    # real seconds the log spans
+        head = len("2026-11-24T10:00:00Z ERROR %s line 000000001 " % self.who)
+        self.width = max(120, head + 24)          # bytes per line, newline included
+        self.total = max(1, int(nbytes) // self.width)
+        self.seconds = max(1.0, float(seconds))
+        self.failed = failed
+
+    def ts(self, n):
+        return self.start_wall + int((n - 1) * self.wall_seconds / self.total)
+
+    def line(self, n, stamp=False):
+        """Line n (1-based), with the kubelet's timestamp prefix when stamp."""
+        t = rfc3339(self.ts(n))
+        level = "ERROR" if self.failed and n == self.total else "INFO "
+        head = "%s %s %s line %09d " % (t, level, self.who, n)
+        pad = self.width - 1 - len(head)
+        s = head + (self.FILLER * (1 + pad // len(self.FILLER)))[:pad] + "\n"
+        if stamp:
+            s = t[:-1] + ".000000000Z " + s
+        return s
 
 
 # --- one simulated cluster ---------------------------------------------------------------------
@@ -257,21 +479,32 @@ class Cluster:
         self.id, self.port, self.namespaces = cid, port, namespaces
         self.schema = schema
         self.lock = threading.RLock()
-        self.apps = {}          # (ns, name) -> object (replaced, never mutated, once stored)
-        self.sim = {}           # (ns, name) -> simulation state
-        self.pods = {}          # (ns, name) -> pod object
-        self.events = []
-        self.rv = 1000
-        self.snapshots = {}     # continue token id -> (created, [keys], {key: obj})
-        self.faults = []
+        self.cond = threading.Condition(self.lock)    # notified on every change (log followers wait on it)
         self.speed = speed
         self.clock_real, self.clock_sim = time.time(), time.time()
         self.token = None
+        self.faults = []
+        self.reset()
+
+    def reset(self):
+        with self.lock:
+            self.apps = {}          # (ns, name) -> object; replaced, never mutated, once stored
+            self.raw = {}           # (ns, name) -> the object's JSON bytes
+            self.sim = {}           # (ns, name) -> simulation state
+            self.pods = {}          # (ns, name) -> pod object
+            self.logs = {}          # (ns, pod, container) -> Log
+            self.events = []
+            self.rv = 1000
+            self.snapshots = {}     # continue token id -> (created, keys, raw, pos, rv, count)
+            self.heap = []          # (due sim time, seq, key, generation)
+            self.seq = 0
+            self.base = None
+            self.last_spec = None   # (spec object, its JSON): objects share specs, stored objects never change
+            self.cond.notify_all()
 
     # clock
     def now(self):
-        with self.lock:
-            return self.clock_sim + (time.time() - self.clock_real) * self.speed
+        return self.clock_sim + (time.time() - self.clock_real) * self.speed
 
     def set_speed(self, speed):
         with self.lock:
@@ -288,97 +521,153 @@ class Cluster:
         self.rv += 1
         return str(self.rv)
 
-    # events
-    def event(self, obj_kind, ns, name, uid, reason, message, etype="Normal"):
+    def store(self, key, obj):
+        """Stores an object and its JSON; a spec shared with the last stored object is encoded once."""
+        spec = obj.get("spec")
+        last = self.last_spec
+        if last is not None and last[0] is spec:
+            sb = last[1]
+        else:
+            sb = json.dumps(spec, separators=(",", ":"))
+            self.last_spec = (spec, sb)
+        head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                           "metadata": obj.get("metadata")}, separators=(",", ":"))
+        tail = "".join(',"%s":%s' % (k, json.dumps(v, separators=(",", ":"))) for k, v in obj.items()
+                       if k not in ("apiVersion", "kind", "metadata", "spec"))
+        self.apps[key] = obj
+        self.raw[key] = (head[:-1] + (',"spec":' + sb if "spec" in obj else "") + tail + "}").encode()
+        self.cond.notify_all()
+
+    def event(self, kind, ns, name, uid, reason, message, etype="Normal"):
         t = rfc3339(time.time())
         self.events.append({
             "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": "%s.%x" % (name, len(self.events) + 1), "namespace": ns,
-                         "uid": str(uuid.uuid4()), "resourceVersion": self.next_rv(), "creationTimestamp": t},
-            "involvedObject": {"kind": obj_kind, "namespace": ns, "name": name, "uid": uid,
-                               "apiVersion": "%s/%s" % (GROUP, VERSION) if obj_kind == KIND else "v1"},
+            "metadata": {"name": "%s.%016x" % (name, (time.time_ns() + len(self.events)) & (2 ** 64 - 1)),
+                         "namespace": ns, "uid": new_uid(), "resourceVersion": self.next_rv(),
+                         "creationTimestamp": t},
+            "involvedObject": {"kind": kind, "namespace": ns, "name": name, "uid": uid,
+                               "apiVersion": GV if kind == KIND else "v1"},
             "reason": reason, "message": message, "type": etype, "count": 1,
-            "firstTimestamp": t, "lastTimestamp": t, "source": {"component": "spark-operator"}})
-        if len(self.events) > 200000:
+            "firstTimestamp": t, "lastTimestamp": t, "eventTime": None,
+            "source": {"component": "spark-operator"} if kind == KIND else {"component": "kubelet",
+                                                                            "host": "kubesim-node-1"},
+            "reportingComponent": "spark-operator" if kind == KIND else "kubelet", "reportingInstance": ""})
+        if len(self.events) > 300000:
             del self.events[:100000]
 
-    def check_ns(self, ns):
-        if ns not in self.namespaces:
-            raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
+    def t(self):
+        """The simulated time of what is happening: the due time of the transition being run, else now."""
+        return self.base if self.base is not None else self.now()
+
+    def schedule(self, key, delay):
+        sim = self.sim[key]
+        sim["gen"] = sim.get("gen", 0) + 1
+        self.seq += 1
+        heapq.heappush(self.heap, (self.t() + delay, self.seq, key, sim["gen"]))
 
     # SparkApplications
     def create(self, ns, body, strict=False, validate=True, state=None):
-        self.check_ns(ns)
+        """Stores a new SparkApplication; returns (object, warnings)."""
         if not isinstance(body, dict):
-            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
-        md = body.setdefault("metadata", {})
+            raise bad_request("the body of the request was in an unknown format - accepted media types include: "
+                              "application/json, application/yaml")
+        if body.get("apiVersion") != GV or body.get("kind") != KIND:
+            if not body.get("kind") or not body.get("apiVersion"):
+                raise bad_request("Object 'Kind' is missing in '%s'" % json.dumps(body)[:200]
+                                  if not body.get("kind") else "Object 'apiVersion' is missing in '%s'"
+                                  % json.dumps(body)[:200])
+            raise bad_request("the API version in the data (%s) does not match the expected API version (%s)"
+                              % (body.get("apiVersion"), GV) if body.get("apiVersion") != GV else
+                              "the kind in the data (%s) does not match the expected kind (%s)"
+                              % (body.get("kind"), KIND))
+        md = body.get("metadata")
+        if md is None:
+            md = body["metadata"] = {}
         if not isinstance(md, dict):
-            raise ApiError(400, "BadRequest", "metadata must be an object")
-        if md.get("namespace") not in (None, ns):
-            raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace "
-                                              "sent on the request")
-        if not md.get("name") and md.get("generateName"):
+            raise bad_request("%s in version \"%s\" cannot be handled as a %s: metadata must be an object"
+                              % (KIND, VERSION, KIND))
+        if md.get("namespace") not in (None, "", ns):
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                              "request")
+        if ns not in self.namespaces:
+            raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
+        if not md.get("name") and isinstance(md.get("generateName"), str) and md["generateName"]:
             md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
-        name = md.get("name", "")
-        if body.get("kind") not in (None, KIND) or body.get("apiVersion") not in (None, "%s/%s" % (GROUP, VERSION)):
-            raise ApiError(400, "BadRequest", "the API version in the data (%s) does not match the expected API "
-                                              "version (%s/%s)" % (body.get("apiVersion"), GROUP, VERSION))
+        name = md.get("name") if isinstance(md.get("name"), str) else ""
+        warnings = []
+        body.pop("status", None)          # the status subresource: ignored on create
         if validate:
-            causes = metadata_causes(md)
             if strict:
-                causes += [(f, 'unknown field "%s"' % f) for f in self.schema.unknown_fields(body)]
-            body.pop("status", None)
-            causes += self.schema.causes(body)
+                unknown = self.schema.unknown_fields(body)
+                if unknown:
+                    raise bad_request("%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s"
+                                      % (KIND, VERSION, KIND, ", ".join('unknown field "%s"' % f for f in unknown)))
+            warnings = ['unknown field "%s"' % f for f in self.schema.prune(body)]
+            causes = metadata_causes(md) + self.schema.causes(body)
             if causes:
-                raise ApiError(422, "Invalid", '%s.%s "%s" is invalid: %s' % (
-                    KIND, GROUP, name, "; ".join("%s: %s" % c for c in causes[:10])),
-                    {"name": name, "group": GROUP, "kind": KIND,
-                     "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes]})
-            body = self.schema.prune(body)
+                raise invalid(name, causes)
         with self.lock:
             key = (ns, name)
             if key in self.apps:
                 raise ApiError(409, "AlreadyExists", '%s.%s "%s" already exists' % (PLURAL, GROUP, name),
                                {"name": name, "group": GROUP, "kind": PLURAL})
-            now = self.now()
-            md.update({"namespace": ns, "uid": str(uuid.uuid4()), "resourceVersion": self.next_rv(),
+            md.pop("resourceVersion", None)
+            md.update({"namespace": ns, "uid": new_uid(), "resourceVersion": self.next_rv(),
                        "creationTimestamp": rfc3339(time.time()), "generation": 1})
-            body["apiVersion"], body["kind"] = "%s/%s" % (GROUP, VERSION), KIND
-            self.apps[key] = body
+            md.pop("deletionTimestamp", None)
             ann = md.get("annotations") or {}
-            self.sim[key] = {"created": now, "outcome": ann.get(ANN + "outcome", "success"),
-                             "run": float(ann.get(ANN + "run-seconds", 5)),
-                             "log_bytes": int(ann.get(ANN + "log-bytes", 20000)),
-                             "phase": None, "t": now, "app_id": "spark-" + uuid.uuid4().hex}
+
+            def num(k, default, conv):
+                try:
+                    return max(0, conv(ann.get(ANN + k, default)))
+                except (TypeError, ValueError):
+                    return default
+            outcome = ann.get(ANN + "outcome", "success")
+            self.sim[key] = {"outcome": outcome if outcome in ("success", "fail", "submission-fail", "hang")
+                             else "success", "run": num("run-seconds", T_RUN, float),
+                             "log_bytes": num("log-bytes", DEFAULT_LOG_BYTES, int),
+                             "phase": "new", "app_id": "spark-" + os.urandom(16).hex(), "pods": {}}
+            if state is not None:
+                body["status"] = self._jump_status(key, body, state)
+            self.store(key, body)
             if state is None:
                 self.event(KIND, ns, name, md["uid"], "SparkApplicationAdded",
                            "SparkApplication %s was added, enqueuing it for submission" % name)
+                self.schedule(key, T_ADD)
             else:
                 self._jump(key, state)
-            return body
+            return self.apps[key], warnings
 
     def get(self, ns, name):
-        self.check_ns(ns)
         with self.lock:
             obj = self.apps.get((ns, name))
             if obj is None:
                 raise not_found(PLURAL, name)
-            return obj
+            return obj, self.raw[(ns, name)]
 
     def delete(self, ns, name):
-        self.check_ns(ns)
         with self.lock:
-            obj = self.apps.pop((ns, name), None)
+            key = (ns, name)
+            obj = self.apps.pop(key, None)
             if obj is None:
                 raise not_found(PLURAL, name)
-            self.sim.pop((ns, name), None)
-            for k in [k for k, p in self.pods.items() if k[0] == ns and
-                      p["metadata"]["labels"].get("sparkoperator.k8s.io/app-name") == name]:
-                del self.pods[k]
+            self.raw.pop(key, None)
+            sim = self.sim.pop(key, {})
+            for pname in list(sim.get("pods", {})):
+                self._remove_pod(ns, pname)
             self.next_rv()
+            self.cond.notify_all()
             return obj
 
+    def _remove_pod(self, ns, pname):
+        pod = self.pods.pop((ns, pname), None)
+        if pod is not None:
+            for c in pod["spec"]["containers"]:
+                self.logs.pop((ns, pname, c["name"]), None)
+        return pod
+
     def patch(self, ns, name, patch):
+        """RFC 7386 merge patch of the main resource (status is a subresource: left alone)."""
         def merge(target, p):
             if not isinstance(p, dict):
                 return p
@@ -390,279 +679,460 @@ class Cluster:
                 else:
                     target[k] = merge(target.get(k), v)
             return target
+        if not isinstance(patch, dict):
+            raise bad_request("json: cannot unmarshal %s into Go value of type map[string]interface {}"
+                              % gotype(patch))
         with self.lock:
-            obj = copy.deepcopy(self.get(ns, name))
-            if not isinstance(patch, dict):
-                raise ApiError(400, "BadRequest", "the patch must be a JSON object")
-            for k in ("name", "namespace", "uid", "creationTimestamp"):
-                if k in (patch.get("metadata") or {}):
-                    raise ApiError(422, "Invalid", "metadata.%s is immutable" % k,
-                                   {"causes": [{"field": "metadata." + k, "message": "field is immutable"}]})
+            old, _ = self.get(ns, name)
+            obj = copy.deepcopy(old)
+            pmd = patch.get("metadata")
+            rv = pmd.get("resourceVersion") if isinstance(pmd, dict) else None
+            if rv is not None and rv != old["metadata"]["resourceVersion"]:
+                raise ApiError(409, "Conflict", 'Operation cannot be fulfilled on %s.%s "%s": the object has been '
+                               "modified; please apply your changes to the latest version and try again"
+                               % (PLURAL, GROUP, name), {"name": name, "group": GROUP, "kind": PLURAL})
+            patch = dict(patch)
+            patch.pop("status", None)
             obj = merge(obj, patch)
-            causes = metadata_causes(obj["metadata"]) + self.schema.causes({k: v for k, v in obj.items() if k != "status"})
+            if not isinstance(obj.get("metadata"), dict):
+                raise bad_request("metadata must be an object")
+            md = obj["metadata"]
+            causes = []
+            for k in ("name", "namespace", "uid", "creationTimestamp"):
+                if md.get(k) != old["metadata"].get(k):
+                    causes.append(("FieldValueInvalid", "metadata." + k, "Invalid value: %s: field is immutable"
+                                   % goval(md.get(k))))
+            if obj.get("apiVersion") != GV or obj.get("kind") != KIND:
+                raise bad_request("apiVersion and kind cannot be changed by a patch")
+            obj["status"] = old.get("status")
+            if obj["status"] is None:
+                obj.pop("status")
+            self.schema.prune(obj)
+            causes += metadata_causes(md) + self.schema.causes({k: v for k, v in obj.items() if k != "status"})
             if causes:
-                raise ApiError(422, "Invalid", '%s.%s "%s" is invalid' % (KIND, GROUP, name),
-                               {"name": name, "group": GROUP, "kind": KIND,
-                                "causes": [{"reason": "FieldValueInvalid", "message": m, "field": f} for f, m in causes]})
-            obj["metadata"]["resourceVersion"] = self.next_rv()
-            obj["metadata"]["generation"] = obj["metadata"].get("generation", 1) + 1
-            self.apps[(ns, name)] = obj
+                raise invalid(name, causes)
+            if obj == old:
+                return old
+            md["resourceVersion"] = self.next_rv()
+            if obj.get("spec") != old.get("spec"):
+                md["generation"] = old["metadata"].get("generation", 1) + 1
+            self.store((ns, name), obj)
             return obj
 
     def list(self, ns, label_sel, field_sel, limit, cont):
+        """One page of a list: (metadata, [raw JSON], [objects])."""
         with self.lock:
             if cont:
                 try:
-                    tid = json.loads(base64.urlsafe_b64decode(cont.encode() + b"==").decode())["id"]
-                    created, keys, objs, start, rv = self.snapshots[tid]
+                    d = json.loads(base64.urlsafe_b64decode(cont.encode() + b"=" * (-len(cont) % 4)).decode())
+                    created, keys, raw, start, rv, count = self.snapshots[d["id"]]
+                    if d.get("start") != start:
+                        raise ValueError("position")
                 except Exception:
-                    raise ApiError(410, "Expired", "The provided continue parameter is too old to display a consistent "
-                                                   "list result. You can start a new list without the continue "
-                                                   "parameter, or use the continue token in this response to retrieve "
-                                                   "the remainder of the results. Continuing with the provided token "
-                                                   "results in an inconsistent list - objects that were created, "
-                                                   "modified, or deleted between the time the first chunk was returned "
-                                                   "and now may show up in the list.")
-                if time.time() - created > 300:
-                    raise ApiError(410, "Expired", "The provided continue parameter is too old to display a consistent "
-                                                   "list result.")
+                    raise ApiError(410, "Expired", EXPIRED_MSG)
+                if time.time() - created > CONTINUE_TTL:
+                    raise ApiError(410, "Expired", EXPIRED_MSG)
             else:
                 sel = parse_label_selector(label_sel)
-                fsel = parse_field_selector(field_sel, ("metadata.name", "metadata.namespace"))
-                keys = sorted(k for k, o in self.apps.items()
-                              if (ns is None or k[0] == ns) and sel(o["metadata"].get("labels") or {})
-                              and fsel(lambda f, o=o: o["metadata"].get(f.split(".")[1])))
-                objs = {k: self.apps[k] for k in keys}
-                start, rv, created, tid = 0, str(self.rv), time.time(), None
+                fsel = parse_field_selector(field_sel, ("metadata.name", "metadata.namespace"), PLURAL)
+                if label_sel or field_sel:
+                    keys = sorted(k for k, o in self.apps.items()
+                                  if (ns is None or k[0] == ns) and sel(o["metadata"].get("labels") or {})
+                                  and fsel({"metadata.name": k[1], "metadata.namespace": k[0]}.get))
+                else:
+                    keys = sorted(k for k in self.apps if ns is None or k[0] == ns)
+                raw = self.raw if not limit or len(keys) <= limit else {k: self.raw[k] for k in keys}
+                start, rv, created, count = 0, str(self.rv), time.time(), not (label_sel or field_sel)
             end = len(keys) if not limit else min(len(keys), start + limit)
-            items = [objs[k] for k in keys[start:end]]
+            page = keys[start:end]
+            items = [raw[k] for k in page]
             md = {"resourceVersion": rv}
             if end < len(keys):
                 tid = uuid.uuid4().hex
-                self.snapshots[tid] = (created, keys, objs, end, rv)
-                if len(self.snapshots) > 200:
-                    for old in sorted(self.snapshots, key=lambda t: self.snapshots[t][0])[:100]:
+                self.snapshots[tid] = (created, keys, raw, end, rv, count)
+                if len(self.snapshots) > 500:
+                    for old in sorted(self.snapshots, key=lambda t: self.snapshots[t][0])[:250]:
                         del self.snapshots[old]
-                md["continue"] = base64.urlsafe_b64encode(json.dumps({"id": tid, "rv": rv}).encode()).decode().rstrip("=")
-                md["remainingItemCount"] = len(keys) - end
-            return {"apiVersion": "%s/%s" % (GROUP, VERSION), "kind": KIND + "List", "metadata": md, "items": items}
+                md["continue"] = base64.urlsafe_b64encode(json.dumps(
+                    {"v": "meta.k8s.io/v1", "rv": int(rv), "id": tid, "start": end}).encode()).decode().rstrip("=")
+                if count:
+                    md["remainingItemCount"] = len(keys) - end
+            return md, items, page
 
     # the operator
     def _set_status(self, key, **st):
-        obj = copy.deepcopy(self.apps[key])
-        status = obj.setdefault("status", {})
+        obj = dict(self.apps[key])
+        obj["metadata"] = dict(obj["metadata"])
+        status = dict(obj.get("status") or {})
         for k, v in st.items():
             if v is None:
                 status.pop(k, None)
             else:
                 status[k] = v
+        obj["status"] = status
         obj["metadata"]["resourceVersion"] = self.next_rv()
-        self.apps[key] = obj
+        self.store(key, obj)
         return obj
 
-    def _pod(self, key, name, role, phase, sim, index=None):
-        ns, app = key
-        obj = self.apps[key]
-        spec = obj.get("spec", {})
-        labels = dict((spec.get(role, {}) or {}).get("labels") or {})
-        labels.update({"spark-role": role, "sparkoperator.k8s.io/app-name": app,
-                       "sparkoperator.k8s.io/launched-by-spark-operator": "true",
-                       "spark-app-selector": sim["app_id"],
-                       "sparkoperator.k8s.io/submission-id": sim.get("submission_id", "")})
-        if role == "executor":
-            labels["spark-exec-id"] = str(index)
-        container = "spark-kubernetes-driver" if role == "driver" else "spark-kubernetes-executor"
-        now = rfc3339(time.time())
-        pod = self.pods.get((ns, name))
-        if pod is None:
-            pod = {"apiVersion": "v1", "kind": "Pod",
-                   "metadata": {"name": name, "namespace": ns, "uid": str(uuid.uuid4()), "labels": labels,
-                                "creationTimestamp": now, "resourceVersion": self.next_rv(),
-                                "ownerReferences": [{"apiVersion": "%s/%s" % (GROUP, VERSION), "kind": KIND,
-                                                     "name": app, "uid": obj["metadata"]["uid"], "controller": True}]},
-                   "spec": {"containers": [{"name": container, "image": spec.get("image", "spark")}]
-                            + ([{"name": "sidecar", "image": "busybox"}] if (obj["metadata"].get("annotations") or {}).get(ANN + "sidecar") and role == "driver" else []),
-                            "serviceAccountName": (spec.get("driver") or {}).get("serviceAccount", "default")},
-                   "status": {}}
-            self.pods[(ns, name)] = pod
-        pod["status"] = {"phase": phase, "startTime": pod["status"].get("startTime", now),
-                         "containerStatuses": [{"name": c["name"], "ready": phase == "Running", "restartCount": 0,
-                                                "state": {"running": {"startedAt": now}} if phase == "Running" else
-                                                {"terminated": {"exitCode": 0 if phase == "Succeeded" else 1,
-                                                                "reason": "Completed" if phase == "Succeeded" else "Error",
-                                                                "finishedAt": now}}}
-                                               for c in pod["spec"]["containers"]]}
-        pod["metadata"]["resourceVersion"] = self.next_rv()
-        self.sim[key].setdefault("pods", {})[name] = {"start": self.now() if "start" not in self.sim[key].get("pods", {}).get(name, {}) else self.sim[key]["pods"][name]["start"],
-                                                    "end": None, "role": role}
-        return pod
-
-    def _pod_names(self, key):
+    def _pod_names(self, key, obj=None):
         ns, name = key
-        obj = self.apps[key]
-        spec = obj.get("spec", {})
+        spec = (obj or self.apps[key]).get("spec") or {}
         driver = (spec.get("driver") or {}).get("podName") or name + "-driver"
         prefix = (spec.get("sparkConf") or {}).get("spark.kubernetes.executor.podNamePrefix") or name
         n = (spec.get("executor") or {}).get("instances", 1)
         n = n if isinstance(n, int) and 0 <= n <= 1000 else 1
         return driver, ["%s-exec-%d" % (prefix, i) for i in range(1, n + 1)]
 
-    def _finish_pods(self, key, phase):
-        for pname, info in (self.sim[key].get("pods") or {}).items():
-            p = self.pods.get((key[0], pname))
-            if p is not None and p["status"].get("phase") == "Running":
-                self._pod(key, pname, info["role"], phase, self.sim[key])
-                self.sim[key]["pods"][pname]["end"] = self.now()
+    def _pod(self, key, pname, role, phase, index=None):
+        """Creates or updates a pod of the app in the given phase."""
+        ns, app = key
+        obj, sim = self.apps[key], self.sim[key]
+        spec = obj.get("spec") or {}
+        rspec = spec.get(role) or {}
+        now_wall, now = time.time(), self.t()
+        pod = self.pods.get((ns, pname))
+        if pod is None:
+            labels = dict(rspec.get("labels") or {})
+            labels.update({"spark-role": role, "spark-app-selector": sim["app_id"],
+                           "spark-version": str(spec.get("sparkVersion", ""))[:63],
+                           "sparkoperator.k8s.io/app-name": app,
+                           "sparkoperator.k8s.io/launched-by-spark-operator": "true",
+                           "sparkoperator.k8s.io/submission-id": sim.get("submission_id", "")})
+            if not LABEL_VALUE.match(labels["spark-version"]):
+                del labels["spark-version"]
+            if role == "executor":
+                labels["spark-exec-id"] = str(index)
+            containers = [{"name": DRIVER_C if role == "driver" else EXEC_C,
+                           "image": rspec.get("image") or spec.get("image") or "apache/spark",
+                           "resources": {"requests": {"cpu": str(rspec.get("cores", 1)) if isinstance(
+                                             rspec.get("cores", 1), int) else "1",
+                                             "memory": "%dMi" % spark_mem_mib(rspec.get("memory"))},
+                                             "limits": {"memory": "%dMi" % spark_mem_mib(rspec.get("memory"))}}}]
+            if role == "driver":
+                for sc in spec.get("driver", {}).get("sidecars") or []:
+                    if isinstance(sc, dict) and sc.get("name"):
+                        containers.append({"name": sc["name"], "image": sc.get("image", "busybox")})
+                if (obj["metadata"].get("annotations") or {}).get(ANN + "sidecar") == "true":
+                    containers.append({"name": "sidecar", "image": "busybox"})
+            annotations = dict(rspec.get("annotations") or {})
+            pod = {"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": pname, "namespace": ns, "uid": new_uid(), "labels": labels,
+                                "annotations": annotations, "creationTimestamp": rfc3339(now_wall),
+                                "resourceVersion": self.next_rv(),
+                                "ownerReferences": [{"apiVersion": GV, "kind": KIND, "name": app,
+                                                     "uid": obj["metadata"]["uid"], "controller": True,
+                                                     "blockOwnerDeletion": True}]},
+                   "spec": {"containers": containers, "restartPolicy": "Never", "nodeName": "kubesim-node-1",
+                            "serviceAccountName": (rspec.get("serviceAccount") or spec.get("driver", {})
+                                                   .get("serviceAccount") or "default")},
+                   "status": {"phase": "Pending", "qosClass": "Burstable"}}
+            if not annotations:
+                del pod["metadata"]["annotations"]
+            self.pods[(ns, pname)] = pod
+            sim["pods"][pname] = {"role": role, "start": None, "start_wall": None, "end": None}
+        info = sim["pods"][pname]
+        pod = dict(pod)
+        pod["metadata"] = dict(pod["metadata"], resourceVersion=self.next_rv())
+        if phase == "Running" and info["start"] is None:
+            info["start"], info["start_wall"] = now, now_wall
+            for c in pod["spec"]["containers"]:
+                main = c["name"] in (DRIVER_C, EXEC_C)
+                run_for = max(0.001, sim.get("run_end", now + sim["run"]) - now)
+                self.logs[(ns, pname, c["name"])] = Log(pname, c["name"], main, now_wall, run_for, sim["log_bytes"],
+                                                        wall_seconds=run_for / self.speed if self.speed else run_for)
+        if phase in ("Succeeded", "Failed") and info["end"] is None:
+            info["end"] = now
+            for c in pod["spec"]["containers"]:
+                lg = self.logs.get((ns, pname, c["name"]))
+                if lg is not None:
+                    lg.end_lines = lg.total if sim.get("outcome") != "killed" else self.visible_lines(ns, pname, lg)
+                    lg.failed = phase == "Failed" and lg.end_lines == lg.total
+        started = rfc3339(info["start_wall"]) if info["start_wall"] else None
+        st = {"phase": phase, "qosClass": "Burstable", "hostIP": "10.0.0.1",
+              "startTime": pod["metadata"]["creationTimestamp"],
+              "conditions": [{"type": "Ready", "status": "True" if phase == "Running" else "False"}]}
+        if phase != "Pending":
+            st["podIP"] = "10.1.%d.%d" % (hash(pname) % 250, 2 + hash(pname[::-1]) % 250)
+        cs = []
+        for c in pod["spec"]["containers"]:
+            s = {"name": c["name"], "image": c["image"], "imageID": "", "ready": phase == "Running",
+                 "restartCount": 0, "started": phase == "Running"}
+            if phase == "Pending":
+                s["state"] = {"waiting": {"reason": "ContainerCreating"}}
+            elif phase == "Running":
+                s["state"] = {"running": {"startedAt": started}}
+                s["containerID"] = "containerd://" + uuid.uuid5(uuid.NAMESPACE_OID, pname + c["name"]).hex
+            else:
+                s["state"] = {"terminated": {"exitCode": 0 if phase == "Succeeded" else 1,
+                                             "reason": "Completed" if phase == "Succeeded" else "Error",
+                                             "startedAt": started, "finishedAt": rfc3339(now_wall)}}
+                s["containerID"] = "containerd://" + uuid.uuid5(uuid.NAMESPACE_OID, pname + c["name"]).hex
+            cs.append(s)
+        st["containerStatuses"] = cs
+        pod["status"] = st
+        self.pods[(ns, pname)] = pod
+        self.cond.notify_all()
+        return pod
 
-    def _jump(self, key, state):
-        """Puts a bulk-created object straight into state (no events, no pods)."""
+    def _finish_pods(self, key, phase):
+        for pname in list(self.sim[key]["pods"]):
+            p = self.pods.get((key[0], pname))
+            if p is not None and p["status"]["phase"] in ("Running", "Pending"):
+                self._pod(key, pname, self.sim[key]["pods"][pname]["role"], phase)
+
+    def _jump_status(self, key, obj, state):
+        """The status of a bulk-created object put straight into a state."""
+        if state not in STATES:
+            raise bad_request("state: one of %s" % ", ".join(s for s in STATES if s))
         sim = self.sim[key]
+        name = key[1]
         t = rfc3339(time.time())
+        sim["submission_id"] = new_uid()
         st = {"applicationState": {"state": state}, "sparkApplicationId": sim["app_id"],
-              "submissionID": str(uuid.uuid4()), "lastSubmissionAttemptTime": t,
-              "submissionAttempts": 1, "executionAttempts": 1}
+              "submissionID": sim["submission_id"], "lastSubmissionAttemptTime": t,
+              "submissionAttempts": 1, "executionAttempts": 1 if state not in ("", "SUBMITTED") else 0,
+              "driverInfo": {"podName": self._pod_names(key, obj)[0], "webUIServiceName": name + "-ui-svc",
+                             "webUIPort": 4040, "webUIAddress": "10.96.0.1:4040"}}
         if state in TERMINAL:
             st["terminationTime"] = t
-        self._set_status(key, **st)
-        sim["phase"] = "done" if state in TERMINAL else "running" if state == "RUNNING" else "submitted"
-        sim["t"] = self.now() if state != "RUNNING" else self.now()
+        if state in ("FAILED", "FAILING"):
+            st["applicationState"]["errorMessage"] = "driver container failed with ExitCode: 1, Reason: Error"
+        if state == "SUBMISSION_FAILED":
+            st["applicationState"]["errorMessage"] = "failed to run spark-submit: simulated submission failure"
+        return st
+
+    def _jump(self, key, state):
+        """Schedules what follows for an object stored straight into a state (no events, no pods)."""
+        sim = self.sim[key]
         if state in TERMINAL:
-            sim["ended"] = self.now()
+            sim.update(phase="done", ended=self.now())
+            self._schedule_ttl(key)
+        elif state == "RUNNING":
+            sim.update(phase="running", run_end=self.now() + sim["run"])
+            if sim["outcome"] != "hang":
+                self.schedule(key, sim["run"])
+        elif state in ("SUCCEEDING", "FAILING"):
+            sim.update(phase="ending", outcome="fail" if state == "FAILING" else "success")
+            self.schedule(key, T_ENDING)
+        elif state == "SUBMITTED":
+            sim.update(phase="submitted", run_end=self.now() + T_SUBMITTED + sim["run"])
+            self.schedule(key, T_SUBMITTED)
+        else:
+            sim["phase"] = "new"
+            self.schedule(key, T_ADD)
+
+    def _schedule_ttl(self, key):
+        ttl = (self.apps[key].get("spec") or {}).get("timeToLiveSeconds")
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0:
+            self.sim[key]["phase"] = "done"
+            self.schedule(key, ttl)
 
     def step(self):
-        """Moves every object along; called a few times a second."""
+        """Runs the operator for every object whose next transition is due."""
         with self.lock:
             now = self.now()
-            for key in list(self.sim):
-                if key not in self.apps:
+            while self.heap and self.heap[0][0] <= now:
+                due, _, key, gen = heapq.heappop(self.heap)
+                sim = self.sim.get(key)
+                if sim is None or sim.get("gen") != gen or key not in self.apps:
                     continue
-                sim = self.sim[key]
-                obj = self.apps[key]
-                ns, name = key
-                uid = obj["metadata"]["uid"]
-                ph = sim["phase"]
-                if ph is None and now - sim["t"] >= 0.5:
-                    if sim["outcome"] == "submission-fail":
-                        self._set_status(key, applicationState={"state": "SUBMISSION_FAILED", "errorMessage":
-                                         "failed to run spark-submit for SparkApplication %s/%s: simulated submission "
-                                         "failure" % (ns, name)}, submissionAttempts=1, lastSubmissionAttemptTime=rfc3339(time.time()),
-                                         terminationTime=rfc3339(time.time()))
-                        self.event(KIND, ns, name, uid, "SparkApplicationSubmissionFailed",
-                                   "failed to submit SparkApplication %s: simulated submission failure" % name, "Warning")
-                        sim.update(phase="done", t=now, ended=now)
-                        continue
-                    sim["submission_id"] = str(uuid.uuid4())
-                    driver, _ = self._pod_names(key)
-                    self._set_status(key, applicationState={"state": "SUBMITTED"}, sparkApplicationId=sim["app_id"],
-                                     submissionID=sim["submission_id"], lastSubmissionAttemptTime=rfc3339(time.time()),
-                                     submissionAttempts=1, executionAttempts=1,
-                                     driverInfo={"podName": driver, "webUIServiceName": name + "-ui-svc",
-                                                 "webUIPort": 4040, "webUIAddress": "10.0.0.1:4040"})
-                    self._pod(key, driver, "driver", "Pending", sim)
-                    self.event(KIND, ns, name, uid, "SparkApplicationSubmitted",
-                               "SparkApplication %s was submitted successfully" % name)
-                    sim.update(phase="submitted", t=now)
-                elif ph == "submitted" and now - sim["t"] >= 2:
-                    driver, execs = self._pod_names(key)
-                    self._pod(key, driver, "driver", "Running", sim)
-                    for i, e in enumerate(execs, 1):
-                        self._pod(key, e, "executor", "Running", sim, i)
-                    self._set_status(key, applicationState={"state": "RUNNING"},
-                                     executorState={e: "RUNNING" for e in execs})
-                    self.event(KIND, ns, name, uid, "SparkDriverRunning", "Driver %s is running" % driver)
-                    self.event("Pod", ns, driver, self.pods[(ns, driver)]["metadata"]["uid"], "Started",
-                               "Started container spark-kubernetes-driver")
-                    for e in execs:
-                        self.event(KIND, ns, name, uid, "SparkExecutorRunning", "Executor %s is running" % e)
-                    sim.update(phase="running", t=now, started=now)
-                elif ph == "running" and sim["outcome"] != "hang" and now - sim["t"] >= sim["run"]:
-                    failing = sim["outcome"] == "fail"
-                    _, execs = self._pod_names(key)
-                    self._set_status(key, applicationState={"state": "FAILING" if failing else "SUCCEEDING",
-                                                            **({"errorMessage": "driver container failed with ExitCode: 1, "
-                                                                "Reason: Error"} if failing else {})},
-                                     executorState={e: "FAILED" if failing else "COMPLETED" for e in execs})
-                    self._finish_pods(key, "Failed" if failing else "Succeeded")
-                    sim.update(phase="ending", t=now)
-                elif ph == "ending" and now - sim["t"] >= 1:
-                    self._end(key, "FAILED" if sim["outcome"] == "fail" else "COMPLETED", now)
-                elif ph == "killing" and now - sim["t"] >= 0.5:
-                    self._end(key, "FAILED", now, sim.get("error"))
-                elif ph == "done":
-                    ttl = obj.get("spec", {}).get("timeToLiveSeconds")
-                    if isinstance(ttl, int) and now - sim.get("ended", now) >= ttl:
-                        self.delete(ns, name)
+                self.base = due
+                try:
+                    self._advance(key, sim, due)
+                except Exception:
+                    traceback.print_exc()
+                finally:
+                    self.base = None
 
-    def _end(self, key, state, now, error=None):
+    def _advance(self, key, sim, now):
         ns, name = key
-        obj = self.apps[key]
-        uid = obj["metadata"]["uid"]
-        st = {"state": state}
-        if state == "FAILED":
-            st["errorMessage"] = error or (obj.get("status", {}).get("applicationState", {}).get("errorMessage")
-                                           or "driver container failed")
-        self._set_status(key, applicationState=st, terminationTime=rfc3339(time.time()))
-        driver, _ = self._pod_names(key)
-        if state == "COMPLETED":
-            self.event(KIND, ns, name, uid, "SparkDriverCompleted", "Driver %s completed" % driver)
-            self.event(KIND, ns, name, uid, "SparkApplicationCompleted", "SparkApplication %s completed" % name)
-        else:
-            self.event(KIND, ns, name, uid, "SparkDriverFailed", "Driver %s failed" % driver, "Warning")
-            self.event(KIND, ns, name, uid, "SparkApplicationFailed",
-                       "SparkApplication %s failed: %s" % (name, st.get("errorMessage")), "Warning")
-        self.sim[key].update(phase="done", t=now, ended=now)
+        uid = self.apps[key]["metadata"]["uid"]
+        ph = sim["phase"]
+        t = rfc3339(time.time())
+        if ph == "new":
+            if sim["outcome"] == "submission-fail":
+                err = ("failed to run spark-submit for SparkApplication %s/%s: simulated spark-submit failure: "
+                       "Exception in thread \"main\" org.apache.spark.SparkException: simulated" % (ns, name))
+                self._set_status(key, applicationState={"state": "SUBMISSION_FAILED", "errorMessage": err},
+                                 submissionAttempts=1, executionAttempts=0, lastSubmissionAttemptTime=t,
+                                 terminationTime=t, driverInfo={})
+                self.event(KIND, ns, name, uid, "SparkApplicationSubmissionFailed",
+                           "failed to submit SparkApplication %s: %s" % (name, err), "Warning")
+                sim.update(phase="done", ended=now)
+                self._schedule_ttl(key)
+                return
+            sim["submission_id"] = new_uid()
+            driver, _ = self._pod_names(key)
+            sim["run_end"] = now + T_SUBMITTED + sim["run"]
+            self._set_status(key, applicationState={"state": "SUBMITTED"}, sparkApplicationId=sim["app_id"],
+                             submissionID=sim["submission_id"], lastSubmissionAttemptTime=t,
+                             submissionAttempts=1, executionAttempts=1,
+                             driverInfo={"podName": driver, "webUIServiceName": name + "-ui-svc",
+                                         "webUIPort": 4040, "webUIAddress": "10.96.%d.%d:4040"
+                                         % (hash(name) % 250, 1 + hash(name[::-1]) % 250)})
+            self._pod(key, driver, "driver", "Pending")
+            self.event(KIND, ns, name, uid, "SparkApplicationSubmitted",
+                       "SparkApplication %s was submitted successfully" % name)
+            self.event(KIND, ns, name, uid, "SparkDriverPending", "Driver %s is pending" % driver)
+            sim["phase"] = "submitted"
+            self.schedule(key, T_SUBMITTED)
+        elif ph == "submitted":
+            driver, execs = self._pod_names(key)
+            sim["run_end"] = now + sim["run"]
+            self._pod(key, driver, "driver", "Running")
+            for i, e in enumerate(execs, 1):
+                self._pod(key, e, "executor", "Pending", i)
+            self._set_status(key, applicationState={"state": "RUNNING"},
+                             executorState={e: "PENDING" for e in execs} or None)
+            self.event(KIND, ns, name, uid, "SparkDriverRunning", "Driver %s is running" % driver)
+            for e in execs:
+                self.event(KIND, ns, name, uid, "SparkExecutorPending", "Executor %s is pending" % e)
+            sim["phase"] = "executors"
+            self.schedule(key, min(0.5, sim["run"] / 4))
+        elif ph == "executors":
+            _, execs = self._pod_names(key)
+            for i, e in enumerate(execs, 1):
+                if (ns, e) in self.pods:
+                    self._pod(key, e, "executor", "Running", i)
+            self._set_status(key, executorState={e: "RUNNING" for e in execs if (ns, e) in self.pods} or None)
+            for e in execs:
+                self.event(KIND, ns, name, uid, "SparkExecutorRunning", "Executor %s is running" % e)
+            sim["phase"] = "running"
+            if sim["outcome"] != "hang":
+                self.schedule(key, max(0.0, sim["run_end"] - now))
+        elif ph == "running":
+            failing = sim["outcome"] == "fail"
+            driver, execs = self._pod_names(key)
+            self._finish_pods(key, "Failed" if failing else "Succeeded")
+            st = {"state": "FAILING" if failing else "SUCCEEDING"}
+            if failing:
+                st["errorMessage"] = "driver container failed with ExitCode: 1, Reason: Error"
+            self._set_status(key, applicationState=st,
+                             executorState={e: "FAILED" if failing else "COMPLETED" for e in execs
+                                            if e in sim["pods"]} or None)
+            if failing:
+                self.event(KIND, ns, name, uid, "SparkDriverFailed", "Driver %s failed" % driver, "Warning")
+            else:
+                self.event(KIND, ns, name, uid, "SparkDriverCompleted", "Driver %s completed" % driver)
+            for e in execs:
+                if e in sim["pods"]:
+                    self.event(KIND, ns, name, uid, "SparkExecutorFailed" if failing else "SparkExecutorCompleted",
+                               "Executor %s %s" % (e, "failed" if failing else "completed"),
+                               "Warning" if failing else "Normal")
+            sim["phase"] = "ending"
+            self.schedule(key, T_ENDING)
+        elif ph in ("ending", "killing"):
+            obj = self.apps[key]
+            prev = (obj.get("status") or {}).get("applicationState") or {}
+            if ph == "killing" or sim["outcome"] == "fail":
+                st = {"state": "FAILED", "errorMessage": prev.get("errorMessage") or "driver container failed"}
+                self._set_status(key, applicationState=st, terminationTime=t)
+                self.event(KIND, ns, name, uid, "SparkApplicationFailed",
+                           "SparkApplication %s failed: %s" % (name, st["errorMessage"]), "Warning")
+            else:
+                self._set_status(key, applicationState={"state": "COMPLETED"}, terminationTime=t)
+                self.event(KIND, ns, name, uid, "SparkApplicationCompleted", "SparkApplication %s completed" % name)
+            sim.update(phase="done", ended=now)
+            self._schedule_ttl(key)
+        elif ph == "done":      # timeToLiveSeconds after the end
+            self.delete(ns, name)
 
     def delete_pod(self, ns, pname):
-        self.check_ns(ns)
         with self.lock:
-            pod = self.pods.pop((ns, pname), None)
+            pod = self.pods.get((ns, pname))
             if pod is None:
                 raise not_found("pods", pname, group="")
             app = pod["metadata"]["labels"].get("sparkoperator.k8s.io/app-name")
             key = (ns, app)
             sim = self.sim.get(key)
-            if sim and pod["metadata"]["labels"].get("spark-role") == "driver" and sim["phase"] in ("submitted", "running"):
-                msg = "driver pod %s was deleted" % pname
-                self._set_status(key, applicationState={"state": "FAILING", "errorMessage": msg})
+            if sim and sim["pods"].get(pname, {}).get("role") == "driver" and sim["phase"] in (
+                    "submitted", "executors", "running"):
+                # the operator finds the driver pod gone: FAILING, then FAILED
+                msg = "driver pod not found: driver pod %s was deleted" % pname
+                sim["outcome"] = "killed"
                 self._finish_pods(key, "Failed")
-                sim.update(phase="killing", t=self.now(), error=msg)
+                _, execs = self._pod_names(key)
+                self._set_status(key, applicationState={"state": "FAILING", "errorMessage": msg},
+                                 executorState={e: "FAILED" for e in execs if e in sim["pods"]} or None)
+                self.event(KIND, ns, app, self.apps[key]["metadata"]["uid"], "SparkDriverFailed",
+                           "Driver %s failed: deleted" % pname, "Warning")
+                sim["phase"] = "killing"
+                self.schedule(key, T_KILL)
+            self._remove_pod(ns, pname)
+            if sim:
+                sim["pods"].pop(pname, None)
+            self.next_rv()
+            self.cond.notify_all()
             pod = copy.deepcopy(pod)
             pod["metadata"]["deletionTimestamp"] = rfc3339(time.time())
+            pod["metadata"]["deletionGracePeriodSeconds"] = 30
             return pod
 
     # logs
-    def log_info(self, ns, pname):
-        """(total lines, visible lines, finished, pod name) of a pod's log."""
-        pod = self.pods.get((ns, pname))
-        if pod is None:
-            raise not_found("pods", pname, group="")
-        app = pod["metadata"]["labels"]["sparkoperator.k8s.io/app-name"]
+    def visible_lines(self, ns, pname, lg):
+        """How many lines of a log exist by now (all once the pod terminated)."""
+        end = getattr(lg, "end_lines", None)
+        if end is not None:
+            return end
+        app = self.pods[(ns, pname)]["metadata"]["labels"].get("sparkoperator.k8s.io/app-name")
         sim = self.sim.get((ns, app))
-        total = max(1, (sim["log_bytes"] if sim else 20000) // LINE_LEN)
-        info = (sim or {}).get("pods", {}).get(pname, {})
-        running = pod["status"].get("phase") in ("Running", "Pending")
-        if running and sim:
-            start = info.get("start", self.now())
-            frac = min(1.0, max(0.0, (self.now() - start) / max(sim["run"], 0.001))) if sim["outcome"] != "hang" else 0.5
-            visible = max(0, min(total, int(total * frac)))
-        else:
-            visible = total
-        return total, visible, not running, pod
-
-    @staticmethod
-    def log_line(pname, n, ts):
-        head = "%s INFO %s line %09d " % ("2026-11-24T00:00:00Z" if not ts else ts, pname, n)
-        pad = LINE_LEN - 1 - len(head)
-        body = (("lorem ipsum dolor sit amet " * 5)[:pad]) if pad > 0 else ""
-        return (head + body)[:LINE_LEN - 1] + "\n"
+        if sim is None:
+            return lg.total
+        info = sim["pods"].get(pname) or {}
+        start = info.get("start") or self.now()
+        frac = (self.now() - start) / lg.seconds
+        n = int(lg.total * min(1.0, max(0.0, frac)))
+        if sim["outcome"] == "hang":
+            n = min(n, lg.total - 1)
+        return max(0, n)
 
 
 # --- HTTP --------------------------------------------------------------------------------------
 
+def human_age(seconds):
+    """Like k8s.io/apimachinery's duration.HumanDuration."""
+    s = int(max(0, seconds))
+    if s < 120:
+        return "%ds" % s
+    m = s // 60
+    if m < 10:
+        return "%dm%ds" % (m, s % 60) if s % 60 else "%dm" % m
+    if m < 180:
+        return "%dm" % m
+    h = s // 3600
+    if h < 8:
+        return "%dh%dm" % (h, m % 60) if m % 60 else "%dh" % h
+    if h < 48:
+        return "%dh" % h
+    d = h // 24
+    if h < 24 * 8:
+        return "%dd%dh" % (d, h % 24) if h % 24 else "%dd" % d
+    if d < 365 * 2:
+        return "%dd" % d
+    return "%dy" % (d // 365)
+
+
+def age(ts):
+    try:
+        import calendar
+        return human_age(time.time() - calendar.timegm(time.strptime(ts, "%Y-%m-%dT%H:%M:%SZ")))
+    except (TypeError, ValueError):
+        return "<unknown>"
+
+
+def dig(o, *path):
+    for p in path:
+        if not isinstance(o, dict):
+            return None
+        o = o.get(p)
+    return o
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True   # headers and body go in separate writes
-    server_version = "kubesim/1.0"
+    disable_nagle_algorithm = True
+    server_version = "kubesim/2.0"
+    timeout = 600           # idle keep-alive connections are closed after this
 
     def log_message(self, fmt, *args):
         if os.environ.get("KUBESIM_DEBUG"):
@@ -672,39 +1142,70 @@ class Handler(BaseHTTPRequestHandler):
     def cluster(self):
         return self.server.cluster
 
-    def send_json(self, code, obj, headers=None):
-        data = json.dumps(obj).encode()
+    def send_bytes(self, code, data, ctype="application/json", headers=None):
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
         for k, v in (headers or {}).items():
-            self.send_header(k, v)
+            if isinstance(v, list):
+                for x in v:
+                    self.send_header(k, x)
+            else:
+                self.send_header(k, v)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > 8 << 20:
-            raise ApiError(413, "RequestEntityTooLarge", "the request is too large")
-        raw = self.rfile.read(n) if n else b""
-        if not raw:
+    def send_json(self, code, obj, headers=None):
+        self.send_bytes(code, json.dumps(obj).encode(), headers=headers)
+
+    def body(self, required=False):
+        if self.body_done:
+            return None
+        self.body_done = True
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raw = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                raw += self.rfile.read(size)
+                self.rfile.readline()
+                if len(raw) > 8 << 20:
+                    raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
+        else:
+            try:
+                n = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                self.close_connection = True
+                raise bad_request("bad Content-Length")
+            if n > 8 << 20:
+                self.close_connection = True
+                raise ApiError(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728")
+            raw = self.rfile.read(n) if n > 0 else b""
+        if not raw.strip():
+            if required:
+                raise bad_request("the body of the request was empty")
             return None
         try:
             return json.loads(raw)
-        except ValueError as e:
-            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format: %s" % e)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise bad_request("the body of the request was in an unknown format - accepted media types include: "
+                              "application/json, application/yaml, application/vnd.kubernetes.protobuf "
+                              "(json parse error: %s)" % e)
 
-    def fault(self):
-        """Applies a matching injected fault; True if the request was answered by it."""
+    def fault(self, path):
+        """Applies a matching injected fault; True if the request was answered (or dropped) by it."""
         c = self.cluster
-        path = urlsplit(self.path).path
         with c.lock:
             match = None
             for f in c.faults:
                 if f.get("path_prefix") and not path.startswith(f["path_prefix"]):
                     continue
-                if f.get("method") and f["method"] != self.command:
+                if f.get("method") and f["method"].upper() != self.command:
                     continue
                 match = f
                 break
@@ -714,95 +1215,143 @@ class Handler(BaseHTTPRequestHandler):
                 match["count"] -= 1
                 if match["count"] <= 0:
                     c.faults.remove(match)
-        mode = match.get("mode")
+            match["hits"] = match.get("hits", 0) + 1
+        mode = str(match.get("mode"))
         if mode == "delay":
-            time.sleep(match.get("delay_ms", 1000) / 1000.0)
+            time.sleep(float(match.get("delay_ms", 1000)) / 1000.0)
             return False
         if mode == "refuse":
             self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            drop(self.connection)
             return True
         if mode == "429":
+            ra = int(match.get("retry_after", 1))
             e = ApiError(429, "TooManyRequests", "Too many requests, please try again later.",
-                         {"retryAfterSeconds": match.get("retry_after", 1)},
-                         {"Retry-After": str(match.get("retry_after", 1))})
+                         {"retryAfterSeconds": ra}, {"Retry-After": str(ra)})
         else:
-            code = int(match.get("status", 500))
-            e = ApiError(code, "InternalError" if code == 500 else "ServiceUnavailable",
-                         "Internal error occurred: simulated fault" if code == 500 else "the server is currently unable "
-                         "to handle the request (simulated)")
+            code = int(match.get("status", mode if mode in ("500", "502", "503", "504") else 500))
+            if code == 410:
+                e = ApiError(410, "Expired", "The provided continue parameter is too old to display a consistent "
+                             "list result. You can start a new list without the continue parameter.")
+            elif code == 500:
+                e = ApiError(500, "InternalError", "Internal error occurred: kubesim: injected fault",
+                             {"causes": [{"message": "kubesim: injected fault"}]})
+            elif code == 504:
+                e = ApiError(504, "Timeout", "Timeout: request did not complete within the allowed duration",
+                             {"retryAfterSeconds": 1})
+            else:
+                e = ApiError(code, "ServiceUnavailable", "the server is currently unable to handle the request")
         self.send_json(e.code, e.status(), e.headers)
         return True
 
-    def authorized(self):
-        h = self.headers.get("Authorization", "")
-        return h == "Bearer " + self.cluster.token
-
     def handle_any(self):
+        self.body_done = False
         try:
             u = urlsplit(self.path)
-            q = {k: v[-1] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+            try:
+                q = {k: v[-1] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
+            except ValueError:
+                raise bad_request("malformed query string")
             path = u.path
-            if path.startswith("/_sim/"):
+            if path.startswith("/_sim/") or path == "/_sim":
+                if not self.client_address[0].startswith("127.") and self.client_address[0] != "::1":
+                    raise ApiError(403, "Forbidden", "the control API answers loopback clients only")
                 return self.control(path, q)
-            if self.fault():
+            if self.fault(path):
                 return
-            if not self.authorized():
+            if self.headers.get("Authorization", "") != "Bearer " + self.cluster.token and not (
+                    path in ("/version", "/healthz", "/livez", "/readyz") and "Authorization" not in self.headers):
+                # like the real server: anonymous clients may read /version and the health checks only
+                self.body()
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             return self.route(path, q)
         except ApiError as e:
+            if not self.body_done:          # keep the connection usable: read what the client sent
+                try:
+                    self.body()
+                except ApiError:
+                    self.close_connection = True
             self.send_json(e.code, e.status(), e.headers)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout):
             self.close_connection = True
-        except Exception as e:  # never crash the server on a request
-            import traceback
+        except Exception as e:  # never crash on a request
             traceback.print_exc()
-            self.send_json(500, ApiError(500, "InternalError", "Internal error occurred: %s" % e).status())
+            self.close_connection = True
+            try:
+                self.send_json(500, ApiError(500, "InternalError", "Internal error occurred: %s" % e).status())
+            except OSError:
+                pass
 
-    do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = do_HEAD = handle_any
+    do_GET = do_POST = do_DELETE = do_PATCH = do_PUT = do_HEAD = do_OPTIONS = handle_any
 
     def route(self, path, q):
         c = self.cluster
         m = self.command
         parts = [unquote(p) for p in path.strip("/").split("/")] if path.strip("/") else []
-        if m == "GET" and self.discovery(path):
+        if m in ("GET", "HEAD") and path in ("/healthz", "/livez", "/readyz"):
+            return self.send_bytes(200, b"ok", "text/plain; charset=utf-8")
+        if m in ("GET", "HEAD") and self.discovery(path):
             return
         if len(parts) >= 4 and parts[:3] == ["apis", GROUP, VERSION]:
-            if parts[3] == PLURAL and len(parts) == 4 and m == "GET":
-                return self.list_apps(None, q)
+            if parts[3] == PLURAL and len(parts) == 4:
+                if m == "GET":
+                    return self.list_apps(None, q)
+                raise self.not_allowed()
             if parts[3] == "namespaces" and len(parts) >= 6 and parts[5] == PLURAL:
                 ns = parts[4]
                 if len(parts) == 6:
                     if m == "GET":
                         return self.list_apps(ns, q)
                     if m == "POST":
-                        return self.send_json(201, c.create(ns, self.body(), strict=q.get("fieldValidation") == "Strict"))
-                elif len(parts) == 7:
+                        fv = q.get("fieldValidation", "")
+                        if fv not in ("", "Ignore", "Warn", "Strict"):
+                            raise bad_request('fieldValidation: invalid value "%s": must be one of Ignore, Warn, '
+                                              'Strict' % fv)
+                        obj, warnings = c.create(ns, self.body(required=True), strict=fv == "Strict")
+                        hdr = {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warnings]} \
+                            if warnings and fv != "Ignore" else None
+                        return self.send_bytes(201, c.raw[(ns, obj["metadata"]["name"])], headers=hdr)
+                    raise self.not_allowed()
+                if len(parts) == 7:
                     name = parts[6]
-                    if m == "GET":
-                        return self.send_json(200, c.get(ns, name))
+                    if m in ("GET", "HEAD"):
+                        return self.send_bytes(200, c.get(ns, name)[1])
                     if m == "DELETE":
                         self.body()
                         return self.send_json(200, c.delete(ns, name))
                     if m == "PATCH":
-                        ct = self.headers.get("Content-Type", "")
-                        if not ct.startswith("application/merge-patch+json"):
-                            raise ApiError(415, "UnsupportedMediaType",
-                                           "the body of the request was in an unknown format - accepted media types "
-                                           "include: application/merge-patch+json")
-                        return self.send_json(200, c.patch(ns, name, self.body()))
-                elif len(parts) == 8 and parts[7] == "status" and m == "GET":
-                    return self.send_json(200, c.get(ns, parts[6]))
-        if len(parts) >= 4 and parts[:3] == ["api", "v1", "namespaces"]:
+                        ct = self.headers.get("Content-Type", "").split(";")[0].strip()
+                        if ct != "application/merge-patch+json":
+                            self.body()
+                            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
+                                           "format - accepted media types include: application/merge-patch+json")
+                        return self.send_json(200, c.patch(ns, name, self.body(required=True)))
+                    raise self.not_allowed()
+                if len(parts) == 8 and parts[7] == "status" and m == "GET":
+                    return self.send_bytes(200, c.get(ns, parts[6])[1])
+        if len(parts) == 3 and parts[:2] == ["api", "v1"] and parts[2] in ("pods", "events") and m == "GET":
+            return self.list_pods(None, q) if parts[2] == "pods" else self.list_events(None, q)
+        if parts == ["api", "v1", "namespaces"] and m == "GET":
+            items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "uid": str(
+                uuid.uuid5(uuid.NAMESPACE_DNS, c.id + "/" + n)), "creationTimestamp": rfc3339(c.clock_real)},
+                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}} for n in c.namespaces]
+            if self.wants_table():
+                return self.send_json(200, self.table(items, [("Status", "string", lambda o: "Active")]))
+            return self.send_json(200, {"apiVersion": "v1", "kind": "NamespaceList",
+                                        "metadata": {"resourceVersion": str(c.rv)}, "items": items})
+        if len(parts) == 4 and parts[:3] == ["api", "v1", "namespaces"] and m == "GET":
+            if parts[3] not in c.namespaces:
+                raise not_found("namespaces", parts[3], group="")
+            return self.send_json(200, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": parts[3]},
+                                        "status": {"phase": "Active"}})
+        if len(parts) >= 5 and parts[:3] == ["api", "v1", "namespaces"]:
             ns = parts[3]
-            c.check_ns(ns)
             if len(parts) == 5 and parts[4] == "pods" and m == "GET":
                 return self.list_pods(ns, q)
+            if len(parts) == 5 and parts[4] in ("pods", "events") and m != "GET":
+                raise self.not_allowed()
             if len(parts) == 6 and parts[4] == "pods":
-                if m == "GET":
+                if m in ("GET", "HEAD"):
                     with c.lock:
                         p = c.pods.get((ns, parts[5]))
                         if p is None:
@@ -811,45 +1360,48 @@ class Handler(BaseHTTPRequestHandler):
                 if m == "DELETE":
                     self.body()
                     return self.send_json(200, c.delete_pod(ns, parts[5]))
+                raise self.not_allowed()
             if len(parts) == 7 and parts[4] == "pods" and parts[6] == "log" and m == "GET":
                 return self.pod_log(ns, parts[5], q)
             if len(parts) == 5 and parts[4] == "events" and m == "GET":
                 return self.list_events(ns, q)
-        if parts == ["api", "v1", "namespaces", ] or (len(parts) == 4 and parts[:3] == ["api", "v1", "namespaces"]):
-            pass
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
 
+    def not_allowed(self):
+        self.body()
+        return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
     def discovery(self, path):
+        gv = {"groupVersion": GV, "version": VERSION}
         if path == "/version":
-            self.send_json(200, {"major": "1", "minor": "30", "gitVersion": "v1.30.0-kubesim", "platform": "linux/amd64",
-                                 "goVersion": "go1.22", "compiler": "gc"})
+            self.send_json(200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0-kubesim",
+                                 "gitCommit": "0" * 40, "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
+                                 "goVersion": "go1.23.4", "compiler": "gc", "platform": "linux/amd64"})
         elif path == "/api":
-            self.send_json(200, {"kind": "APIVersions", "versions": ["v1"],
-                                 "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]})
+            self.send_json(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:%d" % self.cluster.port}]})
         elif path == "/api/v1":
             self.send_json(200, {"kind": "APIResourceList", "groupVersion": "v1", "resources": [
+                {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event",
+                 "shortNames": ["ev"], "verbs": ["get", "list"]},
+                {"name": "namespaces", "singularName": "namespace", "namespaced": False, "kind": "Namespace",
+                 "shortNames": ["ns"], "verbs": ["get", "list"]},
                 {"name": "pods", "singularName": "pod", "namespaced": True, "kind": "Pod", "shortNames": ["po"],
                  "verbs": ["delete", "get", "list"], "categories": ["all"]},
-                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]},
-                {"name": "events", "singularName": "event", "namespaced": True, "kind": "Event", "shortNames": ["ev"],
-                 "verbs": ["get", "list"]},
-                {"name": "namespaces", "singularName": "namespace", "namespaced": False, "kind": "Namespace",
-                 "verbs": ["get", "list"]}]})
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}]})
         elif path == "/apis":
-            gv = {"groupVersion": "%s/%s" % (GROUP, VERSION), "version": VERSION}
             self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
                 {"name": GROUP, "versions": [gv], "preferredVersion": gv}]})
         elif path == "/apis/" + GROUP:
-            gv = {"groupVersion": "%s/%s" % (GROUP, VERSION), "version": VERSION}
             self.send_json(200, {"kind": "APIGroup", "apiVersion": "v1", "name": GROUP, "versions": [gv],
                                  "preferredVersion": gv})
         elif path == API:
-            self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "%s/%s" % (GROUP, VERSION),
-                                 "resources": [{"name": PLURAL, "singularName": "sparkapplication", "namespaced": True,
-                                                "kind": KIND, "shortNames": ["sparkapp"],
-                                                "verbs": ["create", "delete", "get", "list", "patch"]},
-                                               {"name": PLURAL + "/status", "singularName": "", "namespaced": True,
-                                                "kind": KIND, "verbs": ["get"]}]})
+            self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GV, "resources": [
+                {"name": PLURAL, "singularName": "sparkapplication", "namespaced": True, "kind": KIND,
+                 "shortNames": ["sparkapp"], "verbs": ["create", "delete", "get", "list", "patch"],
+                 "storageVersionHash": "kubesim0000="},
+                {"name": PLURAL + "/status", "singularName": "", "namespaced": True, "kind": KIND,
+                 "verbs": ["get"]}]})
         elif path.startswith("/openapi/"):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         else:
@@ -859,217 +1411,348 @@ class Handler(BaseHTTPRequestHandler):
     def wants_table(self):
         return "as=Table" in self.headers.get("Accept", "")
 
-    def table(self, items, columns):
-        """A meta.k8s.io/v1 Table, as kubectl asks for."""
-        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": str(self.cluster.rv)},
-                "columnDefinitions": [{"name": n, "type": "string", "format": "name" if n == "Name" else "",
-                                       "description": n, "priority": 0} for n, _ in columns],
-                "rows": [{"cells": [f(o) for _, f in columns],
+    def table(self, items, columns, md=None):
+        """A meta.k8s.io/v1 Table, as kubectl asks for; columns: [(name, type, cell)]."""
+        cols = [("Name", "string", lambda o: o["metadata"]["name"])] + list(columns)
+        return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+                "metadata": md or {"resourceVersion": str(self.cluster.rv)},
+                "columnDefinitions": [{"name": n, "type": t, "format": "name" if n == "Name" else "",
+                                       "description": n, "priority": 0} for n, t, _ in cols],
+                "rows": [{"cells": [f(o) for _, _, f in cols],
                           "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                                      "metadata": o["metadata"]}} for o in items]}
 
-    def age(self, o):
-        t = o["metadata"].get("creationTimestamp")
-        try:
-            s = int(time.time() - time.mktime(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ")) + time.mktime(time.gmtime(0)))
-        except (TypeError, ValueError):
-            return "<unknown>"
-        return "%ds" % s if s < 120 else "%dm" % (s // 60) if s < 7200 else "%dh" % (s // 3600)
-
     def list_apps(self, ns, q):
-        limit = q.get("limit")
-        try:
-            limit = int(limit) if limit else 0
-        except ValueError:
-            raise ApiError(400, "BadRequest", "limit: invalid value")
-        res = self.cluster.list(ns, q.get("labelSelector"), q.get("fieldSelector"), limit, q.get("continue"))
+        c = self.cluster
         if q.get("watch") in ("true", "1"):
             raise ApiError(405, "MethodNotAllowed", "watch is not supported by kubesim")
+        try:
+            limit = int(q.get("limit") or 0)
+            if limit < 0:
+                raise ValueError
+        except ValueError:
+            raise bad_request("limit: Invalid value: %s: must be a non-negative integer" % q.get("limit"))
+        md, raw, keys = c.list(ns, q.get("labelSelector"), q.get("fieldSelector"), limit, q.get("continue"))
         if self.wants_table():
-            t = self.table(res["items"], [("Name", lambda o: o["metadata"]["name"]),
-                                          ("Status", lambda o: o.get("status", {}).get("applicationState", {}).get("state", "")),
-                                          ("Attempts", lambda o: str(o.get("status", {}).get("submissionAttempts", ""))),
-                                          ("Age", self.age)])
-            t["metadata"].update(res["metadata"])
+            with c.lock:
+                items = [json.loads(r) for r in raw]
+            t = self.table(items, [
+                ("Status", "string", lambda o: dig(o, "status", "applicationState", "state")),
+                ("Attempts", "string", lambda o: dig(o, "status", "executionAttempts")),
+                ("Start", "string", lambda o: dig(o, "status", "lastSubmissionAttemptTime")),
+                ("Finish", "string", lambda o: dig(o, "status", "terminationTime")),
+                ("Age", "date", lambda o: age(o["metadata"].get("creationTimestamp")))], md)
             return self.send_json(200, t)
-        self.send_json(200, res)
+        head = json.dumps({"apiVersion": GV, "kind": KIND + "List", "metadata": md})[:-1].encode()
+        self.send_bytes(200, head + b',"items":[' + b",".join(raw) + b"]}")
 
     def list_pods(self, ns, q):
+        c = self.cluster
         sel = parse_label_selector(q.get("labelSelector"))
-        fsel = parse_field_selector(q.get("fieldSelector"), ("metadata.name", "metadata.namespace", "status.phase"))
-        with self.cluster.lock:
-            items = [p for k, p in sorted(self.cluster.pods.items()) if k[0] == ns and sel(p["metadata"]["labels"])
-                     and fsel(lambda f, p=p: p["metadata"].get(f.split(".")[1]) if f.startswith("metadata.")
-                              else p["status"].get("phase"))]
+        fsel = parse_field_selector(q.get("fieldSelector"), ("metadata.name", "metadata.namespace", "status.phase",
+                                                               "spec.nodeName"), "pods")
+        with c.lock:
+            items = [p for k, p in sorted(c.pods.items()) if (ns is None or k[0] == ns)
+                     and sel(p["metadata"]["labels"])
+                     and fsel({"metadata.name": k[1], "metadata.namespace": k[0], "status.phase": p["status"]["phase"],
+                               "spec.nodeName": p["spec"]["nodeName"]}.get)]
+            rv = str(c.rv)
+
+        def status(o):
+            for s in o["status"].get("containerStatuses", []):
+                w = s["state"].get("waiting") or s["state"].get("terminated")
+                if w and w.get("reason"):
+                    return w["reason"]
+            return o["status"].get("phase", "")
         if self.wants_table():
             return self.send_json(200, self.table(items, [
-                ("Name", lambda o: o["metadata"]["name"]),
-                ("Ready", lambda o: "%d/%d" % (sum(1 for s in o["status"].get("containerStatuses", []) if s["ready"]),
-                                               len(o["spec"]["containers"]))),
-                ("Status", lambda o: o["status"].get("phase", "")), ("Restarts", lambda o: "0"), ("Age", self.age)]))
-        self.send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": str(self.cluster.rv)},
+                ("Ready", "string", lambda o: "%d/%d" % (sum(1 for s in o["status"].get("containerStatuses", [])
+                                                             if s["ready"]), len(o["spec"]["containers"]))),
+                ("Status", "string", status), ("Restarts", "string", lambda o: "0"),
+                ("Age", "string", lambda o: age(o["metadata"]["creationTimestamp"]))]))
+        self.send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": rv},
                              "items": items})
 
     def list_events(self, ns, q):
         fields = ("involvedObject.name", "involvedObject.kind", "involvedObject.namespace", "involvedObject.uid",
                   "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-                  "metadata.name", "metadata.namespace", "type", "reason")
-        fsel = parse_field_selector(q.get("fieldSelector"), fields)
+                  "metadata.name", "metadata.namespace", "type", "reason", "source", "reportingComponent")
+        fsel = parse_field_selector(q.get("fieldSelector"), fields, "events")
 
         def getter(e):
             def g(f):
-                a, b = f.split(".", 1) if "." in f else (f, None)
-                if b is None:
+                if f == "source":
+                    return e["source"].get("component")
+                a, _, b = f.partition(".")
+                if not b:
                     return e.get(a)
-                if b == "resourceVersion" or b == "fieldPath":
-                    return ""
-                return (e.get(a) or {}).get(b)
+                return (e.get(a) or {}).get(b, "")
             return g
         with self.cluster.lock:
-            items = [e for e in self.cluster.events if e["metadata"]["namespace"] == ns and fsel(getter(e))]
-        self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": str(self.cluster.rv)},
+            items = [e for e in self.cluster.events if (ns is None or e["metadata"]["namespace"] == ns)
+                     and fsel(getter(e))]
+            rv = str(self.cluster.rv)
+        if self.wants_table():
+            return self.send_json(200, self.table(items, [
+                ("Last Seen", "string", lambda o: age(o["lastTimestamp"])), ("Type", "string", lambda o: o["type"]),
+                ("Reason", "string", lambda o: o["reason"]),
+                ("Object", "string", lambda o: "%s/%s" % (o["involvedObject"]["kind"].lower(),
+                                                          o["involvedObject"]["name"])),
+                ("Message", "string", lambda o: o["message"])]))
+        self.send_json(200, {"apiVersion": "v1", "kind": "EventList", "metadata": {"resourceVersion": rv},
                              "items": items})
 
     def pod_log(self, ns, pname, q):
         c = self.cluster
-        with c.lock:
-            total, visible, finished, pod = c.log_info(ns, pname)
-            containers = [x["name"] for x in pod["spec"]["containers"]]
-        cont = q.get("container")
-        if cont is None and len(containers) > 1:
-            raise ApiError(400, "BadRequest", "a container name must be specified for pod %s, choose one of: [%s]"
-                           % (pname, " ".join(containers)))
-        if cont is not None and cont not in containers:
-            raise ApiError(400, "BadRequest", "container %s is not valid for pod %s" % (cont, pname))
 
-        def num(name):
+        def num(name, minimum):
             v = q.get(name)
             if v is None:
                 return None
             try:
                 n = int(v)
-                if n < 0:
-                    raise ValueError
-                return n
             except ValueError:
-                raise ApiError(400, "BadRequest", "%s: Invalid value: %s" % (name, v))
-        tail, limit = num("tailLines"), num("limitBytes")
+                raise bad_request("%s: Invalid value: \"%s\": must be an integer" % (name, v))
+            if n < minimum:
+                raise ApiError(422, "Invalid", 'PodLogOptions "%s" is invalid: %s: Invalid value: %d: must be '
+                               "greater than %s" % (pname, name, n, "or equal to 0" if minimum == 0 else "0"),
+                               {"name": pname, "kind": "PodLogOptions", "causes": [
+                                   {"reason": "FieldValueInvalid", "message": "Invalid value: %d" % n,
+                                    "field": name}]})
+            return n
+        tail, limit = num("tailLines", 0), num("limitBytes", 1)
         ts = q.get("timestamps") in ("true", "1")
         follow = q.get("follow") in ("true", "1")
-        first = max(0, visible - tail) if tail is not None else 0
+        with c.lock:
+            pod = c.pods.get((ns, pname))
+            if pod is None:
+                raise not_found("pods", pname, group="")
+            containers = [x["name"] for x in pod["spec"]["containers"]]
+            cont = q.get("container") or None
+            if cont is None:
+                if len(containers) > 1 and "kubectl.kubernetes.io/default-container" not in (
+                        pod["metadata"].get("annotations") or {}):
+                    raise bad_request("a container name must be specified for pod %s, choose one of: [%s]"
+                                      % (pname, " ".join(containers)))
+                cont = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container",
+                                                                      containers[0])
+            if cont not in containers:
+                raise bad_request("container %s is not valid for pod %s" % (cont, pname))
+            if q.get("previous") in ("true", "1"):
+                raise bad_request('previous terminated container "%s" in pod "%s" not found' % (cont, pname))
+            lg = c.logs.get((ns, pname, cont))
+            if pod["status"]["phase"] == "Pending" or lg is None:
+                raise bad_request('container "%s" in pod "%s" is waiting to start: ContainerCreating'
+                                  % (cont, pname))
+            visible = c.visible_lines(ns, pname, lg)
+            finished = pod["status"]["phase"] in ("Succeeded", "Failed")
+        n = max(0, visible - tail) if tail is not None else 0
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
         self.end_headers()
-        sent = [0]
+        left = [limit]
 
-        def emit(lines):
-            buf = "".join(lines).encode()
-            if limit is not None:
-                buf = buf[:max(0, limit - sent[0])]
-            if buf:
+        def emit(upto):
+            """Sends lines n+1..upto in chunks; False once limitBytes is reached."""
+            nonlocal n
+            while n < upto:
+                end = min(upto, n + 2000)
+                buf = "".join(lg.line(i, ts) for i in range(n + 1, end + 1)).encode()
+                n = end
+                if left[0] is not None:
+                    buf = buf[:left[0]]
+                    left[0] -= len(buf)
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(buf), buf))
-                sent[0] += len(buf)
-            return limit is None or sent[0] < limit
-
-        def stamp(n):
-            return rfc3339(time.time()) + " " if ts else ""
-        n = first
-        going = True
-        while going and n < visible:
-            end = min(visible, n + 2000)
-            going = emit([stamp(i) + Cluster.log_line(pname, i + 1, None) for i in range(n, end)])
-            n = end
+                if left[0] is not None and left[0] <= 0:
+                    return False
+            return True
+        going = emit(visible)
         while going and follow and not finished:
-            time.sleep(0.05)
             with c.lock:
-                try:
-                    total, visible, finished, _ = c.log_info(ns, pname)
-                except ApiError:
+                c.cond.wait(0.05)
+                pod = c.pods.get((ns, pname))
+                if pod is None or c.logs.get((ns, pname, cont)) is not lg:
                     break
-            if n < visible:
-                going = emit([stamp(i) + Cluster.log_line(pname, i + 1, None) for i in range(n, visible)])
-                n = visible
+                visible = c.visible_lines(ns, pname, lg)
+                finished = pod["status"]["phase"] in ("Succeeded", "Failed")
+            going = emit(visible)
         self.wfile.write(b"0\r\n\r\n")
 
     # control API
     def control(self, path, q):
         c = self.cluster
-        body = self.body() if self.command in ("POST", "PUT") else None
+        body = self.body() if self.command in ("POST", "PUT", "PATCH") else None
+        if body is not None and not isinstance(body, dict):
+            raise bad_request("the body must be a JSON object")
+        body = body or {}
         if path == "/_sim/faults":
             with c.lock:
                 if self.command == "DELETE":
                     c.faults = []
                 elif self.command == "POST":
-                    if not isinstance(body, dict) or body.get("mode") not in ("refuse", "status", "delay", "429"):
-                        raise ApiError(400, "BadRequest", "mode: one of refuse, status, delay, 429")
-                    c.faults.append(body)
+                    mode = str(body.get("mode"))
+                    if mode not in ("refuse", "status", "delay", "429", "500", "503", "504"):
+                        raise bad_request("mode: one of refuse, status (with status: 410|500|502|503|504), 500, 503, 504, "
+                                          "delay (with delay_ms), 429 (with retry_after)")
+                    f = dict(body, mode=mode)
+                    try:
+                        if f.get("count") is not None:
+                            f["count"] = int(f["count"])
+                        f["status"] = int(f.get("status", mode if mode.isdigit() and mode != "429" else 500))
+                        f["delay_ms"] = float(f.get("delay_ms", 1000))
+                        f["retry_after"] = int(f.get("retry_after", 1))
+                    except (TypeError, ValueError):
+                        raise bad_request("count, status, delay_ms and retry_after are numbers")
+                    if mode == "status" and f["status"] not in (410, 500, 502, 503, 504):
+                        raise bad_request("status: 410, 500, 502, 503 or 504")
+                    c.faults.append(f)
+                elif self.command != "GET":
+                    raise self.not_allowed()
                 return self.send_json(200, {"faults": c.faults})
         if path == "/_sim/clock":
             if self.command == "POST":
-                if "speed" in (body or {}):
-                    c.set_speed(float(body["speed"]))
-                if "advance_seconds" in (body or {}):
-                    c.advance(float(body["advance_seconds"]))
+                try:
+                    if "speed" in body:
+                        sp = float(body["speed"])
+                        if sp < 0:
+                            raise ValueError
+                        c.set_speed(sp)
+                    if "advance_seconds" in body:
+                        c.advance(float(body["advance_seconds"]))
+                except (TypeError, ValueError):
+                    raise bad_request("speed and advance_seconds are non-negative numbers")
                 c.step()
-            return self.send_json(200, {"now": c.now(), "speed": c.speed})
+            now = c.now()
+            return self.send_json(200, {"now": now, "now_rfc3339": rfc3339(now), "speed": c.speed})
         if path == "/_sim/bulk" and self.command == "POST":
-            if not isinstance(body, dict) or not isinstance(body.get("template"), dict):
-                raise ApiError(400, "BadRequest", "template: a SparkApplication")
-            ns, count = body.get("namespace", c.namespaces[0]), int(body.get("count", 1))
-            prefix = body.get("prefix", "bulk")
-            state = body.get("state")
-            tpl = body["template"]
-            tpl.setdefault("metadata", {})
-            c.create(ns, copy.deepcopy(dict(tpl, metadata=dict(tpl["metadata"], name=prefix + "-check"))), state=state)
-            c.delete(ns, prefix + "-check")
-            t0 = time.time()
-            for i in range(count):
-                o = {"apiVersion": tpl.get("apiVersion"), "kind": tpl.get("kind"), "spec": tpl.get("spec"),
-                     "metadata": dict(tpl["metadata"], name="%s-%06d" % (prefix, i))}
-                c.create(ns, o, validate=False, state=state)
-            return self.send_json(200, {"created": count, "seconds": round(time.time() - t0, 3)})
+            return self.bulk(body)
         if path == "/_sim/reset" and self.command == "POST":
+            c.reset()
             with c.lock:
-                c.apps.clear()
-                c.sim.clear()
-                c.pods.clear()
-                c.events.clear()
                 c.faults = []
-                c.snapshots.clear()
             return self.send_json(200, {"reset": True})
         if path == "/_sim/state" and self.command == "GET":
             with c.lock:
-                return self.send_json(200, {"apps": len(c.apps), "pods": len(c.pods), "events": len(c.events),
-                                            "faults": c.faults, "now": c.now(), "speed": c.speed})
+                states = {}
+                for o in c.apps.values():
+                    s = dig(o, "status", "applicationState", "state") or ""
+                    states[s] = states.get(s, 0) + 1
+                return self.send_json(200, {"cluster": c.id, "namespaces": c.namespaces, "apps": len(c.apps),
+                                            "states": states, "pods": len(c.pods), "events": len(c.events),
+                                            "faults": c.faults, "now": c.now(), "speed": c.speed,
+                                            "resourceVersion": str(c.rv)})
         raise ApiError(404, "NotFound", "unknown control endpoint %s %s" % (self.command, path))
+
+    def bulk(self, body):
+        c = self.cluster
+        tpl = body.get("template")
+        if not isinstance(tpl, dict):
+            raise bad_request("template: a SparkApplication object")
+        ns = body.get("namespace") or (tpl.get("metadata") or {}).get("namespace") or c.namespaces[0]
+        try:
+            count = int(body.get("count", 1))
+        except (TypeError, ValueError):
+            raise bad_request("count: a number")
+        if not 0 <= count <= 1000000:
+            raise bad_request("count: 0..1000000")
+        prefix = str(body.get("prefix", "bulk"))
+        state = body.get("state")
+        if state is not None and state not in STATES:
+            raise bad_request("state: one of %s" % ", ".join(s for s in STATES if s))
+        tpl = copy.deepcopy(tpl)
+        tpl.setdefault("apiVersion", GV)
+        tpl.setdefault("kind", KIND)
+        tmd = tpl.get("metadata") or {}
+        # the template is checked once as the API would check it, then copied
+        probe = copy.deepcopy(dict(tpl, metadata=dict(tmd, name="%s-%06d" % (prefix, max(0, count - 1)))))
+        probe.pop("status", None)
+        c.schema.prune(probe)
+        causes = metadata_causes(probe["metadata"]) + c.schema.causes(probe)
+        if causes:
+            raise invalid(probe["metadata"]["name"], causes)
+        if ns not in c.namespaces:
+            raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
+        spec = probe.get("spec")    # shared by every copy: stored objects are replaced, never changed
+        t0 = time.time()
+        created = skipped = 0
+        for i in range(count):
+            md = dict(tmd, name="%s-%06d" % (prefix, i))
+            md.pop("generateName", None)
+            o = {"apiVersion": GV, "kind": KIND, "metadata": md, "spec": spec}
+            try:
+                c.create(ns, o, validate=False, state=state)
+                created += 1
+            except ApiError as e:
+                if e.code != 409:
+                    raise
+                skipped += 1
+        return self.send_json(200, {"created": created, "existing": skipped, "namespace": ns,
+                                    "seconds": round(time.time() - t0, 3)})
+
+
+def drop(sock):
+    """Closes a connection at once with a reset, without answering."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
+    try:
+        sock.close()
+    except OSError:
+        pass
 
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 256
+    request_queue_size = 512
+
+    def shutdown_request(self, request):
+        try:
+            super().shutdown_request(request)
+        except (OSError, ValueError):
+            pass
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError, ValueError)):
+            return          # a client that went away, a failed handshake, a dropped connection
+        super().handle_error(request, client_address)
 
 
 def make_certs(d, cid):
     os.makedirs(d, exist_ok=True)
     ca, key = os.path.join(d, "ca.crt"), os.path.join(d, "ca.key")
     crt, tkey = os.path.join(d, "tls.crt"), os.path.join(d, "tls.key")
-    q = dict(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    if not (os.path.exists(crt) and os.path.exists(ca)):
+    q = dict(stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True)
+    if not (os.path.exists(crt) and os.path.exists(tkey) and os.path.exists(ca)):
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-                        "-subj", "/CN=kubesim %s CA" % cid, "-keyout", key, "-out", ca,
-                        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], **q)
+                        "-subj", "/CN=kubesim-%s-ca" % cid, "-keyout", key, "-out", ca,
+                        "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,keyCertSign,cRLSign"], **q)
         csr = os.path.join(d, "tls.csr")
-        subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+        subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver",
                         "-keyout", tkey, "-out", csr], **q)
         ext = os.path.join(d, "ext.cnf")
         with open(ext, "w") as f:
-            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"
+                    "keyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n")
         subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", key, "-CAcreateserial",
-                        "-days", "825", "-extfile", ext, "-out", crt], **q)
+                        "-days", "825", "-sha256", "-extfile", ext, "-out", crt], **q)
+        for p in (csr, ext, os.path.join(d, "ca.srl")):
+            try:
+                os.unlink(p)
+            except FileNotFoundError:
+                pass
+        os.chmod(tkey, 0o600)
     tok = os.path.join(d, "token")
-    if not os.path.exists(tok):
+    if not os.path.exists(tok) or not open(tok).read().strip():
         with open(tok, "w") as f:
             f.write(base64.urlsafe_b64encode(os.urandom(24)).decode().rstrip("="))
         os.chmod(tok, 0o600)
@@ -1078,11 +1761,13 @@ def make_certs(d, cid):
 
 
 def write_kubeconfig(path, clusters, host):
-    lines = ["apiVersion: v1", "kind: Config", "preferences: {}", "current-context: %s" % clusters[0].id, "clusters:"]
+    server_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    lines = ["apiVersion: v1", "kind: Config", "preferences: {}", "current-context: %s" % clusters[0].id,
+             "clusters:"]
     for c in clusters:
         with open(os.path.join(os.path.dirname(path), c.id, "ca.crt"), "rb") as f:
             ca = base64.b64encode(f.read()).decode()
-        lines += ["- name: %s" % c.id, "  cluster:", "    server: https://%s:%d" % (host, c.port),
+        lines += ["- name: %s" % c.id, "  cluster:", "    server: https://%s:%d" % (server_host, c.port),
                   "    certificate-authority-data: %s" % ca]
     lines.append("users:")
     for c in clusters:
@@ -1091,20 +1776,41 @@ def write_kubeconfig(path, clusters, host):
     for c in clusters:
         lines += ["- name: %s" % c.id, "  context:", "    cluster: %s" % c.id, "    user: %s" % c.id,
                   "    namespace: %s" % c.namespaces[0]]
-    with open(path, "w") as f:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
         f.write("\n".join(lines) + "\n")
-    os.chmod(path, 0o600)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def parse_cluster(spec):
+    parts = spec.split(":", 2)
+    if len(parts) != 3 or not parts[0] or not parts[1].isdigit():
+        raise argparse.ArgumentTypeError("--cluster ID:PORT:NS1[,NS2...], not %r" % spec)
+    nss = [n for n in parts[2].split(",") if n]
+    if not nss:
+        raise argparse.ArgumentTypeError("--cluster %r: at least one namespace" % spec)
+    return parts[0], int(parts[1]), nss
 
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", required=True)
-    ap.add_argument("--cluster", action="append", required=True, help="ID:PORT:NS1[,NS2...]")
-    ap.add_argument("--speed", type=float, default=1.0)
-    ap.add_argument("--crd-dir", default=os.path.join(here, "..", "..", "..", "shared", "crd"))
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--dir", required=True, help="where the certificates, tokens, kubeconfig and ready go")
+    ap.add_argument("--cluster", action="append", required=True, type=parse_cluster, help="ID:PORT:NS1[,NS2...]")
+    ap.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)")
+    ap.add_argument("--crd-dir", default=os.path.join(here, "..", "..", "..", "shared", "crd"),
+                    help="folder with sparkapplication-v1beta2.schema.json (default: the project's ../shared/crd)")
+    ap.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     a = ap.parse_args()
+    if a.speed < 0:
+        ap.error("--speed must be >= 0")
+    ids = [cl[0] for cl in a.cluster]
+    if len(set(ids)) != len(ids) or len({cl[1] for cl in a.cluster}) != len(ids):
+        ap.error("cluster ids and ports must be distinct")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     os.makedirs(a.dir, exist_ok=True)
     try:
         os.unlink(os.path.join(a.dir, "ready"))
@@ -1112,19 +1818,18 @@ def main():
         pass
     schema = Schema(os.path.abspath(a.crd_dir))
     clusters, servers = [], []
-    for spec in a.cluster:
-        cid, port, nss = spec.split(":", 2)
-        c = Cluster(cid, int(port), [n for n in nss.split(",") if n], a.speed, schema)
+    for cid, port, nss in a.cluster:
+        c = Cluster(cid, port, nss, a.speed, schema)
         c.token = make_certs(os.path.join(a.dir, cid), cid)
         srv = Server((a.host, c.port), Handler)
         srv.cluster = c
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(a.dir, cid, "tls.crt"), os.path.join(a.dir, cid, "tls.key"))
+        ctx.set_alpn_protocols(["http/1.1"])
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
         clusters.append(c)
         servers.append(srv)
     write_kubeconfig(os.path.join(a.dir, "kubeconfig"), clusters, a.host)
-    stop = threading.Event()
 
     def operator():
         while not stop.is_set():
@@ -1132,23 +1837,26 @@ def main():
                 try:
                     c.step()
                 except Exception:
-                    import traceback
                     traceback.print_exc()
-            stop.wait(0.05)
+            stop.wait(0.02)
     threading.Thread(target=operator, daemon=True).start()
     for srv in servers:
         threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
-    with open(os.path.join(a.dir, "ready"), "w") as f:
+    with open(os.path.join(a.dir, "ready.tmp"), "w") as f:
         f.write("\n".join("%s https://%s:%d" % (c.id, a.host, c.port) for c in clusters) + "\n")
+    os.replace(os.path.join(a.dir, "ready.tmp"), os.path.join(a.dir, "ready"))
     for c in clusters:
-        print("kubesim: cluster %s on https://%s:%d namespaces %s speed %g" % (c.id, a.host, c.port,
-              ",".join(c.namespaces), c.speed), flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+        print("kubesim: cluster %s on https://%s:%d namespaces %s speed %g" % (
+            c.id, a.host, c.port, ",".join(c.namespaces), c.speed), flush=True)
     while not stop.is_set():
         stop.wait(0.5)
+    try:
+        os.unlink(os.path.join(a.dir, "ready"))      # a stale ready file must not fool the next caller
+    except FileNotFoundError:
+        pass
     for srv in servers:
         srv.shutdown()
+        srv.server_close()
     sys.exit(0)
 
 
