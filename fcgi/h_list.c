@@ -1,4 +1,5 @@
 /* bpg-fcgi: GET /spark/mySubmissions and GET /admin/submissions, from the database. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "bpg_query.h"
 
 #define CURSOR_MAX 128
+#define CURSOR_MS_MAX (1LL << 50)   /* as createdAfter/createdBefore */
 
 /* Parses a "next" cursor "<created ms>_<submission id>" into f. */
 static int
@@ -20,8 +22,11 @@ parse_cursor(const char *s, struct bpg_sub_filter *f, char *id, size_t idlen)
 
 	if (us == NULL || (size_t)(strlen(us + 1)) >= idlen || us[1] == '\0')
 		return -1;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;     /* strtoll would take spaces, signs */
+	errno = 0;
 	ms = strtoll(s, &end, 10);
-	if (end != us || ms < 0)
+	if (end != us || errno == ERANGE || ms > CURSOR_MS_MAX)
 		return -1;
 	for (const char *p = us + 1; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))

@@ -43,35 +43,77 @@ bpg_json_utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
-/* Returns the deepest nesting of arrays and objects in text, counting outside strings. */
-static int
-json_depth(const char *s, size_t n)
-{
-	int depth = 0, max = 0, in_str = 0;
+/* What one pass over JSON text finds, counting only outside strings for the depth. */
+struct json_scan {
+	int depth;            /* deepest nesting of arrays and objects */
+	long bad_escape;      /* offset of the first \u not followed by 4 hex digits, or -1 */
+	long control;         /* offset of the first raw control byte inside a string, or -1 */
+	long nul;             /* offset of the first \u0000 inside a string, or -1 */
+};
 
+static int
+is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Scans a string escape at s[i] == '\\'; returns the index of its last byte. */
+static size_t
+scan_escape(const char *s, size_t n, size_t i, struct json_scan *sc)
+{
+	if (i + 1 >= n || s[i + 1] != 'u')
+		return i + 1;
+	/* cJSON reads a bad \u escape as U+0000 and cuts the string there: refuse both */
+	if (n - i < 6 || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) || !is_hex(s[i + 4]) ||
+	    !is_hex(s[i + 5])) {
+		if (sc->bad_escape < 0)
+			sc->bad_escape = (long)i;
+		return i + 1;
+	}
+	if (memcmp(s + i + 2, "0000", 4) == 0 && sc->nul < 0)
+		sc->nul = (long)i;
+	return i + 5;
+}
+
+static void
+json_scan(const char *s, size_t n, struct json_scan *sc)
+{
+	int depth = 0, in_str = 0;
+
+	sc->depth = 0;
+	sc->bad_escape = sc->control = sc->nul = -1;
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+		unsigned char c = (unsigned char)s[i];
 		if (in_str) {
 			if (c == '\\')
-				i++;
+				i = scan_escape(s, n, i, sc);
 			else if (c == '"')
 				in_str = 0;
+			else if (c < 0x20 && sc->control < 0)
+				sc->control = (long)i;
 		} else if (c == '"') {
 			in_str = 1;
 		} else if (c == '{' || c == '[') {
-			if (++depth > max)
-				max = depth;
+			if (++depth > sc->depth)
+				sc->depth = depth;
 		} else if (c == '}' || c == ']') {
 			depth--;
 		}
 	}
-	return max;
 }
 
 enum bpg_err
 bpg_json_parse(const char *text, size_t len, cJSON **out, char *why, size_t whylen)
 {
+	return bpg_json_parse_flags(text, len, 0, out, why, whylen);
+}
+
+enum bpg_err
+bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out, char *why,
+    size_t whylen)
+{
 	const char *end = NULL;
+	struct json_scan sc;
 	cJSON *j;
 
 	if (len == 0) {
@@ -86,8 +128,22 @@ bpg_json_parse(const char *text, size_t len, cJSON **out, char *why, size_t whyl
 		snprintf(why, whylen, "invalid UTF-8 in JSON");
 		return BPG_EINVAL;
 	}
-	if (json_depth(text, len) > BPG_JSON_MAX_DEPTH) {
+	json_scan(text, len, &sc);
+	if (sc.depth > BPG_JSON_MAX_DEPTH) {
 		snprintf(why, whylen, "JSON nested deeper than %d", BPG_JSON_MAX_DEPTH);
+		return BPG_EINVAL;
+	}
+	if (sc.control >= 0) {
+		snprintf(why, whylen, "unescaped control character in a string at byte %ld",
+		    sc.control);
+		return BPG_EINVAL;
+	}
+	if (sc.bad_escape >= 0) {
+		snprintf(why, whylen, "malformed \\u escape at byte %ld", sc.bad_escape);
+		return BPG_EINVAL;
+	}
+	if ((flags & BPG_JSON_NO_NUL) && sc.nul >= 0) {
+		snprintf(why, whylen, "NUL character (\\u0000) in a string at byte %ld", sc.nul);
 		return BPG_EINVAL;
 	}
 	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);

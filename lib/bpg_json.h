@@ -16,6 +16,16 @@
  */
 enum bpg_err bpg_json_parse(const char *text, size_t len, cJSON **out, char *why, size_t whylen);
 
+/* Flags of bpg_json_parse_flags(). */
+#define BPG_JSON_NO_NUL 0x1u    /* refuse \u0000 in strings (cJSON would cut the string there) */
+
+/*
+ * bpg_json_parse() with flags. Both refuse unescaped control characters in strings and \u
+ * escapes without 4 hex digits (invalid JSON that cJSON would read as a NUL).
+ */
+enum bpg_err bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out,
+    char *why, size_t whylen);
+
 /* Appends the compact text of j to out. */
 enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);
 

@@ -133,6 +133,11 @@ bpg_query_long(const struct bpg_query *q, const char *name, long long min, long 
 		*out = def;
 		return BPG_OK;
 	}
+	/* strtoll would also take leading spaces and a '+': only digits, maybe after a '-' */
+	if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9'))) {
+		snprintf(why, whylen, "%s: must be a whole number from %lld to %lld", name, min, max);
+		return BPG_EINVAL;
+	}
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (end == v || *end != '\0' || errno == ERANGE || n < min || n > max) {

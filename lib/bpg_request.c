@@ -67,6 +67,29 @@ replace_item(cJSON *parent, cJSON *item, cJSON *new)
 	return 0;
 }
 
+/*
+ * The text of a JSON number as Jackson would keep it: whole numbers in full ("1000000000000000",
+ * not "1e+15"), others in the fewest digits that read back as the same double ("0.1",
+ * "0.30000000000000004"). Returns -1 beyond BPG_REQ_EXACT_INT, where the double no longer
+ * says which number was sent.
+ */
+static int
+number_text(double v, char *out, size_t n)
+{
+	if (!isfinite(v) || fabs(v) >= BPG_REQ_EXACT_INT)
+		return -1;
+	if (v == floor(v)) {
+		snprintf(out, n, "%.0f", v);
+		return 0;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	return 0;
+}
+
 /* Coerces a scalar to a string (Jackson's way); the new item through *item. */
 static int
 coerce_str(struct rp *p, cJSON *parent, cJSON **item, const char *path)
@@ -80,11 +103,9 @@ coerce_str(struct rp *p, cJSON *parent, cJSON **item, const char *path)
 		return 0;
 	}
 	if (cJSON_IsNumber(*item)) {
-		double v = (*item)->valuedouble;
-		if (v == floor(v) && fabs(v) < 1e15)
-			snprintf(num, sizeof(num), "%.0f", v);
-		else
-			snprintf(num, sizeof(num), "%.15g", v);
+		if (number_text((*item)->valuedouble, num, sizeof(num)) != 0)
+			return fail(p, "%s: a number this large cannot be kept exactly: send it as "
+			    "a string", path);
 	} else if (cJSON_IsBool(*item)) {
 		snprintf(num, sizeof(num), "%s", cJSON_IsTrue(*item) ? "true" : "false");
 	} else {
@@ -976,7 +997,8 @@ bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, cha
 		return BPG_ENOMEM;
 	pod_init(&r->driver);
 	pod_init(&r->executor);
-	if ((err = bpg_json_parse(body, len, &r->j, jwhy, sizeof(jwhy))) != BPG_OK) {
+	if ((err = bpg_json_parse_flags(body, len, BPG_JSON_NO_NUL, &r->j, jwhy,
+	    sizeof(jwhy))) != BPG_OK) {
 		snprintf(why, whylen, "Invalid JSON request: %s", jwhy);
 		goto fail;
 	}

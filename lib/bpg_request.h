@@ -23,6 +23,8 @@
 #define BPG_REQ_MAX_MEMORY_MB 16777216LL   /* 16 TiB */
 #define BPG_REQ_MAX_INSTANCES 100000
 #define BPG_REQ_PATH_MAX     256      /* a field path in a message */
+/* Numbers coerced to strings must be below 2^53: a larger double is no longer the one sent. */
+#define BPG_REQ_EXACT_INT    9007199254740992.0
 /* The submission id <clusterId>-<32 hex>[-<suffix>] is at most 63 characters (a label). */
 #define BPG_REQ_ID_MAX       63
 #define BPG_REQ_ID_HEX       32

@@ -108,6 +108,18 @@ static const struct {
 	{ "nul", 0, BPG_EINVAL, "malformed" },
 	{ "{'a':1}", 0, BPG_EINVAL, "malformed" },
 	{ "   ", 0, BPG_EINVAL, "malformed" },
+	/* \u escapes: cJSON read a bad one as U+0000 and cut the string (hostile-input tests) */
+	{ "{\"k\":\"a\\uZZZZb\"}", 0, BPG_EINVAL, "\\u escape at byte 7" },
+	{ "{\"k\":\"a\\u12\"}", 0, BPG_EINVAL, "\\u escape" },
+	{ "{\"k\":\"a\\u\"}", 0, BPG_EINVAL, "\\u escape" },
+	{ "{\"k\":\"\\u00e9\\u0041\"}", 0, BPG_OK, NULL },
+	{ "{\"k\":\"\\\\uZZZZ\"}", 0, BPG_OK, NULL },            /* an escaped backslash, then text */
+	{ "{\"k\":\"a\\u0000b\"}", 0, BPG_OK, NULL },             /* allowed without BPG_JSON_NO_NUL */
+	/* raw control characters inside strings are not JSON; outside they are whitespace or junk */
+	{ "{\"k\":\"a\nb\"}", 0, BPG_EINVAL, "control character in a string at byte 7" },
+	{ "{\"k\":\"a\x01\"}", 0, BPG_EINVAL, "control character" },
+	{ "{\"k\x1f\":1}", 0, BPG_EINVAL, "control character" },
+	{ "{\"k\":\n\t\"v\"\r\n}", 0, BPG_OK, NULL },
 };
 
 START_TEST(test_parse_table)
@@ -126,6 +138,38 @@ START_TEST(test_parse_table)
 		ck_assert_ptr_null(j);
 		ck_assert_msg(strstr(why, parse_cases[_i].why) != NULL, "case %d: why '%s'", _i, why);
 	}
+}
+END_TEST
+
+/* BPG_JSON_NO_NUL refuses \u0000 wherever it is in a string, and only there. */
+static const struct {
+	const char *text;
+	enum bpg_err err;
+} nul_cases[] = {
+	{ "{\"k\":\"a\\u0000b\"}", BPG_EINVAL },
+	{ "{\"k\\u0000\":\"v\"}", BPG_EINVAL },
+	{ "[\"x\",\"\\u0000\"]", BPG_EINVAL },
+	{ "{\"k\":\"\\\\u0000\"}", BPG_OK },        /* the six characters \u0000 */
+	{ "{\"k\":\"\\u0001\\u00000\"}", BPG_EINVAL },
+	{ "{\"k\":\"\\u0100\"}", BPG_OK },
+};
+
+START_TEST(test_parse_no_nul)
+{
+	const char *t = nul_cases[_i].text;
+	cJSON *j = NULL;
+	char why[128] = "";
+	enum bpg_err err;
+
+	err = bpg_json_parse_flags(t, strlen(t), BPG_JSON_NO_NUL, &j, why, sizeof(why));
+	ck_assert_msg(err == nul_cases[_i].err, "case %d: got %d (%s)", _i, err, why);
+	if (err == BPG_OK)
+		cJSON_Delete(j);
+	else
+		ck_assert_ptr_nonnull(strstr(why, "NUL character (\\u0000) in a string at byte"));
+	err = bpg_json_parse(t, strlen(t), &j, why, sizeof(why));
+	ck_assert_int_eq(err, BPG_OK);
+	cJSON_Delete(j);
 }
 END_TEST
 
@@ -259,6 +303,7 @@ json_suite(void)
 
 	tcase_add_loop_test(tc, test_utf8_table, 0, sizeof(utf8_cases) / sizeof(utf8_cases[0]));
 	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
+	tcase_add_loop_test(tc, test_parse_no_nul, 0, sizeof(nul_cases) / sizeof(nul_cases[0]));
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_parse_not_terminated);
 	tcase_add_test(tc, test_print);

@@ -92,6 +92,42 @@ START_TEST(test_only_long_bool)
 }
 END_TEST
 
+/* Whole numbers are digits, maybe after '-': strtoll's spaces and '+' are refused. */
+static const struct {
+	const char *qs;
+	enum bpg_err err;
+	long long v;
+} long_cases[] = {
+	{ "n=7", BPG_OK, 7 },
+	{ "n=-3", BPG_OK, -3 },
+	{ "n=007", BPG_OK, 7 },
+	{ "n=%2B5", BPG_EINVAL, 0 },
+	{ "n=+5", BPG_EINVAL, 0 },            /* '+' is a space in a query */
+	{ "n=%205", BPG_EINVAL, 0 },
+	{ "n=-", BPG_EINVAL, 0 },
+	{ "n=--5", BPG_EINVAL, 0 },
+	{ "n=-+5", BPG_EINVAL, 0 },
+	{ "n=", BPG_EINVAL, 0 },
+	{ "n=5%20", BPG_EINVAL, 0 },
+	{ "n=99999999999999999999", BPG_EINVAL, 0 },
+};
+
+START_TEST(test_long_strict)
+{
+	struct bpg_query q;
+	char why[256];
+	long long v = 0;
+
+	ck_assert_int_eq(bpg_query_parse(long_cases[_i].qs, &q, why, sizeof(why)), BPG_OK);
+	ck_assert_msg(bpg_query_long(&q, "n", -10, 1000, 1, &v, why, sizeof(why)) == long_cases[_i].err,
+	    "case %d (%s)", _i, long_cases[_i].qs);
+	if (long_cases[_i].err == BPG_OK)
+		ck_assert_int_eq(v, long_cases[_i].v);
+	else
+		ck_assert_ptr_nonnull(strstr(why, "n: must be a whole number"));
+}
+END_TEST
+
 static Suite *
 query_suite(void)
 {
@@ -101,6 +137,7 @@ query_suite(void)
 	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_only_long_bool);
+	tcase_add_loop_test(tc, test_long_strict, 0, sizeof(long_cases) / sizeof(long_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

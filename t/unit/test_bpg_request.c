@@ -187,6 +187,82 @@ START_TEST(test_coercions_accessors)
 }
 END_TEST
 
+/*
+ * Numbers coerced to strings keep the number sent: whole numbers in full below 2^53, others
+ * in the fewest digits that read back the same; larger ones are refused, never rounded.
+ */
+static const struct {
+	const char *num;
+	const char *text;       /* NULL: BPG_EINVAL */
+} numbers[] = {
+	{ "1000000000000000", "1000000000000000" },     /* was "1e+15" */
+	{ "9007199254740991", "9007199254740991" },     /* 2^53 - 1, was "9.00719925474099e+15" */
+	{ "4294967296000", "4294967296000" },
+	{ "-42", "-42" },
+	{ "1e3", "1000" },
+	{ "30000", "30000" },
+	{ "0.1", "0.1" },
+	{ "2.5", "2.5" },
+	{ "123.456", "123.456" },
+	{ "0.30000000000000004", "0.30000000000000004" },   /* was "0.3" */
+	{ "2.5e-7", "2.5e-07" },
+	{ "9007199254740992", NULL },                   /* 2^53: ...993 reads as this too */
+	{ "12345678901234567", NULL },                  /* was "1.23456789012346e+16" */
+	{ "1e300", NULL },
+	{ "-1e20", NULL },
+};
+
+START_TEST(test_number_text)
+{
+	char body[256], why[256];
+	struct bpg_submit_req *r = NULL;
+	enum bpg_err err;
+	cJSON *j;
+
+	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
+	    "\"s3a://b/a.py\",\"sparkConf\":{\"spark.n\":%s},\"arguments\":[%s]}",
+	    numbers[_i].num, numbers[_i].num);
+	err = bpg_request_parse(body, strlen(body), &r, why, sizeof(why));
+	if (numbers[_i].text == NULL) {
+		ck_assert_int_eq(err, BPG_EINVAL);
+		ck_assert_msg(strstr(why, "sparkConf.spark.n: a number this large cannot be kept "
+		    "exactly") != NULL, "why: %s", why);
+		return;
+	}
+	ck_assert_msg(err == BPG_OK, "%s: %s", numbers[_i].num, why);
+	j = bpg_request_to_json(r);
+	ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j,
+	    "sparkConf"), "spark.n")->valuestring, numbers[_i].text);
+	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "arguments"),
+	    0)->valuestring, numbers[_i].text);
+	cJSON_Delete(j);
+	bpg_request_free(r);
+}
+END_TEST
+
+/* \u0000 would cut a string short in C: refused wherever it is (hostile-input tests). */
+START_TEST(test_nul_refused)
+{
+	static const char *const bodies[] = {
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+		"\"applicationName\":\"ab\\u0000cd\"}",
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+		"\"sparkConf\":{\"spark.a\":\"1\",\"spark.a\\u0000\":\"2\"}}",
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
+		"\"applicationName\":\"a\\uZZZZ\"}",
+	};
+	struct bpg_submit_req *r = NULL;
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		ck_assert_int_eq(bpg_request_parse(bodies[i], strlen(bodies[i]), &r, why,
+		    sizeof(why)), BPG_EINVAL);
+		ck_assert_ptr_nonnull(strstr(why, "Invalid JSON request: "));
+		ck_assert_msg(strstr(why, i < 2 ? "NUL character" : "\\u escape") != NULL, "%s", why);
+	}
+}
+END_TEST
+
 /* The suffix against the real cluster id (bug 13: Java let 64+ character names through). */
 START_TEST(test_check_cluster)
 {
@@ -265,6 +341,8 @@ request_suite(void)
 	tcase_add_loop_test(tc, test_parse_rules, 0, sizeof(parse) / sizeof(parse[0]));
 	tcase_add_test(tc, test_coercions_accessors);
 	tcase_add_test(tc, test_check_cluster);
+	tcase_add_loop_test(tc, test_number_text, 0, sizeof(numbers) / sizeof(numbers[0]));
+	tcase_add_test(tc, test_nul_refused);
 	tcase_add_loop_test(tc, test_queue_rules, 0, sizeof(qrules) / sizeof(qrules[0]));
 	suite_add_tcase(s, tc);
 	return s;
