@@ -168,4 +168,13 @@ install: all
 	install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/bpg/nginx/
 	install -m 0644 etc/* $(DESTDIR)$(PREFIX)/share/bpg/etc/
 
+# --- t/s3: s3tool, a CLI over lib/bpg_s3 that t/s3/test_s3client.py drives against moto ---
+S3TOOL_BIN := $(BUILD)/t/s3tool
+unit-bin: $(S3TOOL_BIN)
+$(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+-include $(BUILD)/t/s3/s3tool.d
+# --- end t/s3 ---
+
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)

@@ -1,0 +1,250 @@
+/*
+ * Unit tests for bpg_s3 without a network: how S3 answers map to errors (bpg_s3_check, with
+ * its bounded XML reading) and how bpg_s3_new() finds its endpoint and credentials.
+ * The client against moto and a fake S3: t/s3/test_s3client.py, t/s3/test_s3faults.py.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "bpg_log.h"
+#include "bpg_s3.h"
+
+static const struct {
+	long status;
+	const char *body;
+	enum bpg_err err;
+	const char *why;
+} cases[] = {
+	{ 200, "", BPG_OK, "" },
+	{ 204, NULL, BPG_OK, "" },
+	{ 200, "<?xml version=\"1.0\"?><ListBucketResult><Key>Error</Key></ListBucketResult>",
+	  BPG_OK, "" },
+	{ 404, "<Error><Code>NoSuchKey</Code><Message>gone</Message></Error>", BPG_ENOTFOUND,
+	  "GET b/k: S3 answered HTTP 404 NoSuchKey: gone" },
+	{ 404, NULL, BPG_ENOTFOUND, "HTTP 404" },
+	{ 409, "<?xml version=\"1.0\"?>\n<Error><Code>BucketNotEmpty</Code></Error>", BPG_ECONFLICT,
+	  "BucketNotEmpty" },
+	{ 412, "", BPG_ECONFLICT, "HTTP 412" },
+	{ 416, "<Error><Code>InvalidRange</Code></Error>", BPG_EINVAL, "InvalidRange" },
+	{ 403, "<Error><Code>SignatureDoesNotMatch</Code><Message>sig</Message></Error>",
+	  BPG_EUPSTREAM, "S3 rejected the gateway's credentials: SignatureDoesNotMatch (GET b/k)" },
+	{ 403, "", BPG_EUPSTREAM, "S3 rejected the gateway's credentials: HTTP 403" },
+	{ 500, "<Error><Code>InternalError</Code></Error>", BPG_EUNAVAIL, "InternalError" },
+	{ 503, "<Error><Code>SlowDown</Code><Message>a &lt;b&gt; &amp; &#x41;&#66; &quot;q&apos;"
+	  "</Message></Error>", BPG_EUNAVAIL, "SlowDown: a <b> & AB \"q'" },
+	{ 400, "<Error><Code>EntityTooSmall</Code></Error>", BPG_EUPSTREAM, "EntityTooSmall" },
+	{ 301, "", BPG_EUPSTREAM, "HTTP 301" },
+	/* the 200 with an <Error> CompleteMultipartUpload may send */
+	{ 200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\n<Error><Code>InternalError</Code>"
+	  "<Message>We encountered an internal error. Please try again.</Message></Error>",
+	  BPG_EUNAVAIL, "InternalError" },
+	{ 200, " <Error><Code>NoSuchUpload</Code></Error>", BPG_ENOTFOUND, "NoSuchUpload" },
+	{ 200, "<Error><Code>Weird</Code></Error>", BPG_EUPSTREAM, "Weird" },
+	/* hostile bodies: bad entities, no closing tag, huge code, NUL inside */
+	{ 500, "<Error><Code>A&#0;B</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>A&#xD800;B</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>A&bogus;B</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>never closed", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>a<b</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>&#x110000;</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+	{ 500, "<Error><Code>&#-1;</Code></Error>", BPG_EUNAVAIL, "HTTP 500" },
+};
+
+START_TEST(test_check_table)
+{
+	char why[512] = "";
+	const char *body = cases[_i].body;
+
+	ck_assert_int_eq(bpg_s3_check(cases[_i].status, body, body ? strlen(body) : 0, "GET b/k",
+	    why, sizeof(why)), cases[_i].err);
+	ck_assert_msg(strstr(why, cases[_i].why) != NULL, "'%s' lacks '%s'", why, cases[_i].why);
+}
+END_TEST
+
+START_TEST(test_check_long_code_and_nul)
+{
+	char body[4096], why[256];
+	size_t n;
+
+	n = (size_t)snprintf(body, sizeof(body), "<Error><Code>");
+	memset(body + n, 'A', 3000);
+	n += 3000;
+	n += (size_t)snprintf(body + n, sizeof(body) - n, "</Code></Error>");
+	ck_assert_int_eq(bpg_s3_check(500, body, n, "GET b/k", why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_ptr_null(strstr(why, "AAAA"));   /* too long for a code: ignored */
+	memcpy(body, "<Error><Code>X\0Y</Code></Error>", 31);
+	ck_assert_int_eq(bpg_s3_check(404, body, 31, "GET b/k", why, sizeof(why)), BPG_ENOTFOUND);
+	ck_assert_ptr_null(strstr(why, "X"));
+	ck_assert_int_eq(bpg_s3_check(404, body, 31, "GET b/k", NULL, 0), BPG_ENOTFOUND);
+}
+END_TEST
+
+/* A conf with nothing set, and an environment without AWS credentials. */
+static void
+clean_conf(struct bpg_s3_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->region = "eu-west-3";
+	c->credentials_profile = "default";
+	c->connect_timeout_ms = 1000;
+	c->timeout_ms = 1000;
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	setenv("HOME", "/nonexistent", 1);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+START_TEST(test_new_credentials_sources)
+{
+	char dir[] = "/tmp/bpg-s3-unit-XXXXXX", path[256], sk[256];
+	struct bpg_s3_conf c;
+	struct bpg_s3 *s = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/credentials", dir);
+	snprintf(sk, sizeof(sk), "%s/secret", dir);
+	clean_conf(&c);
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* nothing anywhere */
+	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
+	ck_assert_str_eq(bpg_s3_host(s), "s3.eu-west-3.amazonaws.com");
+	bpg_s3_free(s);
+	clean_conf(&c);
+	write_file(path, "# c\n[default]\naws_access_key_id=A\n\n[other]\n  aws_access_key_id = B \r\n"
+	    "aws_secret_access_key=S\naws_session_token = T\n");
+	c.credentials_file = path;
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* [default] has no secret */
+	c.credentials_profile = "other";
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
+	bpg_s3_free(s);
+	c.credentials_profile = "missing";
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);
+	clean_conf(&c);
+	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+	c.credentials_profile = "other";
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
+	bpg_s3_free(s);
+	clean_conf(&c);
+	c.access_key_id = "AK";
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* no secret file given */
+	c.secret_access_key_file = sk;
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* not there */
+	write_file(sk, "\n");
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* empty */
+	write_file(sk, "secret\n");
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
+	bpg_s3_free(s);
+	unlink(sk);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+static const struct {
+	const char *endpoint;
+	enum bpg_err err;
+	const char *host;
+} endpoints[] = {
+	{ "http://127.0.0.1:27001", BPG_OK, "127.0.0.1:27001" },
+	{ "https://s3.example.com/", BPG_OK, "s3.example.com" },
+	{ "http://[::1]:9000", BPG_OK, "[::1]:9000" },
+	{ "ftp://h", BPG_ECONFIG, NULL },
+	{ "h:9000", BPG_ECONFIG, NULL },
+	{ "http://", BPG_ECONFIG, NULL },
+	{ "http://user@h", BPG_ECONFIG, NULL },
+	{ "http://h/prefix", BPG_ECONFIG, NULL },
+	{ "http://h h", BPG_ECONFIG, NULL },
+};
+
+START_TEST(test_new_endpoint)
+{
+	struct bpg_s3_conf c;
+	struct bpg_s3 *s = NULL;
+
+	clean_conf(&c);
+	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
+	c.endpoint = (char *)endpoints[_i].endpoint;
+	ck_assert_int_eq(bpg_s3_new(&c, &s), endpoints[_i].err);
+	if (endpoints[_i].err == BPG_OK) {
+		ck_assert_str_eq(bpg_s3_host(s), endpoints[_i].host);
+		bpg_s3_free(s);
+	}
+	bpg_s3_free(NULL);
+}
+END_TEST
+
+START_TEST(test_bad_arguments_before_any_request)
+{
+	struct bpg_s3_conf c;
+	struct bpg_s3 *s = NULL;
+	char why[256], key[BPG_S3_KEY_MAX + 2], etag[BPG_S3_ETAG_MAX];
+
+	clean_conf(&c);
+	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
+	c.endpoint = "http://127.0.0.1:1";       /* never reached: every call fails first */
+	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", 0, "x", 1, etag, why, sizeof(why)),
+	    BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", BPG_S3_MAX_PARTS + 1, "x", 1, etag, why,
+	    sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "", why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "a\nb", why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_complete(s, "b", "k", "id", NULL, 0, why, sizeof(why)),
+	    BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_get(s, "b", "k", -1, 5, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
+	/* and a refused connection is "unavailable" */
+	ck_assert_int_eq(bpg_s3_head(s, "b", "k", NULL, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_msg(strstr(why, "HEAD b/k") != NULL, "%s", why);
+	bpg_s3_free(s);
+}
+END_TEST
+
+static Suite *
+s3_suite(void)
+{
+	Suite *s = suite_create("bpg_s3");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_check_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_check_long_code_and_nul);
+	tcase_add_test(tc, test_new_credentials_sources);
+	tcase_add_loop_test(tc, test_new_endpoint, 0, (int)(sizeof(endpoints) / sizeof(endpoints[0])));
+	tcase_add_test(tc, test_bad_arguments_before_any_request);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(s3_suite());
+	int failed;
+
+	bpg_log_set_stream(fopen("/dev/null", "w"));
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
