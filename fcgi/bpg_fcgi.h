@@ -10,6 +10,7 @@
 #include "bpg_jwt.h"
 #include "bpg_k8s.h"
 #include "bpg_metrics.h"
+#include "bpg_s3.h"
 #include "bpg_subdb.h"
 
 #define BPG_VERSION "0.1.0"
@@ -19,6 +20,7 @@ struct bpg_app {
 	const struct bpg_config *cfg;
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
+	struct bpg_s3 *s3;                  /* NULL without [s3] bucket or credentials */
 	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
 	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */
 	unsigned long zone_counter;         /* round robin over a queue's zones */
@@ -51,6 +53,9 @@ long long bpg_now_ms(void);
  */
 enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
     struct bpg_sub *s);
+/* The same for an id from elsewhere (a query parameter). */
+enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
+    int for_write, struct bpg_sub *s);
 enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
@@ -59,6 +64,12 @@ enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_submit.c */
 enum bpg_err h_submit(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_s3.c */
+enum bpg_err h_s3_upload(struct bpg_app *app, struct bpg_http_req *req);
+
+/* h_log.c */
+enum bpg_err h_log(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_list.c */
 enum bpg_err h_list_mine(struct bpg_app *app, struct bpg_http_req *req);

@@ -18,7 +18,13 @@ enum bpg_err
 bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
     struct bpg_sub *s)
 {
-	const char *id = req->match.params[0];
+	return bpg_sub_lookup_id(app, req, req->match.params[0], for_write, s);
+}
+
+enum bpg_err
+bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
+    int for_write, struct bpg_sub *s)
+{
 	int by_app = bpg_subid_is_app_id(id);
 	char why[WHY];
 	enum bpg_err err;

@@ -120,8 +120,13 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	h = (bpg_handler)req->match.route->handler;
 	err = h(app, req);
-	if (err == BPG_OK || req->status != 0)
+	if (req->status != 0)
 		return;
+	if (err == BPG_OK) {
+		/* a handler that answered nothing is a bug; the client still gets an answer */
+		bpg_log(BPG_LOG_ERROR, "main", "handler wrote no reply", "path", req->path, NULL);
+		err = BPG_EINTERNAL;
+	}
 	if (req->err == BPG_OK)
 		bpg_http_fail(req, err, "%s", bpg_err_str(err));
 fail:
@@ -362,8 +367,12 @@ main(int argc, char **argv)
 	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK ||
 	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
+	if (cfg->s3.bucket != NULL && bpg_s3_new(&cfg->s3, &app.s3) != BPG_OK)
+		bpg_log(BPG_LOG_ERROR, "main", "S3 is unusable: uploads and archived logs answer 503",
+		    NULL);
 	rc = serve(&app, listen_fd);
 out:
+	bpg_s3_free(app.s3);
 	bpg_jwt_secrets_release(&app.queue_secrets);
 	bpg_metrics_close(app.metrics);
 	bpg_k8s_free(app.k8s);

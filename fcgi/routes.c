@@ -14,6 +14,8 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/spark/{id}/driver", H(h_spark_driver), BPG_ACCESS_USER },
 	{ "GET", "/spark/{id}/describe", H(h_spark_describe), BPG_ACCESS_USER },
 	{ "DELETE", "/spark/{id}", H(h_spark_delete), BPG_ACCESS_USER },
+	{ "POST", "/s3/{name}", H(h_s3_upload), BPG_ACCESS_USER },
+	{ "GET", "/log", H(h_log), BPG_ACCESS_USER },
 	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN },
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },

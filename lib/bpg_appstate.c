@@ -238,3 +238,21 @@ bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluste
 	*out = j;
 	return BPG_OK;
 }
+
+const char *
+bpg_appstate_log_container(const cJSON *pod, int executor)
+{
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pod, "spec"), "containers"), *c, *n;
+	const char *want = executor ? BPG_APPSTATE_EXECUTOR_C : BPG_APPSTATE_DRIVER_C;
+
+	if (cJSON_GetArraySize(cs) <= 1)
+		return NULL;
+	cJSON_ArrayForEach(c, cs) {
+		n = cJSON_GetObjectItemCaseSensitive(c, "name");
+		if (cJSON_IsString(n) && strcmp(n->valuestring, want) == 0)
+			return n->valuestring;
+	}
+	n = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cs, 0), "name");
+	return cJSON_IsString(n) ? n->valuestring : NULL;
+}

@@ -36,4 +36,14 @@ enum bpg_err bpg_appstate_status_json(const struct bpg_sub_row *row,
 enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 
+#define BPG_APPSTATE_DRIVER_C   "spark-kubernetes-driver"
+#define BPG_APPSTATE_EXECUTOR_C "spark-kubernetes-executor"
+
+/*
+ * The container whose log is the pod's log: NULL for a pod of one container (the API
+ * server picks it), else Spark's own (the driver's or an executor's), else the first.
+ * Points into pod.
+ */
+const char *bpg_appstate_log_container(const cJSON *pod, int executor);
+
 #endif

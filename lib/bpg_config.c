@@ -36,6 +36,7 @@ static const struct ck gateway_keys[] = {
 	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
 	{ "metrics_file", CK_PATH, G(metrics_file), 0, "/dev/shm/bpg-metrics", 0, 0 },
 	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
+	{ "log_stream_max_ms", CK_INT, G(log_stream_max_ms), 0, "600000", 1000, 86400000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
 	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -72,6 +73,12 @@ static const struct ck s3_keys[] = {
 	{ "ca_file", CK_PATH, S(ca_file), 0, NULL, 0, 0 },
 	{ "connect_timeout_ms", CK_INT, S(connect_timeout_ms), 0, "3000", 1, 60000 },
 	{ "timeout_ms", CK_INT, S(timeout_ms), 0, "30000", 1, 3600000 },
+	{ "session_token_file", CK_PATH, S(session_token_file), 0, NULL, 0, 0 },
+	{ "credentials_file", CK_PATH, S(credentials_file), 0, NULL, 0, 0 },
+	{ "credentials_profile", CK_STR, S(credentials_profile), 0, "default", 0, 0 },
+	{ "max_upload_mb", CK_INT, S(max_upload_mb), 0, "1024", 1, 5242880 },
+	{ "part_size_mb", CK_INT, S(part_size_mb), 0, "8", 5, 512 },
+	{ "archive_executor_logs", CK_BOOL, S(archive_executor_logs), 0, "false", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef S

@@ -32,6 +32,7 @@ struct bpg_gateway_conf {
 	char *log_level;
 	struct bpg_strlist mask_patterns;   /* Spark conf keys holding one of these are secret */
 	long long status_max_age_ms;        /* a stored status younger than this is served as is */
+	long long log_stream_max_ms;        /* longest /log answer that is not followed */
 	char *metrics_file;                 /* shared by the workers for /metrics; NULL: off */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
@@ -62,7 +63,13 @@ struct bpg_s3_conf {
 	char *secret_access_key_file;
 	char *ca_file;
 	long long connect_timeout_ms;
-	long long timeout_ms;
+	long long timeout_ms;           /* each S3 request (one part, one GET) */
+	char *session_token_file;       /* temporary credentials: re-read like the secret */
+	char *credentials_file;         /* AWS shared credentials file, used when no key is set */
+	char *credentials_profile;      /* its section, "default" */
+	long long max_upload_mb;        /* POST /s3: larger bodies get 413 */
+	long long part_size_mb;         /* multipart above this; also the worker's buffer */
+	int archive_executor_logs;      /* the monitor archives executors' logs too */
 };
 
 struct bpg_auth_conf {

@@ -124,6 +124,73 @@ bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
 }
 
 enum bpg_err
+bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
+{
+	const char *cl = bpg_http_param(req, "CONTENT_LENGTH");
+	int want = cap > (1 << 30) ? 1 << 30 : (int)cap, n;
+
+	n = FCGX_GetStr(p, want, req->fcgi->in);
+	if (n < 0 || FCGX_GetError(req->fcgi->in) != 0) {
+		bpg_log(BPG_LOG_WARN, "http", "request body cut off (client gone?)", NULL);
+		return BPG_EIO;
+	}
+	req->bytes_in += (unsigned long long)n;
+	if (n == 0 && cl != NULL && *cl != '\0') {
+		char *end;
+		unsigned long long want_total;
+		errno = 0;
+		want_total = strtoull(cl, &end, 10);
+		if (*end == '\0' && errno == 0 && req->bytes_in != want_total) {
+			bpg_log(BPG_LOG_WARN, "http", "request body shorter than its Content-Length",
+			    NULL);
+			return BPG_EIO;
+		}
+	}
+	*n_out = (size_t)n;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_type,
+    const char *extra_headers)
+{
+	char hdr[1024];
+	int n;
+
+	if (req->status != 0)
+		return BPG_EINTERNAL;
+	req->status = status;
+	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+	    "X-Accel-Buffering: no\r\n%s\r\n", status, bpg_err_reason(status), content_type,
+	    extra_headers ? extra_headers : "");
+	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, req->fcgi->out) != n ||
+	    FCGX_FFlush(req->fcgi->out) != 0) {
+		bpg_log(BPG_LOG_WARN, "http", "write failed (client gone?)", NULL);
+		return BPG_EIO;
+	}
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n)
+{
+	const char *c = p;
+
+	if (strcmp(req->method, "HEAD") == 0)
+		return BPG_OK;
+	while (n > 0) {
+		int k = n > (1u << 20) ? 1 << 20 : (int)n;
+		if (FCGX_PutStr(c, k, req->fcgi->out) != k)
+			return BPG_EIO;
+		c += k;
+		n -= (size_t)k;
+		req->bytes_out += (size_t)k;
+	}
+	return FCGX_FFlush(req->fcgi->out) == 0 ? BPG_OK : BPG_EIO;
+}
+
+enum bpg_err
 bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
     const char *extra_headers, const void *body, size_t len)
 {

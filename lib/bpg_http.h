@@ -30,6 +30,7 @@ struct bpg_http_req {
 	char err_headers[128];     /* extra headers for the error reply, e.g. "Allow: GET\r\n" */
 	int status;                /* the status written, 0 until a reply is sent */
 	size_t bytes_out;
+	unsigned long long bytes_in;   /* of a body read with bpg_http_read_some() */
 };
 
 /* Fills req from the FastCGI parameters of r; nothing is allocated. */
@@ -55,6 +56,24 @@ enum bpg_err bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const cha
  * a body shorter than announced.
  */
 enum bpg_err bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out);
+
+/*
+ * Reads up to cap bytes of the request body into p, as they arrive (for bodies streamed
+ * through: nginx's fastcgi_request_buffering off). *n_out is 0 at the end of the body.
+ * BPG_EIO when the body was cut off (the client or nginx went away): the FastCGI stream
+ * broke, or it ended before CONTENT_LENGTH bytes.
+ */
+enum bpg_err bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out);
+
+/*
+ * Starts a streamed response (no Content-Length: nginx chunks it). The status is final:
+ * a failure after this can only cut the stream short.
+ */
+enum bpg_err bpg_http_stream_begin(struct bpg_http_req *req, int status,
+    const char *content_type, const char *extra_headers);
+
+/* Writes and flushes n bytes of a streamed response; BPG_EIO when the client is gone. */
+enum bpg_err bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n);
 
 /* Writes a whole response; extra_headers is "Name: value\r\n"... or NULL. */
 enum bpg_err bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,

@@ -195,10 +195,54 @@ k8s_handle(struct k8s_conn *cn)
 	return BPG_OK;
 }
 
-enum bpg_err
-bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
+/* A streamed GET: a 2xx body goes to sink as it arrives. */
+struct k8s_stream {
+	CURL *curl;
+	struct bpg_k8s_resp *resp;
+	bpg_k8s_sink sink;
+	void *arg;
+	long long max_ms;
+	int stopped;              /* the sink said stop */
+};
+
+static size_t
+k8s_stream_cb(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct k8s_stream *st = ud;
+	long code = 0;
+
+	(void)curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code > 299)
+		return k8s_write_cb(p, size, nmemb, st->resp);
+	if (st->sink(st->arg, p, size * nmemb) != 0) {
+		st->stopped = 1;
+		return 0;
+	}
+	return size * nmemb;
+}
+
+/* A stream has no total timeout (a big log takes long) but must keep moving. */
+static enum bpg_err
+k8s_stream_opts(struct k8s_conn *cn, struct k8s_stream *st)
+{
+	st->curl = cn->curl;
+	if (curl_easy_setopt(cn->curl, CURLOPT_WRITEFUNCTION, k8s_stream_cb) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_TIMEOUT_MS, (long)st->max_ms) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_LOW_SPEED_TIME,
+	    (long)(cn->cluster->timeout_ms / 1000 + 1)) != CURLE_OK)
+		return BPG_EINTERNAL;
+	return BPG_OK;
+}
+
+/*
+ * Sends one request; a 2xx body goes to st's sink when st is not NULL (a streamed log),
+ * any other body into resp->body.
+ */
+static enum bpg_err
+k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
     const char *path, const char *content_type, const char *body, size_t len,
-    struct bpg_k8s_resp *resp, char *why, size_t whylen)
+    struct bpg_k8s_resp *resp, struct k8s_stream *st, char *why, size_t whylen)
 {
 	struct k8s_conn *cn = k8s_conn(k, c);
 	struct curl_slist *hdrs = NULL, *h;
@@ -245,7 +289,7 @@ bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *meth
 	if (curl_easy_setopt(cn->curl, CURLOPT_URL, url.data) != CURLE_OK ||
 	    curl_easy_setopt(cn->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
 	    curl_easy_setopt(cn->curl, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_WRITEDATA, st ? (void *)st : (void *)resp) != CURLE_OK ||
 	    curl_easy_setopt(cn->curl, CURLOPT_HEADERDATA, resp) != CURLE_OK)
 		goto out;
 	if (body != NULL && (curl_easy_setopt(cn->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
@@ -253,7 +297,14 @@ bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *meth
 		goto out;
 	if (strcmp(method, "GET") == 0 && curl_easy_setopt(cn->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
 		goto out;
+	if (st != NULL && k8s_stream_opts(cn, st) != BPG_OK)
+		goto out;
 	cc = curl_easy_perform(cn->curl);
+	if (cc == CURLE_WRITE_ERROR && st != NULL && st->stopped) {
+		snprintf(why, whylen, "the reader of the log stopped");
+		err = BPG_EIO;
+		goto out;
+	}
 	if (cc == CURLE_WRITE_ERROR) {
 		snprintf(why, whylen, "cluster %s answered more than %zu bytes", c->id,
 		    (size_t)BPG_K8S_MAX_BODY);
@@ -281,6 +332,14 @@ out:
 	bpg_buf_wipe(&auth);
 	bpg_buf_release(&ct);
 	return err;
+}
+
+enum bpg_err
+bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
+    const char *path, const char *content_type, const char *body, size_t len,
+    struct bpg_k8s_resp *resp, char *why, size_t whylen)
+{
+	return k8s_perform(k, c, method, path, content_type, body, len, resp, NULL, why, whylen);
 }
 
 /* Appends the fields of a Status's details.causes to why, or its message. */
@@ -541,4 +600,31 @@ enum bpg_err
 bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why, size_t whylen)
 {
 	return k8s_call(k, c, "GET", "/version", NULL, NULL, 0, NULL, why, whylen);
+}
+
+enum bpg_err
+bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *pod,
+    const char *query, long long max_ms, bpg_k8s_sink sink, void *arg, char *why,
+    size_t whylen)
+{
+	struct k8s_stream st = { NULL, NULL, sink, arg, max_ms, 0 };
+	struct bpg_k8s_resp resp;
+	struct bpg_buf path;
+	enum bpg_err err = BPG_ENOMEM;
+
+	bpg_k8s_resp_init(&resp);
+	resp.body.limit = 65536;
+	st.resp = &resp;
+	bpg_buf_init(&path, 8192);
+	if (bpg_buf_printf(&path, "/api/v1/namespaces/%s/pods/", c->namespace) != BPG_OK ||
+	    bpg_k8s_query_escape(pod, &path) != BPG_OK ||
+	    bpg_buf_printf(&path, "/log%s%s", query && *query ? "?" : "", query ? query : "") != BPG_OK)
+		goto out;
+	err = k8s_perform(k, c, "GET", path.data, NULL, NULL, 0, &resp, &st, why, whylen);
+	if (err == BPG_OK)
+		err = bpg_k8s_check(c, &resp, why, whylen);
+out:
+	bpg_buf_release(&path);
+	bpg_k8s_resp_release(&resp);
+	return err;
 }

@@ -82,6 +82,19 @@ enum bpg_err bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, con
 enum bpg_err bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
     char *why, size_t whylen);
 
+/* Receives a streamed body as it arrives; returns 0 to go on, non-zero to stop. */
+typedef int (*bpg_k8s_sink)(void *arg, const char *data, size_t len);
+
+/*
+ * GET of a pod's log (query: "container=..&tailLines=..", already escaped, may be NULL),
+ * streamed to sink. No total timeout but max_ms; a stream that stalls for the cluster's
+ * timeout is cut. Errors as bpg_k8s_check (400 BPG_EINVAL with the API server's message,
+ * 404 BPG_ENOTFOUND); BPG_EIO when the sink stopped it. Whatever reached the sink stays sent.
+ */
+enum bpg_err bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c,
+    const char *pod, const char *query, long long max_ms, bpg_k8s_sink sink, void *arg,
+    char *why, size_t whylen);
+
 /* GET /version: BPG_OK when the API server answers with our credentials. */
 enum bpg_err bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why,
     size_t whylen);

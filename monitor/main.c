@@ -13,6 +13,7 @@
 #include "bpg_db.h"
 #include "bpg_k8s.h"
 #include "bpg_log.h"
+#include "bpg_logarchive.h"
 #include "bpg_reconcile.h"
 #include "bpg_subdb.h"
 
@@ -47,6 +48,8 @@ struct monitor {
 	const struct bpg_config *cfg;
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
+	struct bpg_s3 *s3;       /* NULL: no log archiving */
+	long archive_max;        /* submissions archived per run */
 	long long grace_ms;
 	long page;
 };
@@ -54,6 +57,7 @@ struct monitor {
 /* One run: its counts and its errors ("; "-separated clauses). */
 struct run {
 	struct bpg_reconcile_run r;
+	struct bpg_logarchive_stats archive;
 	struct bpg_buf errors;
 	int target_failed;       /* a write for the current target failed */
 };
@@ -547,13 +551,29 @@ finish_run(struct monitor *m, struct run *r)
 		run_error(r, "database: the run was not recorded (%s)", bpg_err_str(err));
 		rc = 1;
 	}
+	if (rc == 0 && r->archive.failed > 0)
+		rc = 2;   /* logs not archived (S3 or a cluster failing): a partial run */
 	printf("bpg-monitor: outcome=%s clusters=%d failed=%d objects=%lld changed=%lld "
-	    "finalized=%lld stopped=%lld restarts=%lld ms=%lld errors=",
-	    rc == 1 ? "failed" : bpg_reconcile_outcome(&r->r), r->r.clusters, r->r.failed,
-	    r->r.objects, r->r.changed, r->r.finalized, r->r.stopped, r->r.restarts, ms);
+	    "finalized=%lld stopped=%lld restarts=%lld archived=%lld archive_failed=%lld "
+	    "archive_gone=%lld log_bytes=%llu ms=%lld errors=",
+	    rc == 1 ? "failed" : rc == 2 && r->r.failed == 0 ? "partial" :
+	    bpg_reconcile_outcome(&r->r), r->r.clusters, r->r.failed,
+	    r->r.objects, r->r.changed, r->r.finalized, r->r.stopped, r->r.restarts,
+	    r->archive.apps, r->archive.failed, r->archive.gone, r->archive.bytes, ms);
 	print_quoted(r->errors.len ? r->errors.data : "");
 	(void)fflush(stdout);
 	return rc;
+}
+
+/* Copies the logs of apps that ended to S3 before their pods go (level-triggered). */
+static void
+archive_logs(struct monitor *m, struct run *r)
+{
+	enum bpg_err err = bpg_logarchive_run(m->cfg, m->db, m->k8s, m->s3,
+	    (size_t)m->archive_max, &r->archive, &r->errors);
+
+	if (err != BPG_OK)
+		run_error(r, "database: log archiving stopped (%s)", bpg_err_str(err));
 }
 
 /* One run; returns the exit code (0 ok, 2 partial, 1 fatal). */
@@ -588,6 +608,8 @@ run_once(struct monitor *m)
 	n = bpg_reconcile_targets(m->cfg, targets);
 	for (size_t i = 0; i < n && !r.r.fatal; i++)
 		reconcile_target(m, targets[i], &r);
+	if (!r.r.fatal && m->s3 != NULL && m->archive_max > 0)
+		archive_logs(m, &r);
 	rc = finish_run(m, &r);
 	(void)bpg_db_lock(m->db, BPG_MONITOR_LOCK, 0);
 	bpg_buf_release(&r.errors);
@@ -599,10 +621,13 @@ run_once(struct monitor *m)
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: bpg-monitor [--loop SECONDS] [--grace SECONDS] [--page-size N] CONFIG\n"
+	fprintf(fp, "usage: bpg-monitor [--loop SECONDS] [--grace SECONDS] [--page-size N]\n"
+	    "                   [--archive-max N] CONFIG\n"
 	    "Reconciles the submission table with every cluster once (or every SECONDS with\n"
-	    "--loop). Exit 0: done (or another monitor holds the lock); 2: some clusters failed;\n"
-	    "1: fatal (usage, config, database). See monitor/README.md.\n");
+	    "--loop), then archives the logs of up to N (default 100, 0: none) ended apps to S3\n"
+	    "when [s3] is configured. Exit 0: done (or another monitor holds the lock);\n"
+	    "2: some clusters failed or some logs were not archived; 1: fatal (usage, config,\n"
+	    "database). See monitor/README.md.\n");
 }
 
 /* Parses a decimal number in [min, max]; -1 when it is not one. */
@@ -622,7 +647,7 @@ parse_num(const char *s, long min, long max, long *out)
 
 struct opts {
 	const char *config;
-	long loop, grace, page;
+	long loop, grace, page, archive_max;
 };
 
 /* Fills o from argv; 0, 1 for --help, -1 for a usage error (said on stderr). */
@@ -640,6 +665,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			dst = &o->grace, min = 0, max = LOOP_MAX_S;
 		else if (strcmp(a, "--page-size") == 0)
 			dst = &o->page, min = 1, max = PAGE_MAX;
+		else if (strcmp(a, "--archive-max") == 0)
+			dst = &o->archive_max, min = 0, max = 256;
 		if (dst != NULL) {
 			if (v == NULL || parse_num(v, min, max, dst) != 0) {
 				fprintf(stderr, "bpg-monitor: %s wants a number in %ld..%ld\n", a, min, max);
@@ -677,7 +704,7 @@ on_signals(void)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { NULL, 0, BPG_RECONCILE_GRACE_MS / 1000, PAGE_DEFAULT };
+	struct opts o = { NULL, 0, BPG_RECONCILE_GRACE_MS / 1000, PAGE_DEFAULT, 100 };
 	struct bpg_config *cfg = NULL;
 	struct bpg_buf errors;
 	struct monitor m;
@@ -699,11 +726,15 @@ main(int argc, char **argv)
 	m.cfg = cfg;
 	m.grace_ms = o.grace * 1000LL;
 	m.page = o.page;
+	m.archive_max = o.archive_max;
 	rc = 1;
 	if (bpg_db_new(&cfg->database, &m.db) != BPG_OK || bpg_k8s_new(cfg, &m.k8s) != BPG_OK) {
 		fprintf(stderr, "bpg-monitor: out of memory\n");
 		goto out;
 	}
+	if ((cfg->s3.log_bucket != NULL || cfg->s3.bucket != NULL) &&
+	    bpg_s3_new(&cfg->s3, &m.s3) != BPG_OK)
+		fprintf(stderr, "bpg-monitor: S3 is unusable: logs are not archived\n");
 	for (;;) {
 		rc = run_once(&m);
 		if (o.loop == 0 || stop_requested)
@@ -714,6 +745,7 @@ main(int argc, char **argv)
 			break;
 	}
 out:
+	bpg_s3_free(m.s3);
 	bpg_k8s_free(m.k8s);
 	bpg_db_free(m.db);
 	bpg_config_free(cfg);

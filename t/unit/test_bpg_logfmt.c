@@ -1,0 +1,178 @@
+/* Unit tests of bpg_logfmt (records, tails, limits) and bpg_logarchive_key. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpg_logarchive.h"
+#include "bpg_logfmt.h"
+
+struct got {
+	struct bpg_buf b;
+	long long stop_after;     /* the sink says stop once it holds this many bytes (0: never) */
+	int calls;
+};
+
+static int
+got_sink(void *arg, const char *data, size_t len)
+{
+	struct got *g = arg;
+
+	g->calls++;
+	ck_assert_int_eq(bpg_buf_append(&g->b, data, len), BPG_OK);
+	return g->stop_after > 0 && (long long)g->b.len >= g->stop_after;
+}
+
+/* Runs text through a filter, fed in pieces of step bytes, as one object. */
+static char *
+run(const char *text, int fluentbit, long long tail, long long limit, size_t step)
+{
+	struct bpg_logfmt f;
+	struct got g;
+	size_t n = strlen(text);
+	char *out;
+
+	memset(&g, 0, sizeof(g));
+	bpg_buf_init(&g.b, 0);
+	ck_assert_int_eq(bpg_logfmt_init(&f, fluentbit, tail, limit, got_sink, &g), BPG_OK);
+	for (size_t i = 0; i < n; i += step)
+		if (bpg_logfmt_write(&f, text + i, n - i < step ? n - i : step))
+			break;
+	(void)bpg_logfmt_end_object(&f);
+	(void)bpg_logfmt_finish(&f);
+	bpg_logfmt_release(&f);
+	out = strdup(g.b.data ? g.b.data : "");
+	bpg_buf_release(&g.b);
+	return out;
+}
+
+static void
+check_run(const char *text, int fb, long long tail, long long limit, const char *want)
+{
+	static const size_t steps[] = { 1, 2, 3, 7, 64, 100000 };
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char *got = run(text, fb, tail, limit, steps[i]);
+		ck_assert_msg(strcmp(got, want) == 0, "step %zu: got \"%s\", want \"%s\"", steps[i], got,
+		    want);
+		free(got);
+	}
+}
+
+START_TEST(test_raw_passthrough)
+{
+	check_run("a\nb\nc\n", 0, 0, 0, "a\nb\nc\n");
+	check_run("", 0, 0, 0, "");
+	check_run("no newline", 0, 0, 0, "no newline");
+}
+END_TEST
+
+START_TEST(test_tail)
+{
+	check_run("a\nb\nc\n", 0, 2, 0, "b\nc\n");
+	check_run("a\nb\nc", 0, 2, 0, "b\nc");
+	check_run("a\nb\nc\n", 0, 3, 0, "a\nb\nc\n");
+	check_run("a\nb\nc\n", 0, 10, 0, "a\nb\nc\n");
+	check_run("a\nb\nc\n", 0, 1, 0, "c\n");
+	check_run("\n\n\n", 0, 2, 0, "\n\n");
+}
+END_TEST
+
+START_TEST(test_limit)
+{
+	check_run("abcdef\n", 0, 0, 3, "abc");
+	check_run("abcdef\n", 0, 0, 7, "abcdef\n");
+	check_run("abcdef\n", 0, 0, 100, "abcdef\n");
+	check_run("a\nb\nc\n", 0, 2, 3, "b\nc");
+}
+END_TEST
+
+START_TEST(test_fluentbit_records)
+{
+	/* the Java gateway's record: fluent-bit's "log" holds a Docker json-file line */
+	const char *rec = "{\"log\":\"{\\\"log\\\":\\\"say \\\\\\\"hi\\\\\\\"\\\\n\\\",\\\"stream\\\":"
+	    "\\\"stdout\\\"}\",\"k\":1}\n";
+	check_run(rec, 1, 0, 0, "say \"hi\"\n\n");
+	check_run("{\"log\":\"plain\\n\"}\n", 1, 0, 0, "plain\n\n");
+	check_run("not json\n{broken\n", 1, 0, 0, "not json\n{broken\n\n");
+	check_run("{\"log\":\"last\"}", 1, 0, 0, "last\n\n");
+	check_run("{\"log\":\"a\"}\n{\"log\":\"b\"}\n{\"log\":\"c\"}\n", 1, 2, 0, "c\n\n");
+}
+END_TEST
+
+START_TEST(test_tail_past_the_ring)
+{
+	size_t n = BPG_LOGFMT_TAIL_MAX + 1000;   /* ends in the middle of a line: "012345" */
+	char *big = malloc(n + 1), *got;
+
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = (i % 10 == 9) ? '\n' : (char)('0' + i % 10);
+	big[n] = '\0';
+	got = run(big, 0, 3, 0, 65536);
+	ck_assert_str_eq(got, "012345678\n012345678\n012345");
+	free(got);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_sink_stop)
+{
+	struct bpg_logfmt f;
+	struct got g;
+
+	memset(&g, 0, sizeof(g));
+	bpg_buf_init(&g.b, 0);
+	g.stop_after = 2;
+	ck_assert_int_eq(bpg_logfmt_init(&f, 0, 0, 0, got_sink, &g), BPG_OK);
+	ck_assert_int_ne(bpg_logfmt_write(&f, "abc", 3), 0);
+	ck_assert_int_ne(bpg_logfmt_write(&f, "def", 3), 0);
+	ck_assert_int_eq(g.calls, 1);
+	bpg_logfmt_release(&f);
+	bpg_buf_release(&g.b);
+}
+END_TEST
+
+START_TEST(test_archive_key)
+{
+	struct bpg_buf b;
+
+	bpg_buf_init(&b, 0);
+	/* 2026-11-24T10:00:00Z */
+	ck_assert_int_eq(bpg_logarchive_key("spark-logs", 1795514400000LL, "c01-x",
+	    "c01-x-driver", &b), BPG_OK);
+	ck_assert_str_eq(b.data, "spark-logs/2026/11/24/c01-x/c01-x-driver.log");
+	bpg_buf_reset(&b);
+	ck_assert_int_eq(bpg_logarchive_key("", 0, "s", "s-exec-1", &b), BPG_OK);
+	ck_assert_str_eq(b.data, "1970/01/01/s/s-exec-1.log");
+	bpg_buf_release(&b);
+}
+END_TEST
+
+static Suite *
+logfmt_suite(void)
+{
+	Suite *s = suite_create("bpg_logfmt");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_raw_passthrough);
+	tcase_add_test(tc, test_tail);
+	tcase_add_test(tc, test_limit);
+	tcase_add_test(tc, test_fluentbit_records);
+	tcase_add_test(tc, test_tail_past_the_ring);
+	tcase_add_test(tc, test_sink_stop);
+	tcase_add_test(tc, test_archive_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(logfmt_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
