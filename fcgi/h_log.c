@@ -35,6 +35,7 @@ struct log_in {
 /* The response as it streams: begun on the first byte, so a failure before can still fall back. */
 struct log_out {
 	struct bpg_http_req *req;
+	int follow;                 /* flush every piece */
 	int begun;
 	int failed;                 /* the client went away */
 };
@@ -51,7 +52,7 @@ out_sink(void *arg, const char *data, size_t len)
 		}
 		o->begun = 1;
 	}
-	if (bpg_http_stream_write(o->req, data, len) != BPG_OK) {
+	if (bpg_http_stream_write(o->req, data, len, o->follow) != BPG_OK) {
 		o->failed = 1;
 		return 1;
 	}
@@ -299,7 +300,7 @@ enum bpg_err
 h_log(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct log_in in;
-	struct log_out o = { req, 0, 0 };
+	struct log_out o = { req, 0, 0, 0 };
 	struct bpg_sub s;
 	char cid[BPG_QUERY_MAX_VALUE + 32];
 	enum bpg_err err;
@@ -308,6 +309,7 @@ h_log(struct bpg_app *app, struct bpg_http_req *req)
 	memset(&in, 0, sizeof(in));
 	if ((err = log_in_parse(req, &in)) != BPG_OK || (err = log_lookup(app, req, &in, &s)) != BPG_OK)
 		goto out;
+	o.follow = in.follow;
 	err = in.s3only ? BPG_ENOTFOUND : log_from_pod(app, req, &s, &in, &o);
 	if (err == BPG_ENOTFOUND) {
 		if (in.exec[0] == '\0')
@@ -324,7 +326,7 @@ h_log(struct bpg_app *app, struct bpg_http_req *req)
 	if (err == BPG_OK && !o.begun && !o.failed)
 		(void)out_sink(&o, "", 0);   /* an empty log (a pod just started) is still a 200 */
 	if (err == BPG_OK && o.begun && !o.failed)
-		(void)bpg_http_stream_write(req, "\n", 1);   /* as the Java gateway ends a log */
+		(void)bpg_http_stream_write(req, "\n", 1, 1);   /* as the Java gateway ends a log */
 	if (o.begun)
 		err = BPG_OK;
 out:

@@ -173,7 +173,7 @@ bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_
 }
 
 enum bpg_err
-bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n)
+bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n, int flush)
 {
 	const char *c = p;
 
@@ -187,6 +187,8 @@ bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n)
 		n -= (size_t)k;
 		req->bytes_out += (size_t)k;
 	}
+	if (!flush)
+		return FCGX_GetError(req->fcgi->out) == 0 ? BPG_OK : BPG_EIO;
 	return FCGX_FFlush(req->fcgi->out) == 0 ? BPG_OK : BPG_EIO;
 }
 

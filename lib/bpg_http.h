@@ -72,8 +72,11 @@ enum bpg_err bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, s
 enum bpg_err bpg_http_stream_begin(struct bpg_http_req *req, int status,
     const char *content_type, const char *extra_headers);
 
-/* Writes and flushes n bytes of a streamed response; BPG_EIO when the client is gone. */
-enum bpg_err bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n);
+/*
+ * Writes n bytes of a streamed response, sent now when flush (a followed log), else when
+ * the FastCGI buffer fills; BPG_EIO when the client is gone.
+ */
+enum bpg_err bpg_http_stream_write(struct bpg_http_req *req, const void *p, size_t n, int flush);
 
 /* Writes a whole response; extra_headers is "Name: value\r\n"... or NULL. */
 enum bpg_err bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
