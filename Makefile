@@ -32,7 +32,7 @@ CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(INI_CFLAGS) $(PK
 CFLAGS  += -std=c11 $(WARN) $(OPT) -MMD -MP
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
-LDLIBS  := $(INI_LIBS) $(PKG_LIBS) -lm
+LDLIBS  := $(INI_LIBS) $(PKG_LIBS) -lm -pthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
