@@ -1,4 +1,5 @@
 /* bpg_s3: the S3 client (libcurl + bpg_sigv4): objects, ranges, listings, multipart uploads. */
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <curl/curl.h>
 #include "bpg_buf.h"
 #include "bpg_log.h"
+#include "bpg_metrics.h"
 #include "bpg_s3.h"
 #include "bpg_sigv4.h"
 
@@ -981,6 +983,7 @@ s3_once(struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, const char 
 	struct bpg_buf url;
 	enum bpg_err err;
 	CURLcode rc;
+	uint64_t t0 = bpg_metrics_now_us();
 
 	bpg_buf_init(&url, 0);
 	bpg_buf_reset(&r->body);
@@ -1009,6 +1012,9 @@ s3_once(struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, const char 
 		goto out;
 	err = bpg_s3_check(r->status, r->body.data, r->body.len, what, why, whylen);
 out:
+	/* a missing key is an answer, not a failure of S3 */
+	bpg_metrics_dep(BPG_DEP_S3, 0, err == BPG_OK || err == BPG_ENOTFOUND,
+	    bpg_metrics_now_us() - t0);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);
@@ -1331,6 +1337,31 @@ bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
 	op.params[3] = (struct bpg_sigv4_pair){ "key-marker", "" };
 	op.params[4] = (struct bpg_sigv4_pair){ "upload-id-marker", "" };
 	return list_pages(s, &op, &l, why, whylen);
+}
+
+int
+bpg_s3_list_page(const char *body, size_t len, int uploads, bpg_s3_each_object each_object,
+    bpg_s3_each_upload each_upload, void *arg)
+{
+	static const struct s3_lister objects = { .item = "Contents",
+	    .next_tag = { "NextContinuationToken" }, .n_next = 1 };
+	static const struct s3_lister ups = { .item = "Upload",
+	    .next_tag = { "NextKeyMarker", "NextUploadIdMarker" }, .n_next = 2 };
+	struct s3_lister l = uploads ? ups : objects;
+	char (*next)[S3_MAX_XML_VALUE] = malloc(2 * sizeof(*next));
+	struct bpg_buf b;
+	int rc = -1;
+
+	assert(uploads ? each_upload != NULL : each_object != NULL);
+	l.each_object = uploads ? NULL : each_object;
+	l.each_upload = uploads ? each_upload : NULL;
+	l.arg = arg;
+	bpg_buf_init(&b, S3_MAX_BODY);
+	if (next != NULL && bpg_buf_append(&b, body ? body : "", body ? len : 0) == BPG_OK)
+		rc = list_page(&l, &b, next);
+	bpg_buf_release(&b);
+	free(next);
+	return rc;
 }
 
 enum bpg_err

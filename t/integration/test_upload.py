@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -102,6 +103,9 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(st, 200, body)
         self.assertEqual(body, {"url": "s3a://%s/uploaded/%s/app.py" % (BUCKET, self.folder)})
         self.assertEqual(aws_cp(key_of(body["url"])), data)
+        st, _, text = admin_client().request("GET", "/metrics")
+        m = re.search(rb'^bpg_upstream_calls_total\{upstream="s3"\} (\d+)$', text, re.M)
+        self.assertTrue(m and int(m.group(1)) >= 2, text[-2000:])     # a HEAD and a PUT at least
 
     def test_multipart_upload_byte_for_byte(self):
         data = payload(21 * MiB + 12345, "multi")    # parts of 8 MiB: 3 parts
