@@ -123,4 +123,13 @@ void bpg_s3_set_page_size(struct bpg_s3 *s, int n);
 enum bpg_err bpg_s3_check(long status, const char *body, size_t len, const char *what,
     char *why, size_t whylen);
 
+/*
+ * Walks one listing page of len bytes as bpg_s3_list (uploads 0: each <Contents> to
+ * each_object) or bpg_s3_mpu_list (uploads 1: each <Upload> to each_upload) do, with the
+ * page's <IsTruncated> and next markers. Returns 0 when read, 1 when the callback stopped
+ * it, -1 when unreadable (a bad item, or truncated without its markers). Exposed for tests.
+ */
+int bpg_s3_list_page(const char *body, size_t len, int uploads, bpg_s3_each_object each_object,
+    bpg_s3_each_upload each_upload, void *arg);
+
 #endif
