@@ -202,6 +202,7 @@ struct k8s_stream {
 	bpg_k8s_sink sink;
 	void *arg;
 	long long max_ms;
+	int follow;               /* quiet stretches are normal: no stall limit */
 	int stopped;              /* the sink said stop */
 };
 
@@ -227,10 +228,11 @@ k8s_stream_opts(struct k8s_conn *cn, struct k8s_stream *st)
 {
 	st->curl = cn->curl;
 	if (curl_easy_setopt(cn->curl, CURLOPT_WRITEFUNCTION, k8s_stream_cb) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_TIMEOUT_MS, (long)st->max_ms) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_TIMEOUT_MS, (long)st->max_ms) != CURLE_OK)
+		return BPG_EINTERNAL;
+	if (!st->follow && (curl_easy_setopt(cn->curl, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
 	    curl_easy_setopt(cn->curl, CURLOPT_LOW_SPEED_TIME,
-	    (long)(cn->cluster->timeout_ms / 1000 + 1)) != CURLE_OK)
+	    (long)(cn->cluster->timeout_ms / 1000 + 1)) != CURLE_OK))
 		return BPG_EINTERNAL;
 	return BPG_OK;
 }
@@ -607,7 +609,7 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
     const char *query, long long max_ms, bpg_k8s_sink sink, void *arg, char *why,
     size_t whylen)
 {
-	struct k8s_stream st = { NULL, NULL, sink, arg, max_ms, 0 };
+	struct k8s_stream st = { NULL, NULL, sink, arg, max_ms, 0, 0 };
 	struct bpg_k8s_resp resp;
 	struct bpg_buf path;
 	enum bpg_err err = BPG_ENOMEM;
@@ -620,6 +622,7 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
 	    bpg_k8s_query_escape(pod, &path) != BPG_OK ||
 	    bpg_buf_printf(&path, "/log%s%s", query && *query ? "?" : "", query ? query : "") != BPG_OK)
 		goto out;
+	st.follow = query != NULL && strstr(query, "follow=true") != NULL;
 	err = k8s_perform(k, c, "GET", path.data, NULL, NULL, 0, &resp, &st, why, whylen);
 	if (err == BPG_OK)
 		err = bpg_k8s_check(c, &resp, why, whylen);

@@ -88,7 +88,7 @@ typedef int (*bpg_k8s_sink)(void *arg, const char *data, size_t len);
 /*
  * GET of a pod's log (query: "container=..&tailLines=..", already escaped, may be NULL),
  * streamed to sink. No total timeout but max_ms; a stream that stalls for the cluster's
- * timeout is cut. Errors as bpg_k8s_check (400 BPG_EINVAL with the API server's message,
+ * timeout is cut, unless it follows the log (follow=true: a quiet pod is normal). Errors as bpg_k8s_check (400 BPG_EINVAL with the API server's message,
  * 404 BPG_ENOTFOUND); BPG_EIO when the sink stopped it. Whatever reached the sink stays sent.
  */
 enum bpg_err bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c,
