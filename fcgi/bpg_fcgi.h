@@ -25,6 +25,11 @@ struct bpg_app {
 	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */
 	unsigned long zone_counter;         /* round robin over a queue's zones */
 	const char *route_names[BPG_METRICS_MAX_ROUTES];   /* "GET /spark/{id}/status" */
+	/* the health check's last good probe of each cluster (index) and of S3 (n_clusters) */
+	struct bpg_probe {
+		long long ok_at_ms;     /* 0: none yet */
+		double latency_ms;
+	} probes[BPG_CONFIG_MAX_CLUSTERS + 1];
 };
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */

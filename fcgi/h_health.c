@@ -14,15 +14,46 @@ elapsed_ms(const struct timespec *a)
 	    (double)(b.tv_nsec - a->tv_nsec) / 1e6) * 10) / 10;
 }
 
+#define PROBE_REUSE_MS 1000   /* a dependency that answered this recently is not asked again */
+#define S3_PROBE_KEY   "bpg-health-probe"
+
+/* Asks cluster i (or S3 when i == n_clusters) unless it answered within PROBE_REUSE_MS. */
+static enum bpg_err
+probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen)
+{
+	struct bpg_probe *p = &app->probes[i];
+	long long now = bpg_now_ms();
+	struct timespec t0;
+	enum bpg_err e;
+
+	if (p->ok_at_ms > 0 && now - p->ok_at_ms < PROBE_REUSE_MS) {
+		*ms = p->latency_ms;
+		return BPG_OK;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	why[0] = '\0';
+	if (i < app->cfg->n_clusters) {
+		e = bpg_k8s_ping(app->k8s, &app->cfg->clusters[i], why, whylen);
+	} else {
+		/* a key that does not exist: 404 means S3 answered and took our signature */
+		e = bpg_s3_head(app->s3, app->cfg->s3.bucket, S3_PROBE_KEY, NULL, why, whylen);
+		if (e == BPG_ENOTFOUND)
+			e = BPG_OK;
+	}
+	*ms = elapsed_ms(&t0);
+	p->ok_at_ms = e == BPG_OK ? now : 0;
+	p->latency_ms = *ms;
+	return e;
+}
+
 /* Adds {"reachable":B,"latencyMs":N[,"error":S]} as name to parent; NULL on ENOMEM. */
 static cJSON *
-add_probe(cJSON *parent, const char *name, enum bpg_err err, const struct timespec *t0,
-    const char *error)
+add_result(cJSON *parent, const char *name, enum bpg_err err, double ms, const char *error)
 {
 	cJSON *o = cJSON_AddObjectToObject(parent, name);
 
 	if (o == NULL || cJSON_AddBoolToObject(o, "reachable", err == BPG_OK) == NULL ||
-	    cJSON_AddNumberToObject(o, "latencyMs", elapsed_ms(t0)) == NULL ||
+	    cJSON_AddNumberToObject(o, "latencyMs", ms) == NULL ||
 	    (err != BPG_OK && cJSON_AddStringToObject(o, "error", error) == NULL))
 		return NULL;
 	return o;
@@ -31,12 +62,14 @@ add_probe(cJSON *parent, const char *name, enum bpg_err err, const struct timesp
 /*
  * GET /healthcheck/status (any allowed user).
  * 200 {"status":"OK"|"DEGRADED","version":V,"database":{"reachable":B,"latencyMs":N[,"error":S]},
- *      "clusters":{"c01":{...same...},...},
+ *      "clusters":{"c01":{...same...},...},"s3":{...same...} (when S3 is configured),
  *      "monitor":{"lastRunStarted":ms,"lastRunFinished":ms,"outcome":"ok|partial|failed","objects":N}}
- * "OK" when the database and every cluster answer. The Java gateway always answers
+ * "OK" when the database, every cluster and S3 answer. The Java gateway always answers
  * {"status":"OK"}; we keep that field and value when healthy and say what is down otherwise.
- * Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
- * Side effects: (re)connects the worker's database and cluster connections.
+ * The database is asked every time; a cluster or S3 that answered within the last second is
+ * not asked again by this worker (its latency then is that answer's). A failure is never
+ * reused. Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
+ * Side effects: (re)connects the worker's database, cluster and S3 connections.
  */
 enum bpg_err
 h_health_status(struct bpg_app *app, struct bpg_http_req *req)
@@ -46,6 +79,7 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	enum bpg_err err = BPG_ENOMEM, e;
 	struct timespec t0;
 	char why[256];
+	double ms;
 	int ok;
 
 	if (j == NULL)
@@ -55,15 +89,19 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	ok = e == BPG_OK;
 	if (cJSON_AddStringToObject(j, "status", "OK") == NULL ||
 	    cJSON_AddStringToObject(j, "version", BPG_VERSION) == NULL ||
-	    add_probe(j, "database", e, &t0, bpg_db_last_error(app->db)) == NULL ||
+	    add_result(j, "database", e, elapsed_ms(&t0), bpg_db_last_error(app->db)) == NULL ||
 	    (clusters = cJSON_AddObjectToObject(j, "clusters")) == NULL)
 		goto out;
 	for (size_t i = 0; i < cfg->n_clusters; i++) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		why[0] = '\0';
-		e = bpg_k8s_ping(app->k8s, &cfg->clusters[i], why, sizeof(why));
+		e = probe(app, i, &ms, why, sizeof(why));
 		ok &= e == BPG_OK;
-		if (add_probe(clusters, cfg->clusters[i].id, e, &t0, why) == NULL)
+		if (add_result(clusters, cfg->clusters[i].id, e, ms, why) == NULL)
+			goto out;
+	}
+	if (app->s3 != NULL) {
+		e = probe(app, cfg->n_clusters, &ms, why, sizeof(why));
+		ok &= e == BPG_OK;
+		if (add_result(j, "s3", e, ms, why) == NULL)
 			goto out;
 	}
 	{

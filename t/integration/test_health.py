@@ -1,11 +1,12 @@
 """The first endpoint end to end: nginx (TLS, Basic auth) -> FastCGI worker -> MariaDB."""
 import json
+import time
 import ssl
 import unittest
 import urllib.error
 import urllib.request
 
-from bpg import ENV, Client, admin_client, user_client
+from bpg import ENV, Client, admin_client, sim, user_client
 
 
 class HealthTest(unittest.TestCase):
@@ -16,7 +17,24 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(headers["content-type"], "application/json")
         self.assertEqual(body["status"], "OK")
         self.assertIs(body["database"]["reachable"], True)
+        self.assertIs(body["s3"]["reachable"], True, body)
+        self.assertEqual(sorted(body["clusters"]), ["c01", "c02"])
         self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{32}$")
+
+    def test_a_cluster_down_is_degraded_at_once(self):
+        c = user_client()
+        self.assertEqual(c.json("GET", "/healthcheck/status")[2]["status"], "OK")   # a good answer to reuse
+        sim("c02", "POST", "/_sim/faults", {"mode": "503"}, token=False)
+        try:
+            # every worker: a failure is never hidden behind an earlier success for long
+            seen = [c.json("GET", "/healthcheck/status")[2] for _ in range(12)]
+            time.sleep(1.1)
+            seen += [c.json("GET", "/healthcheck/status")[2] for _ in range(8)]
+        finally:
+            sim("c02", "DELETE", "/_sim/faults", token=False)
+        self.assertTrue(all(b["status"] == "DEGRADED" and b["clusters"]["c02"]["reachable"] is False
+                            for b in seen[-8:]), seen[-8:])
+        self.assertTrue(all(b["clusters"]["c01"]["reachable"] for b in seen))
 
     def test_request_id_the_clients_or_generated(self):
         c = user_client()
