@@ -1,6 +1,7 @@
 /*
  * Unit tests for bpg_s3 without a network: how S3 answers map to errors (bpg_s3_check, with
- * its bounded XML reading) and how bpg_s3_new() finds its endpoint and credentials.
+ * its bounded XML reading), how a listing page is read (bpg_s3_list_page) and how
+ * bpg_s3_new() finds its endpoint and credentials.
  * The client against moto and a fake S3: t/s3/test_s3client.py, t/s3/test_s3faults.py.
  */
 #include <check.h>
@@ -221,6 +222,84 @@ START_TEST(test_bad_arguments_before_any_request)
 }
 END_TEST
 
+/* bpg_s3_list_page: the items of a page to their callbacks; unreadable pages are -1. */
+struct listed {
+	int n;
+	int stop_at;
+	char keys[4][64];
+	long long sizes[4];
+};
+
+static int
+on_object(void *arg, const struct bpg_s3_object *o)
+{
+	struct listed *l = arg;
+
+	if (l->n < 4) {
+		snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s|%s", o->key, o->etag);
+		l->sizes[l->n] = o->size;
+	}
+	return ++l->n == l->stop_at;
+}
+
+static int
+on_upload(void *arg, const char *key, const char *upload_id)
+{
+	struct listed *l = arg;
+
+	if (l->n < 4)
+		snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s|%s", key, upload_id);
+	return ++l->n == l->stop_at;
+}
+
+static const struct {
+	const char *body;
+	int uploads;
+	int stop_at;
+	int rc;
+	int n;
+	const char *first;
+} pages[] = {
+	{ "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>a&amp;b</Key>"
+	    "<ETag>&quot;e1&quot;</ETag><Size>12</Size></Contents><Contents><Key>c</Key>"
+	    "<Size>0</Size></Contents></ListBucketResult>", 0, 0, 0, 2, "a&b|\"e1\"" },
+	{ "<ListBucketResult><Contents><Key>a</Key><Size>1</Size></Contents><Contents><Key>b"
+	    "</Key><Size>2</Size></Contents></ListBucketResult>", 0, 1, 1, 1, "a|" },
+	{ "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>t"
+	    "</NextContinuationToken></ListBucketResult>", 0, 0, 0, 0, NULL },
+	{ "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>", 0, 0, -1, 0,
+	    NULL },
+	{ "<ListBucketResult><Contents><Key>a</Key><Size>-1</Size></Contents>"
+	    "</ListBucketResult>", 0, 0, -1, 0, NULL },
+	{ "<ListBucketResult><Contents><Key>a</Key></Contents></ListBucketResult>", 0, 0, -1, 0,
+	    NULL },
+	{ "", 0, 0, 0, 0, NULL },
+	{ "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k"
+	    "</NextKeyMarker><NextUploadIdMarker>u</NextUploadIdMarker><Upload><Key>k</Key>"
+	    "<UploadId>u1</UploadId></Upload></ListMultipartUploadsResult>", 1, 0, 0, 1, "k|u1" },
+	{ "<ListMultipartUploadsResult><Upload><Key>k</Key></Upload>"
+	    "</ListMultipartUploadsResult>", 1, 0, -1, 0, NULL },
+};
+
+START_TEST(test_list_page)
+{
+	struct listed l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = pages[_i].stop_at;
+	rc = bpg_s3_list_page(pages[_i].body, strlen(pages[_i].body), pages[_i].uploads,
+	    on_object, on_upload, &l);
+	ck_assert_int_eq(rc, pages[_i].rc);
+	if (rc >= 0)
+		ck_assert_int_eq(l.n, pages[_i].n);
+	if (pages[_i].first != NULL)
+		ck_assert_str_eq(l.keys[0], pages[_i].first);
+	if (_i == 0)
+		ck_assert(l.sizes[0] == 12 && l.sizes[1] == 0);
+}
+END_TEST
+
 static Suite *
 s3_suite(void)
 {
@@ -232,6 +311,7 @@ s3_suite(void)
 	tcase_add_test(tc, test_new_credentials_sources);
 	tcase_add_loop_test(tc, test_new_endpoint, 0, (int)(sizeof(endpoints) / sizeof(endpoints[0])));
 	tcase_add_test(tc, test_bad_arguments_before_any_request);
+	tcase_add_loop_test(tc, test_list_page, 0, (int)(sizeof(pages) / sizeof(pages[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
