@@ -272,33 +272,86 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	bpg_log(BPG_LOG_WARN, "submit", "create failed", "id", s->id, "cluster", s->cluster->id,
 	    "error", why, NULL);
 	if (err == BPG_EUNAVAIL) {
-		/* the create may have landed before the connection broke: take it back */
+		/*
+		 * The create may have landed before the connection broke, or may still land (a
+		 * timeout): take it back now, and mark the row abandoned so that the monitor
+		 * deletes the CR if it shows up later.
+		 */
 		(void)bpg_k8s_delete_app(app->k8s, s->cluster, s->id, NULL, why, sizeof(why));
-		if (s->idem != NULL)
-			(void)bpg_subdb_drop_idempotency(app->db, s->id);
+		if (bpg_subdb_abandon(app->db, s->id, note) != BPG_OK)
+			bpg_log(BPG_LOG_WARN, "submit", "the abandoned create was not recorded", "id",
+			    s->id, NULL);
+	} else {
+		(void)bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1);
 	}
-	(void)bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1);
 	return bpg_http_fail(req, err, "%s", note);
+}
+
+/*
+ * An Idempotency-Key names existing: BPG_OK to replay it; BPG_ENOTFOUND when its first
+ * request died before creating anything (that row is abandoned, so submit anew); else the
+ * request's error is set (409 while the first request may still be creating it).
+ */
+static enum bpg_err
+replay_check(struct bpg_app *app, struct bpg_http_req *req, const char *existing)
+{
+	struct bpg_sub_row row;
+	const struct bpg_cluster *c;
+	cJSON *cr = NULL;
+	char why[WHY];
+	enum bpg_err err;
+
+	bpg_sub_row_init(&row);
+	if ((err = bpg_subdb_get(app->db, existing, 0, &row)) != BPG_OK) {
+		err = bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
+		goto out;
+	}
+	c = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
+	if (row.status != NULL || row.cr_created_ms >= 0 || c == NULL)
+		goto out;   /* created, or at least seen: replay */
+	err = bpg_k8s_get_app(app->k8s, c, existing, &cr, why, sizeof(why));
+	if (err == BPG_ENOTFOUND && bpg_now_ms() - row.created_ms < 2 * c->timeout_ms + 5000) {
+		snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: 2\r\n");
+		err = bpg_http_fail(req, BPG_ECONFLICT, "submission %s with this Idempotency-Key is "
+		    "still being created; retry shortly", existing);
+	} else if (err == BPG_ENOTFOUND) {
+		err = bpg_subdb_abandon(app->db, existing, "its request stopped before the "
+		    "SparkApplication was created; a retry with the same Idempotency-Key submitted "
+		    "anew");
+		err = err == BPG_OK ? BPG_ENOTFOUND :
+		    bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
+	} else if (err != BPG_OK) {
+		err = bpg_http_fail(req, err, "cannot tell whether submission %s was created: %s",
+		    existing, why);
+	}
+out:
+	cJSON_Delete(cr);
+	bpg_sub_row_release(&row);
+	return err;
 }
 
 /*
  * POST /spark (any allowed user). Body: SubmitApplicationRequest (JSON); ?dryRun=true
  * returns the SparkApplication that would be created and creates nothing; ?dagUser= for
  * [auth] proxy_users; header Idempotency-Key: a retry by the same user returns the first
- * submission id and creates nothing, even when retries race.
+ * submission id and creates nothing, even when retries race; a retry after a first
+ * request that died before creating anything submits anew (409 while it may still be
+ * creating it).
  * 200 {"submissionId":id}. 400 invalid (field and rule named), 403 privileges or queue
  * token, 413, 502 cluster credentials, 503 database or every eligible cluster down.
  * Order: validate, resolve the queue, route, insert the row, create the CR, update the row.
  * A create that fails with a connection error, timeout or 5xx is retried once on another
- * eligible cluster under a new id; the first row is marked SUBMISSION_FAILED with the reason.
+ * eligible cluster under a new id; the first row is marked SUBMISSION_FAILED with the reason
+ * and abandoned (the monitor deletes the CR should it land late). With no other cluster,
+ * the answer is the first cluster's error.
  * With the database down nothing is created anywhere.
  */
 enum bpg_err
 h_submit(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct submit s;
-	char *existing = NULL;
-	enum bpg_err err;
+	char *existing = NULL, first_msg[BPG_HTTP_MAX_ERROR] = "";
+	enum bpg_err err, first_err = BPG_OK;
 	int replayed = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -306,8 +359,9 @@ h_submit(struct bpg_app *app, struct bpg_http_req *req)
 		goto out;
 	if (s.idem != NULL && !s.dry_run) {
 		err = bpg_subdb_find_idempotent(app->db, s.user, s.idem, &existing);
-		if (err == BPG_OK) {
-			err = reply_id(req, existing, 1);
+		if (err == BPG_OK && (err = replay_check(app, req, existing)) != BPG_ENOTFOUND) {
+			if (err == BPG_OK)
+				err = reply_id(req, existing, 1);
 			goto out;
 		}
 		if (err != BPG_ENOTFOUND) {
@@ -318,8 +372,15 @@ h_submit(struct bpg_app *app, struct bpg_http_req *req)
 	if ((err = submit_queue(app, req, &s)) != BPG_OK)
 		goto out;
 	for (;;) {
-		if ((err = submit_build(app, req, &s)) != BPG_OK)
+		if ((err = submit_build(app, req, &s)) != BPG_OK) {
+			if (s.ntried > 0) {
+				/* nowhere to fail over to: the first cluster's failure is the answer */
+				req->err = first_err;
+				snprintf(req->err_msg, sizeof(req->err_msg), "%s", first_msg);
+				err = first_err;
+			}
 			goto out;
+		}
 		if (s.dry_run) {
 			bpg_mask_app(s.cr, &app->cfg->gateway.mask_patterns);
 			err = bpg_http_reply_json(req, 200, s.cr);
@@ -334,6 +395,8 @@ h_submit(struct bpg_app *app, struct bpg_http_req *req)
 			break;
 		/* fail over once to another eligible cluster, under a new id */
 		s.tried[s.ntried++] = s.cluster->id;
+		first_err = req->err;
+		snprintf(first_msg, sizeof(first_msg), "%s", req->err_msg);
 		req->err = BPG_OK;
 		req->err_msg[0] = '\0';
 	}

@@ -402,3 +402,31 @@ bpg_reconcile_record_run(struct bpg_db *db, const struct bpg_reconcile_run *r,
 	}
 	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
 }
+
+struct abandoned_ctx {
+	enum bpg_err (*fn)(void *ctx, const char *id);
+	void *ctx;
+};
+
+static enum bpg_err
+abandoned_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct abandoned_ctx *a = ctx;
+
+	(void)lens;
+	if (ncols != 1 || cols[0] == NULL)
+		return BPG_OK;
+	return a->fn(a->ctx, cols[0]);
+}
+
+enum bpg_err
+bpg_reconcile_abandoned(struct bpg_db *db, const char *cluster_id,
+    enum bpg_err (*fn)(void *ctx, const char *id), void *ctx)
+{
+	static const char sql[] = "SELECT submission_id FROM application_submission "
+	    "WHERE cluster_id = ? AND abandoned_time > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND";
+	struct bpg_db_val p[] = { bpg_db_str(cluster_id), bpg_db_int(BPG_RECONCILE_ABANDONED_S) };
+	struct abandoned_ctx a = { fn, ctx };
+
+	return bpg_db_exec(db, sql, p, 2, abandoned_cb, &a, NULL);
+}

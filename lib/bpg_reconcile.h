@@ -85,6 +85,7 @@ struct bpg_reconcile_run {
 	int failed;            /* targets that could not be listed */
 	int fatal;             /* database lost, lock lost: nothing more was done */
 	long long objects, changed, finalized, stopped, restarts;
+	long long orphans;     /* CRs of abandoned creates deleted */
 };
 
 /* The exit code: 0 every target reconciled; 2 some failed; 1 fatal (database, lock). */
@@ -138,5 +139,15 @@ enum bpg_err bpg_reconcile_lock_held(struct bpg_db *db, int *held_out);
 /* Upserts the single monitor_run row (id 1) with r, finished now. errors may be NULL. */
 enum bpg_err bpg_reconcile_record_run(struct bpg_db *db, const struct bpg_reconcile_run *r,
     long long duration_ms, const char *errors);
+
+/* How long after giving up on a create the monitor still looks out for its CR. */
+#define BPG_RECONCILE_ABANDONED_S 86400
+
+/*
+ * Calls fn with the id of each row of cluster_id whose create the gateway abandoned in
+ * the last BPG_RECONCILE_ABANDONED_S seconds: a CR of that name is an orphan to delete.
+ */
+enum bpg_err bpg_reconcile_abandoned(struct bpg_db *db, const char *cluster_id,
+    enum bpg_err (*fn)(void *ctx, const char *id), void *ctx);
 
 #endif

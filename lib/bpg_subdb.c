@@ -209,6 +209,18 @@ bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note)
 }
 
 enum bpg_err
+bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note)
+{
+	static const char sql[] = "UPDATE application_submission SET status = 'SUBMISSION_FAILED', "
+	    "last_error = ?, error_message = ?, idempotency_key = NULL, "
+	    "finished_time = COALESCE(finished_time, CURRENT_TIMESTAMP(3)), "
+	    "abandoned_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ?";
+	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id) };
+
+	return bpg_db_exec(db, sql, p, 3, NULL, NULL, NULL);
+}
+
+enum bpg_err
 bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id)
 {
 	static const char sql[] = "UPDATE application_submission SET idempotency_key = NULL "

@@ -57,6 +57,13 @@ enum bpg_err bpg_subdb_set_created(struct bpg_db *db, const char *id, const char
  */
 enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note);
 
+/*
+ * Gives up on a create whose outcome is unknown (timeout, broken connection): status
+ * SUBMISSION_FAILED with note as last_error and error_message, finished and abandoned now,
+ * the idempotency key cleared. The monitor deletes the CR if it lands after all.
+ */
+enum bpg_err bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note);
+
 /* Clears the idempotency key of a row (before a failover moves the key to a new row). */
 enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
 

@@ -26,11 +26,22 @@
 #define NAME_MAX_LEN  253        /* a Kubernetes object name */
 #define WHY           512
 
-/* The non-terminal rows of one target, sorted by id, each with a seen mark. Owned. */
+/* An owned, growable list of ids. */
+struct ids {
+	char **v;
+	size_t n, cap;
+};
+
+/*
+ * The non-terminal rows of one target, sorted by id, each with a seen mark; the rows whose
+ * create the gateway abandoned (sorted), and the listed CRs of those, to delete. Owned.
+ */
 struct open_rows {
 	struct bpg_sub_row *v;
 	char *seen;
 	size_t n, cap;
+	struct ids abandoned;
+	struct ids orphans;
 };
 
 /* Over-running apps of one page: the reason is written, then the driver pod deleted. */
@@ -154,9 +165,45 @@ collect(void *ctx, const struct bpg_sub_row *row)
 	return BPG_OK;
 }
 
+static enum bpg_err
+ids_add(void *ctx, const char *id)
+{
+	struct ids *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return BPG_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(id)) == NULL)
+		return BPG_ENOMEM;
+	l->n++;
+	return BPG_OK;
+}
+
+static void
+ids_release(struct ids *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void
 open_rows_release(struct open_rows *o)
 {
+	ids_release(&o->abandoned);
+	ids_release(&o->orphans);
 	for (size_t i = 0; i < o->n; i++)
 		bpg_sub_row_release(&o->v[i]);
 	free(o->v);
@@ -318,9 +365,16 @@ reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_b
 	size_t idx;
 
 	r->r.objects++;
-	if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name) ||
-	    (row = find_row(rows, name->valuestring, &idx)) == NULL)
-		return;   /* not ours, not in our table, or terminal there: left alone */
+	if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name))
+		return;   /* not ours: left alone */
+	if ((row = find_row(rows, name->valuestring, &idx)) == NULL) {
+		const char *key = name->valuestring;
+		/* a create the gateway gave up on that landed after all: it must not run unseen */
+		if (rows->abandoned.n > 0 && bsearch(&key, rows->abandoned.v, rows->abandoned.n,
+		    sizeof(char *), id_cmp) != NULL && ids_add(&rows->orphans, key) != BPG_OK)
+			run_error(r, "out of memory");
+		return;   /* not in our table, or terminal there: left alone */
+	}
 	rows->seen[idx] = 1;
 	bpg_sub_row_init(&obs);
 	observe_into(item, row, &obs, now, batch, r);
@@ -329,6 +383,35 @@ reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_b
 	if (bpg_reconcile_overrunning(&obs, max, now, &ran))
 		plan_stop(item, row, ran, max, s, r);
 	bpg_sub_row_release(&obs);
+}
+
+/* Deletes the CRs of abandoned creates found on this page, noting why on their rows. */
+static int
+do_orphans(struct monitor *m, const struct bpg_cluster *c, struct open_rows *rows,
+    struct run *r)
+{
+	char why[WHY], note[WHY];
+	enum bpg_err err;
+
+	for (size_t i = 0; i < rows->orphans.n && !r->r.fatal; i++) {
+		const char *id = rows->orphans.v[i];
+		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, why, sizeof(why));
+		if (err != BPG_OK && err != BPG_ENOTFOUND) {
+			run_error(r, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
+			continue;
+		}
+		r->r.orphans++;
+		bpg_log(BPG_LOG_WARN, "monitor", "deleted a SparkApplication whose create the "
+		    "gateway had given up on", "id", id, "cluster", c->id, NULL);
+		snprintf(note, sizeof(note), "the SparkApplication appeared on cluster %s after the "
+		    "gateway had given up on creating it; bpg-monitor deleted it", c->id);
+		if ((err = bpg_subdb_note(m->db, id, note, 0)) != BPG_OK)
+			db_error(r, err, "note of", id);
+	}
+	for (size_t i = 0; i < rows->orphans.n; i++)
+		free(rows->orphans.v[i]);
+	rows->orphans.n = 0;
+	return r->r.fatal ? -1 : 0;
 }
 
 /* One page: its changed rows in one statement, then the stops it decided. -1: run ends. */
@@ -343,7 +426,7 @@ reconcile_page(struct monitor *m, const struct bpg_cluster *t, const cJSON *list
 	bpg_reconcile_batch_init(&batch);
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
 		reconcile_item(item, rows, &batch, s, now, r);
-	if (write_batch(m, t, &batch, r) != 0)
+	if (write_batch(m, t, &batch, r) != 0 || do_orphans(m, t, rows, r) != 0)
 		return -1;
 	return do_stops(m, t, s, r);
 }
@@ -486,7 +569,8 @@ read_rows(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows
 		enum bpg_err err;
 		if (!bpg_reconcile_same_target(t, c))
 			continue;
-		if ((err = bpg_reconcile_open_rows(m->db, c->id, collect, rows)) != BPG_OK) {
+		if ((err = bpg_reconcile_open_rows(m->db, c->id, collect, rows)) != BPG_OK ||
+		    (err = bpg_reconcile_abandoned(m->db, c->id, ids_add, &rows->abandoned)) != BPG_OK) {
 			r->r.fatal = 1;
 			run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
 			    bpg_err_str(err));
@@ -495,6 +579,8 @@ read_rows(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows
 	}
 	if (rows->n > 1)
 		qsort(rows->v, rows->n, sizeof(rows->v[0]), row_cmp);
+	if (rows->abandoned.n > 1)
+		qsort(rows->abandoned.v, rows->abandoned.n, sizeof(char *), id_cmp);
 	return 0;
 }
 
@@ -554,11 +640,11 @@ finish_run(struct monitor *m, struct run *r)
 	if (rc == 0 && r->archive.failed > 0)
 		rc = 2;   /* logs not archived (S3 or a cluster failing): a partial run */
 	printf("bpg-monitor: outcome=%s clusters=%d failed=%d objects=%lld changed=%lld "
-	    "finalized=%lld stopped=%lld restarts=%lld archived=%lld archive_failed=%lld "
+	    "finalized=%lld stopped=%lld restarts=%lld orphans=%lld archived=%lld archive_failed=%lld "
 	    "archive_gone=%lld log_bytes=%llu ms=%lld errors=",
 	    rc == 1 ? "failed" : rc == 2 && r->r.failed == 0 ? "partial" :
 	    bpg_reconcile_outcome(&r->r), r->r.clusters, r->r.failed,
-	    r->r.objects, r->r.changed, r->r.finalized, r->r.stopped, r->r.restarts,
+	    r->r.objects, r->r.changed, r->r.finalized, r->r.stopped, r->r.restarts, r->r.orphans,
 	    r->archive.apps, r->archive.failed, r->archive.gone, r->archive.bytes, ms);
 	print_quoted(r->errors.len ? r->errors.data : "");
 	(void)fflush(stdout);

@@ -155,6 +155,65 @@ class SubmitTest(unittest.TestCase):
             sim("c01", "DELETE", "/_sim/faults", token=False)
             sim("c02", "DELETE", "/_sim/faults", token=False)
 
+    def test_no_failover_left_answers_the_first_clusters_error(self):
+        sim("c01", "POST", "/_sim/faults", {"mode": "429"}, token=False)
+        try:
+            st, _, r = self.submit(data=body(queue="open"))     # only c01 serves queue open
+        finally:
+            sim("c01", "DELETE", "/_sim/faults", token=False)
+        self.assertEqual((st, r["code"]), (503, 503), r)
+        self.assertIn("create failed on cluster c01", r["message"])
+
+    def test_a_create_that_lands_after_a_timeout_is_deleted_by_the_monitor(self):
+        # c01 takes 12 s to create (the gateway waits 10 s), then creates it anyway
+        sim("c01", "POST", "/_sim/faults", {"mode": "delay", "delay_ms": 12000, "method": "POST",
+                                            "path_prefix": SIM_APPS, "count": 1}, token=False)
+        try:
+            t0 = time.monotonic()
+            st, _, r = self.submit(c=Client(ENV["BPG_USER"], ENV["BPG_PASSWORD"], timeout=60),
+                                   data=body(queue="open", applicationName="late-create"),
+                                   headers={"Idempotency-Key": "late-" + uuid.uuid4().hex})
+        finally:
+            sim("c01", "DELETE", "/_sim/faults", token=False)
+        self.assertEqual((st, r["code"]), (503, 503), r)
+        self.assertIn("create failed on cluster c01", r["message"])
+        sid = db("SELECT submission_id FROM application_submission WHERE app_name='late-create' "
+                 "ORDER BY created_time DESC LIMIT 1").strip()
+        row = db("SELECT status, abandoned_time IS NOT NULL, idempotency_key IS NULL FROM application_submission "
+                 "WHERE submission_id='%s'" % sid).split()
+        self.assertEqual(row, ["SUBMISSION_FAILED", "1", "1"])
+        # the late create lands on the cluster...
+        self.assertTrue(poll(lambda: sim("c01", "GET", SIM_APPS + "/" + sid)[0] == 200, 15, 0.2),
+                        "the delayed create never landed (%.1f s)" % (time.monotonic() - t0))
+        # ...and the monitor removes it instead of letting it run unseen
+        p = subprocess.run([os.path.join(ROOT, "monitor", "bpg-monitor"), "--archive-max", "0", ENV["BPG_CONFIG"]],
+                           capture_output=True, text=True, timeout=60)
+        self.assertRegex(p.stdout, r"orphans=[1-9]", p.stdout + p.stderr)
+        self.assertTrue(poll(lambda: sim("c01", "GET", SIM_APPS + "/" + sid)[0] == 404, 10, 0.2))
+        self.assertIn("bpg-monitor deleted it", db("SELECT last_error FROM application_submission "
+                                                   "WHERE submission_id='%s'" % sid))
+
+    def test_idempotent_retry_after_the_first_request_died(self):
+        key = "dead-" + uuid.uuid4().hex
+        young, old = "c01-" + uuid.uuid4().hex, "c01-" + uuid.uuid4().hex
+        # a row as a worker leaves it when it dies between the insert and the create
+        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, "
+           "idempotency_key, created_time) VALUES ('%s','c01','spark-applications','%s','poc','%s', NOW(3))"
+           % (young, ENV["BPG_USER"], key))
+        st, h, r = self.submit(headers={"Idempotency-Key": key})
+        self.assertEqual((st, r["code"]), (409, 409), r)         # it may still be being created
+        self.assertEqual(h["retry-after"], "2")
+        db("UPDATE application_submission SET submission_id='%s', created_time = NOW(3) - INTERVAL 5 MINUTE "
+           "WHERE submission_id='%s'" % (old, young))
+        st, h, r = self.submit(headers={"Idempotency-Key": key})
+        self.assertEqual(st, 200, r)
+        self.assertNotEqual(r["submissionId"], old)
+        self.assertNotIn("idempotent-replayed", h)
+        self.assertEqual(db("SELECT status, abandoned_time IS NOT NULL FROM application_submission "
+                            "WHERE submission_id='%s'" % old).split(), ["SUBMISSION_FAILED", "1"])
+        st, h, r2 = self.submit(headers={"Idempotency-Key": key})     # and now it replays the new one
+        self.assertEqual((st, r2["submissionId"], h.get("idempotent-replayed")), (200, r["submissionId"], "true"))
+
     def test_database_down_503_and_nothing_created(self):
         n_crs = crs()
         stack("db-stop")
