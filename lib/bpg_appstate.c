@@ -66,6 +66,20 @@ jstr(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/*
+ * The number o[k] when it is a count (0..2^53), else -1: a CR is untrusted, and a double
+ * outside long long's range must not be converted.
+ */
+static long long
+jcount(const cJSON *o, const char *k)
+{
+	const cJSON *v = jget(o, k);
+
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 9007199254740992.0))
+		return -1;
+	return (long long)v->valuedouble;
+}
+
 /* Replaces *dst with a copy of s (NULL clears); 0, or -1 on ENOMEM. */
 static int
 set_str(char **dst, const char *s)
@@ -94,8 +108,9 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 		rc = -1;
 	rc |= set_str(&obs->driver_info, dijson);
 	cJSON_free(dijson);
-	obs->execution_attempts = cJSON_IsNumber(jget(st, "executionAttempts")) ?
-	    (long long)jget(st, "executionAttempts")->valuedouble : (cJSON_IsObject(st) ? 1 : -1);
+	obs->execution_attempts = jcount(st, "executionAttempts");
+	if (obs->execution_attempts < 0)   /* the Java gateway: 1 once there is a status */
+		obs->execution_attempts = cJSON_IsObject(st) ? 1 : -1;
 	ex = jget(st, "executorState");
 	obs->executor_count = cJSON_IsObject(ex) ? cJSON_GetArraySize(ex) : -1;
 	obs->cr_created_ms = bpg_appstate_parse_time(jstr(md, "creationTimestamp"));

@@ -1,5 +1,6 @@
 /* Unit tests for bpg_appstate: CR status to row, row to status and summary JSON. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
@@ -87,6 +88,33 @@ START_TEST(test_observe_no_status_and_failed)
 	bpg_sub_row_release(&r);
 	cJSON_Delete(cr);
 	cJSON_Delete(failed);
+}
+END_TEST
+
+/* executionAttempts as the CR gives it: a count, else 1 (a status exists); fuzz_k8s sent 1e124. */
+static const struct {
+	const char *json;
+	long long want;
+} attempts[] = {
+	{ "2", 2 }, { "0", 0 }, { "2.9", 2 }, { "9007199254740992", 9007199254740992LL },
+	{ "1e124", 1 }, { "13333333333333333333333333333", 1 }, { "-3", 1 }, { "-1e300", 1 },
+	{ "1e300", 1 }, { "\"2\"", 1 }, { "null", 1 },
+};
+
+START_TEST(test_observe_attempts)
+{
+	char text[256];
+	cJSON *cr;
+	struct bpg_sub_row r;
+
+	snprintf(text, sizeof(text), "{\"metadata\":{},\"status\":{\"executionAttempts\":%s}}",
+	    attempts[_i].json);
+	ck_assert_ptr_nonnull(cr = cJSON_Parse(text));
+	bpg_sub_row_init(&r);
+	ck_assert_int_eq(bpg_appstate_observe(cr, &r), BPG_OK);
+	ck_assert_int_eq(r.execution_attempts, attempts[_i].want);
+	bpg_sub_row_release(&r);
+	cJSON_Delete(cr);
 }
 END_TEST
 
@@ -192,6 +220,7 @@ appstate_suite(void)
 	tcase_add_test(tc, test_terminal);
 	tcase_add_test(tc, test_observe_running);
 	tcase_add_test(tc, test_observe_no_status_and_failed);
+	tcase_add_loop_test(tc, test_observe_attempts, 0, sizeof(attempts) / sizeof(attempts[0]));
 	tcase_add_test(tc, test_status_json);
 	tcase_add_test(tc, test_summary_json);
 	suite_add_tcase(s, tc);
