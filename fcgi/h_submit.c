@@ -288,9 +288,10 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 }
 
 /*
- * An Idempotency-Key names existing: BPG_OK to replay it; BPG_ENOTFOUND when its first
- * request died before creating anything (that row is abandoned, so submit anew); else the
- * request's error is set (409 while the first request may still be creating it).
+ * An Idempotency-Key names existing: BPG_OK to replay it (also while its first request
+ * may still be creating it: racing retries all get the same id); BPG_ENOTFOUND when that
+ * request died before creating anything, longer ago than any create can take (that row is
+ * abandoned, so submit anew); else the request's error is set.
  */
 static enum bpg_err
 replay_check(struct bpg_app *app, struct bpg_http_req *req, const char *existing)
@@ -309,12 +310,10 @@ replay_check(struct bpg_app *app, struct bpg_http_req *req, const char *existing
 	c = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
 	if (row.status != NULL || row.cr_created_ms >= 0 || c == NULL)
 		goto out;   /* created, or at least seen: replay */
+	if (bpg_now_ms() - row.created_ms < 2 * c->timeout_ms + 5000)
+		goto out;   /* its request may still be creating it */
 	err = bpg_k8s_get_app(app->k8s, c, existing, &cr, why, sizeof(why));
-	if (err == BPG_ENOTFOUND && bpg_now_ms() - row.created_ms < 2 * c->timeout_ms + 5000) {
-		snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: 2\r\n");
-		err = bpg_http_fail(req, BPG_ECONFLICT, "submission %s with this Idempotency-Key is "
-		    "still being created; retry shortly", existing);
-	} else if (err == BPG_ENOTFOUND) {
+	if (err == BPG_ENOTFOUND) {
 		err = bpg_subdb_abandon(app->db, existing, "its request stopped before the "
 		    "SparkApplication was created; a retry with the same Idempotency-Key submitted "
 		    "anew");
@@ -335,8 +334,7 @@ out:
  * returns the SparkApplication that would be created and creates nothing; ?dagUser= for
  * [auth] proxy_users; header Idempotency-Key: a retry by the same user returns the first
  * submission id and creates nothing, even when retries race; a retry after a first
- * request that died before creating anything submits anew (409 while it may still be
- * creating it).
+ * request that died before creating anything submits anew.
  * 200 {"submissionId":id}. 400 invalid (field and rule named), 403 privileges or queue
  * token, 413, 502 cluster credentials, 503 database or every eligible cluster down.
  * Order: validate, resolve the queue, route, insert the row, create the CR, update the row.
