@@ -97,6 +97,17 @@ class LogTest(unittest.TestCase):
         # (it may still be empty: then the answer is the final newline alone)
         self.assertTrue(data.endswith(b"\n"))
         self.assertTrue(pod_log(sid + "-driver").startswith(data[:-1]))
+        # tail and limit on the running pod, once it has written a few lines
+        self.assertTrue(poll(lambda: pod_log(sid + "-driver").count(b"\n") >= 5, 30, 0.2))
+        st, _, data = self.log(subId=sid, tailLines=3)
+        self.assertEqual(st, 200)
+        lines = data[:-1].split(b"\n")
+        self.assertEqual((len(lines), lines[-1]), (4, b""), data)     # 3 lines, each ending in \n
+        later = pod_log(sid + "-driver")
+        self.assertTrue(all(l + b"\n" in later for l in lines[:3]), data)
+        st, _, data = self.log(subId=sid, limitBytes=100)
+        self.assertEqual((st, len(data)), (200, 101))
+        self.assertTrue(pod_log(sid + "-driver").startswith(data[:-1]))
         sim("c01", "DELETE", SIM_APPS + "/" + sid)
 
     def test_finished_pod_whole_tail_and_limit(self):
