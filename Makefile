@@ -60,6 +60,8 @@ FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 600
+# the fuzz build of the library is kept between targets (not an intermediate to delete)
+.SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
 .PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench

@@ -180,10 +180,11 @@ bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_s
 		DENY("Queue token is not valid: bad signature. Please provide a valid queue token, or "
 		    "contact service support.");
 	t = cJSON_GetObjectItemCaseSensitive(claims, "exp");
-	if (t != NULL && (!cJSON_IsNumber(t) || now >= (long long)t->valuedouble))
+	/* compared as doubles: a huge claim must not be converted to long long (undefined) */
+	if (t != NULL && (!cJSON_IsNumber(t) || (double)now >= t->valuedouble))
 		DENY("Queue token is not valid: expired");
 	t = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
-	if (t != NULL && (!cJSON_IsNumber(t) || now < (long long)t->valuedouble))
+	if (t != NULL && (!cJSON_IsNumber(t) || (double)now < t->valuedouble))
 		DENY("Queue token is not valid: not valid yet");
 	iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
 	if (!cJSON_IsString(iss))

@@ -1233,7 +1233,8 @@ static int
 list_page(const struct s3_lister *l, const struct bpg_buf *body,
     char next[][S3_MAX_XML_VALUE])
 {
-	const char *p = body->data, *end = body->data + body->len, *v;
+	/* an empty body has no buffer: NULL + 0 is undefined */
+	const char *p = body->data ? body->data : "", *end = p + (body->data ? body->len : 0), *v;
 	char trunc[8] = "";
 	size_t n;
 	int rc;
@@ -1380,7 +1381,8 @@ bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
 	resp_init(&r);
 	if ((err = s3_call(s, &op, &r, why, whylen)) != BPG_OK)
 		goto out;
-	if (!xml_get(r.body.data, r.body.data + r.body.len, "UploadId", id, sizeof(id)) ||
+	if (r.body.data == NULL ||
+	    !xml_get(r.body.data, r.body.data + r.body.len, "UploadId", id, sizeof(id)) ||
 	    check_upload_id(id, NULL, 0) != BPG_OK) {
 		set_why(why, whylen, "POST %s/%s?uploads: S3 sent no usable UploadId", bucket, key);
 		bpg_log(BPG_LOG_WARN, "s3", "no upload id", "bucket", bucket, "key", key, NULL);

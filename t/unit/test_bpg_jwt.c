@@ -79,6 +79,11 @@ static const struct {
 	{ "{\"iss\":\"admin\",\"allowedQueues\":[]}", "s3cr3t", BPG_EFORBIDDEN, "has no allowed queues" },
 	{ "{\"iss\":\"admin\",\"allowedQueues\":\"secure\"}", "s3cr3t", BPG_EFORBIDDEN, "has no allowed queues" },
 	{ "{\"iss\":\"admin\",\"allowedQueues\":[1,null]}", "s3cr3t", BPG_EFORBIDDEN, "does not allow queue" },
+	/* claims far outside long long's range (undefined to convert: UBSan found it) */
+	{ "{\"iss\":\"admin\",\"allowedQueues\":[\"secure\"],\"exp\":1e300}", "s3cr3t", BPG_OK, "" },
+	{ "{\"iss\":\"admin\",\"allowedQueues\":[\"secure\"],\"exp\":-1e300}", "s3cr3t", BPG_EFORBIDDEN, "expired" },
+	{ "{\"iss\":\"admin\",\"allowedQueues\":[\"secure\"],\"nbf\":1e300}", "s3cr3t", BPG_EFORBIDDEN, "not valid yet" },
+	{ "{\"iss\":\"admin\",\"allowedQueues\":[\"secure\"],\"nbf\":-1e300}", "s3cr3t", BPG_OK, "" },
 };
 
 START_TEST(test_claims_table)
