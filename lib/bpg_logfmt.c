@@ -4,6 +4,8 @@
 #include <cJSON.h>
 #include "bpg_logfmt.h"
 
+#define RING_START ((size_t)64 << 10)   /* the tail ring grows from here to ring_max */
+
 /* The string field "log" of the JSON object in n bytes of p, or NULL (cJSON_Delete *doc). */
 static const char *
 log_field(const char *p, size_t n, cJSON **doc)
@@ -55,7 +57,8 @@ bpg_logfmt_init(struct bpg_logfmt *f, int fluentbit, long long tail_lines,
 	f->limit_bytes = limit_bytes > 0 ? limit_bytes : 0;
 	bpg_buf_init(&f->line, BPG_LOGFMT_LINE_MAX + 1);
 	if (f->tail_lines > 0) {
-		f->ring_cap = BPG_LOGFMT_TAIL_MAX;
+		f->ring_max = BPG_LOGFMT_TAIL_MAX;
+		f->ring_cap = RING_START;
 		if ((f->ring = malloc(f->ring_cap)) == NULL)
 			return BPG_ENOMEM;
 	}
@@ -92,10 +95,34 @@ emit(struct bpg_logfmt *f, const char *p, size_t n)
 	return f->limited || f->stopped;
 }
 
+/* Grows the ring towards ring_max while it has not wrapped (its bytes are still in order). */
+static void
+ring_grow(struct bpg_logfmt *f, size_t need)
+{
+	size_t cap = f->ring_cap;
+	char *r;
+
+	if (f->ring_wrapped || cap >= f->ring_max)
+		return;   /* bytes were dropped already: it wraps from now on */
+	while (cap < need && cap < f->ring_max)
+		cap *= 2;
+	if (cap > f->ring_max)
+		cap = f->ring_max;
+	if (cap == f->ring_cap || (r = realloc(f->ring, cap)) == NULL)
+		return;   /* without more memory the ring wraps sooner: a shorter tail at worst */
+	f->ring = r;
+	f->ring_cap = cap;
+	f->ring_pos = f->ring_len;
+}
+
 /* Keeps the last ring_cap bytes. */
 static void
 ring_push(struct bpg_logfmt *f, const char *p, size_t n)
 {
+	if (f->ring_len + n > f->ring_cap)
+		ring_grow(f, f->ring_len + n);
+	if (f->ring_len + n > f->ring_cap)
+		f->ring_wrapped = 1;
 	if (n >= f->ring_cap) {
 		memcpy(f->ring, p + n - f->ring_cap, f->ring_cap);
 		f->ring_len = f->ring_cap;

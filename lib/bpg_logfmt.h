@@ -35,8 +35,9 @@ struct bpg_logfmt {
 	int stopped;              /* the sink said stop */
 	unsigned long long emitted;
 	struct bpg_buf line;      /* a partial fluent-bit record */
-	char *ring;               /* tail_lines: the last bytes */
-	size_t ring_cap, ring_len, ring_pos;
+	char *ring;               /* tail_lines: the last bytes; grows to ring_max, then wraps */
+	size_t ring_cap, ring_len, ring_pos, ring_max;
+	int ring_wrapped;         /* bytes were dropped: no more growing */
 };
 
 /* BPG_ENOMEM when the tail ring cannot be had. Release with bpg_logfmt_release(). */

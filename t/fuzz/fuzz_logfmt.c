@@ -66,7 +66,7 @@ run(const struct obj *o, size_t nobj, long long tail, long long limit, size_t ri
 	if (bpg_logfmt_init(&f, o[0].fluentbit, tail, limit, to_buf, s) != BPG_OK)
 		abort();
 	if (ring_cap > 0 && f.ring != NULL)
-		f.ring_cap = ring_cap;   /* a small ring, so that it wraps */
+		f.ring_cap = f.ring_max = ring_cap;   /* a small ring, so that it wraps */
 	for (size_t i = 0; i < nobj && !stop; i++) {
 		const char *p = o[i].p;
 		size_t n = o[i].n;

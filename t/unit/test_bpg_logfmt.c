@@ -114,6 +114,30 @@ START_TEST(test_tail_past_the_ring)
 }
 END_TEST
 
+START_TEST(test_tail_while_the_ring_grows)
+{
+	size_t n = 300000;    /* past the first ring (64 KiB), within the largest */
+	char *big = malloc(n + 1), *got;
+	static const size_t steps[] = { 1000, 65536, 300000 };
+
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < n; i++)
+		big[i] = (i % 10 == 9) ? '\n' : (char)('a' + i % 10);
+	big[n] = '\0';
+	big[0] = 'X';
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		got = run(big, 0, 2, 0, steps[i]);
+		ck_assert_str_eq(got, "abcdefghi\nabcdefghi\n");
+		free(got);
+		got = run(big, 0, 100000, 0, steps[i]);   /* more lines than there are: all of it */
+		ck_assert_msg(strcmp(got, big) == 0, "step %zu: %zu bytes, first difference at %zu",
+		    steps[i], strlen(got), strspn(got, "") + (size_t)(strstr(got, "X") ? 0 : 1));
+		free(got);
+	}
+	free(big);
+}
+END_TEST
+
 START_TEST(test_sink_stop)
 {
 	struct bpg_logfmt f;
@@ -159,6 +183,7 @@ logfmt_suite(void)
 	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_fluentbit_records);
 	tcase_add_test(tc, test_tail_past_the_ring);
+	tcase_add_test(tc, test_tail_while_the_ring_grows);
 	tcase_add_test(tc, test_sink_stop);
 	tcase_add_test(tc, test_archive_key);
 	suite_add_tcase(s, tc);
