@@ -1098,6 +1098,21 @@ resp_init(struct s3_resp *r)
 	bpg_buf_init(&r->body, S3_MAX_BODY);
 }
 
+/* Checks op's target and sends it; nothing of the answer but its outcome is kept. */
+static enum bpg_err
+s3_simple(struct bpg_s3 *s, const struct s3_op *op, char *why, size_t whylen)
+{
+	struct s3_resp r;
+	enum bpg_err err;
+
+	if ((err = check_target(op->bucket, op->key, why, whylen)) != BPG_OK)
+		return err;
+	resp_init(&r);
+	err = s3_call(s, op, &r, why, whylen);
+	bpg_buf_release(&r.body);
+	return err;
+}
+
 enum bpg_err
 bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key, const void *data,
     size_t len, const char *content_type, char *why, size_t whylen)
@@ -1105,15 +1120,8 @@ bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key, const void *da
 	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .body = data ? data : "",
 	    .len = data ? len : 0, .content_type = content_type ? content_type :
 	    "application/octet-stream" };
-	struct s3_resp r;
-	enum bpg_err err;
 
-	if ((err = check_target(bucket, key, why, whylen)) != BPG_OK)
-		return err;
-	resp_init(&r);
-	err = s3_call(s, &op, &r, why, whylen);
-	bpg_buf_release(&r.body);
-	return err;
+	return s3_simple(s, &op, why, whylen);
 }
 
 enum bpg_err
@@ -1172,15 +1180,8 @@ enum bpg_err
 bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key, char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "DELETE", .bucket = bucket, .key = key, .idempotent = 1 };
-	struct s3_resp r;
-	enum bpg_err err;
 
-	if ((err = check_target(bucket, key, why, whylen)) != BPG_OK)
-		return err;
-	resp_init(&r);
-	err = s3_call(s, &op, &r, why, whylen);
-	bpg_buf_release(&r.body);
-	return err;
+	return s3_simple(s, &op, why, whylen);
 }
 
 /* A listing: which callback gets the items, and how pages follow each other. */
@@ -1505,16 +1506,10 @@ bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,
 {
 	struct s3_op op = { .method = "DELETE", .bucket = bucket, .key = key, .n_params = 1,
 	    .params = { { "uploadId", upload_id } }, .idempotent = 1 };
-	struct s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_target(bucket, key, why, whylen)) != BPG_OK ||
-	    (err = check_upload_id(upload_id, why, whylen)) != BPG_OK)
+	if ((err = check_upload_id(upload_id, why, whylen)) != BPG_OK)
 		return err;
-	resp_init(&r);
-	err = s3_call(s, &op, &r, why, whylen);
-	if (err == BPG_ENOTFOUND)
-		err = BPG_OK;     /* already gone: what the caller wanted */
-	bpg_buf_release(&r.body);
-	return err;
+	err = s3_simple(s, &op, why, whylen);
+	return err == BPG_ENOTFOUND ? BPG_OK : err;   /* already gone: what the caller wanted */
 }
