@@ -21,9 +21,11 @@ import os
 import random
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -81,6 +83,70 @@ def boto(endpoint, key_id, secret):
                                  s3={"addressing_style": "path"})
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", config=cfg,
                         aws_access_key_id=key_id, aws_secret_access_key=secret)
+
+
+class TlsForwarder:
+    """HTTPS on 127.0.0.1:port (a certificate for localhost from our own CA), each connection
+    piped to a plain HTTP server: moto speaks no TLS of its own that a CA could vouch for."""
+
+    def __init__(self, tmp, upstream_port):
+        self.ca, key, csr, crt = (os.path.join(tmp, n) for n in ("ca.crt", "srv.key", "srv.csr", "srv.crt"))
+        cakey = os.path.join(tmp, "ca.key")
+        ext = os.path.join(tmp, "ext.cnf")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+        run = lambda *a: subprocess.run(["openssl"] + list(a), check=True, capture_output=True)
+        run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", cakey, "-out", self.ca, "-days", "2",
+            "-subj", "/CN=bpg-test-ca")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=localhost")
+        run("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", cakey, "-CAcreateserial", "-out", crt,
+            "-days", "2", "-extfile", ext)
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(crt, key)
+        self.upstream = upstream_port
+        self.port = free_port()
+        self.sock = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def serve(self, c):
+        try:
+            t = self.ctx.wrap_socket(c, server_side=True)
+        except (ssl.SSLError, OSError):
+            c.close()   # the client refused our certificate: what one test wants
+            return
+        u = socket.create_connection(("127.0.0.1", self.upstream))
+
+        def pipe(a, b):
+            try:
+                while True:
+                    d = a.recv(65536)
+                    if not d:
+                        break
+                    b.sendall(d)
+            except OSError:
+                pass
+            for x in (a, b):
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+        back = threading.Thread(target=pipe, args=(u, t), daemon=True)
+        back.start()
+        pipe(t, u)
+        back.join(5)
+        t.close()
+        u.close()
+
+    def close(self):
+        self.sock.close()
 
 
 class S3ClientTest(unittest.TestCase):
@@ -141,6 +207,30 @@ class S3ClientTest(unittest.TestCase):
         with open(path, "wb") as f:
             f.write(data)
         self.ok("put", key, path, *([ctype] if ctype else []), endpoint=endpoint)
+
+    # --- HTTPS ---
+
+    def test_https_verifies_the_ca(self):
+        fwd = TlsForwarder(self.tmp, int(self.signed.rsplit(":", 1)[1]))
+        try:
+            https = "https://localhost:%d" % fwd.port
+            data = os.urandom(4096)
+            path = os.path.join(self.tmp, "tls.bin")
+            with open(path, "wb") as f:
+                f.write(data)
+            env = self.env(https, BPG_S3_CA_FILE=fwd.ca)
+            r = self.tool("put", "tls/a.bin", path, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            self.assertEqual(self.tool("get", "tls/a.bin", env=env).stdout, data)
+            self.assertEqual(self.b3.get_object(Bucket=BUCKET, Key="tls/a.bin")["Body"].read(), data)
+            # without our CA the certificate is not trusted: refused, nothing sent
+            r = self.tool("put", "tls/b.bin", path, env=self.env(https, BPG_S3_CA_FILE=None))
+            self.assertEqual(r.returncode, EX_UNAVAIL, r.stderr.decode())
+            self.assertIn(b"certificate", r.stderr.lower())
+            with self.assertRaises(botocore.exceptions.ClientError):
+                self.b3.head_object(Bucket=BUCKET, Key="tls/b.bin")
+        finally:
+            fwd.close()
 
     # --- objects ---
 
