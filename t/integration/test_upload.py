@@ -218,6 +218,24 @@ class UploadTest(unittest.TestCase):
         st, _, body = self.upload("after.txt", b"ok")
         self.assertEqual(st, 200, body)
 
+    def test_rotated_secret_is_read_again_without_a_restart(self):
+        path = os.path.join(ENV["BPG_RUN_DIR"], "etc", "s3-secret-key")
+        with open(path) as f:
+            good = f.read()
+        try:
+            with open(path, "w") as f:
+                f.write("not-the-secret")
+            st, _, body = self.upload("rot.txt", b"x")
+            self.assertEqual(st, 502, body)
+            self.assertIn("credentials", body["message"])
+        finally:
+            time.sleep(0.05)    # a new mtime even on coarse clocks
+            with open(path, "w") as f:
+                f.write(good)
+        for _ in range(8):      # every worker, whichever answers
+            st, _, body = self.upload("rot.txt", b"x", query="overwrite=true")
+            self.assertEqual(st, 200, body)
+
     def test_needs_credentials(self):
         from bpg import Client
         st, _, body = Client().json("POST", "/s3/x.txt?folder=anon", body=b"x")
