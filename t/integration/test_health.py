@@ -1,10 +1,12 @@
 """The first endpoint end to end: nginx (TLS, Basic auth) -> FastCGI worker -> MariaDB."""
 import json
-import time
+import os
 import ssl
+import time
 import unittest
 import urllib.error
 import urllib.request
+import uuid
 
 from bpg import ENV, Client, admin_client, sim, user_client
 
@@ -20,6 +22,32 @@ class HealthTest(unittest.TestCase):
         self.assertIs(body["s3"]["reachable"], True, body)
         self.assertEqual(sorted(body["clusters"]), ["c01", "c02"])
         self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{32}$")
+
+    def test_rotated_cluster_token_is_read_again_without_a_restart(self):
+        path = os.path.join(ENV["KUBESIM_DIR"], "c02", "token")
+        with open(path) as f:
+            old = f.read().strip()
+        new = "rotated-" + uuid.uuid4().hex
+        c = admin_client()
+        try:
+            # the API server rotates first: the gateway's old token is refused (502, named)
+            self.assertEqual(sim("c02", "POST", "/_sim/token", {"token": new}, token=False)[0], 200)
+            st, _, body = c.json("GET", "/spark/c02-%s/status" % uuid.uuid4().hex)
+            self.assertEqual(st, 502, body)
+            self.assertIn("cluster c02 rejected the gateway's credentials", body["message"])
+            # then the projected token file: every worker reads it again, no restart
+            time.sleep(0.05)
+            with open(path + ".tmp", "w") as f:
+                f.write(new + "\n")
+            os.rename(path + ".tmp", path)     # as the kubelet swaps a projected token
+            for _ in range(8):
+                st, _, body = c.json("GET", "/spark/c02-%s/status" % uuid.uuid4().hex)
+                self.assertEqual(st, 404, body)
+        finally:
+            sim("c02", "POST", "/_sim/token", {"token": old}, token=False)
+            with open(path + ".tmp", "w") as f:
+                f.write(old + "\n")
+            os.rename(path + ".tmp", path)
 
     def test_a_cluster_down_is_degraded_at_once(self):
         c = user_client()

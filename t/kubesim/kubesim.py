@@ -1611,6 +1611,17 @@ class Handler(BaseHTTPRequestHandler):
                 elif self.command != "GET":
                     raise self.not_allowed()
                 return self.send_json(200, {"faults": c.faults})
+        if path == "/_sim/token":
+            # rotation: the API server accepts only the new token from now on (the caller
+            # writes it where the client reads it)
+            if self.command != "POST":
+                raise self.not_allowed()
+            tok = body.get("token")
+            if not isinstance(tok, str) or not tok or any(ch.isspace() for ch in tok):
+                raise bad_request("token: a non-empty string without spaces")
+            with c.lock:
+                c.token = tok
+            return self.send_json(200, {"rotated": True})
         if path == "/_sim/clock":
             if self.command == "POST":
                 try:
