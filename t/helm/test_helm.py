@@ -102,6 +102,13 @@ class ChartTest(unittest.TestCase):
         self.assertEqual(len(kinds(docs, "PodDisruptionBudget")), 1)
         self.assertEqual(len(kinds(docs, "Secret")), 2)   # the chart's own: db/htpasswd and cluster c01
         self.check_config_valid(cm)
+        # uploads: the worker's limit and nginx's agree; the monitor archives logs
+        self.assertIn("max_upload_mb = 1024", cm["data"]["bpg.ini"])
+        s3loc = cm["data"]["nginx.conf"].split("/s3/ {", 1)[1].split("}", 1)[0]
+        self.assertIn("client_max_body_size 1025m;", s3loc)
+        (cron,) = kinds(docs, "CronJob")
+        cmd = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
+        self.assertEqual(cmd[1:3], ["--archive-max", "100"])
 
     def test_two_clusters_existing_secrets(self):
         docs = render(TWO)
