@@ -249,6 +249,44 @@ fmt_sink(void *arg, const char *data, size_t len)
 	return bpg_logfmt_write(arg, data, len);
 }
 
+#define TAIL_PROBE ((long long)1 << 20)   /* bytes read from the end for a tail from S3 */
+
+static int
+buf_sink(void *arg, const char *data, size_t len)
+{
+	return bpg_buf_append(arg, data, len) != BPG_OK;
+}
+
+/*
+ * tailLines of a raw archived log: the last TAIL_PROBE bytes of its last object are read
+ * with a range; when they hold more than the lines asked for, they are the answer (not the
+ * whole object). 1 when answered, 0 when the whole log has to be read.
+ */
+static int
+tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_log_obj *last,
+    struct bpg_logfmt *f)
+{
+	struct bpg_buf b;
+	long long lines = 0;
+	char why[WHY];
+	int done = 0;
+
+	if (f->tail_lines == 0 || last->format != BPG_LOG_FORMAT_RAW || last->size <= TAIL_PROBE)
+		return 0;
+	bpg_buf_init(&b, (size_t)TAIL_PROBE + 1);
+	if (bpg_s3_get(app->s3, bucket, last->key, last->size - TAIL_PROBE, TAIL_PROBE, buf_sink,
+	    &b, why, sizeof(why)) == BPG_OK && b.len > 0) {
+		for (size_t i = 0; i + 1 < b.len; i++)   /* a final newline ends a line, starts none */
+			lines += b.data[i] == '\n';
+		if (lines > f->tail_lines) {   /* the first line may be cut: one more than asked */
+			(void)bpg_logfmt_write(f, b.data, b.len);
+			done = 1;
+		}
+	}
+	bpg_buf_release(&b);
+	return done;
+}
+
 /* Streams the archived objects of container_id. BPG_ENOTFOUND when there are none. */
 static enum bpg_err
 log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *in,
@@ -275,7 +313,8 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 		free(v);
 		return bpg_http_fail(req, err, "out of memory");
 	}
-	for (size_t i = 0; i < n && !f.limited && !f.stopped; i++) {
+	for (size_t i = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;
+	    i < n && !f.limited && !f.stopped; i++) {
 		bpg_logfmt_set_fluentbit(&f, v[i].format == BPG_LOG_FORMAT_FLUENTBIT);
 		err = bpg_s3_get(app->s3, bucket, v[i].key, 0, -1, fmt_sink, &f, why, sizeof(why));
 		if (err != BPG_OK && !f.limited && !f.stopped)

@@ -196,6 +196,26 @@ class LogTest(unittest.TestCase):
         rc, out = monitor()
         self.assertEqual(db("SELECT COUNT(*) FROM logindex WHERE containerId LIKE '%s-%%'" % sid).strip(), "3")
 
+    def test_tail_of_a_big_archived_log_reads_only_its_end(self):
+        sid = make_app(ENV["BPG_USER"], run=1, log_bytes=3000000)
+        self.assertTrue(poll(lambda: cr_state(sid) == "COMPLETED", 30, 0.1), cr_state(sid))
+        live = pod_log(sid + "-driver") + b"\n"
+        for _ in range(3):
+            monitor()
+            if db("SELECT logs_archived_time IS NOT NULL FROM application_submission WHERE submission_id='%s'"
+                  % sid).strip() == "1":
+                break
+        self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
+        self.assertTrue(poll(lambda: sim("c01", "GET", "/api/v1/namespaces/%s/pods/%s-driver" % (NS, sid))[0]
+                             == 404, 10, 0.1))
+        lines = live[:-1].split(b"\n")[:-1]           # the log's lines, without their newlines
+        for n in (1, 7, 500):                           # from the object's last MiB
+            st, _, data = self.log(subId=sid, tailLines=n)
+            self.assertEqual(data, b"\n".join(lines[-n:]) + b"\n\n", n)
+        st, _, data = self.log(subId=sid, tailLines=len(lines) - 3)   # more than its last MiB holds
+        self.assertEqual(data, b"\n".join(lines[3:]) + b"\n\n")
+        self.assertEqual(self.log(subId=sid)[2], live)
+
     def test_fluentbit_objects_of_an_external_mover(self):
         sid = "c01-" + uuid.uuid4().hex
         db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, status) "
