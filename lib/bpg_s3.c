@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include "bpg_appstate.h"
 #include "bpg_buf.h"
 #include "bpg_log.h"
 #include "bpg_metrics.h"
@@ -1219,11 +1220,14 @@ object_one(const struct s3_lister *l, const char *p, const char *end)
 static int
 upload_one(const struct s3_lister *l, const char *p, const char *end)
 {
-	char key[BPG_S3_KEY_MAX + 1], id[BPG_S3_UPLOAD_ID_MAX];
+	char key[BPG_S3_KEY_MAX + 1], id[BPG_S3_UPLOAD_ID_MAX], when[64];
+	long long initiated = -1;
 
 	if (!xml_get(p, end, "Key", key, sizeof(key)) || !xml_get(p, end, "UploadId", id, sizeof(id)))
 		return -1;
-	return l->each_upload(l->arg, key, id) != 0;
+	if (xml_get(p, end, "Initiated", when, sizeof(when)))
+		initiated = bpg_appstate_parse_time(when);
+	return l->each_upload(l->arg, key, id, initiated) != 0;
 }
 
 /*

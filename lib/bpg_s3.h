@@ -102,8 +102,9 @@ enum bpg_err bpg_s3_mpu_complete(struct bpg_s3 *s, const char *bucket, const cha
 enum bpg_err bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, char *why, size_t whylen);
 
-/* One in-progress multipart upload, for each_upload. */
-typedef int (*bpg_s3_each_upload)(void *arg, const char *key, const char *upload_id);
+/* One in-progress multipart upload, for each_upload: initiated_ms is -1 when not given. */
+typedef int (*bpg_s3_each_upload)(void *arg, const char *key, const char *upload_id,
+    long long initiated_ms);
 
 /* ListMultipartUploads under prefix (dangling uploads: tests and clean-up). */
 enum bpg_err bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,

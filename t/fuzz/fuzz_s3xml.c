@@ -24,10 +24,11 @@ on_object(void *arg, const struct bpg_s3_object *o)
 }
 
 static int
-on_upload(void *arg, const char *key, const char *upload_id)
+on_upload(void *arg, const char *key, const char *upload_id, long long initiated_ms)
 {
 	size_t *n = arg;
 
+	(void)initiated_ms;
 	if (key == NULL || strlen(key) > BPG_S3_KEY_MAX || upload_id == NULL ||
 	    strlen(upload_id) >= BPG_S3_UPLOAD_ID_MAX)
 		abort();

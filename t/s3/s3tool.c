@@ -78,10 +78,10 @@ print_object(void *arg, const struct bpg_s3_object *o)
 }
 
 static int
-print_upload(void *arg, const char *key, const char *upload_id)
+print_upload(void *arg, const char *key, const char *upload_id, long long initiated_ms)
 {
 	(void)arg;
-	printf("%s\t%s\n", key, upload_id);
+	printf("%s\t%s\t%lld\n", key, upload_id, initiated_ms);
 	return 0;
 }
 

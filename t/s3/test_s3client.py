@@ -412,6 +412,8 @@ class S3ClientTest(unittest.TestCase):
         self.assertEqual(listed.returncode, 0, listed.stderr.decode())
         pairs = [line.split("\t") for line in listed.stdout.decode().splitlines()]
         self.assertEqual(sorted(p[1] for p in pairs), sorted(ids))
+        # <Initiated> is read (moto answers a fixed 2010-11-10T20:48:33Z for every upload)
+        self.assertTrue(all(int(p[2]) >= 1289422113000 for p in pairs), pairs)
         for i, uid in enumerate(ids):
             self.ok("mpu-abort", "abort-k%d" % i, uid)
         self.assertEqual(self.mpu_list("abort-"), [])

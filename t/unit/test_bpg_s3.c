@@ -243,10 +243,11 @@ on_object(void *arg, const struct bpg_s3_object *o)
 }
 
 static int
-on_upload(void *arg, const char *key, const char *upload_id)
+on_upload(void *arg, const char *key, const char *upload_id, long long initiated_ms)
 {
 	struct listed *l = arg;
 
+	(void)initiated_ms;
 	if (l->n < 4)
 		snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s|%s", key, upload_id);
 	return ++l->n == l->stop_at;
