@@ -178,21 +178,6 @@ log_container(const cJSON *pod, const struct log_in *in)
 	return bpg_appstate_log_container(pod, in->exec[0] != '\0');
 }
 
-static enum bpg_err
-log_pod_query(const struct log_in *in, const char *container, struct bpg_buf *q)
-{
-	enum bpg_err err = bpg_buf_printf(q, "follow=%s", in->follow ? "true" : "false");
-
-	if (err == BPG_OK && container != NULL && ((err = bpg_buf_puts(q, "&container=")) != BPG_OK ||
-	    (err = bpg_k8s_query_escape(container, q)) != BPG_OK))
-		return err;
-	if (err == BPG_OK && in->tail_lines > 0)
-		err = bpg_buf_printf(q, "&tailLines=%lld", in->tail_lines);
-	if (err == BPG_OK && in->limit_bytes > 0)
-		err = bpg_buf_printf(q, "&limitBytes=%lld", in->limit_bytes);
-	return err;
-}
-
 /*
  * Streams the log from the live pod. BPG_ENOTFOUND when there is no pod to read (the
  * caller tries S3); BPG_OK once anything was sent. A container the caller named that the
@@ -205,11 +190,10 @@ log_from_pod(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
 	cJSON *cr = NULL, *pod = NULL;
 	const cJSON *ph;
 	const char *name;
-	struct bpg_buf q;
+	struct bpg_k8s_log_opts opts;
 	char why[WHY];
 	enum bpg_err err = BPG_ENOTFOUND;
 
-	bpg_buf_init(&q, 1024);
 	if (bpg_k8s_get_app(app->k8s, s->cluster, s->id, &cr, why, sizeof(why)) != BPG_OK ||
 	    (name = log_pod_name(cr, in)) == NULL ||
 	    bpg_k8s_get_pod(app->k8s, s->cluster, name, &pod, why, sizeof(why)) != BPG_OK)
@@ -219,13 +203,12 @@ log_from_pod(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
 	if (!cJSON_IsString(ph) || strcasecmp(ph->valuestring, "Pending") == 0 ||
 	    strcasecmp(ph->valuestring, "Unknown") == 0)
 		goto out;
-	if ((err = log_pod_query(in, log_container(pod, in), &q)) != BPG_OK) {
-		bpg_http_fail(req, err, "out of memory");
-		goto out;
-	}
-	err = bpg_k8s_stream_log(app->k8s, s->cluster, name, q.data,
-	    in->follow ? FOLLOW_MAX_MS : app->cfg->gateway.log_stream_max_ms, out_sink, o, why,
-	    sizeof(why));
+	opts.container = log_container(pod, in);
+	opts.tail_lines = in->tail_lines;
+	opts.limit_bytes = in->limit_bytes;
+	opts.follow = in->follow;
+	opts.max_ms = in->follow ? FOLLOW_MAX_MS : app->cfg->gateway.log_stream_max_ms;
+	err = bpg_k8s_stream_log(app->k8s, s->cluster, name, &opts, out_sink, o, why, sizeof(why));
 	if (o->begun || err == BPG_OK) {
 		if (err != BPG_OK && !o->failed)
 			bpg_log(BPG_LOG_WARN, "log", "pod log cut short", "pod", name, "error", why,
@@ -237,7 +220,6 @@ log_from_pod(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
 		err = BPG_ENOTFOUND;
 	}
 out:
-	bpg_buf_release(&q);
 	cJSON_Delete(pod);
 	cJSON_Delete(cr);
 	return err;

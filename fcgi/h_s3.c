@@ -1,5 +1,4 @@
 /* bpg-fcgi: POST /s3/{name}: an artifact streamed from the client through to S3. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,17 +69,12 @@ static enum bpg_err
 s3_length_parse(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_query *q,
     struct s3_in *in)
 {
-	const char *cl = bpg_http_param(req, "CONTENT_LENGTH");
-	long long max = app->cfg->s3.max_upload_mb << 20, hdr = -1;
-	char why[WHY], *end;
+	long long max = app->cfg->s3.max_upload_mb << 20, hdr;
+	char why[WHY];
 
-	if (cl != NULL && *cl != '\0') {
-		errno = 0;
-		hdr = strtoll(cl, &end, 10);
-		if (*end != '\0' || errno != 0 || hdr < 0)
-			return bpg_http_fail(req, BPG_EINVAL, "Please provide valid value for "
-			    "content-length in http request header");
-	}
+	if (bpg_http_content_length(req, &hdr) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "Please provide valid value for "
+		    "content-length in http request header");
 	if (bpg_query_long(q, "content-length", 0, (1LL << 62), hdr, &in->length, why,
 	    sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);

@@ -1,5 +1,4 @@
 /* bpg_http: one FastCGI request in, one HTTP response out (the only user of fcgiapp.h). */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -95,22 +94,31 @@ bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
 }
 
 enum bpg_err
-bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
+bpg_http_content_length(const struct bpg_http_req *req, long long *len_out)
 {
 	const char *cl = bpg_http_param(req, "CONTENT_LENGTH");
-	unsigned long long want = 0;
-	char chunk[16384], *end;
+	size_t n = cl ? strlen(cl) : 0;
+
+	*len_out = -1;
+	if (n == 0)
+		return BPG_OK;
+	if (n > 18 || strspn(cl, "0123456789") != n)
+		return BPG_EINVAL;
+	*len_out = strtoll(cl, NULL, 10);
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
+{
+	long long want;
+	char chunk[16384];
 	int n;
 
-	if (cl != NULL && *cl != '\0') {
-		errno = 0;
-		want = strtoull(cl, &end, 10);
-		if (*end != '\0' || errno == ERANGE || cl[0] == '-')
-			return bpg_http_fail(req, BPG_EINVAL, "bad Content-Length");
-		if (want > limit)
-			return bpg_http_fail(req, BPG_ETOOLARGE, "request body larger than %zu bytes",
-			    limit);
-	}
+	if (bpg_http_content_length(req, &want) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "bad Content-Length");
+	if (want > (long long)limit)
+		return bpg_http_fail(req, BPG_ETOOLARGE, "request body larger than %zu bytes", limit);
 	bpg_buf_reset(out);
 	out->limit = limit;
 	while ((n = FCGX_GetStr(chunk, sizeof(chunk), req->fcgi->in)) > 0) {
@@ -118,7 +126,7 @@ bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
 			return bpg_http_fail(req, BPG_ETOOLARGE, "request body larger than %zu bytes",
 			    limit);
 	}
-	if (cl != NULL && *cl != '\0' && out->len != want)
+	if (want >= 0 && out->len != (size_t)want)
 		return bpg_http_fail(req, BPG_EINVAL, "request body shorter than its Content-Length");
 	return BPG_OK;
 }
@@ -126,8 +134,8 @@ bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
 enum bpg_err
 bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 {
-	const char *cl = bpg_http_param(req, "CONTENT_LENGTH");
 	int want = cap > (1 << 30) ? 1 << 30 : (int)cap, n;
+	long long total;
 
 	n = FCGX_GetStr(p, want, req->fcgi->in);
 	if (n < 0 || FCGX_GetError(req->fcgi->in) != 0) {
@@ -135,16 +143,10 @@ bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 		return BPG_EIO;
 	}
 	req->bytes_in += (unsigned long long)n;
-	if (n == 0 && cl != NULL && *cl != '\0') {
-		char *end;
-		unsigned long long want_total;
-		errno = 0;
-		want_total = strtoull(cl, &end, 10);
-		if (*end == '\0' && errno == 0 && req->bytes_in != want_total) {
-			bpg_log(BPG_LOG_WARN, "http", "request body shorter than its Content-Length",
-			    NULL);
-			return BPG_EIO;
-		}
+	if (n == 0 && bpg_http_content_length(req, &total) == BPG_OK && total >= 0 &&
+	    req->bytes_in != (unsigned long long)total) {
+		bpg_log(BPG_LOG_WARN, "http", "request body shorter than its Content-Length", NULL);
+		return BPG_EIO;
 	}
 	*n_out = (size_t)n;
 	return BPG_OK;

@@ -51,6 +51,12 @@ enum bpg_err bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const cha
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * The request's CONTENT_LENGTH into *len_out: -1 when absent or empty (a chunked body).
+ * BPG_EINVAL when it is not a whole number of at most 18 digits.
+ */
+enum bpg_err bpg_http_content_length(const struct bpg_http_req *req, long long *len_out);
+
+/*
  * Reads the whole request body into out, at most limit bytes: BPG_ETOOLARGE past it (by
  * CONTENT_LENGTH before reading, or while reading), BPG_EINVAL for a bad CONTENT_LENGTH or
  * a body shorter than announced.

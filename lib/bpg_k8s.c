@@ -606,10 +606,9 @@ bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why, size_t w
 
 enum bpg_err
 bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *pod,
-    const char *query, long long max_ms, bpg_k8s_sink sink, void *arg, char *why,
-    size_t whylen)
+    const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg, char *why, size_t whylen)
 {
-	struct k8s_stream st = { NULL, NULL, sink, arg, max_ms, 0, 0 };
+	struct k8s_stream st = { NULL, NULL, sink, arg, o->max_ms, o->follow, 0 };
 	struct bpg_k8s_resp resp;
 	struct bpg_buf path;
 	enum bpg_err err = BPG_ENOMEM;
@@ -620,9 +619,12 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
 	bpg_buf_init(&path, 8192);
 	if (bpg_buf_printf(&path, "/api/v1/namespaces/%s/pods/", c->namespace) != BPG_OK ||
 	    bpg_k8s_query_escape(pod, &path) != BPG_OK ||
-	    bpg_buf_printf(&path, "/log%s%s", query && *query ? "?" : "", query ? query : "") != BPG_OK)
+	    bpg_buf_printf(&path, "/log?follow=%s", o->follow ? "true" : "false") != BPG_OK ||
+	    (o->container != NULL && (bpg_buf_puts(&path, "&container=") != BPG_OK ||
+	    bpg_k8s_query_escape(o->container, &path) != BPG_OK)) ||
+	    (o->tail_lines > 0 && bpg_buf_printf(&path, "&tailLines=%lld", o->tail_lines) != BPG_OK) ||
+	    (o->limit_bytes > 0 && bpg_buf_printf(&path, "&limitBytes=%lld", o->limit_bytes) != BPG_OK))
 		goto out;
-	st.follow = query != NULL && strstr(query, "follow=true") != NULL;
 	err = k8s_perform(k, c, "GET", path.data, NULL, NULL, 0, &resp, &st, why, whylen);
 	if (err == BPG_OK)
 		err = bpg_k8s_check(c, &resp, why, whylen);

@@ -85,14 +85,23 @@ enum bpg_err bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, 
 /* Receives a streamed body as it arrives; returns 0 to go on, non-zero to stop. */
 typedef int (*bpg_k8s_sink)(void *arg, const char *data, size_t len);
 
+/* What to read of a pod's log. */
+struct bpg_k8s_log_opts {
+	const char *container;      /* NULL: the API server's choice (a pod of one container) */
+	long long tail_lines;       /* 0: all */
+	long long limit_bytes;      /* 0: no limit */
+	int follow;                 /* stream while the container runs */
+	long long max_ms;           /* the longest the whole stream may take */
+};
+
 /*
- * GET of a pod's log (query: "container=..&tailLines=..", already escaped, may be NULL),
- * streamed to sink. No total timeout but max_ms; a stream that stalls for the cluster's
- * timeout is cut, unless it follows the log (follow=true: a quiet pod is normal). Errors as bpg_k8s_check (400 BPG_EINVAL with the API server's message,
+ * GET of a pod's log, streamed to sink. No total timeout but o->max_ms; a stream that
+ * stalls for the cluster's timeout is cut, unless it follows the log (a quiet pod is
+ * normal then). Errors as bpg_k8s_check (400 BPG_EINVAL with the API server's message,
  * 404 BPG_ENOTFOUND); BPG_EIO when the sink stopped it. Whatever reached the sink stays sent.
  */
 enum bpg_err bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c,
-    const char *pod, const char *query, long long max_ms, bpg_k8s_sink sink, void *arg,
+    const char *pod, const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg,
     char *why, size_t whylen);
 
 /* GET /version: BPG_OK when the API server answers with our credentials. */

@@ -55,30 +55,27 @@ static enum bpg_err
 archive_pod(struct job *j, const char *pod_name, const char *container_id, int executor)
 {
 	const char *bucket = j->cfg->s3.log_bucket ? j->cfg->s3.log_bucket : j->cfg->s3.bucket;
-	struct bpg_buf key, q;
+	struct bpg_k8s_log_opts opts = { NULL, 0, 0, 0, 0 };
+	struct bpg_buf key;
 	cJSON *pod = NULL;
-	const char *c;
 	unsigned long long size = 0;
 	enum bpg_err err;
 
 	bpg_buf_init(&key, BPG_S3_KEY_MAX + 1);
-	bpg_buf_init(&q, 512);
 	j->w = NULL;
 	j->werr = BPG_OK;
 	if ((err = bpg_k8s_get_pod(j->k8s, j->cluster, pod_name, &pod, j->why,
 	    sizeof(j->why))) != BPG_OK)
 		goto out;
-	c = bpg_appstate_log_container(pod, executor);
 	if ((err = bpg_logarchive_key(j->cfg->s3.log_prefix, j->t->finished_ms, j->t->id,
 	    container_id, &key)) != BPG_OK ||
-	    (err = bpg_buf_puts(&q, "follow=false")) != BPG_OK ||
-	    (c != NULL && ((err = bpg_buf_puts(&q, "&container=")) != BPG_OK ||
-	    (err = bpg_k8s_query_escape(c, &q)) != BPG_OK)) ||
 	    (err = bpg_s3up_new(j->s3, bucket, key.data, (size_t)j->cfg->s3.part_size_mb << 20,
 	    &j->w)) != BPG_OK)
 		goto out;
-	err = bpg_k8s_stream_log(j->k8s, j->cluster, pod_name, q.data,
-	    j->cfg->gateway.log_stream_max_ms, job_sink, j, j->why, sizeof(j->why));
+	opts.container = bpg_appstate_log_container(pod, executor);
+	opts.max_ms = j->cfg->gateway.log_stream_max_ms;
+	err = bpg_k8s_stream_log(j->k8s, j->cluster, pod_name, &opts, job_sink, j, j->why,
+	    sizeof(j->why));
 	if (err == BPG_EIO && j->werr != BPG_OK)
 		err = j->werr;   /* S3 failed; why says how */
 	if (err == BPG_OK)
@@ -94,7 +91,6 @@ out:
 	bpg_s3up_free(j->w);   /* aborts what did not complete */
 	j->w = NULL;
 	cJSON_Delete(pod);
-	bpg_buf_release(&q);
 	bpg_buf_release(&key);
 	return err;
 }

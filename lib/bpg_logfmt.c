@@ -56,6 +56,7 @@ bpg_logfmt_init(struct bpg_logfmt *f, int fluentbit, long long tail_lines,
 	f->tail_lines = tail_lines > 0 ? tail_lines : 0;
 	f->limit_bytes = limit_bytes > 0 ? limit_bytes : 0;
 	bpg_buf_init(&f->line, BPG_LOGFMT_LINE_MAX + 1);
+	bpg_buf_init(&f->decoded, BPG_LOGFMT_LINE_MAX + 2);
 	if (f->tail_lines > 0) {
 		f->ring_max = BPG_LOGFMT_TAIL_MAX;
 		f->ring_cap = RING_START;
@@ -69,6 +70,7 @@ void
 bpg_logfmt_release(struct bpg_logfmt *f)
 {
 	bpg_buf_release(&f->line);
+	bpg_buf_release(&f->decoded);
 	free(f->ring);
 	f->ring = NULL;
 }
@@ -154,16 +156,12 @@ stage_tail(struct bpg_logfmt *f, const char *p, size_t n)
 static int
 record(struct bpg_logfmt *f, const char *p, size_t n)
 {
-	struct bpg_buf b;
-	int stop;
+	struct bpg_buf *b = &f->decoded;
 
-	bpg_buf_init(&b, BPG_LOGFMT_LINE_MAX + 2);
-	if (bpg_logfmt_fluentbit_line(p, n, &b) != BPG_OK || bpg_buf_append(&b, "\n", 1) != BPG_OK)
-		stop = stage_tail(f, p, n) || stage_tail(f, "\n", 1);
-	else
-		stop = stage_tail(f, b.data, b.len);
-	bpg_buf_release(&b);
-	return stop;
+	bpg_buf_reset(b);
+	if (bpg_logfmt_fluentbit_line(p, n, b) != BPG_OK || bpg_buf_append(b, "\n", 1) != BPG_OK)
+		return stage_tail(f, p, n) || stage_tail(f, "\n", 1);
+	return stage_tail(f, b->data, b->len);
 }
 
 int

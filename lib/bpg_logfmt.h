@@ -35,6 +35,7 @@ struct bpg_logfmt {
 	int stopped;              /* the sink said stop */
 	unsigned long long emitted;
 	struct bpg_buf line;      /* a partial fluent-bit record */
+	struct bpg_buf decoded;   /* the last record decoded (reused: one allocation a log) */
 	char *ring;               /* tail_lines: the last bytes; grows to ring_max, then wraps */
 	size_t ring_cap, ring_len, ring_pos, ring_max;
 	int ring_wrapped;         /* bytes were dropped: no more growing */
