@@ -9,6 +9,7 @@
 #include "bpg_appstate.h"
 #include "bpg_crd.h"
 #include "bpg_fcgi.h"
+#include "bpg_idem.h"
 #include "bpg_jwt.h"
 #include "bpg_json.h"
 #include "bpg_log.h"
@@ -21,7 +22,6 @@
 #include "bpg_subid.h"
 
 #define SUBMIT_MAX_BODY   ((size_t)1 << 20)
-#define IDEMPOTENCY_MAX   255
 #define WHY 1024
 #define MANAGED_BY_KEY    "app.kubernetes.io/managed-by"
 #define MANAGED_BY_VALUE  "bpg"
@@ -41,6 +41,9 @@ struct submit {
 	char id[80];
 	const struct bpg_cluster *cluster;
 	cJSON *cr;
+	char fp[BPG_IDEM_FP_LEN + 1];  /* the keyed request's fingerprint */
+	char *takeover_claim;         /* taking over row id: the dead worker's claim (or NULL) */
+	int takeover;                 /* id and cluster are those of a row a dead worker left */
 };
 
 static void
@@ -48,6 +51,7 @@ submit_release(struct submit *s)
 {
 	bpg_request_free(s->req);
 	free(s->stored);
+	free(s->takeover_claim);
 	cJSON_Delete(s->cr);
 }
 
@@ -73,24 +77,18 @@ reply_id(struct bpg_http_req *req, const char *id, int replayed)
 	return err;
 }
 
-/* Checks the Idempotency-Key header: 1-255 printable ASCII without spaces. */
+/* Checks the Idempotency-Key header (bpg_idem_key_check). */
 static enum bpg_err
 idem_key(struct bpg_http_req *req, const char **out)
 {
 	const char *k = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
-	size_t n;
+	char why[WHY];
 
 	*out = NULL;
 	if (k == NULL)
 		return BPG_OK;
-	n = strlen(k);
-	if (n == 0 || n > IDEMPOTENCY_MAX)
-		return bpg_http_fail(req, BPG_EINVAL, "Idempotency-Key: 1 to %d characters",
-		    IDEMPOTENCY_MAX);
-	for (const char *p = k; *p; p++)
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
-			return bpg_http_fail(req, BPG_EINVAL, "Idempotency-Key: printable ASCII "
-			    "without spaces only");
+	if (bpg_idem_key_check(k, why, sizeof(why)) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	*out = k;
 	return BPG_OK;
 }
@@ -173,9 +171,9 @@ submit_build(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	rin.admin = req->user.admin;
 	rin.exclude = s->tried;
 	rin.n_exclude = s->ntried;
-	if ((err = bpg_route_pick(&rin, &s->cluster, why, sizeof(why))) != BPG_OK ||
+	if (!s->takeover && ((err = bpg_route_pick(&rin, &s->cluster, why, sizeof(why))) != BPG_OK ||
 	    (err = bpg_subid_new(s->cluster->id, s->req->suffix, s->id, sizeof(s->id), why,
-	    sizeof(why))) != BPG_OK)
+	    sizeof(why))) != BPG_OK))
 		return bpg_http_fail(req, err, "%s", why);
 	memset(&cin, 0, sizeof(cin));
 	cin.cfg = app->cfg;
@@ -194,16 +192,17 @@ submit_build(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	return BPG_OK;
 }
 
-/* Inserts the row; an idempotency race ends here with the winner's id. */
+/*
+ * Inserts the row, claimed by this worker. BPG_ECONFLICT, with nothing answered, when a
+ * racing request inserted the same Idempotency-Key first; other failures are answered.
+ */
 static enum bpg_err
-submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, int *replayed)
+submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 {
 	struct bpg_sub_row row;
 	cJSON *stored;
 	enum bpg_err err;
-	char *winner = NULL;
 
-	*replayed = 0;
 	if (s->stored == NULL) {
 		if ((stored = bpg_request_to_json(s->req)) == NULL)
 			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
@@ -224,6 +223,8 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, i
 	row.queue = s->queue;
 	row.request_body = s->stored;
 	row.idempotency_key = (char *)s->idem;
+	row.idem_fingerprint = s->idem != NULL ? s->fp : NULL;
+	row.claim_owner = (char *)bpg_db_claim(app->db);
 	row.max_running_millis = s->req->max_running_ms > 0 ? s->req->max_running_ms :
 	    s->qconf->max_running_millis;
 	row.driver_core = s->req->driver.cores > 0 ? s->req->driver.cores : 1;
@@ -232,18 +233,36 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, i
 	row.executor_core = s->req->executor.cores > 0 ? s->req->executor.cores : 1;
 	row.executor_memory_mb = s->req->executor.memory_mb > 0 ? s->req->executor.memory_mb : 1024;
 	err = bpg_subdb_insert(app->db, &row);
-	if (err == BPG_ECONFLICT && s->idem != NULL &&
-	    bpg_subdb_find_idempotent(app->db, s->user, s->idem, &winner) == BPG_OK) {
-		snprintf(s->id, sizeof(s->id), "%s", winner);
-		free(winner);
-		*replayed = 1;
-		return BPG_OK;
-	}
+	if (err == BPG_ECONFLICT && s->idem != NULL)
+		return BPG_ECONFLICT;
 	if (err == BPG_EUNAVAIL)
 		return bpg_http_fail(req, err, "database unavailable: nothing was submitted");
 	if (err != BPG_OK)
 		return bpg_http_fail(req, BPG_EINTERNAL, "cannot record the submission");
 	return BPG_OK;
+}
+
+/*
+ * Records a create the cluster refused for good (a 4xx, or credentials): the row is
+ * SUBMISSION_FAILED. A keyed request's answer is kept for its retries when it is a 4xx (the
+ * same request would fail the same way); after a 5xx the key is freed, so a retry runs again.
+ */
+static void
+record_refusal(struct bpg_app *app, struct submit *s, enum bpg_err err, const char *note)
+{
+	int status = bpg_err_http_status(err);
+	struct bpg_buf b;
+
+	if (s->idem != NULL) {
+		bpg_buf_init(&b, 0);
+		if (status >= 500 || bpg_json_error_body(status, note, &b) != BPG_OK ||
+		    bpg_subdb_set_response(app->db, s->id, status, b.data) != BPG_OK)
+			(void)bpg_subdb_drop_idempotency(app->db, s->id);
+		bpg_buf_release(&b);
+	}
+	if (bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1) != BPG_OK)
+		bpg_log(BPG_LOG_WARN, "submit", "the failed create was not recorded", "id", s->id,
+		    NULL);
 }
 
 /* Creates the CR; returns BPG_EUNAVAIL when another cluster is worth a try. */
@@ -256,10 +275,18 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	long long cts = -1;
 
 	err = bpg_k8s_create_app(app->k8s, s->cluster, s->cr, &created, why, sizeof(why));
+	if (err == BPG_ECONFLICT && s->takeover) {
+		/* the name is this submission's own: the worker that died created it after all */
+		bpg_log(BPG_LOG_INFO, "submit", "taken-over submission was created already", "id",
+		    s->id, NULL);
+		err = BPG_OK;
+	}
 	if (err == BPG_OK) {
 		const cJSON *md = cJSON_GetObjectItemCaseSensitive(created, "metadata");
 		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(md, "creationTimestamp");
 		cts = bpg_appstate_parse_time(cJSON_IsString(ts) ? ts->valuestring : NULL);
+		if (cts < 0)
+			cts = bpg_now_ms();
 		cJSON_Delete(created);
 		if (bpg_subdb_set_created(app->db, s->id, NULL, NULL, cts) != BPG_OK)
 			bpg_log(BPG_LOG_WARN, "submit", "created, but the row was not updated (the monitor "
@@ -282,91 +309,178 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			bpg_log(BPG_LOG_WARN, "submit", "the abandoned create was not recorded", "id",
 			    s->id, NULL);
 	} else {
-		(void)bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1);
+		record_refusal(app, s, err, note);
 	}
 	return bpg_http_fail(req, err, "%s", note);
 }
 
+/* Computes the fingerprint of a keyed request (bpg_idem_fingerprint). */
+static enum bpg_err
+submit_fingerprint(struct bpg_http_req *req, struct submit *s)
+{
+	cJSON *j = bpg_request_to_json(s->req);
+	enum bpg_err err = j != NULL ? bpg_idem_fingerprint("POST /spark", req->user.name, s->user,
+	    j, s->fp) : BPG_ENOMEM;
+
+	cJSON_Delete(j);
+	return err == BPG_OK ? BPG_OK : bpg_http_fail(req, err, "cannot fingerprint the request");
+}
+
+/* Answers 409: the key's first request is still being processed. */
+static enum bpg_err
+reply_busy(struct bpg_http_req *req, const char *id)
+{
+	snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: 1\r\n");
+	if (id == NULL)
+		return bpg_http_fail(req, BPG_ECONFLICT, "a request with this Idempotency-Key is "
+		    "still being processed: retry later with the same key");
+	return bpg_http_fail(req, BPG_ECONFLICT, "a request with this Idempotency-Key is still "
+	    "being processed (submission %s): retry later with the same key", id);
+}
+
+/* Loads row id and whether its worker lives into seen (row owns the strings). */
+static enum bpg_err
+idem_load(struct bpg_app *app, const char *id, struct bpg_sub_row *row,
+    struct bpg_idem_seen *seen)
+{
+	enum bpg_err err = bpg_subdb_get(app->db, id, 0, row);
+
+	if (err != BPG_OK)
+		return err;
+	memset(seen, 0, sizeof(*seen));
+	seen->fingerprint = row->idem_fingerprint;
+	seen->created_ms = row->created_ms;
+	seen->answered = row->idem_status >= 100 && row->idem_response != NULL;
+	seen->created = row->cr_created_ms >= 0 || row->status != NULL;
+	if (!seen->answered && !seen->created)
+		err = bpg_db_claim_alive(app->db, row->claim_owner, &seen->claim_alive);
+	return err;
+}
+
 /*
- * An Idempotency-Key names existing: BPG_OK to replay it (also while its first request
- * may still be creating it: racing retries all get the same id); BPG_ENOTFOUND when that
- * request died before creating anything, longer ago than any create can take (that row is
- * abandoned, so submit anew); else the request's error is set.
+ * A keyed request: looks its key up and acts on bpg_idem_decide. *done = 1 when the request
+ * was answered here (a replay, 409, 422, or an error); else it goes on as a new submission,
+ * or, with s->takeover set, as the take-over of the row a dead worker left (its id, cluster).
  */
 static enum bpg_err
-replay_check(struct bpg_app *app, struct bpg_http_req *req, const char *existing)
+idem_lookup(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, int *done)
 {
 	struct bpg_sub_row row;
-	const struct bpg_cluster *c;
-	cJSON *cr = NULL;
-	char why[WHY];
+	struct bpg_idem_seen seen;
+	char *id = NULL;
 	enum bpg_err err;
 
+	*done = 1;
 	bpg_sub_row_init(&row);
-	if ((err = bpg_subdb_get(app->db, existing, 0, &row)) != BPG_OK) {
+	err = bpg_subdb_find_idempotent(app->db, req->user.name, s->idem, &id);
+	if (err == BPG_ENOTFOUND) {
+		*done = 0;
+		err = BPG_OK;
+		goto out;
+	}
+	if (err != BPG_OK || (err = idem_load(app, id, &row, &seen)) != BPG_OK) {
 		err = bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
 		goto out;
 	}
-	c = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
-	if (row.status != NULL || row.cr_created_ms >= 0 || c == NULL)
-		goto out;   /* created, or at least seen: replay */
-	if (bpg_now_ms() - row.created_ms < 2 * c->timeout_ms + 5000)
-		goto out;   /* its request may still be creating it */
-	err = bpg_k8s_get_app(app->k8s, c, existing, &cr, why, sizeof(why));
-	if (err == BPG_ENOTFOUND) {
-		err = bpg_subdb_abandon(app->db, existing, "its request stopped before the "
-		    "SparkApplication was created; a retry with the same Idempotency-Key submitted "
-		    "anew");
-		err = err == BPG_OK ? BPG_ENOTFOUND :
-		    bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
-	} else if (err != BPG_OK) {
-		err = bpg_http_fail(req, err, "cannot tell whether submission %s was created: %s",
-		    existing, why);
+	switch (bpg_idem_decide(&seen, s->fp, bpg_now_ms(),
+	    app->cfg->gateway.idempotency_ttl_s * 1000LL)) {
+	case BPG_IDEM_MISMATCH:
+		err = bpg_http_fail(req, BPG_EMISMATCH, "Idempotency-Key was already used for a "
+		    "different request (submission %s): nothing was submitted; use a new key for a "
+		    "new request", id);
+		break;
+	case BPG_IDEM_EXPIRED:
+		if ((err = bpg_subdb_release_key(app->db, id, s->idem)) != BPG_OK)
+			err = bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was "
+			    "submitted");
+		*done = err != BPG_OK;
+		break;
+	case BPG_IDEM_REPLAY:
+		err = bpg_http_reply(req, (int)row.idem_status, "application/json",
+		    "Idempotent-Replayed: true\r\n", row.idem_response, strlen(row.idem_response));
+		break;
+	case BPG_IDEM_CREATED:
+		err = reply_id(req, id, 1);
+		break;
+	case BPG_IDEM_BUSY:
+		err = reply_busy(req, id);
+		break;
+	case BPG_IDEM_TAKE_OVER:
+		s->cluster = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
+		if (s->cluster == NULL) {
+			err = bpg_http_fail(req, BPG_EUNAVAIL, "submission %s was for cluster %s, which "
+			    "is no longer configured", id, row.cluster_id ? row.cluster_id : "?");
+			break;
+		}
+		snprintf(s->id, sizeof(s->id), "%s", id);
+		s->takeover_claim = row.claim_owner;
+		row.claim_owner = NULL;
+		s->takeover = 1;
+		*done = 0;
+		break;
 	}
 out:
-	cJSON_Delete(cr);
+	free(id);
 	bpg_sub_row_release(&row);
 	return err;
 }
 
 /*
+ * Takes the row a dead worker left over, just before creating its SparkApplication; a
+ * racing retry that won it first gets 409 (it will create it).
+ */
+static enum bpg_err
+submit_take_over(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
+{
+	enum bpg_err err = bpg_subdb_take_over(app->db, s->id, s->takeover_claim,
+	    bpg_db_claim(app->db));
+
+	if (err == BPG_ECONFLICT)
+		return reply_busy(req, s->id);
+	if (err != BPG_OK)
+		return bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
+	bpg_log(BPG_LOG_INFO, "submit", "taking over a submission whose worker died", "id", s->id,
+	    NULL);
+	return BPG_OK;
+}
+
+/*
  * POST /spark (any allowed user). Body: SubmitApplicationRequest (JSON); ?dryRun=true
  * returns the SparkApplication that would be created and creates nothing; ?dagUser= for
- * [auth] proxy_users; header Idempotency-Key: a retry by the same user returns the first
- * submission id and creates nothing, even when retries race; a retry after a first
- * request that died before creating anything submits anew.
- * 200 {"submissionId":id}. 400 invalid (field and rule named), 403 privileges or queue
- * token, 413, 502 cluster credentials, 503 database or every eligible cluster down.
- * Order: validate, resolve the queue, route, insert the row, create the CR, update the row.
- * A create that fails with a connection error, timeout or 5xx is retried once on another
- * eligible cluster under a new id; the first row is marked SUBMISSION_FAILED with the reason
- * and abandoned (the monitor deletes the CR should it land late). With no other cluster,
- * the answer is the first cluster's error.
- * With the database down nothing is created anywhere.
+ * [auth] proxy_users.
+ * Header Idempotency-Key (bpg_idem.h): a retry with the same request gets the first answer
+ * (200 with the same id once the SparkApplication exists, or the stored 4xx), marked
+ * Idempotent-Replayed; the same key with another request is 422; while the first request is
+ * still being processed, 409 with Retry-After; when the worker that handled it died before
+ * creating the SparkApplication, the retry takes the row over and creates it (same id, same
+ * cluster) before answering. After a 5xx the key is free: a retry runs the request again.
+ * 200 {"submissionId":id} only once the SparkApplication exists. 400 invalid (field and
+ * rule named), 403 privileges or queue token, 409, 413, 422, 502 cluster credentials, 503
+ * database or every eligible cluster down.
+ * Order: validate, resolve the queue, route, insert the row (claimed by this worker), create
+ * the CR, update the row. A create that fails with a connection error, timeout or 5xx is
+ * retried once on another eligible cluster under a new id; the first row is marked
+ * SUBMISSION_FAILED with the reason and abandoned (the monitor deletes the CR should it land
+ * late). With no other cluster, the answer is the first cluster's error. With the database
+ * down nothing is created anywhere. A row whose worker died is taken over by a retry, or
+ * failed by the monitor (bpg_subdb_fail_orphan).
  */
 enum bpg_err
 h_submit(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct submit s;
-	char *existing = NULL, first_msg[BPG_HTTP_MAX_ERROR] = "";
+	char first_msg[BPG_HTTP_MAX_ERROR] = "";
 	enum bpg_err err, first_err = BPG_OK;
-	int replayed = 0;
+	int done = 0, raced = 0;
 
 	memset(&s, 0, sizeof(s));
 	if ((err = submit_parse(app, req, &s)) != BPG_OK)
 		goto out;
-	if (s.idem != NULL && !s.dry_run) {
-		err = bpg_subdb_find_idempotent(app->db, s.user, s.idem, &existing);
-		if (err == BPG_OK && (err = replay_check(app, req, existing)) != BPG_ENOTFOUND) {
-			if (err == BPG_OK)
-				err = reply_id(req, existing, 1);
-			goto out;
-		}
-		if (err != BPG_ENOTFOUND) {
-			err = bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
-			goto out;
-		}
-	}
+	if (s.idem != NULL && s.dry_run)
+		s.idem = NULL;   /* a dry run creates nothing: there is nothing to replay */
+	if (s.idem != NULL && ((err = submit_fingerprint(req, &s)) != BPG_OK ||
+	    (err = idem_lookup(app, req, &s, &done)) != BPG_OK || done))
+		goto out;
 	if ((err = submit_queue(app, req, &s)) != BPG_OK)
 		goto out;
 	for (;;) {
@@ -384,24 +498,35 @@ h_submit(struct bpg_app *app, struct bpg_http_req *req)
 			err = bpg_http_reply_json(req, 200, s.cr);
 			goto out;
 		}
-		if ((err = submit_record(app, req, &s, &replayed)) != BPG_OK)
+		if (s.takeover)
+			err = submit_take_over(app, req, &s);
+		else
+			err = submit_record(app, req, &s);
+		if (err == BPG_ECONFLICT && !s.takeover) {
+			/* a racing request with the same key inserted first: act on its row */
+			if (raced++ || (err = idem_lookup(app, req, &s, &done)) != BPG_OK || done) {
+				if (raced > 1)
+					err = reply_busy(req, NULL);
+				goto out;
+			}
+			continue;
+		}
+		if (err != BPG_OK)
 			goto out;
-		if (replayed)
-			break;
 		err = submit_create(app, req, &s);
 		if (err != BPG_EUNAVAIL || s.ntried >= 1 || s.req->cluster_id != NULL)
 			break;
 		/* fail over once to another eligible cluster, under a new id */
 		s.tried[s.ntried++] = s.cluster->id;
+		s.takeover = 0;
 		first_err = req->err;
 		snprintf(first_msg, sizeof(first_msg), "%s", req->err_msg);
 		req->err = BPG_OK;
 		req->err_msg[0] = '\0';
 	}
 	if (err == BPG_OK)
-		err = reply_id(req, s.id, replayed);
+		err = reply_id(req, s.id, 0);
 out:
-	free(existing);
 	submit_release(&s);
 	return err;
 }

@@ -367,6 +367,7 @@ main(int argc, char **argv)
 	if (bpg_db_new(&cfg->database, &app.db) != BPG_OK ||
 	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
+	bpg_db_enable_claims(app.db);   /* rows this worker handles name its live session */
 	if (cfg->s3.bucket != NULL && bpg_s3_new(&cfg->s3, &app.s3) != BPG_OK)
 		bpg_log(BPG_LOG_ERROR, "main", "S3 is unusable: uploads and archived logs answer 503",
 		    NULL);

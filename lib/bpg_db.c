@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <mysql.h>
+#include <openssl/rand.h>
 #include "bpg_buf.h"
 #include "bpg_db.h"
 #include "bpg_log.h"
@@ -27,6 +28,8 @@ struct bpg_db {
 	MYSQL *conn;      /* NULL while disconnected */
 	struct db_stmt cache[DB_STMT_CACHE];
 	char last_error[256];
+	int claims;              /* hold a claim lock on every connection */
+	char claim[48];          /* its name, "" when none is held */
 };
 
 enum bpg_err
@@ -54,6 +57,7 @@ db_close(struct bpg_db *db)
 		mysql_close(db->conn);
 		db->conn = NULL;
 	}
+	db->claim[0] = '\0';
 }
 
 enum bpg_err
@@ -105,6 +109,8 @@ db_read_password(struct bpg_db *db, struct bpg_buf *pw)
 	return BPG_OK;
 }
 
+static void db_take_claim(struct bpg_db *db);
+
 static enum bpg_err
 db_connect(struct bpg_db *db)
 {
@@ -145,6 +151,8 @@ db_connect(struct bpg_db *db)
 		goto out;
 	}
 	err = BPG_OK;
+	if (db->claims)
+		db_take_claim(db);
 out:
 	bpg_buf_wipe(&pw);
 	if (err != BPG_OK)
@@ -626,4 +634,73 @@ out:
 	bpg_buf_release(&path);
 	bpg_buf_release(&text);
 	return err;
+}
+
+/* ---- claims: a named lock this session holds while it lives ---- */
+
+/*
+ * Takes a fresh named lock for this connection. Its name is random, so a lock left by a
+ * session that ended (worker killed, connection lost, server restarted) is never taken again:
+ * a free claim means its holder is gone. On failure no claim is held (logged).
+ */
+static void
+db_take_claim(struct bpg_db *db)
+{
+	static const char sql[] = "SELECT GET_LOCK(?, 0)";
+	unsigned char b[12];
+	char name[sizeof(db->claim)];
+	struct bpg_db_val p[1];
+	long long got = -1;
+	size_t n;
+
+	db->claim[0] = '\0';
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		bpg_log(BPG_LOG_WARN, "db", "no random bytes for a claim", NULL);
+		return;
+	}
+	n = (size_t)snprintf(name, sizeof(name), "bpg.claim.");
+	for (size_t i = 0; i < sizeof(b) && n + 2 < sizeof(name); i++)
+		n += (size_t)snprintf(name + n, sizeof(name) - n, "%02x", b[i]);
+	p[0] = bpg_db_str(name);
+	if (bpg_db_exec_once(db, sql, p, 1, db_first_int, &got) != BPG_OK || got != 1) {
+		bpg_log(BPG_LOG_WARN, "db", "cannot take the session's claim lock", NULL);
+		return;
+	}
+	memcpy(db->claim, name, n + 1);
+}
+
+void
+bpg_db_enable_claims(struct bpg_db *db)
+{
+	db->claims = 1;
+	if (db->conn != NULL && db->claim[0] == '\0')
+		db_take_claim(db);
+}
+
+const char *
+bpg_db_claim(struct bpg_db *db)
+{
+	if (!db->claims)
+		return NULL;
+	if (db->conn == NULL && db_connect(db) != BPG_OK)
+		return NULL;
+	return db->claim[0] != '\0' ? db->claim : NULL;
+}
+
+enum bpg_err
+bpg_db_claim_alive(struct bpg_db *db, const char *name, int *alive_out)
+{
+	static const char sql[] = "SELECT IS_USED_LOCK(?)";
+	struct bpg_db_val p[1] = { bpg_db_str(name) };
+	long long holder = -1;
+	enum bpg_err err;
+
+	if (name == NULL || name[0] == '\0') {
+		*alive_out = 0;
+		return BPG_OK;
+	}
+	if ((err = bpg_db_exec(db, sql, p, 1, db_first_int, &holder, NULL)) != BPG_OK)
+		return err;
+	*alive_out = holder >= 0;
+	return BPG_OK;
 }

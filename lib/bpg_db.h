@@ -84,4 +84,19 @@ enum bpg_err bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out
  */
 enum bpg_err bpg_db_lock(struct bpg_db *db, const char *name, int timeout_s);
 
+/*
+ * Claims. A worker enables them once: from then on every connection (and every reconnect)
+ * takes a named lock with a new random name that it holds while the session lives. A row
+ * records the claim of the worker handling it (bpg_db_claim); anyone can later ask whether
+ * that worker is still there (bpg_db_claim_alive), without any timing guess: a killed worker's
+ * session ends and its lock is freed at once.
+ */
+void bpg_db_enable_claims(struct bpg_db *db);
+
+/* The current session's claim name, connecting first if needed; NULL when none is held. */
+const char *bpg_db_claim(struct bpg_db *db);
+
+/* *alive_out = 1 when some session holds the claim name (NULL or "": 0). BPG_EUNAVAIL. */
+enum bpg_err bpg_db_claim_alive(struct bpg_db *db, const char *name, int *alive_out);
+
 #endif

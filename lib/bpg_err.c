@@ -22,6 +22,7 @@ static const struct {
 	[BPG_ETIMEOUT]   = { 504, "timed out" },
 	[BPG_ECONFIG]    = { 500, "invalid configuration" },
 	[BPG_EIO]        = { 500, "i/o error" },
+	[BPG_EMISMATCH]  = { 422, "unprocessable" },
 };
 
 int

@@ -19,6 +19,7 @@ enum bpg_err {
 	BPG_ETIMEOUT,      /* a dependency did not answer in time: 504 */
 	BPG_ECONFIG,       /* the configuration is invalid (start-up only) */
 	BPG_EIO,           /* a local read or write failed */
+	BPG_EMISMATCH,     /* contradicts an earlier request (an Idempotency-Key reused): 422 */
 	BPG_ERR_COUNT
 };
 

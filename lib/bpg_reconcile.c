@@ -196,7 +196,7 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	struct bpg_sub_row r;
 
 	(void)lens;
-	if (ncols != 14)
+	if (ncols != 15)
 		return BPG_EINTERNAL;
 	memset(&r, 0, sizeof(r));
 	r.submission_id = (char *)cols[0];
@@ -213,7 +213,8 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	r.cr_created_ms = num(cols[11]);
 	r.start_ms = num(cols[12]);
 	r.finished_ms = num(cols[13]);
-	r.updated_ms = r.status_ms = -1;
+	r.claim_owner = (char *)cols[14];
+	r.updated_ms = r.status_ms = r.idem_status = -1;
 	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
 }
 
@@ -226,7 +227,7 @@ bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
 	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), "
 	    "CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), "
 	    "CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED) "
+	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), claim_owner "
 	    "FROM application_submission WHERE cluster_id = ? AND "
 	    "(status IS NULL OR status NOT IN " TERMINAL_SQL ")";
 	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };

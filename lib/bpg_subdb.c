@@ -9,7 +9,7 @@
 #define SUB_COLS \
 	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
 	"queue, status, app_id, request_body, idempotency_key, error_message, driver_info, " \
-	"last_error, " \
+	"last_error, idem_fingerprint, idem_response, claim_owner, " \
 	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(status_time) * 1000 AS SIGNED), " \
@@ -17,8 +17,8 @@
 	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
 	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
-	"number_executor, executor_core, executor_memory_mb"
-#define SUB_NCOLS 29
+	"number_executor, executor_core, executor_memory_mb, idem_status"
+#define SUB_NCOLS 33
 
 void
 bpg_sub_row_init(struct bpg_sub_row *r)
@@ -28,7 +28,7 @@ bpg_sub_row_init(struct bpg_sub_row *r)
 	r->start_ms = r->finished_ms = -1;
 	r->execution_attempts = r->executor_count = r->max_running_millis = -1;
 	r->driver_core = r->driver_memory_mb = r->number_executor = -1;
-	r->executor_core = r->executor_memory_mb = -1;
+	r->executor_core = r->executor_memory_mb = r->idem_status = -1;
 }
 
 /* The string fields in SUB_COLS order. */
@@ -38,7 +38,7 @@ row_str(struct bpg_sub_row *r, unsigned i)
 	char **f[] = { &r->submission_id, &r->cluster_id, &r->namespace, &r->user,
 	    &r->original_user, &r->app_name, &r->spark_version, &r->queue, &r->status, &r->app_id,
 	    &r->request_body, &r->idempotency_key, &r->error_message, &r->driver_info,
-	    &r->last_error };
+	    &r->last_error, &r->idem_fingerprint, &r->idem_response, &r->claim_owner };
 	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
 }
 
@@ -48,11 +48,11 @@ row_int(struct bpg_sub_row *r, unsigned i)
 	long long *f[] = { &r->created_ms, &r->updated_ms, &r->status_ms, &r->cr_created_ms,
 	    &r->start_ms, &r->finished_ms, &r->execution_attempts, &r->executor_count,
 	    &r->max_running_millis, &r->driver_core, &r->driver_memory_mb, &r->number_executor,
-	    &r->executor_core, &r->executor_memory_mb };
+	    &r->executor_core, &r->executor_memory_mb, &r->idem_status };
 	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
 }
 
-#define N_STR 15
+#define N_STR 18
 
 void
 bpg_sub_row_release(struct bpg_sub_row *r)
@@ -102,7 +102,8 @@ bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 	    "INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, "
 	    "original_user, app_name, spark_version, queue, request_body, idempotency_key, "
 	    "max_running_millis, driver_core, driver_memory_mb, number_executor, executor_core, "
-	    "executor_memory_mb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	    "executor_memory_mb, idem_fingerprint, claim_owner) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	struct bpg_db_val p[] = {
 		bpg_db_str(r->submission_id), bpg_db_str(r->cluster_id), bpg_db_str(r->namespace),
 		bpg_db_str(r->user), bpg_db_str(r->original_user), bpg_db_str(r->app_name),
@@ -110,7 +111,8 @@ bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 		bpg_db_str(r->idempotency_key), int_or_null(r->max_running_millis),
 		int_or_null(r->driver_core), int_or_null(r->driver_memory_mb),
 		int_or_null(r->number_executor), int_or_null(r->executor_core),
-		int_or_null(r->executor_memory_mb),
+		int_or_null(r->executor_memory_mb), bpg_db_str(r->idem_fingerprint),
+		bpg_db_str(r->claim_owner),
 	};
 
 	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
@@ -131,7 +133,7 @@ enum bpg_err
 bpg_subdb_find_idempotent(struct bpg_db *db, const char *user, const char *key, char **id_out)
 {
 	static const char sql[] = "SELECT submission_id FROM application_submission "
-	    "WHERE `user` = ? AND idempotency_key = ?";
+	    "WHERE original_user = ? AND idempotency_key = ?";
 	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(key) };
 	char *id = NULL;
 	enum bpg_err err = bpg_db_exec(db, sql, p, 2, first_str, &id, NULL);
@@ -412,4 +414,76 @@ bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out)
 	if ((err = bpg_db_exec(db, sql, NULL, 0, run_cb, out, NULL)) != BPG_OK)
 		return err;
 	return out->started_ms >= 0 ? BPG_OK : BPG_ENOTFOUND;
+}
+
+/* ---- Idempotency-Key and claims (migration 0007) ---- */
+
+/* BPG_OK when exactly one row changed, else BPG_ECONFLICT (or the statement's error). */
+static enum bpg_err
+exec_one(struct bpg_db *db, const char *sql, const struct bpg_db_val *p, unsigned n)
+{
+	unsigned long long affected = 0;
+	enum bpg_err err = bpg_db_exec(db, sql, p, n, NULL, NULL, &affected);
+
+	if (err != BPG_OK)
+		return err;
+	return affected == 1 ? BPG_OK : BPG_ECONFLICT;
+}
+
+enum bpg_err
+bpg_subdb_take_over(struct bpg_db *db, const char *id, const char *old_claim,
+    const char *new_claim)
+{
+	static const char sql[] = "UPDATE application_submission SET claim_owner = ? "
+	    "WHERE submission_id = ? AND claim_owner <=> ? AND status IS NULL "
+	    "AND cr_created_time IS NULL AND idem_status IS NULL AND abandoned_time IS NULL";
+	struct bpg_db_val p[] = { bpg_db_str(new_claim), bpg_db_str(id), bpg_db_str(old_claim) };
+
+	return exec_one(db, sql, p, 3);
+}
+
+enum bpg_err
+bpg_subdb_set_response(struct bpg_db *db, const char *id, int status, const char *body)
+{
+	static const char sql[] = "UPDATE application_submission SET idem_status = ?, "
+	    "idem_response = ? WHERE submission_id = ? AND idempotency_key IS NOT NULL";
+	struct bpg_db_val p[] = { bpg_db_int(status), bpg_db_str(body), bpg_db_str(id) };
+
+	return bpg_db_exec(db, sql, p, 3, NULL, NULL, NULL);
+}
+
+enum bpg_err
+bpg_subdb_release_key(struct bpg_db *db, const char *id, const char *key)
+{
+	static const char sql[] = "UPDATE application_submission SET idempotency_key = NULL "
+	    "WHERE submission_id = ? AND idempotency_key = ?";
+	struct bpg_db_val p[] = { bpg_db_str(id), bpg_db_str(key) };
+
+	return bpg_db_exec(db, sql, p, 2, NULL, NULL, NULL);
+}
+
+enum bpg_err
+bpg_subdb_expire_keys(struct bpg_db *db, long long ttl_s, unsigned long long *n_out)
+{
+	static const char sql[] = "UPDATE application_submission SET idempotency_key = NULL "
+	    "WHERE idempotency_key IS NOT NULL "
+	    "AND created_time < CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 10000";
+	struct bpg_db_val p[] = { bpg_db_int(ttl_s) };
+
+	return bpg_db_exec(db, sql, p, 1, NULL, NULL, n_out);
+}
+
+enum bpg_err
+bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim, const char *note)
+{
+	static const char sql[] = "UPDATE application_submission SET "
+	    "status = 'SUBMISSION_FAILED', error_message = ?, last_error = ?, "
+	    "finished_time = CURRENT_TIMESTAMP(3), "
+	    "idempotency_key = IF(idem_status IS NULL, NULL, idempotency_key) "
+	    "WHERE submission_id = ? AND claim_owner <=> ? AND status IS NULL "
+	    "AND cr_created_time IS NULL";
+	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id),
+	    bpg_db_str(claim) };
+
+	return exec_one(db, sql, p, 4);
 }

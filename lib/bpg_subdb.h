@@ -24,9 +24,13 @@ struct bpg_sub_row {
 	char *error_message;
 	char *driver_info;       /* JSON text */
 	char *last_error;
+	char *idem_fingerprint;  /* SHA-256 hex of the keyed request */
+	char *idem_response;     /* the first answer's body, once given */
+	char *claim_owner;       /* claim of the worker handling the row (bpg_db_claim) */
 	long long created_ms, updated_ms, status_ms, cr_created_ms, start_ms, finished_ms;
 	long long execution_attempts, executor_count, max_running_millis;
 	long long driver_core, driver_memory_mb, number_executor, executor_core, executor_memory_mb;
+	long long idem_status;   /* the first answer's HTTP status, -1 until given */
 };
 
 void bpg_sub_row_init(struct bpg_sub_row *r);
@@ -39,7 +43,10 @@ void bpg_sub_row_release(struct bpg_sub_row *r);
  */
 enum bpg_err bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r);
 
-/* Finds the submission id stored for (user, key) into *id_out (free()); BPG_ENOTFOUND if none. */
+/*
+ * Finds the submission id stored for the key that the authenticated user (original_user)
+ * sent, into *id_out (free()); BPG_ENOTFOUND if none.
+ */
 enum bpg_err bpg_subdb_find_idempotent(struct bpg_db *db, const char *user, const char *key,
     char **id_out);
 
@@ -91,6 +98,33 @@ enum bpg_err bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *s
 /* Records the gateway's own note on a row (last_error, and error_message when given). */
 enum bpg_err bpg_subdb_note(struct bpg_db *db, const char *id, const char *note,
     int also_message);
+
+/*
+ * Idempotency-Key and claims (see bpg_idem.h and bpg_db_enable_claims).
+ * take_over: moves a row nobody answered, created or finished from old_claim (a dead worker's;
+ * NULL for none) to new_claim; BPG_ECONFLICT when another request won it, or the row moved on.
+ */
+enum bpg_err bpg_subdb_take_over(struct bpg_db *db, const char *id, const char *old_claim,
+    const char *new_claim);
+
+/* Stores the first answer (status and body) of a keyed request, for its retries. */
+enum bpg_err bpg_subdb_set_response(struct bpg_db *db, const char *id, int status,
+    const char *body);
+
+/* Frees key (expired) on row id, when the row still holds it. */
+enum bpg_err bpg_subdb_release_key(struct bpg_db *db, const char *id, const char *key);
+
+/* Frees every key older than ttl_s (at most 10,000 a call); *n_out (may be NULL): how many. */
+enum bpg_err bpg_subdb_expire_keys(struct bpg_db *db, long long ttl_s,
+    unsigned long long *n_out);
+
+/*
+ * Ends a row whose worker died before creating its SparkApplication (claim still the dead
+ * worker's, nothing created or observed): SUBMISSION_FAILED with note, its key freed unless a
+ * first answer is stored. BPG_ECONFLICT when the row moved on meanwhile (a retry took it over).
+ */
+enum bpg_err bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim,
+    const char *note);
 
 /* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
 struct bpg_monitor_run {

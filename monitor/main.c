@@ -153,8 +153,9 @@ collect(void *ctx, const struct bpg_sub_row *row)
 	dst = &o->v[o->n];
 	*dst = *row;
 	dst->submission_id = dst->status = dst->app_id = dst->app_name = NULL;
-	dst->error_message = dst->driver_info = dst->last_error = NULL;
+	dst->error_message = dst->driver_info = dst->last_error = dst->claim_owner = NULL;
 	if (dup_str(&dst->submission_id, row->submission_id) || dup_str(&dst->status, row->status) ||
+	    dup_str(&dst->claim_owner, row->claim_owner) ||
 	    dup_str(&dst->app_id, row->app_id) || dup_str(&dst->app_name, row->app_name) ||
 	    dup_str(&dst->error_message, row->error_message) ||
 	    dup_str(&dst->driver_info, row->driver_info) || dup_str(&dst->last_error, row->last_error)) {
@@ -490,15 +491,19 @@ finalize_row(struct monitor *m, const struct bpg_cluster *t, const struct bpg_su
 	char msg[WHY];
 	enum bpg_err err;
 
-	if (what == BPG_MISSING_NEVER_CREATED)
-		snprintf(msg, sizeof(msg), "the SparkApplication was never created on cluster %s "
-		    "(the gateway's create did not finish)", t->id);
-	else
+	if (what == BPG_MISSING_NEVER_CREATED) {
+		snprintf(msg, sizeof(msg), "the SparkApplication was never created on cluster %s: "
+		    "the gateway worker handling it stopped before creating it, so nothing ran; a "
+		    "retry with the same Idempotency-Key submits anew", t->id);
+		err = bpg_subdb_fail_orphan(m->db, row->submission_id, row->claim_owner, msg);
+		if (err == BPG_ECONFLICT)
+			return;   /* a retry took it over meanwhile */
+	} else {
 		snprintf(msg, sizeof(msg), "the SparkApplication disappeared from cluster %s before "
 		    "it ended (deleted outside the gateway, or removed by its TTL); last state %s",
 		    t->id, row->status ? row->status : "unknown");
-	err = bpg_subdb_finalize(m->db, row->submission_id, what == BPG_MISSING_NEVER_CREATED ?
-	    "SUBMISSION_FAILED" : "FAILED", msg);
+		err = bpg_subdb_finalize(m->db, row->submission_id, "FAILED", msg);
+	}
 	if (err != BPG_OK)
 		db_error(r, err, "finalize of", row->submission_id);
 	else
@@ -534,6 +539,20 @@ resolve_missing(struct monitor *m, const struct bpg_cluster *t, const struct bpg
 	return r->r.fatal ? -1 : rc;
 }
 
+/* 1 when the worker that claimed row still lives (or the database cannot tell). */
+static int
+claim_alive(struct monitor *m, const struct bpg_sub_row *row, struct run *r)
+{
+	int alive = 0;
+	enum bpg_err err = bpg_db_claim_alive(m->db, row->claim_owner, &alive);
+
+	if (err != BPG_OK) {
+		db_error(r, err, "claim of", row->submission_id);
+		return 1;
+	}
+	return alive;
+}
+
 /* After a complete listing: every unseen open row past its grace is resolved. */
 static int
 finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows,
@@ -549,6 +568,8 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct open_row
 		if (rows->seen[i])
 			continue;
 		what = bpg_reconcile_missing(&rows->v[i], now, m->grace_ms);
+		if (what == BPG_MISSING_NEVER_CREATED && claim_alive(m, &rows->v[i], r))
+			continue;   /* its worker is still at it (a slow create) */
 		if (what != BPG_MISSING_WAIT)
 			rc = resolve_missing(m, t, &rows->v[i], what, &adopted, r);
 	}
@@ -662,6 +683,16 @@ archive_logs(struct monitor *m, struct run *r)
 		run_error(r, "database: log archiving stopped (%s)", bpg_err_str(err));
 }
 
+/* Frees the Idempotency-Keys older than [gateway] idempotency_ttl_s. */
+static void
+expire_keys(struct monitor *m, struct run *r)
+{
+	enum bpg_err err = bpg_subdb_expire_keys(m->db, m->cfg->gateway.idempotency_ttl_s, NULL);
+
+	if (err != BPG_OK)
+		db_error(r, err, "expiry of the Idempotency-Keys", "");
+}
+
 /* One run; returns the exit code (0 ok, 2 partial, 1 fatal). */
 static int
 run_once(struct monitor *m)
@@ -694,6 +725,8 @@ run_once(struct monitor *m)
 	n = bpg_reconcile_targets(m->cfg, targets);
 	for (size_t i = 0; i < n && !r.r.fatal; i++)
 		reconcile_target(m, targets[i], &r);
+	if (!r.r.fatal)
+		expire_keys(m, &r);
 	if (!r.r.fatal && m->s3 != NULL && m->archive_max > 0)
 		archive_logs(m, &r);
 	rc = finish_run(m, &r);

@@ -252,9 +252,8 @@ class HostileTest(unittest.TestCase):
         name = "x'); DROP TABLE application_submission; -- \"\\ \u00e9\U0001F600\r\n\t"
         conf = "' OR '1'='1'; UPDATE application_submission SET `user`='admin' -- \\\""
         key = SQLI_NOSPACE[1] + uuid.uuid4().hex[:8]
-        sid, _ = self.submit_ok(body(applicationName=name, sparkConf={"spark.bpg.hostile": conf},
-                                     arguments=SQLI),
-                                headers={"Idempotency-Key": key})
+        hostile = body(applicationName=name, sparkConf={"spark.bpg.hostile": conf}, arguments=SQLI)
+        sid, _ = self.submit_ok(hostile, headers={"Idempotency-Key": key})
         # byte for byte in the columns and in the stored request
         self.assertEqual(hexcol("app_name", sid), name.encode().hex().upper())
         self.assertEqual(hexcol("idempotency_key", sid), key.encode().hex().upper())
@@ -275,8 +274,8 @@ class HostileTest(unittest.TestCase):
         self.assertEqual([s["applicationName"] for s in mine], [name])
         st, h, d = self.user.request("GET", "/spark/mySubmissions?applicationName=%s" % q(name))
         self.assertIn("applicationName", self.assertJsonError(st, h, d, (400,), "CR/LF in a filter"))
-        # the key with SQL in it replays the same submission
-        again, h = self.submit_ok(body(), headers={"Idempotency-Key": key})
+        # the key with SQL in it replays the same submission (the same request: issue 23)
+        again, h = self.submit_ok(hostile, headers={"Idempotency-Key": key})
         self.assertEqual((again, h.get("idempotent-replayed")), (sid, "true"))
 
     def test_sql_injection_in_validated_fields_is_rejected(self):

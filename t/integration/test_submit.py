@@ -117,24 +117,6 @@ class SubmitTest(unittest.TestCase):
         st, _, c = self.submit(c=other, headers={"Idempotency-Key": key})
         self.assertNotEqual(c["submissionId"], a["submissionId"])
 
-    def test_idempotency_race(self):
-        key = uuid.uuid4().hex
-        n_crs = crs()
-        results = []
-
-        def go():
-            st, _, r = self.submit(headers={"Idempotency-Key": key})
-            results.append((st, r.get("submissionId")))
-        ts = [threading.Thread(target=go) for _ in range(8)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join()
-        self.assertEqual({s for s, _ in results}, {200}, results)
-        self.assertEqual(len({i for _, i in results}), 1, results)
-        self.assertEqual(int(db("SELECT COUNT(*) FROM application_submission WHERE idempotency_key='%s'" % key)), 1)
-        self.assertEqual(crs(), n_crs + 1)
-
     def test_failover_when_a_cluster_refuses(self):
         sim("c01", "POST", "/_sim/faults", {"mode": "refuse"}, token=False)
         try:
@@ -192,27 +174,6 @@ class SubmitTest(unittest.TestCase):
         self.assertTrue(poll(lambda: sim("c01", "GET", SIM_APPS + "/" + sid)[0] == 404, 10, 0.2))
         self.assertIn("bpg-monitor deleted it", db("SELECT last_error FROM application_submission "
                                                    "WHERE submission_id='%s'" % sid))
-
-    def test_idempotent_retry_after_the_first_request_died(self):
-        key = "dead-" + uuid.uuid4().hex
-        young, old = "c01-" + uuid.uuid4().hex, "c01-" + uuid.uuid4().hex
-        # a row as a worker leaves it when it dies between the insert and the create
-        db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, "
-           "idempotency_key, created_time) VALUES ('%s','c01','spark-applications','%s','poc','%s', NOW(3))"
-           % (young, ENV["BPG_USER"], key))
-        st, h, r = self.submit(headers={"Idempotency-Key": key})
-        # its request may still be creating it: the same id, as racing retries get
-        self.assertEqual((st, r.get("submissionId"), h.get("idempotent-replayed")), (200, young, "true"), r)
-        db("UPDATE application_submission SET submission_id='%s', created_time = NOW(3) - INTERVAL 5 MINUTE "
-           "WHERE submission_id='%s'" % (old, young))
-        st, h, r = self.submit(headers={"Idempotency-Key": key})
-        self.assertEqual(st, 200, r)
-        self.assertNotEqual(r["submissionId"], old)
-        self.assertNotIn("idempotent-replayed", h)
-        self.assertEqual(db("SELECT status, abandoned_time IS NOT NULL FROM application_submission "
-                            "WHERE submission_id='%s'" % old).split(), ["SUBMISSION_FAILED", "1"])
-        st, h, r2 = self.submit(headers={"Idempotency-Key": key})     # and now it replays the new one
-        self.assertEqual((st, r2["submissionId"], h.get("idempotent-replayed")), (200, r["submissionId"], "true"))
 
     def test_database_down_503_and_nothing_created(self):
         n_crs = crs()
