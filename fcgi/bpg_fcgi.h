@@ -61,6 +61,15 @@ enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int f
 /* The same for an id from elsewhere (a query parameter). */
 enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
     int for_write, struct bpg_sub *s);
+/*
+ * Brings a looked-up submission's row up to date: unless it is fresh ([gateway]
+ * status_max_age_ms) or terminal, the CR is read and written through; a cluster that is down
+ * or a CR that is gone leave the stored state. Errors are set on req.
+ */
+enum bpg_err bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s);
+/* Deletes a looked-up submission's SparkApplication (gone already is fine); notes who did. */
+enum bpg_err bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req,
+    const struct bpg_sub *s);
 enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
@@ -70,11 +79,49 @@ enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
 /* h_submit.c */
 enum bpg_err h_submit(struct bpg_app *app, struct bpg_http_req *req);
 
+/* How a front end (POST /spark, Livy's POST /batches) answers a submission that exists. */
+struct bpg_submit_front {
+	const char *route;   /* names the operation in the Idempotency-Key fingerprint */
+	/* answers the success: id created now, or replayed (an Idempotency-Key retry) */
+	enum bpg_err (*reply)(struct bpg_app *app, struct bpg_http_req *req, const char *id,
+	    int replayed);
+};
+
+/* What a front end parsed; req is taken over by bpg_submit_run (freed whatever happens). */
+struct bpg_submit_in {
+	struct bpg_submit_req *req;
+	const char *owner;   /* who the submission belongs to (the proxy user); lives on */
+	const char *idem;    /* a checked Idempotency-Key, or NULL */
+	int dry_run;
+};
+
+/*
+ * Runs the submit pipeline (validation against the queue, routing, the row, the create,
+ * failover, Idempotency-Key) and answers through front. Errors are set on req.
+ */
+enum bpg_err bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req,
+    const struct bpg_submit_in *in, const struct bpg_submit_front *front);
+
 /* h_s3.c */
 enum bpg_err h_s3_upload(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_log.c */
 enum bpg_err h_log(struct bpg_app *app, struct bpg_http_req *req);
+/*
+ * Appends the driver's log of a looked-up submission (its last tail_lines lines, 0: all) to
+ * out, as GET /log reads it: the live pod, else S3; nothing when there is neither. What
+ * does not fit out's limit is dropped. Errors are set on req.
+ */
+enum bpg_err bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s,
+    long long tail_lines, struct bpg_buf *out);
+
+/* h_livy.c */
+enum bpg_err h_livy_create(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_list(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_get(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_delete(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_state(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_log(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_list.c */
 enum bpg_err h_list_mine(struct bpg_app *app, struct bpg_http_req *req);

@@ -38,6 +38,7 @@ struct log_out {
 	int follow;                 /* flush every piece */
 	int begun;
 	int failed;                 /* the client went away */
+	struct bpg_buf *buf;        /* collect here instead (bpg_log_read), not streamed */
 };
 
 static int
@@ -45,6 +46,12 @@ out_sink(void *arg, const char *data, size_t len)
 {
 	struct log_out *o = arg;
 
+	if (o->buf != NULL) {
+		o->begun = 1;
+		if (bpg_buf_append(o->buf, data, len) != BPG_OK)
+			o->failed = 1;   /* past its limit: what came first is kept */
+		return o->failed;
+	}
 	if (!o->begun) {
 		if (bpg_http_stream_begin(o->req, 200, "application/octet-stream", NULL) != BPG_OK) {
 			o->failed = 1;
@@ -321,7 +328,7 @@ enum bpg_err
 h_log(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct log_in in;
-	struct log_out o = { req, 0, 0, 0 };
+	struct log_out o = { req, 0, 0, 0, NULL };
 	struct bpg_sub s;
 	char cid[BPG_QUERY_MAX_VALUE + 32];
 	enum bpg_err err;
@@ -353,4 +360,23 @@ h_log(struct bpg_app *app, struct bpg_http_req *req)
 out:
 	bpg_sub_row_release(&s.row);
 	return err;
+}
+
+enum bpg_err
+bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s,
+    long long tail_lines, struct bpg_buf *out)
+{
+	struct log_in in;
+	struct log_out o = { req, 0, 0, 0, out };
+	char cid[BPG_QUERY_MAX_VALUE + 32];
+	enum bpg_err err;
+
+	memset(&in, 0, sizeof(in));
+	in.tail_lines = tail_lines;
+	err = log_from_pod(app, req, s, &in, &o);
+	if (err == BPG_ENOTFOUND) {
+		snprintf(cid, sizeof(cid), "%s-driver", s->id);
+		err = log_from_s3(app, req, &in, cid, &o);
+	}
+	return err == BPG_ENOTFOUND ? BPG_OK : err;
 }

@@ -118,6 +118,28 @@ status_live(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s)
 	return err == BPG_OK ? BPG_OK : bpg_http_fail(req, err, "out of memory");
 }
 
+enum bpg_err
+bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s)
+{
+	long long now = bpg_now_ms();
+	int fresh = s->have_row && s->row.status != NULL &&
+	    (bpg_appstate_is_terminal(s->row.status) || (s->row.status_ms >= 0 &&
+	    now - s->row.status_ms < app->cfg->gateway.status_max_age_ms));
+	enum bpg_err err;
+
+	if (fresh)
+		return BPG_OK;
+	err = status_live(app, req, s);
+	if (err != BPG_OK && s->have_row && (err == BPG_ENOTFOUND || err == BPG_EUNAVAIL ||
+	    err == BPG_EUPSTREAM)) {
+		/* the stored state is the best answer there is */
+		req->err = BPG_OK;
+		req->err_msg[0] = '\0';
+		err = BPG_OK;
+	}
+	return err;
+}
+
 /*
  * GET /spark/{id}/status (owner, admin, or anyone with [auth] open_read).
  * 200 GetSubmissionStatusResponse (spec 3.2). The row answers while it is fresh
@@ -132,24 +154,10 @@ h_spark_status(struct bpg_app *app, struct bpg_http_req *req)
 	long long now = bpg_now_ms();
 	cJSON *j = NULL;
 	enum bpg_err err;
-	int fresh;
 
-	if ((err = bpg_sub_lookup(app, req, 0, &s)) != BPG_OK)
+	if ((err = bpg_sub_lookup(app, req, 0, &s)) != BPG_OK ||
+	    (err = bpg_sub_refresh(app, req, &s)) != BPG_OK)
 		goto out;
-	fresh = s.have_row && s.row.status != NULL && (bpg_appstate_is_terminal(s.row.status) ||
-	    (s.row.status_ms >= 0 && now - s.row.status_ms < app->cfg->gateway.status_max_age_ms));
-	if (!fresh) {
-		err = status_live(app, req, &s);
-		if (err != BPG_OK && s.have_row && (err == BPG_ENOTFOUND || err == BPG_EUNAVAIL ||
-		    err == BPG_EUPSTREAM)) {
-			/* the stored state is the best answer there is */
-			req->err = BPG_OK;
-			req->err_msg[0] = '\0';
-			err = BPG_OK;
-		}
-		if (err != BPG_OK)
-			goto out;
-	}
 	if ((err = bpg_appstate_status_json(&s.row, s.cluster, now, &j)) != BPG_OK) {
 		bpg_http_fail(req, err, "out of memory");
 		goto out;
@@ -317,6 +325,25 @@ out:
 	return err;
 }
 
+enum bpg_err
+bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s)
+{
+	char why[WHY], note[256];
+	enum bpg_err err = bpg_k8s_delete_app(app->k8s, s->cluster, s->id, NULL, why, sizeof(why));
+
+	if (err != BPG_OK && err != BPG_ENOTFOUND)
+		return bpg_http_fail(req, err, "%s", why);
+	if (s->have_row) {
+		snprintf(note, sizeof(note), "deleted by %s", req->user.name);
+		if (bpg_subdb_mark_deleted(app->db, s->id, note) != BPG_OK)
+			bpg_log(BPG_LOG_WARN, "delete", "could not record the deletion", "id", s->id,
+			    NULL);
+	}
+	bpg_log(BPG_LOG_INFO, "delete", "deleted", "id", s->id, "cluster", s->cluster->id,
+	    "existed", err == BPG_OK ? "true" : "false", NULL);
+	return BPG_OK;
+}
+
 /*
  * DELETE /spark/{id} (owner or admin): deletes the SparkApplication (its pods go with it)
  * and records who did; 200 {"submissionId":id} also when it was already gone.
@@ -327,23 +354,11 @@ h_spark_delete(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct bpg_sub s;
 	cJSON *j = NULL;
-	char why[WHY], note[256];
 	enum bpg_err err;
 
-	if ((err = bpg_sub_lookup(app, req, 1, &s)) != BPG_OK)
+	if ((err = bpg_sub_lookup(app, req, 1, &s)) != BPG_OK ||
+	    (err = bpg_sub_delete(app, req, &s)) != BPG_OK)
 		goto out;
-	err = bpg_k8s_delete_app(app->k8s, s.cluster, s.id, NULL, why, sizeof(why));
-	if (err != BPG_OK && err != BPG_ENOTFOUND) {
-		bpg_http_fail(req, err, "%s", why);
-		goto out;
-	}
-	if (s.have_row) {
-		snprintf(note, sizeof(note), "deleted by %s", req->user.name);
-		if (bpg_subdb_mark_deleted(app->db, s.id, note) != BPG_OK)
-			bpg_log(BPG_LOG_WARN, "delete", "could not record the deletion", "id", s.id, NULL);
-	}
-	bpg_log(BPG_LOG_INFO, "delete", "deleted", "id", s.id, "cluster", s.cluster->id,
-	    "existed", err == BPG_OK ? "true" : "false", NULL);
 	if ((j = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(j, "submissionId", s.id) == NULL) {
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");

@@ -73,6 +73,25 @@ load_or_report(const char *path)
 	return cfg;
 }
 
+/*
+ * A request under [livy] prefix: its route path becomes "/livy" and the rest, and its errors
+ * Livy's. BPG_OK when it is one, BPG_ENOTFOUND when not, BPG_EINVAL when too long.
+ */
+static enum bpg_err
+livy_path(const struct bpg_config *cfg, struct bpg_http_req *req)
+{
+	const char *p = cfg->livy.prefix;
+	size_t n = p != NULL ? strlen(p) : 0;
+	int len;
+
+	if (!cfg->livy.enabled || n == 0 || strncmp(req->uri, p, n) != 0 ||
+	    (req->uri[n] != '/' && req->uri[n] != '\0'))
+		return BPG_ENOTFOUND;
+	req->livy = 1;
+	len = snprintf(req->path, sizeof(req->path), "/livy%s", req->uri + n);
+	return len < 0 || (size_t)len >= sizeof(req->path) ? BPG_EINVAL : BPG_OK;
+}
+
 /* Authenticates, dispatches and runs one request; every error reply is written here. */
 static void
 handle(struct bpg_app *app, struct bpg_http_req *req)
@@ -81,7 +100,9 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 	bpg_handler h;
 	enum bpg_err err;
 
-	err = bpg_http_strip_base(req, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
+	err = livy_path(app->cfg, req);
+	if (err == BPG_ENOTFOUND)
+		err = bpg_http_strip_base(req, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
 	if (err == BPG_EINVAL) {
 		bpg_http_fail(req, err, "path longer than %d bytes", BPG_PATH_MAX - 1);
 		goto fail;
@@ -102,6 +123,8 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 		bpg_http_fail(req, err, "path segment too long");
 		goto fail;
 	}
+	if (err == BPG_OK && (strncmp(req->match.route->pattern, "/livy/", 6) == 0) != req->livy)
+		err = BPG_ENOTFOUND;   /* the Livy API only under its prefix, and only it there */
 	if (err != BPG_OK) {
 		bpg_http_fail(req, err, "no route for %s %s", req->method, req->path);
 		goto fail;

@@ -20,6 +20,13 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },
 	{ "GET", "/metrics", H(h_metrics), BPG_ACCESS_ADMIN },
+	/* Apache Livy's batch API: only under [livy] prefix (main.c maps it to /livy) */
+	{ "POST", "/livy/batches", H(h_livy_create), BPG_ACCESS_USER },
+	{ "GET", "/livy/batches", H(h_livy_list), BPG_ACCESS_USER },
+	{ "GET", "/livy/batches/{id}", H(h_livy_get), BPG_ACCESS_USER },
+	{ "DELETE", "/livy/batches/{id}", H(h_livy_delete), BPG_ACCESS_USER },
+	{ "GET", "/livy/batches/{id}/state", H(h_livy_state), BPG_ACCESS_USER },
+	{ "GET", "/livy/batches/{id}/log", H(h_livy_log), BPG_ACCESS_USER },
 };
 
 const size_t bpg_n_routes = sizeof(bpg_routes) / sizeof(bpg_routes[0]);

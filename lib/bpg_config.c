@@ -84,6 +84,17 @@ static const struct ck s3_keys[] = {
 };
 #undef S
 
+#define L(f) offsetof(struct bpg_livy_conf, f)
+static const struct ck livy_keys[] = {
+	{ "enabled", CK_BOOL, L(enabled), 0, "true", 0, 0 },
+	{ "prefix", CK_STR, L(prefix), 0, "/livy", 0, 0 },
+	{ "csrf", CK_BOOL, L(csrf), 0, "true", 0, 0 },
+	{ "log_lines", CK_INT, L(log_lines), 0, "1000", 10, 100000 },
+	{ "spark_version", CK_STR, L(spark_version), 0, "3.5", 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+#undef L
+
 #define A(f) offsetof(struct bpg_auth_conf, f)
 static const struct ck auth_keys[] = {
 	{ "allowed_users", CK_LIST, A(allowed_users), 1, NULL, 0, 0 },
@@ -737,6 +748,7 @@ static const struct {
 	{ "database", database_keys, offsetof(struct bpg_config, database) },
 	{ "s3", s3_keys, offsetof(struct bpg_config, s3) },
 	{ "auth", auth_keys, offsetof(struct bpg_config, auth) },
+	{ "livy", livy_keys, offsetof(struct bpg_config, livy) },
 };
 #define N_SINGLETONS (sizeof(singletons) / sizeof(singletons[0]))
 
@@ -758,7 +770,7 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
 		if (!known)
 			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
-			    "auth, cluster.ID, queue.NAME or image.NAME)");
+			    "auth, livy, cluster.ID, queue.NAME or image.NAME)");
 	}
 }
 
@@ -778,20 +790,39 @@ queue_served(const struct bpg_config *cfg, const char *q)
 	return 0;
 }
 
+/* A path prefix such as base_path: "/x[/y...]", letters, digits, '/', '_' and '-'. */
+static void
+check_prefix(struct loader *ld, const char *sec, const char *key, const char *bp)
+{
+	size_t n;
+	int ok;
+
+	if (bp == NULL)
+		return;
+	n = strlen(bp);
+	ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
+	for (const char *p = bp; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
+	if (!ok)
+		cfg_error(ld, sec, key, "'%s' must start with '/', not end with '/', and hold only "
+		    "letters, digits, '/', '_' and '-'", bp);
+}
+
+/* The Livy prefix may not shadow the REST API's base paths. */
+static void
+check_livy(struct loader *ld, const struct bpg_config *cfg)
+{
+	const char *p = cfg->livy.prefix, *bp = cfg->gateway.base_path;
+
+	check_prefix(ld, "livy", "prefix", p);
+	if (p != NULL && bp != NULL && (strcmp(p, bp) == 0 || strcmp(p, "/skatev2") == 0))
+		cfg_error(ld, "livy", "prefix", "'%s' is a base path of the REST API already", p);
+}
+
 static void
 check_gateway(struct loader *ld, struct bpg_config *cfg)
 {
-	const char *bp = cfg->gateway.base_path;
-
-	if (bp != NULL) {
-		size_t n = strlen(bp);
-		int ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
-		for (const char *p = bp; ok && *p; p++)
-			ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
-		if (!ok)
-			cfg_error(ld, "gateway", "base_path", "'%s' must start with '/', not end "
-			    "with '/', and hold only letters, digits, '/', '_' and '-'", bp);
-	}
+	check_prefix(ld, "gateway", "base_path", cfg->gateway.base_path);
 	if (cfg->gateway.log_level != NULL &&
 	    strcmp(cfg->gateway.log_level, "debug") != 0 && strcmp(cfg->gateway.log_level, "info") != 0 &&
 	    strcmp(cfg->gateway.log_level, "warn") != 0 && strcmp(cfg->gateway.log_level, "error") != 0)
@@ -917,6 +948,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 		goto out;
 	}
 	check_gateway(&ld, cfg);
+	check_livy(&ld, cfg);
 	check_clusters(&ld, cfg);
 	check_queues(&ld, cfg);
 	if (ld.nomem)

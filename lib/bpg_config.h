@@ -73,6 +73,15 @@ struct bpg_s3_conf {
 	int archive_executor_logs;      /* the monitor archives executors' logs too */
 };
 
+/* [livy]: Apache Livy's batch API, mapped onto submissions. */
+struct bpg_livy_conf {
+	int enabled;
+	char *prefix;              /* "/livy": where the API is served */
+	int csrf;                  /* POST and DELETE need X-Requested-By (Livy's CSRF protection) */
+	long long log_lines;       /* the driver log's last lines that /log pages through */
+	char *spark_version;       /* the sparkVersion of a batch (Livy requests have none) */
+};
+
 struct bpg_auth_conf {
 	struct bpg_strlist allowed_users;   /* "*" allows everyone */
 	struct bpg_strlist blocked_users;
@@ -143,6 +152,7 @@ struct bpg_config {
 	struct bpg_database_conf database;
 	struct bpg_s3_conf s3;
 	struct bpg_auth_conf auth;
+	struct bpg_livy_conf livy;
 	struct bpg_cluster *clusters;
 	size_t n_clusters;
 	struct bpg_queue *queues;

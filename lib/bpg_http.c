@@ -237,6 +237,13 @@ bpg_http_reply_json(struct bpg_http_req *req, int status, const cJSON *j)
 }
 
 enum bpg_err
+bpg_http_error_body(const struct bpg_http_req *req, int status, const char *message,
+    struct bpg_buf *out)
+{
+	return bpg_json_error_body(req->livy ? 0 : status, message, out);
+}
+
+enum bpg_err
 bpg_http_reply_error(struct bpg_http_req *req)
 {
 	static const char fallback[] = "{\"code\":500,\"message\":\"internal error\"}";
@@ -251,7 +258,7 @@ bpg_http_reply_error(struct bpg_http_req *req)
 	if (status == 401)
 		extra = "WWW-Authenticate: Basic realm=\"bpg\"\r\n";
 	bpg_buf_init(&b, 0);
-	if (bpg_json_error_body(status, req->err_msg, &b) == BPG_OK)
+	if (bpg_http_error_body(req, status, req->err_msg, &b) == BPG_OK)
 		err = bpg_http_reply(req, status, "application/json", extra, b.data, b.len);
 	else
 		err = bpg_http_reply(req, 500, "application/json", NULL, fallback,

@@ -28,6 +28,7 @@ struct bpg_http_req {
 	enum bpg_err err;
 	char err_msg[BPG_HTTP_MAX_ERROR];
 	char err_headers[128];     /* extra headers for the error reply, e.g. "Allow: GET\r\n" */
+	int livy;                  /* a Livy API request: errors are {"msg": ...} */
 	int status;                /* the status written, 0 until a reply is sent */
 	size_t bytes_out;
 	unsigned long long bytes_in;   /* of a body read with bpg_http_read_some() */
@@ -93,5 +94,9 @@ enum bpg_err bpg_http_reply_json(struct bpg_http_req *req, int status, const cJS
 
 /* Writes the error slot as {"code":N,"message":"..."} with its HTTP status. */
 enum bpg_err bpg_http_reply_error(struct bpg_http_req *req);
+
+/* Appends the error body req's API writes for status and message (see bpg_json_error_body). */
+enum bpg_err bpg_http_error_body(const struct bpg_http_req *req, int status, const char *message,
+    struct bpg_buf *out);
 
 #endif

@@ -487,3 +487,121 @@ bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim, cons
 
 	return exec_one(db, sql, p, 4);
 }
+
+/* ---- Apache Livy's batch ids (migration 0009) ---- */
+
+enum bpg_err
+bpg_subdb_livy_id(struct bpg_db *db, const char *submission_id, long long *id_out)
+{
+	static const char ins[] = "INSERT IGNORE INTO livy_batch (submission_id) VALUES (?)";
+	static const char sel[] = "SELECT id FROM livy_batch WHERE submission_id = ?";
+	struct bpg_db_val p[] = { bpg_db_str(submission_id) };
+	char *id = NULL;
+	enum bpg_err err;
+
+	if ((err = bpg_db_exec(db, ins, p, 1, NULL, NULL, NULL)) != BPG_OK ||
+	    (err = bpg_db_exec(db, sel, p, 1, first_str, &id, NULL)) != BPG_OK) {
+		free(id);
+		return err;
+	}
+	if (id == NULL)
+		return BPG_EINTERNAL;
+	*id_out = strtoll(id, NULL, 10);
+	free(id);
+	return BPG_OK;
+}
+
+struct livy_get_ctx {
+	char *sid;
+	int killed;
+};
+
+static enum bpg_err
+livy_get_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct livy_get_ctx *g = ctx;
+
+	(void)lens;
+	if (ncols != 2 || cols[0] == NULL || g->sid != NULL)
+		return BPG_OK;
+	g->killed = cols[1] != NULL;
+	return (g->sid = strdup(cols[0])) != NULL ? BPG_OK : BPG_ENOMEM;
+}
+
+enum bpg_err
+bpg_subdb_livy_get(struct bpg_db *db, long long id, char **submission_id_out, int *killed_out)
+{
+	static const char sql[] = "SELECT submission_id, killed_time FROM livy_batch WHERE id = ?";
+	struct bpg_db_val p[] = { bpg_db_int(id) };
+	struct livy_get_ctx g = { NULL, 0 };
+	enum bpg_err err = bpg_db_exec(db, sql, p, 1, livy_get_cb, &g, NULL);
+
+	if (err == BPG_OK && g.sid == NULL)
+		err = BPG_ENOTFOUND;
+	if (err != BPG_OK) {
+		free(g.sid);
+		return err;
+	}
+	*submission_id_out = g.sid;
+	*killed_out = g.killed;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subdb_livy_kill(struct bpg_db *db, long long id)
+{
+	static const char sql[] = "UPDATE livy_batch SET killed_time = "
+	    "COALESCE(killed_time, CURRENT_TIMESTAMP(3)) WHERE id = ?";
+	struct bpg_db_val p[] = { bpg_db_int(id) };
+
+	return bpg_db_exec(db, sql, p, 1, NULL, NULL, NULL);
+}
+
+struct livy_list_ctx {
+	enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r);
+	void *ctx;
+	struct bpg_sub_row row;
+};
+
+static enum bpg_err
+livy_list_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct livy_list_ctx *l = ctx;
+	enum bpg_err err;
+
+	(void)lens;
+	if (ncols != SUB_NCOLS + 2 || cols[SUB_NCOLS] == NULL)
+		return BPG_EINTERNAL;
+	if ((err = sub_row_fill(&l->row, SUB_NCOLS, cols)) != BPG_OK)
+		return err;
+	return l->fn(l->ctx, strtoll(cols[SUB_NCOLS], NULL, 10), cols[SUB_NCOLS + 1] != NULL,
+	    &l->row);
+}
+
+enum bpg_err
+bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long from, long long size,
+    enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
+    void *ctx, long long *total_out)
+{
+	static const char count_sql[] = "SELECT COUNT(*) FROM livy_batch lb "
+	    "JOIN application_submission s ON s.submission_id = lb.submission_id "
+	    "WHERE ? IS NULL OR s.`user` = ? OR s.original_user = ?";
+	static const char list_sql[] = "SELECT " SUB_COLS ", lb_id, lb_killed "
+	    "FROM application_submission JOIN (SELECT id AS lb_id, submission_id AS lb_sid, "
+	    "killed_time AS lb_killed FROM livy_batch) lb ON lb.lb_sid = submission_id "
+	    "WHERE ? IS NULL OR `user` = ? OR original_user = ? ORDER BY lb_id LIMIT ?, ?";
+	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(user), bpg_db_str(user),
+	    bpg_db_int(from), bpg_db_int(size) };
+	struct livy_list_ctx l = { fn, ctx, { 0 } };
+	char *total = NULL;
+	enum bpg_err err = bpg_db_exec(db, count_sql, p, 3, first_str, &total, NULL);
+
+	*total_out = total != NULL ? strtoll(total, NULL, 10) : 0;
+	free(total);
+	if (err != BPG_OK)
+		return err;
+	bpg_sub_row_init(&l.row);
+	err = bpg_db_exec(db, list_sql, p, 5, livy_list_cb, &l, NULL);
+	bpg_sub_row_release(&l.row);
+	return err;
+}

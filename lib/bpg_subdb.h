@@ -126,6 +126,22 @@ enum bpg_err bpg_subdb_expire_keys(struct bpg_db *db, long long ttl_s,
 enum bpg_err bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim,
     const char *note);
 
+/*
+ * Apache Livy's batch ids (table livy_batch). livy_id: the id of submission_id's batch,
+ * made on first use. livy_get: the submission of batch id (free()) and whether it was killed;
+ * BPG_ENOTFOUND. livy_kill: marks batch id killed. livy_list: the batches of user (NULL: all;
+ * the owner or the proxy account that submitted), oldest first from offset from, at most
+ * size; *total_out counts them all.
+ */
+enum bpg_err bpg_subdb_livy_id(struct bpg_db *db, const char *submission_id, long long *id_out);
+enum bpg_err bpg_subdb_livy_get(struct bpg_db *db, long long id, char **submission_id_out,
+    int *killed_out);
+enum bpg_err bpg_subdb_livy_kill(struct bpg_db *db, long long id);
+enum bpg_err bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long from,
+    long long size,
+    enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
+    void *ctx, long long *total_out);
+
 /* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
 struct bpg_monitor_run {
 	long long started_ms, finished_ms;
