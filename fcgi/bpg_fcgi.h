@@ -52,15 +52,17 @@ long long bpg_now_ms(void);
 
 /* h_spark.c */
 /*
- * Resolves req's {id}, loads its row and checks the caller may read it (for_write: may
- * delete it). On failure the request's error is set and returned; s->row is always to be
- * released.
+ * Resolves req's {id}, loads its row and checks the caller may read it (flags
+ * BPG_SUB_WRITE: may delete it; BPG_SUB_ATTEMPTS: the row's attempt history too). On
+ * failure the request's error is set and returned; s->row is always to be released.
  */
-enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
+#define BPG_SUB_WRITE    1
+#define BPG_SUB_ATTEMPTS 2
+enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int flags,
     struct bpg_sub *s);
 /* The same for an id from elsewhere (a query parameter). */
 enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-    int for_write, struct bpg_sub *s);
+    int flags, struct bpg_sub *s);
 enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
