@@ -270,6 +270,29 @@ class StatesTest(unittest.TestCase):
                       s["applicationErrorMessage"])
         self.assertEqual(listed(sid)["applicationState"], "SUBMISSION_FAILED")
 
+    # -- migration 0008 on rows written under the old rule --
+
+    def test_migration_reopens_the_operators_submission_failed_only(self):
+        ids = {k: "c01-" + uuid.uuid4().hex for k in ("operator", "refused", "abandoned", "completed")}
+        for k, sid in ids.items():
+            db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, queue, status, "
+               "created_time, cr_created_time, finished_time, status_time, last_error, abandoned_time) VALUES "
+               "('%s', 'c01', 'spark-applications', '%s', 'poc', '%s', NOW(3), %s, NOW(3), NOW(3), %s, %s)"
+               % (sid, USER, "COMPLETED" if k == "completed" else "SUBMISSION_FAILED",
+                  "NULL" if k in ("refused", "abandoned") else "NOW(3)",
+                  "'create failed on cluster c01: 422'" if k == "refused" else "NULL",
+                  "NOW(3)" if k == "abandoned" else "NULL"))
+        with open(os.path.join(ROOT, "sql", "0008_operator_states.sql")) as f:
+            db(f.read())    # forward-only and idempotent: safe to apply again
+        got = {k: row(sid, "status, gateway_failed, finished_time IS NULL, status_time IS NULL")
+               for k, sid in ids.items()}
+        self.assertEqual(got, {"operator": "SUBMISSION_FAILED\t0\t1\t1",      # open again
+                               "refused": "SUBMISSION_FAILED\t1\t0\t0",
+                               "abandoned": "SUBMISSION_FAILED\t1\t0\t0",
+                               "completed": "COMPLETED\t0\t0\t0"})
+        self.assertTrue(status(ids["refused"])["applicationErrorMessage"].startswith(
+            "the gateway did not create the SparkApplication: create failed on cluster c01: 422"))
+
 
 if __name__ == "__main__":
     unittest.main()
