@@ -179,4 +179,12 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 -include $(BUILD)/t/s3/s3tool.d
 # --- end t/s3 ---
 
+# t/integration/observe_tool.c: replays a SparkApplication through the observation writers
+OBSTOOL_BIN := $(BUILD)/t/observe-tool
+unit-bin: $(OBSTOOL_BIN)
+$(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+-include $(BUILD)/t/integration/observe_tool.d
+
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)

@@ -52,21 +52,24 @@ long long bpg_now_ms(void);
 
 /* h_spark.c */
 /*
- * Resolves req's {id}, loads its row and checks the caller may read it (for_write: may
- * delete it). On failure the request's error is set and returned; s->row is always to be
- * released.
+ * Resolves req's {id}, loads its row and checks the caller may read it (flags
+ * BPG_SUB_WRITE: may delete it; BPG_SUB_ATTEMPTS: the row's attempt history too). On
+ * failure the request's error is set and returned; s->row is always to be released.
  */
-enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
+#define BPG_SUB_WRITE    1
+#define BPG_SUB_ATTEMPTS 2
+enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int flags,
     struct bpg_sub *s);
 /* The same for an id from elsewhere (a query parameter). */
 enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-    int for_write, struct bpg_sub *s);
+    int flags, struct bpg_sub *s);
 /*
  * Brings a looked-up submission's row up to date: unless it is fresh ([gateway]
  * status_max_age_ms) or terminal, the CR is read and written through; a cluster that is down
  * or a CR that is gone leave the stored state. Errors are set on req.
  */
-enum bpg_err bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s);
+enum bpg_err bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s,
+    int flags);
 /* Deletes a looked-up submission's SparkApplication (gone already is fine); notes who did. */
 enum bpg_err bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req,
     const struct bpg_sub *s);

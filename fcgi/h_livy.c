@@ -127,7 +127,7 @@ livy_batch_json(struct bpg_app *app, long long id, int killed, const struct bpg_
 	    add_str_or_null(j, "owner", row->original_user) == NULL ||
 	    add_str_or_null(j, "proxyUser", row->user) == NULL ||
 	    cJSON_AddStringToObject(j, "state", bpg_livy_state(row->status,
-	    bpg_appstate_is_terminal(row->status), killed)) == NULL ||
+	    bpg_appstate_is_final(row->status, row->gateway_failed), killed)) == NULL ||
 	    add_str_or_null(j, "appId", row->app_id) == NULL ||
 	    (info = cJSON_AddObjectToObject(j, "appInfo")) == NULL ||
 	    add_str_or_null(info, "driverLogUrl", url) == NULL ||
@@ -335,13 +335,13 @@ livy_show(struct bpg_app *app, struct bpg_http_req *req, int state_only)
 	enum bpg_err err;
 
 	if ((err = livy_lookup(app, req, 0, &s, &id, &killed)) == BPG_OK &&
-	    (err = bpg_sub_refresh(app, req, &s)) == BPG_OK) {
+	    (err = bpg_sub_refresh(app, req, &s, 0)) == BPG_OK) {
 		if (!state_only)
 			j = livy_batch_json(app, id, killed, &s.row);
 		else if ((j = cJSON_CreateObject()) != NULL &&
 		    (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
 		    cJSON_AddStringToObject(j, "state", bpg_livy_state(s.row.status,
-		    bpg_appstate_is_terminal(s.row.status), killed)) == NULL)) {
+		    bpg_appstate_is_final(s.row.status, s.row.gateway_failed), killed)) == NULL)) {
 			cJSON_Delete(j);
 			j = NULL;
 		}

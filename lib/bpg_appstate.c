@@ -45,11 +45,45 @@ bpg_appstate_parse_time(const char *s)
 	return (long long)t * 1000 + ms;
 }
 
+#define FINAL_CMP_(p, s) || strcmp(p, #s) == 0
+
 int
-bpg_appstate_is_terminal(const char *state)
+bpg_appstate_is_final_state(const char *state)
 {
-	return state != NULL && (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0 ||
-	    strcmp(state, "SUBMISSION_FAILED") == 0);
+	return state != NULL && (0 BPG_APPSTATE_FINAL_STATES(FINAL_CMP_, state));
+}
+
+int
+bpg_appstate_is_final(const char *status, int gateway_failed)
+{
+	return gateway_failed != 0 || bpg_appstate_is_final_state(status);
+}
+
+int
+bpg_appstate_may_replace(const char *row_status, int gateway_failed, long long row_rv,
+    const char *obs_status, long long obs_rv)
+{
+	if (gateway_failed)
+		return 0;
+	if (row_rv >= 0 && !(obs_rv >= 0 && obs_rv > row_rv))
+		return 0;
+	return !bpg_appstate_is_final_state(row_status) || bpg_appstate_is_final_state(obs_status);
+}
+
+long long
+bpg_appstate_resource_version(const char *rv)
+{
+	long long v = 0;
+	size_t i;
+
+	if (rv == NULL || rv[0] == '\0' || strlen(rv) > 18)
+		return -1;
+	for (i = 0; rv[i] != '\0'; i++) {
+		if (rv[i] < '0' || rv[i] > '9')
+			return -1;
+		v = v * 10 + (rv[i] - '0');
+	}
+	return v;
 }
 
 static const cJSON *
@@ -94,6 +128,7 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 {
 	const cJSON *md = jget(cr, "metadata"), *st = jget(cr, "status"), *as, *di, *ex;
 	const char *state = "UNKNOWN";   /* no status yet; "" (new) is passed through */
+	const char *appid;
 	char *dijson = NULL;
 	int rc = 0;
 
@@ -101,7 +136,9 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 	if (jstr(as, "state") != NULL)
 		state = jstr(as, "state");
 	rc |= set_str(&obs->status, state);
-	rc |= set_str(&obs->app_id, jstr(st, "sparkApplicationId"));
+	/* "" (PENDING_RERUN clears it): no current id yet; the row keeps the last one */
+	appid = jstr(st, "sparkApplicationId");
+	rc |= set_str(&obs->app_id, appid != NULL && appid[0] != '\0' ? appid : NULL);
 	rc |= set_str(&obs->error_message, jstr(as, "errorMessage"));
 	di = jget(st, "driverInfo");
 	if (cJSON_IsObject(di) && (dijson = cJSON_PrintUnformatted(di)) == NULL)
@@ -114,12 +151,39 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 	ex = jget(st, "executorState");
 	obs->executor_count = cJSON_IsObject(ex) ? cJSON_GetArraySize(ex) : -1;
 	obs->cr_created_ms = bpg_appstate_parse_time(jstr(md, "creationTimestamp"));
-	obs->start_ms = bpg_appstate_parse_time(jstr(st, "lastSubmissionAttemptTime"));
-	if (obs->start_ms < 0 && (strcmp(state, "RUNNING") == 0 || bpg_appstate_is_terminal(state)))
+	obs->resource_version = bpg_appstate_resource_version(jstr(md, "resourceVersion"));
+	obs->submission_attempts = jcount(st, "submissionAttempts");
+	obs->cr_execution_attempts = jcount(st, "executionAttempts");
+	if (obs->cr_execution_attempts < 0)   /* omitempty: absent is 0 */
+		obs->cr_execution_attempts = 0;
+	obs->submit_ms = bpg_appstate_parse_time(jstr(st, "lastSubmissionAttemptTime"));
+	obs->termination_ms = bpg_appstate_parse_time(jstr(st, "terminationTime"));
+	obs->start_ms = obs->submit_ms;
+	if (obs->start_ms < 0 && (strcmp(state, "RUNNING") == 0 ||
+	    bpg_appstate_is_final_state(state)))
 		obs->start_ms = obs->cr_created_ms;
-	obs->finished_ms = bpg_appstate_is_terminal(state) ?
-	    bpg_appstate_parse_time(jstr(st, "terminationTime")) : -1;
+	obs->finished_ms = bpg_appstate_is_final_state(state) ? obs->termination_ms : -1;
 	return rc == 0 ? BPG_OK : BPG_ENOMEM;
+}
+
+/*
+ * A gateway failure's message: its own prefix, so that it reads apart from the operator's
+ * SUBMISSION_FAILED (whose message is the operator's errorMessage).
+ */
+static enum bpg_err
+gateway_message(const struct bpg_sub_row *row, cJSON *j)
+{
+	const char *why = row->error_message ? row->error_message : row->last_error;
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, 0);
+	err = bpg_buf_printf(&b, "%s%s%s", BPG_APPSTATE_GATEWAY_FAILED, why ? ": " : "",
+	    why ? why : "");
+	if (err == BPG_OK && cJSON_AddStringToObject(j, "applicationErrorMessage", b.data) == NULL)
+		err = BPG_ENOMEM;
+	bpg_buf_release(&b);
+	return err;
 }
 
 /* The error message with the Java gateway's max-running notes (spec 3.2). */
@@ -132,6 +196,9 @@ status_message(const struct bpg_sub_row *row, long long created, long long termi
 	char *msg;
 	size_t n;
 	enum bpg_err err = BPG_OK;
+
+	if (row->gateway_failed)
+		return gateway_message(row, j);
 
 	if (row->max_running_millis > BPG_DEFAULT_MAX_RUNNING_MS)
 		snprintf(note, sizeof(note), "(warning: application is configured with custom max "
@@ -160,6 +227,9 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
 	long long term = row->finished_ms, duration = 0;
 	const char *state = row->status ? row->status : "UNKNOWN";
+
+	if (row->gateway_failed)
+		state = "SUBMISSION_FAILED";
 	if (created >= 0) {
 		if (term >= 0)
 			duration = term - created;
@@ -189,6 +259,35 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 	return BPG_OK;
 }
 
+/*
+ * Adds "attempts": the stored history (bpg_subdb's JSON array, oldest first), each with
+ * submissionAttempt, executionAttempt, sparkApplicationId, state, submissionTime,
+ * terminationTime (epoch ms) and errorMessage when known.
+ */
+static enum bpg_err
+add_attempts(const char *json, cJSON *j)
+{
+	cJSON *a = cJSON_Parse(json), *e;
+
+	if (!cJSON_IsArray(a)) {   /* unreadable history: none, never a failed status */
+		cJSON_Delete(a);
+		a = cJSON_CreateArray();
+	}
+	cJSON_ArrayForEach(e, a) {   /* unknown fields are left out, as everywhere in status */
+		cJSON *f = e->child, *next;
+		for (; f != NULL; f = next) {
+			next = f->next;
+			if (cJSON_IsNull(f))
+				cJSON_DeleteItemFromObjectCaseSensitive(e, f->string);
+		}
+	}
+	if (a == NULL || !cJSON_AddItemToObject(j, "attempts", a)) {
+		cJSON_Delete(a);
+		return BPG_ENOMEM;
+	}
+	return BPG_OK;
+}
+
 enum bpg_err
 bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster *cluster,
     long long now_ms, cJSON **out)
@@ -202,6 +301,8 @@ bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster
 	err = status_fields(row, cluster, now_ms, j);
 	if (err == BPG_OK)
 		err = status_message(row, created, row->finished_ms, j);
+	if (err == BPG_OK && row->attempts_json != NULL)
+		err = add_attempts(row->attempts_json, j);
 	if (err != BPG_OK) {
 		cJSON_Delete(j);
 		return err;

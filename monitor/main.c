@@ -33,7 +33,7 @@ struct ids {
 };
 
 /*
- * The non-terminal rows of one target, sorted by id, each with a seen mark; the rows whose
+ * The open (not final) rows of one target, sorted by id, each with a seen mark; the rows whose
  * create the gateway abandoned (sorted), and the listed CRs of those, to delete. Owned.
  */
 struct open_rows {
@@ -374,7 +374,7 @@ reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_b
 		if (rows->abandoned.n > 0 && bsearch(&key, rows->abandoned.v, rows->abandoned.n,
 		    sizeof(char *), id_cmp) != NULL && ids_add(&rows->orphans, key) != BPG_OK)
 			run_error(r, "out of memory");
-		return;   /* not in our table, or terminal there: left alone */
+		return;   /* not in our table, or final there: left alone */
 	}
 	rows->seen[idx] = 1;
 	bpg_sub_row_init(&obs);
@@ -502,7 +502,7 @@ finalize_row(struct monitor *m, const struct bpg_cluster *t, const struct bpg_su
 		snprintf(msg, sizeof(msg), "the SparkApplication disappeared from cluster %s before "
 		    "it ended (deleted outside the gateway, or removed by its TTL); last state %s",
 		    t->id, row->status ? row->status : "unknown");
-		err = bpg_subdb_finalize(m->db, row->submission_id, "FAILED", msg);
+		err = bpg_subdb_finalize(m->db, row->submission_id, "FAILED", msg, 0);
 	}
 	if (err != BPG_OK)
 		db_error(r, err, "finalize of", row->submission_id);

@@ -162,14 +162,25 @@ class MonitorTest(unittest.TestCase):
         self.ok_run()
         self.assertEqual(row(sid, "status, error_message, finished_time IS NOT NULL"), "FAILED\t%s\t1" % msg)
 
-    def test_submission_failed_is_terminal(self):
+    def test_operator_submission_failed_is_not_final(self):
+        # the operator's SUBMISSION_FAILED goes on (a retry, or FAILED): the row stays open
         sid = new_app(outcome="submission-fail")
-        self.assertTrue(poll(lambda: cr_state(sid) == "SUBMISSION_FAILED", 30))
+        self.assertTrue(poll(lambda: cr_state(sid) in ("SUBMISSION_FAILED", "FAILED"), 30))
         self.ok_run()
-        self.assertEqual(row(sid, "status, finished_time IS NOT NULL"), "SUBMISSION_FAILED\t1")
-        # terminal: never read or written again, even once its CR is gone
-        before = row(sid, "status_time, updated_time")
+        if cr_state(sid) == "SUBMISSION_FAILED":
+            self.assertEqual(row(sid, "status, finished_time IS NULL, gateway_failed"),
+                             "SUBMISSION_FAILED\t1\t0")
+        # still watched: once its CR is gone before a final state, the row ends FAILED
         self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
+        rc, out = monitor("--grace", "0")
+        self.assertEqual(rc, 0, out)
+        status, msg, fin, gw = row(sid, "status, error_message, finished_time IS NOT NULL, "
+                                        "gateway_failed").split("\t")
+        self.assertEqual((status, fin, gw), ("FAILED", "1", "0"))
+        if "disappeared" in msg:
+            self.assertIn("last state SUBMISSION_FAILED", msg)
+        # final now: never read or written again
+        before = row(sid, "status_time, updated_time")
         self.ok_run()
         self.assertEqual(row(sid, "status_time, updated_time"), before)
 
@@ -201,8 +212,9 @@ class MonitorTest(unittest.TestCase):
         insert_row(old, age_s=600, created=False)
         insert_row(inflight, age_s=5, created=False)
         self.ok_run()
-        status, msg, fin = row(old, "status, error_message, finished_time IS NOT NULL").split("\t")
-        self.assertEqual((status, fin), ("SUBMISSION_FAILED", "1"))
+        status, msg, fin, gw = row(old, "status, error_message, finished_time IS NOT NULL, "
+                                        "gateway_failed").split("\t")
+        self.assertEqual((status, fin, gw), ("SUBMISSION_FAILED", "1", "1"))   # the gateway's: final
         self.assertIn("never created on cluster c01", msg)
         self.assertEqual(row(inflight, "status, last_error"), "NULL\tNULL")   # a submit in flight
 
