@@ -749,6 +749,8 @@ class Cluster:
             self.pods = {}          # (ns, name) -> pod object
             self.logs = {}          # (ns, pod, container) -> Log
             self.events = []
+            self.history = {}       # (ns, name) -> [(state, submissionAttempts, executionAttempts, app id, rv)]
+            self.delayed = 0        # answers computed and waiting for their delay
             self.rv = 1000
             self.snapshots = {}     # continue token id -> (created, keys, raw, pos, rv, count)
             self.heap = []          # (due sim time, seq, key, generation)
@@ -791,6 +793,16 @@ class Cluster:
                        if k not in ("apiVersion", "kind", "metadata", "spec"))
         self.apps[key] = obj
         self.raw[key] = (head[:-1] + (',"spec":' + sb if "spec" in obj else "") + tail + "}").encode()
+        st = obj.get("status")
+        if st:
+            # the status history tests read at /_sim/history: one entry per change of state or attempts
+            h = (st.get("applicationState", {}).get("state"), st.get("submissionAttempts"),
+                 st.get("executionAttempts"), st.get("sparkApplicationId"))
+            hist = self.history.get(key)
+            if hist is None:
+                self.history[key] = [h + (obj["metadata"]["resourceVersion"],)]
+            elif hist[-1][:4] != h:
+                hist.append(h + (obj["metadata"]["resourceVersion"],))
         self.cond.notify_all()
 
     def event(self, kind, ns, name, uid, reason, message, etype="Normal"):
@@ -910,6 +922,7 @@ class Cluster:
             if obj is None:
                 raise not_found(PLURAL, name)
             self.raw.pop(key, None)
+            self.history.pop(key, None)
             sim = self.sim.pop(key, {})
             for pname in list(sim.get("pods", {})):
                 self._remove_pod(ns, pname)
@@ -1629,7 +1642,14 @@ class Handler(BaseHTTPRequestHandler):
     def send_bytes(self, code, data, ctype="application/json", headers=None):
         if self.late:
             late, self.late = self.late, 0
-            time.sleep(late)
+            c = self.cluster
+            with c.lock:
+                c.delayed += 1
+            try:
+                time.sleep(late)
+            finally:
+                with c.lock:
+                    c.delayed -= 1
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -2197,6 +2217,14 @@ class Handler(BaseHTTPRequestHandler):
             with c.lock:
                 c.faults = []
             return self.send_json(200, {"reset": True})
+        if path == "/_sim/history" and self.command == "GET":
+            with c.lock:
+                hist = c.history.get((q.get("namespace") or c.namespaces[0], q.get("name") or ""))
+                if hist is None:
+                    raise not_found(PLURAL, q.get("name") or "")
+                return self.send_json(200, {"history": [
+                    {"state": h[0], "submissionAttempts": h[1], "executionAttempts": h[2],
+                     "sparkApplicationId": h[3], "resourceVersion": h[4]} for h in hist]})
         if path == "/_sim/state" and self.command == "GET":
             with c.lock:
                 states = {}
@@ -2206,6 +2234,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {"cluster": c.id, "namespaces": c.namespaces, "apps": len(c.apps),
                                             "states": states, "pods": len(c.pods), "events": len(c.events),
                                             "faults": c.faults, "now": c.now(), "speed": c.speed,
+                                            "delayed": c.delayed,
                                             "resourceVersion": str(c.rv)})
         raise ApiError(404, "NotFound", "unknown control endpoint %s %s" % (self.command, path))
 
