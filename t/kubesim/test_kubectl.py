@@ -143,6 +143,15 @@ class KubectlTest(unittest.TestCase):
         out = self.kubectl("explain", "sparkapplication.spec.restartPolicy").stdout
         self.assertIn("onFailureRetries", out)
         self.kubectl("delete", "sparkapplication", name)
+        # apply creates; --validate=warn prunes the unknown field and warns as the real server does
+        out = self.kubectl("apply", "-f", self.write(a, "a.yaml")).stdout
+        self.assertIn("sparkapplication.sparkoperator.k8s.io/%s created" % name, out)
+        r = self.kubectl("create", "--validate=warn", "-f", self.write(bad, "bad.yaml"))
+        self.assertIn('Warning: unknown field "spec.bogus"', r.stderr)
+        st, got = self.sim.req("GET", APPS + "/" + name + "-bad")
+        self.assertEqual((st, "bogus" in got["spec"]), (200, False))
+        for n in (name, name + "-bad"):
+            self.kubectl("delete", "sparkapplication", n)
 
     def test_wrong_token(self):
         kc = os.path.join(self.home, "bad-kubeconfig")
