@@ -45,7 +45,7 @@ class OperatorTest(unittest.TestCase):
         self.assertEqual(st["driverInfo"]["webUIServiceName"], name + "-ui-svc")
         self.assertEqual(st["driverInfo"]["webUIPort"], 4040)
         self.assertTrue(st["driverInfo"]["webUIAddress"].endswith(":4040"))
-        self.assertNotIn("terminationTime", st)
+        self.assertIsNone(st["terminationTime"])                # null, as the operator's Go struct writes it
         wait_for(lambda: set(self.sim.req("GET", APPS + "/" + name)[1]["status"].get("executorState", {}).values())
                  == {"RUNNING"}, what="executors running")
         pods = self.pods(name)
@@ -105,9 +105,11 @@ class OperatorTest(unittest.TestCase):
         a = app(outcome="submission-fail")
         name = a["metadata"]["name"]
         self.sim.create(a)
-        obj, seen = wait_state(self.sim, name, ["SUBMISSION_FAILED"])
+        obj, seen = wait_state(self.sim, name, ["FAILED"])     # restartPolicy Never: no resubmission
         self.assertNotIn("RUNNING", seen)
-        self.assertTrue(obj["status"]["applicationState"]["errorMessage"])
+        self.assertIn("spark-submit", obj["status"]["applicationState"]["errorMessage"])
+        self.assertEqual((obj["status"]["submissionAttempts"], obj["status"].get("executionAttempts")), (1, None))
+        self.assertRegex(obj["status"]["terminationTime"], TS)
         self.assertEqual(self.pods(name), {})
         self.assertIn("SparkApplicationSubmissionFailed", self.reasons(name))
 
