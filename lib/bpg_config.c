@@ -100,14 +100,14 @@ static const struct ck auth_keys[] = {
 #define R(f) offsetof(struct bpg_ratelimit_conf, f)
 static const struct ck ratelimit_keys[] = {
 	{ "file", CK_PATH, R(file), 0, "/dev/shm/bpg-ratelimit", 0, 0 },
-	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1000000 },
-	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1000000 },
-	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1000000 },
-	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1000000 },
-	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1000000 },
-	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1000000 },
-	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1000000 },
-	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1000000 },
+	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1e9 },
+	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1e9 },
+	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1e9 },
+	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1e9 },
+	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1e9 },
+	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1e9 },
+	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1e9 },
+	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1e9 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef R
