@@ -184,6 +184,12 @@ class RateLimitTest(unittest.TestCase):
         self.assert_429_json(last[0], last[1], 10)
         self.assertEqual(last[0]["retry-after"], "10")
         self.assertIn("www-authenticate", self.call("x", "y", "/healthcheck/status", source="127.0.0.9")[1])
+        # asking without credentials is no guess: clients that wait for the challenge keep getting it
+        for _ in range(AUTHFAIL_BURST + 3):
+            st, h, body = self.call(None, None, "/healthcheck/status", source="127.0.0.3")
+            self.assertEqual(st, 401)
+            self.assertEqual(h["www-authenticate"], 'Basic realm="bpg"')
+            self.assertEqual(json.loads(body)["code"], 401)
         # a client's own X-Forwarded-For is not trusted: a new one per request does not help
         codes = [self.call("fwd%d" % i, "pw", "/healthcheck/status", source="127.0.0.4",
                            headers={"X-Forwarded-For": "10.9.%d.1" % i})[0] for i in range(10)]
