@@ -203,13 +203,14 @@ log_access(const struct bpg_http_req *req, const struct timespec *t0)
 
 /* Counts a 401, 403 or 429 and logs who was refused: claimed user, address, request id. */
 static void
-note_denied(const struct bpg_http_req *req)
+note_denied(const struct bpg_app *app, const struct bpg_http_req *req)
 {
 	enum bpg_route_class cls = req->match.route ? req->match.route->cls : BPG_CLASS_OTHER;
 	enum bpg_metrics_denial reason;
 	const char *addr = bpg_http_param(req, "REMOTE_ADDR");
-	const char *claimed = req->header_user && *req->header_user ? req->header_user :
-	    req->remote_user;
+	/* the header counts only where bpg_auth_identify() would take it */
+	const char *claimed = app->cfg->auth.trust_user_header && req->header_user &&
+	    *req->header_user ? req->header_user : req->remote_user;
 
 	if (req->status == 401)
 		reason = BPG_DENIED_UNAUTH;
@@ -257,7 +258,7 @@ serve(struct bpg_app *app, int listen_fd)
 		bpg_log_set_request(req.request_id);
 		handle(app, &req);
 		log_access(&req, &t0);
-		note_denied(&req);
+		note_denied(app, &req);
 		bpg_metrics_request(req.match.route ? (int)(req.match.route - bpg_routes) : -1,
 		    req.status, (uint64_t)elapsed_us(&t0));
 		bpg_log_set_request(NULL);
