@@ -20,7 +20,7 @@ import threading
 import time
 import unittest
 
-from bpg import ENV, poll, worker_pids
+from bpg import ENV, ROOT, poll, worker_pids
 
 AUTHFAIL_PER_MIN = 6      # one failed authentication back every 10 s
 AUTHFAIL_BURST = 3
@@ -268,6 +268,15 @@ class RateLimitTest(unittest.TestCase):
         self.assertRegex(lines[0], r"req=\S+ .*class=list .*addr=127\.0\.0\.1")
         with open(self.worker_log) as f:
             self.assertNotIn(ENV["BPG_PASSWORD"], f.read())
+
+    def test_429_documented(self):
+        """Every operation that needs a user documents the 429 and its Retry-After."""
+        with open(os.path.join(ROOT, "fcgi", "openapi.json")) as f:
+            doc = json.load(f)
+        for path, ops in doc["paths"].items():
+            for method, op in ops.items():
+                if "401" in op["responses"]:
+                    self.assertIn("Retry-After", op["responses"]["429"]["headers"], (method, path))
 
 
 if __name__ == "__main__":
