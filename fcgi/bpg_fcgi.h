@@ -10,6 +10,7 @@
 #include "bpg_jwt.h"
 #include "bpg_k8s.h"
 #include "bpg_metrics.h"
+#include "bpg_ratelimit.h"
 #include "bpg_s3.h"
 #include "bpg_subdb.h"
 
@@ -22,6 +23,7 @@ struct bpg_app {
 	struct bpg_k8s *k8s;
 	struct bpg_s3 *s3;                  /* NULL without [s3] bucket or credentials */
 	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
+	struct bpg_ratelimit *ratelimit;    /* per-user budgets shared by the workers */
 	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */
 	unsigned long zone_counter;         /* round robin over a queue's zones */
 	const char *route_names[BPG_METRICS_MAX_ROUTES];   /* "GET /spark/{id}/status" */

@@ -92,6 +92,23 @@ livy_path(const struct bpg_config *cfg, struct bpg_http_req *req)
 	return len < 0 || (size_t)len >= sizeof(req->path) ? BPG_EINVAL : BPG_OK;
 }
 
+/* Takes a token from the user's budget for the route's class; sets the 429 when none is left. */
+static enum bpg_err
+take_token(struct bpg_app *app, struct bpg_http_req *req)
+{
+	const struct bpg_ratelimit_conf *rc = &app->cfg->ratelimit;
+	enum bpg_route_class cls = req->match.route->cls;
+	int retry = 1;
+
+	if ((unsigned)cls >= BPG_CLASS_COUNT ||
+	    bpg_ratelimit_take(app->ratelimit, req->user.name, (unsigned)cls, rc->rate[cls],
+	    (double)rc->burst[cls], bpg_ratelimit_now_us(), &retry) == BPG_OK)
+		return BPG_OK;
+	snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: %d\r\n", retry);
+	return bpg_http_fail(req, BPG_ERATELIMIT, "too many %s requests from user %s: retry in "
+	    "%d s", bpg_route_class_name(cls), req->user.name, retry);
+}
+
 /* Authenticates, dispatches and runs one request; every error reply is written here. */
 static void
 handle(struct bpg_app *app, struct bpg_http_req *req)
@@ -136,6 +153,9 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 			    "or missing user");
 			goto fail;
 		}
+		/* after authentication: only a verified user's own requests use its budget */
+		if (take_token(app, req) != BPG_OK)
+			goto fail;
 		if (req->match.route->access == BPG_ACCESS_ADMIN && !req->user.admin) {
 			bpg_http_fail(req, BPG_EFORBIDDEN, "user %s is not an admin", req->user.name);
 			goto fail;
@@ -204,6 +224,32 @@ log_access(const struct bpg_http_req *req, const struct timespec *t0)
 	    req->status >= 400 ? "error" : NULL, req->err_msg, NULL);
 }
 
+/* Counts a 401, 403 or 429 and logs who was refused: claimed user, address, request id. */
+static void
+note_denied(const struct bpg_app *app, const struct bpg_http_req *req)
+{
+	enum bpg_route_class cls = req->match.route ? req->match.route->cls : BPG_CLASS_OTHER;
+	enum bpg_metrics_denial reason;
+	const char *addr = bpg_http_param(req, "REMOTE_ADDR");
+	/* the header counts only where bpg_auth_identify() would take it */
+	const char *claimed = app->cfg->auth.trust_user_header && req->header_user &&
+	    *req->header_user ? req->header_user : req->remote_user;
+
+	if (req->status == 401)
+		reason = BPG_DENIED_UNAUTH;
+	else if (req->status == 403)
+		reason = BPG_DENIED_FORBIDDEN;
+	else if (req->status == 429)
+		reason = BPG_DENIED_RATELIMIT;
+	else
+		return;
+	bpg_metrics_denied(reason, cls);
+	bpg_log(BPG_LOG_WARN, "http", "denied", "status", req->status == 401 ? "401" :
+	    req->status == 403 ? "403" : "429", "class", bpg_route_class_name(cls),
+	    "claimed_user", claimed, "user", req->user.name, "addr", addr,
+	    "method", req->method, "path", req->uri, "error", req->err_msg, NULL);
+}
+
 /* The accept loop: one request at a time until SIGTERM or SIGINT. */
 static int
 serve(struct bpg_app *app, int listen_fd)
@@ -235,6 +281,7 @@ serve(struct bpg_app *app, int listen_fd)
 		bpg_log_set_request(req.request_id);
 		handle(app, &req);
 		log_access(&req, &t0);
+		note_denied(app, &req);
 		bpg_metrics_request(req.match.route ? (int)(req.match.route - bpg_routes) : -1,
 		    req.status, (uint64_t)elapsed_us(&t0));
 		bpg_log_set_request(NULL);
@@ -380,6 +427,12 @@ main(int argc, char **argv)
 	}
 	if (init_metrics(&app) != 0)
 		goto out;
+	if (bpg_ratelimit_open(cfg->ratelimit.file, BPG_RATELIMIT_SLOTS, &app.ratelimit) != BPG_OK) {
+		bpg_log(BPG_LOG_ERROR, "main", "[ratelimit] file cannot be mapped: each worker "
+		    "limits on its own (budgets multiplied by the worker count)", NULL);
+		if (bpg_ratelimit_open(NULL, BPG_RATELIMIT_SLOTS, &app.ratelimit) != BPG_OK)
+			goto out;
+	}
 	if (cfg->auth.queue_token_secrets_file != NULL) {
 		char why[256];
 		if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &app.queue_secrets, why,
@@ -399,6 +452,7 @@ out:
 	bpg_s3_free(app.s3);
 	bpg_jwt_secrets_release(&app.queue_secrets);
 	bpg_metrics_close(app.metrics);
+	bpg_ratelimit_close(app.ratelimit);
 	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);
 	bpg_config_free(cfg);

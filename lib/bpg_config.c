@@ -109,6 +109,21 @@ static const struct ck auth_keys[] = {
 };
 #undef A
 
+#define R(f) offsetof(struct bpg_ratelimit_conf, f)
+static const struct ck ratelimit_keys[] = {
+	{ "file", CK_PATH, R(file), 0, "/dev/shm/bpg-ratelimit", 0, 0 },
+	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1e9 },
+	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1e9 },
+	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1e9 },
+	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1e9 },
+	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1e9 },
+	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1e9 },
+	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1e9 },
+	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1e9 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+#undef R
+
 #define C(f) offsetof(struct bpg_cluster, f)
 static const struct ck cluster_keys[] = {
 	{ "weight", CK_INT, C(weight), 1, NULL, 0, 1000000 },
@@ -749,6 +764,7 @@ static const struct {
 	{ "s3", s3_keys, offsetof(struct bpg_config, s3) },
 	{ "auth", auth_keys, offsetof(struct bpg_config, auth) },
 	{ "livy", livy_keys, offsetof(struct bpg_config, livy) },
+	{ "ratelimit", ratelimit_keys, offsetof(struct bpg_config, ratelimit) },
 };
 #define N_SINGLETONS (sizeof(singletons) / sizeof(singletons[0]))
 
@@ -770,7 +786,7 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
 		if (!known)
 			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
-			    "auth, livy, cluster.ID, queue.NAME or image.NAME)");
+			    "auth, ratelimit, livy, cluster.ID, queue.NAME or image.NAME)");
 	}
 }
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "bpg_buf.h"
+#include "bpg_dispatch.h"
 #include "bpg_err.h"
 #include "bpg_sparkconf.h"
 
@@ -93,6 +94,13 @@ struct bpg_auth_conf {
 	struct bpg_strlist queue_token_issuers;
 };
 
+/* Per verified user, one token bucket per route class; rate 0 turns a class's limit off. */
+struct bpg_ratelimit_conf {
+	char *file;                          /* shared by the workers; NULL: per worker */
+	double rate[BPG_CLASS_COUNT];        /* tokens a second, by enum bpg_route_class */
+	long long burst[BPG_CLASS_COUNT];    /* bucket size */
+};
+
 struct bpg_cluster {
 	char *id;                   /* [a-z0-9]+, from the section name */
 	long long weight;
@@ -153,6 +161,7 @@ struct bpg_config {
 	struct bpg_s3_conf s3;
 	struct bpg_auth_conf auth;
 	struct bpg_livy_conf livy;
+	struct bpg_ratelimit_conf ratelimit;
 	struct bpg_cluster *clusters;
 	size_t n_clusters;
 	struct bpg_queue *queues;

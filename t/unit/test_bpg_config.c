@@ -360,6 +360,13 @@ START_TEST(test_minimal_ok)
 	ck_assert_int_eq(cfg->queues[0].max_cores, 64);
 	ck_assert_int_eq(cfg->queues[0].max_memory_mb, 262144);
 	ck_assert_double_eq(cfg->queues[0].executor_mem_buffer_ratio, 1.0);
+	/* [ratelimit]: lists and submits share the default, polls get a generous budget */
+	ck_assert_str_eq(cfg->ratelimit.file, "/dev/shm/bpg-ratelimit");
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_SUBMIT], 20);
+	ck_assert_int_eq(cfg->ratelimit.burst[BPG_CLASS_LIST], 40);
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_POLL], 200);
+	ck_assert_int_eq(cfg->ratelimit.burst[BPG_CLASS_POLL], 400);
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_OTHER], 20);
 	bpg_config_free(cfg);
 }
 END_TEST
@@ -486,6 +493,12 @@ static const struct {
 	{ "spec_defaults not an object", GW DB AU CLX("spec_defaults = x.conf\n") QU, "[1]",
 	    "[cluster.c01] spec_defaults", "must hold a JSON object", NULL },
 	{ "bad queue name", BASE "[queue.a b]\n", NULL, "[queue.a b]", "queue name 'a b'", NULL },
+	{ "unknown ratelimit key", BASE "[ratelimit]\nlogin_rate = 1\n", NULL,
+	    "[ratelimit] login_rate", "unknown key", NULL },
+	{ "negative rate", BASE "[ratelimit]\npoll_rate = -1\n", NULL, "[ratelimit] poll_rate",
+	    "-1 is out of range", NULL },
+	{ "zero burst", BASE "[ratelimit]\nsubmit_burst = 0\n", NULL, "[ratelimit] submit_burst",
+	    "0 is out of range", NULL },
 };
 
 START_TEST(test_errors_table)
