@@ -275,7 +275,7 @@ class RateLimitTest(unittest.TestCase):
             doc = json.load(f)
         for path, ops in doc["paths"].items():
             for method, op in ops.items():
-                if "401" in op["responses"]:
+                if method != "servers" and "401" in op["responses"]:
                     self.assertIn("Retry-After", op["responses"]["429"]["headers"], (method, path))
 
 
