@@ -113,8 +113,8 @@ class OperatorTest(unittest.TestCase):
         a = app(outcome="submission-fail")
         name = a["metadata"]["name"]
         self.sim.create(a)
-        obj, seen = wait_state(self.sim, name, ["FAILED"])     # restartPolicy Never: no resubmission
-        self.assertNotIn("RUNNING", seen)
+        obj, _ = wait_state(self.sim, name, ["FAILED"])     # restartPolicy Never: no resubmission
+        self.assertNotIn("RUNNING", self.states(name))
         self.assertIn("spark-submit", obj["status"]["applicationState"]["errorMessage"])
         self.assertEqual((obj["status"]["submissionAttempts"], obj["status"].get("executionAttempts")), (1, None))
         self.assertRegex(obj["status"]["terminationTime"], TS)
