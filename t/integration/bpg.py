@@ -114,7 +114,7 @@ def sim_port(cid):
     return dict(p.split(":") for p in ENV["KUBESIM_PORTS"].split(","))[cid]
 
 
-def sim(cid, method, path, body=None, token=True):
+def sim(cid, method, path, body=None, token=True, ctype="application/json"):
     """A request to a simulated cluster's API (or its /_sim/ control API without token)."""
     d = ENV["KUBESIM_DIR"]
     ctx = ssl.create_default_context(cafile=os.path.join(d, cid, "ca.crt"))
@@ -125,7 +125,7 @@ def sim(cid, method, path, body=None, token=True):
             h["Authorization"] = "Bearer " + f.read().strip()
     if body is not None:
         body = json.dumps(body)
-        h["Content-Type"] = "application/json"
+        h["Content-Type"] = ctype
     c.request(method, path, body=body, headers=h)
     r = c.getresponse()
     data = r.read()

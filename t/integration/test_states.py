@@ -231,6 +231,45 @@ class StatesTest(unittest.TestCase):
         self.assertEqual(row(sid, "status_time IS NOT NULL"), "0")   # nothing it read was stored
         self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
 
+    def test_status_read_in_flight_while_the_monitor_stores_newer(self):
+        """The race itself: a status read's GET is answered late (kubesim get-delay-ms) with the
+        object as it was (RUNNING); meanwhile the app completes and the monitor stores COMPLETED.
+        The read's write-through lands last and must not put the row back to RUNNING."""
+        import threading
+        sid = self.new_row()
+        app = spark_app(sid, outcome="success", run=40, labels={"proxyUser": USER})
+        self.assertEqual(sim("c01", "POST", SIM_APPS, app)[0], 201)
+        advance("c01", 3)
+        self.assertEqual(sim_state(sid), "RUNNING")
+        rc, out = monitor()
+        self.assertEqual(row(sid, "status"), "RUNNING", out)
+        patch = {"metadata": {"annotations": {"kubesim.bpg.dev/get-delay-ms": "6000"}}}
+        st, _ = sim("c01", "PATCH", SIM_APPS + "/" + sid, patch, token=True, ctype="application/merge-patch+json")
+        self.assertEqual(st, 200)
+        delayed0 = sim("c01", "GET", "/_sim/state", token=False)[1]["delayed"]
+        stale(sid)
+        answer = {}
+        t = threading.Thread(target=lambda: answer.update(status(sid)))
+        t.start()
+        # the read's GET has reached the cluster and holds RUNNING: now the app completes
+        self.assertTrue(poll(lambda: sim("c01", "GET", "/_sim/state", token=False)[1]["delayed"] > delayed0, 10))
+        # later GETs (ours, the monitor's) are answered at once again; the read in flight stays late
+        patch = {"metadata": {"annotations": {"kubesim.bpg.dev/get-delay-ms": None}}}
+        st, _ = sim("c01", "PATCH", SIM_APPS + "/" + sid, patch, token=True, ctype="application/merge-patch+json")
+        self.assertEqual(st, 200)
+        advance("c01", 120)
+        self.assertEqual(sim_state(sid), "COMPLETED")
+        rc, out = monitor()
+        self.assertEqual(row(sid, "status"), "COMPLETED", out)
+        # the read is still waiting for its (older) answer: its write-through comes last
+        self.assertTrue(t.is_alive(), "the read ended before the monitor wrote: no race was tried")
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(row(sid, "status"), "COMPLETED")          # not back to RUNNING
+        self.assertEqual(answer.get("applicationState"), "COMPLETED")
+        self.assertEqual(status(sid)["applicationState"], "COMPLETED")
+        self.assertEqual(listed(sid)["applicationState"], "COMPLETED")
+
     # -- the gateway's own failure: final, told apart --
 
     def test_gateway_failure_is_final_and_told_apart(self):
