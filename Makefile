@@ -13,7 +13,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 
-PKGS      := fcgi libcjson mysqlclient libcurl openssl
+PKGS      := fcgi libcjson mysqlclient libcurl openssl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
