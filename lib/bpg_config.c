@@ -89,7 +89,7 @@ static const struct ck auth_keys[] = {
 	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
 	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
 	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
-	{ "proxy_users", CK_LIST, A(proxy_users), 0, "", 0, 0 },
+	{ "proxy_users", CK_LIST, A(proxy_users), 0, "airflow_system_account", 0, 0 },
 	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
 	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
 	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },

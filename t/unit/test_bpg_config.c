@@ -171,7 +171,8 @@ START_TEST(test_example_loads)
 	ck_assert(!bpg_strlist_has(&cfg->auth.admin_users, "Admin"));
 	ck_assert_int_eq(cfg->auth.trust_user_header, 0);
 	ck_assert_int_eq(cfg->auth.open_read, 0);
-	ck_assert_uint_eq(cfg->auth.proxy_users.n, 0);
+	ck_assert_uint_eq(cfg->auth.proxy_users.n, 1);
+	ck_assert_str_eq(cfg->auth.proxy_users.v[0], "airflow_system_account");
 	ck_assert_ptr_null(cfg->auth.queue_token_secrets_file);
 	ck_assert_uint_eq(cfg->auth.queue_token_issuers.n, 2);
 	ck_assert_str_eq(cfg->auth.queue_token_issuers.v[1], "airflow");
