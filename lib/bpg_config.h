@@ -76,7 +76,8 @@ struct bpg_auth_conf {
 	struct bpg_strlist allowed_users;   /* "*" allows everyone */
 	struct bpg_strlist blocked_users;
 	struct bpg_strlist admin_users;
-	int trust_user_header;              /* a trusted sidecar sets User-Account */
+	int trust_user_header;              /* a trusted proxy sets User-Account */
+	struct bpg_strlist trusted_proxies; /* CIDRs whose User-Account is believed */
 	struct bpg_strlist proxy_users;     /* may submit for another user (?dagUser=) */
 	int open_read;                      /* everyone may read every submission (Java's way) */
 	char *queue_token_secrets_file;     /* HS256 secrets for secure queues, one per line */
@@ -163,6 +164,13 @@ void bpg_config_free(struct bpg_config *cfg);
 
 /* Writes the effective configuration as "section.key=value" lines, secrets masked. */
 enum bpg_err bpg_config_dump(const struct bpg_config *cfg, struct bpg_buf *out);
+
+/*
+ * *match_out = 1 when addr (IPv4 or IPv6 text, as nginx's REMOTE_ADDR) is inside cidr
+ * ("10.0.0.0/8", "fd00::/8", or one address); 0 otherwise, also for a NULL or unparsable
+ * addr. BPG_EINVAL when cidr is not an address with an optional /prefix.
+ */
+enum bpg_err bpg_config_cidr_match(const char *cidr, const char *addr, int *match_out);
 
 /* Lookups; NULL if absent. Queue names match case-insensitively. */
 const struct bpg_cluster *bpg_config_cluster(const struct bpg_config *cfg, const char *id);

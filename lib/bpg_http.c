@@ -27,6 +27,7 @@ bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r)
 		req->query = "";
 	req->remote_user = FCGX_GetParam("REMOTE_USER", r->envp);
 	req->header_user = FCGX_GetParam("HTTP_USER_ACCOUNT", r->envp);
+	req->remote_addr = FCGX_GetParam("REMOTE_ADDR", r->envp);
 	rid = FCGX_GetParam("BPG_REQUEST_ID", r->envp);
 	req->request_id = rid && *rid ? rid : "-";
 	req->err = BPG_OK;

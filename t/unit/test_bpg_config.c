@@ -374,6 +374,10 @@ static const struct {
 	const char *more;   /* DIR/<more> anywhere in the errors, or NULL */
 } err_cases[] = {
 	{ "unknown key", BASE "bogus = 1\n", NULL, "[queue.poc] bogus", "unknown key", NULL },
+	{ "trusted proxy not a CIDR", GW DB AU "trusted_proxies = 10.0.0.0/33\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "'10.0.0.0/33' is not an address or CIDR", NULL },
+	{ "trusted header without proxies", GW DB AU "trust_user_header = true\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "trust_user_header needs the addresses", NULL },
 	{ "unknown key, written in capitals", GW "Workerz = 4\n" DB AU CL QU, NULL,
 	    "[gateway] workerz", "unknown key", NULL },
 	{ "unknown key in a cluster", CLX("spark_conf_file = a.conf\n") GW DB AU QU, NULL,
