@@ -138,7 +138,8 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	err = bpg_http_read_body(req, SUBMIT_MAX_BODY, &body);
 	if (err == BPG_OK && (err = bpg_request_parse_body(body.data ? body.data : "", body.len,
 	    (bpg_request_is_yaml(ct) ? BPG_REQ_YAML : 0) |
-	    (bpg_http_is_legacy(req) ? 0 : BPG_REQ_STRICT), &s->req, why, sizeof(why))) != BPG_OK)
+	    (bpg_http_is_legacy(req) ? BPG_REQ_JAVA : BPG_REQ_STRICT), &s->req, why,
+	    sizeof(why))) != BPG_OK)
 		bpg_http_fail(req, err, "%s", why);
 	bpg_buf_release(&body);
 	if (err == BPG_OK)
@@ -163,8 +164,9 @@ submit_queue(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			    s->queue);
 		if ((err = bpg_jwt_check_queue(s->req->queue_token, s->queue, &app->queue_secrets,
 		    &app->cfg->auth.queue_token_issuers, (long long)time(NULL), why,
-		    sizeof(why))) != BPG_OK)
-			return bpg_http_fail(req, err, "%s", why);
+		    sizeof(why))) != BPG_OK)   /* 403; the Java gateway said 400 (/skatev2) */
+			return bpg_http_fail(req, err == BPG_EFORBIDDEN && bpg_http_is_legacy(req) ?
+			    BPG_EINVAL : err, "%s", why);
 	}
 	if ((err = bpg_request_check(s->req, s->qconf, s->queue, why, sizeof(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);

@@ -33,6 +33,7 @@ struct bpg_gateway_conf {
 	struct bpg_strlist mask_patterns;   /* Spark conf keys holding one of these are secret */
 	long long status_max_age_ms;        /* a stored status younger than this is served as is */
 	long long log_stream_max_ms;        /* longest /log answer that is not followed */
+	long long log_follow_max_ms;        /* longest followed /log (nginx's read timeout above) */
 	char *metrics_file;                 /* shared by the workers for /metrics; NULL: off */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;

@@ -18,7 +18,7 @@ struct rp {
 	char *why;
 	size_t whylen;
 	int failed;
-	unsigned flags;             /* BPG_REQ_STRICT */
+	unsigned flags;             /* BPG_REQ_STRICT, BPG_REQ_JAVA */
 	cJSON *ignored;             /* unknown nested fields dropped (lenient), or NULL */
 };
 
@@ -777,6 +777,12 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 		for (k = known; *k != NULL; k++)
 			if (strcmp(*k, it->string) == 0)
 				break;
+		/* fields the Java gateway knew and dropped (dnsConfig) or we do not pass on */
+		if (strcmp(it->string, "dnsConfig") == 0 || (driver &&
+		    strcmp(it->string, "kubernetesMaster") == 0)) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(pod, it));
+			continue;
+		}
 		if (*k == NULL || (driver && (strcmp(it->string, "instances") == 0 ||
 		    strcmp(it->string, "deleteOnTermination") == 0)) ||
 		    (!driver && strcmp(it->string, "podName") == 0)) {
@@ -907,11 +913,25 @@ parse_field(struct rp *p, cJSON *root, cJSON **item, enum field_kind kind,
 	case F_STR:
 		return coerce_str(p, root, item, name);
 	case F_BOOL:
-		if (cJSON_IsNull(*item))
+		if (cJSON_IsNull(*item) || cJSON_IsBool(*item))
 			return 0;
-		if (!cJSON_IsBool(*item))
-			return fail(p, "%s: must be true or false", name);
-		return 0;
+		/* the Java gateway (Jackson) took "true" and "false" strings: so does /skatev2 */
+		if ((p->flags & BPG_REQ_JAVA) && cJSON_IsString(*item)) {
+			static const char *const t[] = { "true", "True", "TRUE", NULL };
+			static const char *const f[] = { "false", "False", "FALSE", NULL };
+			int v = -1;
+			for (size_t i = 0; t[i] != NULL; i++) {
+				if (strcmp((*item)->valuestring, t[i]) == 0)
+					v = 1;
+				if (strcmp((*item)->valuestring, f[i]) == 0)
+					v = 0;
+			}
+			if (v >= 0 && replace_item(root, *item, cJSON_CreateBool(v)) != 0)
+				return fail(p, "out of memory");
+			if (v >= 0)
+				return 0;
+		}
+		return fail(p, "%s: must be true or false", name);
 	case F_NUM_IGNORED:   /* parsed, never used, as in the Java gateway */
 		if (cJSON_IsNumber(*item))
 			return 0;
@@ -987,7 +1007,10 @@ check_whole(struct rp *p, struct bpg_submit_req *r)
 		return fail(p, "type: one of Java, Scala, Python, R");
 	if (r->type == NULL)
 		r->type = r->main_class ? "Java" : "Python";
-	if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
+	/* the Java gateway ignored mode (always cluster): so does /skatev2 */
+	if (mode != NULL && (p->flags & BPG_REQ_JAVA))
+		cJSON_DeleteItemFromObjectCaseSensitive(r->j, "mode");
+	else if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
 		return fail(p, "mode: only cluster");
 	if (r->suffix != NULL && (!dns_label(r->suffix, BPG_REQ_SUFFIX_MAX)))
 		return fail(p, "submissionIdSuffix: 1 to %d lowercase letters, digits and '-', starting "

@@ -63,6 +63,8 @@ struct bpg_submit_req {
 /* Flags of bpg_request_parse_body(). */
 #define BPG_REQ_YAML   0x1u    /* the body is YAML (bpg_yamlread), not JSON */
 #define BPG_REQ_STRICT 0x2u    /* unknown nested fields are refused (/apiv2), not dropped */
+#define BPG_REQ_JAVA   0x4u    /* the Java gateway's leniency (/skatev2): spotInstance from
+                                  "true"/"false" strings, mode ignored (always cluster) */
 
 /* 1 when a Content-Type asks for YAML: it contains "yaml" (case-insensitive), as in BPG. */
 int bpg_request_is_yaml(const char *content_type);

@@ -262,6 +262,43 @@ START_TEST(test_request_nested_unknown)
 }
 END_TEST
 
+/* BPG_REQ_JAVA: the Java gateway's coercions; without it the stricter answers. */
+START_TEST(test_request_java_leniency)
+{
+	static const char *const bodies[] = {
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/x.py\",\"spotInstance\":\"true\"}",
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/x.py\",\"spotInstance\":\"FALSE\"}",
+		"{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/x.py\",\"mode\":\"client\"}",
+	};
+	static const char *const strict_why[] = { "spotInstance: must be true or false",
+	    "spotInstance: must be true or false", "mode: only cluster" };
+	struct bpg_submit_req *r = NULL;
+	char why[256];
+
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_msg(bpg_request_parse_body(bodies[i], strlen(bodies[i]), BPG_REQ_JAVA, &r, why,
+		    sizeof(why)) == BPG_OK, "%s", why);
+		ck_assert_int_eq(r->spot, i == 0);
+		ck_assert_ptr_null(cJSON_GetObjectItem(r->j, "mode"));
+		bpg_request_free(r);
+		ck_assert_int_eq(bpg_request_parse_body(bodies[i], strlen(bodies[i]), BPG_REQ_STRICT, &r,
+		    why, sizeof(why)), BPG_EINVAL);
+		ck_assert_str_eq(why, strict_why[i]);
+	}
+	/* leniency has limits: a word that is no boolean is still refused */
+	ck_assert_int_eq(bpg_request_parse_body("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
+	    "\"s3a://b/x.py\",\"spotInstance\":\"yes\"}", 80, BPG_REQ_JAVA, &r, why, sizeof(why)),
+	    BPG_EINVAL);
+	/* dnsConfig was dropped by the Java gateway: silently, on both paths */
+	ck_assert_int_eq(bpg_request_parse_body("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
+	    "\"s3a://b/x.py\",\"executor\":{\"dnsConfig\":{}}}", 87, BPG_REQ_STRICT, &r, why,
+	    sizeof(why)), BPG_OK);
+	ck_assert_ptr_null(r->ignored);
+	ck_assert_ptr_null(cJSON_GetObjectItem(r->executor.j, "dnsConfig"));
+	bpg_request_free(r);
+}
+END_TEST
+
 START_TEST(test_is_yaml)
 {
 	ck_assert(bpg_request_is_yaml("text/yaml"));
@@ -288,6 +325,7 @@ yamlread_suite(void)
 	tcase_add_test(tc, test_request_yaml_errors);
 	tcase_add_test(tc, test_request_nested_unknown);
 	tcase_add_test(tc, test_is_yaml);
+	tcase_add_test(tc, test_request_java_leniency);
 	suite_add_tcase(s, tc);
 	return s;
 }
