@@ -19,6 +19,10 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN },
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC },
+	{ "GET", "/openapi.yaml", H(h_openapi_yaml), BPG_ACCESS_PUBLIC },
+	/* the Java gateway's Dropwizard admin probes; nginx maps /healthcheck and /ping here */
+	{ "GET", "/healthcheck", H(h_health_admin), BPG_ACCESS_PUBLIC },
+	{ "GET", "/ping", H(h_health_ping), BPG_ACCESS_PUBLIC },
 	{ "GET", "/metrics", H(h_metrics), BPG_ACCESS_ADMIN },
 };
 

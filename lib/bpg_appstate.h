@@ -27,12 +27,16 @@ enum bpg_err bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs);
  * The GetSubmissionStatusResponse of spec 3.2 from a row: creationTime, sparkApplicationId,
  * executionAttempts, terminationTime, duration (always), applicationState ("UNKNOWN" when
  * none), applicationErrorMessage (with the max-running notes), sparkUIUrl (RUNNING and the
- * cluster has spark_ui_url). cluster may be NULL. now_ms is the current time.
+ * cluster has spark_ui_url; COMPLETED or FAILED with an app id and the cluster has
+ * spark_history_url). cluster may be NULL. now_ms is the current time.
  */
 enum bpg_err bpg_appstate_status_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 
-/* A SubmissionSummary (spec 3.7) from a row. */
+/*
+ * A SubmissionSummary (spec 3.7) from a row; dagName and applicationArguments come from the
+ * stored request (row->request_body).
+ */
 enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 

@@ -113,6 +113,7 @@ static const struct ck cluster_keys[] = {
 	{ "ttl_seconds", CK_INT, C(ttl_seconds), 0, "-1", -1, 31536000 },
 	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
 	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
+	{ "spark_history_url", CK_STR, C(spark_history_url), 0, NULL, 0, 0 },
 	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
 	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
 	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
@@ -838,6 +839,11 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		if (c->api_server != NULL && strncmp(c->api_server, "https://", 8) != 0)
 			cfg_error(ld, sec, "api_server", "'%s' must be an https:// URL",
 			    c->api_server);
+		if (c->spark_history_url != NULL && ((strncmp(c->spark_history_url, "https://", 8) != 0 &&
+		    strncmp(c->spark_history_url, "http://", 7) != 0) ||
+		    strstr(c->spark_history_url, "{appId}") == NULL))
+			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
+			    "{appId}", c->spark_history_url);
 		if (c->namespace != NULL && !is_dns_label(c->namespace))
 			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
 		for (size_t j = 0; j < c->queues.n; j++)

@@ -98,6 +98,7 @@ struct bpg_cluster {
 	long long ttl_seconds;      /* -1: not set */
 	enum bpg_scheduler batch_scheduler;
 	char *spark_ui_url;
+	char *spark_history_url;    /* "https://history.example/history/{appId}", or NULL */
 	char *spark_conf_file;
 	struct bpg_sparkconf spark_conf;
 	/*
