@@ -118,11 +118,12 @@ unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
 
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
+# -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
@@ -179,4 +180,5 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 -include $(BUILD)/t/s3/s3tool.d
 # --- end t/s3 ---
 
+-include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
