@@ -13,7 +13,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 
-PKGS      := fcgi libcjson mysqlclient libcurl openssl
+PKGS      := fcgi libcjson mysqlclient libcurl openssl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -118,11 +118,12 @@ unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
 
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
+# -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
@@ -187,4 +188,5 @@ $(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 -include $(BUILD)/t/integration/observe_tool.d
 
+-include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)

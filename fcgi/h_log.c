@@ -16,7 +16,6 @@
 #define ID_MIN_LEN     32
 #define EXEC_MAX_LEN   7
 #define CONTAINER_MAX  63
-#define FOLLOW_MAX_MS  (3600LL * 1000)
 #define TAIL_MAX       1000000LL
 
 static const char not_found_text[] = "Cannot find matched log files. Please try again in 5 "
@@ -108,7 +107,8 @@ log_in_parse(struct bpg_http_req *req, struct log_in *in)
 	    bpg_query_long(&q, "tailLines", 1, TAIL_MAX, 0, &in->tail_lines, why, sizeof(why)) ||
 	    bpg_query_long(&q, "limitBytes", 1, 1LL << 40, 0, &in->limit_bytes, why,
 	    sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "follow", 0, &in->follow, why, sizeof(why)) != BPG_OK)
+	    bpg_query_bool(&q, "follow", bpg_http_is_legacy(req), &in->follow, why,
+	    sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (copy_value(&q, "subId", in->sub_id, sizeof(in->sub_id)) != 0 ||
 	    copy_value(&q, "appId", in->app_id, sizeof(in->app_id)) != 0 ||
@@ -214,7 +214,8 @@ log_from_pod(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
 	opts.tail_lines = in->tail_lines;
 	opts.limit_bytes = in->limit_bytes;
 	opts.follow = in->follow;
-	opts.max_ms = in->follow ? FOLLOW_MAX_MS : app->cfg->gateway.log_stream_max_ms;
+	opts.max_ms = in->follow ? app->cfg->gateway.log_follow_max_ms :
+	    app->cfg->gateway.log_stream_max_ms;
 	err = bpg_k8s_stream_log(app->k8s, s->cluster, name, &opts, out_sink, o, why, sizeof(why));
 	if (o->begun || err == BPG_OK) {
 		if (err != BPG_OK && !o->failed)

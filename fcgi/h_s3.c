@@ -102,7 +102,8 @@ s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 		    ". _ - + = @ , not starting with '.'", NAME_MAX_LEN);
 	if (bpg_query_parse(req->query, &q, why, sizeof(why)) != BPG_OK ||
 	    bpg_query_only(&q, names, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "overwrite", 0, &in->overwrite, why, sizeof(why)) != BPG_OK)
+	    bpg_query_bool(&q, "overwrite", bpg_http_is_legacy(req), &in->overwrite, why,
+	    sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	f = bpg_query_get(&q, "folder");
 	in->folder[0] = '\0';
@@ -192,7 +193,8 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
  * POST /s3/{name}?folder=F[&overwrite=true][&content-length=N], any allowed user.
  * The body streams through to s3://<[s3] bucket>/<key> (the Java key layout), multipart
  * above [s3] part_size_mb; a chunked body (no length) works. 200 {"url":"s3a://b/k"};
- * 400 bad name/folder/length or a body cut off (nothing is stored); 409 exists;
+ * 400 bad name/folder/length or a body cut off (nothing is stored); 409 exists (on
+ * /skatev2 overwrite defaults to true: the Java gateway overwrote silently);
  * 413 over [s3] max_upload_mb; 502/503/504 S3.
  */
 enum bpg_err

@@ -56,7 +56,9 @@ bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
 		return BPG_OK;
 	if (!s->have_row)
 		return bpg_http_fail(req, BPG_ENOTFOUND, "submission %s not found", id);
-	if (s->row.user == NULL || strcmp(s->row.user, req->user.name) != 0)
+	/* the owner, or the account that submitted it (a proxy user for the owner, ?dagUser=) */
+	if ((s->row.user == NULL || strcmp(s->row.user, req->user.name) != 0) &&
+	    (s->row.original_user == NULL || strcmp(s->row.original_user, req->user.name) != 0))
 		return bpg_http_fail(req, BPG_EFORBIDDEN, "submission %s belongs to another user",
 		    s->id);
 	return BPG_OK;

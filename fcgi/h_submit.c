@@ -95,6 +95,21 @@ idem_key(struct bpg_http_req *req, const char **out)
 	return BPG_OK;
 }
 
+/* /skatev2 accepts unknown nested fields as BPG did: each named in a Warning and logged. */
+static void
+warn_ignored(struct bpg_http_req *req, const cJSON *ignored)
+{
+	char text[BPG_REQ_PATH_MAX + 32];
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, ignored) {
+		snprintf(text, sizeof(text), "unknown field ignored: %s", it->valuestring);
+		bpg_http_warn(req, text);
+		bpg_log(BPG_LOG_WARN, "submit", "unknown field ignored", "field", it->valuestring,
+		    "user", req->user.name, NULL);
+	}
+}
+
 /* Parses the query and the body; decides the owner. Nothing is touched yet. */
 static enum bpg_err
 submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
@@ -106,9 +121,6 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	char why[WHY];
 	enum bpg_err err;
 
-	if (ct != NULL && strcasestr(ct, "yaml") != NULL)
-		return bpg_http_fail(req, BPG_EINVAL, "YAML request bodies are not supported: send "
-		    "the same request as JSON (Content-Type: application/json)");
 	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
 	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK ||
 	    (err = bpg_query_bool(&q, "dryRun", 0, &s->dry_run, why, sizeof(why))) != BPG_OK)
@@ -124,10 +136,14 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		return err;
 	bpg_buf_init(&body, SUBMIT_MAX_BODY);
 	err = bpg_http_read_body(req, SUBMIT_MAX_BODY, &body);
-	if (err == BPG_OK && (err = bpg_request_parse(body.data ? body.data : "", body.len,
-	    &s->req, why, sizeof(why))) != BPG_OK)
+	if (err == BPG_OK && (err = bpg_request_parse_body(body.data ? body.data : "", body.len,
+	    (bpg_request_is_yaml(ct) ? BPG_REQ_YAML : 0) |
+	    (bpg_http_is_legacy(req) ? BPG_REQ_JAVA : BPG_REQ_STRICT), &s->req, why,
+	    sizeof(why))) != BPG_OK)
 		bpg_http_fail(req, err, "%s", why);
 	bpg_buf_release(&body);
+	if (err == BPG_OK)
+		warn_ignored(req, s->req->ignored);
 	return err;
 }
 
@@ -148,8 +164,9 @@ submit_queue(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			    s->queue);
 		if ((err = bpg_jwt_check_queue(s->req->queue_token, s->queue, &app->queue_secrets,
 		    &app->cfg->auth.queue_token_issuers, (long long)time(NULL), why,
-		    sizeof(why))) != BPG_OK)
-			return bpg_http_fail(req, err, "%s", why);
+		    sizeof(why))) != BPG_OK)   /* 403; the Java gateway said 400 (/skatev2) */
+			return bpg_http_fail(req, err == BPG_EFORBIDDEN && bpg_http_is_legacy(req) ?
+			    BPG_EINVAL : err, "%s", why);
 	}
 	if ((err = bpg_request_check(s->req, s->qconf, s->queue, why, sizeof(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);

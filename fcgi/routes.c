@@ -22,6 +22,10 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/submissions", H(h_list_all), BPG_ACCESS_ADMIN, BPG_CLASS_LIST },
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN, BPG_CLASS_OTHER },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	{ "GET", "/openapi.yaml", H(h_openapi_yaml), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	/* the Java gateway's Dropwizard admin probes; nginx maps /healthcheck and /ping here */
+	{ "GET", "/healthcheck", H(h_health_admin), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	{ "GET", "/ping", H(h_health_ping), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
 	{ "GET", "/metrics", H(h_metrics), BPG_ACCESS_ADMIN, BPG_CLASS_OTHER },
 	/* Apache Livy's batch API: only under [livy] prefix (main.c maps it to /livy) */
 	{ "POST", "/livy/batches", H(h_livy_create), BPG_ACCESS_USER, BPG_CLASS_SUBMIT },

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "bpg_appstate.h"
 #include "bpg_json.h"
+#include "bpg_request.h"
 
 long long
 bpg_appstate_parse_time(const char *s)
@@ -219,6 +220,29 @@ status_message(const struct bpg_sub_row *row, long long created, long long termi
 	return err;
 }
 
+/* sparkUIUrl of a finished app: the template with every {appId} replaced. */
+static enum bpg_err
+history_url(const char *tmpl, const char *app_id, cJSON *j)
+{
+	static const char mark[] = "{appId}";
+	struct bpg_buf u;
+	const char *p = tmpl, *m;
+	enum bpg_err err = BPG_OK;
+
+	bpg_buf_init(&u, 4096);
+	while (err == BPG_OK && (m = strstr(p, mark)) != NULL) {
+		if ((err = bpg_buf_append(&u, p, (size_t)(m - p))) == BPG_OK)
+			err = bpg_buf_puts(&u, app_id);
+		p = m + sizeof(mark) - 1;
+	}
+	if (err == BPG_OK)
+		err = bpg_buf_puts(&u, p);
+	if (err == BPG_OK && cJSON_AddStringToObject(j, "sparkUIUrl", u.data) == NULL)
+		err = BPG_ENOMEM;
+	bpg_buf_release(&u);
+	return err;
+}
+
 /* Adds the SubmissionStatus fields shared by status and summaries. */
 static enum bpg_err
 status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, long long now,
@@ -244,6 +268,9 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 	    cJSON_AddNumberToObject(j, "duration", (double)(duration > 0 ? duration : 0)) == NULL ||
 	    cJSON_AddStringToObject(j, "applicationState", state) == NULL)
 		return BPG_ENOMEM;
+	if (cluster != NULL && cluster->spark_history_url != NULL && row->app_id != NULL &&
+	    (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0))
+		return history_url(cluster->spark_history_url, row->app_id, j);
 	if (cluster != NULL && cluster->spark_ui_url != NULL && strcmp(state, "RUNNING") == 0) {
 		struct bpg_buf u;
 		enum bpg_err err;
@@ -317,6 +344,33 @@ add_num(cJSON *j, const char *k, long long v)
 	return cJSON_AddNumberToObject(j, k, (double)v) != NULL;
 }
 
+/*
+ * dagName (the driver's dag_name label, normalized as in the CR; "" when none) and
+ * applicationArguments (omitted when none) from the stored, masked request. 1, or 0 when
+ * out of memory.
+ */
+static int
+add_from_request(const char *body, cJSON *j)
+{
+	cJSON *req = body ? cJSON_Parse(body) : NULL;
+	const cJSON *dag = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(req, "driver"), "labels"), "dag_name");
+	cJSON *args = cJSON_DetachItemFromObjectCaseSensitive(req, "arguments");
+	char label[64] = "";
+	int ok;
+
+	if (cJSON_IsString(dag))
+		bpg_request_label_value(dag->valuestring, label);
+	ok = cJSON_AddStringToObject(j, "dagName", label) != NULL;
+	if (ok && cJSON_IsArray(args)) {
+		ok = cJSON_AddItemToObject(j, "applicationArguments", args);
+		args = ok ? NULL : args;
+	}
+	cJSON_Delete(args);
+	cJSON_Delete(req);
+	return ok;
+}
+
 enum bpg_err
 bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluster *cluster,
     long long now_ms, cJSON **out)
@@ -336,7 +390,7 @@ bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluste
 	ok = cJSON_AddStringToObject(j, "submissionId", row->submission_id) != NULL &&
 	    (row->user == NULL || cJSON_AddStringToObject(j, "user", row->user) != NULL) &&
 	    cJSON_AddStringToObject(j, "queue", row->queue ? queue : "") != NULL &&
-	    cJSON_AddStringToObject(j, "dagName", "") != NULL &&
+	    add_from_request(row->request_body, j) &&
 	    add_num(j, "driverCores", dc) && add_num(j, "driverMemoryGB", dm) &&
 	    add_num(j, "executorInstances", ei) && add_num(j, "executorCores", ec) &&
 	    add_num(j, "totalCores", ei * ec + dc) && add_num(j, "executorMemoryGB", em) &&

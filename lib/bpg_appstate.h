@@ -82,14 +82,17 @@ enum bpg_err bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs);
  * executionAttempts, terminationTime, duration (always), applicationState ("UNKNOWN" when
  * none; SUBMISSION_FAILED for a gateway failure), applicationErrorMessage (with the
  * max-running notes; a gateway failure says so), sparkUIUrl (RUNNING and the cluster has
- * spark_ui_url), and "attempts" when row->attempts_json is set (the caller sets it only on
- * its own base path: /skatev2 keeps BPG's fields). cluster may be NULL. now_ms is the
- * current time.
+ * spark_ui_url; COMPLETED or FAILED with an app id and the cluster has spark_history_url),
+ * and "attempts" when row->attempts_json is set (the caller sets it only on its own base
+ * path: /skatev2 keeps BPG's fields). cluster may be NULL. now_ms is the current time.
  */
 enum bpg_err bpg_appstate_status_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 
-/* A SubmissionSummary (spec 3.7) from a row. */
+/*
+ * A SubmissionSummary (spec 3.7) from a row; dagName and applicationArguments come from the
+ * stored request (row->request_body).
+ */
 enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 

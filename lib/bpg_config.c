@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <iniparser.h>
 #include "bpg_config.h"
 #include "bpg_json.h"
@@ -38,6 +39,7 @@ static const struct ck gateway_keys[] = {
 	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
 	{ "log_stream_max_ms", CK_INT, G(log_stream_max_ms), 0, "600000", 1000, 86400000 },
 	{ "idempotency_ttl_s", CK_INT, G(idempotency_ttl_s), 0, "86400", 60, 2592000 },
+	{ "log_follow_max_ms", CK_INT, G(log_follow_max_ms), 0, "3600000", 1000, 86400000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
 	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -101,7 +103,8 @@ static const struct ck auth_keys[] = {
 	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
 	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
 	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
-	{ "proxy_users", CK_LIST, A(proxy_users), 0, "", 0, 0 },
+	{ "proxy_users", CK_LIST, A(proxy_users), 0, "airflow_system_account", 0, 0 },
+	{ "trusted_proxies", CK_LIST, A(trusted_proxies), 0, "", 0, 0 },
 	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
 	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
 	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
@@ -137,6 +140,7 @@ static const struct ck cluster_keys[] = {
 	{ "ttl_seconds", CK_INT, C(ttl_seconds), 0, "-1", -1, 31536000 },
 	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
 	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
+	{ "spark_history_url", CK_STR, C(spark_history_url), 0, NULL, 0, 0 },
 	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
 	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
 	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
@@ -851,6 +855,15 @@ check_gateway(struct loader *ld, struct bpg_config *cfg)
 	if (cfg->database.password != NULL && cfg->database.password_file != NULL)
 		cfg_error(ld, "database", "password_file", "give password or password_file, "
 		    "not both");
+	for (size_t i = 0; i < cfg->auth.trusted_proxies.n; i++) {
+		int match;
+		if (bpg_config_cidr_match(cfg->auth.trusted_proxies.v[i], "127.0.0.1", &match) != BPG_OK)
+			cfg_error(ld, "auth", "trusted_proxies", "'%s' is not an address or CIDR "
+			    "(like 10.0.0.0/8 or fd00::/8)", cfg->auth.trusted_proxies.v[i]);
+	}
+	if (cfg->auth.trust_user_header && cfg->auth.trusted_proxies.n == 0)
+		cfg_error(ld, "auth", "trusted_proxies", "trust_user_header needs the addresses of "
+		    "the trusted proxies (a CIDR list)");
 	load_sparkconf(ld, "gateway", "spark_conf_defaults", cfg->gateway.spark_conf_defaults_file,
 	    &cfg->gateway.spark_conf_defaults);
 	load_sparkconf(ld, "gateway", "spark_conf_fixed", cfg->gateway.spark_conf_fixed_file,
@@ -874,6 +887,11 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		if (c->api_server != NULL && strncmp(c->api_server, "https://", 8) != 0)
 			cfg_error(ld, sec, "api_server", "'%s' must be an https:// URL",
 			    c->api_server);
+		if (c->spark_history_url != NULL && ((strncmp(c->spark_history_url, "https://", 8) != 0 &&
+		    strncmp(c->spark_history_url, "http://", 7) != 0) ||
+		    strstr(c->spark_history_url, "{appId}") == NULL))
+			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
+			    "{appId}", c->spark_history_url);
 		if (c->namespace != NULL && !is_dns_label(c->namespace))
 			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
 		for (size_t j = 0; j < c->queues.n; j++)
@@ -1140,4 +1158,63 @@ bpg_strlist_has(const struct bpg_strlist *list, const char *s)
 		if (strcmp(list->v[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+/* Parses an IPv4 or IPv6 address into 16 bytes (IPv4 mapped); its family's bits in *bits. */
+static int
+cidr_addr(const char *s, unsigned char out[16], int *bits)
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		*bits = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*bits = 128;
+		return 0;
+	}
+	return -1;
+}
+
+enum bpg_err
+bpg_config_cidr_match(const char *cidr, const char *addr, int *match_out)
+{
+	unsigned char net[16], a[16];
+	char host[64];
+	const char *slash = strchr(cidr, '/');
+	size_t hn = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	int bits, abits, prefix;
+
+	if (hn == 0 || hn >= sizeof(host))
+		return BPG_EINVAL;
+	memcpy(host, cidr, hn);
+	host[hn] = '\0';
+	if (cidr_addr(host, net, &bits) != 0)
+		return BPG_EINVAL;
+	prefix = bits;
+	if (slash != NULL) {
+		char *end;
+		long v;
+		if (slash[1] < '0' || slash[1] > '9')
+			return BPG_EINVAL;
+		v = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || v < 0 || v > bits)
+			return BPG_EINVAL;
+		prefix = (int)v;
+	}
+	*match_out = 0;
+	if (addr == NULL || cidr_addr(addr, a, &abits) != 0 || abits != bits)
+		return BPG_OK;
+	prefix += 128 - bits;   /* an IPv4 prefix counts in the mapped address */
+	for (int i = 0; i < 16 && prefix > 0; i++, prefix -= 8) {
+		unsigned char mask = prefix >= 8 ? 0xff : (unsigned char)(0xff << (8 - prefix));
+		if ((net[i] & mask) != (a[i] & mask))
+			return BPG_OK;
+	}
+	*match_out = 1;
+	return BPG_OK;
 }

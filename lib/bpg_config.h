@@ -35,6 +35,7 @@ struct bpg_gateway_conf {
 	long long status_max_age_ms;        /* a stored status younger than this is served as is */
 	long long log_stream_max_ms;        /* longest /log answer that is not followed */
 	long long idempotency_ttl_s;        /* an Idempotency-Key is remembered this long */
+	long long log_follow_max_ms;        /* longest followed /log (nginx's read timeout above) */
 	char *metrics_file;                 /* shared by the workers for /metrics; NULL: off */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
@@ -87,7 +88,8 @@ struct bpg_auth_conf {
 	struct bpg_strlist allowed_users;   /* "*" allows everyone */
 	struct bpg_strlist blocked_users;
 	struct bpg_strlist admin_users;
-	int trust_user_header;              /* a trusted sidecar sets User-Account */
+	int trust_user_header;              /* a trusted proxy sets User-Account */
+	struct bpg_strlist trusted_proxies; /* CIDRs whose User-Account is believed */
 	struct bpg_strlist proxy_users;     /* may submit for another user (?dagUser=) */
 	int open_read;                      /* everyone may read every submission (Java's way) */
 	char *queue_token_secrets_file;     /* HS256 secrets for secure queues, one per line */
@@ -114,6 +116,7 @@ struct bpg_cluster {
 	long long ttl_seconds;      /* -1: not set */
 	enum bpg_scheduler batch_scheduler;
 	char *spark_ui_url;
+	char *spark_history_url;    /* "https://history.example/history/{appId}", or NULL */
 	char *spark_conf_file;
 	struct bpg_sparkconf spark_conf;
 	/*
@@ -183,6 +186,13 @@ void bpg_config_free(struct bpg_config *cfg);
 
 /* Writes the effective configuration as "section.key=value" lines, secrets masked. */
 enum bpg_err bpg_config_dump(const struct bpg_config *cfg, struct bpg_buf *out);
+
+/*
+ * *match_out = 1 when addr (IPv4 or IPv6 text, as nginx's REMOTE_ADDR) is inside cidr
+ * ("10.0.0.0/8", "fd00::/8", or one address); 0 otherwise, also for a NULL or unparsable
+ * addr. BPG_EINVAL when cidr is not an address with an optional /prefix.
+ */
+enum bpg_err bpg_config_cidr_match(const char *cidr, const char *addr, int *match_out);
 
 /* Lookups; NULL if absent. Queue names match case-insensitively. */
 const struct bpg_cluster *bpg_config_cluster(const struct bpg_config *cfg, const char *id);

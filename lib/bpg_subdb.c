@@ -363,7 +363,7 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 {
 	/* One statement for every filter combination: a NULL parameter disables its filter. */
 	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission WHERE "
-	    "(? IS NULL OR `user` = ?) AND (? IS NULL OR status = ?) AND "
+	    "(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND "
 	    "(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND "
 	    "(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND "
 	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND "
@@ -373,8 +373,8 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 	long limit = f->limit > 0 && f->limit <= BPG_SUBDB_LIST_MAX ? f->limit : 100;
 	struct bpg_db_val cms = f->cursor_id ? bpg_db_int(f->cursor_ms) : bpg_db_null();
 	struct bpg_db_val p[] = {
-		bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->status), bpg_db_str(f->status),
-		bpg_db_str(f->queue), bpg_db_str(f->queue), bpg_db_str(f->app_name),
+		bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->status),
+		bpg_db_str(f->status), bpg_db_str(f->queue), bpg_db_str(f->queue), bpg_db_str(f->app_name),
 		bpg_db_str(f->app_name), ms_or_null(f->created_after_ms), ms_or_null(f->created_after_ms),
 		ms_or_null(f->created_before_ms), ms_or_null(f->created_before_ms), cms, cms, cms,
 		bpg_db_str(f->cursor_id), bpg_db_int(limit + 1),

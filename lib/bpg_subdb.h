@@ -193,7 +193,7 @@ enum bpg_err bpg_subdb_commit(struct bpg_db *db);
 
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
-	const char *user;
+	const char *user;           /* rows it owns (user) or submitted (original_user) */
 	const char *status;
 	const char *queue;
 	const char *app_name;

@@ -120,6 +120,27 @@ class ChartTest(unittest.TestCase):
         cmd = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
         self.assertEqual(cmd[1:3], ["--archive-max", "100"])
 
+    def test_trusted_proxies(self):
+        d = tempfile.mkdtemp()
+        vals = os.path.join(d, "trusted.yaml")
+        with open(vals, "w") as f:
+            f.write("auth:\n  trustUserHeader: true\n  trustedProxies: [10.0.0.0/8, 192.0.2.7/32]\n")
+        docs = render(vals)
+        (cm,) = kinds(docs, "ConfigMap")
+        self.assertIn("trusted_proxies = 10.0.0.0/8, 192.0.2.7/32", cm["data"]["bpg.ini"])
+        self.assertIn("10.0.0.0/8 1; 192.0.2.7/32 1;", cm["data"]["nginx.conf"])
+        self.check_config_valid(cm)
+        # off by default: no address is trusted
+        (cm,) = kinds(render(), "ConfigMap")
+        geo = cm["data"]["nginx.conf"].split("geo $bpg_trusted_proxy {", 1)[1].split("}", 1)[0]
+        self.assertEqual(geo.split(), ["default", "0;"])
+        # the header trusted from nowhere is refused at template time
+        with open(vals, "w") as f:
+            f.write("auth:\n  trustUserHeader: true\n")
+        p = helm("template", "rel", CHART, "-f", vals)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("auth.trustUserHeader needs auth.trustedProxies", p.stderr)
+
     def test_two_clusters_existing_secrets(self):
         docs = render(TWO)
         dep, cm = self.check_release(docs, 2)

@@ -390,6 +390,49 @@ START_TEST(test_summary_json)
 	ck_assert_int_eq(num(j, "totalCores"), 3 * 4 + 2);
 	ck_assert_int_eq(num(j, "totalMemoryGB"), 3 * 8 + 4);
 	ck_assert_str_eq(str(j, "user"), "alice");
+	ck_assert_str_eq(str(j, "dagName"), "");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "applicationArguments"));
+	cJSON_Delete(j);
+	bpg_sub_row_release(&r);
+}
+END_TEST
+
+/* dagName, applicationArguments from the stored request; the history server's URL. */
+START_TEST(test_summary_parity)
+{
+	struct bpg_cluster c;
+	struct bpg_sub_row r;
+	cJSON *j;
+
+	memset(&c, 0, sizeof(c));
+	c.id = "c01";
+	c.namespace = "spark-applications";
+	c.spark_ui_url = "https://ui.example";
+	c.spark_history_url = "https://history.example/history/{appId}/jobs?x={appId}";
+	bpg_sub_row_init(&r);
+	r.submission_id = strdup("c01-abc");
+	r.status = strdup("COMPLETED");
+	r.app_id = strdup("spark-0123");
+	r.request_body = strdup("{\"arguments\":[\"--date\",\"2024-01-01\"],"
+	    "\"driver\":{\"labels\":{\"dag_name\":\"Nightly ETL/v2\"}}}");
+	ck_assert_int_eq(bpg_appstate_summary_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "dagName"), "Nightly0ETL0v2");   /* spec 4.13, as the label */
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "applicationArguments")), 2);
+	ck_assert_str_eq(str(j, "sparkUIUrl"),
+	    "https://history.example/history/spark-0123/jobs?x=spark-0123");
+	cJSON_Delete(j);
+	/* the same in status; no app id yet: no URL */
+	ck_assert_int_eq(bpg_appstate_status_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "sparkUIUrl"),
+	    "https://history.example/history/spark-0123/jobs?x=spark-0123");
+	cJSON_Delete(j);
+	free(r.app_id);
+	r.app_id = NULL;
+	free(r.request_body);
+	r.request_body = strdup("not json");
+	ck_assert_int_eq(bpg_appstate_summary_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "sparkUIUrl"));
+	ck_assert_str_eq(str(j, "dagName"), "");
 	cJSON_Delete(j);
 	bpg_sub_row_release(&r);
 }
@@ -414,6 +457,7 @@ appstate_suite(void)
 	tcase_add_test(tc, test_status_json);
 	tcase_add_test(tc, test_status_gateway_failed);
 	tcase_add_test(tc, test_summary_json);
+	tcase_add_test(tc, test_summary_parity);
 	suite_add_tcase(s, tc);
 	return s;
 }

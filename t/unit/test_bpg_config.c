@@ -171,7 +171,8 @@ START_TEST(test_example_loads)
 	ck_assert(!bpg_strlist_has(&cfg->auth.admin_users, "Admin"));
 	ck_assert_int_eq(cfg->auth.trust_user_header, 0);
 	ck_assert_int_eq(cfg->auth.open_read, 0);
-	ck_assert_uint_eq(cfg->auth.proxy_users.n, 0);
+	ck_assert_uint_eq(cfg->auth.proxy_users.n, 1);
+	ck_assert_str_eq(cfg->auth.proxy_users.v[0], "airflow_system_account");
 	ck_assert_ptr_null(cfg->auth.queue_token_secrets_file);
 	ck_assert_uint_eq(cfg->auth.queue_token_issuers.n, 2);
 	ck_assert_str_eq(cfg->auth.queue_token_issuers.v[1], "airflow");
@@ -380,6 +381,10 @@ static const struct {
 	const char *more;   /* DIR/<more> anywhere in the errors, or NULL */
 } err_cases[] = {
 	{ "unknown key", BASE "bogus = 1\n", NULL, "[queue.poc] bogus", "unknown key", NULL },
+	{ "trusted proxy not a CIDR", GW DB AU "trusted_proxies = 10.0.0.0/33\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "'10.0.0.0/33' is not an address or CIDR", NULL },
+	{ "trusted header without proxies", GW DB AU "trust_user_header = true\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "trust_user_header needs the addresses", NULL },
 	{ "unknown key, written in capitals", GW "Workerz = 4\n" DB AU CL QU, NULL,
 	    "[gateway] workerz", "unknown key", NULL },
 	{ "unknown key in a cluster", CLX("spark_conf_file = a.conf\n") GW DB AU QU, NULL,
