@@ -45,7 +45,7 @@ class Home:
     """A temporary HOME directory (with ~/.config/bpg/ ready)."""
 
     def __init__(self):
-        self.tmp = tempfile.TemporaryDirectory(prefix="bpg-cli-")
+        self.tmp = tempfile.TemporaryDirectory(prefix="bpg-cli-", ignore_cleanup_errors=True)
         self.path = self.tmp.name
         os.makedirs(os.path.join(self.path, ".config", "bpg"))
 
