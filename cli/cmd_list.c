@@ -217,8 +217,10 @@ cmd_list(struct cli *c, int argc, char **argv)
 		ret = cli_print_json(c, all);
 	else if (c->o.output == CLI_OUT_YAML)
 		ret = cli_print_yaml(c, all);
-	else
+	else if (cJSON_GetArraySize(all) > 0)
 		ret = print_list_table(c, all);
+	else if (!c->o.quiet)
+		fprintf(stderr, "bpg: no submissions%s\n", q.len > 0 ? " match" : "");
 out:
 	free(cursor);
 	free(next);

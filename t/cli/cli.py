@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from bpg import ENV, ROOT, SIM_APPS, db, poll, sim, user_client  # noqa: E402,F401
 
-BPG = os.path.join(ROOT, "cli", "bpg")
+BPG = os.environ.get("BPG_CLI_BIN") or os.path.join(ROOT, "cli", "bpg")   # BPG_CLI_BIN: e.g. an ASan build
 NS = "spark-applications"
 # What the connection needs; every test starts from none of it and adds what it tests.
 CONN_VARS = ("BPG_URL", "BPG_USER", "BPG_PASSWORD", "BPG_CACERT", "BPG_PROFILE", "NETRC",

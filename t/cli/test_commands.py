@@ -237,6 +237,8 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(len(yaml.safe_load(out)), 5)
         rc, out, err = self.bpg("list", "--name", name, "--since", "2099-01-01", "-o", "json")
         self.assertEqual((rc, json.loads(out)), (0, []))
+        rc, out, err = self.bpg("list", "--name", name, "--since", "2099-01-01")
+        self.assertEqual((rc, out, err), (0, "", "bpg: no submissions match\n"))
         rc, out, err = self.bpg("list", "--name", name, "--since", "1h", "--state", "UNKNOWN", "-o", "json")
         self.assertEqual(rc, 0, err)
         self.assertTrue(all(s["applicationState"] == "UNKNOWN" for s in json.loads(out)))
