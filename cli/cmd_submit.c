@@ -87,21 +87,16 @@ set(cJSON *obj, const char *key, cJSON *v)
 static int
 apply_flags(const struct cli_opts *o, cJSON *r)
 {
-	static const struct { size_t off; const char *key; } strs[] = {
-		{ offsetof(struct cli_opts, queue), "queue" },
-		{ offsetof(struct cli_opts, spark_version), "sparkVersion" },
-		{ offsetof(struct cli_opts, main_class), "mainClass" },
-		{ offsetof(struct cli_opts, main_file), "mainApplicationFile" },
-		{ offsetof(struct cli_opts, name), "applicationName" },
-		{ offsetof(struct cli_opts, image), "image" },
+	const struct { const char *v, *key; } strs[] = {
+		{ o->queue, "queue" }, { o->spark_version, "sparkVersion" },
+		{ o->main_class, "mainClass" }, { o->main_file, "mainApplicationFile" },
+		{ o->name, "applicationName" }, { o->image, "image" },
 	};
 	int bad = 0;
 
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		const char *v = *(const char *const *)(const void *)((const char *)o + strs[i].off);
-		if (v != NULL)
-			bad |= set(r, strs[i].key, cJSON_CreateString(v));
-	}
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (strs[i].v != NULL)
+			bad |= set(r, strs[i].key, cJSON_CreateString(strs[i].v));
 	if (o->driver_memory)
 		bad |= set(child(r, "driver"), "memory", cJSON_CreateString(o->driver_memory));
 	if (o->executor_memory)
@@ -200,6 +195,23 @@ out:
 	return ret;
 }
 
+/* The Idempotency-Key the gateway takes: 1-255 printable ASCII without spaces (no header
+ * injection either). */
+static int
+check_idem_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	for (const char *p = k; *p; p++)
+		if (*p <= ' ' || *p > '~')
+			n = 0;
+	if (n == 0 || n > 255) {
+		fprintf(stderr, "bpg: error: --idempotency-key: 1 to 255 printable ASCII characters, no spaces\n");
+		return CLI_USAGE;
+	}
+	return CLI_OK;
+}
+
 int
 cmd_submit(struct cli *c, int argc, char **argv)
 {
@@ -217,6 +229,8 @@ cmd_submit(struct cli *c, int argc, char **argv)
 		    "(--spark-version, --main-file, ...)\n");
 		goto out;
 	}
+	if (c->o.idem_key != NULL && check_idem_key(c->o.idem_key) != CLI_OK)
+		goto out;
 	if (src != NULL && (ret = read_input(src, &in)) != CLI_OK)
 		goto out;
 	ret = CLI_USAGE;

@@ -146,6 +146,7 @@ class CommandsTest(unittest.TestCase):
             # validated here, before any request (the URL answers nothing)
             (["submit", *SUBMIT_FLAGS, "--driver-memory", "2x"], "invalid request: driver.memory"),
             (["submit", *SUBMIT_FLAGS, "--conf", "novalue"], "--conf novalue: must be key=value"),
+            (["submit", *SUBMIT_FLAGS, "--idempotency-key", "a\r\nX-Evil: 1"], "--idempotency-key: 1 to 255"),
         ]
         for args, msg in cases:
             rc, out, err = self.bpg(*args, env=dead)
