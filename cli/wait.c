@@ -75,6 +75,8 @@ poll_once(struct cli *c, struct waiter *w)
 	}
 	if (ret == CLI_SERVER && ++w->failures < WAIT_MAX_FAILURES) {
 		cli_term_line(c, "%s  retrying: %s", w->id, resp.err);
+		if (!c->tty && !c->o.quiet)
+			fprintf(stderr, "%s: retrying: %s\n", w->id, resp.err);
 		ret = CLI_OK;
 		goto out;
 	}

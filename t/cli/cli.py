@@ -9,7 +9,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from bpg import ENV, ROOT, SIM_APPS, db, poll, sim, user_client  # noqa: E402,F401
+from bpg import ENV, ROOT, SIM_APPS, db, poll, sim, stack, user_client  # noqa: E402,F401
 
 BPG = os.environ.get("BPG_CLI_BIN") or os.path.join(ROOT, "cli", "bpg")   # BPG_CLI_BIN: e.g. an ASan build
 NS = "spark-applications"

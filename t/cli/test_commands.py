@@ -10,7 +10,7 @@ import uuid
 
 import yaml
 
-from cli import (BPG, ENV, user_client, SIM_APPS, SUBMIT_FLAGS, Home, app_state, db, make_app, no_control, poll,
+from cli import (BPG, ENV, user_client, stack, SIM_APPS, SUBMIT_FLAGS, Home, app_state, db, make_app, no_control, poll,
                  run, sim, stack_env, base_env)
 
 ID_RE = r"c0[12]-[0-9a-f]{32}"
@@ -167,6 +167,27 @@ class CommandsTest(unittest.TestCase):
         rc, out, err = self.bpg("health", env=env)   # TLS is verified: the stack's CA is not there
         self.assertEqual(rc, 3)
         self.assertIn("certificate", err.lower())
+
+    def test_server_errors_exit_3_and_wait_rides_out_an_outage(self):
+        sid = make_app(ENV["BPG_USER"], outcome="success", run_s=4)
+        waiter = subprocess.Popen([BPG, "wait", sid], env=self.env, text=True, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        stack("db-stop")
+        try:
+            rc, out, err = self.bpg("list")
+            self.assertEqual(rc, 3, err)
+            self.assertRegex(err, r"^bpg: error: .* \(HTTP 503\)\n$")
+            rc, out, err = self.bpg("health")
+            self.assertEqual(rc, 3)                       # DEGRADED is not OK
+            self.assertRegex(out, r"database\s+UNREACHABLE")
+            while "retrying" not in waiter.stderr.readline():   # a poll failed: it goes on
+                self.assertIsNone(waiter.poll())
+        finally:
+            stack("db-start")
+        out, err = waiter.communicate(timeout=90)
+        self.assertEqual(waiter.returncode, 0, err)
+        self.assertIn("%s: COMPLETED" % sid, err)
+        self.assertTrue(poll(lambda: self.bpg("health")[0] == 0, 20, 0.2))
 
     # --- exit 4 and 5 ---
     def test_not_found_exit_4(self):
