@@ -111,6 +111,13 @@ $(CLI_BIN): $(CLI_OBJ) $(LIB_A)
 
 $(BUILD)/cli/%.o: CPPFLAGS += -Icli
 
+# t/unit/test_cli.c tests the client's pure helpers: it links cli/ too (all but its main).
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+$(BUILD)/t/unit/test_cli.o: CPPFLAGS += -Icli
+$(BUILD)/t/test_cli: $(BUILD)/t/unit/test_cli.o $(CLI_LIB_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
+
 build/bench/hello: bench/hello.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)

@@ -110,6 +110,12 @@ char *cli_escape(struct cli *c, const char *s);
 /* Resolves url, user, password, cacert: flags > environment > profile (> netrc). */
 int cli_conf_load(const struct cli_opts *o, struct cli_conf *out);
 void cli_conf_release(struct cli_conf *conf);
+/*
+ * The password of the first netrc entry for host ("machine host" or "default") whose login is
+ * *user, or any login when *user is NULL (which then receives the entry's login, strdup'ed).
+ * text (NUL-terminated) is cut into tokens in place. Returns a strdup'ed password or NULL.
+ */
+char *cli_netrc_find(char *text, const char *host, char **user);
 
 /* term.c */
 extern volatile sig_atomic_t cli_interrupted;
@@ -153,6 +159,9 @@ int cmd_upload(struct cli *c, int argc, char **argv);
 int cmd_health(struct cli *c, int argc, char **argv);
 int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_completion(struct cli *c, int argc, char **argv);
+/* --since of bpg list: "90s", "30m", "2h", "7d", "1w" before now_ms, or a UTC date
+ * "2026-12-01[T10:00[:00]][Z]"; epoch ms into *out. -1 if unreadable (nothing printed). */
+int cli_parse_since(const char *s, long long now_ms, long long *out);
 
 /* wait.c: polls /status until a final state; the exit status of that state. */
 int cli_wait(struct cli *c, const char *id, int follow);

@@ -1,6 +1,7 @@
 /* cmd_list.c: bpg list: the user's submissions, one page or (--all) every page by the `next`
  * cursor, as an aligned table with relative times, JSON or YAML. */
 #define _XOPEN_SOURCE 700   /* strptime */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,43 +10,38 @@
 
 #define LIST_NCOL 6
 
-/* --since: "90s", "30m", "2h", "7d", "1w" ago, or a UTC date "2026-12-01[T10:00[:00]][Z]";
- * epoch ms into *out, -1 with a message if unreadable. */
-static int
-parse_since(const char *s, long long now_ms, long long *out)
+int
+cli_parse_since(const char *s, long long now_ms, long long *out)
 {
+	static const long long unit_ms[] = { 1000, 60000, 3600000, 86400000, 604800000 };
+	static const char units[] = "smhdw";
+	const char *rest;
 	struct tm tm;
 	char *end;
 	long long n;
-	const char *rest;
 
 	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] != '\0' && end[1] == '\0' && strchr("smhdw", end[0]) != NULL) {
-		static const long long unit[] = { 1000, 60000, 3600000, 86400000, 604800000 };
+	if (end != s && isdigit((unsigned char)s[0]) && end[0] != '\0' && end[1] == '\0' &&
+	    strchr(units, end[0]) != NULL) {
 		if (n > 100000)
-			goto bad;
-		*out = now_ms - n * unit[strchr("smhdw", end[0]) - "smhdw"];
+			return -1;
+		*out = now_ms - n * unit_ms[strchr(units, end[0]) - units];
 		return 0;
 	}
 	memset(&tm, 0, sizeof(tm));
 	if ((rest = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		goto bad;
+		return -1;
 	if (*rest == 'T' || *rest == ' ') {
-		const char *r2 = strptime(rest + 1, "%H:%M:%S", &tm);
-		rest = r2 != NULL ? r2 : strptime(rest + 1, "%H:%M", &tm);
-		if (rest == NULL)
-			goto bad;
+		const char *hms = strptime(rest + 1, "%H:%M:%S", &tm);
+		if ((rest = hms != NULL ? hms : strptime(rest + 1, "%H:%M", &tm)) == NULL)
+			return -1;
 	}
 	if (*rest == 'Z')
 		rest++;
 	if (*rest != '\0')
-		goto bad;
+		return -1;
 	*out = (long long)timegm(&tm) * 1000;
 	return 0;
-bad:
-	fprintf(stderr, "bpg: error: --since %s: give an age (90s, 30m, 2h, 7d, 1w) or a UTC date "
-	    "(2026-12-01 or 2026-12-01T10:00:00Z)\n", s);
-	return -1;
 }
 
 /* Appends "?name=escaped value" to q, or "&name=..." when q has a query already. */
@@ -72,8 +68,11 @@ build_query(struct cli *c, struct bpg_buf *q)
 	long long since;
 
 	if (c->o.since != NULL) {
-		if (parse_since(c->o.since, cli_now_ms(), &since) != 0)
+		if (cli_parse_since(c->o.since, cli_now_ms(), &since) != 0) {
+			fprintf(stderr, "bpg: error: --since %s: give an age (90s, 30m, 2h, 7d, 1w) or a UTC "
+			    "date (2026-12-01 or 2026-12-01T10:00:00Z)\n", c->o.since);
 			return CLI_USAGE;
+		}
 		snprintf(num, sizeof(num), "%lld", since);
 		if (add_param(c, q, "createdAfter", num) != 0)
 			return CLI_SERVER;

@@ -148,16 +148,44 @@ netrc_token(char **pos)
 	return t;
 }
 
-/*
- * Looks host up in ~/.netrc ($NETRC if set): the first "machine host" (or "default") entry
- * whose login is *user (any login when *user is NULL, which then takes the entry's).
- */
+char *
+cli_netrc_find(char *text, const char *host, char **user)
+{
+	char *pos = text, *t, *login = NULL, *pass = NULL, *found = NULL;
+	int in = 0;
+
+	for (;;) {
+		t = netrc_token(&pos);
+		if (t == NULL || strcmp(t, "machine") == 0 || strcmp(t, "default") == 0) {
+			/* the end of an entry: does it match? */
+			if (in && pass != NULL && (*user == NULL || (login != NULL && strcmp(login, *user) == 0))) {
+				if ((found = strdup(pass)) != NULL && *user == NULL && login != NULL)
+					*user = strdup(login);
+				return found;
+			}
+			if (t == NULL)
+				return NULL;
+			login = pass = NULL;
+			in = strcmp(t, "default") == 0;
+			if (!in && (t = netrc_token(&pos)) != NULL)
+				in = strcmp(t, host) == 0;
+		} else if (strcmp(t, "login") == 0) {
+			login = netrc_token(&pos);
+		} else if (strcmp(t, "password") == 0) {
+			pass = netrc_token(&pos);
+		} else if (strcmp(t, "macdef") == 0) {
+			char *end = strstr(pos, "\n\n");   /* a macro runs to an empty line */
+			pos = end != NULL ? end + 2 : pos + strlen(pos);
+		}
+	}
+}
+
+/* The password for host (and *user) from ~/.netrc ($NETRC if set), or NULL. */
 static char *
 netrc_password(const char *host, char **user)
 {
 	const char *home = getenv("HOME"), *env = getenv("NETRC");
-	char path[1024], *text = NULL, *pos, *t, *login = NULL, *pass = NULL, *found = NULL;
-	int in = 0;
+	char path[1024], *text, *found;
 	FILE *f;
 	size_t n;
 
@@ -174,32 +202,7 @@ netrc_password(const char *host, char **user)
 	n = fread(text, 1, CLI_NETRC_MAX, f);
 	fclose(f);
 	text[n] = '\0';
-	pos = text;
-	for (;;) {
-		t = netrc_token(&pos);
-		if (t == NULL || strcmp(t, "machine") == 0 || strcmp(t, "default") == 0) {
-			/* the end of an entry: does it match? */
-			if (in && pass != NULL && (*user == NULL || (login != NULL && strcmp(login, *user) == 0))) {
-				found = strdup(pass);
-				if (*user == NULL && login != NULL)
-					*user = strdup(login);
-				break;
-			}
-			if (t == NULL)
-				break;
-			login = pass = NULL;
-			in = strcmp(t, "default") == 0;
-			if (!in && (t = netrc_token(&pos)) != NULL)
-				in = strcmp(t, host) == 0;
-		} else if (strcmp(t, "login") == 0) {
-			login = netrc_token(&pos);
-		} else if (strcmp(t, "password") == 0) {
-			pass = netrc_token(&pos);
-		} else if (strcmp(t, "macdef") == 0) {
-			char *end = strstr(pos, "\n\n");   /* a macro runs to an empty line */
-			pos = end != NULL ? end + 2 : pos + strlen(pos);
-		}
-	}
+	found = cli_netrc_find(text, host, user);
 	explicit_bzero(text, n);
 	free(text);
 	return found;
