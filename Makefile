@@ -1,5 +1,5 @@
 # bpg: the Batch Processing Gateway in C. One non-recursive Makefile.
-#   make            lib/libbpg.a and fcgi/bpg-fcgi
+#   make            lib/libbpg.a, fcgi/bpg-fcgi, monitor/bpg-monitor and cli/bpg (the client)
 #   make test       deps, build, unit + integration tests on a private local stack
 #   make run        deps, build, the local stack under run/ (prints a working curl)
 #   make stop       stops the stack make run started
@@ -50,6 +50,13 @@ MON_BIN := $(BUILD)/bpg-monitor
 else
 MON_BIN := monitor/bpg-monitor
 endif
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(SAN),1)
+CLI_BIN := $(BUILD)/bpg
+else
+CLI_BIN := cli/bpg
+endif
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/fcgi/openapi_doc.o
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
@@ -67,7 +74,7 @@ FUZZ_SMOKE_RUNS ?= 20000
 .PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
 .DEFAULT_GOAL := all
 
-all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN))
+all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -98,6 +105,18 @@ $(FCGI_BIN): $(FCGI_OBJ) $(LIB_A)
 
 $(MON_BIN): $(MON_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(MON_OBJ) $(LIB_A) $(LDLIBS)
+
+$(CLI_BIN): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/cli/%.o: CPPFLAGS += -Icli
+
+# t/unit/test_cli.c tests the client's pure helpers: it links cli/ too (all but its main).
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+$(BUILD)/t/unit/test_cli.o: CPPFLAGS += -Icli
+$(BUILD)/t/test_cli: $(BUILD)/t/unit/test_cli.o $(CLI_LIB_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
 
 build/bench/hello: bench/hello.c
 	@mkdir -p $(@D)
@@ -157,12 +176,14 @@ asan:
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan unit
 
 clean:
-	rm -rf build lib/libbpg.a fcgi/bpg-fcgi monitor/bpg-monitor
+	rm -rf build lib/libbpg.a fcgi/bpg-fcgi monitor/bpg-monitor cli/bpg
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpg \
 	    $(DESTDIR)$(PREFIX)/share/bpg/sql $(DESTDIR)$(PREFIX)/share/bpg/nginx \
-	    $(DESTDIR)$(PREFIX)/share/bpg/etc
+	    $(DESTDIR)$(PREFIX)/share/bpg/etc $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg
+	install -m 0644 cli/bpg.1 $(DESTDIR)$(PREFIX)/share/man/man1/bpg.1
 	install -m 0755 $(FCGI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-fcgi
 	$(if $(MON_SRC),install -m 0755 $(MON_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-monitor)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libbpg.a
@@ -189,4 +210,4 @@ $(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
 -include $(BUILD)/t/integration/observe_tool.d
 
 -include $(FUZZ_LIB_OBJ:.o=.d)
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
