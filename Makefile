@@ -147,7 +147,7 @@ test: deps
 	@t/run-tests
 
 run: deps all
-	@t/stack up run
+	@BPG_MONITOR_LOOP=$${BPG_MONITOR_LOOP:-60} t/stack up run
 
 stop:
 	@t/stack down run

@@ -1,0 +1,140 @@
+"""What a new user following the README meets (issue 20): the stack's environment, the commands
+on PATH, migrations, queue tokens, the monitor in `make run`'s stack, and smaller mismatches."""
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import tempfile
+import unittest
+
+from bpg import ENV, ROOT, Client, admin_client, db, poll, user_client
+
+STACK = os.path.join(ROOT, "t", "stack")
+
+
+def sourced(script, env=None, timeout=60):
+    """Runs script in bash after `. stack.env`, as the README says; returns the CompletedProcess."""
+    e = dict(env if env is not None else os.environ)
+    for k in list(e):
+        if k.startswith(("BPG_", "AWS_", "MYSQL_", "KUBE")):
+            del e[k]
+    return subprocess.run(["bash", "-c", '. "$0" && ' + script, os.path.join(ENV["BPG_RUN_DIR"], "stack.env")],
+                          capture_output=True, text=True, env=e, timeout=timeout, cwd=tempfile.gettempdir())
+
+
+def submit_body(**kw):
+    b = {"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/app.py",
+         "driver": {"cores": 1, "memory": "1g"}, "executor": {"instances": 1, "cores": 1, "memory": "1g"}}
+    b.update(kw)
+    return json.dumps(b)
+
+
+class StackEnvTest(unittest.TestCase):
+    def test_everything_is_exported(self):
+        p = sourced("env")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        seen = dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
+        for k in ("BPG_URL", "BPG_CACERT", "BPG_USER", "BPG_PASSWORD", "BPG_ADMIN_PASSWORD", "BPG_OTHER_PASSWORD",
+                  "BPG_PROXY_PASSWORD", "BPG_CONFIG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                  "AWS_ENDPOINT_URL", "KUBECONFIG", "MYSQL_PASSWORD"):
+            self.assertIn(k, seen, "%s not exported by stack.env" % k)
+            self.assertEqual(seen[k], ENV[k], k)
+        self.assertTrue(seen["PATH"].startswith(os.path.join(ENV["BPG_RUN_DIR"], "bin") + ":"), seen["PATH"])
+
+    def test_every_user_in_it_logs_in(self):
+        for u, pw in (("BPG_USER", "BPG_PASSWORD"), ("BPG_ADMIN_USER", "BPG_ADMIN_PASSWORD"),
+                      ("BPG_OTHER_USER", "BPG_OTHER_PASSWORD"), ("BPG_PROXY_USER", "BPG_PROXY_PASSWORD")):
+            st, _, _ = Client(ENV[u], ENV[pw]).request("GET", "/healthcheck/status")
+            self.assertEqual(st, 200, u)
+
+    def test_binaries_on_path_are_this_stacks(self):
+        p = sourced("command -v bpg-fcgi; command -v bpg-monitor; bpg-fcgi --check-config; bpg-monitor --help")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[:3], [os.path.join(ENV["BPG_RUN_DIR"], "bin", "bpg-fcgi"),
+                                     os.path.join(ENV["BPG_RUN_DIR"], "bin", "bpg-monitor"), "OK"])
+        self.assertTrue(os.path.samefile(lines[0], os.environ.get("BPG_FCGI_BIN", os.path.join(ROOT, "fcgi", "bpg-fcgi"))))
+
+    @unittest.skipUnless(shutil.which("aws") and shutil.which("kubectl"), "aws and kubectl are not installed")
+    def test_aws_and_kubectl_see_the_stack(self):
+        p = sourced("aws s3 ls")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(ENV["S3_BUCKET"], p.stdout)
+        p = sourced("kubectl get sparkapplications -o name && kubectl --context c02 get sparkapplications -o name")
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_migrate_as_the_readme_says(self):
+        p = sourced("bpg-fcgi --migrate")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("schema up to date", p.stdout)
+        # nothing to apply: the gateway's own account (no CREATE right) is enough
+        grants = subprocess.run(["mariadb", "--no-defaults", "-uroot", "--socket=" + ENV["MYSQL_SOCKET"], "-N", "-e",
+                                 "SHOW GRANTS FOR 'bpg'@'127.0.0.1'"], capture_output=True, text=True).stdout
+        self.assertNotIn("CREATE", grants)
+        p = sourced("unset BPG_DB_ADMIN_USER; bpg-fcgi --migrate")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("migrations: 0 applied, schema up to date", p.stdout)
+
+    def test_queue_token_for_the_secure_queue(self):
+        p = sourced("bpg-fcgi --queue-token secure --user $BPG_USER --ttl 600")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        tok = p.stdout.strip()
+        self.assertEqual(tok.count("."), 2, tok)
+        h = {"Content-Type": "application/json"}
+        st, _, r = user_client().json("POST", "/spark", body=submit_body(queue="secure", queueToken=tok), headers=h)
+        self.assertEqual(st, 200, r)
+        # a token made for another queue is refused
+        p = sourced("bpg-fcgi --queue-token poc")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("not secure", p.stderr)
+        st, _, r = user_client().json("POST", "/spark", body=submit_body(queue="secure", queueToken=p.stdout.strip()),
+                                      headers=h)
+        self.assertEqual((st, r["code"]), (403, 403), r)
+        for bad in ("--queue-token nosuch", "--queue-token secure --ttl 0"):
+            p = sourced("bpg-fcgi " + bad)
+            self.assertNotEqual(p.returncode, 0, bad)
+            self.assertEqual(p.stdout, "", bad)
+
+
+class MonitorInStackTest(unittest.TestCase):
+    def test_test_stack_runs_no_background_monitor(self):
+        # tests that run bpg-monitor themselves need its lock (GET_LOCK): make test's stack has no loop
+        self.assertNotIn("BPG_MONITOR_PID", ENV)
+
+    def test_a_stack_with_the_monitor_loop(self):
+        """`make run` sets BPG_MONITOR_LOOP=60: a second stack, on other ports, shows the monitor in health."""
+        base = int(ENV["MYSQL_PORT"]) - 306 + 100
+        run = tempfile.mkdtemp(prefix="bpg-monstack-")
+        env = dict(os.environ, BPG_PORT_BASE=str(base), BPG_MONITOR_LOOP="60", BPG_QUIET="1", BPG_WORKERS="1")
+        env.pop("BPG_CONFIG", None)
+        try:
+            p = subprocess.run([STACK, "up", run], capture_output=True, text=True, env=env, timeout=180)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            st = subprocess.run([STACK, "status", run], capture_output=True, text=True, env=env)
+            self.assertIn("monitor", st.stdout)
+            self.assertRegex(st.stdout, r"monitor\s+running")
+            with open(os.path.join(run, "monitor", "monitor.pid")) as f:
+                pid = int(f.read())
+            senv = dict(l.strip().split("=", 1) for l in open(os.path.join(run, "stack.env"))
+                        if l.startswith(("BPG_", "MYSQL_")))
+            c = Client(senv["BPG_USER"], senv["BPG_PASSWORD"])
+            c.port = base + 443
+            c.ctx = ssl.create_default_context(cafile=senv["BPG_CACERT"])
+
+            def monitor_seen():
+                st, _, h = c.json("GET", "/healthcheck/status")
+                return st == 200 and h.get("monitor", {}).get("outcome") == "ok"
+            self.assertTrue(poll(monitor_seen, 30, 0.2), c.json("GET", "/healthcheck/status"))
+            c.close()
+            p = subprocess.run([STACK, "down", run], capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertFalse(os.path.exists("/proc/%d" % pid) and
+                             open("/proc/%d/stat" % pid).read().split()[2] != "Z", "the monitor still runs")
+        finally:
+            subprocess.run([STACK, "down", run], capture_output=True, env=env, timeout=60)
+            shutil.rmtree(run, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
