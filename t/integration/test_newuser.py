@@ -97,6 +97,28 @@ class StackEnvTest(unittest.TestCase):
             self.assertEqual(p.stdout, "", bad)
 
 
+class MismatchTest(unittest.TestCase):
+    def test_list_queue_filter_takes_what_lists_show(self):
+        c = user_client()
+        h = {"Content-Type": "application/json"}
+        st, _, r = c.json("POST", "/spark", body=submit_body(queue="poc", applicationName="nu-queue"), headers=h)
+        self.assertEqual(st, 200, r)
+        sid = r["submissionId"]
+        st, _, lst = c.json("GET", "/spark/mySubmissions?applicationName=nu-queue&limit=1000")
+        shown = [x["queue"] for x in lst["submissions"] if x["submissionId"] == sid]
+        self.assertEqual(shown, ["root.poc"])
+        for q in ("poc", "root.poc", "ROOT.POC", "Poc"):
+            for path in ("/spark/mySubmissions", "/admin/submissions"):
+                cl = admin_client() if path.startswith("/admin") else c
+                st, _, lst = cl.json("GET", "%s?queue=%s&applicationName=nu-queue&limit=1000" % (path, q))
+                self.assertEqual(st, 200, lst)
+                self.assertIn(sid, [x["submissionId"] for x in lst["submissions"]], (path, q))
+        for q in ("etl", "root.etl", "root.poc.x"):
+            st, _, lst = c.json("GET", "/spark/mySubmissions?queue=%s&applicationName=nu-queue" % q)
+            self.assertEqual(st, 200, lst)
+            self.assertNotIn(sid, [x["submissionId"] for x in lst["submissions"]], q)
+
+
 class MonitorInStackTest(unittest.TestCase):
     def test_test_stack_runs_no_background_monitor(self):
         # tests that run bpg-monitor themselves need its lock (GET_LOCK): make test's stack has no loop
