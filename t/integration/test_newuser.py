@@ -1,5 +1,6 @@
 """What a new user following the README meets (issue 20): the stack's environment, the commands
 on PATH, migrations, queue tokens, the monitor in `make run`'s stack, and smaller mismatches."""
+import http.client
 import json
 import os
 import shutil
@@ -117,6 +118,16 @@ class MismatchTest(unittest.TestCase):
             st, _, lst = c.json("GET", "/spark/mySubmissions?queue=%s&applicationName=nu-queue" % q)
             self.assertEqual(st, 200, lst)
             self.assertNotIn(sid, [x["submissionId"] for x in lst["submissions"]], q)
+
+    def test_plain_http_to_the_tls_port_is_a_json_400(self):
+        port = int(ENV["BPG_URL"].split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/apiv2/healthcheck/status")
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        self.assertEqual((r.status, r.getheader("Content-Type")), (400, "application/json"), body)
+        self.assertEqual(json.loads(body), {"code": 400, "message": "plain HTTP sent to the HTTPS port: use https://"})
 
 
 class MonitorInStackTest(unittest.TestCase):
