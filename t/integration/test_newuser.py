@@ -62,8 +62,15 @@ class StackEnvTest(unittest.TestCase):
         p = sourced("aws s3 ls")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(ENV["S3_BUCKET"], p.stdout)
+        p = sourced("aws s3 ls s3://$S3_BUCKET --recursive")     # as the README shows it
+        self.assertEqual(p.returncode, 0, p.stderr)
         p = sourced("kubectl get sparkapplications -o name && kubectl --context c02 get sparkapplications -o name")
         self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_mariadb_client_reaches_the_stack(self):
+        p = sourced('mariadb -u $MYSQL_USER -p$MYSQL_PASSWORD $MYSQL_DATABASE -N -e "SELECT DATABASE()" && '
+                    'mariadb --no-defaults -uroot --socket=$MYSQL_SOCKET -N -e "SELECT 2"')
+        self.assertEqual((p.returncode, p.stdout.split()), (0, ["bpg", "2"]), p.stderr)
 
     def test_migrate_as_the_readme_says(self):
         p = sourced("bpg-fcgi --migrate")
