@@ -82,7 +82,7 @@ $(BUILD)/%.o: %.c
 
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-$(BUILD)/fcgi/main.o: CPPFLAGS += -DBPG_SQL_DIR_DEFAULT='"$(PREFIX)/share/bpg/sql"'
+$(BUILD)/fcgi/main.o $(BUILD)/fcgi/cli.o: CPPFLAGS += -DBPG_SQL_DIR_DEFAULT='"$(PREFIX)/share/bpg/sql"'
 $(BUILD)/fcgi/h_admin.o: CPPFLAGS += -DBPG_GIT_COMMIT='"$(GIT_COMMIT)"' -DBPG_BUILD_TIME='"$(BUILD_TIME)"'
 
 # The OpenAPI document, fcgi/openapi.json, compiled in as a string.
@@ -167,7 +167,7 @@ test: deps
 	@t/run-tests
 
 run: deps all
-	@t/stack up run
+	@BPG_MONITOR_LOOP=$${BPG_MONITOR_LOOP:-60} t/stack up run
 
 stop:
 	@t/stack down run

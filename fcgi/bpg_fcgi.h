@@ -37,6 +37,21 @@ struct bpg_app {
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */
 typedef enum bpg_err (*bpg_handler)(struct bpg_app *app, struct bpg_http_req *req);
 
+/* cli.c: the one-shot commands; the config file is found by bpg_config_path(). */
+enum bpg_cli_mode { BPG_CLI_SERVE = 0, BPG_CLI_CHECK, BPG_CLI_SHOW, BPG_CLI_MIGRATE,
+	BPG_CLI_QUEUE_TOKEN };
+struct bpg_cli {
+	enum bpg_cli_mode mode;
+	const char *config;     /* --config FILE */
+	const char *file;       /* the FILE after --check-config, --show-config or --migrate */
+	const char *sql_dir;    /* --sql-dir */
+	const char *queue, *user, *ttl;     /* --queue-token QUEUE [--user U] [--ttl S] */
+};
+/* Loads path or prints every error to stderr; NULL on failure. */
+struct bpg_config *bpg_cli_load(const char *path);
+/* Runs a one-shot mode; the process's exit status. */
+int bpg_cli_run(const struct bpg_cli *cli);
+
 /* routes.c */
 extern const struct bpg_route bpg_routes[];
 extern const size_t bpg_n_routes;

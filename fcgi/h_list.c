@@ -1,8 +1,10 @@
 /* bpg-fcgi: GET /spark/mySubmissions and GET /admin/submissions, from the database. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cJSON.h>
 #include "bpg_appstate.h"
 #include "bpg_fcgi.h"
@@ -159,7 +161,26 @@ list_stream(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub_filter
 }
 
 /*
- * The shared list: filters state, queue, applicationName (also "name", the Java admin
+ * The queue filter as the rows store it: lists show "root.poc" and submits take "poc" or
+ * "POC", so a leading "root." is dropped and the rest lowercased. NULL stays NULL.
+ */
+static const char *
+queue_filter(const char *v, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	if (strncasecmp(v, "root.", 5) == 0)
+		v += 5;
+	for (; *v != '\0' && n + 1 < cap; v++)
+		out[n++] = (char)tolower((unsigned char)*v);
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * The shared list: filters state, queue (also as "root.NAME"), applicationName (also "name", the Java admin
  * parameter), createdAfter, createdBefore (epoch ms), limit (1-1000, default 100), next
  * (the cursor from the previous page), format=ndjson (admin only).
  * 200 {"submissions":[SubmissionSummary...],"next":"cursor"} newest first; "next" only when
@@ -175,7 +196,7 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 	struct bpg_query q;
 	struct list_out o;
 	struct bpg_buf nd;
-	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32];
+	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32], queue[BPG_QUERY_MAX_VALUE + 1];
 	cJSON *j = NULL;
 	long long limit;
 	const char *fmt, *next;
@@ -203,7 +224,7 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 		return bpg_http_fail(req, BPG_EINVAL, "next: not a cursor this gateway gave out");
 	f.user = user;
 	f.status = bpg_query_get(&q, "state");
-	f.queue = bpg_query_get(&q, "queue");
+	f.queue = queue_filter(bpg_query_get(&q, "queue"), queue, sizeof(queue));
 	f.app_name = bpg_query_get(&q, "applicationName");
 	if (f.app_name == NULL)
 		f.app_name = bpg_query_get(&q, "name");

@@ -38,6 +38,7 @@ struct log_out {
 	int begun;
 	int failed;                 /* the client went away */
 	struct bpg_buf *buf;        /* collect here instead (bpg_log_read), not streamed */
+	char last;                  /* the last byte sent ('\0' before any) */
 };
 
 static int
@@ -62,6 +63,8 @@ out_sink(void *arg, const char *data, size_t len)
 		o->failed = 1;
 		return 1;
 	}
+	if (len > 0)
+		o->last = data[len - 1];
 	return 0;
 }
 
@@ -277,7 +280,11 @@ tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_log_obj 
 	return done;
 }
 
-/* Streams the archived objects of container_id. BPG_ENOTFOUND when there are none. */
+/*
+ * Streams the archived objects of container_id. BPG_ENOTFOUND when there are none, or when
+ * not one of them could be read and nothing was sent (the index outlived the objects: a
+ * bucket emptied, a lifecycle rule), so the caller answers the not-found text.
+ */
 static enum bpg_err
 log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *in,
     const char *container_id, struct log_out *o)
@@ -286,7 +293,7 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 	struct bpg_logfmt f;
 	const char *bucket = app->cfg->s3.log_bucket ? app->cfg->s3.log_bucket :
 	    app->cfg->s3.bucket;
-	size_t n = 0;
+	size_t n = 0, read = 0;
 	char why[WHY];
 	enum bpg_err err;
 
@@ -303,19 +310,23 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 		free(v);
 		return bpg_http_fail(req, err, "out of memory");
 	}
-	for (size_t i = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;
-	    i < n && !f.limited && !f.stopped; i++) {
+	read = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;   /* the tail answered alone */
+	for (size_t i = read; i < n && !f.limited && !f.stopped; i++) {
 		bpg_logfmt_set_fluentbit(&f, v[i].format == BPG_LOG_FORMAT_FLUENTBIT);
 		err = bpg_s3_get(app->s3, bucket, v[i].key, 0, -1, fmt_sink, &f, why, sizeof(why));
 		if (err != BPG_OK && !f.limited && !f.stopped)
 			bpg_log(BPG_LOG_WARN, "log", "archived object unreadable", "key", v[i].key,
 			    "error", why, NULL);
-		(void)bpg_logfmt_end_object(&f);
+		else
+			read++;
+		if (read > 0 || o->begun)   /* a missing first object adds no separator */
+			(void)bpg_logfmt_end_object(&f);
 	}
-	(void)bpg_logfmt_finish(&f);
+	if (read > 0 || o->begun)
+		(void)bpg_logfmt_finish(&f);
 	bpg_logfmt_release(&f);
 	free(v);
-	return BPG_OK;
+	return read > 0 || o->begun ? BPG_OK : BPG_ENOTFOUND;
 }
 
 /*
@@ -329,7 +340,7 @@ enum bpg_err
 h_log(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct log_in in;
-	struct log_out o = { req, 0, 0, 0, NULL };
+	struct log_out o = { req, 0, 0, 0, NULL, '\0' };
 	struct bpg_sub s;
 	char cid[BPG_QUERY_MAX_VALUE + 32];
 	enum bpg_err err;
@@ -354,8 +365,8 @@ h_log(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	if (err == BPG_OK && !o.begun && !o.failed)
 		(void)out_sink(&o, "", 0);   /* an empty log (a pod just started) is still a 200 */
-	if (err == BPG_OK && o.begun && !o.failed)
-		(void)bpg_http_stream_write(req, "\n", 1, 1);   /* as the Java gateway ends a log */
+	if (err == BPG_OK && o.begun && !o.failed && o.last != '\n')
+		(void)bpg_http_stream_write(req, "\n", 1, 1);   /* one newline ends a log, never two */
 	if (o.begun)
 		err = BPG_OK;
 out:
@@ -368,7 +379,7 @@ bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
     long long tail_lines, struct bpg_buf *out)
 {
 	struct log_in in;
-	struct log_out o = { req, 0, 0, 0, out };
+	struct log_out o = { req, 0, 0, 0, out, '\0' };
 	char cid[BPG_QUERY_MAX_VALUE + 32];
 	enum bpg_err err;
 

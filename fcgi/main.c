@@ -42,35 +42,84 @@ usage(FILE *fp)
 	    "                                                 spawn-fcgi passes it) or on PATH;\n"
 	    "                                                 logs to stderr, or appended to FILE\n"
 	    "                                                 (spawn-fcgi sends stderr to /dev/null)\n"
-	    "       bpg-fcgi --check-config FILE              validate FILE, print OK or the errors\n"
-	    "       bpg-fcgi --show-config FILE               print the effective settings\n"
-	    "       bpg-fcgi --migrate FILE [--sql-dir DIR]   apply the database migrations not yet\n"
+	    "       bpg-fcgi --check-config [FILE]            validate FILE, print OK or the errors\n"
+	    "       bpg-fcgi --show-config [FILE]             print the effective settings\n"
+	    "       bpg-fcgi --migrate [FILE] [--sql-dir DIR] apply the database migrations not yet\n"
 	    "                                                 applied (DIR: $BPG_SQL_DIR, else\n"
 	    "                                                 " BPG_SQL_DIR_DEFAULT "); as\n"
 	    "                                                 $BPG_DB_ADMIN_USER with the password in\n"
 	    "                                                 $BPG_DB_ADMIN_PASSWORD_FILE when set\n"
+	    "       bpg-fcgi --queue-token QUEUE [--user U] [--ttl SECONDS] [--config FILE]\n"
+	    "                                                 print a token for secure queue QUEUE,\n"
+	    "                                                 signed with the first secret of\n"
+	    "                                                 [auth] queue_token_secrets_file\n"
+	    "                                                 (default TTL 3600 s)\n"
 	    "       bpg-fcgi --version\n"
-	    "FILE defaults to $BPG_CONFIG, then /etc/bpg/bpg.ini.\n");
+	    "The config: --config FILE, else the FILE given after the command, else $BPG_CONFIG,\n"
+	    "else " BPG_CONFIG_DEFAULT_PATH ".\n");
 }
 
-/* Loads path or prints every error to stderr; returns NULL on failure. */
-static struct bpg_config *
-load_or_report(const char *path)
+/* Sets mode once; a second mode is a usage error (-1). */
+static int
+set_mode(struct bpg_cli *cli, enum bpg_cli_mode mode)
 {
-	struct bpg_config *cfg = NULL;
-	struct bpg_buf errors;
-	enum bpg_err err;
+	if (cli->mode != BPG_CLI_SERVE)
+		return -1;
+	cli->mode = mode;
+	return 0;
+}
 
-	bpg_buf_init(&errors, 0);
-	err = bpg_config_load(path, &cfg, &errors);
-	if (err != BPG_OK) {
-		if (errors.len > 0)
-			fputs(errors.data, stderr);
-		else
-			fprintf(stderr, "%s: %s\n", path, bpg_err_str(err));
+/* Fills cli from argv; 0, 1 for --help/--version (answered), -1 for a usage error. */
+static int
+parse_args(int argc, char **argv, struct bpg_cli *cli, const char **sock, const char **log)
+{
+	static const struct { const char *flag; enum bpg_cli_mode mode; } modes[] = {
+		{ "--check-config", BPG_CLI_CHECK }, { "--show-config", BPG_CLI_SHOW },
+		{ "--migrate", BPG_CLI_MIGRATE },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		size_t m;
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+			if (strcmp(a, modes[m].flag) == 0)
+				break;
+		if (strcmp(a, "--version") == 0) {
+			printf("bpg-fcgi %s\n", BPG_VERSION);
+			return 1;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (m < sizeof(modes) / sizeof(modes[0])) {
+			if (set_mode(cli, modes[m].mode) != 0)
+				return -1;
+			if (v != NULL && v[0] != '-')
+				cli->file = argv[++i];
+			continue;
+		} else if (v == NULL) {
+			return -1;
+		} else if (strcmp(a, "--queue-token") == 0) {
+			if (set_mode(cli, BPG_CLI_QUEUE_TOKEN) != 0)
+				return -1;
+			cli->queue = v;
+		} else if (strcmp(a, "--config") == 0) {
+			cli->config = v;
+		} else if (strcmp(a, "--sql-dir") == 0) {
+			cli->sql_dir = v;
+		} else if (strcmp(a, "--user") == 0) {
+			cli->user = v;
+		} else if (strcmp(a, "--ttl") == 0) {
+			cli->ttl = v;
+		} else if (strcmp(a, "--log") == 0) {
+			*log = v;
+		} else if (strcmp(a, "--socket") == 0) {
+			*sock = v;
+		} else {
+			return -1;
+		}
+		i++;
 	}
-	bpg_buf_release(&errors);
-	return cfg;
+	return 0;
 }
 
 /*
@@ -314,42 +363,6 @@ redirect_stderr(const char *path)
 	return 0;
 }
 
-/* --migrate: applies sql/ migrations with the config's database (or an admin account). */
-static int
-migrate(const char *config, const char *sql_dir)
-{
-	struct bpg_config *cfg = load_or_report(config);
-	const char *admin = getenv("BPG_DB_ADMIN_USER");
-	struct bpg_db *db = NULL;
-	int applied = 0, rc = 1;
-
-	if (cfg == NULL)
-		return 1;
-	if (sql_dir == NULL)
-		sql_dir = getenv("BPG_SQL_DIR");
-	if (sql_dir == NULL)
-		sql_dir = BPG_SQL_DIR_DEFAULT;
-	if (bpg_db_new(&cfg->database, &db) != BPG_OK)
-		goto out;
-	if (admin != NULL && *admin != '\0' &&
-	    bpg_db_set_account(db, admin, getenv("BPG_DB_ADMIN_PASSWORD_FILE")) != BPG_OK)
-		goto out;
-	if (bpg_db_ping(db) != BPG_OK) {
-		fprintf(stderr, "bpg-fcgi: database unavailable: %s\n", bpg_db_last_error(db));
-		goto out;
-	}
-	if (bpg_db_migrate(db, sql_dir, &applied) != BPG_OK) {
-		fprintf(stderr, "bpg-fcgi: migration failed (%d applied before it)\n", applied);
-		goto out;
-	}
-	printf("migrations: %d applied, schema up to date\n", applied);
-	rc = 0;
-out:
-	bpg_db_free(db);
-	bpg_config_free(cfg);
-	return rc;
-}
-
 static int
 install_signals(void)
 {
@@ -367,56 +380,25 @@ install_signals(void)
 int
 main(int argc, char **argv)
 {
-	const char *config = getenv("BPG_CONFIG"), *sock = NULL, *migrate_config = NULL;
-	const char *sql_dir = NULL;
+	const char *sock = NULL, *log = NULL;
+	struct bpg_cli cli;
 	struct bpg_config *cfg = NULL;
 	struct bpg_app app;
 	int listen_fd = 0, rc = 1;
 
 	memset(&app, 0, sizeof(app));
-	if (config == NULL || *config == '\0')
-		config = "/etc/bpg/bpg.ini";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--version") == 0) {
-			printf("bpg-fcgi %s\n", BPG_VERSION);
-			return 0;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if ((strcmp(a, "--check-config") == 0 || strcmp(a, "--show-config") == 0) &&
-		    i + 1 < argc) {
-			struct bpg_buf dump;
-			cfg = load_or_report(argv[i + 1]);
-			if (cfg == NULL)
-				return 1;
-			bpg_buf_init(&dump, 0);
-			if (a[2] == 'c')
-				puts("OK");
-			else if (bpg_config_dump(cfg, &dump) == BPG_OK)
-				fputs(dump.data ? dump.data : "", stdout);
-			bpg_buf_release(&dump);
-			bpg_config_free(cfg);
-			return 0;
-		} else if (strcmp(a, "--migrate") == 0 && i + 1 < argc) {
-			migrate_config = argv[++i];
-		} else if (strcmp(a, "--sql-dir") == 0 && i + 1 < argc) {
-			sql_dir = argv[++i];
-		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(a, "--log") == 0 && i + 1 < argc) {
-			if (redirect_stderr(argv[++i]) != 0)
-				return 1;
-		} else if (strcmp(a, "--socket") == 0 && i + 1 < argc) {
-			sock = argv[++i];
-		} else {
+	memset(&cli, 0, sizeof(cli));
+	if ((rc = parse_args(argc, argv, &cli, &sock, &log)) != 0) {
+		if (rc < 0)
 			usage(stderr);
-			return 2;
-		}
+		return rc < 0 ? 2 : 0;
 	}
-	if (migrate_config != NULL)
-		return migrate(migrate_config, sql_dir);
-	if ((cfg = load_or_report(config)) == NULL)
+	if (cli.mode != BPG_CLI_SERVE)
+		return bpg_cli_run(&cli);
+	rc = 1;
+	if (log != NULL && redirect_stderr(log) != 0)
+		return 1;
+	if ((cfg = bpg_cli_load(bpg_config_path(cli.config, NULL))) == NULL)
 		return 1;
 	(void)bpg_log_set_level_name(cfg->gateway.log_level);
 	app.cfg = cfg;

@@ -935,6 +935,20 @@ check_queues(struct loader *ld, struct bpg_config *cfg)
 	}
 }
 
+const char *
+bpg_config_path(const char *flag, const char *positional)
+{
+	const char *env = getenv("BPG_CONFIG");
+
+	if (flag != NULL && *flag != '\0')
+		return flag;
+	if (positional != NULL && *positional != '\0')
+		return positional;
+	if (env != NULL && *env != '\0')
+		return env;
+	return BPG_CONFIG_DEFAULT_PATH;
+}
+
 enum bpg_err
 bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors)
 {

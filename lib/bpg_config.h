@@ -181,6 +181,15 @@ struct bpg_config {
  */
 enum bpg_err bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors);
 
+#define BPG_CONFIG_DEFAULT_PATH "/etc/bpg/bpg.ini"
+
+/*
+ * The one rule every binary uses to find its INI file: flag (--config FILE), else positional
+ * (a FILE the command takes as an argument), else $BPG_CONFIG when set and not empty, else
+ * BPG_CONFIG_DEFAULT_PATH. NULL or "" arguments are skipped. Never NULL.
+ */
+const char *bpg_config_path(const char *flag, const char *positional);
+
 /* Frees everything; NULL is a no-op. Inline secrets are wiped. */
 void bpg_config_free(struct bpg_config *cfg);
 

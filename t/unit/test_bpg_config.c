@@ -650,6 +650,22 @@ START_TEST(test_lookups)
 }
 END_TEST
 
+START_TEST(test_config_path_rule)
+{
+	unsetenv("BPG_CONFIG");
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), BPG_CONFIG_DEFAULT_PATH);
+	ck_assert_str_eq(bpg_config_path("", ""), BPG_CONFIG_DEFAULT_PATH);
+	setenv("BPG_CONFIG", "", 1);
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), BPG_CONFIG_DEFAULT_PATH);
+	setenv("BPG_CONFIG", "/env.ini", 1);
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), "/env.ini");
+	ck_assert_str_eq(bpg_config_path(NULL, "/pos.ini"), "/pos.ini");
+	ck_assert_str_eq(bpg_config_path("/flag.ini", "/pos.ini"), "/flag.ini");
+	ck_assert_str_eq(bpg_config_path("/flag.ini", NULL), "/flag.ini");
+	unsetenv("BPG_CONFIG");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -671,6 +687,7 @@ config_suite(void)
 	tcase_add_test(te, test_all_errors_reported);
 	tcase_add_test(te, test_nonexistent_ini);
 	tcase_add_test(te, test_nul_in_ini);
+	tcase_add_test(te, test_config_path_rule);
 	suite_add_tcase(s, te);
 	return s;
 }
