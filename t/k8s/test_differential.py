@@ -232,6 +232,8 @@ class Differential(unittest.TestCase):
         self.assertEqual(sum(len(p[2]["items"]) for p in b), 3)
         self.same_value("list, pages of 2 for 3 items with a label selector", len(a), len(b))
 
+    @known_mismatch("the real server's last page of an unfiltered list carries metadata.continue as an empty "
+                    "string; kubesim leaves the key out")
     def test_list_pages_unfiltered(self):
         # in namespace default, which only this test fills on both servers
         apps = APPS.replace("/namespaces/%s/" % NS, "/namespaces/default/")
