@@ -71,7 +71,7 @@ FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
+.PHONY: all test test-k8s unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN)
@@ -165,6 +165,10 @@ deps:
 
 test: deps
 	@t/run-tests
+
+# the second tier: the same gateway against a real kube-apiserver, kwok and the Spark operator (t/k8s)
+test-k8s: deps
+	@t/k8s/run-tests
 
 run: deps all
 	@BPG_MONITOR_LOOP=$${BPG_MONITOR_LOOP:-60} t/stack up run
