@@ -127,7 +127,16 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		return bpg_http_fail(req, err, "%s", why);
 	s->user = req->user.name;
 	dag = bpg_query_get(&q, "dagUser");
-	if (dag != NULL && bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name)) {
+	if (dag != NULL && strcmp(dag, req->user.name) != 0 &&
+	    !bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name)) {
+		/* the Java gateway ignored it; /apiv2 says so rather than submit as someone else */
+		if (!bpg_http_is_legacy(req))
+			return bpg_http_fail(req, BPG_EFORBIDDEN, "dagUser: user %s may not submit for "
+			    "another user (only [auth] proxy_users may)", req->user.name);
+		bpg_http_warn(req, "dagUser ignored: the caller is not one of [auth] proxy_users");
+		dag = NULL;
+	}
+	if (dag != NULL && strcmp(dag, req->user.name) != 0) {
 		if (bpg_auth_identify(&app->cfg->auth, dag, NULL, &s->proxy) != BPG_OK)
 			return bpg_http_fail(req, BPG_EINVAL, "dagUser: not an allowed user name");
 		s->user = s->proxy.name;
