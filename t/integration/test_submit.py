@@ -238,7 +238,7 @@ class SubmitTest(unittest.TestCase):
             (body(image="evil/image:latest").encode(), 403, "custom images"),
             (body(volumes=[{"name": "h", "hostPath": {"path": "/"}}]).encode(), 403, "hostPath"),
             (body(clusterId="c01").encode(), 403, "clusterId"),
-            (body(queue="secure").encode(), 400, "Please specify queueToken"),
+            (body(queue="secure").encode(), 403, "Please specify queueToken"),
             (body(queue="secure", queueToken="a.b.c").encode(), 403, "Queue token is not valid"),
             (body(queue="secure", queueToken=token({"iss": "admin", "allowedQueues": ["other"]})).encode(), 403,
              "does not allow queue secure"),
