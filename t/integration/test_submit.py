@@ -97,7 +97,9 @@ class SubmitTest(unittest.TestCase):
         self.assertEqual(expr[0]["values"], ["spark_spot"])
         self.assertEqual(expr[1]["key"], "topology.kubernetes.io/zone")
         self.assertIn(spec["sparkConf"]["bpg.pickedZones"], ("zone-a", "zone-b"))
-        if os.path.exists(CRD_VALIDATE):
+        with self.subTest("strict CRD check"):
+            if not os.path.exists(CRD_VALIDATE):
+                self.skipTest("../shared/crd is missing: the dry-run CR was not checked against the CRD")
             path = os.path.join(ENV["BPG_RUN_DIR"], "dryrun.json")
             with open(path, "w") as f:
                 json.dump(cr, f)
