@@ -5,6 +5,7 @@
 #   make stop       stops the stack make run started
 #   make asan       ASan+UBSan build of the library and the unit tests, run
 #   make unit       only the unit tests
+#   make layers     lib/ includes only from its own or lower layers (lib/LAYERS)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CC      ?= cc
@@ -64,7 +65,7 @@ FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
+.PHONY: all test unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN))
@@ -116,6 +117,10 @@ unit-bin: $(UNIT_BIN)
 # Runs every unit test binary; t/unit-run prints the totals.
 unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
+
+# Every lib/ module includes only from its own or a lower layer of lib/LAYERS (t/layers).
+layers:
+	@t/layers lib
 
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
 build/fuzz/%.o: %.c
