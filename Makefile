@@ -15,10 +15,15 @@ BUILD   ?= build
 SAN     ?=
 
 PKGS      := fcgi libcjson mysqlclient libcurl openssl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+# $(call pkgconfig,NAME,ARGS): pkg-config ARGS, run once, when a recipe first needs it (so
+# after `make deps` has installed the -dev packages); its errors show, and a failure stops make.
+pkgconfig = $(if $(filter undefined,$(origin PC_$1)),$(eval PC_$1 := $$(shell pkg-config $2))$(if \
+            $(filter 0,$(.SHELLSTATUS)),,$(error pkg-config $2 failed (see above): make deps \
+            installs the missing -dev packages)))$(PC_$1)
+PKG_CFLAGS   = $(call pkgconfig,cflags,--cflags $(PKGS))
+PKG_LIBS     = $(call pkgconfig,libs,--libs $(PKGS))
+CHECK_CFLAGS = $(call pkgconfig,check_cflags,--cflags check)
+CHECK_LIBS   = $(call pkgconfig,check_libs,--libs check)
 # iniparser ships no .pc file
 INI_CFLAGS := -I/usr/include/iniparser
 INI_LIBS   := -liniparser
@@ -33,7 +38,7 @@ CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(INI_CFLAGS) $(PK
 CFLAGS  += -std=c11 $(WARN) $(OPT) -MMD -MP
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
-LDLIBS  := $(INI_LIBS) $(PKG_LIBS) -lm -pthread
+LDLIBS   = $(INI_LIBS) $(PKG_LIBS) -lm -pthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -59,7 +64,8 @@ UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 FUZZ_SRC := $(sort $(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+               -MMD -MP
 FUZZ_SECONDS ?= 600
 # the fuzz build of the library is kept between targets (not an intermediate to delete)
 .SECONDARY: $(FUZZ_LIB_OBJ)
@@ -185,3 +191,4 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 # --- end t/s3 ---
 
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)
