@@ -64,22 +64,12 @@ enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const cha
  */
 enum bpg_err bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note);
 
-/* Clears the idempotency key of a row (before a failover moves the key to a new row). */
-enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
-
 /*
  * Writes what was observed on the cluster: status, app_id, error_message, driver_info,
  * execution_attempts, executor_count, start/finished/cr_created times; status_time = now.
  * Terminal rows keep their finished time. Returns BPG_OK (also when nothing changed).
  */
 enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r);
-
-/*
- * Calls fn for each row of cluster_id that is not terminal (status NULL or not
- * COMPLETED, FAILED, SUBMISSION_FAILED): what the monitor reconciles.
- */
-enum bpg_err bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
 
 /*
  * Ends a row that will never be observed again: status (terminal), error_message and
@@ -99,10 +89,6 @@ struct bpg_monitor_run {
 	long long clusters, objects, changed, finalized, stopped;
 };
 enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out);
-
-/* Transactions around batches of writes. */
-enum bpg_err bpg_subdb_begin(struct bpg_db *db);
-enum bpg_err bpg_subdb_commit(struct bpg_db *db);
 
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
