@@ -133,9 +133,11 @@ build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
+# (its .d goes to build/fuzz/deps/: build/fuzz/fuzz_* are the targets alone)
 build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
-	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	@mkdir -p $(@D) build/fuzz/deps
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MF build/fuzz/deps/$(@F).d -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz-bin: $(FUZZ_BIN)
 
@@ -191,4 +193,4 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 # --- end t/s3 ---
 
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
--include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:build/fuzz/%=build/fuzz/deps/%.d)
