@@ -390,40 +390,6 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 	return err;
 }
 
-struct open_ctx {
-	enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r);
-	void *ctx;
-	struct bpg_sub_row row;
-};
-
-static enum bpg_err
-open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
-{
-	struct open_ctx *o = ctx;
-	enum bpg_err err;
-
-	(void)lens;
-	if ((err = sub_row_fill(&o->row, ncols, cols)) != BPG_OK)
-		return err;
-	return o->fn(o->ctx, &o->row);
-}
-
-enum bpg_err
-bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
-{
-	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission "
-	    "WHERE cluster_id = ? AND NOT " BPG_APPSTATE_FINAL_SQL("");
-	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
-	struct open_ctx o = { fn, ctx, { 0 } };
-	enum bpg_err err;
-
-	bpg_sub_row_init(&o.row);
-	err = bpg_db_exec(db, sql, p, 1, open_cb, &o, NULL);
-	bpg_sub_row_release(&o.row);
-	return err;
-}
-
 enum bpg_err
 bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status, const char *message,
     int gateway_failed)
@@ -447,22 +413,6 @@ bpg_subdb_note(struct bpg_db *db, const char *id, const char *note, int also_mes
 	    bpg_db_str(note), bpg_db_str(id) };
 
 	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
-}
-
-enum bpg_err
-bpg_subdb_begin(struct bpg_db *db)
-{
-	static const char sql[] = "START TRANSACTION";
-
-	return bpg_db_exec(db, sql, NULL, 0, NULL, NULL, NULL);
-}
-
-enum bpg_err
-bpg_subdb_commit(struct bpg_db *db)
-{
-	static const char sql[] = "COMMIT";
-
-	return bpg_db_exec(db, sql, NULL, 0, NULL, NULL, NULL);
 }
 
 static enum bpg_err

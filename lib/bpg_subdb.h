@@ -85,7 +85,7 @@ enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const cha
  */
 enum bpg_err bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note);
 
-/* Clears the idempotency key of a row (before a failover moves the key to a new row). */
+/* Frees the Idempotency-Key of a row (its request failed with a 5xx: a retry runs anew). */
 enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
 
 /*
@@ -116,13 +116,6 @@ enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r, i
 #define BPG_SUBDB_ATTEMPT_COLS \
 	"INSERT INTO application_attempt (submission_id, submission_attempt, execution_attempt, " \
 	"submitted_time, app_id, state, error_message, termination_time, resource_version) "
-
-/*
- * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final): what
- * the monitor reconciles.
- */
-enum bpg_err bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
 
 /*
  * Ends a row that will never be observed again: status (final), error_message and
@@ -211,10 +204,6 @@ struct bpg_monitor_run {
 	long long clusters, objects, changed, finalized, stopped;
 };
 enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out);
-
-/* Transactions around batches of writes. */
-enum bpg_err bpg_subdb_begin(struct bpg_db *db);
-enum bpg_err bpg_subdb_commit(struct bpg_db *db);
 
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {

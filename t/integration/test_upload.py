@@ -207,11 +207,12 @@ class UploadTest(unittest.TestCase):
                 "Content-Type: application/octet-stream\r\n\r\n" % (path, u.hostname, self.c.auth, total))
         sock.sendall(head.encode())
         chunk = payload(MiB, "cut")
-        for _ in range(20):             # 20 MiB of 40: two parts of 8 MiB went to S3 already
+        for _ in range(20):             # 20 MiB of 40: two parts of 8 MiB go to S3
             sock.sendall(chunk)
-        time.sleep(1.0)
-        sock.close()
         prefix = "uploaded/%s/" % self.folder
+        # cut only once the multipart upload exists: its abort is what this test checks
+        self.assertTrue(poll(lambda: dangling(prefix), 30, 0.05), "no multipart upload started")
+        sock.close()
         self.assertTrue(poll(lambda: not dangling(prefix), 15, 0.2), dangling(prefix))
         self.assertEqual(keys(prefix), [])
         # the worker is fine afterwards

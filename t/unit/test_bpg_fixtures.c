@@ -362,7 +362,7 @@ fixtures_suite(void)
 	if (access(VALIDATE, R_OK) == 0)
 		tcase_add_test(tc, test_crd_schema_strict);
 	else
-		printf("test_bpg_fixtures: ../shared/crd is not here: the strict CRD check does not run\n");
+		printf("SKIPPED: test_bpg_fixtures: ../shared/crd is missing: the strict CRD check did not run\n");
 	tcase_add_test(tc, test_java_bug_resources);
 	tcase_add_test(tc, test_java_bug_volumes_zones);
 	tcase_add_test(tc, test_java_bug_labels_queue);
