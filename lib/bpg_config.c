@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <iniparser.h>
 #include "bpg_config.h"
+#include "bpg_k8sname.h"
 #include "bpg_json.h"
 
 enum ck_type { CK_STR, CK_PATH, CK_INT, CK_BOOL, CK_DOUBLE, CK_LIST, CK_SCHED };
@@ -451,20 +452,6 @@ is_lower_alnum(const char *s, size_t max)
 	return n > 0 && n <= max;
 }
 
-/* Returns 1 if s is a DNS-1123 label (Kubernetes namespace name). */
-static int
-is_dns_label(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
-			return 0;
-	return 1;
-}
-
 /* Returns 1 if s is a usable queue name: [a-z0-9_.-]+, at most 63 bytes. */
 static int
 is_queue_name(const char *s)
@@ -892,7 +879,7 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		    strstr(c->spark_history_url, "{appId}") == NULL))
 			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
 			    "{appId}", c->spark_history_url);
-		if (c->namespace != NULL && !is_dns_label(c->namespace))
+		if (c->namespace != NULL && !bpg_k8sname_label(c->namespace, BPG_K8SNAME_LABEL_MAX))
 			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
 		for (size_t j = 0; j < c->queues.n; j++)
 			if (bpg_config_queue(cfg, c->queues.v[j]) == NULL)

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "bpg_buf.h"
 #include "bpg_crd.h"
+#include "bpg_k8sname.h"
 
 #define SAFE_TO_EVICT "cluster-autoscaler.kubernetes.io/safe-to-evict"
 #define ZONE_KEY "topology.kubernetes.io/zone"
@@ -518,20 +519,6 @@ metadata(const struct bpg_crd_in *in, cJSON *root)
 	return 0;
 }
 
-/* The submission id is a DNS-1123 label: the operator derives pod and service names from it. */
-static int
-id_ok(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n == 0 || n > BPG_CRD_NAME_MAX || !isalnum((unsigned char)id[0]) ||
-	    !isalnum((unsigned char)id[n - 1]))
-		return 0;
-	for (; *id; id++)
-		if (!(islower((unsigned char)*id) || isdigit((unsigned char)*id) || *id == '-'))
-			return 0;
-	return 1;
-}
 
 /* The spec's top-level fields, volumes and pods. */
 static enum bpg_err
@@ -612,7 +599,7 @@ bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen
 		snprintf(why, whylen, "bpg_crd_build: an input is missing");
 		return BPG_EINTERNAL;
 	}
-	if (!id_ok(in->submission_id)) {
+	if (!bpg_k8sname_label(in->submission_id, BPG_CRD_NAME_MAX)) {
 		snprintf(why, whylen, "submissionIdSuffix: the submission id '%.80s' is not a DNS-1123 "
 		    "label of at most %d characters", in->submission_id, BPG_CRD_NAME_MAX);
 		return BPG_EINVAL;

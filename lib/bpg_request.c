@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "bpg_json.h"
+#include "bpg_k8sname.h"
 #include "bpg_request.h"
 #include "bpg_yamlread.h"
 
@@ -164,80 +165,6 @@ set_int(struct rp *p, cJSON *obj, const char *key, long long v)
 		return fail(p, "out of memory");
 	}
 	return 0;
-}
-
-static int dns_label(const char *s, size_t max);
-
-/* A DNS-1123 subdomain: dot-separated labels, at most 253 characters. */
-static int
-dns_subdomain(const char *s)
-{
-	char label[64];
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 253)
-		return 0;
-	while (*s) {
-		size_t l = strcspn(s, ".");
-		if (l == 0 || l > 63)
-			return 0;
-		memcpy(label, s, l);
-		label[l] = '\0';
-		if (!dns_label(label, 63))
-			return 0;
-		s += l + (s[l] == '.');
-		if (s[-1] == '.' && *s == '\0')
-			return 0;
-	}
-	return 1;
-}
-
-static int
-dns_label(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
-			return 0;
-	return 1;
-}
-
-/* Kubernetes label value: empty, or <= 63 of [A-Za-z0-9_.-] starting and ending alnum. */
-static int
-label_value_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0)
-		return 1;
-	if (n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
-		return 0;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
-			return 0;
-	return 1;
-}
-
-/* Kubernetes label key: [prefix/]name, prefix a DNS subdomain, name like a value, non-empty. */
-static int
-label_key_ok(const char *s)
-{
-	const char *slash = strrchr(s, '/');
-	const char *name = slash ? slash + 1 : s;
-
-	if (*name == '\0' || !label_value_ok(name))
-		return 0;
-	if (slash != NULL) {
-		if (slash == s || slash - s > 253)
-			return 0;
-		for (const char *q = s; q < slash; q++)
-			if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-' || *q == '.'))
-				return 0;
-	}
-	return 1;
 }
 
 void
@@ -603,10 +530,10 @@ parse_strmap(struct rp *p, cJSON *obj, const char *path, size_t max, int label_r
 			return fail(p, "%s: must be a string", sub);
 		if (coerce_str(p, obj, &cur, sub) != 0)
 			return -1;
-		if (label_rules && !label_key_ok(cur->string))
+		if (label_rules && !bpg_k8sname_label_key(cur->string))
 			return fail(p, "%s: not a valid Kubernetes label or annotation key", sub);
 		/* dag_name and task_name are normalized into label values, as the Java gateway did */
-		if (label_rules == 1 && !label_value_ok(cur->valuestring) &&
+		if (label_rules == 1 && !bpg_k8sname_label_value(cur->valuestring) &&
 		    strcmp(cur->string, "dag_name") != 0 && strcmp(cur->string, "task_name") != 0)
 			return fail(p, "%s: a label value is at most 63 characters of letters, digits, '-', "
 			    "'_' and '.', starting and ending with a letter or digit", sub);
@@ -672,7 +599,7 @@ parse_volumes(struct rp *p, cJSON *vols, struct bpg_submit_req *r)
 		if (shape_obj(p, v, sh_volume, sub) != 0)
 			return -1;
 		name = cJSON_GetObjectItemCaseSensitive(v, "name");
-		if (!dns_label(name->valuestring, 63))
+		if (!bpg_k8sname_label(name->valuestring, 63))
 			return fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, digits, '-')", sub);
 		for (const cJSON *w = vols->child; w != v; w = w->next)
 			if (strcmp(cJSON_GetObjectItemCaseSensitive(w, "name")->valuestring, name->valuestring) == 0)
@@ -864,12 +791,12 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 	}
 	it = cJSON_GetObjectItemCaseSensitive(pod, "serviceAccount");
 	out->service_account = it ? it->valuestring : NULL;
-	if (out->service_account != NULL && !dns_subdomain(out->service_account))
+	if (out->service_account != NULL && !bpg_k8sname_subdomain(out->service_account))
 		return fail(p, "%s.serviceAccount: a DNS-1123 subdomain", role);
 	it = cJSON_GetObjectItemCaseSensitive(pod, "image");
 	out->image = it ? it->valuestring : NULL;
 	if ((it = cJSON_GetObjectItemCaseSensitive(pod, "podName")) != NULL &&
-	    !dns_label(it->valuestring, 63))
+	    !bpg_k8sname_label(it->valuestring, 63))
 		return fail(p, "%s.podName: a DNS-1123 label", role);
 	return 0;
 }
@@ -1012,7 +939,7 @@ check_whole(struct rp *p, struct bpg_submit_req *r)
 		cJSON_DeleteItemFromObjectCaseSensitive(r->j, "mode");
 	else if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
 		return fail(p, "mode: only cluster");
-	if (r->suffix != NULL && (!dns_label(r->suffix, BPG_REQ_SUFFIX_MAX)))
+	if (r->suffix != NULL && (!bpg_k8sname_label(r->suffix, BPG_REQ_SUFFIX_MAX)))
 		return fail(p, "submissionIdSuffix: 1 to %d lowercase letters, digits and '-', starting "
 		    "and ending with a letter or digit (DNS-1123)", BPG_REQ_SUFFIX_MAX);
 	if ((v = cJSON_GetObjectItemCaseSensitive(r->j, "pythonVersion")) != NULL &&

@@ -2,24 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <openssl/rand.h>
+#include "bpg_k8sname.h"
 #include "bpg_subid.h"
 
 static int
 is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* 1 if s is non-empty [a-z0-9-] starting and ending alphanumeric. */
-static int
-dns_fragment(const char *s, size_t n)
-{
-	if (n == 0 || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return 0;
-	return 1;
 }
 
 enum bpg_err
@@ -35,7 +24,7 @@ bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix, const unsig
 		h[2 * i + 1] = hex[bytes[i] & 15];
 	}
 	h[BPG_SUBID_HEX] = '\0';
-	if (slen > 0 && !dns_fragment(suffix, slen)) {
+	if (slen > 0 && !bpg_k8sname_label(suffix, BPG_K8SNAME_LABEL_MAX)) {
 		snprintf(why, whylen, "submissionIdSuffix: must be lowercase letters, digits and '-', "
 		    "starting and ending with a letter or digit (DNS-1123)");
 		return BPG_EINVAL;
@@ -88,7 +77,7 @@ bpg_subid_parse(const struct bpg_config *cfg, const char *id,
 		if (!((rest[i] >= '0' && rest[i] <= '9') || (rest[i] >= 'a' && rest[i] <= 'f')))
 			goto invalid;
 	rest += BPG_SUBID_HEX;
-	if (*rest != '\0' && (*rest != '-' || !dns_fragment(rest + 1, strlen(rest + 1))))
+	if (*rest != '\0' && (*rest != '-' || !bpg_k8sname_label(rest + 1, BPG_K8SNAME_LABEL_MAX)))
 		goto invalid;
 	memcpy(cid, id, clen);
 	cid[clen] = '\0';
