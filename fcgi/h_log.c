@@ -7,8 +7,8 @@
 #include "bpg_appstate.h"
 #include "bpg_fcgi.h"
 #include "bpg_log.h"
-#include "bpg_logdb.h"
-#include "bpg_logfmt.h"
+#include "bpg_podlogdb.h"
+#include "bpg_podlog.h"
 #include "bpg_query.h"
 #include "bpg_subid.h"
 
@@ -239,7 +239,7 @@ out:
 static int
 fmt_sink(void *arg, const char *data, size_t len)
 {
-	return bpg_logfmt_write(arg, data, len);
+	return bpg_podlog_write(arg, data, len);
 }
 
 #define TAIL_PROBE ((long long)1 << 20)   /* bytes read from the end for a tail from S3 */
@@ -256,15 +256,15 @@ buf_sink(void *arg, const char *data, size_t len)
  * whole object). 1 when answered, 0 when the whole log has to be read.
  */
 static int
-tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_log_obj *last,
-    struct bpg_logfmt *f)
+tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_podlog_obj *last,
+    struct bpg_podlog *f)
 {
 	struct bpg_buf b;
 	long long lines = 0;
 	char why[WHY];
 	int done = 0;
 
-	if (f->tail_lines == 0 || last->format != BPG_LOG_FORMAT_RAW || last->size <= TAIL_PROBE)
+	if (f->tail_lines == 0 || last->format != BPG_PODLOG_FORMAT_RAW || last->size <= TAIL_PROBE)
 		return 0;
 	bpg_buf_init(&b, (size_t)TAIL_PROBE + 1);
 	if (bpg_s3_get(app->s3, bucket, last->key, last->size - TAIL_PROBE, TAIL_PROBE, buf_sink,
@@ -272,7 +272,7 @@ tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_log_obj 
 		for (size_t i = 0; i + 1 < b.len; i++)   /* a final newline ends a line, starts none */
 			lines += b.data[i] == '\n';
 		if (lines > f->tail_lines) {   /* the first line may be cut: one more than asked */
-			(void)bpg_logfmt_write(f, b.data, b.len);
+			(void)bpg_podlog_write(f, b.data, b.len);
 			done = 1;
 		}
 	}
@@ -289,15 +289,15 @@ static enum bpg_err
 log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *in,
     const char *container_id, struct log_out *o)
 {
-	struct bpg_log_obj *v = NULL;
-	struct bpg_logfmt f;
+	struct bpg_podlog_obj *v = NULL;
+	struct bpg_podlog f;
 	const char *bucket = app->cfg->s3.log_bucket ? app->cfg->s3.log_bucket :
 	    app->cfg->s3.bucket;
 	size_t n = 0, read = 0;
 	char why[WHY];
 	enum bpg_err err;
 
-	if (bpg_logdb_objects(app->db, container_id, &v, &n) != BPG_OK || n == 0) {
+	if (bpg_podlogdb_objects(app->db, container_id, &v, &n) != BPG_OK || n == 0) {
 		free(v);
 		return BPG_ENOTFOUND;   /* the Java gateway too: index errors mean no keys */
 	}
@@ -306,13 +306,13 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 		return bpg_http_fail(req, BPG_EUNAVAIL, "the log is archived in S3, which is not "
 		    "configured on this gateway");
 	}
-	if ((err = bpg_logfmt_init(&f, 0, in->tail_lines, in->limit_bytes, out_sink, o)) != BPG_OK) {
+	if ((err = bpg_podlog_init(&f, 0, in->tail_lines, in->limit_bytes, out_sink, o)) != BPG_OK) {
 		free(v);
 		return bpg_http_fail(req, err, "out of memory");
 	}
 	read = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;   /* the tail answered alone */
 	for (size_t i = read; i < n && !f.limited && !f.stopped; i++) {
-		bpg_logfmt_set_fluentbit(&f, v[i].format == BPG_LOG_FORMAT_FLUENTBIT);
+		bpg_podlog_set_fluentbit(&f, v[i].format == BPG_PODLOG_FORMAT_FLUENTBIT);
 		err = bpg_s3_get(app->s3, bucket, v[i].key, 0, -1, fmt_sink, &f, why, sizeof(why));
 		if (err != BPG_OK && !f.limited && !f.stopped)
 			bpg_log(BPG_LOG_WARN, "log", "archived object unreadable", "key", v[i].key,
@@ -320,11 +320,11 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 		else
 			read++;
 		if (read > 0 || o->begun)   /* a missing first object adds no separator */
-			(void)bpg_logfmt_end_object(&f);
+			(void)bpg_podlog_end_object(&f);
 	}
 	if (read > 0 || o->begun)
-		(void)bpg_logfmt_finish(&f);
-	bpg_logfmt_release(&f);
+		(void)bpg_podlog_finish(&f);
+	bpg_podlog_release(&f);
 	free(v);
 	return read > 0 || o->begun ? BPG_OK : BPG_ENOTFOUND;
 }

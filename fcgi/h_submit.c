@@ -17,7 +17,7 @@
 #include "bpg_mask.h"
 #include "bpg_query.h"
 #include "bpg_request.h"
-#include "bpg_route.h"
+#include "bpg_place.h"
 #include "bpg_subdb.h"
 #include "bpg_subid.h"
 #include "bpg_submit.h"

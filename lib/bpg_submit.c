@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "bpg_crd.h"
-#include "bpg_route.h"
+#include "bpg_place.h"
 #include "bpg_subid.h"
 #include "bpg_submit.h"
 
@@ -25,10 +25,10 @@ bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 {
 	enum bpg_err err;
 
-	if ((err = bpg_route_queue(in->cfg, in->req->queue, in->owner, p->queue, sizeof(p->queue),
+	if ((err = bpg_place_queue(in->cfg, in->req->queue, in->owner, p->queue, sizeof(p->queue),
 	    why, whylen)) != BPG_OK)
 		return err;
-	p->qconf = bpg_route_queue_conf(in->cfg, p->queue);
+	p->qconf = bpg_place_queue_conf(in->cfg, p->queue);
 	if (p->qconf->secure) {
 		if (in->req->queue_token == NULL) {
 			snprintf(why, whylen, "Please specify queueToken for queue %s", p->queue);
@@ -46,7 +46,7 @@ enum bpg_err
 bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char *why,
     size_t whylen)
 {
-	struct bpg_route_in rin;
+	struct bpg_place_in rin;
 	struct bpg_crd_in cin;
 	enum bpg_err err;
 
@@ -61,7 +61,7 @@ bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 		rin.n_exclude = in->n_exclude;
 		rin.rand64 = in->rand64;
 		rin.rand_ctx = in->rand_ctx;
-		if ((err = bpg_route_pick(&rin, &p->cluster, why, whylen)) != BPG_OK)
+		if ((err = bpg_place_pick(&rin, &p->cluster, why, whylen)) != BPG_OK)
 			return err;
 		err = in->id_bytes != NULL ?
 		    bpg_subid_new_with_bytes(p->cluster->id, in->req->suffix, in->id_bytes, p->id,
@@ -81,7 +81,7 @@ bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 	cin.submission_id = p->id;
 	cin.user = in->user;
 	cin.proxy_user = in->owner;
-	cin.zone = bpg_route_pick_zone(p->qconf, in->zone_counter);
+	cin.zone = bpg_place_pick_zone(p->qconf, in->zone_counter);
 	cJSON_Delete(p->cr);
 	p->cr = NULL;
 	return bpg_crd_build(&cin, &p->cr, why, whylen);

@@ -11,7 +11,7 @@
 #include "bpg_err.h"
 #include "bpg_jwt.h"
 #include "bpg_request.h"
-#include "bpg_route.h"
+#include "bpg_place.h"
 
 #define BPG_SUBMIT_ID_MAX 80
 

@@ -13,7 +13,7 @@
 #include "bpg_db.h"
 #include "bpg_k8s.h"
 #include "bpg_log.h"
-#include "bpg_logarchive.h"
+#include "bpg_podlogarchive.h"
 #include "bpg_reconcile.h"
 #include "bpg_subdb.h"
 
@@ -68,7 +68,7 @@ struct monitor {
 /* One run: its counts and its errors ("; "-separated clauses). */
 struct run {
 	struct bpg_reconcile_run r;
-	struct bpg_logarchive_stats archive;
+	struct bpg_podlogarchive_stats archive;
 	struct bpg_buf errors;
 	int target_failed;       /* a write for the current target failed */
 };
@@ -676,7 +676,7 @@ finish_run(struct monitor *m, struct run *r)
 static void
 archive_logs(struct monitor *m, struct run *r)
 {
-	enum bpg_err err = bpg_logarchive_run(m->cfg, m->db, m->k8s, m->s3,
+	enum bpg_err err = bpg_podlogarchive_run(m->cfg, m->db, m->k8s, m->s3,
 	    (size_t)m->archive_max, &r->archive, &r->errors);
 
 	if (err != BPG_OK)

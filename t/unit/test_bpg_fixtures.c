@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "bpg_crd.h"
 #include "bpg_request.h"
-#include "bpg_route.h"
+#include "bpg_place.h"
 #include "bpg_subid.h"
 #include "bpg_submit.h"
 
@@ -289,7 +289,7 @@ START_TEST(test_java_bug_labels_queue)
 	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
 	for (int i = 0; i < 20; i++) {
 		char q[64];
-		ck_assert_int_eq(bpg_route_queue(cfg, NULL, "ETL-Bot", q, sizeof(q), why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_queue(cfg, NULL, "ETL-Bot", q, sizeof(q), why, sizeof(why)), BPG_OK);
 		ck_assert_str_eq(q, "etl");
 	}
 	bpg_request_free(r);

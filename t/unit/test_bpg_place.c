@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bpg_route.h"
+#include "bpg_place.h"
 
 #define FIX BPG_SRCDIR "/t/fixtures/route.ini"
 
@@ -41,7 +41,7 @@ START_TEST(test_queue_table)
 {
 	char q[64], why[256];
 
-	ck_assert_int_eq(bpg_route_queue(cfg, queues[_i].requested, queues[_i].user, q, sizeof(q),
+	ck_assert_int_eq(bpg_place_queue(cfg, queues[_i].requested, queues[_i].user, q, sizeof(q),
 	    why, sizeof(why)), BPG_OK);
 	ck_assert_str_eq(q, queues[_i].queue);
 }
@@ -51,11 +51,11 @@ START_TEST(test_queue_errors)
 {
 	char q[64], why[256];
 
-	ck_assert_int_eq(bpg_route_queue(cfg, "nope", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_queue(cfg, "nope", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "The queue nope does not exist. Please check the queue name and try again.");
-	ck_assert_int_eq(bpg_route_queue(cfg, "poc;drop", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
-	ck_assert_ptr_nonnull(bpg_route_queue_conf(cfg, "etl.daily"));
-	ck_assert_str_eq(bpg_route_queue_conf(cfg, "etl.daily")->name, "etl");
+	ck_assert_int_eq(bpg_place_queue(cfg, "poc;drop", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
+	ck_assert_ptr_nonnull(bpg_place_queue_conf(cfg, "etl.daily"));
+	ck_assert_str_eq(bpg_place_queue_conf(cfg, "etl.daily")->name, "etl");
 }
 END_TEST
 
@@ -69,7 +69,7 @@ seq_rand(void *ctx)
 
 START_TEST(test_pick_rules)
 {
-	struct bpg_route_in in;
+	struct bpg_place_in in;
 	const struct bpg_cluster *c;
 	const char *ex[] = { "a", "b", "c", "d" };
 	char why[256];
@@ -78,17 +78,17 @@ START_TEST(test_pick_rules)
 	in.cfg = cfg;
 	in.queue = "poc";
 	in.spark_version = "3.5";
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 	ck_assert_str_ne(c->id, "zero");                 /* weight 0 is never picked */
 	in.spark_version = "9.9";
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "Spark version not supported: 9.9");
 	in.spark_version = "3.4";
 	in.queue = "etl";
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "Cluster with queue etl having Spark version 3.4 not found");
 	in.spark_version = NULL;
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "sparkVersion: required");
 	/* failover: excluded clusters are skipped; all excluded is 503 */
 	in.spark_version = "3.5";
@@ -96,24 +96,24 @@ START_TEST(test_pick_rules)
 	in.exclude = ex;
 	in.n_exclude = 3;
 	for (int i = 0; i < 50; i++) {
-		ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 		ck_assert_str_eq(c->id, "d");
 	}
 	in.n_exclude = 4;
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EUNAVAIL);
 	/* pinning: admins, or queues that allow it; weight 0 is fine when pinned */
 	in.n_exclude = 0;
 	in.cluster_id = "zero";
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EFORBIDDEN);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EFORBIDDEN);
 	in.admin = 1;
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 	ck_assert_str_eq(c->id, "zero");
 	in.queue = "etl";     /* zero does not serve etl (the Java gateway did not check) */
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
 	in.admin = 0;
 	in.queue = "pinnable";
 	in.cluster_id = "b";
-	ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 	ck_assert_str_eq(c->id, "b");
 }
 END_TEST
@@ -121,7 +121,7 @@ END_TEST
 /* An injected source walks the weight line deterministically: a=100, b=50, c=25, d=1. */
 START_TEST(test_pick_deterministic)
 {
-	struct bpg_route_in in;
+	struct bpg_place_in in;
 	const struct bpg_cluster *c;
 	uint64_t s = 0;
 	int count[4] = { 0 };
@@ -134,7 +134,7 @@ START_TEST(test_pick_deterministic)
 	in.rand64 = seq_rand;
 	in.rand_ctx = &s;
 	for (int i = 0; i < 176; i++) {
-		ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 		count[c->id[0] - 'a']++;
 	}
 	ck_assert_int_eq(count[0], 100);
@@ -149,7 +149,7 @@ START_TEST(test_pick_chi_square)
 {
 	enum { N = 100000 };
 	const double w[4] = { 100, 50, 25, 1 }, total = 176;
-	struct bpg_route_in in;
+	struct bpg_place_in in;
 	const struct bpg_cluster *c;
 	long count[4] = { 0 };
 	double chi = 0;
@@ -160,7 +160,7 @@ START_TEST(test_pick_chi_square)
 	in.queue = "poc";
 	in.spark_version = "3.5";
 	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(bpg_route_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
 		count[c->id[0] - 'a']++;
 	}
 	for (int i = 0; i < 4; i++) {
@@ -177,10 +177,10 @@ START_TEST(test_zones)
 {
 	const struct bpg_queue *q = bpg_config_queue(cfg, "pinnable");
 
-	ck_assert_str_eq(bpg_route_pick_zone(q, 0), "z1");
-	ck_assert_str_eq(bpg_route_pick_zone(q, 1), "z2");
-	ck_assert_str_eq(bpg_route_pick_zone(q, 2), "z1");
-	ck_assert_ptr_null(bpg_route_pick_zone(bpg_config_queue(cfg, "poc"), 0));
+	ck_assert_str_eq(bpg_place_pick_zone(q, 0), "z1");
+	ck_assert_str_eq(bpg_place_pick_zone(q, 1), "z2");
+	ck_assert_str_eq(bpg_place_pick_zone(q, 2), "z1");
+	ck_assert_ptr_null(bpg_place_pick_zone(bpg_config_queue(cfg, "poc"), 0));
 }
 END_TEST
 

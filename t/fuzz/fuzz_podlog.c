@@ -1,17 +1,17 @@
 /*
- * libFuzzer: log bytes through bpg_logfmt as GET /log streams them. The input is six
+ * libFuzzer: log bytes through bpg_podlog as GET /log streams them. The input is six
  * control bytes (which objects are fluent-bit records, tail_lines, limit_bytes, a ring size,
  * the chunking seed) then the log, cut into objects at each "\x01OBJ". The log is fed in
  * chunks of random sizes and checked against a reference run (the whole of each object at
  * once, no tail, no limit): chunking changes nothing, the output with tail N is the last N
  * lines of the reference (of its last ring_cap bytes when the ring is shrunk to make it wrap),
  * never holds more than N newlines, and the byte limit cuts it to a prefix of at most
- * limit_bytes. bpg_logfmt_fluentbit_line never makes a line longer.
+ * limit_bytes. bpg_podlog_fluentbit_line never makes a line longer.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bpg_logfmt.h"
+#include "bpg_podlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,18 +59,18 @@ static void
 run(const struct obj *o, size_t nobj, long long tail, long long limit, size_t ring_cap,
     unsigned seed, struct sink *s)
 {
-	struct bpg_logfmt f;
+	struct bpg_podlog f;
 	unsigned x = seed | 1;
 	int stop = 0;
 
-	if (bpg_logfmt_init(&f, o[0].fluentbit, tail, limit, to_buf, s) != BPG_OK)
+	if (bpg_podlog_init(&f, o[0].fluentbit, tail, limit, to_buf, s) != BPG_OK)
 		abort();
 	if (ring_cap > 0 && f.ring != NULL)
 		f.ring_cap = f.ring_max = ring_cap;   /* a small ring, so that it wraps */
 	for (size_t i = 0; i < nobj && !stop; i++) {
 		const char *p = o[i].p;
 		size_t n = o[i].n;
-		bpg_logfmt_set_fluentbit(&f, o[i].fluentbit);
+		bpg_podlog_set_fluentbit(&f, o[i].fluentbit);
 		while (n > 0 && !stop) {
 			size_t k = n;
 			if (seed != 0) {
@@ -81,18 +81,18 @@ run(const struct obj *o, size_t nobj, long long tail, long long limit, size_t ri
 				if (k > n)
 					k = n;
 			}
-			stop = bpg_logfmt_write(&f, p, k);
+			stop = bpg_podlog_write(&f, p, k);
 			p += k;
 			n -= k;
 		}
 		if (!stop)
-			stop = bpg_logfmt_end_object(&f);
+			stop = bpg_podlog_end_object(&f);
 	}
-	(void)bpg_logfmt_finish(&f);
-	bpg_logfmt_release(&f);
+	(void)bpg_podlog_finish(&f);
+	bpg_podlog_release(&f);
 }
 
-/* The last tail lines of n bytes of p, as bpg_logfmt.h says: a final '\n' ends, not starts. */
+/* The last tail lines of n bytes of p, as bpg_podlog.h says: a final '\n' ends, not starts. */
 static size_t
 tail_start(const char *p, size_t n, long long tail)
 {
@@ -118,7 +118,7 @@ count_nl(const char *p, size_t n)
 	return c;
 }
 
-/* Every line alone through bpg_logfmt_fluentbit_line: never longer than it was. */
+/* Every line alone through bpg_podlog_fluentbit_line: never longer than it was. */
 static void
 check_lines(const char *p, size_t n)
 {
@@ -127,7 +127,7 @@ check_lines(const char *p, size_t n)
 		size_t k = nl ? (size_t)(nl - p) : n;
 		struct bpg_buf b;
 		bpg_buf_init(&b, 0);
-		if (bpg_logfmt_fluentbit_line(p, k, &b) != BPG_OK || b.len > k)
+		if (bpg_podlog_fluentbit_line(p, k, &b) != BPG_OK || b.len > k)
 			abort();
 		bpg_buf_release(&b);
 		if (nl == NULL)

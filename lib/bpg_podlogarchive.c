@@ -1,4 +1,4 @@
-/* bpg_logarchive: copies ended apps' pod logs to S3 and indexes them (what the monitor runs). */
+/* bpg_podlogarchive: copies ended apps' pod logs to S3 and indexes them (what the monitor runs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,15 +6,15 @@
 #include <cJSON.h>
 #include "bpg_appstate.h"
 #include "bpg_log.h"
-#include "bpg_logarchive.h"
-#include "bpg_logdb.h"
+#include "bpg_podlogarchive.h"
+#include "bpg_podlogdb.h"
 #include "bpg_s3up.h"
 
 #define WHY        512
 #define BATCH_MAX  256
 
 enum bpg_err
-bpg_logarchive_key(const char *prefix, long long ms, const char *sub_id,
+bpg_podlogarchive_key(const char *prefix, long long ms, const char *sub_id,
     const char *container_id, struct bpg_buf *out)
 {
 	time_t t = ms >= 0 ? (time_t)(ms / 1000) : time(NULL);
@@ -33,9 +33,9 @@ struct job {
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
 	struct bpg_s3 *s3;
-	const struct bpg_logdb_todo *t;
+	const struct bpg_podlogdb_todo *t;
 	const struct bpg_cluster *cluster;
-	struct bpg_logarchive_stats *st;
+	struct bpg_podlogarchive_stats *st;
 	struct bpg_s3up *w;
 	enum bpg_err werr;
 	char why[WHY];
@@ -67,7 +67,7 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 	if ((err = bpg_k8s_get_pod(j->k8s, j->cluster, pod_name, &pod, j->why,
 	    sizeof(j->why))) != BPG_OK)
 		goto out;
-	if ((err = bpg_logarchive_key(j->cfg->s3.log_prefix, j->t->finished_ms, j->t->id,
+	if ((err = bpg_podlogarchive_key(j->cfg->s3.log_prefix, j->t->finished_ms, j->t->id,
 	    container_id, &key)) != BPG_OK ||
 	    (err = bpg_s3up_new(j->s3, bucket, key.data, (size_t)j->cfg->s3.part_size_mb << 20,
 	    &j->w)) != BPG_OK)
@@ -80,8 +80,8 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 		err = j->werr;   /* S3 failed; why says how */
 	if (err == BPG_OK)
 		err = bpg_s3up_close(j->w, &size, j->why, sizeof(j->why));
-	if (err == BPG_OK && (err = bpg_logdb_add(j->db, key.data, container_id, j->t->finished_ms,
-	    BPG_LOG_FORMAT_RAW, (long long)size)) != BPG_OK)
+	if (err == BPG_OK && (err = bpg_podlogdb_add(j->db, key.data, container_id, j->t->finished_ms,
+	    BPG_PODLOG_FORMAT_RAW, (long long)size)) != BPG_OK)
 		snprintf(j->why, sizeof(j->why), "database: logindex not written");
 	if (err == BPG_OK) {
 		j->st->objects++;
@@ -149,10 +149,10 @@ out:
 }
 
 enum bpg_err
-bpg_logarchive_run(const struct bpg_config *cfg, struct bpg_db *db, struct bpg_k8s *k8s,
-    struct bpg_s3 *s3, size_t max, struct bpg_logarchive_stats *st, struct bpg_buf *errs)
+bpg_podlogarchive_run(const struct bpg_config *cfg, struct bpg_db *db, struct bpg_k8s *k8s,
+    struct bpg_s3 *s3, size_t max, struct bpg_podlogarchive_stats *st, struct bpg_buf *errs)
 {
-	struct bpg_logdb_todo *todo;
+	struct bpg_podlogdb_todo *todo;
 	size_t n = 0;
 	enum bpg_err err;
 
@@ -160,15 +160,15 @@ bpg_logarchive_run(const struct bpg_config *cfg, struct bpg_db *db, struct bpg_k
 		max = BATCH_MAX;
 	if ((todo = calloc(max ? max : 1, sizeof(*todo))) == NULL)
 		return BPG_ENOMEM;
-	err = bpg_logdb_todo(db, BPG_LOGARCHIVE_ATTEMPTS, BPG_LOGARCHIVE_MAX_AGE_S, todo, max, &n);
+	err = bpg_podlogdb_todo(db, BPG_PODLOGARCHIVE_ATTEMPTS, BPG_PODLOGARCHIVE_MAX_AGE_S, todo, max, &n);
 	for (size_t i = 0; i < n && err == BPG_OK; i++) {
 		struct job j = { cfg, db, k8s, s3, &todo[i], NULL, st, NULL, BPG_OK, "" };
 		enum bpg_err aerr = archive_one(&j);
-		enum bpg_logdb_outcome o = aerr == BPG_OK ? BPG_LOGDB_DONE :
-		    aerr == BPG_ENOTFOUND ? BPG_LOGDB_GIVE_UP : BPG_LOGDB_RETRY;
-		if (o == BPG_LOGDB_DONE) {
+		enum bpg_podlogdb_outcome o = aerr == BPG_OK ? BPG_PODLOGDB_DONE :
+		    aerr == BPG_ENOTFOUND ? BPG_PODLOGDB_GIVE_UP : BPG_PODLOGDB_RETRY;
+		if (o == BPG_PODLOGDB_DONE) {
 			st->apps++;
-		} else if (o == BPG_LOGDB_GIVE_UP) {
+		} else if (o == BPG_PODLOGDB_GIVE_UP) {
 			st->gone++;
 			bpg_log(BPG_LOG_DEBUG, "archive", "no logs left to archive", "id", todo[i].id,
 			    "why", j.why, NULL);
@@ -179,7 +179,7 @@ bpg_logarchive_run(const struct bpg_config *cfg, struct bpg_db *db, struct bpg_k
 			bpg_log(BPG_LOG_WARN, "archive", "logs not archived", "id", todo[i].id, "error",
 			    j.why, NULL);
 		}
-		err = bpg_logdb_archived(db, todo[i].id, o, BPG_LOGARCHIVE_ATTEMPTS);
+		err = bpg_podlogdb_archived(db, todo[i].id, o, BPG_PODLOGARCHIVE_ATTEMPTS);
 	}
 	free(todo);
 	return err;

@@ -1,13 +1,13 @@
-/* bpg_route: the queue a submission runs in and the cluster it goes to. */
+/* bpg_place: the queue a submission runs in and the cluster it goes to. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <openssl/rand.h>
-#include "bpg_route.h"
+#include "bpg_place.h"
 
 enum bpg_err
-bpg_route_queue(const struct bpg_config *cfg, const char *requested, const char *user,
+bpg_place_queue(const struct bpg_config *cfg, const char *requested, const char *user,
     char *out, size_t outlen, char *why, size_t whylen)
 {
 	size_t o = 0;
@@ -44,7 +44,7 @@ bpg_route_queue(const struct bpg_config *cfg, const char *requested, const char 
 			return BPG_EINVAL;
 		}
 	}
-	if (bpg_route_queue_conf(cfg, out) == NULL) {
+	if (bpg_place_queue_conf(cfg, out) == NULL) {
 		snprintf(why, whylen, "The queue %s does not exist. Please check the queue name and try "
 		    "again.", out);
 		return BPG_EINVAL;
@@ -53,7 +53,7 @@ bpg_route_queue(const struct bpg_config *cfg, const char *requested, const char 
 }
 
 const struct bpg_queue *
-bpg_route_queue_conf(const struct bpg_config *cfg, const char *name)
+bpg_place_queue_conf(const struct bpg_config *cfg, const char *name)
 {
 	const struct bpg_queue *q = bpg_config_queue(cfg, name);
 	char parent[BPG_QUEUE_MAX + 1];
@@ -67,7 +67,7 @@ bpg_route_queue_conf(const struct bpg_config *cfg, const char *name)
 }
 
 uint64_t
-bpg_route_rand_default(void *ctx)
+bpg_place_rand_default(void *ctx)
 {
 	uint64_t v = 0;
 
@@ -87,7 +87,7 @@ has_ci(const struct bpg_strlist *l, const char *s, size_t n)
 }
 
 static int
-excluded(const struct bpg_route_in *in, const char *id)
+excluded(const struct bpg_place_in *in, const char *id)
 {
 	for (size_t i = 0; i < in->n_exclude; i++)
 		if (strcmp(in->exclude[i], id) == 0)
@@ -97,9 +97,9 @@ excluded(const struct bpg_route_in *in, const char *id)
 
 /* A uniform number in [0, n) without modulo bias. */
 static uint64_t
-uniform(const struct bpg_route_in *in, uint64_t n)
+uniform(const struct bpg_place_in *in, uint64_t n)
 {
-	uint64_t (*r)(void *) = in->rand64 ? in->rand64 : bpg_route_rand_default;
+	uint64_t (*r)(void *) = in->rand64 ? in->rand64 : bpg_place_rand_default;
 	uint64_t limit = UINT64_MAX - UINT64_MAX % n, v;
 
 	do
@@ -109,11 +109,11 @@ uniform(const struct bpg_route_in *in, uint64_t n)
 }
 
 enum bpg_err
-bpg_route_pick(const struct bpg_route_in *in, const struct bpg_cluster **out, char *why,
+bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out, char *why,
     size_t whylen)
 {
 	const struct bpg_config *cfg = in->cfg;
-	const struct bpg_queue *qc = bpg_route_queue_conf(cfg, in->queue);
+	const struct bpg_queue *qc = bpg_place_queue_conf(cfg, in->queue);
 	size_t plen = strcspn(in->queue, ".");
 	const struct bpg_cluster *pick[BPG_CONFIG_MAX_CLUSTERS];
 	size_t n = 0, by_version = 0, by_queue = 0;
@@ -185,7 +185,7 @@ bpg_route_pick(const struct bpg_route_in *in, const struct bpg_cluster **out, ch
 }
 
 const char *
-bpg_route_pick_zone(const struct bpg_queue *q, unsigned long counter)
+bpg_place_pick_zone(const struct bpg_queue *q, unsigned long counter)
 {
 	if (q == NULL || q->allowed_zones.n == 0)
 		return NULL;

@@ -1,9 +1,9 @@
-/* Unit tests of bpg_logfmt (records, tails, limits) and bpg_logarchive_key. */
+/* Unit tests of bpg_podlog (records, tails, limits) and bpg_podlogarchive_key. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bpg_logarchive.h"
-#include "bpg_logfmt.h"
+#include "bpg_podlogarchive.h"
+#include "bpg_podlog.h"
 
 struct got {
 	struct bpg_buf b;
@@ -25,20 +25,20 @@ got_sink(void *arg, const char *data, size_t len)
 static char *
 run(const char *text, int fluentbit, long long tail, long long limit, size_t step)
 {
-	struct bpg_logfmt f;
+	struct bpg_podlog f;
 	struct got g;
 	size_t n = strlen(text);
 	char *out;
 
 	memset(&g, 0, sizeof(g));
 	bpg_buf_init(&g.b, 0);
-	ck_assert_int_eq(bpg_logfmt_init(&f, fluentbit, tail, limit, got_sink, &g), BPG_OK);
+	ck_assert_int_eq(bpg_podlog_init(&f, fluentbit, tail, limit, got_sink, &g), BPG_OK);
 	for (size_t i = 0; i < n; i += step)
-		if (bpg_logfmt_write(&f, text + i, n - i < step ? n - i : step))
+		if (bpg_podlog_write(&f, text + i, n - i < step ? n - i : step))
 			break;
-	(void)bpg_logfmt_end_object(&f);
-	(void)bpg_logfmt_finish(&f);
-	bpg_logfmt_release(&f);
+	(void)bpg_podlog_end_object(&f);
+	(void)bpg_podlog_finish(&f);
+	bpg_podlog_release(&f);
 	out = strdup(g.b.data ? g.b.data : "");
 	bpg_buf_release(&g.b);
 	return out;
@@ -100,7 +100,7 @@ END_TEST
 
 START_TEST(test_tail_past_the_ring)
 {
-	size_t n = BPG_LOGFMT_TAIL_MAX + 1000;   /* ends in the middle of a line: "012345" */
+	size_t n = BPG_PODLOG_TAIL_MAX + 1000;   /* ends in the middle of a line: "012345" */
 	char *big = malloc(n + 1), *got;
 
 	ck_assert_ptr_nonnull(big);
@@ -140,17 +140,17 @@ END_TEST
 
 START_TEST(test_sink_stop)
 {
-	struct bpg_logfmt f;
+	struct bpg_podlog f;
 	struct got g;
 
 	memset(&g, 0, sizeof(g));
 	bpg_buf_init(&g.b, 0);
 	g.stop_after = 2;
-	ck_assert_int_eq(bpg_logfmt_init(&f, 0, 0, 0, got_sink, &g), BPG_OK);
-	ck_assert_int_ne(bpg_logfmt_write(&f, "abc", 3), 0);
-	ck_assert_int_ne(bpg_logfmt_write(&f, "def", 3), 0);
+	ck_assert_int_eq(bpg_podlog_init(&f, 0, 0, 0, got_sink, &g), BPG_OK);
+	ck_assert_int_ne(bpg_podlog_write(&f, "abc", 3), 0);
+	ck_assert_int_ne(bpg_podlog_write(&f, "def", 3), 0);
 	ck_assert_int_eq(g.calls, 1);
-	bpg_logfmt_release(&f);
+	bpg_podlog_release(&f);
 	bpg_buf_release(&g.b);
 }
 END_TEST
@@ -161,11 +161,11 @@ START_TEST(test_archive_key)
 
 	bpg_buf_init(&b, 0);
 	/* 2026-11-24T10:00:00Z */
-	ck_assert_int_eq(bpg_logarchive_key("spark-logs", 1795514400000LL, "c01-x",
+	ck_assert_int_eq(bpg_podlogarchive_key("spark-logs", 1795514400000LL, "c01-x",
 	    "c01-x-driver", &b), BPG_OK);
 	ck_assert_str_eq(b.data, "spark-logs/2026/11/24/c01-x/c01-x-driver.log");
 	bpg_buf_reset(&b);
-	ck_assert_int_eq(bpg_logarchive_key("", 0, "s", "s-exec-1", &b), BPG_OK);
+	ck_assert_int_eq(bpg_podlogarchive_key("", 0, "s", "s-exec-1", &b), BPG_OK);
 	ck_assert_str_eq(b.data, "1970/01/01/s/s-exec-1.log");
 	bpg_buf_release(&b);
 }
@@ -174,7 +174,7 @@ END_TEST
 static Suite *
 logfmt_suite(void)
 {
-	Suite *s = suite_create("bpg_logfmt");
+	Suite *s = suite_create("bpg_podlog");
 	TCase *tc = tcase_create("core");
 
 	tcase_set_timeout(tc, 30);

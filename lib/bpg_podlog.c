@@ -1,8 +1,8 @@
-/* bpg_logfmt: log bytes on their way to a /log reader: fluent-bit records, tails, limits. */
+/* bpg_podlog: log bytes on their way to a /log reader: fluent-bit records, tails, limits. */
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
-#include "bpg_logfmt.h"
+#include "bpg_podlog.h"
 
 #define RING_START ((size_t)64 << 10)   /* the tail ring grows from here to ring_max */
 
@@ -22,7 +22,7 @@ log_field(const char *p, size_t n, cJSON **doc)
 }
 
 enum bpg_err
-bpg_logfmt_fluentbit_line(const char *line, size_t n, struct bpg_buf *out)
+bpg_podlog_fluentbit_line(const char *line, size_t n, struct bpg_buf *out)
 {
 	cJSON *outer = NULL, *inner = NULL;
 	const char *msg = log_field(line, n, &outer), *in;
@@ -46,8 +46,8 @@ bpg_logfmt_fluentbit_line(const char *line, size_t n, struct bpg_buf *out)
 }
 
 enum bpg_err
-bpg_logfmt_init(struct bpg_logfmt *f, int fluentbit, long long tail_lines,
-    long long limit_bytes, bpg_logfmt_sink sink, void *arg)
+bpg_podlog_init(struct bpg_podlog *f, int fluentbit, long long tail_lines,
+    long long limit_bytes, bpg_podlog_sink sink, void *arg)
 {
 	memset(f, 0, sizeof(*f));
 	f->sink = sink;
@@ -55,10 +55,10 @@ bpg_logfmt_init(struct bpg_logfmt *f, int fluentbit, long long tail_lines,
 	f->fluentbit = fluentbit;
 	f->tail_lines = tail_lines > 0 ? tail_lines : 0;
 	f->limit_bytes = limit_bytes > 0 ? limit_bytes : 0;
-	bpg_buf_init(&f->line, BPG_LOGFMT_LINE_MAX + 1);
-	bpg_buf_init(&f->decoded, BPG_LOGFMT_LINE_MAX + 2);
+	bpg_buf_init(&f->line, BPG_PODLOG_LINE_MAX + 1);
+	bpg_buf_init(&f->decoded, BPG_PODLOG_LINE_MAX + 2);
 	if (f->tail_lines > 0) {
-		f->ring_max = BPG_LOGFMT_TAIL_MAX;
+		f->ring_max = BPG_PODLOG_TAIL_MAX;
 		f->ring_cap = RING_START;
 		if ((f->ring = malloc(f->ring_cap)) == NULL)
 			return BPG_ENOMEM;
@@ -67,7 +67,7 @@ bpg_logfmt_init(struct bpg_logfmt *f, int fluentbit, long long tail_lines,
 }
 
 void
-bpg_logfmt_release(struct bpg_logfmt *f)
+bpg_podlog_release(struct bpg_podlog *f)
 {
 	bpg_buf_release(&f->line);
 	bpg_buf_release(&f->decoded);
@@ -76,14 +76,14 @@ bpg_logfmt_release(struct bpg_logfmt *f)
 }
 
 void
-bpg_logfmt_set_fluentbit(struct bpg_logfmt *f, int on)
+bpg_podlog_set_fluentbit(struct bpg_podlog *f, int on)
 {
 	f->fluentbit = on;
 }
 
 /* The last stage: the byte limit, then the sink. */
 static int
-emit(struct bpg_logfmt *f, const char *p, size_t n)
+emit(struct bpg_podlog *f, const char *p, size_t n)
 {
 	if (f->limited || f->stopped)
 		return 1;
@@ -99,7 +99,7 @@ emit(struct bpg_logfmt *f, const char *p, size_t n)
 
 /* Grows the ring towards ring_max while it has not wrapped (its bytes are still in order). */
 static void
-ring_grow(struct bpg_logfmt *f, size_t need)
+ring_grow(struct bpg_podlog *f, size_t need)
 {
 	size_t cap = f->ring_cap;
 	char *r;
@@ -119,7 +119,7 @@ ring_grow(struct bpg_logfmt *f, size_t need)
 
 /* Keeps the last ring_cap bytes. */
 static void
-ring_push(struct bpg_logfmt *f, const char *p, size_t n)
+ring_push(struct bpg_podlog *f, const char *p, size_t n)
 {
 	if (f->ring_len + n > f->ring_cap)
 		ring_grow(f, f->ring_len + n);
@@ -144,7 +144,7 @@ ring_push(struct bpg_logfmt *f, const char *p, size_t n)
 }
 
 static int
-stage_tail(struct bpg_logfmt *f, const char *p, size_t n)
+stage_tail(struct bpg_podlog *f, const char *p, size_t n)
 {
 	if (f->tail_lines == 0)
 		return emit(f, p, n);
@@ -154,18 +154,18 @@ stage_tail(struct bpg_logfmt *f, const char *p, size_t n)
 
 /* Decodes one whole record and passes it on with its newline. */
 static int
-record(struct bpg_logfmt *f, const char *p, size_t n)
+record(struct bpg_podlog *f, const char *p, size_t n)
 {
 	struct bpg_buf *b = &f->decoded;
 
 	bpg_buf_reset(b);
-	if (bpg_logfmt_fluentbit_line(p, n, b) != BPG_OK || bpg_buf_append(b, "\n", 1) != BPG_OK)
+	if (bpg_podlog_fluentbit_line(p, n, b) != BPG_OK || bpg_buf_append(b, "\n", 1) != BPG_OK)
 		return stage_tail(f, p, n) || stage_tail(f, "\n", 1);
 	return stage_tail(f, b->data, b->len);
 }
 
 int
-bpg_logfmt_write(struct bpg_logfmt *f, const char *p, size_t n)
+bpg_podlog_write(struct bpg_podlog *f, const char *p, size_t n)
 {
 	const char *nl;
 
@@ -175,7 +175,7 @@ bpg_logfmt_write(struct bpg_logfmt *f, const char *p, size_t n)
 		size_t k;
 		nl = memchr(p, '\n', n);
 		k = nl ? (size_t)(nl - p) : n;
-		if (f->line.len + k > BPG_LOGFMT_LINE_MAX) {
+		if (f->line.len + k > BPG_PODLOG_LINE_MAX) {
 			/* not a record anyone wrote: through as it is */
 			if ((f->line.len && stage_tail(f, f->line.data, f->line.len)) ||
 			    stage_tail(f, p, nl ? k + 1 : k))
@@ -197,7 +197,7 @@ bpg_logfmt_write(struct bpg_logfmt *f, const char *p, size_t n)
 }
 
 int
-bpg_logfmt_end_object(struct bpg_logfmt *f)
+bpg_podlog_end_object(struct bpg_podlog *f)
 {
 	int stop = 0;
 
@@ -211,7 +211,7 @@ bpg_logfmt_end_object(struct bpg_logfmt *f)
 }
 
 int
-bpg_logfmt_finish(struct bpg_logfmt *f)
+bpg_podlog_finish(struct bpg_podlog *f)
 {
 	size_t start, i, len = f->ring_len, first = len < f->ring_cap ? 0 : f->ring_pos;
 	long long want = f->tail_lines;

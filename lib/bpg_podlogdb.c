@@ -1,12 +1,12 @@
-/* bpg_logdb: the logindex table and the log-archiving bookkeeping of application_submission. */
+/* bpg_podlogdb: the logindex table and the log-archiving bookkeeping of application_submission. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
-#include "bpg_logdb.h"
+#include "bpg_podlogdb.h"
 
 struct objs_ctx {
-	struct bpg_log_obj *v;
+	struct bpg_podlog_obj *v;
 	size_t n;
 };
 
@@ -14,27 +14,27 @@ static enum bpg_err
 objs_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
 {
 	struct objs_ctx *c = ctx;
-	struct bpg_log_obj *o;
+	struct bpg_podlog_obj *o;
 
-	if (ncols != 3 || cols[0] == NULL || lens[0] > BPG_LOGDB_KEY_MAX)
+	if (ncols != 3 || cols[0] == NULL || lens[0] > BPG_PODLOGDB_KEY_MAX)
 		return BPG_OK;   /* a row no reader could use */
 	o = &c->v[c->n++];
 	memcpy(o->key, cols[0], lens[0]);
 	o->key[lens[0]] = '\0';
-	o->format = cols[1] != NULL && strcmp(cols[1], "raw") == 0 ? BPG_LOG_FORMAT_RAW :
-	    BPG_LOG_FORMAT_FLUENTBIT;
+	o->format = cols[1] != NULL && strcmp(cols[1], "raw") == 0 ? BPG_PODLOG_FORMAT_RAW :
+	    BPG_PODLOG_FORMAT_FLUENTBIT;
 	o->size = cols[2] != NULL ? strtoll(cols[2], NULL, 10) : -1;
 	return BPG_OK;
 }
 
 enum bpg_err
-bpg_logdb_objects(struct bpg_db *db, const char *container_id, struct bpg_log_obj **out,
+bpg_podlogdb_objects(struct bpg_db *db, const char *container_id, struct bpg_podlog_obj **out,
     size_t *n_out)
 {
 	static const char sql[] = "SELECT logs3key, format, size FROM logindex "
 	    "WHERE containerId = ? ORDER BY logs3key LIMIT 1000";
 	struct bpg_db_val p[] = { bpg_db_str(container_id) };
-	struct objs_ctx c = { calloc(BPG_LOGDB_MAX_OBJECTS, sizeof(struct bpg_log_obj)), 0 };
+	struct objs_ctx c = { calloc(BPG_PODLOGDB_MAX_OBJECTS, sizeof(struct bpg_podlog_obj)), 0 };
 	enum bpg_err err;
 
 	if (c.v == NULL)
@@ -53,22 +53,22 @@ bpg_logdb_objects(struct bpg_db *db, const char *container_id, struct bpg_log_ob
 }
 
 enum bpg_err
-bpg_logdb_add(struct bpg_db *db, const char *key, const char *container_id, long long ms,
-    enum bpg_log_format format, long long size)
+bpg_podlogdb_add(struct bpg_db *db, const char *key, const char *container_id, long long ms,
+    enum bpg_podlog_format format, long long size)
 {
 	static const char sql[] = "INSERT INTO logindex (logs3key, `date`, `hour`, containerId, "
 	    "format, size) VALUES (?, DATE(FROM_UNIXTIME(? / 1000)), HOUR(FROM_UNIXTIME(? / 1000)), "
 	    "?, ?, ?) ON DUPLICATE KEY UPDATE containerId = VALUES(containerId), "
 	    "format = VALUES(format), size = VALUES(size)";
 	struct bpg_db_val p[] = { bpg_db_str(key), bpg_db_int(ms), bpg_db_int(ms),
-	    bpg_db_str(container_id), bpg_db_str(format == BPG_LOG_FORMAT_RAW ? "raw" : "fluentbit"),
+	    bpg_db_str(container_id), bpg_db_str(format == BPG_PODLOG_FORMAT_RAW ? "raw" : "fluentbit"),
 	    size >= 0 ? bpg_db_int(size) : bpg_db_null() };
 
 	return bpg_db_exec(db, sql, p, 6, NULL, NULL, NULL);
 }
 
 struct todo_ctx {
-	struct bpg_logdb_todo *v;
+	struct bpg_podlogdb_todo *v;
 	size_t n, max;
 };
 
@@ -76,7 +76,7 @@ static enum bpg_err
 todo_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
 {
 	struct todo_ctx *c = ctx;
-	struct bpg_logdb_todo *t;
+	struct bpg_podlogdb_todo *t;
 
 	if (ncols != 4 || cols[0] == NULL || cols[1] == NULL || c->n == c->max ||
 	    lens[0] >= sizeof(t->id) || lens[1] >= sizeof(t->cluster_id))
@@ -90,8 +90,8 @@ todo_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 }
 
 enum bpg_err
-bpg_logdb_todo(struct bpg_db *db, int max_attempts, long long max_age_s,
-    struct bpg_logdb_todo *v, size_t max, size_t *n_out)
+bpg_podlogdb_todo(struct bpg_db *db, int max_attempts, long long max_age_s,
+    struct bpg_podlogdb_todo *v, size_t max, size_t *n_out)
 {
 	static const char sql[] = "SELECT submission_id, cluster_id, "
 	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), log_archive_attempts "
@@ -112,17 +112,17 @@ bpg_logdb_todo(struct bpg_db *db, int max_attempts, long long max_age_s,
 }
 
 enum bpg_err
-bpg_logdb_archived(struct bpg_db *db, const char *id, enum bpg_logdb_outcome outcome,
+bpg_podlogdb_archived(struct bpg_db *db, const char *id, enum bpg_podlogdb_outcome outcome,
     int give_up_at)
 {
 	static const char done[] = "UPDATE application_submission SET "
 	    "logs_archived_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ?";
 	static const char failed[] = "UPDATE application_submission SET "
 	    "log_archive_attempts = GREATEST(log_archive_attempts + 1, ?) WHERE submission_id = ?";
-	struct bpg_db_val p[] = { bpg_db_int(outcome == BPG_LOGDB_GIVE_UP ? give_up_at : 0),
+	struct bpg_db_val p[] = { bpg_db_int(outcome == BPG_PODLOGDB_GIVE_UP ? give_up_at : 0),
 	    bpg_db_str(id) };
 
-	if (outcome == BPG_LOGDB_DONE)
+	if (outcome == BPG_PODLOGDB_DONE)
 		return bpg_db_exec(db, done, p + 1, 1, NULL, NULL, NULL);
 	return bpg_db_exec(db, failed, p, 2, NULL, NULL, NULL);
 }

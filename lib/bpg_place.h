@@ -1,6 +1,6 @@
-/* bpg_route: the queue a submission runs in and the cluster it goes to. */
-#ifndef BPG_ROUTE_H
-#define BPG_ROUTE_H
+/* bpg_place: the queue a submission runs in and the cluster it goes to. */
+#ifndef BPG_PLACE_H
+#define BPG_PLACE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,13 +15,13 @@
  * users holds user (case-insensitive), else [gateway] default_queue. A queue without a
  * [queue.NAME] section (for "a.b": neither "a.b" nor "a") is BPG_EINVAL naming it.
  */
-enum bpg_err bpg_route_queue(const struct bpg_config *cfg, const char *requested,
+enum bpg_err bpg_place_queue(const struct bpg_config *cfg, const char *requested,
     const char *user, char *out, size_t outlen, char *why, size_t whylen);
 
 /* The config governing queue name: its own section if there is one, else its parent's. */
-const struct bpg_queue *bpg_route_queue_conf(const struct bpg_config *cfg, const char *name);
+const struct bpg_queue *bpg_place_queue_conf(const struct bpg_config *cfg, const char *name);
 
-struct bpg_route_in {
+struct bpg_place_in {
 	const struct bpg_config *cfg;
 	const char *queue;             /* resolved, normalized */
 	const char *spark_version;
@@ -40,13 +40,13 @@ struct bpg_route_in {
  * must run the version and serve the queue (weight may be 0). BPG_EINVAL names the queue
  * and version and says which filter left nothing.
  */
-enum bpg_err bpg_route_pick(const struct bpg_route_in *in, const struct bpg_cluster **out,
+enum bpg_err bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out,
     char *why, size_t whylen);
 
 /* The zone for the counter'th submission of queue q (round robin), or NULL if none. */
-const char *bpg_route_pick_zone(const struct bpg_queue *q, unsigned long counter);
+const char *bpg_place_pick_zone(const struct bpg_queue *q, unsigned long counter);
 
 /* A uniform random 64-bit number from OpenSSL. */
-uint64_t bpg_route_rand_default(void *ctx);
+uint64_t bpg_place_rand_default(void *ctx);
 
 #endif
