@@ -878,6 +878,7 @@ class Cluster:
             self.seq = 0
             self.base = None
             self.last_spec = None   # (spec object, its JSON): objects share specs, stored objects never change
+            self.last_mf = None     # (managedFields list, its JSON): bulk-created objects share theirs
             self.cond.notify_all()
 
     # clock
@@ -908,8 +909,23 @@ class Cluster:
         else:
             sb = json.dumps(spec, separators=(",", ":"))
             self.last_spec = (spec, sb)
-        head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
-                           "metadata": obj.get("metadata")}, separators=(",", ":"))
+        md = obj.get("metadata")
+        mf = md.get("managedFields") if isinstance(md, dict) else None
+        if mf and len(md) > 1:
+            # managedFields shared with the last stored object (bulk creation) are encoded once too
+            last = self.last_mf
+            if last is not None and last[0] is mf:
+                mb = last[1]
+            else:
+                mb = json.dumps(mf, separators=(",", ":"))
+                self.last_mf = (mf, mb)
+            head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                               "metadata": {k: v for k, v in md.items() if k != "managedFields"}},
+                              separators=(",", ":"))
+            head = head[:-2] + ',"managedFields":' + mb + "}}"
+        else:
+            head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": md},
+                              separators=(",", ":"))
         tail = "".join(',"%s":%s' % (k, json.dumps(v, separators=(",", ":"))) for k, v in obj.items()
                        if k not in ("apiVersion", "kind", "metadata", "spec"))
         self.apps[key] = obj
@@ -954,9 +970,10 @@ class Cluster:
         heapq.heappush(self.heap, (self.t() + delay, self.seq, key, sim["gen"]))
 
     # SparkApplications
-    def create(self, ns, body, strict=False, validate=True, state=None, manager="unknown", fields=None):
+    def create(self, ns, body, strict=False, validate=True, state=None, manager="unknown", managed_fields=None):
         """Stores a new SparkApplication; returns (object, warnings). manager: the field manager its
-        managedFields entry names; fields: that entry's FieldsV1 when the caller computed it (bulk)."""
+        managedFields entry names; managed_fields: the whole list when the caller made it (bulk: one
+        list shared by every copy, never changed in place)."""
         if not isinstance(body, dict):
             raise bad_request("the body of the request was in an unknown format - accepted media types include: "
                               "application/json, application/yaml")
@@ -1007,7 +1024,8 @@ class Cluster:
             md.update({"namespace": ns, "uid": new_uid(), "resourceVersion": self.next_rv(),
                        "creationTimestamp": rfc3339(time.time()), "generation": 1})
             md.pop("deletionTimestamp", None)
-            md["managedFields"] = managed(None, manager, object_fields(body) if fields is None else fields, GV)
+            md["managedFields"] = managed_fields if managed_fields is not None else managed(
+                None, manager, object_fields(body), GV)
             ann = md.get("annotations") or {}
 
             def num(k, default, conv):
@@ -2543,8 +2561,8 @@ class Handler(BaseHTTPRequestHandler):
         if ns not in c.namespaces:
             raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
         spec = probe.get("spec")    # shared by every copy: stored objects are replaced, never changed
-        fields = object_fields(dict(probe, metadata=dict(tmd)))      # their managedFields, the same for each
-        manager = manager_name(None, self.headers.get("User-Agent"))
+        mf = managed(None, manager_name(None, self.headers.get("User-Agent")),       # the same for each
+                      object_fields(dict(probe, metadata=dict(tmd))), GV)
         t0 = time.time()
         created = skipped = 0
         for i in range(count):
@@ -2552,7 +2570,7 @@ class Handler(BaseHTTPRequestHandler):
             md.pop("generateName", None)
             o = {"apiVersion": GV, "kind": KIND, "metadata": md, "spec": spec}
             try:
-                c.create(ns, o, validate=False, state=state, manager=manager, fields=fields)
+                c.create(ns, o, validate=False, state=state, managed_fields=mf)
                 created += 1
             except ApiError as e:
                 if e.code != 409:
