@@ -123,10 +123,13 @@ class ApiError(Exception):
         super().__init__(message)
         self.code, self.reason, self.message, self.details = code, reason, message, details
         self.headers = headers or {}
+        self.metadata = None        # the Status's ListMeta (a 410 Expired carries a fresh continue token)
 
     def status(self):
-        s = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
-             "reason": self.reason}
+        s = {"kind": "Status", "apiVersion": "v1", "metadata": self.metadata or {}, "status": "Failure",
+             "message": self.message}
+        if self.reason is not None:
+            s["reason"] = self.reason
         if self.details is not None:
             s["details"] = self.details
         s["code"] = self.code
@@ -153,9 +156,127 @@ def bad_request(msg):
 
 
 def unprocessable(msg):
-    """What the API server answers when a JSON patch does not apply (apimachinery's NewGenericServerResponse)."""
-    return ApiError(422, "Invalid", "the server rejected our request due to an error in our request",
-                    {"causes": [{"message": msg}]})
+    """What the API server answers when a JSON patch does not apply (apimachinery's NewGenericServerResponse):
+    a generic message and empty details -- msg, why the patch failed, is not sent, as the real server keeps
+    it to itself; kubesim prints it with KUBESIM_DEBUG."""
+    if os.environ.get("KUBESIM_DEBUG"):
+        sys.stderr.write("json patch: %s\n" % msg)
+    return ApiError(422, "Invalid", "the server rejected our request due to an error in our request", {})
+
+
+# --- managedFields, as kube-apiserver's field manager records an Update --------------------------
+
+def fset(v):
+    """A value's fields in the FieldsV1 encoding: a non-empty map is {".": {}, "f:KEY": ...}; anything else
+    (lists included: the CRD declares none associative) is a leaf {}."""
+    if isinstance(v, dict) and v:
+        d = {"f:" + k: fset(x) for k, x in v.items()}
+        d["."] = {}
+        return d
+    return {}
+
+
+def fdiff(old, new):
+    """The fields of new that are set or changed compared with old (both maps): what an Update takes over."""
+    out = {}
+    for k, v in new.items():
+        o = old.get(k, fdiff) if isinstance(old, dict) else fdiff
+        if isinstance(v, dict) and isinstance(o, dict) and v and o:
+            d = fdiff(o, v)
+            if d:
+                out["f:" + k] = d
+        elif o is fdiff or o != v:
+            out["f:" + k] = fset(v)
+    return out
+
+
+def fmerge(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = fmerge(out[k], v) if k in out else v
+    return out
+
+
+def object_fields(obj, sub=None):
+    """The fields an object sets, as a create records them: metadata's labels and annotations, and every
+    top-level field but apiVersion, kind and metadata (status only for sub "status")."""
+    f = {}
+    md = {k: fset(v) for k, v in (obj.get("metadata") or {}).items() if k in ("labels", "annotations")}
+    if md:
+        f["f:metadata"] = {"f:" + k: v for k, v in md.items()}
+    for k, v in obj.items():
+        if k not in ("apiVersion", "kind", "metadata") and (k == "status") == (sub == "status"):
+            f["f:" + k] = fset(v)
+    return f
+
+
+def changed_fields(old, new, sub=None):
+    """What an Update of old to new sets: labels/annotations and the spec (or, for sub "status", the status)."""
+    f = {}
+    omd, nmd = old.get("metadata") or {}, new.get("metadata") or {}
+    md = fdiff({k: omd.get(k) for k in ("labels", "annotations") if k in omd},
+               {k: v for k, v in nmd.items() if k in ("labels", "annotations")})
+    if md:
+        f["f:metadata"] = md
+    f.update(fdiff({k: v for k, v in old.items() if k not in ("apiVersion", "kind", "metadata")
+                    and (k == "status") == (sub == "status")},
+                   {k: v for k, v in new.items() if k not in ("apiVersion", "kind", "metadata")
+                    and (k == "status") == (sub == "status")}))
+    return f
+
+
+def managed(entries, manager, fields, api_version, sub=None, t=None):
+    """entries with manager's Update entry (for sub) taking fields: a new list, the old one unchanged."""
+    out, mine = [], None
+    for e in entries or []:
+        if e.get("manager") == manager and e.get("operation") == "Update" and e.get("subresource") == sub:
+            mine = e
+        else:
+            out.append(e)
+    if mine is not None:
+        fields = fmerge(mine.get("fieldsV1") or {}, fields)
+    if not fields:
+        return list(entries or [])
+    e = {"manager": manager, "operation": "Update", "apiVersion": api_version, "time": rfc3339(t or time.time()),
+         "fieldsType": "FieldsV1", "fieldsV1": fields}
+    if sub:
+        e["subresource"] = sub
+    out.append(e)
+    return out
+
+
+def pod_fields(md, spec):
+    """A created pod's fields as the real server records them (the pod's typed schema, roughly): the spec
+    after defaulting, its fields leaves but for containers, a list keyed by name; nodeSelector is atomic."""
+    f = {}
+    m = {"f:" + k: fset(v) for k, v in md.items() if k in ("labels", "annotations")}
+    if m:
+        f["f:metadata"] = m
+    sp = {}
+    for k, v in spec.items():
+        if k == "containers":
+            sp["f:containers"] = {'k:{"name":%s}' % json.dumps(c["name"]): dict(
+                {"f:" + ck: fset(cv) for ck, cv in c.items()}, **{".": {}}) for c in v}
+        else:
+            sp["f:" + k] = {}
+    if sp:
+        f["f:spec"] = sp
+    return f
+
+
+def manager_name(field_manager, user_agent):
+    """The field manager the real server records: ?fieldManager=, else the User-Agent up to its first "/",
+    printable characters only, at most 128 bytes; "unknown" when that leaves nothing."""
+    if field_manager:
+        return field_manager
+    out = ""
+    for ch in (user_agent or "").split("/")[0]:
+        if not ch.isprintable():
+            continue
+        if len((out + ch).encode()) > 128:
+            break
+        out += ch
+    return out or "unknown"
 
 
 def merge_patch(target, patch):
@@ -691,7 +812,7 @@ def parse_field_selector(s, allowed, kind):
         if not m:
             raise bad_request("invalid selector: '%s'; can't understand '%s'" % (s, p))
         if m.group(1) not in allowed:
-            raise bad_request('"%s" is not a known field selector: only "%s"' % (m.group(1), '", "'.join(allowed)))
+            raise bad_request("field label not supported: %s" % m.group(1))
         reqs.append(m.groups())
     return lambda get: all((get(k) == v) != (o == "!=") for k, o, v in reqs)
 
@@ -757,6 +878,7 @@ class Cluster:
             self.seq = 0
             self.base = None
             self.last_spec = None   # (spec object, its JSON): objects share specs, stored objects never change
+            self.last_mf = None     # (managedFields list, its JSON): bulk-created objects share theirs
             self.cond.notify_all()
 
     # clock
@@ -787,8 +909,23 @@ class Cluster:
         else:
             sb = json.dumps(spec, separators=(",", ":"))
             self.last_spec = (spec, sb)
-        head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
-                           "metadata": obj.get("metadata")}, separators=(",", ":"))
+        md = obj.get("metadata")
+        mf = md.get("managedFields") if isinstance(md, dict) else None
+        if mf and len(md) > 1:
+            # managedFields shared with the last stored object (bulk creation) are encoded once too
+            last = self.last_mf
+            if last is not None and last[0] is mf:
+                mb = last[1]
+            else:
+                mb = json.dumps(mf, separators=(",", ":"))
+                self.last_mf = (mf, mb)
+            head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                               "metadata": {k: v for k, v in md.items() if k != "managedFields"}},
+                              separators=(",", ":"))
+            head = head[:-2] + ',"managedFields":' + mb + "}}"
+        else:
+            head = json.dumps({"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "metadata": md},
+                              separators=(",", ":"))
         tail = "".join(',"%s":%s' % (k, json.dumps(v, separators=(",", ":"))) for k, v in obj.items()
                        if k not in ("apiVersion", "kind", "metadata", "spec"))
         self.apps[key] = obj
@@ -833,8 +970,10 @@ class Cluster:
         heapq.heappush(self.heap, (self.t() + delay, self.seq, key, sim["gen"]))
 
     # SparkApplications
-    def create(self, ns, body, strict=False, validate=True, state=None):
-        """Stores a new SparkApplication; returns (object, warnings)."""
+    def create(self, ns, body, strict=False, validate=True, state=None, manager="unknown", managed_fields=None):
+        """Stores a new SparkApplication; returns (object, warnings). manager: the field manager its
+        managedFields entry names; managed_fields: the whole list when the caller made it (bulk: one
+        list shared by every copy, never changed in place)."""
         if not isinstance(body, dict):
             raise bad_request("the body of the request was in an unknown format - accepted media types include: "
                               "application/json, application/yaml")
@@ -873,6 +1012,9 @@ class Cluster:
             causes = metadata_causes(md) + self.schema.causes(body)
             if causes:
                 raise invalid(name, causes)
+            if md.get("resourceVersion") not in (None, ""):
+                # the storage layer refuses it, with a plain error the API server answers as a bare 500
+                raise ApiError(500, None, "resourceVersion should not be set on objects to be created")
         with self.lock:
             key = (ns, name)
             if key in self.apps:
@@ -882,6 +1024,8 @@ class Cluster:
             md.update({"namespace": ns, "uid": new_uid(), "resourceVersion": self.next_rv(),
                        "creationTimestamp": rfc3339(time.time()), "generation": 1})
             md.pop("deletionTimestamp", None)
+            md["managedFields"] = managed_fields if managed_fields is not None else managed(
+                None, manager, object_fields(body), GV)
             ann = md.get("annotations") or {}
 
             def num(k, default, conv):
@@ -937,13 +1081,15 @@ class Cluster:
                 self.logs.pop((ns, pname, c["name"]), None)
         return pod
 
-    def update(self, ns, name, change, sub=None, strict=False, replace=False):
+    def update(self, ns, name, change, sub=None, strict=False, replace=False, manager="unknown"):
         """One write of an existing object, as kube-apiserver does it for a CRD with a status subresource.
 
         change(copy of the stored object) returns the object the client asks for (a PUT body, or the stored
         object with a patch applied). sub None: the main resource (status kept, generation + 1 when spec
         changes); sub "status": only status is taken. metadata.resourceVersion, when given, is a
-        precondition (409 Conflict); a PUT must give it (422). Returns (object, warnings)."""
+        precondition (409 Conflict); a PUT must give it (422). managedFields are the server's: the stored
+        ones, with manager's Update entry (for sub) taking the fields the write changes. Returns
+        (object, warnings)."""
         with self.lock:
             key = (ns, name)
             old, _ = self.get(ns, name)
@@ -985,6 +1131,11 @@ class Cluster:
                     raise bad_request("%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s"
                                       % (KIND, VERSION, KIND, ", ".join('unknown field "%s"' % f for f in unknown)))
             warnings = ['unknown field "%s"' % f for f in self.schema.prune(new)]
+            # what the client asked for, as the field manager sees it (before the strategy resets what
+            # this endpoint does not write: status for the main resource, spec for /status -- a label
+            # sent to /status is not applied, yet its manager's entry records it, as on the real server)
+            requested = {k: v for k, v in new.items() if k != "metadata"}
+            requested["metadata"] = {k: md[k] for k in ("labels", "annotations") if k in md}
             if sub == "status":
                 obj = dict(old)
                 obj["metadata"] = dict(omd)
@@ -997,7 +1148,7 @@ class Cluster:
                 obj.pop("status", None)
                 if old.get("status") is not None:
                     obj["status"] = old["status"]
-                for k in ("creationTimestamp", "generation", "resourceVersion", "namespace"):
+                for k in ("creationTimestamp", "generation", "resourceVersion", "namespace", "managedFields"):
                     md[k] = omd.get(k)
                 if md.get("uid") in (None, ""):
                     md["uid"] = omd["uid"]
@@ -1013,6 +1164,8 @@ class Cluster:
             spec_changed = any(obj.get(k) != old.get(k) for k in set(obj) | set(old)
                                if k not in ("apiVersion", "kind", "metadata", "status"))
             obj["metadata"]["resourceVersion"] = self.next_rv()
+            obj["metadata"]["managedFields"] = managed(omd.get("managedFields"), manager,
+                                                       changed_fields(old, requested, sub), GV, sub)
             if spec_changed:
                 obj["metadata"]["generation"] = omd.get("generation", 1) + 1
             self.store(key, obj)
@@ -1024,20 +1177,38 @@ class Cluster:
                 self._spec_changed(key, old, obj)
             return obj, warnings
 
+    def expired(self, d):
+        """410 Expired for a continue token whose snapshot is gone; like the real server's answer to a
+        compacted revision, it carries a fresh token that continues after the same key at the latest
+        revision (an inconsistent list) when the token says where it stopped."""
+        e = ApiError(410, "Expired", EXPIRED_MSG)
+        after = d.get("key") if isinstance(d, dict) else None
+        if isinstance(after, list) and len(after) == 2 and all(isinstance(x, str) for x in after):
+            e.metadata = {"continue": base64.urlsafe_b64encode(json.dumps(
+                {"v": "meta.k8s.io/v1", "rv": -1, "key": after}).encode()).decode().rstrip("=")}
+        return e
+
     def list(self, ns, label_sel, field_sel, limit, cont):
         """One page of a list: (metadata, [raw JSON], [objects])."""
         with self.lock:
+            after = None
             if cont:
                 try:
                     d = json.loads(base64.urlsafe_b64decode(cont.encode() + b"=" * (-len(cont) % 4)).decode())
-                    created, keys, raw, start, rv, count = self.snapshots[d["id"]]
-                    if d.get("start") != start:
-                        raise ValueError("position")
                 except Exception:
                     raise ApiError(410, "Expired", EXPIRED_MSG)
-                if time.time() - created > CONTINUE_TTL:
-                    raise ApiError(410, "Expired", EXPIRED_MSG)
-            else:
+                if isinstance(d, dict) and d.get("rv") == -1 and isinstance(d.get("key"), list):
+                    after = tuple(d["key"])         # an inconsistent continue: a fresh list after that key
+                else:
+                    try:
+                        created, keys, raw, start, rv, count = self.snapshots[d["id"]]
+                        if d.get("start") != start:
+                            raise ValueError("position")
+                    except Exception:
+                        raise self.expired(d)
+                    if time.time() - created > CONTINUE_TTL:
+                        raise self.expired(d)
+            if not cont or after is not None:
                 sel = parse_label_selector(label_sel)
                 fsel = parse_field_selector(field_sel, ("metadata.name", "metadata.namespace"), PLURAL)
                 if label_sel or field_sel:
@@ -1046,12 +1217,14 @@ class Cluster:
                                   and fsel({"metadata.name": k[1], "metadata.namespace": k[0]}.get))
                 else:
                     keys = sorted(k for k in self.apps if ns is None or k[0] == ns)
+                if after is not None:
+                    keys = [k for k in keys if k > after]
                 raw = self.raw if not limit or len(keys) <= limit else {k: self.raw[k] for k in keys}
                 start, rv, created, count = 0, str(self.rv), time.time(), not (label_sel or field_sel)
             end = len(keys) if not limit else min(len(keys), start + limit)
             page = keys[start:end]
             items = [raw[k] for k in page]
-            md = {"resourceVersion": rv}
+            md = {"resourceVersion": rv, "continue": ""}     # a custom resource's list always has the key
             if end < len(keys):
                 tid = uuid.uuid4().hex
                 self.snapshots[tid] = (created, keys, raw, end, rv, count)
@@ -1059,7 +1232,8 @@ class Cluster:
                     for old in sorted(self.snapshots, key=lambda t: self.snapshots[t][0])[:250]:
                         del self.snapshots[old]
                 md["continue"] = base64.urlsafe_b64encode(json.dumps(
-                    {"v": "meta.k8s.io/v1", "rv": int(rv), "id": tid, "start": end}).encode()).decode().rstrip("=")
+                    {"v": "meta.k8s.io/v1", "rv": int(rv), "id": tid, "start": end,
+                     "key": list(page[-1])}).encode()).decode().rstrip("=")
                 if count:
                     md["remainingItemCount"] = len(keys) - end
             return md, items, page
@@ -1081,6 +1255,9 @@ class Cluster:
         status.setdefault("driverInfo", {})
         status.setdefault("lastSubmissionAttemptTime", None)
         status.setdefault("terminationTime", None)
+        obj["metadata"]["managedFields"] = managed(obj["metadata"].get("managedFields"), "spark-operator",
+                                                   changed_fields(obj, dict(obj, status=status), "status"), GV,
+                                                   "status")
         obj["status"] = status
         obj["metadata"]["resourceVersion"] = self.next_rv()
         self.store(key, obj)
@@ -1532,12 +1709,78 @@ class Cluster:
         elif ph == "done":      # timeToLiveSeconds after the end
             self.delete(ns, name)
 
+    def create_pod(self, ns, body, manager="unknown"):
+        """A client's pod (POST .../pods): validated for what kubesim uses, defaulted as the real server
+        defaults it, and stored Pending. kubesim has no scheduler or kubelet, so it stays Pending; without
+        spec.nodeName it is unscheduled, and its log is empty (204) as on the real server."""
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request was in an unknown format - accepted media types include: "
+                              "application/json, application/yaml")
+        if body.get("apiVersion") != "v1" or body.get("kind") != "Pod":
+            raise bad_request("the API version in the data (%s) does not match the expected API version (v1)"
+                              % body.get("apiVersion") if body.get("apiVersion") != "v1" else
+                              "the kind in the data (%s) does not match the expected kind (Pod)" % body.get("kind"))
+        md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+        if md.get("namespace") not in (None, "", ns):
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                              "request")
+        if not md.get("name") and isinstance(md.get("generateName"), str) and md["generateName"]:
+            md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
+        name = md.get("name") if isinstance(md.get("name"), str) else ""
+        causes = metadata_causes(md)
+        containers = spec.get("containers")
+        if not isinstance(containers, list) or not containers:
+            causes.append(("FieldValueRequired", "spec.containers", "Required value"))
+        else:
+            for i, ct in enumerate(containers):
+                ct = ct if isinstance(ct, dict) else {}
+                for f in ("name", "image"):
+                    if not isinstance(ct.get(f), str) or not ct[f]:
+                        causes.append(("FieldValueRequired", "spec.containers[%d].%s" % (i, f), "Required value"))
+        if causes:
+            errs = ["%s: %s" % (f, m) for _, f, m in causes]
+            details = {"name": name, "kind": "Pod"} if name else {"kind": "Pod"}
+            details["causes"] = [{"reason": r, "message": m, "field": f} for r, f, m in causes]
+            raise ApiError(422, "Invalid", 'Pod "%s" is invalid: %s' % (
+                name, errs[0] if len(errs) == 1 else "[%s]" % ", ".join(errs)), details)
+        if ns not in self.namespaces:
+            raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
+        with self.lock:
+            if (ns, name) in self.pods:
+                raise ApiError(409, "AlreadyExists", 'pods "%s" already exists' % name, {"name": name, "kind": "pods"})
+            for ct in containers:
+                ct.setdefault("resources", {})
+                ct.setdefault("terminationMessagePath", "/dev/termination-log")
+                ct.setdefault("terminationMessagePolicy", "File")
+                tag = ct["image"].rsplit("/", 1)[-1]
+                ct.setdefault("imagePullPolicy", "IfNotPresent" if ":" in tag and not tag.endswith(":latest")
+                              else "Always")
+            for k, v in (("restartPolicy", "Always"), ("terminationGracePeriodSeconds", 30),
+                         ("dnsPolicy", "ClusterFirst"), ("securityContext", {}),
+                         ("schedulerName", "default-scheduler"), ("enableServiceLinks", True)):
+                spec.setdefault(k, v)
+            fields = pod_fields(md, spec)
+            spec.setdefault("serviceAccountName", "default")     # admission's, after the field manager
+            spec.setdefault("priority", 0)
+            md = {k: v for k, v in md.items() if k not in ("resourceVersion", "uid", "creationTimestamp",
+                                                            "deletionTimestamp", "managedFields")}
+            md.update({"namespace": ns, "uid": new_uid(), "resourceVersion": self.next_rv(), "generation": 1,
+                       "creationTimestamp": rfc3339(time.time()),
+                       "managedFields": managed(None, manager, fields, "v1")})
+            besteffort = not any((c.get("resources") or {}).get(k) for c in containers for k in ("requests", "limits"))
+            pod = {"kind": "Pod", "apiVersion": "v1", "metadata": md, "spec": spec,
+                   "status": {"phase": "Pending", "qosClass": "BestEffort" if besteffort else "Burstable"}}
+            self.pods[(ns, name)] = pod
+            self.cond.notify_all()
+            return pod
+
     def delete_pod(self, ns, pname):
         with self.lock:
             pod = self.pods.get((ns, pname))
             if pod is None:
                 raise not_found("pods", pname, group="")
-            app = pod["metadata"]["labels"].get("sparkoperator.k8s.io/app-name")
+            app = (pod["metadata"].get("labels") or {}).get("sparkoperator.k8s.io/app-name")
             key = (ns, app)
             sim = self.sim.get(key)
             if sim and sim["pods"].get(pname, {}).get("role") == "driver" and sim["phase"] in (
@@ -1571,7 +1814,7 @@ class Cluster:
         end = getattr(lg, "end_lines", None)
         if end is not None:
             return end
-        app = self.pods[(ns, pname)]["metadata"]["labels"].get("sparkoperator.k8s.io/app-name")
+        app = (self.pods[(ns, pname)]["metadata"].get("labels") or {}).get("sparkoperator.k8s.io/app-name")
         sim = self.sim.get((ns, app))
         if sim is None:
             return lg.total
@@ -1815,7 +2058,8 @@ class Handler(BaseHTTPRequestHandler):
                         return self.list_apps(ns, q)
                     if m == "POST":
                         fv = self.field_validation(q)
-                        obj, warnings = c.create(ns, self.body(required=True), strict=fv == "Strict")
+                        obj, warnings = c.create(ns, self.body(required=True), strict=fv == "Strict",
+                                                 manager=self.manager(q))
                         return self.send_bytes(201, c.raw[(ns, obj["metadata"]["name"])],
                                                headers=self.warning_header(warnings, fv))
                     raise self.not_allowed()
@@ -1835,10 +2079,24 @@ class Handler(BaseHTTPRequestHandler):
                         return self.send_bytes(200, raw)
                     if m == "DELETE" and sub is None:
                         self.body()
-                        return self.send_json(200, c.delete(ns, name))
+                        gone = c.delete(ns, name)
+                        # a custom resource's DELETE answers a Status, not the object (unlike a pod's)
+                        return self.send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {},
+                                                    "status": "Success", "details": {
+                                                        "name": name, "group": GROUP, "kind": PLURAL,
+                                                        "uid": gone["metadata"]["uid"]}})
                     if m in ("PUT", "PATCH"):
                         return self.write(ns, name, sub, q)
+                    if sub == "status":
+                        self.body()
+                        verb = {"POST": "create", "DELETE": "delete"}.get(m, m.lower())
+                        raise ApiError(405, "MethodNotAllowed", '%s is not supported on resources of kind "%s.%s"'
+                                       % (verb, PLURAL, GROUP), {"group": GROUP, "kind": PLURAL})
                     raise self.not_allowed()
+                if len(parts) == 8:
+                    # an unknown subresource: the real server answers as if the object were missing
+                    self.body()
+                    raise not_found(PLURAL, parts[6])
         if len(parts) == 3 and parts[:2] == ["api", "v1"] and parts[2] in ("pods", "events") and m == "GET":
             return self.list_pods(None, q) if parts[2] == "pods" else self.list_events(None, q)
         if parts == ["api", "v1", "namespaces"] and m == "GET":
@@ -1858,6 +2116,9 @@ class Handler(BaseHTTPRequestHandler):
             ns = parts[3]
             if len(parts) == 5 and parts[4] == "pods" and m == "GET":
                 return self.list_pods(ns, q)
+            if len(parts) == 5 and parts[4] == "pods" and m == "POST":
+                pod = c.create_pod(ns, self.body(required=True), self.manager(q))
+                return self.send_json(201, pod)
             if len(parts) == 5 and parts[4] in ("pods", "events") and m != "GET":
                 raise self.not_allowed()
             if len(parts) == 6 and parts[4] == "pods":
@@ -1875,7 +2136,23 @@ class Handler(BaseHTTPRequestHandler):
                 return self.pod_log(ns, parts[5], q)
             if len(parts) == 5 and parts[4] == "events" and m == "GET":
                 return self.list_events(ns, q)
-        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if parts[:1] == ["api"]:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
+        # outside /api, what no API group serves: Go's http.NotFound, in plain text (an unknown OpenAPI
+        # document: an empty 404)
+        try:
+            self.body()
+        except ApiError:
+            self.close_connection = True
+        if path.startswith("/openapi/"):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return self.send_bytes(404, b"404 page not found\n", "text/plain; charset=utf-8")
+
+    def manager(self, q):
+        return manager_name(q.get("fieldManager"), self.headers.get("User-Agent"))
 
     @staticmethod
     def field_validation(q):
@@ -1918,12 +2195,13 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
                                "accepted media types include: " + ", ".join(PATCH_TYPES))
         obj, warnings = self.cluster.update(ns, name, change, sub, strict=fv == "Strict",
-                                            replace=self.command == "PUT")
+                                            replace=self.command == "PUT", manager=self.manager(q))
         return self.send_json(200, obj, headers=self.warning_header(warnings, fv))
 
     def not_allowed(self):
         self.body()
-        return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
+                        {})
 
     def discovery(self, path):
         gv = {"groupVersion": GV, "version": VERSION}
@@ -1941,7 +2219,7 @@ class Handler(BaseHTTPRequestHandler):
                 {"name": "namespaces", "singularName": "namespace", "namespaced": False, "kind": "Namespace",
                  "shortNames": ["ns"], "verbs": ["get", "list"]},
                 {"name": "pods", "singularName": "pod", "namespaced": True, "kind": "Pod", "shortNames": ["po"],
-                 "verbs": ["delete", "get", "list"], "categories": ["all"]},
+                 "verbs": ["create", "delete", "get", "list"], "categories": ["all"]},
                 {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}]})
         elif path == "/apis":
             self.send_json(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
@@ -2005,6 +2283,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             raise bad_request("limit: Invalid value: %s: must be a non-negative integer" % q.get("limit"))
+        if q.get("continue") and q.get("resourceVersionMatch"):
+            raise ApiError(422, "Invalid", 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+                           "resourceVersionMatch is forbidden when continue is provided",
+                           {"group": "meta.k8s.io", "kind": "ListOptions", "causes": [
+                               {"reason": "FieldValueForbidden", "field": "resourceVersionMatch", "message":
+                                "Forbidden: resourceVersionMatch is forbidden when continue is provided"}]})
+        if q.get("continue") and q.get("resourceVersion") not in (None, "", "0"):
+            raise bad_request("specifying resource version is not allowed when using continue")
         md, raw, keys = c.list(ns, q.get("labelSelector"), q.get("fieldSelector"), limit, q.get("continue"))
         if self.wants_table():
             with c.lock:
@@ -2014,7 +2300,8 @@ class Handler(BaseHTTPRequestHandler):
                 ("Attempts", "string", lambda o: dig(o, "status", "executionAttempts")),
                 ("Start", "string", lambda o: dig(o, "status", "lastSubmissionAttemptTime")),
                 ("Finish", "string", lambda o: dig(o, "status", "terminationTime")),
-                ("Age", "date", lambda o: age(o["metadata"].get("creationTimestamp")))], md)
+                ("Age", "date", lambda o: age(o["metadata"].get("creationTimestamp")))],
+                {k: v for k, v in md.items() if v != ""})      # a Table's ListMeta omits an empty continue
             return self.send_json(200, t)
         head = json.dumps({"apiVersion": GV, "kind": KIND + "List", "metadata": md})[:-1].encode()
         self.send_bytes(200, head + b',"items":[' + b",".join(raw) + b"]}")
@@ -2026,9 +2313,9 @@ class Handler(BaseHTTPRequestHandler):
                                                                "spec.nodeName"), "pods")
         with c.lock:
             items = [p for k, p in sorted(c.pods.items()) if (ns is None or k[0] == ns)
-                     and sel(p["metadata"]["labels"])
+                     and sel(p["metadata"].get("labels") or {})
                      and fsel({"metadata.name": k[1], "metadata.namespace": k[0], "status.phase": p["status"]["phase"],
-                               "spec.nodeName": p["spec"]["nodeName"]}.get)]
+                               "spec.nodeName": p["spec"].get("nodeName", "")}.get)]
             rv = str(c.rv)
 
         def status(o):
@@ -2113,6 +2400,12 @@ class Handler(BaseHTTPRequestHandler):
                 raise bad_request("container %s is not valid for pod %s" % (cont, pname))
             if q.get("previous") in ("true", "1"):
                 raise bad_request('previous terminated container "%s" in pod "%s" not found' % (cont, pname))
+            if not pod["spec"].get("nodeName"):
+                # not scheduled: no kubelet to ask, and the real server answers an empty 204
+                self.send_response(204)
+                self.send_header("Cache-Control", "no-cache, private")
+                self.end_headers()
+                return
             lg = c.logs.get((ns, pname, cont))
             if pod["status"]["phase"] == "Pending" or lg is None:
                 raise bad_request('container "%s" in pod "%s" is waiting to start: ContainerCreating'
@@ -2268,6 +2561,8 @@ class Handler(BaseHTTPRequestHandler):
         if ns not in c.namespaces:
             raise ApiError(404, "NotFound", 'namespaces "%s" not found' % ns, {"name": ns, "kind": "namespaces"})
         spec = probe.get("spec")    # shared by every copy: stored objects are replaced, never changed
+        mf = managed(None, manager_name(None, self.headers.get("User-Agent")),       # the same for each
+                      object_fields(dict(probe, metadata=dict(tmd))), GV)
         t0 = time.time()
         created = skipped = 0
         for i in range(count):
@@ -2275,7 +2570,7 @@ class Handler(BaseHTTPRequestHandler):
             md.pop("generateName", None)
             o = {"apiVersion": GV, "kind": KIND, "metadata": md, "spec": spec}
             try:
-                c.create(ns, o, validate=False, state=state)
+                c.create(ns, o, validate=False, state=state, managed_fields=mf)
                 created += 1
             except ApiError as e:
                 if e.code != 409:

@@ -46,7 +46,7 @@ class FaultTest(unittest.TestCase):
         self.assertEqual((st, h["retry-after"], body["reason"], body["details"]["retryAfterSeconds"], body["message"]),
                          (429, "7", "TooManyRequests", 7, "Too many requests, please try again later."))
         self.assertEqual(self.sim.req("GET", APPS)[0], 200)                   # other methods unaffected
-        self.assertEqual(self.sim.req("POST", "/api/v1/namespaces/%s/pods" % NS, {})[0], 405)  # other paths
+        self.assertEqual(self.sim.req("PUT", "/api/v1/namespaces/%s/pods" % NS, {})[0], 405)  # other paths
         self.assertEqual(self.sim.req("POST", APPS, app(), cid="c02")[0], 201)   # other clusters
 
     def test_delay(self):

@@ -61,8 +61,7 @@ class StatusTest(unittest.TestCase):
         self.assertGreater(int(obj["metadata"]["resourceVersion"]), rv1)
         st, body = self.sim.req("PATCH", self.status_path(name), [
             {"op": "test", "path": "/status/applicationState/state", "value": "RUNNING"}], headers=JSONP)
-        self.assertEqual((st, body["reason"], body["details"]["causes"][0]["message"]),
-                         (422, "Invalid", "testing value /status/applicationState/state failed: test failed"))
+        self.assertEqual((st, body["reason"], body["details"]), (422, "Invalid", {}))    # why: not told, as real
         st, body = self.sim.req("PATCH", self.status_path(name), [
             {"op": "replace", "path": "/status/nope/deeper", "value": 1}], headers=JSONP)
         self.assertEqual(st, 422)
