@@ -17,7 +17,16 @@ export function parseMetrics(text) {
   return out;
 }
 
-function healthView(hs) {
+// The monitor's last run from its /metrics gauges, when it has reported one.
+function monitorOf(ms) {
+  const v = (n) => { const m = ms.find((x) => x.name === n); return m ? m.value : undefined; };
+  const ts = v('bpg_monitor_last_run_timestamp_seconds');
+  if (ts === undefined) return null;
+  if (!ts) return { lastRun: 'none reported yet' };
+  return { reachable: v('bpg_monitor_last_run_success') === 1, lastRunAt: ts * 1000, objects: v('bpg_monitor_last_run_objects') };
+}
+
+function healthView(hs, monitor) {
   const rows = [];
   const add = (what, v) => {
     const ok = v && (v.reachable === true || v.status === 'OK' || v.ok === true);
@@ -32,6 +41,7 @@ function healthView(hs) {
   for (const [c, v] of Object.entries(hs.clusters || {})) add('cluster ' + c, v);
   if (hs.s3) add('S3', hs.s3);
   if (hs.monitor) add('monitor', hs.monitor);
+  if (monitor && !hs.monitor) add('monitor (last run)', monitor);
   for (const [k, v] of Object.entries(hs)) {
     if (!['status', 'version', 'database', 'clusters', 's3', 'monitor'].includes(k) && v && typeof v === 'object') add(k, v);
   }
@@ -90,16 +100,18 @@ export async function render(main) {
   let stop = false;
   let timer = null;
   async function refresh() {
+    let ms = [];
     try {
-      const hs = await api.get('/healthcheck/status');
-      clear(health).append(healthView(hs));
-    } catch (e) {
-      clear(health).append(errorBox(e));
-    }
-    try {
-      clear(metrics).append(metricsView(parseMetrics(await api.text('/metrics'))));
+      ms = parseMetrics(await api.text('/metrics'));
+      clear(metrics).append(metricsView(ms));
     } catch (e) {
       clear(metrics).append(errorBox(e));
+    }
+    try {
+      const hs = await api.get('/healthcheck/status');
+      clear(health).append(healthView(hs, monitorOf(ms)));
+    } catch (e) {
+      clear(health).append(errorBox(e));
     }
     if (!stop && !document.hidden) timer = setTimeout(refresh, 15000);
   }
