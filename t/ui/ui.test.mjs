@@ -198,13 +198,11 @@ test('a secret in sparkConf never reaches the DOM (submission page, spec, descri
 
 test('logs: the driver log follows a running application (new lines appear), search and executors', async () => {
   const id = await submit({ executor: { instances: 2, cores: 1, memory: '1g' } });
-  // the driver running (a pod not started yet has no log to follow: the stream ends at once)
-  await waitFor('the driver pod', async () => (await call('GET', `/spark/${id}/driver`)).json?.podName);
-  await waitFor('the application running', async () => (await call('GET', `/spark/${id}/status`)).json?.applicationState === 'RUNNING');
+  // opened at once: the page follows again until the driver has a log, then streams it
   const page = await open(userCtx, `/logs/${id}?follow=true&tail=1`);
   const info = () => page.textContent('#log-info');
   const count = async () => Number(/^(\d+) lines/.exec(await info())?.[1] || 0);
-  const first = await waitFor('first log lines', async () => { const n = await count(); return n > 0 && /following/.test(await info()) && n; });
+  const first = await waitFor('first log lines', async () => { const n = await count(); return n > 1 && /following/.test(await info()) && n; }, 60000);
   await waitFor('more log lines while following', async () => ((await count()) > first) || !/following/.test(await info()), 30000);
   assert.ok((await count()) > first, 'new lines while following: ' + (await info()));
   // pause holds new lines back
@@ -222,6 +220,42 @@ test('logs: the driver log follows a running application (new lines appear), sea
   await page.selectOption('#log-source', '1');
   await page.waitForFunction(() => /executor 1 · complete/.test(document.querySelector('#log-info').textContent), null, { timeout: 20000 });
   assert.match(await page.textContent('.logview'), /exec-1/);
+  page.check();
+  await page.close();
+});
+
+test('a submission: attempts history when the API gives one; delete asks first', async () => {
+  const id = await submit();
+  const page = await open(userCtx, '/sub/' + id);
+  // the attempts array (added to /status by another change): injected here into the answer
+  await page.route('**/spark/*/status', async (route) => {
+    const r = await route.fetch();
+    const j = await r.json();
+    j.attempts = [
+      { attempt: 1, state: 'FAILED', startTime: Date.now() - 60000, endTime: Date.now() - 30000, errorMessage: 'executor lost' },
+      { attempt: 2, state: j.applicationState, startTime: Date.now() - 20000 },
+    ];
+    await route.fulfill({ response: r, json: j });
+  });
+  await page.reload();
+  await page.waitForSelector('table.attempts tbody tr:nth-child(2)');
+  assert.match(await page.textContent('table.attempts'), /executor lost/);
+  await page.unroute('**/spark/*/status');
+  // delete: Cancel keeps it, Delete removes it and returns to the list
+  await page.click('#delete');
+  await page.waitForSelector('dialog.confirm[open]');
+  await page.shot('delete-confirm', false);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog.confirm', { state: 'detached' });
+  assert.equal((await call('GET', `/spark/${id}/status`)).status, 200);
+  await page.click('#delete');
+  await page.click('dialog.confirm button.danger');
+  await page.waitForFunction(() => location.hash === '#/');
+  const gone = await waitFor('the SparkApplication deleted', async () => {
+    const st = await call('GET', `/spark/${id}/spec`);
+    return st.status !== 200 && st.status;
+  });
+  assert.ok(gone >= 400, 'spec after delete: ' + gone);
   page.check();
   await page.close();
 });

@@ -1,6 +1,6 @@
 // Logs: driver or an executor, tail, live follow (fetch streaming) with pause, search, download.
 import * as api from './api.js';
-import { h, toast, download, errorBox } from './util.js';
+import { h, toast, download, errorBox, FINAL } from './util.js';
 import { LogView } from './logview.js';
 
 export async function render(main, id, query) {
@@ -60,7 +60,9 @@ export async function render(main, id, query) {
     info.textContent = `${view.lines.length} lines · ${source.options[source.selectedIndex].text}` + (state ? ' · ' + state : '');
   }
 
+  let gen = 0;  // bumped by every new stream and by the user's stop: a pending re-follow checks it
   async function stream(followIt) {
+    const my = ++gen;
     stop();
     view.set([]);
     held = [];
@@ -90,6 +92,7 @@ export async function render(main, id, query) {
       if (rest) push([rest]);
       if (ctrl === mine) {
         stop();
+        if (followIt && lineCount <= 1 && await waitingForDriver(my)) return;
         describe(followIt ? 'the stream ended (the pod finished)' : 'complete');
       }
     } catch (e) {
@@ -97,6 +100,22 @@ export async function render(main, id, query) {
       if (ctrl === mine) stop();
       describe('error: ' + e.message);
     }
+  }
+
+  // A follow that ends at once with at most the "no log" line while the application has not
+  // finished: the driver has not started yet; follow again in a moment (for up to 5 minutes).
+  let waits = 0;
+  async function waitingForDriver(my) {
+    let st;
+    try {
+      st = await api.get('/spark/' + api.enc(id) + '/status');
+    } catch (e) {
+      return false;
+    }
+    if (FINAL.has(st.applicationState) || ++waits > 150) return false;
+    describe('waiting for the pod to start…');
+    setTimeout(() => { if (gen === my && !gone) stream(true); }, 2000);
+    return true;
   }
 
   function push(lines) {
@@ -114,9 +133,10 @@ export async function render(main, id, query) {
     count.textContent = search.value ? `${view.matches.length} matches` : '';
   }
 
-  load.addEventListener('click', () => stream(false));
+  let gone = false;
+  load.addEventListener('click', () => { waits = 0; stream(false); });
   follow.addEventListener('click', () => {
-    if (follow.getAttribute('aria-pressed') === 'true') { stop(); describe('stopped'); } else stream(true);
+    if (follow.getAttribute('aria-pressed') === 'true') { gen++; stop(); describe('stopped'); } else { waits = 0; stream(true); }
   });
   pause.addEventListener('click', () => {
     paused = !paused;
@@ -150,5 +170,5 @@ export async function render(main, id, query) {
   });
 
   stream(query.get('follow') === 'true');
-  return () => { stop(); view.destroy(); };
+  return () => { gone = true; stop(); view.destroy(); };
 }
