@@ -91,8 +91,9 @@ after(async () => {
 // error ("Failed to load resource"): API answers the page expects and shows (403 from
 // /admin/version for a non-admin, 400 of a bad submission) are not problems, so those
 // messages are left to the response listener, which counts only the UI's own files.
-async function open(ctx, hash) {
+async function open(ctx, hash, setup) {
   const page = await ctx.newPage();
+  if (setup) await setup(page);
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of/.test(m.text())) {
@@ -226,9 +227,8 @@ test('logs: the driver log follows a running application (new lines appear), sea
 
 test('a submission: attempts history when the API gives one; delete asks first', async () => {
   const id = await submit();
-  const page = await open(userCtx, '/sub/' + id);
   // the attempts array (added to /status by another change): injected here into the answer
-  await page.route('**/spark/*/status', async (route) => {
+  const page = await open(userCtx, '/sub/' + id, (p) => p.route('**/spark/*/status', async (route) => {
     const r = await route.fetch();
     const j = await r.json();
     j.attempts = [
@@ -236,8 +236,7 @@ test('a submission: attempts history when the API gives one; delete asks first',
       { attempt: 2, state: j.applicationState, startTime: Date.now() - 20000 },
     ];
     await route.fulfill({ response: r, json: j });
-  });
-  await page.reload();
+  }));
   await page.waitForSelector('table.attempts tbody tr:nth-child(2)');
   assert.match(await page.textContent('table.attempts'), /executor lost/);
   await page.unroute('**/spark/*/status');
@@ -325,6 +324,7 @@ test('upload: progress bar and the resulting s3a:// URL', async () => {
   const page = await open(userCtx, '/upload');
   const name = 'ui-' + crypto.randomBytes(4).toString('hex') + '.bin';
   // every text the upload's state line shows, to see the progress reported on the way
+  await page.waitForSelector('#uploads', { state: 'attached' });
   await page.evaluate(() => {
     window.seen = [];
     new MutationObserver(() => {
