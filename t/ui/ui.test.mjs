@@ -141,12 +141,32 @@ test('index.html and assets: strict CSP, no-cache page, immutable hashed assets,
   assert.equal(anon.status, 401);
 });
 
+test('the API calls carry the credentials the browser was given; the page stores none', async () => {
+  // no httpCredentials: the browser's own auth cache, as when a person types the password
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await ctx.newPage();
+  const u = new URL(UI);
+  u.username = USER.username;
+  u.password = USER.password;
+  await page.goto(u.href + '#/');
+  await page.waitForSelector('table.subs tbody tr a', { timeout: 15000 });
+  const kept = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie }));
+  assert.deepEqual(kept, { local: 0, session: 0, cookie: '' });
+  assert.ok(!(await page.content()).includes(USER.password), 'password in the DOM');
+  await ctx.close();
+});
+
 test('my submissions: a submission made through the API appears, opens and shows COMPLETED', async () => {
   const name = 'ui-list-' + crypto.randomBytes(3).toString('hex');
   const id = await submit({ applicationName: name });
   const page = await open(userCtx, '/');
   await page.waitForSelector(`a[href="#/sub/${id}"]`, { timeout: 20000 });
   await page.shot('list');
+  // the keyboard: the first Tab reaches the skip link, which moves focus to the content
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
   // filters: a state that it cannot have hides it; clearing shows it again
   await page.selectOption('#f-state', 'FAILED');
   await page.click('form.filters button[type=submit]');
@@ -331,7 +351,9 @@ test('upload: progress bar and the resulting s3a:// URL', async () => {
       for (const s of document.querySelectorAll('.upload .small')) window.seen.push(s.textContent);
     }).observe(document.getElementById('uploads'), { subtree: true, childList: true, characterData: true });
   });
-  await page.setInputFiles('#up-files', { name, mimeType: 'application/octet-stream', buffer: crypto.randomBytes(3 * 1024 * 1024) });
+  // with the keyboard: Enter on the drop zone opens the file chooser
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.press('#dropzone', 'Enter')]);
+  await chooser.setFiles({ name, mimeType: 'application/octet-stream', buffer: crypto.randomBytes(3 * 1024 * 1024) });
   await page.waitForSelector('.upload input.url', { timeout: 30000 });
   const url = await page.inputValue('.upload input.url');
   assert.match(url, new RegExp('^s3a://[^/]+/.+/' + name.replace('.', '\\.') + '$'));

@@ -4,7 +4,7 @@ let base = '/apiv2';
 
 export async function init() {
   try {
-    const r = await fetch('config.json', { cache: 'no-cache' });
+    const r = await fetch(location.origin + location.pathname.replace(/[^/]*$/, '') + 'config.json', { cache: 'no-cache' });
     if (r.ok) {
       const c = await r.json();
       if (typeof c.apiBase === 'string' && c.apiBase.startsWith('/')) base = c.apiBase;
@@ -14,13 +14,15 @@ export async function init() {
   }
 }
 
+// Absolute from location.origin: a page opened as https://user:pw@host/ui/ would otherwise
+// resolve relative URLs with the credentials in them, which fetch refuses.
 export function url(path, params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {})) {
     if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
   }
   const s = q.toString();
-  return base + path + (s ? '?' + s : '');
+  return location.origin + base + path + (s ? '?' + s : '');
 }
 
 export class ApiError extends Error {

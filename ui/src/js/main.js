@@ -54,6 +54,11 @@ async function route() {
 }
 
 async function start() {
+  // the skip link focuses the content; following its #main would be read as a route
+  document.querySelector('.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    document.getElementById('main').focus();
+  });
   await api.init();
   window.addEventListener('hashchange', route);
   route();
