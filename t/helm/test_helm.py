@@ -106,6 +106,10 @@ class ChartTest(unittest.TestCase):
         self.assertIn("max_upload_mb = 1024", cm["data"]["bpg.ini"])
         s3loc = cm["data"]["nginx.conf"].split("/s3/ {", 1)[1].split("}", 1)[0]
         self.assertIn("client_max_body_size 1025m;", s3loc)
+        # the web UI: the files make install put in the image, behind the same Basic auth
+        uiloc = cm["data"]["nginx.conf"].split("location /ui/ {", 1)[1].split("}", 1)[0]
+        self.assertIn("alias /usr/local/share/bpg/ui/;", uiloc)
+        self.assertIn("auth_basic_user_file /etc/bpg/htpasswd/htpasswd;", uiloc)
         (cron,) = kinds(docs, "CronJob")
         cmd = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
         self.assertEqual(cmd[1:3], ["--archive-max", "100"])
