@@ -217,7 +217,7 @@ test('a secret in sparkConf never reaches the DOM (submission page, spec, descri
   await ed.close();
 });
 
-test('logs: the driver log follows a running application (new lines appear), search and executors', async () => {
+test('logs: the driver log follows a running application (new lines appear), search, executors, download', async () => {
   const id = await submit({ executor: { instances: 2, cores: 1, memory: '1g' } });
   // opened at once: the page follows again until the driver has a log, then streams it
   const page = await open(userCtx, `/logs/${id}?follow=true&tail=1`);
@@ -241,6 +241,11 @@ test('logs: the driver log follows a running application (new lines appear), sea
   await page.selectOption('#log-source', '1');
   await page.waitForFunction(() => /executor 1 · complete/.test(document.querySelector('#log-info').textContent), null, { timeout: 20000 });
   assert.match(await page.textContent('.logview'), /exec-1/);
+  // download: the loaded lines as a file named after the submission and the pod
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#log-download')]);
+  assert.equal(dl.suggestedFilename(), `${id}-exec-1.log`);
+  const body = fs.readFileSync(await dl.path(), 'utf8');
+  assert.match(body, /exec-1 line \d+/);
   page.check();
   await page.close();
 });
