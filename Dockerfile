@@ -3,14 +3,14 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
       libfcgi-dev libcurl4-openssl-dev libcjson-dev libiniparser-dev libssl-dev \
-      default-libmysqlclient-dev git ca-certificates python3 && rm -rf /var/lib/apt/lists/*
+      default-libmysqlclient-dev libyaml-dev git ca-certificates python3 && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN make clean && make -j"$(nproc)" all && make install PREFIX=/usr/local DESTDIR=/out
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends nginx-light spawn-fcgi multiwatch \
-      libfcgi0ldbl libcurl4 libcjson1 libiniparser1 libssl3 libmariadb3 ca-certificates \
+      libfcgi0ldbl libcurl4 libcjson1 libiniparser1 libssl3 libmariadb3 libyaml-0-2 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd -g 10001 bpg && useradd -u 10001 -g bpg -d /nonexistent -s /usr/sbin/nologin bpg
 COPY --from=build /out/usr/local /usr/local

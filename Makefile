@@ -1,5 +1,5 @@
 # bpg: the Batch Processing Gateway in C. One non-recursive Makefile.
-#   make            lib/libbpg.a and fcgi/bpg-fcgi
+#   make            lib/libbpg.a, fcgi/bpg-fcgi, monitor/bpg-monitor and cli/bpg (the client)
 #   make test       deps, build, unit + integration tests on a private local stack
 #   make run        deps, build, the local stack under run/ (prints a working curl)
 #   make stop       stops the stack make run started
@@ -14,7 +14,7 @@ DESTDIR ?=
 BUILD   ?= build
 SAN     ?=
 
-PKGS      := fcgi libcjson mysqlclient libcurl openssl
+PKGS      := fcgi libcjson mysqlclient libcurl openssl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -51,6 +51,13 @@ MON_BIN := $(BUILD)/bpg-monitor
 else
 MON_BIN := monitor/bpg-monitor
 endif
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+ifeq ($(SAN),1)
+CLI_BIN := $(BUILD)/bpg
+else
+CLI_BIN := cli/bpg
+endif
 FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/fcgi/openapi_doc.o
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
@@ -65,12 +72,12 @@ FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
+.PHONY: all test test-k8s unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
 .DEFAULT_GOAL := all
 
-all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) ui
+all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN) ui
 
-# The web UI (ui/README.md): no network, no npm; rebuilt when any source file changes.
+# The web UI (README "Web UI"): no network, no npm; rebuilt when any source file changes.
 UI_SRC  := $(shell find ui/src -type f 2>/dev/null | sort)
 UI_DIST := build/ui-dist
 ui: $(UI_DIST)/index.html
@@ -83,7 +90,7 @@ $(BUILD)/%.o: %.c
 
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_TIME := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-$(BUILD)/fcgi/main.o: CPPFLAGS += -DBPG_SQL_DIR_DEFAULT='"$(PREFIX)/share/bpg/sql"'
+$(BUILD)/fcgi/main.o $(BUILD)/fcgi/cli.o: CPPFLAGS += -DBPG_SQL_DIR_DEFAULT='"$(PREFIX)/share/bpg/sql"'
 $(BUILD)/fcgi/h_admin.o: CPPFLAGS += -DBPG_GIT_COMMIT='"$(GIT_COMMIT)"' -DBPG_BUILD_TIME='"$(BUILD_TIME)"'
 
 # The OpenAPI document, fcgi/openapi.json, compiled in as a string.
@@ -107,6 +114,18 @@ $(FCGI_BIN): $(FCGI_OBJ) $(LIB_A)
 $(MON_BIN): $(MON_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $(MON_OBJ) $(LIB_A) $(LDLIBS)
 
+$(CLI_BIN): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/cli/%.o: CPPFLAGS += -Icli
+
+# t/unit/test_cli.c tests the client's pure helpers: it links cli/ too (all but its main).
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+$(BUILD)/t/unit/test_cli.o: CPPFLAGS += -Icli
+$(BUILD)/t/test_cli: $(BUILD)/t/unit/test_cli.o $(CLI_LIB_OBJ) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
+
 build/bench/hello: bench/hello.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
@@ -126,11 +145,12 @@ unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
 
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
+# -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
 
@@ -154,8 +174,12 @@ deps:
 test: deps
 	@t/run-tests
 
+# the second tier: the same gateway against a real kube-apiserver, kwok and the Spark operator (t/k8s)
+test-k8s: deps
+	@t/k8s/run-tests
+
 run: deps all
-	@t/stack up run
+	@BPG_MONITOR_LOOP=$${BPG_MONITOR_LOOP:-60} t/stack up run
 
 stop:
 	@t/stack down run
@@ -164,12 +188,14 @@ asan:
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan unit
 
 clean:
-	rm -rf build lib/libbpg.a fcgi/bpg-fcgi monitor/bpg-monitor
+	rm -rf build lib/libbpg.a fcgi/bpg-fcgi monitor/bpg-monitor cli/bpg
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bpg \
 	    $(DESTDIR)$(PREFIX)/share/bpg/sql $(DESTDIR)$(PREFIX)/share/bpg/nginx \
-	    $(DESTDIR)$(PREFIX)/share/bpg/etc
+	    $(DESTDIR)$(PREFIX)/share/bpg/etc $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg
+	install -m 0644 cli/bpg.1 $(DESTDIR)$(PREFIX)/share/man/man1/bpg.1
 	install -m 0755 $(FCGI_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-fcgi
 	$(if $(MON_SRC),install -m 0755 $(MON_BIN) $(DESTDIR)$(PREFIX)/bin/bpg-monitor)
 	install -m 0644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/libbpg.a
@@ -191,4 +217,13 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 -include $(BUILD)/t/s3/s3tool.d
 # --- end t/s3 ---
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
+# t/integration/observe_tool.c: replays a SparkApplication through the observation writers
+OBSTOOL_BIN := $(BUILD)/t/observe-tool
+unit-bin: $(OBSTOOL_BIN)
+$(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+-include $(BUILD)/t/integration/observe_tool.d
+
+-include $(FUZZ_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)

@@ -10,6 +10,7 @@
 #include "bpg_jwt.h"
 #include "bpg_k8s.h"
 #include "bpg_metrics.h"
+#include "bpg_ratelimit.h"
 #include "bpg_s3.h"
 #include "bpg_subdb.h"
 
@@ -22,6 +23,7 @@ struct bpg_app {
 	struct bpg_k8s *k8s;
 	struct bpg_s3 *s3;                  /* NULL without [s3] bucket or credentials */
 	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
+	struct bpg_ratelimit *ratelimit;    /* per-user budgets shared by the workers */
 	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */
 	unsigned long zone_counter;         /* round robin over a queue's zones */
 	const char *route_names[BPG_METRICS_MAX_ROUTES];   /* "GET /spark/{id}/status" */
@@ -34,6 +36,21 @@ struct bpg_app {
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */
 typedef enum bpg_err (*bpg_handler)(struct bpg_app *app, struct bpg_http_req *req);
+
+/* cli.c: the one-shot commands; the config file is found by bpg_config_path(). */
+enum bpg_cli_mode { BPG_CLI_SERVE = 0, BPG_CLI_CHECK, BPG_CLI_SHOW, BPG_CLI_MIGRATE,
+	BPG_CLI_QUEUE_TOKEN };
+struct bpg_cli {
+	enum bpg_cli_mode mode;
+	const char *config;     /* --config FILE */
+	const char *file;       /* the FILE after --check-config, --show-config or --migrate */
+	const char *sql_dir;    /* --sql-dir */
+	const char *queue, *user, *ttl;     /* --queue-token QUEUE [--user U] [--ttl S] */
+};
+/* Loads path or prints every error to stderr; NULL on failure. */
+struct bpg_config *bpg_cli_load(const char *path);
+/* Runs a one-shot mode; the process's exit status. */
+int bpg_cli_run(const struct bpg_cli *cli);
 
 /* routes.c */
 extern const struct bpg_route bpg_routes[];
@@ -52,15 +69,27 @@ long long bpg_now_ms(void);
 
 /* h_spark.c */
 /*
- * Resolves req's {id}, loads its row and checks the caller may read it (for_write: may
- * delete it). On failure the request's error is set and returned; s->row is always to be
- * released.
+ * Resolves req's {id}, loads its row and checks the caller may read it (flags
+ * BPG_SUB_WRITE: may delete it; BPG_SUB_ATTEMPTS: the row's attempt history too). On
+ * failure the request's error is set and returned; s->row is always to be released.
  */
-enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
+#define BPG_SUB_WRITE    1
+#define BPG_SUB_ATTEMPTS 2
+enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int flags,
     struct bpg_sub *s);
 /* The same for an id from elsewhere (a query parameter). */
 enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-    int for_write, struct bpg_sub *s);
+    int flags, struct bpg_sub *s);
+/*
+ * Brings a looked-up submission's row up to date: unless it is fresh ([gateway]
+ * status_max_age_ms) or terminal, the CR is read and written through; a cluster that is down
+ * or a CR that is gone leave the stored state. Errors are set on req.
+ */
+enum bpg_err bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s,
+    int flags);
+/* Deletes a looked-up submission's SparkApplication (gone already is fine); notes who did. */
+enum bpg_err bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req,
+    const struct bpg_sub *s);
 enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
@@ -70,11 +99,49 @@ enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
 /* h_submit.c */
 enum bpg_err h_submit(struct bpg_app *app, struct bpg_http_req *req);
 
+/* How a front end (POST /spark, Livy's POST /batches) answers a submission that exists. */
+struct bpg_submit_front {
+	const char *route;   /* names the operation in the Idempotency-Key fingerprint */
+	/* answers the success: id created now, or replayed (an Idempotency-Key retry) */
+	enum bpg_err (*reply)(struct bpg_app *app, struct bpg_http_req *req, const char *id,
+	    int replayed);
+};
+
+/* What a front end parsed; req is taken over by bpg_submit_run (freed whatever happens). */
+struct bpg_submit_in {
+	struct bpg_submit_req *req;
+	const char *owner;   /* who the submission belongs to (the proxy user); lives on */
+	const char *idem;    /* a checked Idempotency-Key, or NULL */
+	int dry_run;
+};
+
+/*
+ * Runs the submit pipeline (validation against the queue, routing, the row, the create,
+ * failover, Idempotency-Key) and answers through front. Errors are set on req.
+ */
+enum bpg_err bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req,
+    const struct bpg_submit_in *in, const struct bpg_submit_front *front);
+
 /* h_s3.c */
 enum bpg_err h_s3_upload(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_log.c */
 enum bpg_err h_log(struct bpg_app *app, struct bpg_http_req *req);
+/*
+ * Appends the driver's log of a looked-up submission (its last tail_lines lines, 0: all) to
+ * out, as GET /log reads it: the live pod, else S3; nothing when there is neither. What
+ * does not fit out's limit is dropped. Errors are set on req.
+ */
+enum bpg_err bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s,
+    long long tail_lines, struct bpg_buf *out);
+
+/* h_livy.c */
+enum bpg_err h_livy_create(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_list(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_get(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_delete(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_state(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_livy_log(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_list.c */
 enum bpg_err h_list_mine(struct bpg_app *app, struct bpg_http_req *req);
@@ -88,8 +155,11 @@ enum bpg_err h_metrics(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_openapi.c */
 enum bpg_err h_openapi(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_openapi_yaml(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_health.c */
 enum bpg_err h_health_status(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_health_admin(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_health_ping(struct bpg_app *app, struct bpg_http_req *req);
 
 #endif

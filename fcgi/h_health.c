@@ -124,3 +124,45 @@ out:
 		return bpg_http_fail(req, err, "out of memory");
 	return err == BPG_EIO ? BPG_OK : err;
 }
+
+/*
+ * GET /healthcheck (public): the Java gateway's Dropwizard admin health check, for probes
+ * written against it: {"deadlocks":{...},"sparkClusters":{...}}, each {"healthy":true,
+ * "duration":0,"timestamp":"..."}. Both are always healthy (no threads to deadlock; a config
+ * without clusters does not load), so always 200; /healthcheck/status probes dependencies.
+ */
+enum bpg_err
+h_health_admin(struct bpg_app *app, struct bpg_http_req *req)
+{
+	static const char *const checks[] = { "deadlocks", "sparkClusters" };
+	cJSON *j = cJSON_CreateObject(), *c;
+	char ts[40];
+	struct tm tm;
+	time_t now = time(NULL);
+	enum bpg_err err;
+
+	(void)app;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+	for (size_t i = 0; j != NULL && i < sizeof(checks) / sizeof(checks[0]); i++)
+		if ((c = cJSON_AddObjectToObject(j, checks[i])) == NULL ||
+		    cJSON_AddBoolToObject(c, "healthy", 1) == NULL ||
+		    cJSON_AddNumberToObject(c, "duration", 0) == NULL ||
+		    cJSON_AddStringToObject(c, "timestamp", ts) == NULL) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	if (j == NULL)
+		return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	err = bpg_http_reply_json(req, 200, j);
+	cJSON_Delete(j);
+	return err;
+}
+
+/* GET /ping (public): Dropwizard's admin ping, "pong" from a worker. */
+enum bpg_err
+h_health_ping(struct bpg_app *app, struct bpg_http_req *req)
+{
+	(void)app;
+	return bpg_http_reply(req, 200, "text/plain", NULL, "pong\n", 5);
+}

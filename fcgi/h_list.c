@@ -1,12 +1,15 @@
 /* bpg-fcgi: GET /spark/mySubmissions and GET /admin/submissions, from the database. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <cJSON.h>
 #include "bpg_appstate.h"
 #include "bpg_fcgi.h"
 #include "bpg_json.h"
+#include "bpg_log.h"
 #include "bpg_query.h"
 
 #define CURSOR_MAX 128
@@ -43,7 +46,48 @@ struct list_out {
 	struct bpg_buf *ndjson;     /* NDJSON instead of items when set */
 	long long now;
 	char last[CURSOR_MAX];
+	/* streamed (/skatev2 without limit or next): each row written as it comes */
+	struct bpg_http_req *req;   /* set when streaming */
+	int lines;                  /* NDJSON lines, else {"submissions":[...]} */
+	int started;                /* the 200 and the opening are written */
+	long long rows;
+	long long last_ms;          /* the keyset of the last row, for the next page */
+	char last_id[CURSOR_MAX];
 };
+
+/* A streamed list's opening, once: the status, then {"submissions":[ unless NDJSON. */
+static enum bpg_err
+stream_open(struct list_out *o)
+{
+	static const char open[] = "{\"submissions\":[";
+	enum bpg_err err;
+
+	if (o->started)
+		return BPG_OK;
+	o->started = 1;
+	err = bpg_http_stream_begin(o->req, 200, "application/json", NULL);
+	if (err == BPG_OK && !o->lines)
+		err = bpg_http_stream_write(o->req, open, sizeof(open) - 1, 0);
+	return err;
+}
+
+/* One summary written to the stream at once (o->ndjson is reused row after row). */
+static enum bpg_err
+stream_row(struct list_out *o, const cJSON *j)
+{
+	struct bpg_buf *b = o->ndjson;
+	enum bpg_err err;
+
+	b->len = 0;
+	if ((err = stream_open(o)) != BPG_OK)
+		return err;
+	if (o->rows++ > 0 && !o->lines && (err = bpg_buf_puts(b, ",")) != BPG_OK)
+		return err;
+	if ((err = bpg_json_print(j, b)) != BPG_OK ||
+	    (o->lines && (err = bpg_buf_puts(b, "\n")) != BPG_OK))
+		return err;
+	return bpg_http_stream_write(o->req, b->data, b->len, 0);
+}
 
 static enum bpg_err
 list_row(void *ctx, const struct bpg_sub_row *r)
@@ -56,6 +100,13 @@ list_row(void *ctx, const struct bpg_sub_row *r)
 	if (err != BPG_OK)
 		return err;
 	snprintf(o->last, sizeof(o->last), "%lld_%s", r->created_ms, r->submission_id);
+	if (o->req != NULL) {
+		o->last_ms = r->created_ms;
+		snprintf(o->last_id, sizeof(o->last_id), "%s", r->submission_id);
+		err = stream_row(o, j);
+		cJSON_Delete(j);
+		return err;
+	}
 	if (o->ndjson != NULL) {
 		err = bpg_json_print(j, o->ndjson);
 		if (err == BPG_OK)
@@ -68,11 +119,73 @@ list_row(void *ctx, const struct bpg_sub_row *r)
 }
 
 /*
- * The shared list: filters state, queue, applicationName (also "name", the Java admin
+ * /skatev2 without limit or next, as the Java gateway answered: every row of the filter,
+ * streamed in keyset pages of BPG_SUBDB_LIST_MAX (the worker holds one page at most), as
+ * {"submissions":[...]} or, lines set, NDJSON. A database error before the first byte is
+ * the usual JSON error; after it the stream is cut short (logged).
+ */
+static enum bpg_err
+list_stream(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub_filter *f, int lines)
+{
+	static const char close[] = "]}";
+	struct list_out o;
+	struct bpg_buf b;
+	int more = 1;
+	enum bpg_err err = BPG_OK;
+
+	memset(&o, 0, sizeof(o));
+	bpg_buf_init(&b, 0);
+	o.app = app;
+	o.now = bpg_now_ms();
+	o.req = req;
+	o.lines = lines;
+	o.ndjson = &b;
+	f->limit = BPG_SUBDB_LIST_MAX;
+	while (more && err == BPG_OK) {
+		more = 0;
+		err = bpg_subdb_list(app->db, f, list_row, &o, &more);
+		f->cursor_ms = o.last_ms;
+		f->cursor_id = o.last_id;
+	}
+	if (err != BPG_OK && !o.started) {
+		bpg_buf_release(&b);
+		return bpg_http_fail(req, err == BPG_EUNAVAIL ? err : BPG_EINTERNAL, "%s",
+		    err == BPG_EUNAVAIL ? "database unavailable" : "cannot list submissions");
+	}
+	if (err != BPG_OK)
+		bpg_log(BPG_LOG_WARN, "list", "stream cut short", "error", bpg_err_str(err), NULL);
+	else if ((err = stream_open(&o)) == BPG_OK && !lines)
+		err = bpg_http_stream_write(req, close, sizeof(close) - 1, 0);
+	bpg_buf_release(&b);
+	return BPG_OK;
+}
+
+/*
+ * The queue filter as the rows store it: lists show "root.poc" and submits take "poc" or
+ * "POC", so a leading "root." is dropped and the rest lowercased. NULL stays NULL.
+ */
+static const char *
+queue_filter(const char *v, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (v == NULL)
+		return NULL;
+	if (strncasecmp(v, "root.", 5) == 0)
+		v += 5;
+	for (; *v != '\0' && n + 1 < cap; v++)
+		out[n++] = (char)tolower((unsigned char)*v);
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * The shared list: filters state, queue (also as "root.NAME"), applicationName (also "name", the Java admin
  * parameter), createdAfter, createdBefore (epoch ms), limit (1-1000, default 100), next
  * (the cursor from the previous page), format=ndjson (admin only).
  * 200 {"submissions":[SubmissionSummary...],"next":"cursor"} newest first; "next" only when
- * more follow. 400 for bad parameters, 503 when the database is down.
+ * more follow. 400 for bad parameters, 503 when the database is down. On /skatev2 without
+ * limit and next: every row, streamed (list_stream), NDJSON for /admin/submissions.
  */
 static enum bpg_err
 list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_ndjson)
@@ -83,7 +196,7 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 	struct bpg_query q;
 	struct list_out o;
 	struct bpg_buf nd;
-	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32];
+	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32], queue[BPG_QUERY_MAX_VALUE + 1];
 	cJSON *j = NULL;
 	long long limit;
 	const char *fmt, *next;
@@ -111,10 +224,12 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 		return bpg_http_fail(req, BPG_EINVAL, "next: not a cursor this gateway gave out");
 	f.user = user;
 	f.status = bpg_query_get(&q, "state");
-	f.queue = bpg_query_get(&q, "queue");
+	f.queue = queue_filter(bpg_query_get(&q, "queue"), queue, sizeof(queue));
 	f.app_name = bpg_query_get(&q, "applicationName");
 	if (f.app_name == NULL)
 		f.app_name = bpg_query_get(&q, "name");
+	if (bpg_http_is_legacy(req) && bpg_query_get(&q, "limit") == NULL && next == NULL)
+		return list_stream(app, req, &f, allow_ndjson);
 	f.limit = (long)limit;
 	o.app = app;
 	o.now = bpg_now_ms();

@@ -16,7 +16,6 @@
 #define ID_MIN_LEN     32
 #define EXEC_MAX_LEN   7
 #define CONTAINER_MAX  63
-#define FOLLOW_MAX_MS  (3600LL * 1000)
 #define TAIL_MAX       1000000LL
 
 static const char not_found_text[] = "Cannot find matched log files. Please try again in 5 "
@@ -38,6 +37,8 @@ struct log_out {
 	int follow;                 /* flush every piece */
 	int begun;
 	int failed;                 /* the client went away */
+	struct bpg_buf *buf;        /* collect here instead (bpg_log_read), not streamed */
+	char last;                  /* the last byte sent ('\0' before any) */
 };
 
 static int
@@ -45,6 +46,12 @@ out_sink(void *arg, const char *data, size_t len)
 {
 	struct log_out *o = arg;
 
+	if (o->buf != NULL) {
+		o->begun = 1;
+		if (bpg_buf_append(o->buf, data, len) != BPG_OK)
+			o->failed = 1;   /* past its limit: what came first is kept */
+		return o->failed;
+	}
 	if (!o->begun) {
 		if (bpg_http_stream_begin(o->req, 200, "application/octet-stream", NULL) != BPG_OK) {
 			o->failed = 1;
@@ -56,6 +63,8 @@ out_sink(void *arg, const char *data, size_t len)
 		o->failed = 1;
 		return 1;
 	}
+	if (len > 0)
+		o->last = data[len - 1];
 	return 0;
 }
 
@@ -101,7 +110,8 @@ log_in_parse(struct bpg_http_req *req, struct log_in *in)
 	    bpg_query_long(&q, "tailLines", 1, TAIL_MAX, 0, &in->tail_lines, why, sizeof(why)) ||
 	    bpg_query_long(&q, "limitBytes", 1, 1LL << 40, 0, &in->limit_bytes, why,
 	    sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "follow", 0, &in->follow, why, sizeof(why)) != BPG_OK)
+	    bpg_query_bool(&q, "follow", bpg_http_is_legacy(req), &in->follow, why,
+	    sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (copy_value(&q, "subId", in->sub_id, sizeof(in->sub_id)) != 0 ||
 	    copy_value(&q, "appId", in->app_id, sizeof(in->app_id)) != 0 ||
@@ -207,7 +217,8 @@ log_from_pod(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub
 	opts.tail_lines = in->tail_lines;
 	opts.limit_bytes = in->limit_bytes;
 	opts.follow = in->follow;
-	opts.max_ms = in->follow ? FOLLOW_MAX_MS : app->cfg->gateway.log_stream_max_ms;
+	opts.max_ms = in->follow ? app->cfg->gateway.log_follow_max_ms :
+	    app->cfg->gateway.log_stream_max_ms;
 	err = bpg_k8s_stream_log(app->k8s, s->cluster, name, &opts, out_sink, o, why, sizeof(why));
 	if (o->begun || err == BPG_OK) {
 		if (err != BPG_OK && !o->failed)
@@ -269,7 +280,11 @@ tail_from_end(struct bpg_app *app, const char *bucket, const struct bpg_log_obj 
 	return done;
 }
 
-/* Streams the archived objects of container_id. BPG_ENOTFOUND when there are none. */
+/*
+ * Streams the archived objects of container_id. BPG_ENOTFOUND when there are none, or when
+ * not one of them could be read and nothing was sent (the index outlived the objects: a
+ * bucket emptied, a lifecycle rule), so the caller answers the not-found text.
+ */
 static enum bpg_err
 log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *in,
     const char *container_id, struct log_out *o)
@@ -278,7 +293,7 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 	struct bpg_logfmt f;
 	const char *bucket = app->cfg->s3.log_bucket ? app->cfg->s3.log_bucket :
 	    app->cfg->s3.bucket;
-	size_t n = 0;
+	size_t n = 0, read = 0;
 	char why[WHY];
 	enum bpg_err err;
 
@@ -295,19 +310,23 @@ log_from_s3(struct bpg_app *app, struct bpg_http_req *req, const struct log_in *
 		free(v);
 		return bpg_http_fail(req, err, "out of memory");
 	}
-	for (size_t i = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;
-	    i < n && !f.limited && !f.stopped; i++) {
+	read = tail_from_end(app, bucket, &v[n - 1], &f) ? n : 0;   /* the tail answered alone */
+	for (size_t i = read; i < n && !f.limited && !f.stopped; i++) {
 		bpg_logfmt_set_fluentbit(&f, v[i].format == BPG_LOG_FORMAT_FLUENTBIT);
 		err = bpg_s3_get(app->s3, bucket, v[i].key, 0, -1, fmt_sink, &f, why, sizeof(why));
 		if (err != BPG_OK && !f.limited && !f.stopped)
 			bpg_log(BPG_LOG_WARN, "log", "archived object unreadable", "key", v[i].key,
 			    "error", why, NULL);
-		(void)bpg_logfmt_end_object(&f);
+		else
+			read++;
+		if (read > 0 || o->begun)   /* a missing first object adds no separator */
+			(void)bpg_logfmt_end_object(&f);
 	}
-	(void)bpg_logfmt_finish(&f);
+	if (read > 0 || o->begun)
+		(void)bpg_logfmt_finish(&f);
 	bpg_logfmt_release(&f);
 	free(v);
-	return BPG_OK;
+	return read > 0 || o->begun ? BPG_OK : BPG_ENOTFOUND;
 }
 
 /*
@@ -321,7 +340,7 @@ enum bpg_err
 h_log(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct log_in in;
-	struct log_out o = { req, 0, 0, 0 };
+	struct log_out o = { req, 0, 0, 0, NULL, '\0' };
 	struct bpg_sub s;
 	char cid[BPG_QUERY_MAX_VALUE + 32];
 	enum bpg_err err;
@@ -346,11 +365,30 @@ h_log(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	if (err == BPG_OK && !o.begun && !o.failed)
 		(void)out_sink(&o, "", 0);   /* an empty log (a pod just started) is still a 200 */
-	if (err == BPG_OK && o.begun && !o.failed)
-		(void)bpg_http_stream_write(req, "\n", 1, 1);   /* as the Java gateway ends a log */
+	if (err == BPG_OK && o.begun && !o.failed && o.last != '\n')
+		(void)bpg_http_stream_write(req, "\n", 1, 1);   /* one newline ends a log, never two */
 	if (o.begun)
 		err = BPG_OK;
 out:
 	bpg_sub_row_release(&s.row);
 	return err;
+}
+
+enum bpg_err
+bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s,
+    long long tail_lines, struct bpg_buf *out)
+{
+	struct log_in in;
+	struct log_out o = { req, 0, 0, 0, out, '\0' };
+	char cid[BPG_QUERY_MAX_VALUE + 32];
+	enum bpg_err err;
+
+	memset(&in, 0, sizeof(in));
+	in.tail_lines = tail_lines;
+	err = log_from_pod(app, req, s, &in, &o);
+	if (err == BPG_ENOTFOUND) {
+		snprintf(cid, sizeof(cid), "%s-driver", s->id);
+		err = log_from_s3(app, req, &in, cid, &o);
+	}
+	return err == BPG_ENOTFOUND ? BPG_OK : err;
 }

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include "bpg_fcgi.h"
 #include "bpg_log.h"
+#include "bpg_multipart.h"
 #include "bpg_query.h"
 #include "bpg_s3up.h"
 
@@ -102,7 +103,8 @@ s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 		    ". _ - + = @ , not starting with '.'", NAME_MAX_LEN);
 	if (bpg_query_parse(req->query, &q, why, sizeof(why)) != BPG_OK ||
 	    bpg_query_only(&q, names, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "overwrite", 0, &in->overwrite, why, sizeof(why)) != BPG_OK)
+	    bpg_query_bool(&q, "overwrite", bpg_http_is_legacy(req), &in->overwrite, why,
+	    sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	f = bpg_query_get(&q, "folder");
 	in->folder[0] = '\0';
@@ -153,10 +155,50 @@ s3_check_absent(struct bpg_app *app, struct bpg_http_req *req, const struct s3_i
 	return bpg_http_fail(req, err, "%s", why);
 }
 
-/* Copies the body to w; BPG_ETOOLARGE past the limit, BPG_EIO when the client went away. */
+#define DATA_BINARY_HINT "or send the file itself as the body: curl --data-binary @FILE " \
+	"-H 'Content-Type: application/octet-stream' .../s3/NAME"
+
+/* The file part of a multipart/form-data body goes to the upload as it is found. */
+struct part_sink {
+	struct bpg_s3up *w;
+	enum bpg_err err;
+	char why[WHY];
+};
+
+static int
+part_write(void *ctx, const char *p, size_t n)
+{
+	struct part_sink *ps = ctx;
+
+	ps->err = bpg_s3up_write(ps->w, p, n, ps->why, sizeof(ps->why));
+	return ps->err != BPG_OK;
+}
+
+/* Feeds a piece of a multipart body (n == 0: its end); the error is set on req. */
+static enum bpg_err
+s3_feed_multipart(struct bpg_http_req *req, struct bpg_multipart *mp, struct part_sink *ps,
+    const char *p, size_t n)
+{
+	char why[WHY];
+	enum bpg_err err;
+
+	err = n > 0 ? bpg_multipart_feed(mp, p, n, why, sizeof(why)) :
+	    bpg_multipart_finish(mp, why, sizeof(why));
+	if (err == BPG_EIO)
+		return bpg_http_fail(req, ps->err, "%s", ps->why);
+	if (err != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "%s; nothing was stored (a multipart/form-data "
+		    "upload holds exactly one file: curl -F 'file=@FILE'), " DATA_BINARY_HINT, why);
+	return BPG_OK;
+}
+
+/*
+ * Copies the body to w, or only the file part's bytes of a multipart/form-data body (mp not
+ * NULL); BPG_ETOOLARGE past the limit, BPG_EIO when the client went away.
+ */
 static enum bpg_err
 s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *in,
-    struct bpg_s3up *w)
+    struct bpg_s3up *w, struct bpg_multipart *mp, struct part_sink *ps)
 {
 	unsigned long long max = (unsigned long long)app->cfg->s3.max_upload_mb << 20;
 	char *chunk = malloc(CHUNK), why[WHY];
@@ -171,15 +213,21 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
 			    "nothing was stored", req->bytes_in);
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (mp != NULL)
+				err = s3_feed_multipart(req, mp, ps, NULL, 0);
 			break;
+		}
 		if (req->bytes_in > max || (in->length >= 0 &&
 		    req->bytes_in > (unsigned long long)in->length)) {
 			err = bpg_http_fail(req, BPG_ETOOLARGE, "upload is over %s", req->bytes_in > max ?
 			    "the configured limit" : "its declared length");
 			break;
 		}
-		if ((err = bpg_s3up_write(w, chunk, n, why, sizeof(why))) != BPG_OK) {
+		if (mp != NULL) {
+			if ((err = s3_feed_multipart(req, mp, ps, chunk, n)) != BPG_OK)
+				break;
+		} else if ((err = bpg_s3up_write(w, chunk, n, why, sizeof(why))) != BPG_OK) {
 			bpg_http_fail(req, err, "%s", why);
 			break;
 		}
@@ -191,8 +239,11 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
 /*
  * POST /s3/{name}?folder=F[&overwrite=true][&content-length=N], any allowed user.
  * The body streams through to s3://<[s3] bucket>/<key> (the Java key layout), multipart
- * above [s3] part_size_mb; a chunked body (no length) works. 200 {"url":"s3a://b/k"};
- * 400 bad name/folder/length or a body cut off (nothing is stored); 409 exists;
+ * above [s3] part_size_mb; a chunked body (no length) works. A multipart/form-data body
+ * (curl -F) stores only its one file part's bytes, never the envelope; the limits count the
+ * body. 200 {"url":"s3a://b/k"}; 400 bad name/folder/length, a body cut off or a
+ * multipart body that is not one file part (nothing is stored); 409 exists (on /skatev2
+ * overwrite defaults to true: the Java gateway overwrote silently);
  * 413 over [s3] max_upload_mb; 502/503/504 S3.
  */
 enum bpg_err
@@ -200,6 +251,9 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct s3_in in;
 	struct bpg_s3up *w = NULL;
+	struct bpg_multipart *mp = NULL;
+	struct part_sink ps = { NULL, BPG_OK, "" };   /* the part's bytes go to ps.w */
+	const char *ct = bpg_http_param(req, "CONTENT_TYPE");
 	struct bpg_buf key, url;
 	cJSON *j = NULL;
 	char why[WHY];
@@ -209,6 +263,16 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	bpg_buf_init(&url, BPG_S3_KEY_MAX + 512);
 	if ((err = s3_in_parse(app, req, &in)) != BPG_OK)
 		goto out;
+	if (bpg_multipart_is_form(ct)) {
+		if ((mp = malloc(sizeof(*mp))) == NULL) {
+			err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = bpg_multipart_init(mp, ct, part_write, &ps, why, sizeof(why))) != BPG_OK) {
+			bpg_http_fail(req, err, "%s; " DATA_BINARY_HINT, why);
+			goto out;
+		}
+	}
 	if (app->s3 == NULL) {
 		err = bpg_http_fail(req, BPG_EUNAVAIL, "S3 is not configured on this gateway");
 		goto out;
@@ -224,7 +288,8 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 		bpg_http_fail(req, err, "out of memory");
 		goto out;
 	}
-	if ((err = s3_copy_body(app, req, &in, w)) != BPG_OK)
+	ps.w = w;
+	if ((err = s3_copy_body(app, req, &in, w, mp, &ps)) != BPG_OK)
 		goto out;
 	if (in.length >= 0 && req->bytes_in != (unsigned long long)in.length) {
 		err = bpg_http_fail(req, BPG_EINVAL, "the body has %llu bytes, not the %lld declared: "
@@ -244,6 +309,7 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	err = bpg_http_reply_json(req, 200, j);
 out:
 	bpg_s3up_free(w);   /* aborts an unfinished multipart upload */
+	free(mp);
 	cJSON_Delete(j);
 	bpg_buf_release(&url);
 	bpg_buf_release(&key);

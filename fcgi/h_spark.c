@@ -15,15 +15,14 @@
 #define WHY 512
 
 enum bpg_err
-bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write,
-    struct bpg_sub *s)
+bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int flags, struct bpg_sub *s)
 {
-	return bpg_sub_lookup_id(app, req, req->match.params[0], for_write, s);
+	return bpg_sub_lookup_id(app, req, req->match.params[0], flags, s);
 }
 
 enum bpg_err
 bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-    int for_write, struct bpg_sub *s)
+    int flags, struct bpg_sub *s)
 {
 	int by_app = bpg_subid_is_app_id(id);
 	char why[WHY];
@@ -34,7 +33,8 @@ bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
 	s->cluster = NULL;
 	if (!by_app && bpg_subid_parse(app->cfg, id, &s->cluster, why, sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
-	err = bpg_subdb_get(app->db, id, by_app, &s->row);
+	err = (flags & BPG_SUB_ATTEMPTS) ? bpg_subdb_get_attempts(app->db, id, by_app, &s->row) :
+	    bpg_subdb_get(app->db, id, by_app, &s->row);
 	if (err == BPG_OK) {
 		s->have_row = 1;
 		s->cluster = bpg_config_cluster(app->cfg, s->row.cluster_id ? s->row.cluster_id : "");
@@ -52,11 +52,13 @@ bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
 		    bpg_db_last_error(app->db));
 	}
 	s->id = s->have_row ? s->row.submission_id : id;
-	if (req->user.admin || (!for_write && app->cfg->auth.open_read))
+	if (req->user.admin || (!(flags & BPG_SUB_WRITE) && app->cfg->auth.open_read))
 		return BPG_OK;
 	if (!s->have_row)
 		return bpg_http_fail(req, BPG_ENOTFOUND, "submission %s not found", id);
-	if (s->row.user == NULL || strcmp(s->row.user, req->user.name) != 0)
+	/* the owner, or the account that submitted it (a proxy user for the owner, ?dagUser=) */
+	if ((s->row.user == NULL || strcmp(s->row.user, req->user.name) != 0) &&
+	    (s->row.original_user == NULL || strcmp(s->row.original_user, req->user.name) != 0))
 		return bpg_http_fail(req, BPG_EFORBIDDEN, "submission %s belongs to another user",
 		    s->id);
 	return BPG_OK;
@@ -88,9 +90,43 @@ merge_observation(struct bpg_sub_row *row, struct bpg_sub_row *obs)
 	return BPG_OK;
 }
 
-/* Reads the CR, stores what it says and merges it into s->row. */
+/*
+ * Stores the observation and answers with the row as stored: the observation when it was
+ * newer, else the newer state a concurrent writer (the monitor) stored first. BPG_OK when
+ * s->row is the stored row; an error (logged) when the caller must merge obs instead.
+ */
 static enum bpg_err
-status_live(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s)
+store_observation(struct bpg_app *app, struct bpg_sub *s, const struct bpg_sub_row *obs,
+    int flags)
+{
+	struct bpg_sub_row row;
+	int applied = 0;
+	enum bpg_err err;
+
+	if ((err = bpg_subdb_observe(app->db, obs, &applied)) != BPG_OK) {
+		bpg_log(BPG_LOG_WARN, "status", "could not store the observed status", "id", s->id,
+		    NULL);
+		return err;
+	}
+	if (!applied)
+		bpg_log(BPG_LOG_DEBUG, "status", "the stored status is newer than the one read",
+		    "id", s->id, NULL);
+	bpg_sub_row_init(&row);
+	err = (flags & BPG_SUB_ATTEMPTS) ? bpg_subdb_get_attempts(app->db, s->id, 0, &row) :
+	    bpg_subdb_get(app->db, s->id, 0, &row);
+	if (err != BPG_OK) {
+		bpg_sub_row_release(&row);
+		return err;
+	}
+	bpg_sub_row_release(&s->row);
+	s->row = row;
+	s->id = s->row.submission_id;
+	return BPG_OK;
+}
+
+/* Reads the CR, stores what it says and answers with the row (or the CR, without one). */
+static enum bpg_err
+status_live(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s, int flags)
 {
 	struct bpg_sub_row obs;
 	cJSON *cr = NULL;
@@ -105,10 +141,7 @@ status_live(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s)
 	cJSON_Delete(cr);
 	if (err == BPG_OK && (obs.submission_id = strdup(s->id)) == NULL)
 		err = BPG_ENOMEM;
-	if (err == BPG_OK && s->have_row && bpg_subdb_observe(app->db, &obs) != BPG_OK)
-		bpg_log(BPG_LOG_WARN, "status", "could not store the observed status", "id", s->id,
-		    NULL);
-	if (err == BPG_OK) {
+	if (err == BPG_OK && (!s->have_row || store_observation(app, s, &obs, flags) != BPG_OK)) {
 		if (!s->have_row && (s->row.submission_id = strdup(s->id)) == NULL)
 			err = BPG_ENOMEM;
 		else
@@ -118,10 +151,45 @@ status_live(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s)
 	return err == BPG_OK ? BPG_OK : bpg_http_fail(req, err, "out of memory");
 }
 
+enum bpg_err
+bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s, int flags)
+{
+	long long now = bpg_now_ms();
+	int fresh = s->have_row && s->row.status != NULL &&
+	    (bpg_appstate_is_final(s->row.status, s->row.gateway_failed) || (s->row.status_ms >= 0 &&
+	    now - s->row.status_ms < app->cfg->gateway.status_max_age_ms));
+	enum bpg_err err;
+
+	if (fresh)
+		return BPG_OK;
+	err = status_live(app, req, s, flags);
+	if (err != BPG_OK && s->have_row && (err == BPG_ENOTFOUND || err == BPG_EUNAVAIL ||
+	    err == BPG_EUPSTREAM)) {
+		/* the stored state is the best answer there is */
+		req->err = BPG_OK;
+		req->err_msg[0] = '\0';
+		err = BPG_OK;
+	}
+	return err;
+}
+
+/* True when req came on the configured base path (not the Java gateway's /skatev2). */
+static int
+on_own_base(const struct bpg_app *app, const struct bpg_http_req *req)
+{
+	const char *base = app->cfg->gateway.base_path;
+	size_t n = strlen(base);
+
+	return strcmp(base, "/skatev2") != 0 && strncmp(req->uri, base, n) == 0 &&
+	    (req->uri[n] == '/' || req->uri[n] == '\0');
+}
+
 /*
  * GET /spark/{id}/status (owner, admin, or anyone with [auth] open_read).
- * 200 GetSubmissionStatusResponse (spec 3.2). The row answers while it is fresh
- * ([gateway] status_max_age_ms) or terminal; otherwise the CR is read and written through.
+ * 200 GetSubmissionStatusResponse (spec 3.2); on the configured base path (not /skatev2)
+ * also "attempts", the observed attempt history. The row answers while it is fresh
+ * ([gateway] status_max_age_ms) or final; otherwise the CR is read and written through
+ * when newer than the row (bpg_subdb_observe), and the row as stored answers.
  * When the CR is gone (TTL) the last known state answers (the Java gateway said 404); when
  * the cluster is down a stored state answers. 400 bad id, 403, 404, 503.
  */
@@ -132,24 +200,11 @@ h_spark_status(struct bpg_app *app, struct bpg_http_req *req)
 	long long now = bpg_now_ms();
 	cJSON *j = NULL;
 	enum bpg_err err;
-	int fresh;
+	int flags = on_own_base(app, req) ? BPG_SUB_ATTEMPTS : 0;
 
-	if ((err = bpg_sub_lookup(app, req, 0, &s)) != BPG_OK)
+	if ((err = bpg_sub_lookup(app, req, flags, &s)) != BPG_OK ||
+	    (err = bpg_sub_refresh(app, req, &s, flags)) != BPG_OK)
 		goto out;
-	fresh = s.have_row && s.row.status != NULL && (bpg_appstate_is_terminal(s.row.status) ||
-	    (s.row.status_ms >= 0 && now - s.row.status_ms < app->cfg->gateway.status_max_age_ms));
-	if (!fresh) {
-		err = status_live(app, req, &s);
-		if (err != BPG_OK && s.have_row && (err == BPG_ENOTFOUND || err == BPG_EUNAVAIL ||
-		    err == BPG_EUPSTREAM)) {
-			/* the stored state is the best answer there is */
-			req->err = BPG_OK;
-			req->err_msg[0] = '\0';
-			err = BPG_OK;
-		}
-		if (err != BPG_OK)
-			goto out;
-	}
 	if ((err = bpg_appstate_status_json(&s.row, s.cluster, now, &j)) != BPG_OK) {
 		bpg_http_fail(req, err, "out of memory");
 		goto out;
@@ -317,6 +372,25 @@ out:
 	return err;
 }
 
+enum bpg_err
+bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s)
+{
+	char why[WHY], note[256];
+	enum bpg_err err = bpg_k8s_delete_app(app->k8s, s->cluster, s->id, NULL, why, sizeof(why));
+
+	if (err != BPG_OK && err != BPG_ENOTFOUND)
+		return bpg_http_fail(req, err, "%s", why);
+	if (s->have_row) {
+		snprintf(note, sizeof(note), "deleted by %s", req->user.name);
+		if (bpg_subdb_mark_deleted(app->db, s->id, note) != BPG_OK)
+			bpg_log(BPG_LOG_WARN, "delete", "could not record the deletion", "id", s->id,
+			    NULL);
+	}
+	bpg_log(BPG_LOG_INFO, "delete", "deleted", "id", s->id, "cluster", s->cluster->id,
+	    "existed", err == BPG_OK ? "true" : "false", NULL);
+	return BPG_OK;
+}
+
 /*
  * DELETE /spark/{id} (owner or admin): deletes the SparkApplication (its pods go with it)
  * and records who did; 200 {"submissionId":id} also when it was already gone.
@@ -327,23 +401,11 @@ h_spark_delete(struct bpg_app *app, struct bpg_http_req *req)
 {
 	struct bpg_sub s;
 	cJSON *j = NULL;
-	char why[WHY], note[256];
 	enum bpg_err err;
 
-	if ((err = bpg_sub_lookup(app, req, 1, &s)) != BPG_OK)
+	if ((err = bpg_sub_lookup(app, req, BPG_SUB_WRITE, &s)) != BPG_OK ||
+	    (err = bpg_sub_delete(app, req, &s)) != BPG_OK)
 		goto out;
-	err = bpg_k8s_delete_app(app->k8s, s.cluster, s.id, NULL, why, sizeof(why));
-	if (err != BPG_OK && err != BPG_ENOTFOUND) {
-		bpg_http_fail(req, err, "%s", why);
-		goto out;
-	}
-	if (s.have_row) {
-		snprintf(note, sizeof(note), "deleted by %s", req->user.name);
-		if (bpg_subdb_mark_deleted(app->db, s.id, note) != BPG_OK)
-			bpg_log(BPG_LOG_WARN, "delete", "could not record the deletion", "id", s.id, NULL);
-	}
-	bpg_log(BPG_LOG_INFO, "delete", "deleted", "id", s.id, "cluster", s.cluster->id,
-	    "existed", err == BPG_OK ? "true" : "false", NULL);
 	if ((j = cJSON_CreateObject()) == NULL ||
 	    cJSON_AddStringToObject(j, "submissionId", s.id) == NULL) {
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");

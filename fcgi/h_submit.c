@@ -44,6 +44,7 @@ struct submit {
 	char fp[BPG_IDEM_FP_LEN + 1];  /* the keyed request's fingerprint */
 	char *takeover_claim;         /* taking over row id: the dead worker's claim (or NULL) */
 	int takeover;                 /* id and cluster are those of a row a dead worker left */
+	const struct bpg_submit_front *front;
 };
 
 static void
@@ -57,12 +58,13 @@ submit_release(struct submit *s)
 
 /* Replies 200 {"submissionId":id}; replayed marks an Idempotency-Key replay. */
 static enum bpg_err
-reply_id(struct bpg_http_req *req, const char *id, int replayed)
+reply_id(struct bpg_app *app, struct bpg_http_req *req, const char *id, int replayed)
 {
 	cJSON *j = cJSON_CreateObject();
 	struct bpg_buf b;
 	enum bpg_err err;
 
+	(void)app;
 	bpg_buf_init(&b, 0);
 	if (j == NULL || cJSON_AddStringToObject(j, "submissionId", id) == NULL ||
 	    bpg_json_print(j, &b) != BPG_OK) {
@@ -93,6 +95,21 @@ idem_key(struct bpg_http_req *req, const char **out)
 	return BPG_OK;
 }
 
+/* /skatev2 accepts unknown nested fields as BPG did: each named in a Warning and logged. */
+static void
+warn_ignored(struct bpg_http_req *req, const cJSON *ignored)
+{
+	char text[BPG_REQ_PATH_MAX + 32];
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, ignored) {
+		snprintf(text, sizeof(text), "unknown field ignored: %s", it->valuestring);
+		bpg_http_warn(req, text);
+		bpg_log(BPG_LOG_WARN, "submit", "unknown field ignored", "field", it->valuestring,
+		    "user", req->user.name, NULL);
+	}
+}
+
 /* Parses the query and the body; decides the owner. Nothing is touched yet. */
 static enum bpg_err
 submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
@@ -104,9 +121,6 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	char why[WHY];
 	enum bpg_err err;
 
-	if (ct != NULL && strcasestr(ct, "yaml") != NULL)
-		return bpg_http_fail(req, BPG_EINVAL, "YAML request bodies are not supported: send "
-		    "the same request as JSON (Content-Type: application/json)");
 	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
 	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK ||
 	    (err = bpg_query_bool(&q, "dryRun", 0, &s->dry_run, why, sizeof(why))) != BPG_OK)
@@ -122,10 +136,14 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		return err;
 	bpg_buf_init(&body, SUBMIT_MAX_BODY);
 	err = bpg_http_read_body(req, SUBMIT_MAX_BODY, &body);
-	if (err == BPG_OK && (err = bpg_request_parse(body.data ? body.data : "", body.len,
-	    &s->req, why, sizeof(why))) != BPG_OK)
+	if (err == BPG_OK && (err = bpg_request_parse_body(body.data ? body.data : "", body.len,
+	    (bpg_request_is_yaml(ct) ? BPG_REQ_YAML : 0) |
+	    (bpg_http_is_legacy(req) ? BPG_REQ_JAVA : BPG_REQ_STRICT), &s->req, why,
+	    sizeof(why))) != BPG_OK)
 		bpg_http_fail(req, err, "%s", why);
 	bpg_buf_release(&body);
+	if (err == BPG_OK)
+		warn_ignored(req, s->req->ignored);
 	return err;
 }
 
@@ -146,8 +164,9 @@ submit_queue(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			    s->queue);
 		if ((err = bpg_jwt_check_queue(s->req->queue_token, s->queue, &app->queue_secrets,
 		    &app->cfg->auth.queue_token_issuers, (long long)time(NULL), why,
-		    sizeof(why))) != BPG_OK)
-			return bpg_http_fail(req, err, "%s", why);
+		    sizeof(why))) != BPG_OK)   /* 403; the Java gateway said 400 (/skatev2) */
+			return bpg_http_fail(req, err == BPG_EFORBIDDEN && bpg_http_is_legacy(req) ?
+			    BPG_EINVAL : err, "%s", why);
 	}
 	if ((err = bpg_request_check(s->req, s->qconf, s->queue, why, sizeof(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
@@ -248,14 +267,15 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
  * same request would fail the same way); after a 5xx the key is freed, so a retry runs again.
  */
 static void
-record_refusal(struct bpg_app *app, struct submit *s, enum bpg_err err, const char *note)
+record_refusal(struct bpg_app *app, const struct bpg_http_req *req, struct submit *s,
+    enum bpg_err err, const char *note)
 {
 	int status = bpg_err_http_status(err);
 	struct bpg_buf b;
 
 	if (s->idem != NULL) {
 		bpg_buf_init(&b, 0);
-		if (status >= 500 || bpg_json_error_body(status, note, &b) != BPG_OK ||
+		if (status >= 500 || bpg_http_error_body(req, status, note, &b) != BPG_OK ||
 		    bpg_subdb_set_response(app->db, s->id, status, b.data) != BPG_OK)
 			(void)bpg_subdb_drop_idempotency(app->db, s->id);
 		bpg_buf_release(&b);
@@ -309,7 +329,7 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			bpg_log(BPG_LOG_WARN, "submit", "the abandoned create was not recorded", "id",
 			    s->id, NULL);
 	} else {
-		record_refusal(app, s, err, note);
+		record_refusal(app, req, s, err, note);
 	}
 	return bpg_http_fail(req, err, "%s", note);
 }
@@ -319,8 +339,8 @@ static enum bpg_err
 submit_fingerprint(struct bpg_http_req *req, struct submit *s)
 {
 	cJSON *j = bpg_request_to_json(s->req);
-	enum bpg_err err = j != NULL ? bpg_idem_fingerprint("POST /spark", req->user.name, s->user,
-	    j, s->fp) : BPG_ENOMEM;
+	enum bpg_err err = j != NULL ? bpg_idem_fingerprint(s->front->route, req->user.name,
+	    s->user, j, s->fp) : BPG_ENOMEM;
 
 	cJSON_Delete(j);
 	return err == BPG_OK ? BPG_OK : bpg_http_fail(req, err, "cannot fingerprint the request");
@@ -400,7 +420,7 @@ idem_lookup(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, int
 		    "Idempotent-Replayed: true\r\n", row.idem_response, strlen(row.idem_response));
 		break;
 	case BPG_IDEM_CREATED:
-		err = reply_id(req, id, 1);
+		err = s->front->reply(app, req, id, 1);
 		break;
 	case BPG_IDEM_BUSY:
 		err = reply_busy(req, id);
@@ -445,7 +465,7 @@ submit_take_over(struct bpg_app *app, struct bpg_http_req *req, struct submit *s
 }
 
 /*
- * POST /spark (any allowed user). Body: SubmitApplicationRequest (JSON); ?dryRun=true
+ * The submit pipeline, for POST /spark (any allowed user) and the Livy batch API. Body: SubmitApplicationRequest (JSON); ?dryRun=true
  * returns the SparkApplication that would be created and creates nothing; ?dagUser= for
  * [auth] proxy_users.
  * Header Idempotency-Key (bpg_idem.h): a retry with the same request gets the first answer
@@ -465,17 +485,14 @@ submit_take_over(struct bpg_app *app, struct bpg_http_req *req, struct submit *s
  * down nothing is created anywhere. A row whose worker died is taken over by a retry, or
  * failed by the monitor (bpg_subdb_fail_orphan).
  */
-enum bpg_err
-h_submit(struct bpg_app *app, struct bpg_http_req *req)
+static enum bpg_err
+submit_run(struct bpg_app *app, struct bpg_http_req *req, struct submit *sp)
 {
-	struct submit s;
+	struct submit s = *sp;
 	char first_msg[BPG_HTTP_MAX_ERROR] = "";
 	enum bpg_err err, first_err = BPG_OK;
 	int done = 0, raced = 0;
 
-	memset(&s, 0, sizeof(s));
-	if ((err = submit_parse(app, req, &s)) != BPG_OK)
-		goto out;
 	if (s.idem != NULL && s.dry_run)
 		s.idem = NULL;   /* a dry run creates nothing: there is nothing to replay */
 	if (s.idem != NULL && ((err = submit_fingerprint(req, &s)) != BPG_OK ||
@@ -525,8 +542,40 @@ h_submit(struct bpg_app *app, struct bpg_http_req *req)
 		req->err_msg[0] = '\0';
 	}
 	if (err == BPG_OK)
-		err = reply_id(req, s.id, 0);
+		err = s.front->reply(app, req, s.id, 0);
 out:
 	submit_release(&s);
 	return err;
+}
+
+enum bpg_err
+bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_submit_in *in,
+    const struct bpg_submit_front *front)
+{
+	struct submit s;
+
+	memset(&s, 0, sizeof(s));
+	s.req = in->req;
+	s.user = in->owner;
+	s.idem = in->idem;
+	s.dry_run = in->dry_run;
+	s.front = front;
+	return submit_run(app, req, &s);
+}
+
+/* POST /spark: see submit_run. */
+enum bpg_err
+h_submit(struct bpg_app *app, struct bpg_http_req *req)
+{
+	static const struct bpg_submit_front spark = { "POST /spark", reply_id };
+	struct submit s;
+	enum bpg_err err;
+
+	memset(&s, 0, sizeof(s));
+	s.front = &spark;
+	if ((err = submit_parse(app, req, &s)) != BPG_OK) {
+		submit_release(&s);
+		return err;
+	}
+	return submit_run(app, req, &s);
 }

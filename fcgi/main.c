@@ -42,35 +42,120 @@ usage(FILE *fp)
 	    "                                                 spawn-fcgi passes it) or on PATH;\n"
 	    "                                                 logs to stderr, or appended to FILE\n"
 	    "                                                 (spawn-fcgi sends stderr to /dev/null)\n"
-	    "       bpg-fcgi --check-config FILE              validate FILE, print OK or the errors\n"
-	    "       bpg-fcgi --show-config FILE               print the effective settings\n"
-	    "       bpg-fcgi --migrate FILE [--sql-dir DIR]   apply the database migrations not yet\n"
+	    "       bpg-fcgi --check-config [FILE]            validate FILE, print OK or the errors\n"
+	    "       bpg-fcgi --show-config [FILE]             print the effective settings\n"
+	    "       bpg-fcgi --migrate [FILE] [--sql-dir DIR] apply the database migrations not yet\n"
 	    "                                                 applied (DIR: $BPG_SQL_DIR, else\n"
 	    "                                                 " BPG_SQL_DIR_DEFAULT "); as\n"
 	    "                                                 $BPG_DB_ADMIN_USER with the password in\n"
 	    "                                                 $BPG_DB_ADMIN_PASSWORD_FILE when set\n"
+	    "       bpg-fcgi --queue-token QUEUE [--user U] [--ttl SECONDS] [--config FILE]\n"
+	    "                                                 print a token for secure queue QUEUE,\n"
+	    "                                                 signed with the first secret of\n"
+	    "                                                 [auth] queue_token_secrets_file\n"
+	    "                                                 (default TTL 3600 s)\n"
 	    "       bpg-fcgi --version\n"
-	    "FILE defaults to $BPG_CONFIG, then /etc/bpg/bpg.ini.\n");
+	    "The config: --config FILE, else the FILE given after the command, else $BPG_CONFIG,\n"
+	    "else " BPG_CONFIG_DEFAULT_PATH ".\n");
 }
 
-/* Loads path or prints every error to stderr; returns NULL on failure. */
-static struct bpg_config *
-load_or_report(const char *path)
+/* Sets mode once; a second mode is a usage error (-1). */
+static int
+set_mode(struct bpg_cli *cli, enum bpg_cli_mode mode)
 {
-	struct bpg_config *cfg = NULL;
-	struct bpg_buf errors;
-	enum bpg_err err;
+	if (cli->mode != BPG_CLI_SERVE)
+		return -1;
+	cli->mode = mode;
+	return 0;
+}
 
-	bpg_buf_init(&errors, 0);
-	err = bpg_config_load(path, &cfg, &errors);
-	if (err != BPG_OK) {
-		if (errors.len > 0)
-			fputs(errors.data, stderr);
-		else
-			fprintf(stderr, "%s: %s\n", path, bpg_err_str(err));
+/* Fills cli from argv; 0, 1 for --help/--version (answered), -1 for a usage error. */
+static int
+parse_args(int argc, char **argv, struct bpg_cli *cli, const char **sock, const char **log)
+{
+	static const struct { const char *flag; enum bpg_cli_mode mode; } modes[] = {
+		{ "--check-config", BPG_CLI_CHECK }, { "--show-config", BPG_CLI_SHOW },
+		{ "--migrate", BPG_CLI_MIGRATE },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		size_t m;
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+			if (strcmp(a, modes[m].flag) == 0)
+				break;
+		if (strcmp(a, "--version") == 0) {
+			printf("bpg-fcgi %s\n", BPG_VERSION);
+			return 1;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (m < sizeof(modes) / sizeof(modes[0])) {
+			if (set_mode(cli, modes[m].mode) != 0)
+				return -1;
+			if (v != NULL && v[0] != '-')
+				cli->file = argv[++i];
+			continue;
+		} else if (v == NULL) {
+			return -1;
+		} else if (strcmp(a, "--queue-token") == 0) {
+			if (set_mode(cli, BPG_CLI_QUEUE_TOKEN) != 0)
+				return -1;
+			cli->queue = v;
+		} else if (strcmp(a, "--config") == 0) {
+			cli->config = v;
+		} else if (strcmp(a, "--sql-dir") == 0) {
+			cli->sql_dir = v;
+		} else if (strcmp(a, "--user") == 0) {
+			cli->user = v;
+		} else if (strcmp(a, "--ttl") == 0) {
+			cli->ttl = v;
+		} else if (strcmp(a, "--log") == 0) {
+			*log = v;
+		} else if (strcmp(a, "--socket") == 0) {
+			*sock = v;
+		} else {
+			return -1;
+		}
+		i++;
 	}
-	bpg_buf_release(&errors);
-	return cfg;
+	return 0;
+}
+
+/*
+ * A request under [livy] prefix: its route path becomes "/livy" and the rest, and its errors
+ * Livy's. BPG_OK when it is one, BPG_ENOTFOUND when not, BPG_EINVAL when too long.
+ */
+static enum bpg_err
+livy_path(const struct bpg_config *cfg, struct bpg_http_req *req)
+{
+	const char *p = cfg->livy.prefix;
+	size_t n = p != NULL ? strlen(p) : 0;
+	int len;
+
+	if (!cfg->livy.enabled || n == 0 || strncmp(req->uri, p, n) != 0 ||
+	    (req->uri[n] != '/' && req->uri[n] != '\0'))
+		return BPG_ENOTFOUND;
+	req->livy = 1;
+	len = snprintf(req->path, sizeof(req->path), "/livy%s", req->uri + n);
+	return len < 0 || (size_t)len >= sizeof(req->path) ? BPG_EINVAL : BPG_OK;
+}
+
+/* Takes a token from the user's budget for the route's class; sets the 429 when none is left. */
+static enum bpg_err
+take_token(struct bpg_app *app, struct bpg_http_req *req)
+{
+	const struct bpg_ratelimit_conf *rc = &app->cfg->ratelimit;
+	enum bpg_route_class cls = req->match.route->cls;
+	int retry = 1;
+
+	if ((unsigned)cls >= BPG_CLASS_COUNT ||
+	    bpg_ratelimit_take(app->ratelimit, req->user.name, (unsigned)cls, rc->rate[cls],
+	    (double)rc->burst[cls], bpg_ratelimit_now_us(), &retry) == BPG_OK)
+		return BPG_OK;
+	snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: %d\r\n", retry);
+	return bpg_http_fail(req, BPG_ERATELIMIT, "too many %s requests from user %s: retry in "
+	    "%d s", bpg_route_class_name(cls), req->user.name, retry);
 }
 
 /* Authenticates, dispatches and runs one request; every error reply is written here. */
@@ -81,7 +166,9 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 	bpg_handler h;
 	enum bpg_err err;
 
-	err = bpg_http_strip_base(req, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
+	err = livy_path(app->cfg, req);
+	if (err == BPG_ENOTFOUND)
+		err = bpg_http_strip_base(req, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
 	if (err == BPG_EINVAL) {
 		bpg_http_fail(req, err, "path longer than %d bytes", BPG_PATH_MAX - 1);
 		goto fail;
@@ -102,17 +189,25 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 		bpg_http_fail(req, err, "path segment too long");
 		goto fail;
 	}
+	if (err == BPG_OK && (strncmp(req->match.route->pattern, "/livy/", 6) == 0) != req->livy)
+		err = BPG_ENOTFOUND;   /* the Livy API only under its prefix, and only it there */
 	if (err != BPG_OK) {
 		bpg_http_fail(req, err, "no route for %s %s", req->method, req->path);
 		goto fail;
 	}
 	if (req->match.route->access != BPG_ACCESS_PUBLIC) {
-		if (bpg_auth_identify(&app->cfg->auth, req->remote_user, req->header_user,
-		    &req->user) != BPG_OK) {
+		/* User-Account counts only from a trusted proxy's address (nginx strips it too) */
+		const char *hu = bpg_auth_header_trusted(&app->cfg->auth, req->remote_addr) ?
+		    req->header_user : NULL;
+		if (bpg_auth_identify(&app->cfg->auth, hu != NULL && hu[0] ? NULL : req->remote_user,
+		    hu, &req->user) != BPG_OK) {
 			bpg_http_fail(req, BPG_EUNAUTH, "authentication required: unknown, blocked "
 			    "or missing user");
 			goto fail;
 		}
+		/* after authentication: only a verified user's own requests use its budget */
+		if (take_token(app, req) != BPG_OK)
+			goto fail;
 		if (req->match.route->access == BPG_ACCESS_ADMIN && !req->user.admin) {
 			bpg_http_fail(req, BPG_EFORBIDDEN, "user %s is not an admin", req->user.name);
 			goto fail;
@@ -181,6 +276,32 @@ log_access(const struct bpg_http_req *req, const struct timespec *t0)
 	    req->status >= 400 ? "error" : NULL, req->err_msg, NULL);
 }
 
+/* Counts a 401, 403 or 429 and logs who was refused: claimed user, address, request id. */
+static void
+note_denied(const struct bpg_app *app, const struct bpg_http_req *req)
+{
+	enum bpg_route_class cls = req->match.route ? req->match.route->cls : BPG_CLASS_OTHER;
+	enum bpg_metrics_denial reason;
+	const char *addr = bpg_http_param(req, "REMOTE_ADDR");
+	/* the header counts only where bpg_auth_identify() would take it */
+	const char *claimed = app->cfg->auth.trust_user_header && req->header_user &&
+	    *req->header_user ? req->header_user : req->remote_user;
+
+	if (req->status == 401)
+		reason = BPG_DENIED_UNAUTH;
+	else if (req->status == 403)
+		reason = BPG_DENIED_FORBIDDEN;
+	else if (req->status == 429)
+		reason = BPG_DENIED_RATELIMIT;
+	else
+		return;
+	bpg_metrics_denied(reason, cls);
+	bpg_log(BPG_LOG_WARN, "http", "denied", "status", req->status == 401 ? "401" :
+	    req->status == 403 ? "403" : "429", "class", bpg_route_class_name(cls),
+	    "claimed_user", claimed, "user", req->user.name, "addr", addr,
+	    "method", req->method, "path", req->uri, "error", req->err_msg, NULL);
+}
+
 /* The accept loop: one request at a time until SIGTERM or SIGINT. */
 static int
 serve(struct bpg_app *app, int listen_fd)
@@ -212,6 +333,7 @@ serve(struct bpg_app *app, int listen_fd)
 		bpg_log_set_request(req.request_id);
 		handle(app, &req);
 		log_access(&req, &t0);
+		note_denied(app, &req);
 		bpg_metrics_request(req.match.route ? (int)(req.match.route - bpg_routes) : -1,
 		    req.status, (uint64_t)elapsed_us(&t0));
 		bpg_log_set_request(NULL);
@@ -241,42 +363,6 @@ redirect_stderr(const char *path)
 	return 0;
 }
 
-/* --migrate: applies sql/ migrations with the config's database (or an admin account). */
-static int
-migrate(const char *config, const char *sql_dir)
-{
-	struct bpg_config *cfg = load_or_report(config);
-	const char *admin = getenv("BPG_DB_ADMIN_USER");
-	struct bpg_db *db = NULL;
-	int applied = 0, rc = 1;
-
-	if (cfg == NULL)
-		return 1;
-	if (sql_dir == NULL)
-		sql_dir = getenv("BPG_SQL_DIR");
-	if (sql_dir == NULL)
-		sql_dir = BPG_SQL_DIR_DEFAULT;
-	if (bpg_db_new(&cfg->database, &db) != BPG_OK)
-		goto out;
-	if (admin != NULL && *admin != '\0' &&
-	    bpg_db_set_account(db, admin, getenv("BPG_DB_ADMIN_PASSWORD_FILE")) != BPG_OK)
-		goto out;
-	if (bpg_db_ping(db) != BPG_OK) {
-		fprintf(stderr, "bpg-fcgi: database unavailable: %s\n", bpg_db_last_error(db));
-		goto out;
-	}
-	if (bpg_db_migrate(db, sql_dir, &applied) != BPG_OK) {
-		fprintf(stderr, "bpg-fcgi: migration failed (%d applied before it)\n", applied);
-		goto out;
-	}
-	printf("migrations: %d applied, schema up to date\n", applied);
-	rc = 0;
-out:
-	bpg_db_free(db);
-	bpg_config_free(cfg);
-	return rc;
-}
-
 static int
 install_signals(void)
 {
@@ -294,56 +380,25 @@ install_signals(void)
 int
 main(int argc, char **argv)
 {
-	const char *config = getenv("BPG_CONFIG"), *sock = NULL, *migrate_config = NULL;
-	const char *sql_dir = NULL;
+	const char *sock = NULL, *log = NULL;
+	struct bpg_cli cli;
 	struct bpg_config *cfg = NULL;
 	struct bpg_app app;
 	int listen_fd = 0, rc = 1;
 
 	memset(&app, 0, sizeof(app));
-	if (config == NULL || *config == '\0')
-		config = "/etc/bpg/bpg.ini";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--version") == 0) {
-			printf("bpg-fcgi %s\n", BPG_VERSION);
-			return 0;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if ((strcmp(a, "--check-config") == 0 || strcmp(a, "--show-config") == 0) &&
-		    i + 1 < argc) {
-			struct bpg_buf dump;
-			cfg = load_or_report(argv[i + 1]);
-			if (cfg == NULL)
-				return 1;
-			bpg_buf_init(&dump, 0);
-			if (a[2] == 'c')
-				puts("OK");
-			else if (bpg_config_dump(cfg, &dump) == BPG_OK)
-				fputs(dump.data ? dump.data : "", stdout);
-			bpg_buf_release(&dump);
-			bpg_config_free(cfg);
-			return 0;
-		} else if (strcmp(a, "--migrate") == 0 && i + 1 < argc) {
-			migrate_config = argv[++i];
-		} else if (strcmp(a, "--sql-dir") == 0 && i + 1 < argc) {
-			sql_dir = argv[++i];
-		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
-			config = argv[++i];
-		} else if (strcmp(a, "--log") == 0 && i + 1 < argc) {
-			if (redirect_stderr(argv[++i]) != 0)
-				return 1;
-		} else if (strcmp(a, "--socket") == 0 && i + 1 < argc) {
-			sock = argv[++i];
-		} else {
+	memset(&cli, 0, sizeof(cli));
+	if ((rc = parse_args(argc, argv, &cli, &sock, &log)) != 0) {
+		if (rc < 0)
 			usage(stderr);
-			return 2;
-		}
+		return rc < 0 ? 2 : 0;
 	}
-	if (migrate_config != NULL)
-		return migrate(migrate_config, sql_dir);
-	if ((cfg = load_or_report(config)) == NULL)
+	if (cli.mode != BPG_CLI_SERVE)
+		return bpg_cli_run(&cli);
+	rc = 1;
+	if (log != NULL && redirect_stderr(log) != 0)
+		return 1;
+	if ((cfg = bpg_cli_load(bpg_config_path(cli.config, NULL))) == NULL)
 		return 1;
 	(void)bpg_log_set_level_name(cfg->gateway.log_level);
 	app.cfg = cfg;
@@ -357,6 +412,12 @@ main(int argc, char **argv)
 	}
 	if (init_metrics(&app) != 0)
 		goto out;
+	if (bpg_ratelimit_open(cfg->ratelimit.file, BPG_RATELIMIT_SLOTS, &app.ratelimit) != BPG_OK) {
+		bpg_log(BPG_LOG_ERROR, "main", "[ratelimit] file cannot be mapped: each worker "
+		    "limits on its own (budgets multiplied by the worker count)", NULL);
+		if (bpg_ratelimit_open(NULL, BPG_RATELIMIT_SLOTS, &app.ratelimit) != BPG_OK)
+			goto out;
+	}
 	if (cfg->auth.queue_token_secrets_file != NULL) {
 		char why[256];
 		if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &app.queue_secrets, why,
@@ -376,6 +437,7 @@ out:
 	bpg_s3_free(app.s3);
 	bpg_jwt_secrets_release(&app.queue_secrets);
 	bpg_metrics_close(app.metrics);
+	bpg_ratelimit_close(app.ratelimit);
 	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);
 	bpg_config_free(cfg);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "bpg_appstate.h"
 #include "bpg_json.h"
+#include "bpg_request.h"
 
 long long
 bpg_appstate_parse_time(const char *s)
@@ -45,11 +46,45 @@ bpg_appstate_parse_time(const char *s)
 	return (long long)t * 1000 + ms;
 }
 
+#define FINAL_CMP_(p, s) || strcmp(p, #s) == 0
+
 int
-bpg_appstate_is_terminal(const char *state)
+bpg_appstate_is_final_state(const char *state)
 {
-	return state != NULL && (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0 ||
-	    strcmp(state, "SUBMISSION_FAILED") == 0);
+	return state != NULL && (0 BPG_APPSTATE_FINAL_STATES(FINAL_CMP_, state));
+}
+
+int
+bpg_appstate_is_final(const char *status, int gateway_failed)
+{
+	return gateway_failed != 0 || bpg_appstate_is_final_state(status);
+}
+
+int
+bpg_appstate_may_replace(const char *row_status, int gateway_failed, long long row_rv,
+    const char *obs_status, long long obs_rv)
+{
+	if (gateway_failed)
+		return 0;
+	if (row_rv >= 0 && !(obs_rv >= 0 && obs_rv > row_rv))
+		return 0;
+	return !bpg_appstate_is_final_state(row_status) || bpg_appstate_is_final_state(obs_status);
+}
+
+long long
+bpg_appstate_resource_version(const char *rv)
+{
+	long long v = 0;
+	size_t i;
+
+	if (rv == NULL || rv[0] == '\0' || strlen(rv) > 18)
+		return -1;
+	for (i = 0; rv[i] != '\0'; i++) {
+		if (rv[i] < '0' || rv[i] > '9')
+			return -1;
+		v = v * 10 + (rv[i] - '0');
+	}
+	return v;
 }
 
 static const cJSON *
@@ -94,6 +129,7 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 {
 	const cJSON *md = jget(cr, "metadata"), *st = jget(cr, "status"), *as, *di, *ex;
 	const char *state = "UNKNOWN";   /* no status yet; "" (new) is passed through */
+	const char *appid;
 	char *dijson = NULL;
 	int rc = 0;
 
@@ -101,7 +137,9 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 	if (jstr(as, "state") != NULL)
 		state = jstr(as, "state");
 	rc |= set_str(&obs->status, state);
-	rc |= set_str(&obs->app_id, jstr(st, "sparkApplicationId"));
+	/* "" (PENDING_RERUN clears it): no current id yet; the row keeps the last one */
+	appid = jstr(st, "sparkApplicationId");
+	rc |= set_str(&obs->app_id, appid != NULL && appid[0] != '\0' ? appid : NULL);
 	rc |= set_str(&obs->error_message, jstr(as, "errorMessage"));
 	di = jget(st, "driverInfo");
 	if (cJSON_IsObject(di) && (dijson = cJSON_PrintUnformatted(di)) == NULL)
@@ -114,12 +152,39 @@ bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs)
 	ex = jget(st, "executorState");
 	obs->executor_count = cJSON_IsObject(ex) ? cJSON_GetArraySize(ex) : -1;
 	obs->cr_created_ms = bpg_appstate_parse_time(jstr(md, "creationTimestamp"));
-	obs->start_ms = bpg_appstate_parse_time(jstr(st, "lastSubmissionAttemptTime"));
-	if (obs->start_ms < 0 && (strcmp(state, "RUNNING") == 0 || bpg_appstate_is_terminal(state)))
+	obs->resource_version = bpg_appstate_resource_version(jstr(md, "resourceVersion"));
+	obs->submission_attempts = jcount(st, "submissionAttempts");
+	obs->cr_execution_attempts = jcount(st, "executionAttempts");
+	if (obs->cr_execution_attempts < 0)   /* omitempty: absent is 0 */
+		obs->cr_execution_attempts = 0;
+	obs->submit_ms = bpg_appstate_parse_time(jstr(st, "lastSubmissionAttemptTime"));
+	obs->termination_ms = bpg_appstate_parse_time(jstr(st, "terminationTime"));
+	obs->start_ms = obs->submit_ms;
+	if (obs->start_ms < 0 && (strcmp(state, "RUNNING") == 0 ||
+	    bpg_appstate_is_final_state(state)))
 		obs->start_ms = obs->cr_created_ms;
-	obs->finished_ms = bpg_appstate_is_terminal(state) ?
-	    bpg_appstate_parse_time(jstr(st, "terminationTime")) : -1;
+	obs->finished_ms = bpg_appstate_is_final_state(state) ? obs->termination_ms : -1;
 	return rc == 0 ? BPG_OK : BPG_ENOMEM;
+}
+
+/*
+ * A gateway failure's message: its own prefix, so that it reads apart from the operator's
+ * SUBMISSION_FAILED (whose message is the operator's errorMessage).
+ */
+static enum bpg_err
+gateway_message(const struct bpg_sub_row *row, cJSON *j)
+{
+	const char *why = row->error_message ? row->error_message : row->last_error;
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, 0);
+	err = bpg_buf_printf(&b, "%s%s%s", BPG_APPSTATE_GATEWAY_FAILED, why ? ": " : "",
+	    why ? why : "");
+	if (err == BPG_OK && cJSON_AddStringToObject(j, "applicationErrorMessage", b.data) == NULL)
+		err = BPG_ENOMEM;
+	bpg_buf_release(&b);
+	return err;
 }
 
 /* The error message with the Java gateway's max-running notes (spec 3.2). */
@@ -132,6 +197,9 @@ status_message(const struct bpg_sub_row *row, long long created, long long termi
 	char *msg;
 	size_t n;
 	enum bpg_err err = BPG_OK;
+
+	if (row->gateway_failed)
+		return gateway_message(row, j);
 
 	if (row->max_running_millis > BPG_DEFAULT_MAX_RUNNING_MS)
 		snprintf(note, sizeof(note), "(warning: application is configured with custom max "
@@ -152,6 +220,29 @@ status_message(const struct bpg_sub_row *row, long long created, long long termi
 	return err;
 }
 
+/* sparkUIUrl of a finished app: the template with every {appId} replaced. */
+static enum bpg_err
+history_url(const char *tmpl, const char *app_id, cJSON *j)
+{
+	static const char mark[] = "{appId}";
+	struct bpg_buf u;
+	const char *p = tmpl, *m;
+	enum bpg_err err = BPG_OK;
+
+	bpg_buf_init(&u, 4096);
+	while (err == BPG_OK && (m = strstr(p, mark)) != NULL) {
+		if ((err = bpg_buf_append(&u, p, (size_t)(m - p))) == BPG_OK)
+			err = bpg_buf_puts(&u, app_id);
+		p = m + sizeof(mark) - 1;
+	}
+	if (err == BPG_OK)
+		err = bpg_buf_puts(&u, p);
+	if (err == BPG_OK && cJSON_AddStringToObject(j, "sparkUIUrl", u.data) == NULL)
+		err = BPG_ENOMEM;
+	bpg_buf_release(&u);
+	return err;
+}
+
 /* Adds the SubmissionStatus fields shared by status and summaries. */
 static enum bpg_err
 status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, long long now,
@@ -160,6 +251,9 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
 	long long term = row->finished_ms, duration = 0;
 	const char *state = row->status ? row->status : "UNKNOWN";
+
+	if (row->gateway_failed)
+		state = "SUBMISSION_FAILED";
 	if (created >= 0) {
 		if (term >= 0)
 			duration = term - created;
@@ -174,6 +268,9 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 	    cJSON_AddNumberToObject(j, "duration", (double)(duration > 0 ? duration : 0)) == NULL ||
 	    cJSON_AddStringToObject(j, "applicationState", state) == NULL)
 		return BPG_ENOMEM;
+	if (cluster != NULL && cluster->spark_history_url != NULL && row->app_id != NULL &&
+	    (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0))
+		return history_url(cluster->spark_history_url, row->app_id, j);
 	if (cluster != NULL && cluster->spark_ui_url != NULL && strcmp(state, "RUNNING") == 0) {
 		struct bpg_buf u;
 		enum bpg_err err;
@@ -185,6 +282,35 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 		bpg_buf_release(&u);
 		if (err != BPG_OK)
 			return err;
+	}
+	return BPG_OK;
+}
+
+/*
+ * Adds "attempts": the stored history (bpg_subdb's JSON array, oldest first), each with
+ * submissionAttempt, executionAttempt, sparkApplicationId, state, submissionTime,
+ * terminationTime (epoch ms) and errorMessage when known.
+ */
+static enum bpg_err
+add_attempts(const char *json, cJSON *j)
+{
+	cJSON *a = cJSON_Parse(json), *e;
+
+	if (!cJSON_IsArray(a)) {   /* unreadable history: none, never a failed status */
+		cJSON_Delete(a);
+		a = cJSON_CreateArray();
+	}
+	cJSON_ArrayForEach(e, a) {   /* unknown fields are left out, as everywhere in status */
+		cJSON *f = e->child, *next;
+		for (; f != NULL; f = next) {
+			next = f->next;
+			if (cJSON_IsNull(f))
+				cJSON_DeleteItemFromObjectCaseSensitive(e, f->string);
+		}
+	}
+	if (a == NULL || !cJSON_AddItemToObject(j, "attempts", a)) {
+		cJSON_Delete(a);
+		return BPG_ENOMEM;
 	}
 	return BPG_OK;
 }
@@ -202,6 +328,8 @@ bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster
 	err = status_fields(row, cluster, now_ms, j);
 	if (err == BPG_OK)
 		err = status_message(row, created, row->finished_ms, j);
+	if (err == BPG_OK && row->attempts_json != NULL)
+		err = add_attempts(row->attempts_json, j);
 	if (err != BPG_OK) {
 		cJSON_Delete(j);
 		return err;
@@ -214,6 +342,33 @@ static int
 add_num(cJSON *j, const char *k, long long v)
 {
 	return cJSON_AddNumberToObject(j, k, (double)v) != NULL;
+}
+
+/*
+ * dagName (the driver's dag_name label, normalized as in the CR; "" when none) and
+ * applicationArguments (omitted when none) from the stored, masked request. 1, or 0 when
+ * out of memory.
+ */
+static int
+add_from_request(const char *body, cJSON *j)
+{
+	cJSON *req = body ? cJSON_Parse(body) : NULL;
+	const cJSON *dag = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(req, "driver"), "labels"), "dag_name");
+	cJSON *args = cJSON_DetachItemFromObjectCaseSensitive(req, "arguments");
+	char label[64] = "";
+	int ok;
+
+	if (cJSON_IsString(dag))
+		bpg_request_label_value(dag->valuestring, label);
+	ok = cJSON_AddStringToObject(j, "dagName", label) != NULL;
+	if (ok && cJSON_IsArray(args)) {
+		ok = cJSON_AddItemToObject(j, "applicationArguments", args);
+		args = ok ? NULL : args;
+	}
+	cJSON_Delete(args);
+	cJSON_Delete(req);
+	return ok;
 }
 
 enum bpg_err
@@ -235,7 +390,7 @@ bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluste
 	ok = cJSON_AddStringToObject(j, "submissionId", row->submission_id) != NULL &&
 	    (row->user == NULL || cJSON_AddStringToObject(j, "user", row->user) != NULL) &&
 	    cJSON_AddStringToObject(j, "queue", row->queue ? queue : "") != NULL &&
-	    cJSON_AddStringToObject(j, "dagName", "") != NULL &&
+	    add_from_request(row->request_body, j) &&
 	    add_num(j, "driverCores", dc) && add_num(j, "driverMemoryGB", dm) &&
 	    add_num(j, "executorInstances", ei) && add_num(j, "executorCores", ec) &&
 	    add_num(j, "totalCores", ei * ec + dc) && add_num(j, "executorMemoryGB", em) &&

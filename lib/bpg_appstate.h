@@ -12,27 +12,87 @@
 /* Parses an RFC 3339 UTC time ("2026-11-24T10:00:00Z", fractions allowed) to epoch ms; -1. */
 long long bpg_appstate_parse_time(const char *s);
 
-/* True for COMPLETED, FAILED and SUBMISSION_FAILED (the operator's terminal states). */
-int bpg_appstate_is_terminal(const char *state);
+/*
+ * The one definition of "final" (../shared/crd/README.md, the operator's controller):
+ * only COMPLETED and FAILED are final on the cluster (their reconcilers only apply the
+ * TTL). SUBMISSION_FAILED is not (the operator resubmits, or moves it to FAILED), nor are
+ * FAILING, SUCCEEDING, INVALIDATING, PENDING_RERUN, SUSPENDING, SUSPENDED, RESUMING, UNKNOWN.
+ * A row is also final when the gateway never created its object (gateway_failed: the
+ * API answers SUBMISSION_FAILED for it, with its own message). Every test of "final", in C
+ * and in SQL, comes from this list.
+ */
+#define BPG_APPSTATE_FINAL_STATES(X, p) X(p, COMPLETED) X(p, FAILED)
+
+#define BPG_APPSTATE_SQL_IS_(p, s) " OR COALESCE(" p "status, '') = '" #s "'"
+/*
+ * SQL: the row is final (p: the table prefix, "" or "a."). Use NOT BPG_APPSTATE_FINAL_SQL
+ * for open rows: it is never NULL (a NULL status is open).
+ */
+#define BPG_APPSTATE_FINAL_SQL(p) \
+	"(" p "gateway_failed <> 0" BPG_APPSTATE_FINAL_STATES(BPG_APPSTATE_SQL_IS_, p) ")"
+/* SQL: the operator's own final states only (what has logs to archive). */
+#define BPG_APPSTATE_OPERATOR_FINAL_SQL(p) \
+	"(0" BPG_APPSTATE_FINAL_STATES(BPG_APPSTATE_SQL_IS_, p) ")"
+
+/* How the status message of a gateway failure starts (the operator's has its own words). */
+#define BPG_APPSTATE_GATEWAY_FAILED "the gateway did not create the SparkApplication"
+
+/*
+ * SQL of bpg_appstate_may_replace: the row (prefix p) may take an observation whose
+ * resourceVersion is the SQL expression rv and whose finality is the SQL condition fin.
+ * In the statement's WHERE, so concurrent writers never go back in time.
+ */
+#define BPG_APPSTATE_MAY_REPLACE_SQL(p, rv, fin) \
+	"(" p "gateway_failed = 0 AND (" p "resource_version IS NULL OR " rv " > " p \
+	"resource_version) AND (" fin " OR NOT " BPG_APPSTATE_FINAL_SQL(p) "))"
+
+/* True when the operator will not move state on: COMPLETED or FAILED. */
+int bpg_appstate_is_final_state(const char *state);
+
+/* True when a row is final: a final state, or the gateway never created its object. */
+int bpg_appstate_is_final(const char *status, int gateway_failed);
+
+/*
+ * Whether an observation may replace what a row holds (the rule the SQL of
+ * bpg_subdb_observe and bpg_reconcile_batch_write applies; this is its pure statement, for
+ * tests and callers): never on a gateway failure; only when the observation is newer by
+ * metadata.resourceVersion (row_rv < 0: unknown, any observation is newer; obs_rv < 0
+ * against a known row_rv: not newer); and never a final state replaced by a non-final one.
+ */
+int bpg_appstate_may_replace(const char *row_status, int gateway_failed, long long row_rv,
+    const char *obs_status, long long obs_rv);
+
+/* metadata.resourceVersion as a number (the API server's etcd revision), -1 if not one. */
+long long bpg_appstate_resource_version(const char *rv);
 
 /*
  * Copies what the CR says into obs (whose submission_id the caller sets): status
- * ("UNKNOWN" before the operator wrote a state; its "" for new is kept), app_id, error_message, driver_info (JSON
- * text), execution_attempts, executor_count, cr_created_ms, start_ms (lastSubmissionAttempt
- * or creation), finished_ms (terminationTime, terminal states only). obs strings are owned.
+ * ("UNKNOWN" before the operator wrote a state; its "" for new is kept), app_id (the
+ * current attempt's; NULL when the CR has none, e.g. PENDING_RERUN), error_message,
+ * driver_info (JSON text), execution_attempts, executor_count, cr_created_ms, start_ms
+ * (lastSubmissionAttempt or creation), finished_ms (terminationTime, final states only),
+ * resource_version, and the current attempt: submission_attempts, cr_execution_attempts,
+ * submit_ms (lastSubmissionAttemptTime), termination_ms (terminationTime, any state).
+ * obs strings are owned.
  */
 enum bpg_err bpg_appstate_observe(const cJSON *cr, struct bpg_sub_row *obs);
 
 /*
  * The GetSubmissionStatusResponse of spec 3.2 from a row: creationTime, sparkApplicationId,
  * executionAttempts, terminationTime, duration (always), applicationState ("UNKNOWN" when
- * none), applicationErrorMessage (with the max-running notes), sparkUIUrl (RUNNING and the
- * cluster has spark_ui_url). cluster may be NULL. now_ms is the current time.
+ * none; SUBMISSION_FAILED for a gateway failure), applicationErrorMessage (with the
+ * max-running notes; a gateway failure says so), sparkUIUrl (RUNNING and the cluster has
+ * spark_ui_url; COMPLETED or FAILED with an app id and the cluster has spark_history_url),
+ * and "attempts" when row->attempts_json is set (the caller sets it only on its own base
+ * path: /skatev2 keeps BPG's fields). cluster may be NULL. now_ms is the current time.
  */
 enum bpg_err bpg_appstate_status_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 
-/* A SubmissionSummary (spec 3.7) from a row. */
+/*
+ * A SubmissionSummary (spec 3.7) from a row; dagName and applicationArguments come from the
+ * stored request (row->request_body).
+ */
 enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 

@@ -37,3 +37,17 @@ bpg_auth_identify(const struct bpg_auth_conf *auth, const char *remote_user,
 	out->admin = bpg_strlist_has(&auth->admin_users, name);
 	return BPG_OK;
 }
+
+int
+bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *remote_addr)
+{
+	if (!auth->trust_user_header || remote_addr == NULL)
+		return 0;
+	for (size_t i = 0; i < auth->trusted_proxies.n; i++) {
+		int match = 0;
+		if (bpg_config_cidr_match(auth->trusted_proxies.v[i], remote_addr, &match) == BPG_OK &&
+		    match)
+			return 1;
+	}
+	return 0;
+}

@@ -21,4 +21,11 @@ struct bpg_principal {
 enum bpg_err bpg_auth_identify(const struct bpg_auth_conf *auth, const char *remote_user,
     const char *header_user, struct bpg_principal *out);
 
+/*
+ * 1 when a User-Account header from remote_addr (REMOTE_ADDR) may be believed: trust_user_header
+ * is on and the address is inside one of trusted_proxies. Otherwise the header must be
+ * ignored (nginx strips it too) and the Basic-auth user counts.
+ */
+int bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *remote_addr);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include <iniparser.h>
 #include "bpg_config.h"
 #include "bpg_json.h"
@@ -38,6 +39,7 @@ static const struct ck gateway_keys[] = {
 	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
 	{ "log_stream_max_ms", CK_INT, G(log_stream_max_ms), 0, "600000", 1000, 86400000 },
 	{ "idempotency_ttl_s", CK_INT, G(idempotency_ttl_s), 0, "86400", 60, 2592000 },
+	{ "log_follow_max_ms", CK_INT, G(log_follow_max_ms), 0, "3600000", 1000, 86400000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
 	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
@@ -84,19 +86,46 @@ static const struct ck s3_keys[] = {
 };
 #undef S
 
+#define L(f) offsetof(struct bpg_livy_conf, f)
+static const struct ck livy_keys[] = {
+	{ "enabled", CK_BOOL, L(enabled), 0, "true", 0, 0 },
+	{ "prefix", CK_STR, L(prefix), 0, "/livy", 0, 0 },
+	{ "csrf", CK_BOOL, L(csrf), 0, "true", 0, 0 },
+	{ "log_lines", CK_INT, L(log_lines), 0, "1000", 10, 100000 },
+	{ "spark_version", CK_STR, L(spark_version), 0, "3.5", 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+#undef L
+
 #define A(f) offsetof(struct bpg_auth_conf, f)
 static const struct ck auth_keys[] = {
 	{ "allowed_users", CK_LIST, A(allowed_users), 1, NULL, 0, 0 },
 	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
 	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
 	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
-	{ "proxy_users", CK_LIST, A(proxy_users), 0, "", 0, 0 },
+	{ "proxy_users", CK_LIST, A(proxy_users), 0, "airflow_system_account", 0, 0 },
+	{ "trusted_proxies", CK_LIST, A(trusted_proxies), 0, "", 0, 0 },
 	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
 	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
 	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef A
+
+#define R(f) offsetof(struct bpg_ratelimit_conf, f)
+static const struct ck ratelimit_keys[] = {
+	{ "file", CK_PATH, R(file), 0, "/dev/shm/bpg-ratelimit", 0, 0 },
+	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1e9 },
+	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1e9 },
+	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1e9 },
+	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1e9 },
+	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1e9 },
+	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1e9 },
+	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1e9 },
+	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1e9 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+#undef R
 
 #define C(f) offsetof(struct bpg_cluster, f)
 static const struct ck cluster_keys[] = {
@@ -111,6 +140,7 @@ static const struct ck cluster_keys[] = {
 	{ "ttl_seconds", CK_INT, C(ttl_seconds), 0, "-1", -1, 31536000 },
 	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
 	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
+	{ "spark_history_url", CK_STR, C(spark_history_url), 0, NULL, 0, 0 },
 	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
 	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
 	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
@@ -737,6 +767,8 @@ static const struct {
 	{ "database", database_keys, offsetof(struct bpg_config, database) },
 	{ "s3", s3_keys, offsetof(struct bpg_config, s3) },
 	{ "auth", auth_keys, offsetof(struct bpg_config, auth) },
+	{ "livy", livy_keys, offsetof(struct bpg_config, livy) },
+	{ "ratelimit", ratelimit_keys, offsetof(struct bpg_config, ratelimit) },
 };
 #define N_SINGLETONS (sizeof(singletons) / sizeof(singletons[0]))
 
@@ -758,7 +790,7 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
 		if (!known)
 			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
-			    "auth, cluster.ID, queue.NAME or image.NAME)");
+			    "auth, ratelimit, livy, cluster.ID, queue.NAME or image.NAME)");
 	}
 }
 
@@ -778,20 +810,39 @@ queue_served(const struct bpg_config *cfg, const char *q)
 	return 0;
 }
 
+/* A path prefix such as base_path: "/x[/y...]", letters, digits, '/', '_' and '-'. */
+static void
+check_prefix(struct loader *ld, const char *sec, const char *key, const char *bp)
+{
+	size_t n;
+	int ok;
+
+	if (bp == NULL)
+		return;
+	n = strlen(bp);
+	ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
+	for (const char *p = bp; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
+	if (!ok)
+		cfg_error(ld, sec, key, "'%s' must start with '/', not end with '/', and hold only "
+		    "letters, digits, '/', '_' and '-'", bp);
+}
+
+/* The Livy prefix may not shadow the REST API's base paths. */
+static void
+check_livy(struct loader *ld, const struct bpg_config *cfg)
+{
+	const char *p = cfg->livy.prefix, *bp = cfg->gateway.base_path;
+
+	check_prefix(ld, "livy", "prefix", p);
+	if (p != NULL && bp != NULL && (strcmp(p, bp) == 0 || strcmp(p, "/skatev2") == 0))
+		cfg_error(ld, "livy", "prefix", "'%s' is a base path of the REST API already", p);
+}
+
 static void
 check_gateway(struct loader *ld, struct bpg_config *cfg)
 {
-	const char *bp = cfg->gateway.base_path;
-
-	if (bp != NULL) {
-		size_t n = strlen(bp);
-		int ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
-		for (const char *p = bp; ok && *p; p++)
-			ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
-		if (!ok)
-			cfg_error(ld, "gateway", "base_path", "'%s' must start with '/', not end "
-			    "with '/', and hold only letters, digits, '/', '_' and '-'", bp);
-	}
+	check_prefix(ld, "gateway", "base_path", cfg->gateway.base_path);
 	if (cfg->gateway.log_level != NULL &&
 	    strcmp(cfg->gateway.log_level, "debug") != 0 && strcmp(cfg->gateway.log_level, "info") != 0 &&
 	    strcmp(cfg->gateway.log_level, "warn") != 0 && strcmp(cfg->gateway.log_level, "error") != 0)
@@ -804,6 +855,15 @@ check_gateway(struct loader *ld, struct bpg_config *cfg)
 	if (cfg->database.password != NULL && cfg->database.password_file != NULL)
 		cfg_error(ld, "database", "password_file", "give password or password_file, "
 		    "not both");
+	for (size_t i = 0; i < cfg->auth.trusted_proxies.n; i++) {
+		int match;
+		if (bpg_config_cidr_match(cfg->auth.trusted_proxies.v[i], "127.0.0.1", &match) != BPG_OK)
+			cfg_error(ld, "auth", "trusted_proxies", "'%s' is not an address or CIDR "
+			    "(like 10.0.0.0/8 or fd00::/8)", cfg->auth.trusted_proxies.v[i]);
+	}
+	if (cfg->auth.trust_user_header && cfg->auth.trusted_proxies.n == 0)
+		cfg_error(ld, "auth", "trusted_proxies", "trust_user_header needs the addresses of "
+		    "the trusted proxies (a CIDR list)");
 	load_sparkconf(ld, "gateway", "spark_conf_defaults", cfg->gateway.spark_conf_defaults_file,
 	    &cfg->gateway.spark_conf_defaults);
 	load_sparkconf(ld, "gateway", "spark_conf_fixed", cfg->gateway.spark_conf_fixed_file,
@@ -827,6 +887,11 @@ check_clusters(struct loader *ld, struct bpg_config *cfg)
 		if (c->api_server != NULL && strncmp(c->api_server, "https://", 8) != 0)
 			cfg_error(ld, sec, "api_server", "'%s' must be an https:// URL",
 			    c->api_server);
+		if (c->spark_history_url != NULL && ((strncmp(c->spark_history_url, "https://", 8) != 0 &&
+		    strncmp(c->spark_history_url, "http://", 7) != 0) ||
+		    strstr(c->spark_history_url, "{appId}") == NULL))
+			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
+			    "{appId}", c->spark_history_url);
 		if (c->namespace != NULL && !is_dns_label(c->namespace))
 			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
 		for (size_t j = 0; j < c->queues.n; j++)
@@ -868,6 +933,20 @@ check_queues(struct loader *ld, struct bpg_config *cfg)
 			cfg_error(ld, sec, "min_memory_mb", "%lld is above max_memory_mb %lld",
 			    q->min_memory_mb, q->max_memory_mb);
 	}
+}
+
+const char *
+bpg_config_path(const char *flag, const char *positional)
+{
+	const char *env = getenv("BPG_CONFIG");
+
+	if (flag != NULL && *flag != '\0')
+		return flag;
+	if (positional != NULL && *positional != '\0')
+		return positional;
+	if (env != NULL && *env != '\0')
+		return env;
+	return BPG_CONFIG_DEFAULT_PATH;
 }
 
 enum bpg_err
@@ -917,6 +996,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 		goto out;
 	}
 	check_gateway(&ld, cfg);
+	check_livy(&ld, cfg);
 	check_clusters(&ld, cfg);
 	check_queues(&ld, cfg);
 	if (ld.nomem)
@@ -1092,4 +1172,63 @@ bpg_strlist_has(const struct bpg_strlist *list, const char *s)
 		if (strcmp(list->v[i], s) == 0)
 			return 1;
 	return 0;
+}
+
+/* Parses an IPv4 or IPv6 address into 16 bytes (IPv4 mapped); its family's bits in *bits. */
+static int
+cidr_addr(const char *s, unsigned char out[16], int *bits)
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		*bits = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out) == 1) {
+		*bits = 128;
+		return 0;
+	}
+	return -1;
+}
+
+enum bpg_err
+bpg_config_cidr_match(const char *cidr, const char *addr, int *match_out)
+{
+	unsigned char net[16], a[16];
+	char host[64];
+	const char *slash = strchr(cidr, '/');
+	size_t hn = slash ? (size_t)(slash - cidr) : strlen(cidr);
+	int bits, abits, prefix;
+
+	if (hn == 0 || hn >= sizeof(host))
+		return BPG_EINVAL;
+	memcpy(host, cidr, hn);
+	host[hn] = '\0';
+	if (cidr_addr(host, net, &bits) != 0)
+		return BPG_EINVAL;
+	prefix = bits;
+	if (slash != NULL) {
+		char *end;
+		long v;
+		if (slash[1] < '0' || slash[1] > '9')
+			return BPG_EINVAL;
+		v = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || v < 0 || v > bits)
+			return BPG_EINVAL;
+		prefix = (int)v;
+	}
+	*match_out = 0;
+	if (addr == NULL || cidr_addr(addr, a, &abits) != 0 || abits != bits)
+		return BPG_OK;
+	prefix += 128 - bits;   /* an IPv4 prefix counts in the mapped address */
+	for (int i = 0; i < 16 && prefix > 0; i++, prefix -= 8) {
+		unsigned char mask = prefix >= 8 ? 0xff : (unsigned char)(0xff << (8 - prefix));
+		if ((net[i] & mask) != (a[i] & mask))
+			return BPG_OK;
+	}
+	*match_out = 1;
+	return BPG_OK;
 }

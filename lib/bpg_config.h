@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "bpg_buf.h"
+#include "bpg_dispatch.h"
 #include "bpg_err.h"
 #include "bpg_sparkconf.h"
 
@@ -34,6 +35,7 @@ struct bpg_gateway_conf {
 	long long status_max_age_ms;        /* a stored status younger than this is served as is */
 	long long log_stream_max_ms;        /* longest /log answer that is not followed */
 	long long idempotency_ttl_s;        /* an Idempotency-Key is remembered this long */
+	long long log_follow_max_ms;        /* longest followed /log (nginx's read timeout above) */
 	char *metrics_file;                 /* shared by the workers for /metrics; NULL: off */
 	struct bpg_sparkconf spark_conf_defaults;
 	struct bpg_sparkconf spark_conf_fixed;
@@ -73,15 +75,32 @@ struct bpg_s3_conf {
 	int archive_executor_logs;      /* the monitor archives executors' logs too */
 };
 
+/* [livy]: Apache Livy's batch API, mapped onto submissions. */
+struct bpg_livy_conf {
+	int enabled;
+	char *prefix;              /* "/livy": where the API is served */
+	int csrf;                  /* POST and DELETE need X-Requested-By (Livy's CSRF protection) */
+	long long log_lines;       /* the driver log's last lines that /log pages through */
+	char *spark_version;       /* the sparkVersion of a batch (Livy requests have none) */
+};
+
 struct bpg_auth_conf {
 	struct bpg_strlist allowed_users;   /* "*" allows everyone */
 	struct bpg_strlist blocked_users;
 	struct bpg_strlist admin_users;
-	int trust_user_header;              /* a trusted sidecar sets User-Account */
+	int trust_user_header;              /* a trusted proxy sets User-Account */
+	struct bpg_strlist trusted_proxies; /* CIDRs whose User-Account is believed */
 	struct bpg_strlist proxy_users;     /* may submit for another user (?dagUser=) */
 	int open_read;                      /* everyone may read every submission (Java's way) */
 	char *queue_token_secrets_file;     /* HS256 secrets for secure queues, one per line */
 	struct bpg_strlist queue_token_issuers;
+};
+
+/* Per verified user, one token bucket per route class; rate 0 turns a class's limit off. */
+struct bpg_ratelimit_conf {
+	char *file;                          /* shared by the workers; NULL: per worker */
+	double rate[BPG_CLASS_COUNT];        /* tokens a second, by enum bpg_route_class */
+	long long burst[BPG_CLASS_COUNT];    /* bucket size */
 };
 
 struct bpg_cluster {
@@ -97,6 +116,7 @@ struct bpg_cluster {
 	long long ttl_seconds;      /* -1: not set */
 	enum bpg_scheduler batch_scheduler;
 	char *spark_ui_url;
+	char *spark_history_url;    /* "https://history.example/history/{appId}", or NULL */
 	char *spark_conf_file;
 	struct bpg_sparkconf spark_conf;
 	/*
@@ -143,6 +163,8 @@ struct bpg_config {
 	struct bpg_database_conf database;
 	struct bpg_s3_conf s3;
 	struct bpg_auth_conf auth;
+	struct bpg_livy_conf livy;
+	struct bpg_ratelimit_conf ratelimit;
 	struct bpg_cluster *clusters;
 	size_t n_clusters;
 	struct bpg_queue *queues;
@@ -159,11 +181,27 @@ struct bpg_config {
  */
 enum bpg_err bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors);
 
+#define BPG_CONFIG_DEFAULT_PATH "/etc/bpg/bpg.ini"
+
+/*
+ * The one rule every binary uses to find its INI file: flag (--config FILE), else positional
+ * (a FILE the command takes as an argument), else $BPG_CONFIG when set and not empty, else
+ * BPG_CONFIG_DEFAULT_PATH. NULL or "" arguments are skipped. Never NULL.
+ */
+const char *bpg_config_path(const char *flag, const char *positional);
+
 /* Frees everything; NULL is a no-op. Inline secrets are wiped. */
 void bpg_config_free(struct bpg_config *cfg);
 
 /* Writes the effective configuration as "section.key=value" lines, secrets masked. */
 enum bpg_err bpg_config_dump(const struct bpg_config *cfg, struct bpg_buf *out);
+
+/*
+ * *match_out = 1 when addr (IPv4 or IPv6 text, as nginx's REMOTE_ADDR) is inside cidr
+ * ("10.0.0.0/8", "fd00::/8", or one address); 0 otherwise, also for a NULL or unparsable
+ * addr. BPG_EINVAL when cidr is not an address with an optional /prefix.
+ */
+enum bpg_err bpg_config_cidr_match(const char *cidr, const char *addr, int *match_out);
 
 /* Lookups; NULL if absent. Queue names match case-insensitively. */
 const struct bpg_cluster *bpg_config_cluster(const struct bpg_config *cfg, const char *id);

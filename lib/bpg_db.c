@@ -580,6 +580,7 @@ bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out)
 	static const char create[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	    "version VARCHAR(64) NOT NULL PRIMARY KEY, "
 	    "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+	static const char probe[] = "SELECT 1 FROM schema_migrations LIMIT 1";
 	static const char seen_sql[] = "SELECT 1 FROM schema_migrations WHERE version = ?";
 	static const char record_sql[] = "INSERT INTO schema_migrations (version) VALUES (?)";
 	struct bpg_buf path, text;
@@ -590,7 +591,9 @@ bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out)
 	*applied_out = 0;
 	bpg_buf_init(&path, 4096);
 	bpg_buf_init(&text, (size_t)4 << 20);
-	if ((err = bpg_db_exec_once(db, create, NULL, 0, NULL, NULL)) != BPG_OK) {
+	/* a migrate with nothing to apply needs only SELECT: CREATE only when the table is missing */
+	if (bpg_db_exec_once(db, probe, NULL, 0, NULL, NULL) != BPG_OK &&
+	    (err = bpg_db_exec_once(db, create, NULL, 0, NULL, NULL)) != BPG_OK) {
 		fprintf(stderr, "schema_migrations: %s\n", db->last_error);
 		goto out;
 	}

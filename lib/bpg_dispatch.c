@@ -80,3 +80,16 @@ bpg_dispatch(const struct bpg_route *routes, size_t n, const char *method,
 	}
 	return path_seen ? BPG_EMETHOD : BPG_ENOTFOUND;
 }
+
+const char *
+bpg_route_class_name(enum bpg_route_class cls)
+{
+	static const char *const names[BPG_CLASS_COUNT] = {
+		[BPG_CLASS_OTHER] = "other",
+		[BPG_CLASS_SUBMIT] = "submit",
+		[BPG_CLASS_LIST] = "list",
+		[BPG_CLASS_POLL] = "poll",
+	};
+
+	return (unsigned)cls < BPG_CLASS_COUNT ? names[cls] : names[BPG_CLASS_OTHER];
+}

@@ -14,13 +14,26 @@ enum bpg_route_access {
 	BPG_ACCESS_ADMIN,        /* users in [auth] admin_users */
 };
 
+/* Which per-user rate-limit budget a route draws from ([ratelimit] in the config). */
+enum bpg_route_class {
+	BPG_CLASS_OTHER = 0,     /* everything else (delete, health, admin version, metrics) */
+	BPG_CLASS_SUBMIT,        /* POST /spark, uploads */
+	BPG_CLASS_LIST,          /* mySubmissions, admin lists */
+	BPG_CLASS_POLL,          /* status, spec, driver, describe, log */
+	BPG_CLASS_COUNT
+};
+
 /* One route: "GET", "/spark/{id}/status"; handler is opaque to this module. */
 struct bpg_route {
 	const char *method;
 	const char *pattern;
 	const void *handler;
 	enum bpg_route_access access;
+	enum bpg_route_class cls;
 };
+
+/* "other", "submit", "list", "poll"; "other" for an unknown value. */
+const char *bpg_route_class_name(enum bpg_route_class cls);
 
 struct bpg_match {
 	const struct bpg_route *route;

@@ -27,6 +27,7 @@ bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r)
 		req->query = "";
 	req->remote_user = FCGX_GetParam("REMOTE_USER", r->envp);
 	req->header_user = FCGX_GetParam("HTTP_USER_ACCOUNT", r->envp);
+	req->remote_addr = FCGX_GetParam("REMOTE_ADDR", r->envp);
 	rid = FCGX_GetParam("BPG_REQUEST_ID", r->envp);
 	req->request_id = rid && *rid ? rid : "-";
 	req->err = BPG_OK;
@@ -54,9 +55,36 @@ bpg_http_strip_base(struct bpg_http_req *req, const char *const *prefixes, size_
 		if (strlen(rest) >= sizeof(req->path))
 			return BPG_EINVAL;
 		memcpy(req->path, rest, strlen(rest) + 1);
+		req->base = prefixes[i];
 		return BPG_OK;
 	}
 	return BPG_ENOTFOUND;
+}
+
+int
+bpg_http_is_legacy(const struct bpg_http_req *req)
+{
+	return req->base != NULL && strcmp(req->base, BPG_HTTP_LEGACY_BASE) == 0;
+}
+
+void
+bpg_http_warn(struct bpg_http_req *req, const char *text)
+{
+	size_t used = strlen(req->warn_headers);
+	char line[320];
+	size_t i = 0;
+	int n;
+
+	/* a quoted-string: no quotes, backslashes or control bytes from the caller */
+	n = snprintf(line, sizeof(line), "Warning: 299 bpg \"");
+	for (; text[i] != '\0' && (size_t)n + 4 < sizeof(line); i++) {
+		unsigned char c = (unsigned char)text[i];
+		line[n++] = c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '?' : (char)c;
+	}
+	memcpy(line + n, "\"\r\n", 4);
+	n += 3;
+	if (used + (size_t)n < sizeof(req->warn_headers))
+		memcpy(req->warn_headers + used, line, (size_t)n + 1);
 }
 
 /* Replaces each byte of s that does not start a valid UTF-8 sequence with '?', in place. */
@@ -156,7 +184,7 @@ enum bpg_err
 bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_type,
     const char *extra_headers)
 {
-	char hdr[1024];
+	char hdr[2048];
 	int n;
 
 	if (req->status != 0)
@@ -164,8 +192,8 @@ bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_
 	req->status = status;
 	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\n"
 	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-	    "X-Accel-Buffering: no\r\n%s\r\n", status, bpg_err_reason(status), content_type,
-	    extra_headers ? extra_headers : "");
+	    "X-Accel-Buffering: no\r\n%s%s\r\n", status, bpg_err_reason(status), content_type,
+	    extra_headers ? extra_headers : "", req->warn_headers);
 	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, req->fcgi->out) != n ||
 	    FCGX_FFlush(req->fcgi->out) != 0) {
 		bpg_log(BPG_LOG_WARN, "http", "write failed (client gone?)", NULL);
@@ -200,7 +228,7 @@ bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
 {
 	FCGX_Stream *out = req->fcgi->out;
 	int head = strcmp(req->method, "HEAD") == 0;
-	char hdr[1024];
+	char hdr[2048];
 	int n;
 
 	if (req->status != 0)
@@ -208,9 +236,9 @@ bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
 	req->status = status;
 	/* libfcgi's own FCGX_FPrintF knows no %zu: format here */
 	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
+	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
 	    status, bpg_err_reason(status), content_type, len,
-	    extra_headers ? extra_headers : "");
+	    extra_headers ? extra_headers : "", req->warn_headers);
 	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, out) != n)
 		goto fail;
 	if (!head && len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
@@ -237,6 +265,13 @@ bpg_http_reply_json(struct bpg_http_req *req, int status, const cJSON *j)
 }
 
 enum bpg_err
+bpg_http_error_body(const struct bpg_http_req *req, int status, const char *message,
+    struct bpg_buf *out)
+{
+	return bpg_json_error_body(req->livy ? 0 : status, message, out);
+}
+
+enum bpg_err
 bpg_http_reply_error(struct bpg_http_req *req)
 {
 	static const char fallback[] = "{\"code\":500,\"message\":\"internal error\"}";
@@ -251,7 +286,7 @@ bpg_http_reply_error(struct bpg_http_req *req)
 	if (status == 401)
 		extra = "WWW-Authenticate: Basic realm=\"bpg\"\r\n";
 	bpg_buf_init(&b, 0);
-	if (bpg_json_error_body(status, req->err_msg, &b) == BPG_OK)
+	if (bpg_http_error_body(req, status, req->err_msg, &b) == BPG_OK)
 		err = bpg_http_reply(req, status, "application/json", extra, b.data, b.len);
 	else
 		err = bpg_http_reply(req, 500, "application/json", NULL, fallback,

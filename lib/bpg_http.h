@@ -12,6 +12,8 @@
 struct FCGX_Request;
 
 #define BPG_HTTP_MAX_ERROR 1024
+/* The base path that answers as the Java BPG did (the configured base_path is stricter). */
+#define BPG_HTTP_LEGACY_BASE "/skatev2"
 
 struct bpg_http_req {
 	struct FCGX_Request *fcgi;
@@ -20,14 +22,18 @@ struct bpg_http_req {
 	const char *query;         /* QUERY_STRING, "" if none */
 	const char *remote_user;   /* REMOTE_USER from nginx's Basic auth, or NULL */
 	const char *header_user;   /* HTTP_USER_ACCOUNT, or NULL */
+	const char *remote_addr;   /* REMOTE_ADDR (the client as nginx saw it), or NULL */
 	const char *request_id;    /* BPG_REQUEST_ID from nginx, or "-" */
 	char path[BPG_PATH_MAX];   /* the route path, base path stripped */
+	const char *base;          /* the base path stripped (one of the prefixes), or NULL */
 	struct bpg_principal user;
 	struct bpg_match match;
 	/* the error slot: set where the cause is known, written by bpg_http_reply_error() */
 	enum bpg_err err;
 	char err_msg[BPG_HTTP_MAX_ERROR];
 	char err_headers[128];     /* extra headers for the error reply, e.g. "Allow: GET\r\n" */
+	int livy;                  /* a Livy API request: errors are {"msg": ...} */
+	char warn_headers[640];    /* "Warning: ..." lines added to whichever reply is sent */
 	int status;                /* the status written, 0 until a reply is sent */
 	size_t bytes_out;
 	unsigned long long bytes_in;   /* of a body read with bpg_http_read_some() */
@@ -45,6 +51,16 @@ const char *bpg_http_param(const struct bpg_http_req *req, const char *name);
  */
 enum bpg_err bpg_http_strip_base(struct bpg_http_req *req, const char *const *prefixes,
     size_t n);
+
+/* 1 when the request came in under BPG_HTTP_LEGACY_BASE (Java BPG semantics). */
+int bpg_http_is_legacy(const struct bpg_http_req *req);
+
+/*
+ * Adds a "Warning: 299 bpg \"text\"" header (RFC 7234, as the Kubernetes API server warns)
+ * to the reply, whichever it is; quotes and control bytes in text become '?'. Warnings that
+ * no longer fit are dropped.
+ */
+void bpg_http_warn(struct bpg_http_req *req, const char *text);
 
 /* Sets the error slot (the first cause wins) and returns err. */
 enum bpg_err bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
@@ -93,5 +109,9 @@ enum bpg_err bpg_http_reply_json(struct bpg_http_req *req, int status, const cJS
 
 /* Writes the error slot as {"code":N,"message":"..."} with its HTTP status. */
 enum bpg_err bpg_http_reply_error(struct bpg_http_req *req);
+
+/* Appends the error body req's API writes for status and message (see bpg_json_error_body). */
+enum bpg_err bpg_http_error_body(const struct bpg_http_req *req, int status, const char *message,
+    struct bpg_buf *out);
 
 #endif

@@ -186,8 +186,8 @@ bpg_json_error_body(int status, const char *message, struct bpg_buf *out)
 
 	if (j == NULL)
 		return BPG_ENOMEM;
-	if (cJSON_AddNumberToObject(j, "code", status) == NULL ||
-	    cJSON_AddStringToObject(j, "message", message ? message : "") == NULL)
+	if ((status > 0 && cJSON_AddNumberToObject(j, "code", status) == NULL) ||
+	    cJSON_AddStringToObject(j, status > 0 ? "message" : "msg", message ? message : "") == NULL)
 		goto out;
 	err = bpg_json_print(j, out);
 out:

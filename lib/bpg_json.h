@@ -29,7 +29,10 @@ enum bpg_err bpg_json_parse_flags(const char *text, size_t len, unsigned flags, 
 /* Appends the compact text of j to out. */
 enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);
 
-/* Appends the error body {"code":status,"message":message} to out. */
+/*
+ * Appends the error body {"code":status,"message":message} to out; with status 0, Apache
+ * Livy's {"msg":message}.
+ */
 enum bpg_err bpg_json_error_body(int status, const char *message, struct bpg_buf *out);
 
 /* Returns 1 if the n bytes at s are valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bpg_appstate.h"
 #include "bpg_logdb.h"
 
 struct objs_ctx {
@@ -95,7 +96,8 @@ bpg_logdb_todo(struct bpg_db *db, int max_attempts, long long max_age_s,
 	static const char sql[] = "SELECT submission_id, cluster_id, "
 	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), log_archive_attempts "
 	    "FROM application_submission WHERE logs_archived_time IS NULL "
-	    "AND status IN ('COMPLETED', 'FAILED') AND cluster_id IS NOT NULL "
+	    "AND " BPG_APPSTATE_OPERATOR_FINAL_SQL("") " AND gateway_failed = 0 "
+	    "AND cluster_id IS NOT NULL "
 	    "AND log_archive_attempts < ? "
 	    "AND finished_time > CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND "
 	    "ORDER BY finished_time DESC LIMIT ?";

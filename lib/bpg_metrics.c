@@ -1,19 +1,13 @@
 /* bpg_metrics: counters and latency histograms shared by every worker (a mapped file). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-#include "bpg_log.h"
 #include "bpg_metrics.h"
+#include "bpg_shm.h"
 
 #define METRICS_MAGIC   0x6270676d65747231ULL   /* "bpgmetr1" */
-#define METRICS_VERSION 1
+#define METRICS_VERSION 2   /* 2: denied[][] */
 
 static const double bucket_ms[BPG_METRICS_BUCKETS - 1] = { 1, 2.5, 5, 10, 25, 50, 100, 250,
     500, 1000, 2500, 5000, 10000 };
@@ -34,13 +28,12 @@ struct dep_slot {
 
 /* The shared layout: plain integers updated with atomic adds. */
 struct shm {
-	uint64_t magic;
-	uint64_t version;
-	uint64_t size;
+	struct bpg_shm_header hdr;
 	uint64_t req[BPG_METRICS_MAX_ROUTES + 1][BPG_METRICS_STATUSES];
 	struct hist req_lat[BPG_METRICS_MAX_ROUTES + 1];
 	struct dep_slot dep[BPG_DEP_COUNT][BPG_METRICS_MAX_CLUSTERS];
 	uint64_t submissions[BPG_METRICS_MAX_CLUSTERS][BPG_METRICS_MAX_QUEUES];
+	uint64_t denied[BPG_DENIED_COUNT][BPG_CLASS_COUNT];
 };
 
 struct bpg_metrics {
@@ -53,39 +46,18 @@ enum bpg_err
 bpg_metrics_open(const char *path, struct bpg_metrics **out)
 {
 	struct bpg_metrics *m = calloc(1, sizeof(*m));
-	struct stat st;
-	void *p = MAP_FAILED;
-	int fd = -1;
+	void *p;
 
 	if (m == NULL)
 		return BPG_ENOMEM;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0 || fstat(fd, &st) != 0)
-		goto fail;
-	if ((size_t)st.st_size != sizeof(struct shm) && ftruncate(fd, sizeof(struct shm)) != 0)
-		goto fail;
-	p = mmap(NULL, sizeof(struct shm), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		goto fail;
-	m->shm = p;
-	if (m->shm->magic != METRICS_MAGIC || m->shm->version != METRICS_VERSION ||
-	    m->shm->size != sizeof(struct shm)) {
-		memset(m->shm, 0, sizeof(struct shm));
-		m->shm->version = METRICS_VERSION;
-		m->shm->size = sizeof(struct shm);
-		__atomic_store_n(&m->shm->magic, METRICS_MAGIC, __ATOMIC_RELEASE);
+	if (bpg_shm_map(path, sizeof(struct shm), METRICS_MAGIC, METRICS_VERSION, NULL, NULL, &p) !=
+	    BPG_OK) {
+		free(m);
+		return BPG_EIO;
 	}
-	(void)flock(fd, LOCK_UN);
-	close(fd);
+	m->shm = p;
 	*out = m;
 	return BPG_OK;
-fail:
-	bpg_log(BPG_LOG_ERROR, "metrics", "cannot map the metrics file", "path", path,
-	    "error", strerror(errno), NULL);
-	if (fd >= 0)
-		close(fd);
-	free(m);
-	return BPG_EIO;
 }
 
 void
@@ -95,7 +67,7 @@ bpg_metrics_close(struct bpg_metrics *m)
 		return;
 	if (current == m)
 		current = NULL;
-	munmap(m->shm, sizeof(struct shm));
+	bpg_shm_unmap(m->shm, sizeof(struct shm));
 	free(m);
 }
 
@@ -169,6 +141,15 @@ bpg_metrics_submission(int c, int q)
 	    q >= BPG_METRICS_MAX_QUEUES)
 		return;
 	add(&current->shm->submissions[c][q], 1);
+}
+
+void
+bpg_metrics_denied(enum bpg_metrics_denial reason, enum bpg_route_class cls)
+{
+	if (current == NULL || (unsigned)reason >= BPG_DENIED_COUNT ||
+	    (unsigned)cls >= BPG_CLASS_COUNT)
+		return;
+	add(&current->shm->denied[reason][cls], 1);
 }
 
 static uint64_t
@@ -270,6 +251,27 @@ render_deps(const struct shm *s, const struct bpg_config *cfg, struct bpg_buf *o
 	return err;
 }
 
+/* bpg_denied_total{reason,class}: every class and reason, zeros included. */
+static enum bpg_err
+render_denied(const struct shm *s, struct bpg_buf *out)
+{
+	static const char *const reasons[BPG_DENIED_COUNT] = {
+		[BPG_DENIED_UNAUTH] = "unauthenticated",
+		[BPG_DENIED_FORBIDDEN] = "forbidden",
+		[BPG_DENIED_RATELIMIT] = "ratelimit",
+	};
+	enum bpg_err err = bpg_buf_puts(out, "# HELP bpg_denied_total Requests the workers refused "
+	    "(401 unauthenticated, 403 forbidden, 429 ratelimit), by route class.\n"
+	    "# TYPE bpg_denied_total counter\n");
+
+	for (int r = 0; r < BPG_DENIED_COUNT && err == BPG_OK; r++)
+		for (int c = 0; c < BPG_CLASS_COUNT && err == BPG_OK; c++)
+			err = bpg_buf_printf(out, "bpg_denied_total{reason=\"%s\",class=\"%s\"} %llu\n",
+			    reasons[r], bpg_route_class_name((enum bpg_route_class)c),
+			    (unsigned long long)get(&s->denied[r][c]));
+	return err;
+}
+
 enum bpg_err
 bpg_metrics_render(const struct bpg_metrics *m, const struct bpg_config *cfg,
     const char *const *route_names, size_t n_routes, struct bpg_buf *out)
@@ -287,5 +289,7 @@ bpg_metrics_render(const struct bpg_metrics *m, const struct bpg_config *cfg,
 			err = bpg_buf_printf(out, "bpg_submissions_total{cluster=\"%s\",queue=\"%s\"} %llu\n",
 			    cfg->clusters[c].id, cfg->queues[q].name,
 			    (unsigned long long)get(&s->submissions[c][q]));
+	if (err == BPG_OK)
+		err = render_denied(s, out);
 	return err;
 }

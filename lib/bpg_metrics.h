@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "bpg_buf.h"
 #include "bpg_config.h"
+#include "bpg_dispatch.h"
 #include "bpg_err.h"
 
 #define BPG_METRICS_MAX_ROUTES   48
@@ -19,6 +20,14 @@ enum bpg_metrics_dep {
 	BPG_DEP_DB,        /* slot 0 */
 	BPG_DEP_S3,        /* slot 0 */
 	BPG_DEP_COUNT
+};
+
+/* Why the workers refused a request, for bpg_denied_total. */
+enum bpg_metrics_denial {
+	BPG_DENIED_UNAUTH = 0,     /* 401 */
+	BPG_DENIED_FORBIDDEN,      /* 403 */
+	BPG_DENIED_RATELIMIT,      /* 429 */
+	BPG_DENIED_COUNT
 };
 
 struct bpg_metrics;
@@ -42,6 +51,9 @@ void bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec);
 
 /* Records one accepted submission on cluster index c in queue index q. */
 void bpg_metrics_submission(int c, int q);
+
+/* Records one refused request of route class cls. */
+void bpg_metrics_denied(enum bpg_metrics_denial reason, enum bpg_route_class cls);
 
 /* Monotonic microseconds, for durations. */
 uint64_t bpg_metrics_now_us(void);

@@ -6,7 +6,6 @@
 #include "bpg_crd.h"
 #include "bpg_reconcile.h"
 
-#define TERMINAL_SQL "('COMPLETED', 'FAILED', 'SUBMISSION_FAILED')"
 #define ERRORS_MAX 4000          /* characters of the run's errors kept in monitor_run */
 #define VARCHAR_MAX 255          /* bytes: fits VARCHAR(255) in any character set */
 #define TEXT_MAX 65535           /* bytes of a TEXT column */
@@ -66,8 +65,8 @@ bpg_reconcile_observe(const cJSON *cr, long long now_ms, struct bpg_sub_row *obs
 		return err;
 	if (name != NULL && name[0] != '\0' && (obs->app_name = strdup(name)) == NULL)
 		return BPG_ENOMEM;
-	/* a terminal state without terminationTime still ends: now is when we learnt it */
-	if (bpg_appstate_is_terminal(obs->status) && obs->finished_ms < 0)
+	/* a final state without terminationTime still ends: now is when we learnt it */
+	if (bpg_appstate_is_final_state(obs->status) && obs->finished_ms < 0)
 		obs->finished_ms = now_ms;
 	return BPG_OK;
 }
@@ -114,7 +113,8 @@ bpg_reconcile_changed(const struct bpg_sub_row *row, const struct bpg_sub_row *o
 	    (obs->executor_count >= 0 && row->executor_count != obs->executor_count) ||
 	    (obs->start_ms >= 0 && row->start_ms < 0) ||
 	    (obs->finished_ms >= 0 && row->finished_ms < 0) ||
-	    (obs->cr_created_ms >= 0 && row->cr_created_ms < 0);
+	    (obs->cr_created_ms >= 0 && row->cr_created_ms < 0) ||
+	    (obs->resource_version >= 0 && row->resource_version != obs->resource_version);
 }
 
 enum bpg_missing
@@ -196,9 +196,9 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	struct bpg_sub_row r;
 
 	(void)lens;
-	if (ncols != 15)
+	if (ncols != 16)
 		return BPG_EINTERNAL;
-	memset(&r, 0, sizeof(r));
+	bpg_sub_row_init(&r);
 	r.submission_id = (char *)cols[0];
 	r.status = (char *)cols[1];
 	r.app_id = (char *)cols[2];
@@ -213,8 +213,8 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	r.cr_created_ms = num(cols[11]);
 	r.start_ms = num(cols[12]);
 	r.finished_ms = num(cols[13]);
-	r.claim_owner = (char *)cols[14];
-	r.updated_ms = r.status_ms = r.idem_status = -1;
+	r.resource_version = num(cols[14]);
+	r.claim_owner = (char *)cols[15];
 	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
 }
 
@@ -227,9 +227,9 @@ bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
 	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), "
 	    "CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), "
 	    "CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), claim_owner "
-	    "FROM application_submission WHERE cluster_id = ? AND "
-	    "(status IS NULL OR status NOT IN " TERMINAL_SQL ")";
+	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), resource_version, claim_owner "
+	    "FROM application_submission WHERE cluster_id = ? AND NOT "
+	    BPG_APPSTATE_FINAL_SQL("");
 	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
 	struct open_ctx o = { fn, ctx };
 
@@ -301,6 +301,11 @@ bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row 
 	    add_num(o, "attempts", obs->execution_attempts) ||
 	    add_num(o, "executors", obs->executor_count) || add_num(o, "start", obs->start_ms) ||
 	    add_num(o, "finished", obs->finished_ms) || add_num(o, "crCreated", obs->cr_created_ms) ||
+	    add_num(o, "rv", obs->resource_version) ||
+	    add_num(o, "final", bpg_appstate_is_final_state(obs->status)) ||
+	    add_num(o, "subAttempts", obs->submission_attempts) ||
+	    add_num(o, "execAttempts", obs->cr_execution_attempts) ||
+	    add_num(o, "submitted", obs->submit_ms) || add_num(o, "terminated", obs->termination_ms) ||
 	    !cJSON_AddItemToArray(b->rows, o)) {
 		cJSON_Delete(o);
 		return BPG_ENOMEM;
@@ -309,29 +314,47 @@ bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row 
 	return BPG_OK;
 }
 
+/* The JSON_TABLE of a batch (the rows of bpg_reconcile_batch_add), as j. */
+#define BATCH_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (" \
+	"id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.id', " \
+	"status VARCHAR(255) PATH '$.status', app_id VARCHAR(255) PATH '$.appId', " \
+	"app_name VARCHAR(255) PATH '$.appName', error_message TEXT PATH '$.error', " \
+	"driver_info TEXT PATH '$.driver', attempts INT PATH '$.attempts', " \
+	"executors INT PATH '$.executors', start_ms BIGINT PATH '$.start', " \
+	"finished_ms BIGINT PATH '$.finished', cr_ms BIGINT PATH '$.crCreated', " \
+	"rv BIGINT PATH '$.rv', final INT PATH '$.final', sub_attempts INT PATH '$.subAttempts', " \
+	"exec_attempts INT PATH '$.execAttempts', submitted_ms BIGINT PATH '$.submitted', " \
+	"terminated_ms BIGINT PATH '$.terminated')) j " \
+	"STRAIGHT_JOIN application_submission a ON a.submission_id = j.id "
+
 enum bpg_err
 bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
     unsigned long long *written_out)
 {
-	/* JSON_TABLE drives, each row found by its primary key (STRAIGHT_JOIN keeps that order) */
-	static const char sql[] = "UPDATE JSON_TABLE(?, '$[*]' COLUMNS ("
-	    "id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.id', "
-	    "status VARCHAR(255) PATH '$.status', app_id VARCHAR(255) PATH '$.appId', "
-	    "app_name VARCHAR(255) PATH '$.appName', error_message TEXT PATH '$.error', "
-	    "driver_info TEXT PATH '$.driver', attempts INT PATH '$.attempts', "
-	    "executors INT PATH '$.executors', start_ms BIGINT PATH '$.start', "
-	    "finished_ms BIGINT PATH '$.finished', cr_ms BIGINT PATH '$.crCreated')) j "
-	    "STRAIGHT_JOIN application_submission a ON a.submission_id = j.id SET "
+	/*
+	 * JSON_TABLE drives, each row found by its primary key (STRAIGHT_JOIN keeps that
+	 * order); a row takes the observation only when it is newer (bpg_appstate_may_replace,
+	 * in the WHERE: a concurrent status write-through that stored a newer one wins).
+	 */
+	static const char sql[] = "UPDATE " BATCH_TABLE "SET "
 	    "a.status = j.status, a.app_id = COALESCE(j.app_id, a.app_id), "
 	    "a.app_name = COALESCE(a.app_name, j.app_name), a.error_message = j.error_message, "
 	    "a.driver_info = COALESCE(j.driver_info, a.driver_info), "
 	    "a.execution_attempts = COALESCE(j.attempts, a.execution_attempts), "
 	    "a.executor_count = COALESCE(j.executors, a.executor_count), "
 	    "a.start_time = COALESCE(a.start_time, FROM_UNIXTIME(j.start_ms / 1000)), "
-	    "a.finished_time = COALESCE(a.finished_time, FROM_UNIXTIME(j.finished_ms / 1000)), "
+	    "a.finished_time = IF(j.final = 1, COALESCE(FROM_UNIXTIME(j.finished_ms / 1000), "
+	    "a.finished_time, CURRENT_TIMESTAMP(3)), NULL), "
 	    "a.cr_created_time = COALESCE(a.cr_created_time, FROM_UNIXTIME(j.cr_ms / 1000)), "
+	    "a.resource_version = COALESCE(j.rv, a.resource_version), "
 	    "a.status_time = CURRENT_TIMESTAMP(3) "
-	    "WHERE a.status IS NULL OR a.status NOT IN " TERMINAL_SQL;
+	    "WHERE " BPG_APPSTATE_MAY_REPLACE_SQL("a.", "j.rv", "j.final = 1");
+	/* the current attempt of each (bpg_subdb_observe's upsert, for a page) */
+	static const char attempts[] = BPG_SUBDB_ATTEMPT_COLS "SELECT j.id, j.sub_attempts, "
+	    "j.exec_attempts, FROM_UNIXTIME(j.submitted_ms / 1000), j.app_id, j.status, "
+	    "j.error_message, FROM_UNIXTIME(j.terminated_ms / 1000), j.rv FROM " BATCH_TABLE
+	    "WHERE a.gateway_failed = 0 AND j.sub_attempts >= 1 AND j.exec_attempts IS NOT NULL "
+	    "AND j.submitted_ms IS NOT NULL" BPG_SUBDB_ATTEMPT_UPSERT;
 	unsigned long long n = 0;
 	enum bpg_err err = BPG_OK;
 	char *text;
@@ -346,7 +369,8 @@ bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
 		goto out;
 	}
 	p[0] = bpg_db_str(text);
-	if ((err = bpg_db_exec(db, sql, p, 1, NULL, NULL, &n)) == BPG_OK)
+	if ((err = bpg_db_exec(db, sql, p, 1, NULL, NULL, &n)) == BPG_OK &&
+	    (err = bpg_db_exec(db, attempts, p, 1, NULL, NULL, NULL)) == BPG_OK)
 		*written_out = n;
 	cJSON_free(text);
 out:

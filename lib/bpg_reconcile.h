@@ -16,11 +16,11 @@
 
 /* ---- decisions (pure: no I/O) ---- */
 
-/* What the monitor does with a non-terminal row whose SparkApplication it did not list. */
+/* What the monitor does with an open (not final) row whose SparkApplication it did not list. */
 enum bpg_missing {
 	BPG_MISSING_WAIT = 0,       /* younger than the grace: a submit may be in flight */
-	BPG_MISSING_NEVER_CREATED,  /* the create never finished: SUBMISSION_FAILED */
-	BPG_MISSING_LOST,           /* it existed and is gone before a terminal state: FAILED */
+	BPG_MISSING_NEVER_CREATED,  /* the create never finished: a gateway failure */
+	BPG_MISSING_LOST,           /* it existed and is gone before a final state: FAILED */
 };
 
 /*
@@ -38,7 +38,7 @@ int bpg_reconcile_is_ours(const cJSON *cr);
 
 /*
  * What the CR says, as a row observation: bpg_appstate_observe() plus app_name
- * (spec.sparkConf "spark.app.name"); a terminal state without terminationTime finishes at
+ * (spec.sparkConf "spark.app.name"); a final state without terminationTime finishes at
  * now_ms. obs->submission_id is left to the caller. Release with bpg_sub_row_release().
  * BPG_ENOMEM.
  */
@@ -53,12 +53,13 @@ enum bpg_err bpg_reconcile_keep_note(const struct bpg_sub_row *row, struct bpg_s
 
 /*
  * True when the observation differs from the stored row in anything the monitor writes
- * (times and app name only count while the row has none: they are written once).
+ * (times and app name only count while the row has none: they are written once), or is
+ * of another resourceVersion (the attempt counters live in the object, not the row).
  */
 int bpg_reconcile_changed(const struct bpg_sub_row *row, const struct bpg_sub_row *obs);
 
 /*
- * What to do with a non-terminal row whose SparkApplication was not listed. The grace
+ * What to do with an open row whose SparkApplication was not listed. The grace
  * counts from the row's creation (or the CR's, if later).
  */
 enum bpg_missing bpg_reconcile_missing(const struct bpg_sub_row *row, long long now_ms,
@@ -97,10 +98,10 @@ const char *bpg_reconcile_outcome(const struct bpg_reconcile_run *r);
 /* ---- SQL (prepared statements through bpg_db_exec) ---- */
 
 /*
- * Calls fn for each row of cluster_id that is not terminal, with the columns the monitor
- * needs (no request body): submission_id, status, app_id, app_name, error_message,
- * driver_info, last_error, execution_attempts, executor_count, max_running_millis, created,
- * cr_created, start and finished times. The row's strings are borrowed: valid during the
+ * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final), with the
+ * columns the monitor needs (no request body): submission_id, status, app_id, app_name,
+ * error_message, driver_info, last_error, execution_attempts, executor_count,
+ * max_running_millis, created, cr_created, start and finished times, resource_version. The row's strings are borrowed: valid during the
  * call only, never released by fn.
  */
 enum bpg_err bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
@@ -126,9 +127,12 @@ enum bpg_err bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct
 
 /*
  * Writes the batch to its rows (status, app_id, app_name once, error_message, driver_info,
- * counts, start/finish/CR-creation times once, status_time now), skipping rows that are
- * terminal already (a concurrent delete through the gateway wins), then empties it (also
- * on failure). *written_out: how many rows were updated.
+ * counts, resource_version, start/CR-creation times once, finished time for final states,
+ * status_time now) where bpg_appstate_may_replace() holds, in the statement: a newer
+ * observation stored by a status read, a gateway failure and a final state (a concurrent
+ * delete through the gateway) win. Then upserts each row's current attempt into
+ * application_attempt. Empties the batch (also on failure). *written_out: how many rows
+ * were updated.
  */
 enum bpg_err bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
     unsigned long long *written_out);

@@ -1,4 +1,5 @@
 /* bpg_request: a SubmitApplicationRequest parsed, coerced and validated at one boundary. */
+#define _GNU_SOURCE   /* strcasestr */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -10,12 +11,15 @@
 #include <strings.h>
 #include "bpg_json.h"
 #include "bpg_request.h"
+#include "bpg_yamlread.h"
 
 /* The parse state: the first error wins. */
 struct rp {
 	char *why;
 	size_t whylen;
 	int failed;
+	unsigned flags;             /* BPG_REQ_STRICT, BPG_REQ_JAVA */
+	cJSON *ignored;             /* unknown nested fields dropped (lenient), or NULL */
 };
 
 static int fail(struct rp *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,7 +106,13 @@ coerce_str(struct rp *p, cJSON *parent, cJSON **item, const char *path)
 			return fail(p, "%s: longer than %d characters", path, BPG_REQ_MAX_STRING);
 		return 0;
 	}
-	if (cJSON_IsNumber(*item)) {
+	/* a YAML number keeps its text as written (3.10, not 3.1): see bpg_yamlread.h */
+	if (cJSON_IsNumber(*item) && (*item)->valuestring != NULL) {
+		snprintf(num, sizeof(num), "%s", (*item)->valuestring);
+		if (strlen((*item)->valuestring) >= sizeof(num))
+			return fail(p, "%s: a number this long cannot be kept exactly: send it as "
+			    "a string", path);
+	} else if (cJSON_IsNumber(*item)) {
 		if (number_text((*item)->valuedouble, num, sizeof(num)) != 0)
 			return fail(p, "%s: a number this large cannot be kept exactly: send it as "
 			    "a string", path);
@@ -460,6 +470,34 @@ check_int_or_string(struct rp *p, const cJSON *item, const char *path)
 
 static int shape_obj(struct rp *p, cJSON *obj, const struct shape *members, const char *path);
 
+/*
+ * A member of a nested object we model that the model does not have (a typo like
+ * driver.memroy): refused with BPG_REQ_STRICT, else dropped, as the Java gateway ignored it,
+ * and its path listed (at most BPG_REQ_MAX_IGNORED) for the caller to warn about.
+ */
+static int
+unknown_nested(struct rp *p, cJSON *obj, cJSON *it, const char *path)
+{
+	char key[65], full[BPG_REQ_PATH_MAX];
+	size_t i;
+
+	for (i = 0; it->string[i] != '\0' && i < sizeof(key) - 1; i++) {
+		unsigned char c = (unsigned char)it->string[i];
+		key[i] = c < 0x20 || c > 0x7e || c == '"' || c == '\\' ? '?' : (char)c;
+	}
+	key[i] = '\0';
+	subpath(full, sizeof(full), path, key, 0);
+	if (p->flags & BPG_REQ_STRICT)
+		return fail(p, "%s: unknown field", full);
+	if (p->ignored == NULL && (p->ignored = cJSON_CreateArray()) == NULL)
+		return fail(p, "out of memory");
+	if (cJSON_GetArraySize(p->ignored) < BPG_REQ_MAX_IGNORED &&
+	    !cJSON_AddItemToArray(p->ignored, cJSON_CreateString(full)))
+		return fail(p, "out of memory");
+	cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
+	return 0;
+}
+
 /* One member (or array item) of a shaped object. */
 static int
 shape_value(struct rp *p, cJSON *parent, cJSON *it, const struct shape *s, const char *path)
@@ -523,7 +561,12 @@ shape_obj(struct rp *p, cJSON *obj, const struct shape *members, const char *pat
 		for (s = members; s->name != NULL; s++)
 			if (strcmp(s->name, it->string) == 0)
 				break;
-		if (s->name == NULL || cJSON_IsNull(it)) {
+		if (s->name == NULL) {
+			if (unknown_nested(p, obj, it, path) != 0)
+				return -1;
+			continue;
+		}
+		if (cJSON_IsNull(it)) {
 			cJSON_Delete(cJSON_DetachItemViaPointer(obj, it));
 			continue;
 		}
@@ -725,7 +768,7 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 	(void)r;
 	if (!cJSON_IsObject(pod))
 		return fail(p, "%s: must be an object", role);
-	/* unknown nested fields are ignored, as the Java gateway did: dropped here */
+	/* unknown nested fields: see unknown_nested(); nulls mean not given */
 	for (it = pod->child; it != NULL; it = next) {
 		const char *const *k;
 		next = it->next;
@@ -734,10 +777,20 @@ parse_pod(struct rp *p, cJSON *pod, const char *role, struct bpg_pod_req *out,
 		for (k = known; *k != NULL; k++)
 			if (strcmp(*k, it->string) == 0)
 				break;
-		if (*k == NULL || cJSON_IsNull(it) || (driver && (strcmp(it->string, "instances") == 0 ||
-		    strcmp(it->string, "deleteOnTermination") == 0)) ||
-		    (!driver && strcmp(it->string, "podName") == 0))
+		/* fields the Java gateway knew and dropped (dnsConfig) or we do not pass on */
+		if (strcmp(it->string, "dnsConfig") == 0 || (driver &&
+		    strcmp(it->string, "kubernetesMaster") == 0)) {
 			cJSON_Delete(cJSON_DetachItemViaPointer(pod, it));
+			continue;
+		}
+		if (*k == NULL || (driver && (strcmp(it->string, "instances") == 0 ||
+		    strcmp(it->string, "deleteOnTermination") == 0)) ||
+		    (!driver && strcmp(it->string, "podName") == 0)) {
+			if (unknown_nested(p, pod, it, role) != 0)
+				return -1;
+		} else if (cJSON_IsNull(it)) {
+			cJSON_Delete(cJSON_DetachItemViaPointer(pod, it));
+		}
 	}
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		cJSON *s = cJSON_GetObjectItemCaseSensitive(pod, strs[i]);
@@ -860,11 +913,25 @@ parse_field(struct rp *p, cJSON *root, cJSON **item, enum field_kind kind,
 	case F_STR:
 		return coerce_str(p, root, item, name);
 	case F_BOOL:
-		if (cJSON_IsNull(*item))
+		if (cJSON_IsNull(*item) || cJSON_IsBool(*item))
 			return 0;
-		if (!cJSON_IsBool(*item))
-			return fail(p, "%s: must be true or false", name);
-		return 0;
+		/* the Java gateway (Jackson) took "true" and "false" strings: so does /skatev2 */
+		if ((p->flags & BPG_REQ_JAVA) && cJSON_IsString(*item)) {
+			static const char *const t[] = { "true", "True", "TRUE", NULL };
+			static const char *const f[] = { "false", "False", "FALSE", NULL };
+			int v = -1;
+			for (size_t i = 0; t[i] != NULL; i++) {
+				if (strcmp((*item)->valuestring, t[i]) == 0)
+					v = 1;
+				if (strcmp((*item)->valuestring, f[i]) == 0)
+					v = 0;
+			}
+			if (v >= 0 && replace_item(root, *item, cJSON_CreateBool(v)) != 0)
+				return fail(p, "out of memory");
+			if (v >= 0)
+				return 0;
+		}
+		return fail(p, "%s: must be true or false", name);
 	case F_NUM_IGNORED:   /* parsed, never used, as in the Java gateway */
 		if (cJSON_IsNumber(*item))
 			return 0;
@@ -940,7 +1007,10 @@ check_whole(struct rp *p, struct bpg_submit_req *r)
 		return fail(p, "type: one of Java, Scala, Python, R");
 	if (r->type == NULL)
 		r->type = r->main_class ? "Java" : "Python";
-	if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
+	/* the Java gateway ignored mode (always cluster): so does /skatev2 */
+	if (mode != NULL && (p->flags & BPG_REQ_JAVA))
+		cJSON_DeleteItemFromObjectCaseSensitive(r->j, "mode");
+	else if (mode != NULL && !(cJSON_IsString(mode) && strcmp(mode->valuestring, "cluster") == 0))
 		return fail(p, "mode: only cluster");
 	if (r->suffix != NULL && (!dns_label(r->suffix, BPG_REQ_SUFFIX_MAX)))
 		return fail(p, "submissionIdSuffix: 1 to %d lowercase letters, digits and '-', starting "
@@ -983,30 +1053,41 @@ pod_init(struct bpg_pod_req *p)
 	p->cores = p->core_request_m = p->core_limit_m = p->memory_mb = p->instances = -1;
 }
 
-enum bpg_err
-bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, char *why,
-    size_t whylen)
+/* Reads the body by flags into *out: "Invalid JSON/YAML request: ..." in why on failure. */
+static enum bpg_err
+read_tree(const char *body, size_t len, unsigned flags, cJSON **out, char *why, size_t whylen)
 {
-	struct rp p = { why, whylen, 0 };
-	struct bpg_submit_req *r = calloc(1, sizeof(*r));
-	char jwhy[128];
-	cJSON *it, *next;
+	const char *lang = (flags & BPG_REQ_YAML) ? "YAML" : "JSON";
+	char rwhy[256];
 	enum bpg_err err;
 
-	if (r == NULL)
-		return BPG_ENOMEM;
-	pod_init(&r->driver);
-	pod_init(&r->executor);
-	if ((err = bpg_json_parse_flags(body, len, BPG_JSON_NO_NUL, &r->j, jwhy,
-	    sizeof(jwhy))) != BPG_OK) {
-		snprintf(why, whylen, "Invalid JSON request: %s", jwhy);
-		goto fail;
+	if (flags & BPG_REQ_YAML)
+		err = bpg_yamlread_parse(body, len, out, rwhy, sizeof(rwhy));
+	else
+		err = bpg_json_parse_flags(body, len, BPG_JSON_NO_NUL, out, rwhy, sizeof(rwhy));
+	if (err == BPG_ENOMEM)
+		return err;
+	if (err != BPG_OK) {
+		snprintf(why, whylen, "Invalid %s request: %s", lang, rwhy);
+		return BPG_EINVAL;
 	}
-	if (!cJSON_IsObject(r->j)) {
-		snprintf(why, whylen, "Invalid JSON request: the body must be a JSON object");
-		goto fail;
+	if (!cJSON_IsObject(*out)) {
+		snprintf(why, whylen, "Invalid %s request: the body must be a %s", lang,
+		    (flags & BPG_REQ_YAML) ? "YAML mapping" : "JSON object");
+		cJSON_Delete(*out);
+		*out = NULL;
+		return BPG_EINVAL;
 	}
-	for (it = r->j->child; it != NULL && !p.failed; it = next) {
+	return BPG_OK;
+}
+
+/* The top-level fields of r->j, each by its kind; then the rules across fields. */
+static void
+parse_top(struct rp *p, struct bpg_submit_req *r)
+{
+	cJSON *it, *next;
+
+	for (it = r->j->child; it != NULL && !p->failed; it = next) {
 		size_t i;
 		next = it->next;
 		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -1015,21 +1096,47 @@ bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, cha
 		if (i == sizeof(fields) / sizeof(fields[0])) {
 			char name[64];
 			bpg_request_label_value(it->string, name);   /* printable echo */
-			fail(&p, "%s: unknown field", name);
+			fail(p, "%s: unknown field", name);
 			break;
 		}
 		for (cJSON *dup = r->j->child; dup != it; dup = dup->next)
 			if (strcmp(dup->string, it->string) == 0)
-				fail(&p, "%s: given twice", it->string);
-		if (p.failed)
+				fail(p, "%s: given twice", it->string);
+		if (p->failed)
 			break;
 		if (cJSON_IsNull(it) && fields[i].kind != F_BOOL) {
 			cJSON_DeleteItemFromObjectCaseSensitive(r->j, it->string);
 			continue;
 		}
-		(void)parse_field(&p, r->j, &it, fields[i].kind, r);
+		(void)parse_field(p, r->j, &it, fields[i].kind, r);
 	}
-	if (!p.failed && check_whole(&p, r) == 0) {
+	if (!p->failed)
+		(void)check_whole(p, r);
+}
+
+int
+bpg_request_is_yaml(const char *content_type)
+{
+	return content_type != NULL && strcasestr(content_type, "yaml") != NULL;
+}
+
+enum bpg_err
+bpg_request_parse_body(const char *body, size_t len, unsigned flags,
+    struct bpg_submit_req **out, char *why, size_t whylen)
+{
+	struct rp p = { why, whylen, 0, flags, NULL };
+	struct bpg_submit_req *r = calloc(1, sizeof(*r));
+	enum bpg_err err;
+
+	if (r == NULL)
+		return BPG_ENOMEM;
+	pod_init(&r->driver);
+	pod_init(&r->executor);
+	if ((err = read_tree(body, len, flags, &r->j, why, whylen)) != BPG_OK)
+		goto fail;
+	parse_top(&p, r);
+	r->ignored = p.ignored;
+	if (!p.failed) {
 		*out = r;
 		return BPG_OK;
 	}
@@ -1039,11 +1146,19 @@ fail:
 	return err == BPG_ENOMEM ? BPG_ENOMEM : BPG_EINVAL;
 }
 
+enum bpg_err
+bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, char *why,
+    size_t whylen)
+{
+	return bpg_request_parse_body(body, len, 0, out, why, whylen);
+}
+
 void
 bpg_request_free(struct bpg_submit_req *r)
 {
 	if (r == NULL)
 		return;
+	cJSON_Delete(r->ignored);
 	cJSON_Delete(r->j);
 	free(r);
 }
@@ -1077,7 +1192,7 @@ enum bpg_err
 bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
     const char *queue_name, char *why, size_t whylen)
 {
-	struct rp p = { why, whylen, 0 };
+	struct rp p = { why, whylen, 0, 0, NULL };
 	long long inst = r->executor.instances >= 0 ? r->executor.instances : 1;
 
 	if (check_pod(&p, &r->driver, "driver", q, queue_name) != 0 ||

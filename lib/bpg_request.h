@@ -23,6 +23,7 @@
 #define BPG_REQ_MAX_MEMORY_MB 16777216LL   /* 16 TiB */
 #define BPG_REQ_MAX_INSTANCES 100000
 #define BPG_REQ_PATH_MAX     256      /* a field path in a message */
+#define BPG_REQ_MAX_IGNORED  16       /* ignored nested fields listed (the rest go unnamed) */
 /* Numbers coerced to strings must be below 2^53: a larger double is no longer the one sent. */
 #define BPG_REQ_EXACT_INT    9007199254740992.0
 /* The submission id <clusterId>-<32 hex>[-<suffix>] is at most 63 characters (a label). */
@@ -55,13 +56,36 @@ struct bpg_submit_req {
 	struct bpg_pod_req driver, executor;
 	long long max_running_ms;   /* sparkConf bpg.maxRunningMillis, -1 if absent */
 	long long conf_executor_instances;   /* sparkConf spark.executor.instances, -1 */
+	cJSON *ignored;             /* paths of unknown nested fields dropped ("driver.memroy"),
+	                               an array of strings; NULL when none (or BPG_REQ_STRICT) */
 };
+
+/* Flags of bpg_request_parse_body(). */
+#define BPG_REQ_YAML   0x1u    /* the body is YAML (bpg_yamlread), not JSON */
+#define BPG_REQ_STRICT 0x2u    /* unknown nested fields are refused (/apiv2), not dropped */
+#define BPG_REQ_JAVA   0x4u    /* the Java gateway's leniency (/skatev2): spotInstance from
+                                  "true"/"false" strings, mode ignored (always cluster) */
+
+/* 1 when a Content-Type asks for YAML: it contains "yaml" (case-insensitive), as in BPG. */
+int bpg_request_is_yaml(const char *content_type);
+
+/*
+ * Parses a request body, JSON or YAML by flags, into the same tree and then through the same
+ * rules as bpg_request_parse(). Unknown fields inside the nested objects we model (driver,
+ * executor, deps, volumes, env, restartPolicy, securityContext, ...) are BPG_EINVAL naming
+ * the path ("driver.memroy: unknown field") with BPG_REQ_STRICT; without it they are dropped
+ * and listed in (*out)->ignored. Syntax errors are "Invalid JSON request: ..." or
+ * "Invalid YAML request: line L, column C: ...". Free with bpg_request_free().
+ */
+enum bpg_err bpg_request_parse_body(const char *body, size_t len, unsigned flags,
+    struct bpg_submit_req **out, char *why, size_t whylen);
 
 /*
  * Parses a JSON SubmitApplicationRequest with the Java gateway's coercions (numbers and
  * booleans for strings, numeric strings for numbers, floats truncated, null spotInstance
  * false). Unknown top-level fields, bad types and every rule broken are BPG_EINVAL with
- * why naming the field and the rule. Free with bpg_request_free().
+ * why naming the field and the rule; unknown nested fields are dropped (listed in ignored).
+ * Free with bpg_request_free().
  */
 enum bpg_err bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out,
     char *why, size_t whylen);

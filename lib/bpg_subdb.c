@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bpg_appstate.h"
 #include "bpg_log.h"
 #include "bpg_subdb.h"
 
@@ -17,8 +18,22 @@
 	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
 	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
-	"number_executor, executor_core, executor_memory_mb, idem_status"
-#define SUB_NCOLS 33
+	"number_executor, executor_core, executor_memory_mb, idem_status, resource_version, " \
+	"gateway_failed"
+#define SUB_NCOLS 35
+
+/* The attempt history of a row, newest first: one more column after SUB_COLS. */
+#define SUB_ATTEMPTS_COL \
+	"(SELECT JSON_ARRAYAGG(JSON_OBJECT('submissionAttempt', t.submission_attempt, " \
+	"'executionAttempt', t.execution_attempt, 'sparkApplicationId', t.app_id, " \
+	"'state', t.state, 'submissionTime', " \
+	"CAST(UNIX_TIMESTAMP(t.submitted_time) * 1000 AS SIGNED), 'terminationTime', " \
+	"CAST(UNIX_TIMESTAMP(t.termination_time) * 1000 AS SIGNED), 'errorMessage', " \
+	"t.error_message) ORDER BY t.submitted_time DESC, t.execution_attempt DESC, " \
+	"t.submission_attempt DESC LIMIT " STR(BPG_SUBDB_ATTEMPTS_MAX) ") " \
+	"FROM application_attempt t WHERE t.submission_id = application_submission.submission_id)"
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 void
 bpg_sub_row_init(struct bpg_sub_row *r)
@@ -27,6 +42,8 @@ bpg_sub_row_init(struct bpg_sub_row *r)
 	r->created_ms = r->updated_ms = r->status_ms = r->cr_created_ms = -1;
 	r->start_ms = r->finished_ms = -1;
 	r->execution_attempts = r->executor_count = r->max_running_millis = -1;
+	r->resource_version = r->submission_attempts = r->cr_execution_attempts = -1;
+	r->submit_ms = r->termination_ms = -1;
 	r->driver_core = r->driver_memory_mb = r->number_executor = -1;
 	r->executor_core = r->executor_memory_mb = r->idem_status = -1;
 }
@@ -48,7 +65,7 @@ row_int(struct bpg_sub_row *r, unsigned i)
 	long long *f[] = { &r->created_ms, &r->updated_ms, &r->status_ms, &r->cr_created_ms,
 	    &r->start_ms, &r->finished_ms, &r->execution_attempts, &r->executor_count,
 	    &r->max_running_millis, &r->driver_core, &r->driver_memory_mb, &r->number_executor,
-	    &r->executor_core, &r->executor_memory_mb, &r->idem_status };
+	    &r->executor_core, &r->executor_memory_mb, &r->idem_status, &r->resource_version };
 	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
 }
 
@@ -59,6 +76,7 @@ bpg_sub_row_release(struct bpg_sub_row *r)
 {
 	for (unsigned i = 0; i < N_STR; i++)
 		free(*row_str(r, i));
+	free(r->attempts_json);
 	bpg_sub_row_init(r);
 }
 
@@ -67,7 +85,7 @@ static enum bpg_err
 sub_row_fill(struct bpg_sub_row *r, unsigned ncols, const char *const *cols)
 {
 	bpg_sub_row_release(r);
-	if (ncols != SUB_NCOLS) {
+	if (ncols != SUB_NCOLS && ncols != SUB_NCOLS + 1) {
 		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
 		return BPG_EINTERNAL;
 	}
@@ -77,8 +95,14 @@ sub_row_fill(struct bpg_sub_row *r, unsigned ncols, const char *const *cols)
 			return BPG_ENOMEM;
 		}
 	}
-	for (unsigned i = N_STR; i < SUB_NCOLS; i++)
+	for (unsigned i = N_STR; i < SUB_NCOLS - 1; i++)
 		*row_int(r, i - N_STR) = cols[i] ? strtoll(cols[i], NULL, 10) : -1;
+	r->gateway_failed = cols[SUB_NCOLS - 1] != NULL && strcmp(cols[SUB_NCOLS - 1], "0") != 0;
+	if (ncols == SUB_NCOLS + 1 && (r->attempts_json = strdup(cols[SUB_NCOLS] ?
+	    cols[SUB_NCOLS] : "[]")) == NULL) {
+		bpg_sub_row_release(r);
+		return BPG_ENOMEM;
+	}
 	return BPG_OK;
 }
 
@@ -164,21 +188,41 @@ get_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *
 	return sub_row_fill(g->row, ncols, cols);
 }
 
-enum bpg_err
-bpg_subdb_get(struct bpg_db *db, const char *id, int by_app_id, struct bpg_sub_row *out)
+/* One row by submission or application id; with_attempts adds SUB_ATTEMPTS_COL. */
+static enum bpg_err
+subdb_get(struct bpg_db *db, const char *id, int by_app_id, int with_attempts,
+    struct bpg_sub_row *out)
 {
-	static const char by_id[] = "SELECT " SUB_COLS " FROM application_submission "
-	    "WHERE submission_id = ?";
-	static const char by_app[] = "SELECT " SUB_COLS " FROM application_submission "
-	    "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1";
+	static const char *const sql[2][2] = {
+		{ "SELECT " SUB_COLS " FROM application_submission WHERE submission_id = ?",
+		  "SELECT " SUB_COLS " FROM application_submission "
+		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
+		{ "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
+		  "WHERE submission_id = ?",
+		  "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
+		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
+	};
 	struct bpg_db_val p[] = { bpg_db_str(id) };
 	struct get_ctx g = { out, 0 };
 	enum bpg_err err;
 
-	err = bpg_db_exec(db, by_app_id ? by_app : by_id, p, 1, get_cb, &g, NULL);
+	err = bpg_db_exec(db, sql[with_attempts != 0][by_app_id != 0], p, 1, get_cb, &g, NULL);
 	if (err != BPG_OK)
 		return err;
 	return g.found ? BPG_OK : BPG_ENOTFOUND;
+}
+
+enum bpg_err
+bpg_subdb_get(struct bpg_db *db, const char *id, int by_app_id, struct bpg_sub_row *out)
+{
+	return subdb_get(db, id, by_app_id, 0, out);
+}
+
+enum bpg_err
+bpg_subdb_get_attempts(struct bpg_db *db, const char *id, int by_app_id,
+    struct bpg_sub_row *out)
+{
+	return subdb_get(db, id, by_app_id, 1, out);
 }
 
 enum bpg_err
@@ -187,23 +231,24 @@ bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
 {
 	static const char sql[] = "UPDATE application_submission SET status = ?, last_error = ?, "
 	    "cr_created_time = FROM_UNIXTIME(? / 1000), "
-	    "finished_time = IF(? = 'SUBMISSION_FAILED', CURRENT_TIMESTAMP(3), finished_time) "
-	    "WHERE submission_id = ?";
+	    "finished_time = IF(? = 1, CURRENT_TIMESTAMP(3), finished_time), "
+	    "gateway_failed = IF(? = 1, 1, gateway_failed) WHERE submission_id = ?";
+	int failed = status != NULL && strcmp(status, "SUBMISSION_FAILED") == 0;
 	struct bpg_db_val p[] = { bpg_db_str(status), bpg_db_str(last_error),
-	    ms_or_null(cr_created_ms), bpg_db_str(status), bpg_db_str(id) };
+	    ms_or_null(cr_created_ms), bpg_db_int(failed), bpg_db_int(failed), bpg_db_str(id) };
 
-	return bpg_db_exec(db, sql, p, 5, NULL, NULL, NULL);
+	return bpg_db_exec(db, sql, p, 6, NULL, NULL, NULL);
 }
 
 enum bpg_err
 bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note)
 {
+	/* status last: the IFs before it test the row's status as it was */
 	static const char sql[] = "UPDATE application_submission SET last_error = ?, "
-	    "error_message = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), "
-	    "error_message, ?), "
-	    "finished_time = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), "
-	    "finished_time, CURRENT_TIMESTAMP(3)), "
-	    "status = IF(status IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'), status, 'FAILED'), "
+	    "error_message = IF(" BPG_APPSTATE_FINAL_SQL("") ", error_message, ?), "
+	    "finished_time = IF(" BPG_APPSTATE_FINAL_SQL("") ", finished_time, "
+	    "CURRENT_TIMESTAMP(3)), "
+	    "status = IF(" BPG_APPSTATE_FINAL_SQL("") ", status, 'FAILED'), "
 	    "status_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ?";
 	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id) };
 
@@ -214,7 +259,7 @@ enum bpg_err
 bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note)
 {
 	static const char sql[] = "UPDATE application_submission SET status = 'SUBMISSION_FAILED', "
-	    "last_error = ?, error_message = ?, idempotency_key = NULL, "
+	    "gateway_failed = 1, last_error = ?, error_message = ?, idempotency_key = NULL, "
 	    "finished_time = COALESCE(finished_time, CURRENT_TIMESTAMP(3)), "
 	    "abandoned_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ?";
 	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id) };
@@ -232,8 +277,28 @@ bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id)
 	return bpg_db_exec(db, sql, p, 1, NULL, NULL, NULL);
 }
 
+/* Upserts the observed current attempt (nothing before the operator's first submission). */
+static enum bpg_err
+observe_attempt(struct bpg_db *db, const struct bpg_sub_row *r)
+{
+	static const char sql[] = BPG_SUBDB_ATTEMPT_COLS "SELECT submission_id, ?, ?, "
+	    "FROM_UNIXTIME(? / 1000), ?, ?, ?, FROM_UNIXTIME(? / 1000), ? "
+	    "FROM application_submission WHERE submission_id = ? AND gateway_failed = 0"
+	    BPG_SUBDB_ATTEMPT_UPSERT;
+	struct bpg_db_val p[] = {
+		bpg_db_int(r->submission_attempts), bpg_db_int(r->cr_execution_attempts),
+		bpg_db_int(r->submit_ms), bpg_db_str(r->app_id), bpg_db_str(r->status),
+		bpg_db_str(r->error_message), ms_or_null(r->termination_ms),
+		int_or_null(r->resource_version), bpg_db_str(r->submission_id),
+	};
+
+	if (r->submission_attempts < 1 || r->submit_ms < 0 || r->cr_execution_attempts < 0)
+		return BPG_OK;
+	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
+}
+
 enum bpg_err
-bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r)
+bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r, int *applied_out)
 {
 	static const char sql[] = "UPDATE application_submission SET "
 	    "status = ?, app_id = COALESCE(?, app_id), error_message = ?, "
@@ -241,18 +306,34 @@ bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r)
 	    "execution_attempts = COALESCE(?, execution_attempts), "
 	    "executor_count = COALESCE(?, executor_count), "
 	    "start_time = COALESCE(start_time, FROM_UNIXTIME(? / 1000)), "
-	    "finished_time = COALESCE(finished_time, FROM_UNIXTIME(? / 1000)), "
+	    "finished_time = IF(? = 1, COALESCE(FROM_UNIXTIME(? / 1000), finished_time, "
+	    "CURRENT_TIMESTAMP(3)), NULL), "
 	    "cr_created_time = COALESCE(cr_created_time, FROM_UNIXTIME(? / 1000)), "
+	    "resource_version = COALESCE(?, resource_version), "
 	    "status_time = CURRENT_TIMESTAMP(3) "
-	    "WHERE submission_id = ?";
+	    "WHERE submission_id = ? AND " BPG_APPSTATE_MAY_REPLACE_SQL("", "?", "? = 1");
+	static const char same[] = "UPDATE application_submission SET "
+	    "status_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND resource_version = ?";
+	int fin = bpg_appstate_is_final_state(r->status);
 	struct bpg_db_val p[] = {
 		bpg_db_str(r->status), bpg_db_str(r->app_id), bpg_db_str(r->error_message),
 		bpg_db_str(r->driver_info), int_or_null(r->execution_attempts),
-		int_or_null(r->executor_count), ms_or_null(r->start_ms), ms_or_null(r->finished_ms),
-		ms_or_null(r->cr_created_ms), bpg_db_str(r->submission_id),
+		int_or_null(r->executor_count), ms_or_null(r->start_ms), bpg_db_int(fin),
+		ms_or_null(r->finished_ms), ms_or_null(r->cr_created_ms),
+		int_or_null(r->resource_version), bpg_db_str(r->submission_id),
+		int_or_null(r->resource_version), bpg_db_int(fin),
 	};
+	unsigned long long n = 0;
+	enum bpg_err err;
 
-	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
+	err = bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, &n);
+	if (err == BPG_OK && n == 0 && r->resource_version >= 0)
+		err = bpg_db_exec(db, same, p + 11, 2, NULL, NULL, NULL);
+	if (err == BPG_OK)
+		err = observe_attempt(db, r);
+	if (err == BPG_OK && applied_out != NULL)
+		*applied_out = n > 0;
+	return err;
 }
 
 struct list_ctx {
@@ -282,7 +363,7 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 {
 	/* One statement for every filter combination: a NULL parameter disables its filter. */
 	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission WHERE "
-	    "(? IS NULL OR `user` = ?) AND (? IS NULL OR status = ?) AND "
+	    "(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND "
 	    "(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND "
 	    "(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND "
 	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND "
@@ -292,8 +373,8 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
 	long limit = f->limit > 0 && f->limit <= BPG_SUBDB_LIST_MAX ? f->limit : 100;
 	struct bpg_db_val cms = f->cursor_id ? bpg_db_int(f->cursor_ms) : bpg_db_null();
 	struct bpg_db_val p[] = {
-		bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->status), bpg_db_str(f->status),
-		bpg_db_str(f->queue), bpg_db_str(f->queue), bpg_db_str(f->app_name),
+		bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->status),
+		bpg_db_str(f->status), bpg_db_str(f->queue), bpg_db_str(f->queue), bpg_db_str(f->app_name),
 		bpg_db_str(f->app_name), ms_or_null(f->created_after_ms), ms_or_null(f->created_after_ms),
 		ms_or_null(f->created_before_ms), ms_or_null(f->created_before_ms), cms, cms, cms,
 		bpg_db_str(f->cursor_id), bpg_db_int(limit + 1),
@@ -332,8 +413,7 @@ bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
     enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
 {
 	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission "
-	    "WHERE cluster_id = ? AND (status IS NULL OR status NOT IN "
-	    "('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'))";
+	    "WHERE cluster_id = ? AND NOT " BPG_APPSTATE_FINAL_SQL("");
 	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
 	struct open_ctx o = { fn, ctx, { 0 } };
 	enum bpg_err err;
@@ -345,16 +425,17 @@ bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
 }
 
 enum bpg_err
-bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status, const char *message)
+bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status, const char *message,
+    int gateway_failed)
 {
 	static const char sql[] = "UPDATE application_submission SET status = ?, "
 	    "error_message = ?, last_error = ?, finished_time = CURRENT_TIMESTAMP(3), "
-	    "status_time = CURRENT_TIMESTAMP(3) WHERE submission_id = ? AND (status IS NULL OR "
-	    "status NOT IN ('COMPLETED', 'FAILED', 'SUBMISSION_FAILED'))";
+	    "status_time = CURRENT_TIMESTAMP(3), gateway_failed = ? "
+	    "WHERE submission_id = ? AND NOT " BPG_APPSTATE_FINAL_SQL("");
 	struct bpg_db_val p[] = { bpg_db_str(status), bpg_db_str(message), bpg_db_str(message),
-	    bpg_db_str(id) };
+	    bpg_db_int(gateway_failed ? 1 : 0), bpg_db_str(id) };
 
-	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
+	return bpg_db_exec(db, sql, p, 5, NULL, NULL, NULL);
 }
 
 enum bpg_err
@@ -477,7 +558,7 @@ enum bpg_err
 bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim, const char *note)
 {
 	static const char sql[] = "UPDATE application_submission SET "
-	    "status = 'SUBMISSION_FAILED', error_message = ?, last_error = ?, "
+	    "status = 'SUBMISSION_FAILED', gateway_failed = 1, error_message = ?, last_error = ?, "
 	    "finished_time = CURRENT_TIMESTAMP(3), "
 	    "idempotency_key = IF(idem_status IS NULL, NULL, idempotency_key) "
 	    "WHERE submission_id = ? AND claim_owner <=> ? AND status IS NULL "
@@ -486,4 +567,122 @@ bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim, cons
 	    bpg_db_str(claim) };
 
 	return exec_one(db, sql, p, 4);
+}
+
+/* ---- Apache Livy's batch ids (migration 0009) ---- */
+
+enum bpg_err
+bpg_subdb_livy_id(struct bpg_db *db, const char *submission_id, long long *id_out)
+{
+	static const char ins[] = "INSERT IGNORE INTO livy_batch (submission_id) VALUES (?)";
+	static const char sel[] = "SELECT id FROM livy_batch WHERE submission_id = ?";
+	struct bpg_db_val p[] = { bpg_db_str(submission_id) };
+	char *id = NULL;
+	enum bpg_err err;
+
+	if ((err = bpg_db_exec(db, ins, p, 1, NULL, NULL, NULL)) != BPG_OK ||
+	    (err = bpg_db_exec(db, sel, p, 1, first_str, &id, NULL)) != BPG_OK) {
+		free(id);
+		return err;
+	}
+	if (id == NULL)
+		return BPG_EINTERNAL;
+	*id_out = strtoll(id, NULL, 10);
+	free(id);
+	return BPG_OK;
+}
+
+struct livy_get_ctx {
+	char *sid;
+	int killed;
+};
+
+static enum bpg_err
+livy_get_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct livy_get_ctx *g = ctx;
+
+	(void)lens;
+	if (ncols != 2 || cols[0] == NULL || g->sid != NULL)
+		return BPG_OK;
+	g->killed = cols[1] != NULL;
+	return (g->sid = strdup(cols[0])) != NULL ? BPG_OK : BPG_ENOMEM;
+}
+
+enum bpg_err
+bpg_subdb_livy_get(struct bpg_db *db, long long id, char **submission_id_out, int *killed_out)
+{
+	static const char sql[] = "SELECT submission_id, killed_time FROM livy_batch WHERE id = ?";
+	struct bpg_db_val p[] = { bpg_db_int(id) };
+	struct livy_get_ctx g = { NULL, 0 };
+	enum bpg_err err = bpg_db_exec(db, sql, p, 1, livy_get_cb, &g, NULL);
+
+	if (err == BPG_OK && g.sid == NULL)
+		err = BPG_ENOTFOUND;
+	if (err != BPG_OK) {
+		free(g.sid);
+		return err;
+	}
+	*submission_id_out = g.sid;
+	*killed_out = g.killed;
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subdb_livy_kill(struct bpg_db *db, long long id)
+{
+	static const char sql[] = "UPDATE livy_batch SET killed_time = "
+	    "COALESCE(killed_time, CURRENT_TIMESTAMP(3)) WHERE id = ?";
+	struct bpg_db_val p[] = { bpg_db_int(id) };
+
+	return bpg_db_exec(db, sql, p, 1, NULL, NULL, NULL);
+}
+
+struct livy_list_ctx {
+	enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r);
+	void *ctx;
+	struct bpg_sub_row row;
+};
+
+static enum bpg_err
+livy_list_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct livy_list_ctx *l = ctx;
+	enum bpg_err err;
+
+	(void)lens;
+	if (ncols != SUB_NCOLS + 2 || cols[SUB_NCOLS] == NULL)
+		return BPG_EINTERNAL;
+	if ((err = sub_row_fill(&l->row, SUB_NCOLS, cols)) != BPG_OK)
+		return err;
+	return l->fn(l->ctx, strtoll(cols[SUB_NCOLS], NULL, 10), cols[SUB_NCOLS + 1] != NULL,
+	    &l->row);
+}
+
+enum bpg_err
+bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long from, long long size,
+    enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
+    void *ctx, long long *total_out)
+{
+	static const char count_sql[] = "SELECT COUNT(*) FROM livy_batch lb "
+	    "JOIN application_submission s ON s.submission_id = lb.submission_id "
+	    "WHERE ? IS NULL OR s.`user` = ? OR s.original_user = ?";
+	static const char list_sql[] = "SELECT " SUB_COLS ", lb_id, lb_killed "
+	    "FROM application_submission JOIN (SELECT id AS lb_id, submission_id AS lb_sid, "
+	    "killed_time AS lb_killed FROM livy_batch) lb ON lb.lb_sid = submission_id "
+	    "WHERE ? IS NULL OR `user` = ? OR original_user = ? ORDER BY lb_id LIMIT ?, ?";
+	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(user), bpg_db_str(user),
+	    bpg_db_int(from), bpg_db_int(size) };
+	struct livy_list_ctx l = { fn, ctx, { 0 } };
+	char *total = NULL;
+	enum bpg_err err = bpg_db_exec(db, count_sql, p, 3, first_str, &total, NULL);
+
+	*total_out = total != NULL ? strtoll(total, NULL, 10) : 0;
+	free(total);
+	if (err != BPG_OK)
+		return err;
+	bpg_sub_row_init(&l.row);
+	err = bpg_db_exec(db, list_sql, p, 5, livy_list_cb, &l, NULL);
+	bpg_sub_row_release(&l.row);
+	return err;
 }

@@ -27,6 +27,11 @@ struct bpg_sub_row {
 	char *idem_fingerprint;  /* SHA-256 hex of the keyed request */
 	char *idem_response;     /* the first answer's body, once given */
 	char *claim_owner;       /* claim of the worker handling the row (bpg_db_claim) */
+	char *attempts_json;     /* the attempt history, newest first (bpg_subdb_get with_attempts) */
+	long long resource_version;   /* metadata.resourceVersion last observed, -1 */
+	int gateway_failed;      /* the gateway never created the object (final) */
+	/* the current attempt as observed (kept in application_attempt, not on the row) */
+	long long submission_attempts, cr_execution_attempts, submit_ms, termination_ms;
 	long long created_ms, updated_ms, status_ms, cr_created_ms, start_ms, finished_ms;
 	long long execution_attempts, executor_count, max_running_millis;
 	long long driver_core, driver_memory_mb, number_executor, executor_core, executor_memory_mb;
@@ -54,20 +59,29 @@ enum bpg_err bpg_subdb_find_idempotent(struct bpg_db *db, const char *user, cons
 enum bpg_err bpg_subdb_get(struct bpg_db *db, const char *id, int by_app_id,
     struct bpg_sub_row *out);
 
-/* Records the outcome of the CR create: last_error (NULL on success) and status (may be NULL). */
+/* The same, with out->attempts_json: the attempt history (BPG_SUBDB_ATTEMPTS_MAX, newest first). */
+#define BPG_SUBDB_ATTEMPTS_MAX 50
+enum bpg_err bpg_subdb_get_attempts(struct bpg_db *db, const char *id, int by_app_id,
+    struct bpg_sub_row *out);
+
+/*
+ * Records the outcome of the CR create: last_error (NULL on success) and status (may be
+ * NULL). Status SUBMISSION_FAILED is the gateway's own failure (gateway_failed: final).
+ */
 enum bpg_err bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
     const char *last_error, long long cr_created_ms);
 
 /*
- * Records a delete: last_error = note and, unless the row is terminal already,
+ * Records a delete: last_error = note and, unless the row is final already,
  * status FAILED with error_message note and finished now.
  */
 enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const char *note);
 
 /*
  * Gives up on a create whose outcome is unknown (timeout, broken connection): status
- * SUBMISSION_FAILED with note as last_error and error_message, finished and abandoned now,
- * the idempotency key cleared. The monitor deletes the CR if it lands after all.
+ * SUBMISSION_FAILED (a gateway failure: final) with note as last_error and error_message,
+ * finished and abandoned now, the idempotency key cleared. The monitor deletes the CR if
+ * it lands after all.
  */
 enum bpg_err bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note);
 
@@ -76,24 +90,47 @@ enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
 
 /*
  * Writes what was observed on the cluster: status, app_id, error_message, driver_info,
- * execution_attempts, executor_count, start/finished/cr_created times; status_time = now.
- * Terminal rows keep their finished time. Returns BPG_OK (also when nothing changed).
+ * execution_attempts, executor_count, resource_version, start/cr_created times (once),
+ * finished time (final states; cleared otherwise); status_time = now. Only when
+ * bpg_appstate_may_replace() holds, decided in the UPDATE itself (race-free); a refused
+ * observation of the resourceVersion the row holds only refreshes status_time. Then the
+ * current attempt is upserted into application_attempt (newer resourceVersion wins per
+ * attempt). *applied_out (may be NULL): 1 when the row took the observation.
  */
-enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r);
+enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r, int *applied_out);
 
 /*
- * Calls fn for each row of cluster_id that is not terminal (status NULL or not
- * COMPLETED, FAILED, SUBMISSION_FAILED): what the monitor reconciles.
+ * SQL shared by the upserts of application_attempt (single and batched): on a known
+ * attempt, the newer resourceVersion wins, column by column, resource_version last.
+ */
+#define BPG_SUBDB_ATTEMPT_NEWER_ \
+	"(application_attempt.resource_version IS NULL OR " \
+	"VALUES(resource_version) > application_attempt.resource_version)"
+#define BPG_SUBDB_ATTEMPT_SET_(c) \
+	c " = IF(" BPG_SUBDB_ATTEMPT_NEWER_ ", VALUES(" c "), application_attempt." c ")"
+#define BPG_SUBDB_ATTEMPT_UPSERT \
+	" ON DUPLICATE KEY UPDATE app_id = IF(" BPG_SUBDB_ATTEMPT_NEWER_ ", " \
+	"COALESCE(VALUES(app_id), application_attempt.app_id), application_attempt.app_id), " \
+	BPG_SUBDB_ATTEMPT_SET_("state") ", " BPG_SUBDB_ATTEMPT_SET_("error_message") ", " \
+	BPG_SUBDB_ATTEMPT_SET_("termination_time") ", " BPG_SUBDB_ATTEMPT_SET_("resource_version")
+#define BPG_SUBDB_ATTEMPT_COLS \
+	"INSERT INTO application_attempt (submission_id, submission_attempt, execution_attempt, " \
+	"submitted_time, app_id, state, error_message, termination_time, resource_version) "
+
+/*
+ * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final): what
+ * the monitor reconciles.
  */
 enum bpg_err bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
     enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
 
 /*
- * Ends a row that will never be observed again: status (terminal), error_message and
- * last_error, finished now; only while the row is not terminal already.
+ * Ends a row that will never be observed again: status (final), error_message and
+ * last_error, finished now, gateway_failed as given (1: its object was never created);
+ * only while the row is not final already.
  */
 enum bpg_err bpg_subdb_finalize(struct bpg_db *db, const char *id, const char *status,
-    const char *message);
+    const char *message, int gateway_failed);
 
 /* Records the gateway's own note on a row (last_error, and error_message when given). */
 enum bpg_err bpg_subdb_note(struct bpg_db *db, const char *id, const char *note,
@@ -126,6 +163,22 @@ enum bpg_err bpg_subdb_expire_keys(struct bpg_db *db, long long ttl_s,
 enum bpg_err bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim,
     const char *note);
 
+/*
+ * Apache Livy's batch ids (table livy_batch). livy_id: the id of submission_id's batch,
+ * made on first use. livy_get: the submission of batch id (free()) and whether it was killed;
+ * BPG_ENOTFOUND. livy_kill: marks batch id killed. livy_list: the batches of user (NULL: all;
+ * the owner or the proxy account that submitted), oldest first from offset from, at most
+ * size; *total_out counts them all.
+ */
+enum bpg_err bpg_subdb_livy_id(struct bpg_db *db, const char *submission_id, long long *id_out);
+enum bpg_err bpg_subdb_livy_get(struct bpg_db *db, long long id, char **submission_id_out,
+    int *killed_out);
+enum bpg_err bpg_subdb_livy_kill(struct bpg_db *db, long long id);
+enum bpg_err bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long from,
+    long long size,
+    enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
+    void *ctx, long long *total_out);
+
 /* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
 struct bpg_monitor_run {
 	long long started_ms, finished_ms;
@@ -140,7 +193,7 @@ enum bpg_err bpg_subdb_commit(struct bpg_db *db);
 
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
-	const char *user;
+	const char *user;           /* rows it owns (user) or submitted (original_user) */
 	const char *status;
 	const char *queue;
 	const char *app_name;

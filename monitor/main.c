@@ -33,7 +33,7 @@ struct ids {
 };
 
 /*
- * The non-terminal rows of one target, sorted by id, each with a seen mark; the rows whose
+ * The open (not final) rows of one target, sorted by id, each with a seen mark; the rows whose
  * create the gateway abandoned (sorted), and the listed CRs of those, to delete. Owned.
  */
 struct open_rows {
@@ -374,7 +374,7 @@ reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_b
 		if (rows->abandoned.n > 0 && bsearch(&key, rows->abandoned.v, rows->abandoned.n,
 		    sizeof(char *), id_cmp) != NULL && ids_add(&rows->orphans, key) != BPG_OK)
 			run_error(r, "out of memory");
-		return;   /* not in our table, or terminal there: left alone */
+		return;   /* not in our table, or final there: left alone */
 	}
 	rows->seen[idx] = 1;
 	bpg_sub_row_init(&obs);
@@ -502,7 +502,7 @@ finalize_row(struct monitor *m, const struct bpg_cluster *t, const struct bpg_su
 		snprintf(msg, sizeof(msg), "the SparkApplication disappeared from cluster %s before "
 		    "it ended (deleted outside the gateway, or removed by its TTL); last state %s",
 		    t->id, row->status ? row->status : "unknown");
-		err = bpg_subdb_finalize(m->db, row->submission_id, "FAILED", msg);
+		err = bpg_subdb_finalize(m->db, row->submission_id, "FAILED", msg, 0);
 	}
 	if (err != BPG_OK)
 		db_error(r, err, "finalize of", row->submission_id);
@@ -741,7 +741,9 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: bpg-monitor [--loop SECONDS] [--grace SECONDS] [--page-size N]\n"
-	    "                   [--archive-max N] CONFIG\n"
+	    "                   [--archive-max N] [--config CONFIG | CONFIG]\n"
+	    "CONFIG: --config CONFIG, else the CONFIG argument, else $BPG_CONFIG, else\n"
+	    BPG_CONFIG_DEFAULT_PATH ".\n"
 	    "Reconciles the submission table with every cluster once (or every SECONDS with\n"
 	    "--loop), then archives the logs of up to N (default 100, 0: none) ended apps to S3\n"
 	    "when [s3] is configured. Exit 0: done (or another monitor holds the lock);\n"
@@ -765,7 +767,7 @@ parse_num(const char *s, long min, long max, long *out)
 }
 
 struct opts {
-	const char *config;
+	const char *config, *config_flag;
 	long loop, grace, page, archive_max;
 };
 
@@ -786,7 +788,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			dst = &o->page, min = 1, max = PAGE_MAX;
 		else if (strcmp(a, "--archive-max") == 0)
 			dst = &o->archive_max, min = 0, max = 256;
-		if (dst != NULL) {
+		if (strcmp(a, "--config") == 0) {
+			if (v == NULL) {
+				fprintf(stderr, "bpg-monitor: --config wants a FILE\n");
+				return -1;
+			}
+			o->config_flag = v;
+			i++;
+		} else if (dst != NULL) {
 			if (v == NULL || parse_num(v, min, max, dst) != 0) {
 				fprintf(stderr, "bpg-monitor: %s wants a number in %ld..%ld\n", a, min, max);
 				return -1;
@@ -799,10 +808,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (o->config == NULL) {
-		fprintf(stderr, "bpg-monitor: no CONFIG given\n");
-		return -1;
-	}
+	o->config = bpg_config_path(o->config_flag, o->config);
 	return 0;
 }
 
@@ -823,7 +829,7 @@ on_signals(void)
 int
 main(int argc, char **argv)
 {
-	struct opts o = { NULL, 0, BPG_RECONCILE_GRACE_MS / 1000, PAGE_DEFAULT, 100 };
+	struct opts o = { NULL, NULL, 0, BPG_RECONCILE_GRACE_MS / 1000, PAGE_DEFAULT, 100 };
 	struct bpg_config *cfg = NULL;
 	struct bpg_buf errors;
 	struct monitor m;

@@ -106,6 +106,16 @@ class ChartTest(unittest.TestCase):
         self.assertIn("max_upload_mb = 1024", cm["data"]["bpg.ini"])
         s3loc = cm["data"]["nginx.conf"].split("/s3/ {", 1)[1].split("}", 1)[0]
         self.assertIn("client_max_body_size 1025m;", s3loc)
+        # per-user budgets are the workers'; nginx limits per address and trusts no proxy header
+        self.assertIn("[ratelimit]\nfile = /dev/shm/bpg-ratelimit\nsubmit_rate = 20\nsubmit_burst = 40\n"
+                      "list_rate = 20\nlist_burst = 40\npoll_rate = 200\npoll_burst = 400\n", cm["data"]["bpg.ini"])
+        conf = cm["data"]["nginx.conf"]
+        self.assertNotIn("$remote_user zone", conf)
+        self.assertNotIn("set_real_ip_from", conf)
+        self.assertIn("zone=authfail:10m rate=30r/m;", conf)
+        self.assertIn("limit_req zone=authfail burst=10 nodelay;", conf)
+        self.assertIn("add_header Retry-After 2 always;", conf)
+        self.assertIn("limit_conn peraddr 200;", conf)
         # the web UI: the files make install put in the image, behind the same Basic auth
         uiloc = cm["data"]["nginx.conf"].split("location /ui/ {", 1)[1].split("}", 1)[0]
         self.assertIn("alias /usr/local/share/bpg/ui/;", uiloc)
@@ -113,6 +123,27 @@ class ChartTest(unittest.TestCase):
         (cron,) = kinds(docs, "CronJob")
         cmd = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
         self.assertEqual(cmd[1:3], ["--archive-max", "100"])
+
+    def test_trusted_proxies(self):
+        d = tempfile.mkdtemp()
+        vals = os.path.join(d, "trusted.yaml")
+        with open(vals, "w") as f:
+            f.write("auth:\n  trustUserHeader: true\n  trustedProxies: [10.0.0.0/8, 192.0.2.7/32]\n")
+        docs = render(vals)
+        (cm,) = kinds(docs, "ConfigMap")
+        self.assertIn("trusted_proxies = 10.0.0.0/8, 192.0.2.7/32", cm["data"]["bpg.ini"])
+        self.assertIn("10.0.0.0/8 1; 192.0.2.7/32 1;", cm["data"]["nginx.conf"])
+        self.check_config_valid(cm)
+        # off by default: no address is trusted
+        (cm,) = kinds(render(), "ConfigMap")
+        geo = cm["data"]["nginx.conf"].split("geo $bpg_trusted_proxy {", 1)[1].split("}", 1)[0]
+        self.assertEqual(geo.split(), ["default", "0;"])
+        # the header trusted from nowhere is refused at template time
+        with open(vals, "w") as f:
+            f.write("auth:\n  trustUserHeader: true\n")
+        p = helm("template", "rel", CHART, "-f", vals)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("auth.trustUserHeader needs auth.trustedProxies", p.stderr)
 
     def test_two_clusters_existing_secrets(self):
         docs = render(TWO)
@@ -132,6 +163,9 @@ class ChartTest(unittest.TestCase):
         self.assertIn("batch_scheduler = yunikorn", ini)
         self.assertIn("spec_defaults = spec-c01.json", ini)
         self.assertIn("driver_node_label_values = spark_driver", ini)
+        self.assertIn("poll_rate = 0.5\npoll_burst = 5\n", ini)
+        self.assertIn("set_real_ip_from 10.0.0.0/8; set_real_ip_from 192.168.1.0/24; real_ip_header X-Forwarded-For; "
+                      "real_ip_recursive on;", cm["data"]["nginx.conf"])
         (job,) = kinds(docs, "Job")
         env = job["spec"]["template"]["spec"]["containers"][0]["env"]
         self.assertEqual(env[0], {"name": "BPG_DB_ADMIN_USER", "value": "bpg_admin"})

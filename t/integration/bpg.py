@@ -6,6 +6,7 @@ import os
 import ssl
 import subprocess
 import time
+import unittest
 import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -114,18 +115,41 @@ def sim_port(cid):
     return dict(p.split(":") for p in ENV["KUBESIM_PORTS"].split(","))[cid]
 
 
-def sim(cid, method, path, body=None, token=True):
-    """A request to a simulated cluster's API (or its /_sim/ control API without token)."""
-    d = ENV["KUBESIM_DIR"]
-    ctx = ssl.create_default_context(cafile=os.path.join(d, cid, "ca.crt"))
-    c = http.client.HTTPSConnection("127.0.0.1", int(sim_port(cid)), context=ctx, timeout=30)
+def real_cluster(cid):
+    """True when the stack points cluster CID at a real API server (make test-k8s: c01)."""
+    return bool(ENV.get("BPG_%s_API_SERVER" % cid.upper()))
+
+
+def skip_on_real(cid, why):
+    """Skips the calling test, visibly, when CID is a real API server."""
+    if real_cluster(cid):
+        raise unittest.SkipTest("%s is a real kube-apiserver: %s" % (cid, why))
+
+
+def sim(cid, method, path, body=None, token=True, ctype="application/json"):
+    """A request to a simulated cluster's API (or its /_sim/ control API without token).
+    On a cluster the stack points at a real API server, the same API call goes there (as its admin
+    with BPG_K8S_ADMIN_TOKEN_FILE in the environment, else as the gateway), and a test that needs
+    kubesim's /_sim/ controls is skipped."""
+    if real_cluster(cid):
+        if path.startswith("/_sim"):
+            skip_on_real(cid, "the test drives kubesim's %s control" % path.split("?")[0])
+        u = urllib.parse.urlsplit(ENV["BPG_%s_API_SERVER" % cid.upper()])
+        ctx = ssl.create_default_context(cafile=ENV["BPG_%s_CA_FILE" % cid.upper()])
+        c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=30)
+        tf = os.environ.get("BPG_K8S_ADMIN_TOKEN_FILE") or ENV["BPG_%s_TOKEN_FILE" % cid.upper()]
+    else:
+        d = ENV["KUBESIM_DIR"]
+        ctx = ssl.create_default_context(cafile=os.path.join(d, cid, "ca.crt"))
+        c = http.client.HTTPSConnection("127.0.0.1", int(sim_port(cid)), context=ctx, timeout=30)
+        tf = os.path.join(d, cid, "token")
     h = {}
     if token:
-        with open(os.path.join(d, cid, "token")) as f:
+        with open(tf) as f:
             h["Authorization"] = "Bearer " + f.read().strip()
     if body is not None:
         body = json.dumps(body)
-        h["Content-Type"] = "application/json"
+        h["Content-Type"] = ctype
     c.request(method, path, body=body, headers=h)
     r = c.getresponse()
     data = r.read()

@@ -14,7 +14,7 @@ import time
 import unittest
 import uuid
 
-from bpg import ENV, ROOT, SIM_APPS, admin_client, db, poll, sim, stack, user_client
+from bpg import ENV, ROOT, SIM_APPS, admin_client, db, poll, real_cluster, sim, skip_on_real, stack, user_client
 
 MONITOR = os.environ.get("BPG_MONITOR_BIN") or os.path.join(ROOT, "monitor", "bpg-monitor")
 SPEED = 20
@@ -86,7 +86,8 @@ def fault(cid, **f):
 
 def clear_faults():
     for c in ("c01", "c02"):
-        sim(c, "DELETE", "/_sim/faults", token=False)
+        if not real_cluster(c):
+            sim(c, "DELETE", "/_sim/faults", token=False)
 
 
 def lock_holder():
@@ -97,7 +98,7 @@ class MonitorTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.speeds = {}
-        for c in ("c01", "c02"):
+        for c in [c for c in ("c01", "c02") if not real_cluster(c)]:
             cls.speeds[c] = sim(c, "GET", "/_sim/clock", token=False)[1]["speed"]
             sim(c, "POST", "/_sim/clock", {"speed": SPEED}, token=False)
 
@@ -106,6 +107,10 @@ class MonitorTest(unittest.TestCase):
         for c, speed in cls.speeds.items():
             sim(c, "POST", "/_sim/clock", {"speed": speed}, token=False)
         clear_faults()
+
+    def setUp(self):
+        # make test-k8s: these tests drive kubesim's clock and faults on c01 (t/k8s has the real-cluster ones)
+        skip_on_real("c01", "the monitor tests drive kubesim's clock (/_sim/clock) on c01")
 
     def tearDown(self):
         clear_faults()
@@ -162,14 +167,25 @@ class MonitorTest(unittest.TestCase):
         self.ok_run()
         self.assertEqual(row(sid, "status, error_message, finished_time IS NOT NULL"), "FAILED\t%s\t1" % msg)
 
-    def test_submission_failed_is_terminal(self):
+    def test_operator_submission_failed_is_not_final(self):
+        # the operator's SUBMISSION_FAILED goes on (a retry, or FAILED): the row stays open
         sid = new_app(outcome="submission-fail")
-        self.assertTrue(poll(lambda: cr_state(sid) == "SUBMISSION_FAILED", 30))
+        self.assertTrue(poll(lambda: cr_state(sid) in ("SUBMISSION_FAILED", "FAILED"), 30))
         self.ok_run()
-        self.assertEqual(row(sid, "status, finished_time IS NOT NULL"), "SUBMISSION_FAILED\t1")
-        # terminal: never read or written again, even once its CR is gone
-        before = row(sid, "status_time, updated_time")
+        if cr_state(sid) == "SUBMISSION_FAILED":
+            self.assertEqual(row(sid, "status, finished_time IS NULL, gateway_failed"),
+                             "SUBMISSION_FAILED\t1\t0")
+        # still watched: once its CR is gone before a final state, the row ends FAILED
         self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
+        rc, out = monitor("--grace", "0")
+        self.assertEqual(rc, 0, out)
+        status, msg, fin, gw = row(sid, "status, error_message, finished_time IS NOT NULL, "
+                                        "gateway_failed").split("\t")
+        self.assertEqual((status, fin, gw), ("FAILED", "1", "0"))
+        if "disappeared" in msg:
+            self.assertIn("last state SUBMISSION_FAILED", msg)
+        # final now: never read or written again
+        before = row(sid, "status_time, updated_time")
         self.ok_run()
         self.assertEqual(row(sid, "status_time, updated_time"), before)
 
@@ -201,8 +217,9 @@ class MonitorTest(unittest.TestCase):
         insert_row(old, age_s=600, created=False)
         insert_row(inflight, age_s=5, created=False)
         self.ok_run()
-        status, msg, fin = row(old, "status, error_message, finished_time IS NOT NULL").split("\t")
-        self.assertEqual((status, fin), ("SUBMISSION_FAILED", "1"))
+        status, msg, fin, gw = row(old, "status, error_message, finished_time IS NOT NULL, "
+                                        "gateway_failed").split("\t")
+        self.assertEqual((status, fin, gw), ("SUBMISSION_FAILED", "1", "1"))   # the gateway's: final
         self.assertIn("never created on cluster c01", msg)
         self.assertEqual(row(inflight, "status, last_error"), "NULL\tNULL")   # a submit in flight
 

@@ -247,5 +247,74 @@ class UploadTest(unittest.TestCase):
         self.assertEqual(st, 200, body)
 
 
+class FormUploadTest(unittest.TestCase):
+    """curl -F: a multipart/form-data body stores only its one file part's bytes."""
+
+    def setUp(self):
+        self.folder = "f" + uuid.uuid4().hex[:12]
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.tmp])
+
+    def file(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def curl(self, name, *args):
+        """curl as the README shows it; returns (status, parsed body)."""
+        url = "%s/s3/%s?folder=%s" % (ENV["BPG_URL"], name, self.folder)
+        p = subprocess.run(["curl", "-sS", "--max-time", "120", "--cacert", ENV["BPG_CACERT"], "-u",
+                            "%s:%s" % (ENV["BPG_USER"], ENV["BPG_PASSWORD"]), "-w", "\n%{http_code}"]
+                           + list(args) + [url], capture_output=True, timeout=150)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        body, _, code = p.stdout.rpartition(b"\n")
+        return int(code), json.loads(body)
+
+    def test_curl_f_stores_the_file_not_the_envelope(self):
+        # bytes that look like the framing: CRLF, dashes, a near boundary
+        data = b"print(1)\r\n--\r\n------------------------\r\n" + payload(5000, "form") + b"\r\n"
+        st, body = self.curl("app.py", "-F", "file=@" + self.file("app.py", data))
+        self.assertEqual(st, 200, body)
+        self.assertEqual(body, {"url": "s3a://%s/uploaded/%s/app.py" % (BUCKET, self.folder)})
+        self.assertEqual(aws_cp(key_of(body["url"])), data)
+        # --data-binary, the other form the README shows, stores the same bytes
+        st, body = self.curl("app2.py", "--data-binary", "@" + self.file("app.py", data),
+                             "-H", "Content-Type: application/octet-stream")
+        self.assertEqual(st, 200, body)
+        self.assertEqual(aws_cp(key_of(body["url"])), data)
+
+    def test_curl_f_big_file_streams_in_parts(self):
+        data = payload(17 * MiB + 999, "formbig")     # parts of 8 MiB: 3 parts
+        st, body = self.curl("big.jar", "-F", "jar=@%s;type=application/java-archive" % self.file("big.jar", data))
+        self.assertEqual(st, 200, body)
+        key = key_of(body["url"])
+        self.assertEqual(aws_cp(key), data)
+        self.assertTrue(s3().head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"').endswith("-3"))
+        self.assertEqual(dangling("uploaded/" + self.folder), [])
+
+    def test_not_one_file_part_is_refused_and_nothing_stored(self):
+        a = self.file("a.txt", b"a" * 100)
+        big = self.file("b.bin", payload(9 * MiB, "formrefused"))
+        for args, why in ((["-F", "file=@" + a, "-F", "other=@" + a], "more than one part"),
+                          (["-F", "file=@" + big, "-F", "x=@" + a], "more than one part"),
+                          (["-F", "name=value"], "not a file"),
+                          (["-F", "note=hello", "-F", "file=@" + a], "not a file"),
+                          (["-H", "Content-Type: multipart/form-data", "--data-binary", "@" + a],
+                           "without a boundary")):
+            st, body = self.curl("x.txt", *args)
+            self.assertEqual((st, body["code"]), (400, 400), (args, body))
+            self.assertIn(why, body["message"])
+            self.assertIn("--data-binary @FILE", body["message"])
+        st, body = self.curl("x.txt", "-H", "Content-Type: multipart/form-data; boundary=XyZ", "--data-binary",
+                             "--XyZ\r\nContent-Disposition: form-data; name=f; filename=x\r\n\r\ncut off here")
+        self.assertEqual(st, 400, body)
+        self.assertIn("before its closing boundary", body["message"])
+        self.assertEqual(keys("uploaded/" + self.folder), [])
+        self.assertEqual(dangling("uploaded/" + self.folder), [])
+
+
 if __name__ == "__main__":
     unittest.main()

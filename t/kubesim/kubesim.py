@@ -15,6 +15,7 @@ clients only) injects faults, bulk-creates objects and drives the clock. See t/k
 import argparse
 import base64
 import copy
+import hashlib
 import heapq
 import json
 import os
@@ -36,12 +37,18 @@ GROUP, VERSION, PLURAL, KIND = "sparkoperator.k8s.io", "v1beta2", "sparkapplicat
 GV = "%s/%s" % (GROUP, VERSION)
 API = "/apis/" + GV
 ANN = "kubesim.bpg.dev/"
-TERMINAL = ("COMPLETED", "FAILED", "SUBMISSION_FAILED")
+TERMINAL = ("COMPLETED", "FAILED")     # the operator's only final states (its util.IsTerminated)
 STATES = ("", "SUBMITTED", "RUNNING", "SUCCEEDING", "COMPLETED", "FAILING", "FAILED", "SUBMISSION_FAILED",
-          "PENDING_RERUN", "INVALIDATING", "UNKNOWN")
+          "PENDING_RERUN", "INVALIDATING", "UNKNOWN", "SUSPENDING", "SUSPENDED", "RESUMING")
+OUTCOMES = ("success", "fail", "submission-fail", "hang", "manual")
+RETRY_INTERVAL = 5      # seconds: the operator's webhook default for on(Submission)FailureRetryInterval
+MANY = 1 << 30          # "every" submission/attempt fails
 DRIVER_C, EXEC_C = "spark-kubernetes-driver", "spark-kubernetes-executor"
 # simulated durations (seconds) of the default lifecycle
 T_ADD, T_SUBMITTED, T_RUN, T_ENDING, T_KILL = 0.5, 2.0, 5.0, 1.0, 0.5
+CONFLICT_MSG = ('Operation cannot be fulfilled on %s.%s "%%s": the object has been modified; please apply your changes '
+                "to the latest version and try again" % (PLURAL, GROUP))
+PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml")
 DEFAULT_LOG_BYTES = 20000
 DNS1123_SUB = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
@@ -143,6 +150,242 @@ def invalid(name, causes):
 
 def bad_request(msg):
     return ApiError(400, "BadRequest", msg)
+
+
+def unprocessable(msg):
+    """What the API server answers when a JSON patch does not apply (apimachinery's NewGenericServerResponse)."""
+    return ApiError(422, "Invalid", "the server rejected our request due to an error in our request",
+                    {"causes": [{"message": msg}]})
+
+
+def merge_patch(target, patch):
+    """RFC 7386 JSON merge patch; returns a new value (target is not changed)."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = dict(target) if isinstance(target, dict) else {}
+    for k, v in patch.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = merge_patch(out.get(k), v)
+    return out
+
+
+def json_patch(doc, ops):
+    """RFC 6902 JSON patch, worded as the API server's (evanphx/json-patch) errors; returns a new document."""
+    if not isinstance(ops, list):
+        raise bad_request("json: cannot unmarshal %s into Go value of type jsonpatch.Patch" % gotype(ops))
+    doc = copy.deepcopy(doc)
+
+    def tokens(path, what):
+        if not isinstance(path, str) or (path and not path.startswith("/")):
+            raise unprocessable("%s operation does not apply: doc is missing path: %s: missing value" % (what, path))
+        return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")] if path else []
+
+    def walk(toks, what, path):
+        cur = doc
+        for t in toks[:-1]:
+            if isinstance(cur, dict) and t in cur:
+                cur = cur[t]
+            elif isinstance(cur, list) and t.isdigit() and int(t) < len(cur):
+                cur = cur[int(t)]
+            else:
+                raise unprocessable("%s operation does not apply: doc is missing path: \"%s\": missing value"
+                                    % (what, path))
+        return cur, toks[-1]
+
+    def get(path, what):
+        toks = tokens(path, what)
+        if not toks:
+            return doc
+        cur, last = walk(toks, what, path)
+        if isinstance(cur, dict) and last in cur:
+            return cur[last]
+        if isinstance(cur, list) and last.isdigit() and int(last) < len(cur):
+            return cur[int(last)]
+        raise unprocessable("%s operation does not apply: doc is missing key: %s: missing value" % (what, path))
+
+    def remove(path, what="remove"):
+        toks = tokens(path, what)
+        cur, last = walk(toks, what, path)
+        if isinstance(cur, dict) and last in cur:
+            return cur.pop(last)
+        if isinstance(cur, list) and last.isdigit() and int(last) < len(cur):
+            return cur.pop(int(last))
+        raise unprocessable("Unable to remove nonexistent key: %s: missing value" % last)
+
+    def add(path, value, what="add"):
+        nonlocal doc
+        toks = tokens(path, what)
+        if not toks:
+            doc = value
+            return
+        cur, last = walk(toks, what, path)
+        if isinstance(cur, dict):
+            cur[last] = value
+        elif isinstance(cur, list) and (last == "-" or (last.isdigit() and int(last) <= len(cur))):
+            cur.insert(len(cur) if last == "-" else int(last), value)
+        else:
+            raise unprocessable("%s operation does not apply: doc is missing path: \"%s\": missing value"
+                                % (what, path))
+    for op in ops:
+        if not isinstance(op, dict):
+            raise bad_request("json: cannot unmarshal %s into Go value of type jsonpatch.Operation" % gotype(op))
+        kind, path = op.get("op"), op.get("path")
+        if kind == "add":
+            add(path, copy.deepcopy(op.get("value")))
+        elif kind == "remove":
+            remove(path)
+        elif kind == "replace":
+            get(path, "replace")
+            remove(path, "replace")
+            add(path, copy.deepcopy(op.get("value")), "replace")
+        elif kind in ("move", "copy"):
+            v = get(op.get("from"), kind)
+            if kind == "move":
+                remove(op.get("from"), kind)
+            add(path, copy.deepcopy(v), kind)
+        elif kind == "test":
+            try:
+                v = get(path, "test")
+            except ApiError:
+                v = None
+            if v != op.get("value"):
+                raise unprocessable("testing value %s failed: test failed" % path)
+        else:
+            raise unprocessable("Unexpected kind: %s" % kind)
+    return doc
+
+
+# --- OpenAPI documents (what kubectl reads to validate, explain and choose a patch type) ----------
+
+def _oapi(schema, v2=False):
+    """A JSON Schema (draft 7, as in ../shared/crd) as OpenAPI: nullable instead of type lists."""
+    if isinstance(schema, list):
+        return [_oapi(x, v2) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for k, v in schema.items():
+        if k in ("$schema", "title"):
+            continue
+        if k == "type" and isinstance(v, list):
+            ts = [t for t in v if t != "null"]
+            out["type"] = ts[0] if ts else "object"
+            if "null" in v and not v2:
+                out["nullable"] = True
+        elif k == "properties" and isinstance(v, dict):
+            out[k] = {pk: _oapi(pv, v2) for pk, pv in v.items()}
+        else:
+            out[k] = _oapi(v, v2)
+    return out
+
+
+def openapi_doc(schema_full, v2=False):
+    """The per-group-version OpenAPI document (/openapi/v3/apis/GROUP/VERSION, or the v2 swagger)."""
+    pre = "io.k8s.sparkoperator." + VERSION + "."
+    meta = "io.k8s.apimachinery.pkg.apis.meta.v1."
+    ref = (lambda n: {"$ref": "#/definitions/" + n}) if v2 else (lambda n: {"$ref": "#/components/schemas/" + n})
+    gvk = {"group": GROUP, "version": VERSION, "kind": KIND}
+    app = _oapi(schema_full, v2) if schema_full else {
+        "type": "object", "properties": {"spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                                         "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
+    app = dict(app)
+    app["properties"] = dict(app.get("properties") or {})
+    app["properties"].update({
+        "apiVersion": {"type": "string", "description": "APIVersion defines the versioned schema of this object."},
+        "kind": {"type": "string", "description": "Kind is a string value representing the REST resource."},
+        "metadata": ref(meta + "ObjectMeta") if v2 else {"allOf": [ref(meta + "ObjectMeta")], "description":
+                                                          "Standard object's metadata."}})
+    app["x-kubernetes-group-version-kind"] = [gvk]
+    strmap = {"type": "object", "additionalProperties": {"type": "string"}}
+    schemas = {
+        pre + KIND: app,
+        pre + KIND + "List": {"type": "object", "required": ["items"], "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+            "items": {"type": "array", "items": ref(pre + KIND)}, "metadata": ref(meta + "ListMeta")},
+            "x-kubernetes-group-version-kind": [dict(gvk, kind=KIND + "List")]},
+        meta + "ObjectMeta": {"type": "object", "description": "ObjectMeta is metadata that all persisted resources "
+                              "must have.", "properties": {
+                                  "name": {"type": "string"}, "generateName": {"type": "string"},
+                                  "namespace": {"type": "string"}, "uid": {"type": "string"},
+                                  "resourceVersion": {"type": "string"},
+                                  "generation": {"type": "integer", "format": "int64"},
+                                  "creationTimestamp": {"type": "string", "format": "date-time"},
+                                  "deletionTimestamp": {"type": "string", "format": "date-time"},
+                                  "labels": strmap, "annotations": strmap,
+                                  "finalizers": {"type": "array", "items": {"type": "string"}},
+                                  "ownerReferences": {"type": "array", "items": {"type": "object"}},
+                                  "managedFields": {"type": "array", "items": {"type": "object"}}}},
+        meta + "ListMeta": {"type": "object", "properties": {
+            "continue": {"type": "string"}, "remainingItemCount": {"type": "integer", "format": "int64"},
+            "resourceVersion": {"type": "string"}}},
+        meta + "Status": {"type": "object", "properties": {
+            "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "code": {"type": "integer"},
+            "message": {"type": "string"}, "reason": {"type": "string"}, "status": {"type": "string"},
+            "details": {"type": "object"}, "metadata": ref(meta + "ListMeta")},
+            "x-kubernetes-group-version-kind": [{"group": "", "version": "v1", "kind": "Status"}]},
+        meta + "Patch": {"type": "object"},
+        meta + "DeleteOptions": {"type": "object"},
+    }
+
+    def param(name, where="query", typ="string", required=False):
+        p = {"name": name, "in": where, "description": name}
+        if v2:
+            p["type"] = typ
+        else:
+            p["schema"] = {"type": typ}
+        if required:
+            p["required"] = True
+        return p
+    common = [param("pretty")]
+    write = [param("dryRun"), param("fieldManager"), param("fieldValidation")]
+
+    def op(action, oid, body=None, params=(), resp=pre + KIND, codes=("200",)):
+        o = {"tags": [GROUP.split(".")[0] + "_" + VERSION], "operationId": oid, "x-kubernetes-action": action,
+             "x-kubernetes-group-version-kind": gvk, "parameters": list(params), "responses": {}}
+        for c in codes:
+            if v2:
+                o["responses"][c] = {"description": "OK", "schema": ref(resp)}
+            else:
+                o["responses"][c] = {"description": "OK", "content": {
+                    "application/json": {"schema": ref(resp)}, "application/yaml": {"schema": ref(resp)}}}
+        if body:
+            types, sch = body
+            if v2:
+                o["consumes"] = list(types)
+                o["parameters"].append({"name": "body", "in": "body", "required": True, "schema": ref(sch)})
+            else:
+                o["requestBody"] = {"required": True, "content": {t: {"schema": ref(sch)} for t in types}}
+        return o
+    name, ns = param("name", "path", required=True), param("namespace", "path", required=True)
+    listq = [param(p) for p in ("continue", "fieldSelector", "labelSelector", "resourceVersion")] + \
+        [param("limit", typ="integer"), param("watch", typ="boolean")]
+    coll = "/apis/%s/namespaces/{namespace}/%s" % (GV, PLURAL)
+    paths = {
+        "/apis/%s/%s" % (GV, PLURAL): {"get": op("list", "listSparkApplicationForAllNamespaces", params=listq,
+                                                  resp=pre + KIND + "List"), "parameters": common},
+        coll: {"get": op("list", "listNamespacedSparkApplication", params=listq, resp=pre + KIND + "List"),
+               "post": op("post", "createNamespacedSparkApplication", (("*/*",), pre + KIND), write,
+                          codes=("200", "201", "202")),
+               "parameters": [ns] + common},
+    }
+    for suffix, what in (("/{name}", "SparkApplication"), ("/{name}/status", "SparkApplicationStatus")):
+        item = {"get": op("get", "readNamespaced" + what),
+                "put": op("put", "replaceNamespaced" + what, (("*/*",), pre + KIND), write, codes=("200", "201")),
+                "patch": op("patch", "patchNamespaced" + what, (PATCH_TYPES, meta + "Patch"),
+                            write + [param("force", typ="boolean")]),
+                "parameters": [name, ns] + common}
+        if suffix == "/{name}":
+            item["delete"] = op("delete", "deleteNamespaced" + what, (("*/*",), meta + "DeleteOptions"),
+                                [param("dryRun"), param("gracePeriodSeconds", typ="integer")],
+                                resp=meta + "Status", codes=("200", "202"))
+        paths[coll + suffix] = item
+    if v2:
+        return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.32.0-kubesim"}, "paths": paths,
+                "definitions": schemas}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes CRD Swagger", "version": "v0.1.0"}, "paths": paths,
+            "components": {"schemas": schemas}}
 
 
 # --- schema: validation and pruning --------------------------------------------------------
@@ -247,6 +490,18 @@ class Schema:
                     out.append(("FieldValueInvalid", field, "Invalid value: %s: %s" % (goval(v), e.message[:200])))
             return out
         return self.builtin_causes(obj)
+
+    def status_causes(self, obj):
+        """Errors of an object whose status is being written (its spec was checked when it was stored)."""
+        if self.full is not None:
+            return self.causes(obj)
+        st = obj.get("status")
+        if st is None:
+            return []
+        if not isinstance(st, dict):
+            return [("FieldValueTypeInvalid", "status", 'Invalid value: "%s": status in body must be of type '
+                     'object: "%s"' % (gotype(st), gotype(st)))]
+        return [] if "driverInfo" in st else [("FieldValueRequired", "status.driverInfo", "Required value")]
 
     @staticmethod
     def builtin_causes(obj):
@@ -494,6 +749,8 @@ class Cluster:
             self.pods = {}          # (ns, name) -> pod object
             self.logs = {}          # (ns, pod, container) -> Log
             self.events = []
+            self.history = {}       # (ns, name) -> [(state, submissionAttempts, executionAttempts, app id, rv)]
+            self.delayed = 0        # answers computed and waiting for their delay
             self.rv = 1000
             self.snapshots = {}     # continue token id -> (created, keys, raw, pos, rv, count)
             self.heap = []          # (due sim time, seq, key, generation)
@@ -536,6 +793,16 @@ class Cluster:
                        if k not in ("apiVersion", "kind", "metadata", "spec"))
         self.apps[key] = obj
         self.raw[key] = (head[:-1] + (',"spec":' + sb if "spec" in obj else "") + tail + "}").encode()
+        st = obj.get("status")
+        if st:
+            # the status history tests read at /_sim/history: one entry per change of state or attempts
+            h = (st.get("applicationState", {}).get("state"), st.get("submissionAttempts"),
+                 st.get("executionAttempts"), st.get("sparkApplicationId"))
+            hist = self.history.get(key)
+            if hist is None:
+                self.history[key] = [h + (obj["metadata"]["resourceVersion"],)]
+            elif hist[-1][:4] != h:
+                hist.append(h + (obj["metadata"]["resourceVersion"],))
         self.cond.notify_all()
 
     def event(self, kind, ns, name, uid, reason, message, etype="Normal"):
@@ -623,9 +890,11 @@ class Cluster:
                 except (TypeError, ValueError):
                     return default
             outcome = ann.get(ANN + "outcome", "success")
-            self.sim[key] = {"outcome": outcome if outcome in ("success", "fail", "submission-fail", "hang")
-                             else "success", "run": num("run-seconds", T_RUN, float),
+            outcome = outcome if outcome in OUTCOMES else "success"
+            self.sim[key] = {"outcome": outcome, "run": num("run-seconds", T_RUN, float),
                              "log_bytes": num("log-bytes", DEFAULT_LOG_BYTES, int),
+                             "sub_fail": MANY if outcome == "submission-fail" else num("submission-failures", 0, int),
+                             "att_fail": MANY if outcome == "fail" else num("attempt-failures", 0, int),
                              "phase": "new", "app_id": "spark-" + os.urandom(16).hex(), "pods": {}}
             if state is not None:
                 body["status"] = self._jump_status(key, body, state)
@@ -633,7 +902,8 @@ class Cluster:
             if state is None:
                 self.event(KIND, ns, name, md["uid"], "SparkApplicationAdded",
                            "SparkApplication %s was added, enqueuing it for submission" % name)
-                self.schedule(key, T_ADD)
+                if outcome != "manual":
+                    self.schedule(key, T_ADD)
             else:
                 self._jump(key, state)
             return self.apps[key], warnings
@@ -652,6 +922,7 @@ class Cluster:
             if obj is None:
                 raise not_found(PLURAL, name)
             self.raw.pop(key, None)
+            self.history.pop(key, None)
             sim = self.sim.pop(key, {})
             for pname in list(sim.get("pods", {})):
                 self._remove_pod(ns, pname)
@@ -666,58 +937,92 @@ class Cluster:
                 self.logs.pop((ns, pname, c["name"]), None)
         return pod
 
-    def patch(self, ns, name, patch):
-        """RFC 7386 merge patch of the main resource (status is a subresource: left alone)."""
-        def merge(target, p):
-            if not isinstance(p, dict):
-                return p
-            if not isinstance(target, dict):
-                target = {}
-            for k, v in p.items():
-                if v is None:
-                    target.pop(k, None)
-                else:
-                    target[k] = merge(target.get(k), v)
-            return target
-        if not isinstance(patch, dict):
-            raise bad_request("json: cannot unmarshal %s into Go value of type map[string]interface {}"
-                              % gotype(patch))
+    def update(self, ns, name, change, sub=None, strict=False, replace=False):
+        """One write of an existing object, as kube-apiserver does it for a CRD with a status subresource.
+
+        change(copy of the stored object) returns the object the client asks for (a PUT body, or the stored
+        object with a patch applied). sub None: the main resource (status kept, generation + 1 when spec
+        changes); sub "status": only status is taken. metadata.resourceVersion, when given, is a
+        precondition (409 Conflict); a PUT must give it (422). Returns (object, warnings)."""
         with self.lock:
+            key = (ns, name)
             old, _ = self.get(ns, name)
-            obj = copy.deepcopy(old)
-            pmd = patch.get("metadata")
-            rv = pmd.get("resourceVersion") if isinstance(pmd, dict) else None
-            if rv is not None and rv != old["metadata"]["resourceVersion"]:
-                raise ApiError(409, "Conflict", 'Operation cannot be fulfilled on %s.%s "%s": the object has been '
-                               "modified; please apply your changes to the latest version and try again"
-                               % (PLURAL, GROUP, name), {"name": name, "group": GROUP, "kind": PLURAL})
-            patch = dict(patch)
-            patch.pop("status", None)
-            obj = merge(obj, patch)
-            if not isinstance(obj.get("metadata"), dict):
-                raise bad_request("metadata must be an object")
-            md = obj["metadata"]
-            causes = []
-            for k in ("name", "namespace", "uid", "creationTimestamp"):
-                if md.get(k) != old["metadata"].get(k):
-                    causes.append(("FieldValueInvalid", "metadata." + k, "Invalid value: %s: field is immutable"
-                                   % goval(md.get(k))))
-            if obj.get("apiVersion") != GV or obj.get("kind") != KIND:
-                raise bad_request("apiVersion and kind cannot be changed by a patch")
-            obj["status"] = old.get("status")
-            if obj["status"] is None:
-                obj.pop("status")
-            self.schema.prune(obj)
-            causes += metadata_causes(md) + self.schema.causes({k: v for k, v in obj.items() if k != "status"})
+            new = change(copy.deepcopy(old))
+            if not isinstance(new, dict):
+                raise bad_request("the body of the request was in an unknown format - accepted media types include: "
+                                  "application/json, application/yaml")
+            md = new.get("metadata")
+            if md is None and replace:
+                md = new["metadata"] = {}
+            if not isinstance(md, dict):
+                raise bad_request("%s in version \"%s\" cannot be handled as a %s: metadata must be an object"
+                                  % (KIND, VERSION, KIND))
+            if new.get("apiVersion") != GV or new.get("kind") != KIND:
+                if replace and (not new.get("apiVersion") or not new.get("kind")):
+                    raise bad_request("Object 'Kind' is missing in '%s'" % json.dumps(new)[:200])
+                raise bad_request("the API version in the data (%s) does not match the expected API version (%s)"
+                                  % (new.get("apiVersion"), GV) if new.get("apiVersion") != GV else
+                                  "the kind in the data (%s) does not match the expected kind (%s)"
+                                  % (new.get("kind"), KIND))
+            if md.get("name") != name:
+                raise bad_request("the name of the object (%s) does not match the name on the URL (%s)"
+                                  % (md.get("name"), name))
+            if md.get("namespace") not in (None, "", ns):
+                raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                                  "request")
+            omd = old["metadata"]
+            rv = md.get("resourceVersion")
+            if rv not in (None, ""):
+                if rv != omd["resourceVersion"]:
+                    raise ApiError(409, "Conflict", CONFLICT_MSG % name, {"name": name, "group": GROUP,
+                                                                          "kind": PLURAL})
+            elif replace:
+                raise invalid(name, [("FieldValueInvalid", "metadata.resourceVersion",
+                                      "Invalid value: 0x0: must be specified for an update")])
+            if strict:
+                unknown = self.schema.unknown_fields(new)
+                if unknown:
+                    raise bad_request("%s in version \"%s\" cannot be handled as a %s: strict decoding error: %s"
+                                      % (KIND, VERSION, KIND, ", ".join('unknown field "%s"' % f for f in unknown)))
+            warnings = ['unknown field "%s"' % f for f in self.schema.prune(new)]
+            if sub == "status":
+                obj = dict(old)
+                obj["metadata"] = dict(omd)
+                obj.pop("status", None)
+                if new.get("status") is not None:
+                    obj["status"] = new["status"]
+                causes = self.schema.status_causes(obj)
+            else:
+                obj = new
+                obj.pop("status", None)
+                if old.get("status") is not None:
+                    obj["status"] = old["status"]
+                for k in ("creationTimestamp", "generation", "resourceVersion", "namespace"):
+                    md[k] = omd.get(k)
+                if md.get("uid") in (None, ""):
+                    md["uid"] = omd["uid"]
+                causes = []
+                if md["uid"] != omd["uid"]:
+                    causes.append(("FieldValueInvalid", "metadata.uid", "Invalid value: %s: field is immutable"
+                                   % goval(md["uid"])))
+                causes += metadata_causes(md) + self.schema.causes({k: v for k, v in obj.items() if k != "status"})
             if causes:
                 raise invalid(name, causes)
             if obj == old:
-                return old
-            md["resourceVersion"] = self.next_rv()
-            if obj.get("spec") != old.get("spec"):
-                md["generation"] = old["metadata"].get("generation", 1) + 1
-            self.store((ns, name), obj)
-            return obj
+                return old, warnings            # a no-op write: nothing stored, resourceVersion unchanged
+            spec_changed = any(obj.get(k) != old.get(k) for k in set(obj) | set(old)
+                               if k not in ("apiVersion", "kind", "metadata", "status"))
+            obj["metadata"]["resourceVersion"] = self.next_rv()
+            if spec_changed:
+                obj["metadata"]["generation"] = omd.get("generation", 1) + 1
+            self.store(key, obj)
+            if sub == "status":
+                st = dig(obj, "status", "applicationState", "state")
+                if st != dig(old, "status", "applicationState", "state") and key in self.sim:
+                    self._jump(key, st or "", written=True)     # the operator reconciles what a client wrote
+            elif spec_changed and key in self.sim:
+                self._spec_changed(key, old, obj)
+            return obj, warnings
 
     def list(self, ns, label_sel, field_sel, limit, cont):
         """One page of a list: (metadata, [raw JSON], [objects])."""
@@ -761,6 +1066,9 @@ class Cluster:
 
     # the operator
     def _set_status(self, key, **st):
+        """The operator's status write: the same store path as a client's /status write (resourceVersion + 1,
+        generation unchanged). A None value drops the field; like the operator's Go struct, the status always
+        has applicationState and driverInfo, and unset times are null."""
         obj = dict(self.apps[key])
         obj["metadata"] = dict(obj["metadata"])
         status = dict(obj.get("status") or {})
@@ -769,6 +1077,10 @@ class Cluster:
                 status.pop(k, None)
             else:
                 status[k] = v
+        status.setdefault("applicationState", {"state": ""})
+        status.setdefault("driverInfo", {})
+        status.setdefault("lastSubmissionAttemptTime", None)
+        status.setdefault("terminationTime", None)
         obj["status"] = status
         obj["metadata"]["resourceVersion"] = self.next_rv()
         self.store(key, obj)
@@ -845,7 +1157,7 @@ class Cluster:
             for c in pod["spec"]["containers"]:
                 lg = self.logs.get((ns, pname, c["name"]))
                 if lg is not None:
-                    lg.end_lines = lg.total if sim.get("outcome") != "killed" else self.visible_lines(ns, pname, lg)
+                    lg.end_lines = lg.total if not sim.get("killed") else self.visible_lines(ns, pname, lg)
                     lg.failed = phase == "Failed" and lg.end_lines == lg.total
         started = rfc3339(info["start_wall"]) if info["start_wall"] else None
         st = {"phase": phase, "qosClass": "Burstable", "hostIP": "10.0.0.1",
@@ -888,35 +1200,58 @@ class Cluster:
         name = key[1]
         t = rfc3339(time.time())
         sim["submission_id"] = new_uid()
+        sim["last_submit"] = self.now()
         st = {"applicationState": {"state": state}, "sparkApplicationId": sim["app_id"],
               "submissionID": sim["submission_id"], "lastSubmissionAttemptTime": t,
-              "submissionAttempts": 1, "executionAttempts": 1 if state not in ("", "SUBMITTED") else 0,
+              "submissionAttempts": 1, "executionAttempts": 1,
               "driverInfo": {"podName": self._pod_names(key, obj)[0], "webUIServiceName": name + "-ui-svc",
-                             "webUIPort": 4040, "webUIAddress": "10.96.0.1:4040"}}
-        if state in TERMINAL:
+                             "webUIPort": 4040, "webUIAddress": "10.96.0.1:4040"}, "terminationTime": None}
+        if state in ("", "SUBMISSION_FAILED", "PENDING_RERUN", "INVALIDATING", "SUSPENDING", "SUSPENDED",
+                     "RESUMING"):
+            del st["sparkApplicationId"], st["executionAttempts"]
+        if state in TERMINAL or state in ("SUCCEEDING", "FAILING"):
             st["terminationTime"] = t
         if state in ("FAILED", "FAILING"):
             st["applicationState"]["errorMessage"] = "driver container failed with ExitCode: 1, Reason: Error"
         if state == "SUBMISSION_FAILED":
-            st["applicationState"]["errorMessage"] = "failed to run spark-submit: simulated submission failure"
+            st["applicationState"]["errorMessage"] = ("failed to submit spark application: failed to run "
+                                                      "spark-submit: simulated submission failure")
         return st
 
-    def _jump(self, key, state):
-        """Schedules what follows for an object stored straight into a state (no events, no pods)."""
+    def _jump(self, key, state, written=False):
+        """Schedules what the operator does next with an object in a state: one bulk-stored in it (no events,
+        no pods), or one whose state a client wrote through /status."""
         sim = self.sim[key]
+        if sim["outcome"] == "manual":
+            return
+        now = self.now()
+        if written:
+            sim["last_submit"] = sim.get("last_submit", now)
         if state in TERMINAL:
-            sim.update(phase="done", ended=self.now())
+            sim.update(phase="done", ended=now)
             self._schedule_ttl(key)
-        elif state == "RUNNING":
-            sim.update(phase="running", run_end=self.now() + sim["run"])
+        elif state in ("RUNNING", "UNKNOWN"):
+            sim.update(phase="running", run_end=now + sim["run"])
             if sim["outcome"] != "hang":
                 self.schedule(key, sim["run"])
         elif state in ("SUCCEEDING", "FAILING"):
-            sim.update(phase="ending", outcome="fail" if state == "FAILING" else "success")
+            sim["phase"] = "ending"
             self.schedule(key, T_ENDING)
         elif state == "SUBMITTED":
-            sim.update(phase="submitted", run_end=self.now() + T_SUBMITTED + sim["run"])
+            sim.update(phase="submitted", run_end=now + T_SUBMITTED + sim["run"])
             self.schedule(key, T_SUBMITTED)
+        elif state == "SUBMISSION_FAILED":
+            sim["phase"] = "submission_failed"
+            self.schedule(key, T_ENDING)
+        elif state in ("PENDING_RERUN", "RESUMING"):
+            sim["phase"] = "submit"
+            self.schedule(key, T_ADD)
+        elif state in ("INVALIDATING", "SUSPENDING"):
+            sim["phase"] = state.lower()
+            self.schedule(key, T_KILL)
+        elif state == "SUSPENDED":
+            sim["phase"] = "suspended"
+            self.schedule(key, T_KILL)
         else:
             sim["phase"] = "new"
             self.schedule(key, T_ADD)
@@ -926,6 +1261,27 @@ class Cluster:
         if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0:
             self.sim[key]["phase"] = "done"
             self.schedule(key, ttl)
+
+    def _spec_changed(self, key, old, new):
+        """The operator's reaction to a spec update (its event filter): any change but spec.suspend alone
+        invalidates the current run, in any state; suspend/resume are reconciled."""
+        sim = self.sim[key]
+        if sim["outcome"] == "manual":
+            return
+        o, n = dict(old.get("spec") or {}), dict(new.get("spec") or {})
+        suspend = n.get("suspend") is True
+        o.pop("suspend", None)
+        n.pop("suspend", None)
+        state = dig(new, "status", "applicationState", "state") or ""
+        if o != n:
+            sim["phase"] = "invalidate"
+        elif suspend and state not in TERMINAL + ("SUSPENDING", "SUSPENDED") and sim["phase"] != "suspend":
+            sim["phase"] = "suspend"
+        elif not suspend and sim["phase"] == "suspended":
+            sim["phase"] = "resume"
+        else:
+            return
+        self.schedule(key, 0)
 
     def step(self):
         """Runs the operator for every object whose next transition is due."""
@@ -944,38 +1300,135 @@ class Cluster:
                 finally:
                     self.base = None
 
+    def _restart_policy(self, key):
+        rp = (self.apps[key].get("spec") or {}).get("restartPolicy")
+        return rp if isinstance(rp, dict) else {}
+
+    def _should_retry(self, key, state):
+        """The operator's util.ShouldRetry."""
+        rp = self._restart_policy(key)
+        typ = rp.get("type") or "Never"
+        if state == "SUCCEEDING":
+            return typ == "Always"
+        if typ == "Always":
+            return True
+        if typ != "OnFailure":
+            return False
+        st = self.apps[key].get("status") or {}
+        if state == "FAILING":
+            limit, done = rp.get("onFailureRetries"), st.get("executionAttempts") or 0
+        else:
+            limit, done = rp.get("onSubmissionFailureRetries"), st.get("submissionAttempts") or 0
+        return isinstance(limit, int) and not isinstance(limit, bool) and done <= limit
+
+    def _retry_wait(self, key, state, now):
+        """Simulated seconds until a retry is due (the operator's util.TimeUntilNextRetryDue): interval x
+        submission attempts after the last submission attempt, a linear backoff."""
+        rp = self._restart_policy(key)
+        iv = rp.get("onSubmissionFailureRetryInterval" if state == "SUBMISSION_FAILED" else "onFailureRetryInterval")
+        if not isinstance(iv, int) or isinstance(iv, bool):
+            iv = RETRY_INTERVAL
+        done = (self.apps[key].get("status") or {}).get("submissionAttempts") or 1
+        return iv * done - (now - self.sim[key].get("last_submit", now))
+
+    def _remove_app_pods(self, key):
+        """The operator's deleteSparkResources: the driver pod (and so, by garbage collection, its executors)."""
+        sim = self.sim[key]
+        for pname in list(sim["pods"]):
+            self._remove_pod(key[0], pname)
+        sim["pods"] = {}
+        self.cond.notify_all()
+
+    def _submit(self, key, now):
+        """The operator's submitSparkApplication: SUBMITTED (new attempt) or SUBMISSION_FAILED."""
+        ns, name = key
+        sim, obj = self.sim[key], self.apps[key]
+        uid = obj["metadata"]["uid"]
+        if (obj.get("spec") or {}).get("suspend") is True:
+            return self._suspend(key)
+        st = obj.get("status") or {}
+        t = rfc3339(time.time())
+        sim["last_submit"] = now
+        sim["submission_id"] = new_uid()
+        driver, _ = self._pod_names(key)
+        subs = (st.get("submissionAttempts") or 0) + 1
+        if sim["sub_fail"] > 0:
+            sim["sub_fail"] -= 1
+            err = ("failed to submit spark application: failed to run spark-submit for SparkApplication %s/%s: "
+                   "simulated spark-submit failure: Exception in thread \"main\" org.apache.spark.SparkException: "
+                   "simulated" % (ns, name))
+            self._set_status(key, applicationState={"state": "SUBMISSION_FAILED", "errorMessage": err},
+                             submissionID=sim["submission_id"], submissionAttempts=subs, lastSubmissionAttemptTime=t,
+                             driverInfo=dict(st.get("driverInfo") or {}, podName=driver))
+            self.event(KIND, ns, name, uid, "SparkApplicationSubmissionFailed",
+                       "failed to submit SparkApplication %s: %s" % (name, err), "Warning")
+            sim["phase"] = "submission_failed"
+            self.schedule(key, T_ENDING)
+            return
+        sim["app_id"] = "spark-" + os.urandom(16).hex()
+        sim["run_end"] = now + T_SUBMITTED + sim["run"]
+        self._set_status(key, applicationState={"state": "SUBMITTED"}, sparkApplicationId=sim["app_id"],
+                         submissionID=sim["submission_id"], lastSubmissionAttemptTime=t, terminationTime=None,
+                         submissionAttempts=subs, executionAttempts=(st.get("executionAttempts") or 0) + 1,
+                         executorState=None,
+                         driverInfo={"podName": driver, "webUIServiceName": name + "-ui-svc",
+                                     "webUIPort": 4040, "webUIAddress": "10.96.%d.%d:4040"
+                                     % (hash(name) % 250, 1 + hash(name[::-1]) % 250)})
+        self._pod(key, driver, "driver", "Pending")
+        self.event(KIND, ns, name, uid, "SparkApplicationSubmitted",
+                   "SparkApplication %s was submitted successfully" % name)
+        self.event(KIND, ns, name, uid, "SparkDriverPending", "Driver %s is pending" % driver)
+        sim["phase"] = "submitted"
+        self.schedule(key, T_SUBMITTED)
+
+    def _suspend(self, key):
+        ns, name = key
+        self._set_status(key, applicationState={"state": "SUSPENDING"})
+        self.event(KIND, ns, name, self.apps[key]["metadata"]["uid"], "SparkApplicationSuspending",
+                   "SparkApplication %s is suspending" % name, "Warning")
+        self.sim[key]["phase"] = "suspending"
+        self.schedule(key, T_KILL)
+
+    def _pending_rerun(self, key, invalidate=False):
+        """Resources deleted, the attempt's status reset (the operator's resetSparkApplicationStatus), then
+        PENDING_RERUN; an invalidation also resets the attempt counters."""
+        ns, name = key
+        self._remove_app_pods(key)
+        reset = dict(sparkApplicationId=None, terminationTime=None, driverInfo={}, executorState=None)
+        if invalidate:
+            reset.update(submissionAttempts=None, executionAttempts=None, lastSubmissionAttemptTime=None)
+        self._set_status(key, applicationState={"state": "PENDING_RERUN"}, **reset)
+        self.event(KIND, ns, name, self.apps[key]["metadata"]["uid"], "SparkApplicationPendingRerun",
+                   "SparkApplication %s is pending rerun" % name, "Warning")
+        self.sim[key]["phase"] = "submit"
+        self.schedule(key, T_ADD)
+
     def _advance(self, key, sim, now):
         ns, name = key
-        uid = self.apps[key]["metadata"]["uid"]
+        obj = self.apps[key]
+        uid = obj["metadata"]["uid"]
         ph = sim["phase"]
+        state = dig(obj, "status", "applicationState", "state") or ""
         t = rfc3339(time.time())
-        if ph == "new":
-            if sim["outcome"] == "submission-fail":
-                err = ("failed to run spark-submit for SparkApplication %s/%s: simulated spark-submit failure: "
-                       "Exception in thread \"main\" org.apache.spark.SparkException: simulated" % (ns, name))
-                self._set_status(key, applicationState={"state": "SUBMISSION_FAILED", "errorMessage": err},
-                                 submissionAttempts=1, executionAttempts=0, lastSubmissionAttemptTime=t,
-                                 terminationTime=t, driverInfo={})
-                self.event(KIND, ns, name, uid, "SparkApplicationSubmissionFailed",
-                           "failed to submit SparkApplication %s: %s" % (name, err), "Warning")
+        suspend = (obj.get("spec") or {}).get("suspend") is True
+        if ph in ("new", "submit"):
+            if suspend:
+                return self._suspend(key)
+            self._submit(key, now)
+        elif ph == "submission_failed":
+            if self._should_retry(key, "SUBMISSION_FAILED"):
+                wait = self._retry_wait(key, "SUBMISSION_FAILED", now)
+                if wait > 0:
+                    self.schedule(key, wait)
+                    return
+                self._submit(key, now)
+            else:
+                prev = dig(obj, "status", "applicationState") or {}
+                self._set_status(key, applicationState=dict(prev, state="FAILED"), terminationTime=t)
+                self.event(KIND, ns, name, uid, "SparkApplicationFailed",
+                           "SparkApplication %s failed: %s" % (name, prev.get("errorMessage", "")), "Warning")
                 sim.update(phase="done", ended=now)
                 self._schedule_ttl(key)
-                return
-            sim["submission_id"] = new_uid()
-            driver, _ = self._pod_names(key)
-            sim["run_end"] = now + T_SUBMITTED + sim["run"]
-            self._set_status(key, applicationState={"state": "SUBMITTED"}, sparkApplicationId=sim["app_id"],
-                             submissionID=sim["submission_id"], lastSubmissionAttemptTime=t,
-                             submissionAttempts=1, executionAttempts=1,
-                             driverInfo={"podName": driver, "webUIServiceName": name + "-ui-svc",
-                                         "webUIPort": 4040, "webUIAddress": "10.96.%d.%d:4040"
-                                         % (hash(name) % 250, 1 + hash(name[::-1]) % 250)})
-            self._pod(key, driver, "driver", "Pending")
-            self.event(KIND, ns, name, uid, "SparkApplicationSubmitted",
-                       "SparkApplication %s was submitted successfully" % name)
-            self.event(KIND, ns, name, uid, "SparkDriverPending", "Driver %s is pending" % driver)
-            sim["phase"] = "submitted"
-            self.schedule(key, T_SUBMITTED)
         elif ph == "submitted":
             driver, execs = self._pod_names(key)
             sim["run_end"] = now + sim["run"]
@@ -1001,13 +1454,15 @@ class Cluster:
             if sim["outcome"] != "hang":
                 self.schedule(key, max(0.0, sim["run_end"] - now))
         elif ph == "running":
-            failing = sim["outcome"] == "fail"
+            failing = sim["att_fail"] > 0
+            if failing:
+                sim["att_fail"] -= 1
             driver, execs = self._pod_names(key)
             self._finish_pods(key, "Failed" if failing else "Succeeded")
             st = {"state": "FAILING" if failing else "SUCCEEDING"}
             if failing:
                 st["errorMessage"] = "driver container failed with ExitCode: 1, Reason: Error"
-            self._set_status(key, applicationState=st,
+            self._set_status(key, applicationState=st, terminationTime=t,
                              executorState={e: "FAILED" if failing else "COMPLETED" for e in execs
                                             if e in sim["pods"]} or None)
             if failing:
@@ -1021,19 +1476,59 @@ class Cluster:
                                "Warning" if failing else "Normal")
             sim["phase"] = "ending"
             self.schedule(key, T_ENDING)
-        elif ph in ("ending", "killing"):
-            obj = self.apps[key]
-            prev = (obj.get("status") or {}).get("applicationState") or {}
-            if ph == "killing" or sim["outcome"] == "fail":
+        elif ph == "ending":        # SUCCEEDING or FAILING
+            if state not in ("SUCCEEDING", "FAILING"):
+                return
+            if self._should_retry(key, state):
+                if state == "FAILING":
+                    wait = self._retry_wait(key, "FAILING", now)
+                    if wait > 0:
+                        self.schedule(key, wait)
+                        return
+                return self._pending_rerun(key)
+            prev = dig(obj, "status", "applicationState") or {}
+            if state == "FAILING":
                 st = {"state": "FAILED", "errorMessage": prev.get("errorMessage") or "driver container failed"}
-                self._set_status(key, applicationState=st, terminationTime=t)
+                self._set_status(key, applicationState=st)
                 self.event(KIND, ns, name, uid, "SparkApplicationFailed",
                            "SparkApplication %s failed: %s" % (name, st["errorMessage"]), "Warning")
             else:
-                self._set_status(key, applicationState={"state": "COMPLETED"}, terminationTime=t)
+                self._set_status(key, applicationState={"state": "COMPLETED"})
                 self.event(KIND, ns, name, uid, "SparkApplicationCompleted", "SparkApplication %s completed" % name)
+            if not dig(self.apps[key], "status", "terminationTime"):
+                self._set_status(key, terminationTime=t)
             sim.update(phase="done", ended=now)
             self._schedule_ttl(key)
+        elif ph == "invalidate":        # a spec change: the current run is invalidated
+            self._set_status(key, applicationState=dict(dig(obj, "status", "applicationState") or {},
+                                                        state="INVALIDATING"))
+            sim["phase"] = "invalidating"
+            self.schedule(key, T_KILL)
+        elif ph == "invalidating":
+            self._pending_rerun(key, invalidate=True)
+        elif ph == "suspend":
+            if suspend and state not in TERMINAL + ("SUSPENDING", "SUSPENDED"):
+                self._suspend(key)
+        elif ph == "suspending":
+            self._remove_app_pods(key)
+            self._set_status(key, applicationState={"state": "SUSPENDED"}, sparkApplicationId=None,
+                             driverInfo={}, executorState=None)
+            self.event(KIND, ns, name, uid, "SparkApplicationSuspended", "SparkApplication %s is suspended" % name,
+                       "Warning")
+            sim["phase"] = "suspended"
+            if not suspend:
+                sim["phase"] = "resume"
+                self.schedule(key, T_KILL)
+        elif ph == "suspended":
+            if not suspend:
+                sim["phase"] = "resume"
+                self.schedule(key, 0)
+        elif ph == "resume":
+            self._set_status(key, applicationState={"state": "RESUMING"})
+            self.event(KIND, ns, name, uid, "SparkApplicationResuming", "SparkApplication %s is resuming" % name,
+                       "Warning")
+            sim["phase"] = "submit"
+            self.schedule(key, T_ADD)
         elif ph == "done":      # timeToLiveSeconds after the end
             self.delete(ns, name)
 
@@ -1047,17 +1542,19 @@ class Cluster:
             sim = self.sim.get(key)
             if sim and sim["pods"].get(pname, {}).get("role") == "driver" and sim["phase"] in (
                     "submitted", "executors", "running"):
-                # the operator finds the driver pod gone: FAILING, then FAILED
+                # the operator finds the driver pod gone: FAILING, then (no retry left) FAILED
                 msg = "driver pod not found: driver pod %s was deleted" % pname
-                sim["outcome"] = "killed"
+                sim["killed"] = True
                 self._finish_pods(key, "Failed")
                 _, execs = self._pod_names(key)
                 self._set_status(key, applicationState={"state": "FAILING", "errorMessage": msg},
+                                 terminationTime=rfc3339(time.time()),
                                  executorState={e: "FAILED" for e in execs if e in sim["pods"]} or None)
                 self.event(KIND, ns, app, self.apps[key]["metadata"]["uid"], "SparkDriverFailed",
                            "Driver %s failed: deleted" % pname, "Warning")
-                sim["phase"] = "killing"
+                sim["phase"] = "ending"
                 self.schedule(key, T_KILL)
+                sim.pop("killed", None)
             self._remove_pod(ns, pname)
             if sim:
                 sim["pods"].pop(pname, None)
@@ -1143,6 +1640,16 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.cluster
 
     def send_bytes(self, code, data, ctype="application/json", headers=None):
+        if self.late:
+            late, self.late = self.late, 0
+            c = self.cluster
+            with c.lock:
+                c.delayed += 1
+            try:
+                time.sleep(late)
+            finally:
+                with c.lock:
+                    c.delayed -= 1
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -1218,7 +1725,10 @@ class Handler(BaseHTTPRequestHandler):
             match["hits"] = match.get("hits", 0) + 1
         mode = str(match.get("mode"))
         if mode == "delay":
-            time.sleep(float(match.get("delay_ms", 1000)) / 1000.0)
+            if match.get("after"):
+                self.late = float(match.get("delay_ms", 1000)) / 1000.0     # do it now, answer later
+            else:
+                time.sleep(float(match.get("delay_ms", 1000)) / 1000.0)
             return False
         if mode == "refuse":
             self.close_connection = True
@@ -1246,6 +1756,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def handle_any(self):
         self.body_done = False
+        self.late = 0           # seconds to wait before sending an answer already computed
         try:
             u = urlsplit(self.path)
             try:
@@ -1303,32 +1814,31 @@ class Handler(BaseHTTPRequestHandler):
                     if m == "GET":
                         return self.list_apps(ns, q)
                     if m == "POST":
-                        fv = q.get("fieldValidation", "")
-                        if fv not in ("", "Ignore", "Warn", "Strict"):
-                            raise bad_request('fieldValidation: invalid value "%s": must be one of Ignore, Warn, '
-                                              'Strict' % fv)
+                        fv = self.field_validation(q)
                         obj, warnings = c.create(ns, self.body(required=True), strict=fv == "Strict")
-                        hdr = {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warnings]} \
-                            if warnings and fv != "Ignore" else None
-                        return self.send_bytes(201, c.raw[(ns, obj["metadata"]["name"])], headers=hdr)
+                        return self.send_bytes(201, c.raw[(ns, obj["metadata"]["name"])],
+                                               headers=self.warning_header(warnings, fv))
                     raise self.not_allowed()
-                if len(parts) == 7:
+                if len(parts) == 7 or (len(parts) == 8 and parts[7] == "status"):
                     name = parts[6]
+                    sub = parts[7] if len(parts) == 8 else None
                     if m in ("GET", "HEAD"):
-                        return self.send_bytes(200, c.get(ns, name)[1])
-                    if m == "DELETE":
+                        with c.lock:
+                            obj, raw = c.get(ns, name)
+                        delay = (obj["metadata"].get("annotations") or {}).get(ANN + "get-delay-ms")
+                        if delay:
+                            # the answer is what the object was when the request came, sent later
+                            try:
+                                self.late = max(0.0, float(delay)) / 1000.0
+                            except ValueError:
+                                pass
+                        return self.send_bytes(200, raw)
+                    if m == "DELETE" and sub is None:
                         self.body()
                         return self.send_json(200, c.delete(ns, name))
-                    if m == "PATCH":
-                        ct = self.headers.get("Content-Type", "").split(";")[0].strip()
-                        if ct != "application/merge-patch+json":
-                            self.body()
-                            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown "
-                                           "format - accepted media types include: application/merge-patch+json")
-                        return self.send_json(200, c.patch(ns, name, self.body(required=True)))
+                    if m in ("PUT", "PATCH"):
+                        return self.write(ns, name, sub, q)
                     raise self.not_allowed()
-                if len(parts) == 8 and parts[7] == "status" and m == "GET":
-                    return self.send_bytes(200, c.get(ns, parts[6])[1])
         if len(parts) == 3 and parts[:2] == ["api", "v1"] and parts[2] in ("pods", "events") and m == "GET":
             return self.list_pods(None, q) if parts[2] == "pods" else self.list_events(None, q)
         if parts == ["api", "v1", "namespaces"] and m == "GET":
@@ -1367,6 +1877,50 @@ class Handler(BaseHTTPRequestHandler):
                 return self.list_events(ns, q)
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
 
+    @staticmethod
+    def field_validation(q):
+        fv = q.get("fieldValidation", "")
+        if fv not in ("", "Ignore", "Warn", "Strict"):
+            raise bad_request('fieldValidation: invalid value "%s": must be one of Ignore, Warn, Strict' % fv)
+        return fv
+
+    @staticmethod
+    def warning_header(warnings, fv):
+        if not warnings or fv == "Ignore":
+            return None
+        return {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warnings]}
+
+    def write(self, ns, name, sub, q):
+        """PUT (replace) or PATCH (JSON merge patch, JSON patch) of a SparkApplication or its /status."""
+        fv = self.field_validation(q)
+        if self.command == "PUT":
+            body = self.body(required=True)
+            if not isinstance(body, dict):
+                raise bad_request("the body of the request was in an unknown format - accepted media types include: "
+                                  "application/json, application/yaml")
+            change = lambda old: body           # noqa: E731
+        else:
+            ct = self.headers.get("Content-Type", "").split(";")[0].strip()
+            if ct == "application/merge-patch+json":
+                p = self.body(required=True)
+                change = lambda old: merge_patch(old, p)     # noqa: E731
+            elif ct == "application/json-patch+json":
+                p = self.body(required=True)
+                change = lambda old: json_patch(old, p)      # noqa: E731
+            elif ct == "application/apply-patch+yaml":
+                self.body_done = True
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                raise ApiError(415, "UnsupportedMediaType", "kubesim: server-side apply is not simulated")
+            else:
+                self.body_done = True
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                # custom resources have no strategic merge patch
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                               "accepted media types include: " + ", ".join(PATCH_TYPES))
+        obj, warnings = self.cluster.update(ns, name, change, sub, strict=fv == "Strict",
+                                            replace=self.command == "PUT")
+        return self.send_json(200, obj, headers=self.warning_header(warnings, fv))
+
     def not_allowed(self):
         self.body()
         return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
@@ -1398,15 +1952,34 @@ class Handler(BaseHTTPRequestHandler):
         elif path == API:
             self.send_json(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GV, "resources": [
                 {"name": PLURAL, "singularName": "sparkapplication", "namespaced": True, "kind": KIND,
-                 "shortNames": ["sparkapp"], "verbs": ["create", "delete", "get", "list", "patch"],
+                 "shortNames": ["sparkapp"], "verbs": ["create", "delete", "get", "list", "patch", "update"],
                  "storageVersionHash": "kubesim0000="},
                 {"name": PLURAL + "/status", "singularName": "", "namespaced": True, "kind": KIND,
-                 "verbs": ["get"]}]})
-        elif path.startswith("/openapi/"):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+                 "verbs": ["get", "patch", "update"]}]})
+        elif path in ("/openapi/v2", "/openapi/v3", "/openapi/v3/apis/" + GV):
+            self.openapi(path)
         else:
             return False
         return True
+
+    def openapi(self, path):
+        """/openapi/v3 (discovery), /openapi/v3/apis/GROUP/VERSION and /openapi/v2, in JSON (a client that
+        accepts only protobuf gets 406, as kubesim cannot encode it; kubectl then does without)."""
+        c = self.cluster
+        accept = self.headers.get("Accept", "") or "*/*"
+        if not any(a.split(";")[0].strip() in ("*/*", "application/*", "application/json")
+                   for a in accept.split(",")):
+            raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json")
+        with c.lock:
+            docs = getattr(c, "openapi_docs", None)
+            if docs is None:
+                v3 = json.dumps(openapi_doc(c.schema.full)).encode()
+                h = hashlib.sha512(v3).hexdigest().upper()
+                disc = json.dumps({"paths": {"apis/" + GV: {
+                    "serverRelativeURL": "/openapi/v3/apis/%s?hash=%s" % (GV, h)}}}).encode()
+                docs = c.openapi_docs = {"/openapi/v3": disc, "/openapi/v3/apis/" + GV: v3,
+                                         "/openapi/v2": json.dumps(openapi_doc(c.schema.full, v2=True)).encode()}
+        self.send_bytes(200, docs[path])
 
     def wants_table(self):
         return "as=Table" in self.headers.get("Accept", "")
@@ -1644,6 +2217,14 @@ class Handler(BaseHTTPRequestHandler):
             with c.lock:
                 c.faults = []
             return self.send_json(200, {"reset": True})
+        if path == "/_sim/history" and self.command == "GET":
+            with c.lock:
+                hist = c.history.get((q.get("namespace") or c.namespaces[0], q.get("name") or ""))
+                if hist is None:
+                    raise not_found(PLURAL, q.get("name") or "")
+                return self.send_json(200, {"history": [
+                    {"state": h[0], "submissionAttempts": h[1], "executionAttempts": h[2],
+                     "sparkApplicationId": h[3], "resourceVersion": h[4]} for h in hist]})
         if path == "/_sim/state" and self.command == "GET":
             with c.lock:
                 states = {}
@@ -1653,6 +2234,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, {"cluster": c.id, "namespaces": c.namespaces, "apps": len(c.apps),
                                             "states": states, "pods": len(c.pods), "events": len(c.events),
                                             "faults": c.faults, "now": c.now(), "speed": c.speed,
+                                            "delayed": c.delayed,
                                             "resourceVersion": str(c.rv)})
         raise ApiError(404, "NotFound", "unknown control endpoint %s %s" % (self.command, path))
 

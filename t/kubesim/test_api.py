@@ -78,7 +78,22 @@ class ApiTest(unittest.TestCase):
         self.assertTrue(res["sparkapplications"]["namespaced"])
         self.assertEqual(res["sparkapplications"]["kind"], "SparkApplication")
         self.assertIn("pods/log", {r["name"] for r in self.sim.req("GET", "/api/v1")[1]["resources"]})
+        self.assertEqual(res["sparkapplications/status"]["verbs"], ["get", "patch", "update"])
         st, body = self.sim.req("GET", "/openapi/v2")
+        self.assertEqual((st, body["swagger"]), (200, "2.0"))
+        st, body = self.sim.req("GET", "/openapi/v3")
+        url = body["paths"]["apis/sparkoperator.k8s.io/v1beta2"]["serverRelativeURL"]
+        self.assertRegex(url, r"^/openapi/v3/apis/sparkoperator.k8s.io/v1beta2\?hash=[0-9A-F]{128}$")
+        st, doc = self.sim.req("GET", url)
+        self.assertEqual(st, 200)
+        patch = doc["paths"][API + "/namespaces/{namespace}/sparkapplications/{name}"]["patch"]
+        self.assertEqual(patch["x-kubernetes-group-version-kind"]["kind"], "SparkApplication")
+        self.assertIn("fieldValidation", [p["name"] for p in patch["parameters"]])
+        self.assertNotIn("application/strategic-merge-patch+json", patch["requestBody"]["content"])
+        st, body = self.sim.req("GET", "/openapi/v2", headers={
+            "Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"})
+        self.assertEqual((st, body["reason"]), (406, "NotAcceptable"))
+        st, body = self.sim.req("GET", "/openapi/v3/apis/nope/v1")
         self.assertEqual((st, body["reason"]), (404, "NotFound"))
 
     # create / get
@@ -324,8 +339,14 @@ class ApiTest(unittest.TestCase):
         self.assertNotIn("x", obj.get("status") or {})                         # status is a subresource
         self.assertEqual(obj["spec"]["driver"]["memory"], "1g")                 # the rest is kept
         st, body = self.sim.req("PATCH", APPS + "/" + name, {"spec": {"x": 1}},
-                                headers={"Content-Type": "application/json-patch+json"})
+                                headers={"Content-Type": "application/strategic-merge-patch+json"})
         self.assertEqual((st, body["reason"], body["code"]), (415, "UnsupportedMediaType", 415))
+        self.assertEqual(body["message"], "the body of the request was in an unknown format - accepted media types "
+                         "include: application/json-patch+json, application/merge-patch+json, "
+                         "application/apply-patch+yaml")
+        st, body = self.sim.req("PATCH", APPS + "/" + name, {"spec": {"x": 1}},
+                                headers={"Content-Type": "application/json-patch+json"})
+        self.assertEqual((st, body["reason"]), (400, "BadRequest"))         # a JSON patch is a list
         st, body = self.sim.req("PATCH", APPS + "/" + name, {"metadata": {"resourceVersion": "1"}},
                                 headers={"Content-Type": "application/merge-patch+json"})
         self.assertEqual((st, body["reason"]), (409, "Conflict"))

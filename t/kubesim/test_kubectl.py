@@ -1,11 +1,14 @@
 """The real kubectl against kubesim: get, describe, delete sparkapplications, get pods, logs, events."""
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import unittest
 
-from simharness import APPS, NS, Sim, app, wait_for, wait_state
+import yaml
+
+from simharness import APPS, NS, Sim, app, state_of, wait_for, wait_state
 
 
 @unittest.skipUnless(shutil.which("kubectl"), "kubectl is not installed")
@@ -82,6 +85,73 @@ class KubectlTest(unittest.TestCase):
         self.kubectl("delete", "pod", name + "-driver", ctx="c02")
         obj, _ = wait_state(self.sim, name, ["FAILED"], cid="c02")
         self.kubectl("delete", "sparkapplication", name, ctx="c02")
+
+    def write(self, obj, fname):
+        path = os.path.join(self.home, fname)
+        with open(path, "w") as f:
+            yaml.safe_dump(obj, f)
+        return path
+
+    def test_create_apply_replace_validate(self):
+        # plain create/apply/replace validate against kubesim's OpenAPI (no --validate=false)
+        a = app(outcome="manual")
+        name = a["metadata"]["name"]
+        out = self.kubectl("create", "-f", self.write(a, "a.yaml")).stdout
+        self.assertIn("sparkapplication.sparkoperator.k8s.io/%s created" % name, out)
+        bad = json.loads(json.dumps(a))
+        bad["metadata"]["name"] = name + "-bad"
+        bad["spec"]["bogus"] = 1
+        r = self.kubectl("create", "-f", self.write(bad, "bad.yaml"), ok=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn('Error from server (BadRequest): error when creating "%s": SparkApplication in version '
+                      '"v1beta2" cannot be handled as a SparkApplication: strict decoding error: unknown field '
+                      '"spec.bogus"' % os.path.join(self.home, "bad.yaml"), r.stderr)
+        self.assertEqual(self.sim.req("GET", APPS + "/" + name + "-bad")[0], 404)
+        r = self.kubectl("apply", "-f", self.write(bad, "bad.yaml"), ok=False)
+        self.assertIn('strict decoding error: unknown field "spec.bogus"', r.stderr)
+        # the status subresource
+        out = self.kubectl("patch", "sparkapplication", name, "--subresource=status", "--type=merge", "-p",
+                           '{"status":{"applicationState":{"state":"RUNNING"},"driverInfo":{"podName":"d"}}}').stdout
+        self.assertIn("sparkapplication.sparkoperator.k8s.io/%s patched" % name, out)
+        r = self.kubectl("patch", "sparkapplication", name, "--subresource=status", "--type=merge", "-p",
+                         '{"status":{"driverInfo":null}}', ok=False)
+        self.assertIn('The SparkApplication "%s" is invalid: status.driverInfo: Required value' % name, r.stderr)
+        obj = yaml.safe_load(self.kubectl("get", "sparkapplication", name, "-o", "yaml").stdout)
+        self.assertEqual((state_of(obj), obj["metadata"]["generation"]), ("RUNNING", 1))
+        r = self.kubectl("patch", "sparkapplication", name, "--type=strategic", "-p", '{"spec":{"image":"y"}}',
+                         ok=False)
+        self.assertIn("application/strategic-merge-patch+json is not supported", r.stderr)
+        # replace: from get -o yaml (with its resourceVersion), then a stale one, then one without
+        obj["spec"]["arguments"] = ["42"]
+        path = self.write(obj, "r.yaml")
+        self.assertIn("replaced", self.kubectl("replace", "-f", path).stdout)
+        r = self.kubectl("replace", "-f", path, ok=False)
+        self.assertIn('Error from server (Conflict): error when replacing "%s": Operation cannot be fulfilled on '
+                      'sparkapplications.sparkoperator.k8s.io "%s": the object has been modified; please apply '
+                      "your changes to the latest version and try again" % (path, name), r.stderr)
+        del obj["metadata"]["resourceVersion"]
+        obj["spec"]["arguments"] = ["43"]
+        self.assertIn("replaced", self.kubectl("replace", "-f", self.write(obj, "r2.yaml")).stdout)
+        got = yaml.safe_load(self.kubectl("get", "sparkapplication", name, "-o", "yaml").stdout)
+        self.assertEqual((got["spec"]["arguments"], got["metadata"]["generation"], state_of(got)),
+                         (["43"], 3, "RUNNING"))
+        # apply of an existing object: a JSON merge patch
+        a["spec"]["arguments"] = ["44"]
+        self.assertIn("configured", self.kubectl("apply", "-f", self.write(a, "a.yaml")).stdout)
+        got = yaml.safe_load(self.kubectl("get", "sparkapplication", name, "-o", "yaml").stdout)
+        self.assertEqual((got["spec"]["arguments"], got["metadata"]["generation"]), (["44"], 4))
+        out = self.kubectl("explain", "sparkapplication.spec.restartPolicy").stdout
+        self.assertIn("onFailureRetries", out)
+        self.kubectl("delete", "sparkapplication", name)
+        # apply creates; --validate=warn prunes the unknown field and warns as the real server does
+        out = self.kubectl("apply", "-f", self.write(a, "a.yaml")).stdout
+        self.assertIn("sparkapplication.sparkoperator.k8s.io/%s created" % name, out)
+        r = self.kubectl("create", "--validate=warn", "-f", self.write(bad, "bad.yaml"))
+        self.assertIn('Warning: unknown field "spec.bogus"', r.stderr)
+        st, got = self.sim.req("GET", APPS + "/" + name + "-bad")
+        self.assertEqual((st, "bogus" in got["spec"]), (200, False))
+        for n in (name, name + "-bad"):
+            self.kubectl("delete", "sparkapplication", n)
 
     def test_wrong_token(self):
         kc = os.path.join(self.home, "bad-kubeconfig")

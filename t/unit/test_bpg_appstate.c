@@ -28,16 +28,161 @@ START_TEST(test_parse_time)
 }
 END_TEST
 
-START_TEST(test_terminal)
+/* Every state the operator writes (and what is not one): only COMPLETED and FAILED are final. */
+static const struct {
+	const char *state;
+	int final;
+} states[] = {
+	{ "COMPLETED", 1 }, { "FAILED", 1 },
+	{ "", 0 }, { "SUBMITTED", 0 }, { "RUNNING", 0 }, { "SUBMISSION_FAILED", 0 },
+	{ "PENDING_RERUN", 0 }, { "INVALIDATING", 0 }, { "SUCCEEDING", 0 }, { "FAILING", 0 },
+	{ "UNKNOWN", 0 }, { "SUSPENDING", 0 }, { "SUSPENDED", 0 }, { "RESUMING", 0 },
+	{ "FAILED_SUBMISSION", 0 },   /* the Java monitor's typo */
+	{ "completed", 0 }, { NULL, 0 },
+};
+
+START_TEST(test_final_states)
 {
-	ck_assert(bpg_appstate_is_terminal("COMPLETED"));
-	ck_assert(bpg_appstate_is_terminal("FAILED"));
-	ck_assert(bpg_appstate_is_terminal("SUBMISSION_FAILED"));
-	ck_assert(!bpg_appstate_is_terminal("FAILED_SUBMISSION"));  /* the Java monitor's typo */
-	ck_assert(!bpg_appstate_is_terminal("RUNNING"));
-	ck_assert(!bpg_appstate_is_terminal("FAILING"));
-	ck_assert(!bpg_appstate_is_terminal(""));
-	ck_assert(!bpg_appstate_is_terminal(NULL));
+	const char *st = states[_i].state;
+
+	ck_assert_int_eq(bpg_appstate_is_final_state(st), states[_i].final);
+	ck_assert_int_eq(bpg_appstate_is_final(st, 0), states[_i].final);
+	ck_assert_int_eq(bpg_appstate_is_final(st, 1), 1);   /* a gateway failure is final */
+}
+END_TEST
+
+/* The SQL of "final" comes from the same list: every final state in it, nothing else. */
+START_TEST(test_final_sql)
+{
+	static const char open_rows[] = "NOT " BPG_APPSTATE_FINAL_SQL("a.");
+	static const char ops[] = BPG_APPSTATE_OPERATOR_FINAL_SQL("");
+
+	ck_assert_str_eq(BPG_APPSTATE_FINAL_SQL(""), "(gateway_failed <> 0 OR COALESCE(status, '') "
+	    "= 'COMPLETED' OR COALESCE(status, '') = 'FAILED')");
+	ck_assert_str_eq(open_rows, "NOT (a.gateway_failed <> 0 OR COALESCE(a.status, '') = "
+	    "'COMPLETED' OR COALESCE(a.status, '') = 'FAILED')");
+	ck_assert_str_eq(ops, "(0 OR COALESCE(status, '') = 'COMPLETED' OR COALESCE(status, '') = "
+	    "'FAILED')");
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		char quoted[64];
+		if (states[i].state == NULL || states[i].state[0] == '\0')
+			continue;
+		snprintf(quoted, sizeof(quoted), "'%s'", states[i].state);
+		ck_assert_msg((strstr(ops, quoted) != NULL) == states[i].final, "%s", quoted);
+	}
+}
+END_TEST
+
+/*
+ * Every transition the operator makes (controller.go, v2): observed in order (the later
+ * object has the larger resourceVersion) the row follows it; the same two observations
+ * arriving the other way round (the older one last) leave the newer state.
+ */
+static const struct {
+	const char *from, *to;
+} transitions[] = {
+	{ "", "SUBMITTED" }, { "", "SUBMISSION_FAILED" },
+	{ "SUBMITTED", "RUNNING" }, { "SUBMITTED", "FAILING" }, { "SUBMITTED", "INVALIDATING" },
+	{ "SUBMITTED", "UNKNOWN" },
+	{ "RUNNING", "SUCCEEDING" }, { "RUNNING", "FAILING" }, { "RUNNING", "INVALIDATING" },
+	{ "RUNNING", "UNKNOWN" }, { "RUNNING", "SUSPENDING" },
+	{ "UNKNOWN", "RUNNING" }, { "UNKNOWN", "FAILING" },
+	{ "SUCCEEDING", "COMPLETED" }, { "SUCCEEDING", "PENDING_RERUN" },
+	{ "FAILING", "FAILED" }, { "FAILING", "PENDING_RERUN" },
+	{ "SUBMISSION_FAILED", "SUBMITTED" }, { "SUBMISSION_FAILED", "SUBMISSION_FAILED" },
+	{ "SUBMISSION_FAILED", "FAILED" },
+	{ "INVALIDATING", "PENDING_RERUN" },
+	{ "PENDING_RERUN", "SUBMITTED" }, { "PENDING_RERUN", "SUBMISSION_FAILED" },
+	{ "SUSPENDING", "SUSPENDED" }, { "SUSPENDED", "RESUMING" }, { "RESUMING", "SUBMITTED" },
+	{ "RESUMING", "SUBMISSION_FAILED" },
+};
+
+START_TEST(test_transitions)
+{
+	const char *from = transitions[_i].from, *to = transitions[_i].to;
+
+	ck_assert_msg(bpg_appstate_may_replace(from, 0, 100, to, 101), "%s -> %s", from, to);
+	ck_assert_msg(bpg_appstate_may_replace(from, 0, -1, to, 101), "%s -> %s (row rv unknown)",
+	    from, to);
+	ck_assert_msg(!bpg_appstate_may_replace(to, 0, 101, from, 100), "%s back to %s", to, from);
+	ck_assert_msg(!bpg_appstate_may_replace(to, 0, 101, from, 101), "%s: same rv", to);
+	ck_assert_msg(!bpg_appstate_may_replace(from, 1, -1, to, 101), "gateway failure");
+}
+END_TEST
+
+/* Writes refused (or not) outside the operator's transitions. */
+static const struct {
+	const char *row;
+	int gateway_failed;
+	long long row_rv;
+	const char *obs;
+	long long obs_rv;
+	int may;
+} writes[] = {
+	{ "RUNNING", 0, 100, "RUNNING", 150, 1 },           /* newer: executors changed */
+	{ "RUNNING", 0, 100, "RUNNING", 99, 0 },            /* the monitor's older page */
+	{ "COMPLETED", 0, 100, "RUNNING", 90, 0 },          /* the race */
+	{ "COMPLETED", 0, 100, "RUNNING", 200, 0 },         /* final is never reopened */
+	{ "COMPLETED", 0, -1, "RUNNING", 200, 0 },          /* even without a stored rv */
+	{ "FAILED", 0, 100, "INVALIDATING", 300, 0 },       /* a spec edit after the end */
+	{ "FAILED", 0, 100, "COMPLETED", 101, 1 },          /* final by a newer final (a delete note) */
+	{ "COMPLETED", 0, 100, "COMPLETED", 100, 0 },       /* the same observation again */
+	{ "SUBMISSION_FAILED", 1, -1, "SUBMITTED", 5, 0 },  /* the gateway's failure: no object */
+	{ "SUBMISSION_FAILED", 1, -1, "COMPLETED", 5, 0 },
+	{ NULL, 0, -1, "SUBMITTED", 7, 1 },                 /* first observation */
+	{ NULL, 0, -1, "SUBMITTED", -1, 1 },                /* no rv on either side: as before */
+	{ "RUNNING", 0, 100, "RUNNING", -1, 0 },            /* an observation without rv */
+	{ "RUNNING", 0, 9007199254740000LL, "RUNNING", 9007199254740001LL, 1 },
+};
+
+START_TEST(test_may_replace)
+{
+	ck_assert_int_eq(bpg_appstate_may_replace(writes[_i].row, writes[_i].gateway_failed,
+	    writes[_i].row_rv, writes[_i].obs, writes[_i].obs_rv), writes[_i].may);
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	long long rv;
+} rvs[] = {
+	{ "0", 0 }, { "12345", 12345 }, { "999999999999999999", 999999999999999999LL },
+	{ "1000000000000000000", -1 }, { "", -1 }, { "12a", -1 }, { "-5", -1 }, { " 5", -1 },
+	{ NULL, -1 },
+};
+
+START_TEST(test_resource_version)
+{
+	ck_assert_int_eq(bpg_appstate_resource_version(rvs[_i].in), rvs[_i].rv);
+}
+END_TEST
+
+/* A resubmission, as the operator writes it: the current attempt's fields. */
+START_TEST(test_observe_resubmitted)
+{
+	cJSON *cr = cJSON_Parse("{\"metadata\":{\"resourceVersion\":\"4711\"},\"status\":{"
+	    "\"applicationState\":{\"state\":\"SUBMITTED\"},\"sparkApplicationId\":\"spark-2\","
+	    "\"submissionAttempts\":2,\"executionAttempts\":1,\"lastSubmissionAttemptTime\":"
+	    "\"2026-11-24T10:00:05Z\"}}");
+	cJSON *rerun = cJSON_Parse("{\"metadata\":{\"resourceVersion\":\"4800\"},\"status\":{"
+	    "\"applicationState\":{\"state\":\"PENDING_RERUN\"},\"sparkApplicationId\":\"\","
+	    "\"executionAttempts\":1}}");
+	struct bpg_sub_row r;
+
+	bpg_sub_row_init(&r);
+	ck_assert_int_eq(bpg_appstate_observe(cr, &r), BPG_OK);
+	ck_assert_int_eq(r.resource_version, 4711);
+	ck_assert_int_eq(r.submission_attempts, 2);
+	ck_assert_int_eq(r.cr_execution_attempts, 1);
+	ck_assert_int_eq(r.submit_ms, 1795514405000LL);
+	ck_assert_str_eq(r.app_id, "spark-2");
+	ck_assert_int_eq(bpg_appstate_observe(rerun, &r), BPG_OK);
+	ck_assert_ptr_null(r.app_id);            /* cleared by the operator: the row keeps its last */
+	ck_assert_int_eq(r.submission_attempts, -1);
+	ck_assert_int_eq(r.submit_ms, -1);
+	bpg_sub_row_release(&r);
+	cJSON_Delete(cr);
+	cJSON_Delete(rerun);
 }
 END_TEST
 
@@ -84,7 +229,9 @@ START_TEST(test_observe_no_status_and_failed)
 	ck_assert_str_eq(r.status, "SUBMISSION_FAILED");
 	ck_assert_str_eq(r.error_message, "no image");
 	ck_assert_int_eq(r.execution_attempts, 1);    /* Java: 1 when status exists */
-	ck_assert_int_eq(r.finished_ms, 1795514460000LL);
+	ck_assert_int_eq(r.cr_execution_attempts, 0); /* the operator's omitempty 0 */
+	ck_assert_int_eq(r.finished_ms, -1);          /* not final: the operator may resubmit */
+	ck_assert_int_eq(r.termination_ms, 1795514460000LL);
 	bpg_sub_row_release(&r);
 	cJSON_Delete(cr);
 	cJSON_Delete(failed);
@@ -185,6 +332,44 @@ START_TEST(test_status_json)
 }
 END_TEST
 
+/* SUBMISSION_FAILED twice: the operator's (its words) and the gateway's own (final). */
+START_TEST(test_status_gateway_failed)
+{
+	struct bpg_sub_row r;
+	cJSON *j, *a;
+
+	bpg_sub_row_init(&r);
+	r.submission_id = strdup("c01-abc");
+	r.status = strdup("SUBMISSION_FAILED");
+	r.error_message = strdup("failed to run spark-submit");
+	ck_assert_int_eq(bpg_appstate_status_json(&r, NULL, 1, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "applicationState"), "SUBMISSION_FAILED");
+	ck_assert_str_eq(str(j, "applicationErrorMessage"), "failed to run spark-submit");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "attempts"));   /* /skatev2 */
+	cJSON_Delete(j);
+
+	free(r.error_message);
+	r.error_message = NULL;
+	r.last_error = strdup("create failed on cluster c01: 422 Invalid");
+	r.gateway_failed = 1;
+	r.attempts_json = strdup("[{\"submissionAttempt\":1}]");
+	ck_assert_int_eq(bpg_appstate_status_json(&r, NULL, 1, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "applicationState"), "SUBMISSION_FAILED");
+	ck_assert_str_eq(str(j, "applicationErrorMessage"), BPG_APPSTATE_GATEWAY_FAILED
+	    ": create failed on cluster c01: 422 Invalid");
+	a = cJSON_GetObjectItemCaseSensitive(j, "attempts");
+	ck_assert_int_eq(cJSON_GetArraySize(a), 1);
+	cJSON_Delete(j);
+
+	free(r.attempts_json);
+	r.attempts_json = strdup("not json");   /* never a failed status for a bad history */
+	ck_assert_int_eq(bpg_appstate_status_json(&r, NULL, 1, &j), BPG_OK);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "attempts")), 0);
+	cJSON_Delete(j);
+	bpg_sub_row_release(&r);
+}
+END_TEST
+
 START_TEST(test_summary_json)
 {
 	struct bpg_sub_row r;
@@ -205,6 +390,49 @@ START_TEST(test_summary_json)
 	ck_assert_int_eq(num(j, "totalCores"), 3 * 4 + 2);
 	ck_assert_int_eq(num(j, "totalMemoryGB"), 3 * 8 + 4);
 	ck_assert_str_eq(str(j, "user"), "alice");
+	ck_assert_str_eq(str(j, "dagName"), "");
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "applicationArguments"));
+	cJSON_Delete(j);
+	bpg_sub_row_release(&r);
+}
+END_TEST
+
+/* dagName, applicationArguments from the stored request; the history server's URL. */
+START_TEST(test_summary_parity)
+{
+	struct bpg_cluster c;
+	struct bpg_sub_row r;
+	cJSON *j;
+
+	memset(&c, 0, sizeof(c));
+	c.id = "c01";
+	c.namespace = "spark-applications";
+	c.spark_ui_url = "https://ui.example";
+	c.spark_history_url = "https://history.example/history/{appId}/jobs?x={appId}";
+	bpg_sub_row_init(&r);
+	r.submission_id = strdup("c01-abc");
+	r.status = strdup("COMPLETED");
+	r.app_id = strdup("spark-0123");
+	r.request_body = strdup("{\"arguments\":[\"--date\",\"2024-01-01\"],"
+	    "\"driver\":{\"labels\":{\"dag_name\":\"Nightly ETL/v2\"}}}");
+	ck_assert_int_eq(bpg_appstate_summary_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "dagName"), "Nightly0ETL0v2");   /* spec 4.13, as the label */
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "applicationArguments")), 2);
+	ck_assert_str_eq(str(j, "sparkUIUrl"),
+	    "https://history.example/history/spark-0123/jobs?x=spark-0123");
+	cJSON_Delete(j);
+	/* the same in status; no app id yet: no URL */
+	ck_assert_int_eq(bpg_appstate_status_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_str_eq(str(j, "sparkUIUrl"),
+	    "https://history.example/history/spark-0123/jobs?x=spark-0123");
+	cJSON_Delete(j);
+	free(r.app_id);
+	r.app_id = NULL;
+	free(r.request_body);
+	r.request_body = strdup("not json");
+	ck_assert_int_eq(bpg_appstate_summary_json(&r, &c, 0, &j), BPG_OK);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(j, "sparkUIUrl"));
+	ck_assert_str_eq(str(j, "dagName"), "");
 	cJSON_Delete(j);
 	bpg_sub_row_release(&r);
 }
@@ -217,12 +445,19 @@ appstate_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_loop_test(tc, test_parse_time, 0, sizeof(times) / sizeof(times[0]));
-	tcase_add_test(tc, test_terminal);
+	tcase_add_loop_test(tc, test_final_states, 0, sizeof(states) / sizeof(states[0]));
+	tcase_add_test(tc, test_final_sql);
+	tcase_add_loop_test(tc, test_transitions, 0, sizeof(transitions) / sizeof(transitions[0]));
+	tcase_add_loop_test(tc, test_may_replace, 0, sizeof(writes) / sizeof(writes[0]));
+	tcase_add_loop_test(tc, test_resource_version, 0, sizeof(rvs) / sizeof(rvs[0]));
+	tcase_add_test(tc, test_observe_resubmitted);
 	tcase_add_test(tc, test_observe_running);
 	tcase_add_test(tc, test_observe_no_status_and_failed);
 	tcase_add_loop_test(tc, test_observe_attempts, 0, sizeof(attempts) / sizeof(attempts[0]));
 	tcase_add_test(tc, test_status_json);
+	tcase_add_test(tc, test_status_gateway_failed);
 	tcase_add_test(tc, test_summary_json);
+	tcase_add_test(tc, test_summary_parity);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -137,6 +137,52 @@ START_TEST(test_empty_allowed)
 }
 END_TEST
 
+/* CIDR matching of REMOTE_ADDR, IPv4 and IPv6. */
+START_TEST(test_cidr_match)
+{
+	static const struct { const char *cidr, *addr; int match; } ok[] = {
+		{ "127.0.0.1", "127.0.0.1", 1 }, { "127.0.0.1", "127.0.0.2", 0 },
+		{ "127.0.0.0/8", "127.255.0.9", 1 }, { "10.0.0.0/8", "11.0.0.1", 0 },
+		{ "10.1.2.0/23", "10.1.3.255", 1 }, { "10.1.2.0/23", "10.1.4.0", 0 },
+		{ "0.0.0.0/0", "192.0.2.1", 1 }, { "0.0.0.0/0", "::1", 0 },
+		{ "192.0.2.7/32", "192.0.2.7", 1 }, { "fd00::/8", "fd12::1", 1 },
+		{ "fd00::/8", "fe80::1", 0 }, { "::1", "::1", 1 }, { "::/0", "2001:db8::1", 1 },
+		{ "::1/128", "127.0.0.1", 0 }, { "10.0.0.0/8", NULL, 0 }, { "10.0.0.0/8", "nope", 0 },
+		{ "10.0.0.0/8", "10.0.0.1 ", 0 },
+	};
+	static const char *const bad[] = { "", "/8", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1",
+	    "10.0.0.0/8x", "10.0.0/8", "::1/129", "host.example", "10.0.0.0/ 8", "10.0.0.0/+8" };
+	int m;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		m = -1;
+		ck_assert_int_eq(bpg_config_cidr_match(ok[i].cidr, ok[i].addr, &m), BPG_OK);
+		ck_assert_msg(m == ok[i].match, "%s ~ %s: %d", ok[i].cidr, ok[i].addr ? ok[i].addr : "NULL", m);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(bpg_config_cidr_match(bad[i], "10.0.0.1", &m) == BPG_EINVAL, "%s", bad[i]);
+}
+END_TEST
+
+/* The header counts only with trust_user_header on and from a trusted address. */
+START_TEST(test_header_trusted)
+{
+	static char *proxies[] = { "10.0.0.0/8", "127.0.0.3" };
+	struct bpg_auth_conf a = conf_of(ALL_TRUSTED);
+
+	a.trusted_proxies = LIST(proxies);
+	ck_assert(bpg_auth_header_trusted(&a, "10.2.3.4"));
+	ck_assert(bpg_auth_header_trusted(&a, "127.0.0.3"));
+	ck_assert(!bpg_auth_header_trusted(&a, "127.0.0.1"));
+	ck_assert(!bpg_auth_header_trusted(&a, NULL));
+	a.trust_user_header = 0;
+	ck_assert(!bpg_auth_header_trusted(&a, "10.2.3.4"));
+	a.trust_user_header = 1;
+	a.trusted_proxies = EMPTY;
+	ck_assert(!bpg_auth_header_trusted(&a, "10.2.3.4"));
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -146,6 +192,8 @@ auth_suite(void)
 	tcase_add_loop_test(tc, test_identify_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_name_length);
 	tcase_add_test(tc, test_empty_allowed);
+	tcase_add_test(tc, test_cidr_match);
+	tcase_add_test(tc, test_header_trusted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -171,7 +171,8 @@ START_TEST(test_example_loads)
 	ck_assert(!bpg_strlist_has(&cfg->auth.admin_users, "Admin"));
 	ck_assert_int_eq(cfg->auth.trust_user_header, 0);
 	ck_assert_int_eq(cfg->auth.open_read, 0);
-	ck_assert_uint_eq(cfg->auth.proxy_users.n, 0);
+	ck_assert_uint_eq(cfg->auth.proxy_users.n, 1);
+	ck_assert_str_eq(cfg->auth.proxy_users.v[0], "airflow_system_account");
 	ck_assert_ptr_null(cfg->auth.queue_token_secrets_file);
 	ck_assert_uint_eq(cfg->auth.queue_token_issuers.n, 2);
 	ck_assert_str_eq(cfg->auth.queue_token_issuers.v[1], "airflow");
@@ -360,6 +361,13 @@ START_TEST(test_minimal_ok)
 	ck_assert_int_eq(cfg->queues[0].max_cores, 64);
 	ck_assert_int_eq(cfg->queues[0].max_memory_mb, 262144);
 	ck_assert_double_eq(cfg->queues[0].executor_mem_buffer_ratio, 1.0);
+	/* [ratelimit]: lists and submits share the default, polls get a generous budget */
+	ck_assert_str_eq(cfg->ratelimit.file, "/dev/shm/bpg-ratelimit");
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_SUBMIT], 20);
+	ck_assert_int_eq(cfg->ratelimit.burst[BPG_CLASS_LIST], 40);
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_POLL], 200);
+	ck_assert_int_eq(cfg->ratelimit.burst[BPG_CLASS_POLL], 400);
+	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_OTHER], 20);
 	bpg_config_free(cfg);
 }
 END_TEST
@@ -373,6 +381,10 @@ static const struct {
 	const char *more;   /* DIR/<more> anywhere in the errors, or NULL */
 } err_cases[] = {
 	{ "unknown key", BASE "bogus = 1\n", NULL, "[queue.poc] bogus", "unknown key", NULL },
+	{ "trusted proxy not a CIDR", GW DB AU "trusted_proxies = 10.0.0.0/33\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "'10.0.0.0/33' is not an address or CIDR", NULL },
+	{ "trusted header without proxies", GW DB AU "trust_user_header = true\n" CL QU, NULL,
+	    "[auth] trusted_proxies", "trust_user_header needs the addresses", NULL },
 	{ "unknown key, written in capitals", GW "Workerz = 4\n" DB AU CL QU, NULL,
 	    "[gateway] workerz", "unknown key", NULL },
 	{ "unknown key in a cluster", CLX("spark_conf_file = a.conf\n") GW DB AU QU, NULL,
@@ -486,6 +498,12 @@ static const struct {
 	{ "spec_defaults not an object", GW DB AU CLX("spec_defaults = x.conf\n") QU, "[1]",
 	    "[cluster.c01] spec_defaults", "must hold a JSON object", NULL },
 	{ "bad queue name", BASE "[queue.a b]\n", NULL, "[queue.a b]", "queue name 'a b'", NULL },
+	{ "unknown ratelimit key", BASE "[ratelimit]\nlogin_rate = 1\n", NULL,
+	    "[ratelimit] login_rate", "unknown key", NULL },
+	{ "negative rate", BASE "[ratelimit]\npoll_rate = -1\n", NULL, "[ratelimit] poll_rate",
+	    "-1 is out of range", NULL },
+	{ "zero burst", BASE "[ratelimit]\nsubmit_burst = 0\n", NULL, "[ratelimit] submit_burst",
+	    "0 is out of range", NULL },
 };
 
 START_TEST(test_errors_table)
@@ -632,6 +650,22 @@ START_TEST(test_lookups)
 }
 END_TEST
 
+START_TEST(test_config_path_rule)
+{
+	unsetenv("BPG_CONFIG");
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), BPG_CONFIG_DEFAULT_PATH);
+	ck_assert_str_eq(bpg_config_path("", ""), BPG_CONFIG_DEFAULT_PATH);
+	setenv("BPG_CONFIG", "", 1);
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), BPG_CONFIG_DEFAULT_PATH);
+	setenv("BPG_CONFIG", "/env.ini", 1);
+	ck_assert_str_eq(bpg_config_path(NULL, NULL), "/env.ini");
+	ck_assert_str_eq(bpg_config_path(NULL, "/pos.ini"), "/pos.ini");
+	ck_assert_str_eq(bpg_config_path("/flag.ini", "/pos.ini"), "/flag.ini");
+	ck_assert_str_eq(bpg_config_path("/flag.ini", NULL), "/flag.ini");
+	unsetenv("BPG_CONFIG");
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -653,6 +687,7 @@ config_suite(void)
 	tcase_add_test(te, test_all_errors_reported);
 	tcase_add_test(te, test_nonexistent_ini);
 	tcase_add_test(te, test_nul_in_ini);
+	tcase_add_test(te, test_config_path_rule);
 	suite_add_tcase(s, te);
 	return s;
 }

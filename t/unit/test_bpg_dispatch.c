@@ -8,15 +8,15 @@
 static const char h_health, h_submit, h_list, h_status, h_get, h_delete, h_log, h_admin, h_root;
 
 static const struct bpg_route routes[] = {
-	{ "GET", "/", &h_root, BPG_ACCESS_PUBLIC },
-	{ "GET", "/healthcheck/status", &h_health, BPG_ACCESS_PUBLIC },
-	{ "POST", "/spark", &h_submit, BPG_ACCESS_USER },
-	{ "GET", "/spark/list", &h_list, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/status", &h_status, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}", &h_get, BPG_ACCESS_USER },
-	{ "DELETE", "/spark/{id}", &h_delete, BPG_ACCESS_USER },
-	{ "GET", "/log/{cluster}/{id}/{kind}", &h_log, BPG_ACCESS_USER },
-	{ "POST", "/admin/clusters/{id}/drain", &h_admin, BPG_ACCESS_ADMIN },
+	{ "GET", "/", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	{ "GET", "/healthcheck/status", &h_health, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	{ "POST", "/spark", &h_submit, BPG_ACCESS_USER, BPG_CLASS_SUBMIT },
+	{ "GET", "/spark/list", &h_list, BPG_ACCESS_USER, BPG_CLASS_OTHER },
+	{ "GET", "/spark/{id}/status", &h_status, BPG_ACCESS_USER, BPG_CLASS_OTHER },
+	{ "GET", "/spark/{id}", &h_get, BPG_ACCESS_USER, BPG_CLASS_OTHER },
+	{ "DELETE", "/spark/{id}", &h_delete, BPG_ACCESS_USER, BPG_CLASS_OTHER },
+	{ "GET", "/log/{cluster}/{id}/{kind}", &h_log, BPG_ACCESS_USER, BPG_CLASS_OTHER },
+	{ "POST", "/admin/clusters/{id}/drain", &h_admin, BPG_ACCESS_ADMIN, BPG_CLASS_OTHER },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -95,6 +95,18 @@ START_TEST(test_access_kept)
 	ck_assert_int_eq(m.route->access, BPG_ACCESS_ADMIN);
 	ck_assert_int_eq(bpg_dispatch(routes, N_ROUTES, "GET", "/", &m), BPG_OK);
 	ck_assert_int_eq(m.route->access, BPG_ACCESS_PUBLIC);
+	ck_assert_int_eq(bpg_dispatch(routes, N_ROUTES, "POST", "/spark", &m), BPG_OK);
+	ck_assert_int_eq(m.route->cls, BPG_CLASS_SUBMIT);
+}
+END_TEST
+
+START_TEST(test_class_names)
+{
+	ck_assert_str_eq(bpg_route_class_name(BPG_CLASS_OTHER), "other");
+	ck_assert_str_eq(bpg_route_class_name(BPG_CLASS_SUBMIT), "submit");
+	ck_assert_str_eq(bpg_route_class_name(BPG_CLASS_LIST), "list");
+	ck_assert_str_eq(bpg_route_class_name(BPG_CLASS_POLL), "poll");
+	ck_assert_str_eq(bpg_route_class_name(BPG_CLASS_COUNT), "other");
 }
 END_TEST
 
@@ -130,8 +142,8 @@ END_TEST
 START_TEST(test_too_many_params)
 {
 	static const struct bpg_route many[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}/{e}", &h_root, BPG_ACCESS_PUBLIC },
-		{ "GET", "/{a}/{b}/{c}/{d}", &h_get, BPG_ACCESS_PUBLIC },
+		{ "GET", "/{a}/{b}/{c}/{d}/{e}", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+		{ "GET", "/{a}/{b}/{c}/{d}", &h_get, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
 	};
 	struct bpg_match m;
 
@@ -159,6 +171,7 @@ dispatch_suite(void)
 
 	tcase_add_loop_test(tc, test_dispatch_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_access_kept);
+	tcase_add_test(tc, test_class_names);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_too_many_params);
 	tcase_add_test(tc, test_empty_table);

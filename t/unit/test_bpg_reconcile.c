@@ -137,13 +137,15 @@ END_TEST
 
 enum field { F_NONE, F_STATUS, F_APP_ID, F_APP_NAME, F_APP_NAME_KEPT, F_ERROR, F_ERROR_CLEARED,
 	F_DRIVER, F_ATTEMPTS, F_EXECUTORS, F_START, F_START_KEPT, F_FINISH, F_CR_CREATED,
-	F_NEVER_OBSERVED, F_UNKNOWN_FIELDS };
+	F_NEVER_OBSERVED, F_UNKNOWN_FIELDS, F_RV, F_RV_UNKNOWN };
 
 static const struct { enum field f; int changed; } changed_cases[] = {
 	{ F_NONE, 0 }, { F_STATUS, 1 }, { F_APP_ID, 1 }, { F_APP_NAME, 1 },
 	{ F_APP_NAME_KEPT, 0 }, { F_ERROR, 1 }, { F_ERROR_CLEARED, 1 }, { F_DRIVER, 1 },
 	{ F_ATTEMPTS, 1 }, { F_EXECUTORS, 1 }, { F_START, 1 }, { F_START_KEPT, 0 },
 	{ F_FINISH, 1 }, { F_CR_CREATED, 1 }, { F_NEVER_OBSERVED, 1 }, { F_UNKNOWN_FIELDS, 0 },
+	{ F_RV, 1 },          /* another version: a retry's counters changed, say */
+	{ F_RV_UNKNOWN, 0 },
 };
 
 START_TEST(test_changed)
@@ -159,8 +161,11 @@ START_TEST(test_changed)
 	row.executor_count = 2;
 	row.start_ms = 1000;
 	row.cr_created_ms = 900;
+	row.resource_version = 50;
 	obs = row;
 	switch (changed_cases[_i].f) {
+	case F_RV: obs.resource_version = 51; break;
+	case F_RV_UNKNOWN: obs.resource_version = -1; break;
 	case F_NONE: break;
 	case F_STATUS: obs.status = "SUCCEEDING"; break;
 	case F_APP_ID: obs.app_id = "spark-2"; break;
@@ -179,6 +184,7 @@ START_TEST(test_changed)
 	case F_UNKNOWN_FIELDS:   /* what the CR does not say is not a change */
 		obs.app_id = obs.app_name = obs.driver_info = NULL;
 		obs.execution_attempts = obs.executor_count = obs.start_ms = obs.cr_created_ms = -1;
+		obs.resource_version = -1;
 		break;
 	}
 	ck_assert_int_eq(bpg_reconcile_changed(&row, &obs), changed_cases[_i].changed);
@@ -304,13 +310,18 @@ START_TEST(test_batch_json)
 	obs.error_message = NULL;
 	obs.app_id = "spark-1";
 	obs.finished_ms = 1763950009999LL;
+	obs.resource_version = 4711;
+	obs.submission_attempts = 2;
+	obs.cr_execution_attempts = 1;
+	obs.submit_ms = 1763950000000LL;
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
 	ck_assert_uint_eq(b.n, 2);
 	text = cJSON_PrintUnformatted(b.rows);
 	ck_assert_str_eq(text, "[{\"id\":\"c01-a\",\"status\":\"RUNNING\",\"error\":\"say \\\"hi\\\"\\n\","
-	    "\"executors\":0,\"start\":1763950000123},"
+	    "\"executors\":0,\"start\":1763950000123,\"final\":0},"
 	    "{\"id\":\"c01-b\",\"status\":\"COMPLETED\",\"appId\":\"spark-1\",\"executors\":0,"
-	    "\"start\":1763950000123,\"finished\":1763950009999}]");
+	    "\"start\":1763950000123,\"finished\":1763950009999,\"rv\":4711,\"final\":1,"
+	    "\"subAttempts\":2,\"execAttempts\":1,\"submitted\":1763950000000}]");
 	cJSON_free(text);
 	bpg_reconcile_batch_release(&b);
 	ck_assert_ptr_null(b.rows);

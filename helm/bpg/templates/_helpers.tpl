@@ -27,6 +27,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "bpg.csv" -}}{{ join ", " . }}{{- end -}}
 
+{{/* a list of CIDRs as nginx geo entries: "CIDR 1;" each */}}
+{{- define "bpg.geo" -}}{{ range . }}{{ . }} 1; {{ end }}{{- end -}}
+
 {{/* the volumes every bpg container mounts: config, secrets (projected), run dir, metrics */}}
 {{- define "bpg.volumes" -}}
 - name: config

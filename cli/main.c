@@ -1,0 +1,281 @@
+/* main.c: bpg, the gateway's command-line client: options, the command table, dispatch. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+/* Which commands take an option (bits of the command table's index). */
+#define C(x) (1u << (x))
+enum { K_SUBMIT, K_STATUS, K_WAIT, K_SPEC, K_DESCRIBE, K_DRIVER, K_DELETE, K_LIST, K_LOGS,
+       K_UPLOAD, K_HEALTH, K_VERSION, K_COMPLETION, K_COUNT };
+#define ALL ((1u << K_COUNT) - 1)
+#define NEEDS_SERVER (ALL & ~C(K_COMPLETION))
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *usage;
+};
+
+static const struct command commands[K_COUNT] = {
+	[K_SUBMIT] = { "submit", cmd_submit, "submit [FILE|-] [--queue Q] [--spark-version V] [--main-file URL] "
+	    "[--main-class C] [--name N] [--conf k=v]... [--arg A]... [--executors N] [--dry-run] "
+	    "[--idempotency-key K] [--wait] [--follow]" },
+	[K_STATUS] = { "status", cmd_status, "status ID [--wait]" },
+	[K_WAIT] = { "wait", cmd_wait, "wait ID" },
+	[K_SPEC] = { "spec", cmd_spec, "spec ID" },
+	[K_DESCRIBE] = { "describe", cmd_describe, "describe ID" },
+	[K_DRIVER] = { "driver", cmd_driver, "driver ID" },
+	[K_DELETE] = { "delete", cmd_delete, "delete ID" },
+	[K_LIST] = { "list", cmd_list, "list [--state S] [--queue Q] [--name N] [--since 2h|DATE] [--limit N] [--all]" },
+	[K_LOGS] = { "logs", cmd_logs, "logs ID [-f] [--tail N] [--exec N] [--container C]" },
+	[K_UPLOAD] = { "upload", cmd_upload, "upload FILE [--folder F] [--name N] [--overwrite]" },
+	[K_HEALTH] = { "health", cmd_health, "health" },
+	[K_VERSION] = { "version", cmd_version, "version [--client]" },
+	[K_COMPLETION] = { "completion", cmd_completion, "completion bash|zsh" },
+};
+
+enum {
+	O_URL = 256, O_USER, O_CACERT, O_PROFILE, O_CONFIG, O_QUEUE, O_SPARK_VERSION, O_MAIN_CLASS,
+	O_MAIN_FILE, O_NAME, O_IMAGE, O_CONF, O_ARG, O_DRIVER_MEMORY, O_EXECUTOR_MEMORY,
+	O_DRIVER_CORES, O_EXECUTOR_CORES, O_EXECUTORS, O_DRY_RUN, O_IDEM, O_WAIT, O_STATE, O_SINCE,
+	O_LIMIT, O_ALL, O_TAIL, O_EXEC, O_CONTAINER, O_FOLDER, O_OVERWRITE, O_CLIENT
+};
+
+/* The options: getopt_long's entry and the commands that take it. */
+static const struct {
+	struct option opt;
+	unsigned cmds;
+} options[] = {
+	{ { "url", required_argument, NULL, O_URL }, NEEDS_SERVER },
+	{ { "user", required_argument, NULL, O_USER }, NEEDS_SERVER },
+	{ { "cacert", required_argument, NULL, O_CACERT }, NEEDS_SERVER },
+	{ { "profile", required_argument, NULL, O_PROFILE }, NEEDS_SERVER },
+	{ { "config", required_argument, NULL, O_CONFIG }, NEEDS_SERVER },
+	{ { "output", required_argument, NULL, 'o' }, ALL },
+	{ { "quiet", no_argument, NULL, 'q' }, ALL },
+	{ { "help", no_argument, NULL, 'h' }, ALL },
+	{ { "queue", required_argument, NULL, O_QUEUE }, C(K_SUBMIT) | C(K_LIST) },
+	{ { "spark-version", required_argument, NULL, O_SPARK_VERSION }, C(K_SUBMIT) },
+	{ { "main-class", required_argument, NULL, O_MAIN_CLASS }, C(K_SUBMIT) },
+	{ { "main-file", required_argument, NULL, O_MAIN_FILE }, C(K_SUBMIT) },
+	{ { "name", required_argument, NULL, O_NAME }, C(K_SUBMIT) | C(K_LIST) | C(K_UPLOAD) },
+	{ { "image", required_argument, NULL, O_IMAGE }, C(K_SUBMIT) },
+	{ { "conf", required_argument, NULL, O_CONF }, C(K_SUBMIT) },
+	{ { "arg", required_argument, NULL, O_ARG }, C(K_SUBMIT) },
+	{ { "driver-memory", required_argument, NULL, O_DRIVER_MEMORY }, C(K_SUBMIT) },
+	{ { "executor-memory", required_argument, NULL, O_EXECUTOR_MEMORY }, C(K_SUBMIT) },
+	{ { "driver-cores", required_argument, NULL, O_DRIVER_CORES }, C(K_SUBMIT) },
+	{ { "executor-cores", required_argument, NULL, O_EXECUTOR_CORES }, C(K_SUBMIT) },
+	{ { "executors", required_argument, NULL, O_EXECUTORS }, C(K_SUBMIT) },
+	{ { "dry-run", no_argument, NULL, O_DRY_RUN }, C(K_SUBMIT) },
+	{ { "idempotency-key", required_argument, NULL, O_IDEM }, C(K_SUBMIT) },
+	{ { "wait", no_argument, NULL, O_WAIT }, C(K_SUBMIT) | C(K_STATUS) },
+	{ { "follow", no_argument, NULL, 'f' }, C(K_SUBMIT) | C(K_LOGS) | C(K_WAIT) },
+	{ { "state", required_argument, NULL, O_STATE }, C(K_LIST) },
+	{ { "since", required_argument, NULL, O_SINCE }, C(K_LIST) },
+	{ { "limit", required_argument, NULL, O_LIMIT }, C(K_LIST) },
+	{ { "all", no_argument, NULL, O_ALL }, C(K_LIST) },
+	{ { "tail", required_argument, NULL, O_TAIL }, C(K_LOGS) },
+	{ { "exec", required_argument, NULL, O_EXEC }, C(K_LOGS) },
+	{ { "container", required_argument, NULL, O_CONTAINER }, C(K_LOGS) },
+	{ { "folder", required_argument, NULL, O_FOLDER }, C(K_UPLOAD) },
+	{ { "overwrite", no_argument, NULL, O_OVERWRITE }, C(K_UPLOAD) },
+	{ { "client", no_argument, NULL, O_CLIENT }, C(K_VERSION) },
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: bpg COMMAND [ARGS] [OPTIONS]\n\ncommands:\n");
+	for (int k = 0; k < K_COUNT; k++)
+		fprintf(f, "  bpg %s\n", commands[k].usage);
+	fprintf(f, "\nconnection (flags > environment > ~/.config/bpg/config profile):\n"
+	    "  --url URL (BPG_URL)  --user U (BPG_USER)  --cacert FILE (BPG_CACERT)\n"
+	    "  --profile P (BPG_PROFILE)  --config FILE; the password: BPG_PASSWORD,\n"
+	    "  password_command in the profile, or ~/.netrc (never a flag)\n"
+	    "output: -o json|yaml|table, -q/--quiet (no live status line or progress bar)\n"
+	    "exit: 0 done/COMPLETED, 1 FAILED, 2 usage or invalid, 3 server or network,\n"
+	    "      4 not found, 5 unauthenticated or forbidden, 130 interrupted (see bpg(1))\n");
+}
+
+/* A whole number in [lo, hi] or -2 with a message. */
+static long
+number(const char *name, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "bpg: error: --%s %s: must be a whole number from %ld to %ld\n", name, s, lo, hi);
+		return -2;
+	}
+	return v;
+}
+
+/* Adds one value to a repeatable option's list; -1 when full. */
+static int
+push(const char **list, int *n, const char *v, const char *name)
+{
+	if (*n >= CLI_MAX_LIST) {
+		fprintf(stderr, "bpg: error: --%s given more than %d times\n", name, CLI_MAX_LIST);
+		return -1;
+	}
+	list[(*n)++] = v;
+	return 0;
+}
+
+static int
+set_output(struct cli_opts *o, const char *v)
+{
+	if (strcmp(v, "json") == 0)
+		o->output = CLI_OUT_JSON;
+	else if (strcmp(v, "yaml") == 0)
+		o->output = CLI_OUT_YAML;
+	else if (strcmp(v, "table") == 0)
+		o->output = CLI_OUT_TABLE;
+	else {
+		fprintf(stderr, "bpg: error: --output %s: must be json, yaml or table\n", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* Stores one parsed option; -1 on a bad value. */
+static int
+set_option(struct cli_opts *o, int ch, const char *arg)
+{
+	long *num = NULL, lo = 0, hi = 1000000;
+	const char *name = NULL;
+
+	switch (ch) {
+	case O_URL: o->url = arg; break;
+	case O_USER: o->user = arg; break;
+	case O_CACERT: o->cacert = arg; break;
+	case O_PROFILE: o->profile = arg; break;
+	case O_CONFIG: o->config = arg; break;
+	case 'o': return set_output(o, arg);
+	case 'q': o->quiet = 1; break;
+	case O_QUEUE: o->queue = arg; break;
+	case O_SPARK_VERSION: o->spark_version = arg; break;
+	case O_MAIN_CLASS: o->main_class = arg; break;
+	case O_MAIN_FILE: o->main_file = arg; break;
+	case O_NAME: o->name = arg; break;
+	case O_IMAGE: o->image = arg; break;
+	case O_CONF: return push(o->conf, &o->nconf, arg, "conf");
+	case O_ARG: return push(o->args, &o->nargs, arg, "arg");
+	case O_DRIVER_MEMORY: o->driver_memory = arg; break;
+	case O_EXECUTOR_MEMORY: o->executor_memory = arg; break;
+	case O_DRIVER_CORES: num = &o->driver_cores; name = "driver-cores"; lo = 1; hi = 1024; break;
+	case O_EXECUTOR_CORES: num = &o->executor_cores; name = "executor-cores"; lo = 1; hi = 1024; break;
+	case O_EXECUTORS: num = &o->executors; name = "executors"; hi = 100000; break;
+	case O_DRY_RUN: o->dry_run = 1; break;
+	case O_IDEM: o->idem_key = arg; break;
+	case O_WAIT: o->wait = 1; break;
+	case 'f': o->follow = 1; break;
+	case O_STATE: o->state = arg; break;
+	case O_SINCE: o->since = arg; break;
+	case O_LIMIT: num = &o->limit; name = "limit"; lo = 1; hi = 1000; break;
+	case O_ALL: o->all = 1; break;
+	case O_TAIL: num = &o->tail; name = "tail"; break;
+	case O_EXEC: num = &o->exec; name = "exec"; hi = 100000; break;
+	case O_CONTAINER: o->container = arg; break;
+	case O_FOLDER: o->folder = arg; break;
+	case O_OVERWRITE: o->overwrite = 1; break;
+	case O_CLIENT: o->client_only = 1; break;
+	default: return -1;
+	}
+	if (num != NULL && (*num = number(name, arg, lo, hi)) == -2)
+		return -1;
+	return 0;
+}
+
+/* The command named by the first positional argument, or -1. */
+static int
+find_command(const char *name)
+{
+	for (int k = 0; k < K_COUNT; k++)
+		if (strcmp(commands[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+/* Parses argv into c->o; the command's index in *cmd, its arguments moved to argv[optind..]. */
+static int
+parse_args(int argc, char **argv, struct cli *c, int *cmd, int *seen_help)
+{
+	struct option longopts[NOPTIONS + 1];
+	int given[NOPTIONS], ch, idx;
+
+	memset(longopts, 0, sizeof(longopts));
+	memset(given, 0, sizeof(given));
+	for (size_t i = 0; i < NOPTIONS; i++)
+		longopts[i] = options[i].opt;
+	c->o.driver_cores = c->o.executor_cores = c->o.executors = c->o.limit = -1;
+	c->o.tail = c->o.exec = -1;
+	opterr = 1;
+	while ((ch = getopt_long(argc, argv, "o:qhf", longopts, &idx)) != -1) {
+		if (ch == '?' || ch == ':')
+			return CLI_USAGE;
+		if (ch == 'h') {
+			*seen_help = 1;
+			continue;
+		}
+		for (size_t i = 0; i < NOPTIONS; i++)
+			if (options[i].opt.val == ch)
+				given[i] = 1;
+		if (set_option(&c->o, ch, optarg) != 0)
+			return CLI_USAGE;
+	}
+	if (optind >= argc)
+		return *seen_help ? CLI_OK : CLI_USAGE;
+	if ((*cmd = find_command(argv[optind])) < 0) {
+		fprintf(stderr, "bpg: error: %s: unknown command\n", argv[optind]);
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (given[i] && !(options[i].cmds & C(*cmd))) {
+			fprintf(stderr, "bpg: error: --%s: not an option of bpg %s\n", options[i].opt.name,
+			    commands[*cmd].name);
+			return CLI_USAGE;
+		}
+	return CLI_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	int cmd = -1, help = 0, ret;
+
+	memset(&c, 0, sizeof(c));
+	if ((ret = parse_args(argc, argv, &c, &cmd, &help)) != CLI_OK || help || cmd < 0) {
+		if (cmd >= 0 && ret == CLI_OK)
+			fprintf(stdout, "usage: bpg %s\n", commands[cmd].usage);
+		else
+			usage(ret == CLI_OK && help ? stdout : stderr);
+		return ret == CLI_OK && help ? CLI_OK : CLI_USAGE;
+	}
+	cli_term_init(&c);
+	if (C(cmd) & NEEDS_SERVER && !(cmd == K_VERSION && c.o.client_only)) {
+		if ((ret = cli_conf_load(&c.o, &c.conf)) != CLI_OK)
+			goto out;
+		if ((ret = cli_http_init(&c)) != CLI_OK)
+			goto out;
+	}
+	ret = commands[cmd].fn(&c, argc - optind - 1, argv + optind + 1);
+	if (fflush(stdout) != 0 && !c.stdout_broken) {
+		cli_error(&c, "writing the output: %s", strerror(errno));
+		ret = CLI_SERVER;
+	}
+out:
+	if (c.curl != NULL)
+		cli_http_release(&c);
+	cli_conf_release(&c.conf);
+	return ret;
+}

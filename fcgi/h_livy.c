@@ -1,0 +1,457 @@
+/* bpg-fcgi: Apache Livy's batch API (0.8) under [livy] prefix, mapped onto submissions. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "bpg_appstate.h"
+#include "bpg_fcgi.h"
+#include "bpg_idem.h"
+#include "bpg_json.h"
+#include "bpg_livy.h"
+#include "bpg_log.h"
+#include "bpg_query.h"
+#include "bpg_request.h"
+
+#define LIVY_MAX_BODY    ((size_t)1 << 20)
+#define LIVY_PAGE_DEFAULT 100
+#define LIVY_PAGE_MAX     1000
+#define LIVY_LOG_MAX     ((size_t)16 << 20)   /* bytes of driver log read for /log */
+#define WHY 1024
+
+/* Livy's CSRF protection: a state-changing call carries X-Requested-By. */
+static enum bpg_err
+livy_csrf(struct bpg_app *app, struct bpg_http_req *req)
+{
+	const char *h = bpg_http_param(req, "HTTP_X_REQUESTED_BY");
+
+	if (!app->cfg->livy.csrf || (h != NULL && h[0] != '\0'))
+		return BPG_OK;
+	return bpg_http_fail(req, BPG_EINVAL, "%s", BPG_LIVY_CSRF_MSG);
+}
+
+/* Parses the query against names; the paging numbers from and size into *from, *size. */
+static enum bpg_err
+livy_query(struct bpg_http_req *req, long long *from, long long *size)
+{
+	static const char *const names[] = { "from", "size", NULL };
+	struct bpg_query q;
+	char why[WHY];
+	enum bpg_err err;
+
+	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
+	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	if (bpg_livy_int_param(bpg_query_get(&q, "from"), INT_MAX, from) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "from: a whole number from 0 is expected");
+	if (bpg_livy_int_param(bpg_query_get(&q, "size"), LIVY_PAGE_MAX, size) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "size: a whole number from 0 to %d is expected",
+		    LIVY_PAGE_MAX);
+	return BPG_OK;
+}
+
+/* The {id} of the route as a batch id, its submission looked up (access checked). */
+static enum bpg_err
+livy_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write, struct bpg_sub *s,
+    long long *id, int *killed)
+{
+	const char *p = req->match.params[0];
+	char *sid = NULL;
+	enum bpg_err err;
+
+	bpg_sub_row_init(&s->row);
+	*id = -1;
+	if (bpg_livy_int_param(p, INT_MAX, id) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "'%s' is not a batch id (a whole number)", p);
+	err = bpg_subdb_livy_get(app->db, *id, &sid, killed);
+	if (err == BPG_ENOTFOUND)
+		return bpg_http_fail(req, err, "Session '%lld' not found.", *id);
+	if (err != BPG_OK)
+		return bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable");
+	err = bpg_sub_lookup_id(app, req, sid, for_write, s);
+	if (err == BPG_OK && !s->have_row)
+		err = bpg_http_fail(req, BPG_ENOTFOUND, "Session '%lld' not found.", *id);
+	/* s->id points into s->row when there is a row: sid is no longer needed */
+	free(sid);
+	return err;
+}
+
+/* A JSON array of the lines of text (a final newline ends the last line). */
+static cJSON *
+lines_json(const char *text, size_t len)
+{
+	cJSON *a = cJSON_CreateArray(), *line;
+	size_t i = 0;
+
+	while (a != NULL && i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl != NULL ? (size_t)(nl - (text + i)) : len - i;
+		char *s = strndup(text + i, n);
+		if (s == NULL || (line = cJSON_CreateString(s)) == NULL) {
+			free(s);
+			cJSON_Delete(a);
+			return NULL;
+		}
+		free(s);
+		cJSON_AddItemToArray(a, line);
+		i += n + 1;
+	}
+	return a;
+}
+
+/* Adds key: s, or null for NULL. NULL on failure. */
+static cJSON *
+add_str_or_null(cJSON *j, const char *key, const char *s)
+{
+	return s != NULL ? cJSON_AddStringToObject(j, key, s) : cJSON_AddNullToObject(j, key);
+}
+
+/* Livy's Batch object for submission row, batch id. NULL when out of memory. */
+static cJSON *
+livy_batch_json(struct bpg_app *app, long long id, int killed, const struct bpg_sub_row *row)
+{
+	const struct bpg_cluster *c = bpg_config_cluster(app->cfg, row->cluster_id ?
+	    row->cluster_id : "");
+	cJSON *j = cJSON_CreateObject(), *info, *st = NULL, *log;
+	const cJSON *ui;
+	char url[1024];
+	const char *msg = row->error_message;
+
+	if (j == NULL || bpg_appstate_status_json(row, c, bpg_now_ms(), &st) != BPG_OK)
+		goto fail;
+	ui = cJSON_GetObjectItemCaseSensitive(st, "sparkUIUrl");
+	snprintf(url, sizeof(url), "%s/log?subId=%s", app->cfg->gateway.base_path,
+	    row->submission_id);
+	if (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
+	    add_str_or_null(j, "name", row->app_name) == NULL ||
+	    add_str_or_null(j, "owner", row->original_user) == NULL ||
+	    add_str_or_null(j, "proxyUser", row->user) == NULL ||
+	    cJSON_AddStringToObject(j, "state", bpg_livy_state(row->status,
+	    bpg_appstate_is_final(row->status, row->gateway_failed), killed)) == NULL ||
+	    add_str_or_null(j, "appId", row->app_id) == NULL ||
+	    (info = cJSON_AddObjectToObject(j, "appInfo")) == NULL ||
+	    add_str_or_null(info, "driverLogUrl", url) == NULL ||
+	    add_str_or_null(info, "sparkUiUrl", cJSON_IsString(ui) ? ui->valuestring : NULL) == NULL ||
+	    (log = lines_json(msg ? msg : "", msg ? strlen(msg) : 0)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(j, "log", log);
+	cJSON_Delete(st);
+	return j;
+fail:
+	cJSON_Delete(st);
+	cJSON_Delete(j);
+	return NULL;
+}
+
+/* Replies status with j and extra headers (may be NULL). */
+static enum bpg_err
+livy_reply(struct bpg_http_req *req, int status, const char *extra, const cJSON *j)
+{
+	struct bpg_buf b;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, 0);
+	if (j == NULL || bpg_json_print(j, &b) != BPG_OK)
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	else
+		err = bpg_http_reply(req, status, "application/json", extra, b.data, b.len);
+	bpg_buf_release(&b);
+	return err;
+}
+
+/* The submit pipeline's answer: 201 and the Batch, with its Location. */
+static enum bpg_err
+livy_reply_created(struct bpg_app *app, struct bpg_http_req *req, const char *sid, int replayed)
+{
+	struct bpg_sub_row row;
+	long long id = -1;
+	cJSON *j = NULL;
+	char hdr[256];
+	enum bpg_err err;
+
+	bpg_sub_row_init(&row);
+	if (bpg_subdb_livy_id(app->db, sid, &id) != BPG_OK ||
+	    bpg_subdb_get(app->db, sid, 0, &row) != BPG_OK) {
+		/* created, but its batch id is unknown: the client can only find it by listing */
+		err = bpg_http_fail(req, BPG_EUNAVAIL, "submission %s was created, but the database "
+		    "failed before its batch id was recorded: retry with the same Idempotency-Key",
+		    sid);
+		goto out;
+	}
+	snprintf(hdr, sizeof(hdr), "Location: %s/batches/%lld\r\n%s", app->cfg->livy.prefix, id,
+	    replayed ? "Idempotent-Replayed: true\r\n" : "");
+	j = livy_batch_json(app, id, 0, &row);
+	err = livy_reply(req, 201, hdr, j);
+out:
+	cJSON_Delete(j);
+	bpg_sub_row_release(&row);
+	return err;
+}
+
+/* The owner: the caller, or proxyUser when the caller may act for others. */
+static enum bpg_err
+livy_owner(struct bpg_app *app, struct bpg_http_req *req, const char *proxy,
+    struct bpg_principal *p, const char **owner)
+{
+	*owner = req->user.name;
+	if (proxy == NULL || strcmp(proxy, req->user.name) == 0)
+		return BPG_OK;
+	if (!bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name))
+		return bpg_http_fail(req, BPG_EFORBIDDEN, "User '%s' not allowed to impersonate "
+		    "'%s'.", req->user.name, proxy);
+	if (bpg_auth_identify(&app->cfg->auth, proxy, NULL, p) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "proxyUser: not an allowed user name");
+	*owner = p->name;
+	return BPG_OK;
+}
+
+/* Reads the body as a CreateBatchRequest and turns it into a submit request (*out). */
+static enum bpg_err
+livy_parse(struct bpg_app *app, struct bpg_http_req *req, struct bpg_submit_req **out,
+    const char **proxy, cJSON **body)
+{
+	struct bpg_buf b;
+	cJSON *rj = NULL;
+	char why[WHY], *text = NULL;
+	enum bpg_err err;
+
+	bpg_buf_init(&b, LIVY_MAX_BODY);
+	err = bpg_http_read_body(req, LIVY_MAX_BODY, &b);
+	if (err != BPG_OK)
+		goto out;
+	if ((err = bpg_json_parse_flags(b.data ? b.data : "", b.len, BPG_JSON_NO_NUL, body, why,
+	    sizeof(why))) != BPG_OK ||
+	    (err = bpg_livy_request(*body, app->cfg->livy.spark_version, &rj, proxy, why,
+	    sizeof(why))) != BPG_OK) {
+		bpg_http_fail(req, err, "%s", why);
+		goto out;
+	}
+	if ((text = cJSON_PrintUnformatted(rj)) == NULL) {
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = bpg_request_parse(text, strlen(text), out, why, sizeof(why))) != BPG_OK)
+		bpg_http_fail(req, err, "%s", why);
+out:
+	free(text);
+	cJSON_Delete(rj);
+	bpg_buf_release(&b);
+	return err;
+}
+
+/*
+ * POST {livy}/batches (any allowed user): Livy's CreateBatchRequest. 201 the Batch (Location:
+ * its URL) once its SparkApplication exists; 400 {"msg"} bad input (nothing created), 403
+ * proxyUser not allowed, 409/422 Idempotency-Key, 503. Runs the same pipeline as POST /spark.
+ */
+enum bpg_err
+h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
+{
+	static const struct bpg_submit_front livy = { "POST /livy/batches", livy_reply_created };
+	struct bpg_submit_in in;
+	struct bpg_principal proxy_p;
+	const char *proxy = NULL, *key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
+	cJSON *body = NULL;
+	char why[WHY];
+	enum bpg_err err;
+
+	memset(&in, 0, sizeof(in));
+	if ((err = livy_csrf(app, req)) != BPG_OK)
+		return err;
+	if (key != NULL && bpg_idem_key_check(key, why, sizeof(why)) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
+	if ((err = livy_parse(app, req, &in.req, &proxy, &body)) != BPG_OK ||
+	    (err = livy_owner(app, req, proxy, &proxy_p, &in.owner)) != BPG_OK) {
+		bpg_request_free(in.req);
+		cJSON_Delete(body);
+		return err;
+	}
+	in.idem = key;
+	err = bpg_submit_run(app, req, &in, &livy);
+	cJSON_Delete(body);
+	return err;
+}
+
+struct livy_list {
+	struct bpg_app *app;
+	cJSON *sessions;
+};
+
+static enum bpg_err
+livy_list_add(void *ctx, long long id, int killed, const struct bpg_sub_row *row)
+{
+	struct livy_list *l = ctx;
+	cJSON *b = livy_batch_json(l->app, id, killed, row);
+
+	if (b == NULL)
+		return BPG_ENOMEM;
+	cJSON_AddItemToArray(l->sessions, b);
+	return BPG_OK;
+}
+
+/*
+ * GET {livy}/batches?from=&size= : {"from","total","sessions":[Batch...]}, the caller's
+ * batches (an admin's: everyone's), oldest first; size 0 to 1000, default 100.
+ */
+enum bpg_err
+h_livy_list(struct bpg_app *app, struct bpg_http_req *req)
+{
+	long long from = 0, size = LIVY_PAGE_DEFAULT, total = 0;
+	struct livy_list l = { app, NULL };
+	cJSON *j = cJSON_CreateObject();
+	enum bpg_err err;
+
+	if ((err = livy_query(req, &from, &size)) != BPG_OK)
+		goto out;
+	if (j == NULL || (l.sessions = cJSON_CreateArray()) == NULL) {
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+		goto out;
+	}
+	err = bpg_subdb_livy_list(app->db, req->user.admin ? NULL : req->user.name, from, size,
+	    livy_list_add, &l, &total);
+	if (err != BPG_OK) {
+		err = bpg_http_fail(req, err == BPG_ENOMEM ? err : BPG_EUNAVAIL, "database unavailable");
+		goto out;
+	}
+	cJSON_AddNumberToObject(j, "from", (double)from);
+	cJSON_AddNumberToObject(j, "total", (double)total);
+	cJSON_AddItemToObject(j, "sessions", l.sessions);
+	l.sessions = NULL;
+	err = livy_reply(req, 200, NULL, j);
+out:
+	cJSON_Delete(l.sessions);
+	cJSON_Delete(j);
+	return err;
+}
+
+/* The Batch, or with state_only {"id","state"}, its state read from the cluster when stale. */
+static enum bpg_err
+livy_show(struct bpg_app *app, struct bpg_http_req *req, int state_only)
+{
+	struct bpg_sub s;
+	long long id;
+	int killed = 0;
+	cJSON *j = NULL;
+	enum bpg_err err;
+
+	if ((err = livy_lookup(app, req, 0, &s, &id, &killed)) == BPG_OK &&
+	    (err = bpg_sub_refresh(app, req, &s, 0)) == BPG_OK) {
+		if (!state_only)
+			j = livy_batch_json(app, id, killed, &s.row);
+		else if ((j = cJSON_CreateObject()) != NULL &&
+		    (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
+		    cJSON_AddStringToObject(j, "state", bpg_livy_state(s.row.status,
+		    bpg_appstate_is_final(s.row.status, s.row.gateway_failed), killed)) == NULL)) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+		err = livy_reply(req, 200, NULL, j);
+	}
+	cJSON_Delete(j);
+	bpg_sub_row_release(&s.row);
+	return err;
+}
+
+/* GET {livy}/batches/{id}: the Batch. */
+enum bpg_err
+h_livy_get(struct bpg_app *app, struct bpg_http_req *req)
+{
+	return livy_show(app, req, 0);
+}
+
+/* GET {livy}/batches/{id}/state: {"id","state"}. */
+enum bpg_err
+h_livy_state(struct bpg_app *app, struct bpg_http_req *req)
+{
+	return livy_show(app, req, 1);
+}
+
+/* The lines [from, from + size) of text, as Livy pages a log. */
+static cJSON *
+log_page(long long id, const struct bpg_buf *text, long long from, long long size)
+{
+	cJSON *all = lines_json(text->data ? text->data : "", text->len), *page, *j, *e;
+	long long total = cJSON_GetArraySize(all), i = 0;
+
+	if (all == NULL)
+		return NULL;
+	if (from < 0)
+		from = total > size ? total - size : 0;   /* Livy: the last size lines */
+	j = cJSON_CreateObject();
+	page = cJSON_CreateArray();
+	if (j == NULL || page == NULL) {
+		cJSON_Delete(j);
+		cJSON_Delete(page);
+		cJSON_Delete(all);
+		return NULL;
+	}
+	cJSON_ArrayForEach(e, all) {
+		if (i >= from && i < from + size)
+			cJSON_AddItemToArray(page, cJSON_CreateString(e->valuestring));
+		i++;
+	}
+	cJSON_AddNumberToObject(j, "id", (double)id);
+	cJSON_AddNumberToObject(j, "from", (double)from);
+	cJSON_AddNumberToObject(j, "total", (double)total);
+	cJSON_AddItemToObject(j, "log", page);
+	cJSON_Delete(all);
+	return j;
+}
+
+/*
+ * GET {livy}/batches/{id}/log?from=&size=: {"id","from","total","log":[lines]} over the
+ * driver log's last [livy] log_lines lines (live pod, else S3); without from, the last size
+ * lines (default 100).
+ */
+enum bpg_err
+h_livy_log(struct bpg_app *app, struct bpg_http_req *req)
+{
+	struct bpg_sub s;
+	struct bpg_buf text;
+	long long id, from = -1, size = LIVY_PAGE_DEFAULT;
+	int killed = 0;
+	cJSON *j = NULL;
+	enum bpg_err err;
+
+	bpg_buf_init(&text, LIVY_LOG_MAX);
+	bpg_sub_row_init(&s.row);
+	if ((err = livy_query(req, &from, &size)) != BPG_OK ||
+	    (err = livy_lookup(app, req, 0, &s, &id, &killed)) != BPG_OK ||
+	    (err = bpg_log_read(app, req, &s, app->cfg->livy.log_lines, &text)) != BPG_OK)
+		goto out;
+	j = log_page(id, &text, from, size);
+	err = livy_reply(req, 200, NULL, j);
+out:
+	cJSON_Delete(j);
+	bpg_buf_release(&text);
+	bpg_sub_row_release(&s.row);
+	return err;
+}
+
+/* DELETE {livy}/batches/{id}: deletes its SparkApplication; {"msg":"deleted"}, state killed. */
+enum bpg_err
+h_livy_delete(struct bpg_app *app, struct bpg_http_req *req)
+{
+	struct bpg_sub s;
+	long long id;
+	int killed = 0;
+	cJSON *j = NULL;
+	enum bpg_err err;
+
+	bpg_sub_row_init(&s.row);
+	if ((err = livy_csrf(app, req)) != BPG_OK ||
+	    (err = livy_lookup(app, req, 1, &s, &id, &killed)) != BPG_OK ||
+	    (err = bpg_sub_delete(app, req, &s)) != BPG_OK)
+		goto out;
+	if (bpg_subdb_livy_kill(app->db, id) != BPG_OK)
+		bpg_log(BPG_LOG_WARN, "livy", "could not mark the batch killed", "id", s.id, NULL);
+	if ((j = cJSON_CreateObject()) != NULL && cJSON_AddStringToObject(j, "msg", "deleted") == NULL) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	err = livy_reply(req, 200, NULL, j);
+out:
+	cJSON_Delete(j);
+	bpg_sub_row_release(&s.row);
+	return err;
+}
