@@ -5,6 +5,7 @@
 #   make stop       stops the stack make run started
 #   make asan       ASan+UBSan build of the library and the unit tests, run
 #   make unit       only the unit tests
+#   make layers     lib/ includes only from its own or lower layers (lib/LAYERS)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make ui         the web UI's static files, content-hashed, in build/ui-dist (python3, offline)
 
@@ -15,10 +16,15 @@ BUILD   ?= build
 SAN     ?=
 
 PKGS      := fcgi libcjson mysqlclient libcurl openssl yaml-0.1
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
-CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+# $(call pkgconfig,NAME,ARGS): pkg-config ARGS, run once, when a recipe first needs it (so
+# after `make deps` has installed the -dev packages); its errors show, and a failure stops make.
+pkgconfig = $(if $(filter undefined,$(origin PC_$1)),$(eval PC_$1 := $$(shell pkg-config $2))$(if \
+            $(filter 0,$(.SHELLSTATUS)),,$(error pkg-config $2 failed (see above): make deps \
+            installs the missing -dev packages)))$(PC_$1)
+PKG_CFLAGS   = $(call pkgconfig,cflags,--cflags $(PKGS))
+PKG_LIBS     = $(call pkgconfig,libs,--libs $(PKGS))
+CHECK_CFLAGS = $(call pkgconfig,check_cflags,--cflags check)
+CHECK_LIBS   = $(call pkgconfig,check_libs,--libs check)
 # iniparser ships no .pc file
 INI_CFLAGS := -I/usr/include/iniparser
 INI_LIBS   := -liniparser
@@ -33,7 +39,7 @@ CPPFLAGS += -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Ilib $(INI_CFLAGS) $(PK
 CFLAGS  += -std=c11 $(WARN) $(OPT) -MMD -MP
 SAN_LDFLAGS := -fsanitize=address,undefined
 LDFLAGS += $(if $(filter 1,$(SAN)),$(SAN_LDFLAGS))
-LDLIBS  := $(INI_LIBS) $(PKG_LIBS) -lm -pthread
+LDLIBS   = $(INI_LIBS) $(PKG_LIBS) -lm -pthread
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -66,13 +72,14 @@ UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 FUZZ_SRC := $(sort $(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
-FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+               -MMD -MP
 FUZZ_SECONDS ?= 600
 # the fuzz build of the library is kept between targets (not an intermediate to delete)
 .SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test test-k8s unit run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
+.PHONY: all test test-k8s unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN) ui
@@ -144,15 +151,21 @@ unit-bin: $(UNIT_BIN)
 unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
 
+# Every lib/ module includes only from its own or a lower layer of lib/LAYERS (t/layers).
+layers:
+	@t/layers lib
+
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
 # -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
 build/fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ) $(wildcard lib/*.h)
-	@mkdir -p $(@D)
-	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+# (its .d goes to build/fuzz/deps/: build/fuzz/fuzz_* are the targets alone)
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D) build/fuzz/deps
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MF build/fuzz/deps/$(@F).d -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz-bin: $(FUZZ_BIN)
 
@@ -225,5 +238,5 @@ $(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 -include $(BUILD)/t/integration/observe_tool.d
 
--include $(FUZZ_LIB_OBJ:.o=.d)
 -include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:build/fuzz/%=build/fuzz/deps/%.d)

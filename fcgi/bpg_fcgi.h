@@ -108,7 +108,7 @@ struct bpg_submit_front {
 };
 
 /* What a front end parsed; req is taken over by bpg_submit_run (freed whatever happens). */
-struct bpg_submit_in {
+struct bpg_submit_args {
 	struct bpg_submit_req *req;
 	const char *owner;   /* who the submission belongs to (the proxy user); lives on */
 	const char *idem;    /* a checked Idempotency-Key, or NULL */
@@ -120,7 +120,7 @@ struct bpg_submit_in {
  * failover, Idempotency-Key) and answers through front. Errors are set on req.
  */
 enum bpg_err bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req,
-    const struct bpg_submit_in *in, const struct bpg_submit_front *front);
+    const struct bpg_submit_args *in, const struct bpg_submit_front *front);
 
 /* h_s3.c */
 enum bpg_err h_s3_upload(struct bpg_app *app, struct bpg_http_req *req);

@@ -248,7 +248,7 @@ enum bpg_err
 h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 {
 	static const struct bpg_submit_front livy = { "POST /livy/batches", livy_reply_created };
-	struct bpg_submit_in in;
+	struct bpg_submit_args in;
 	struct bpg_principal proxy_p;
 	const char *proxy = NULL, *key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
 	cJSON *body = NULL;

@@ -4,8 +4,11 @@
 #include <string.h>
 #include <time.h>
 #include <cJSON.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include "bpg_fcgi.h"
+#include "bpg_idem.h"
+#include "bpg_json.h"
 #include "bpg_log.h"
 #include "bpg_multipart.h"
 #include "bpg_query.h"
@@ -158,20 +161,35 @@ s3_check_absent(struct bpg_app *app, struct bpg_http_req *req, const struct s3_i
 #define DATA_BINARY_HINT "or send the file itself as the body: curl --data-binary @FILE " \
 	"-H 'Content-Type: application/octet-stream' .../s3/NAME"
 
-/* The file part of a multipart/form-data body goes to the upload as it is found. */
+/*
+ * Where the object's bytes go: the upload (w; NULL when an Idempotency-Key replay only reads
+ * the body), and the digest of an Idempotency-Key's fingerprint (md; NULL without a key).
+ * A multipart/form-data body's file part goes here as it is found.
+ */
 struct part_sink {
 	struct bpg_s3up *w;
 	enum bpg_err err;
 	char why[WHY];
+	EVP_MD_CTX *md;
 };
+
+static enum bpg_err
+sink_write(struct part_sink *ps, const char *p, size_t n)
+{
+	ps->err = BPG_OK;
+	if (ps->md != NULL && EVP_DigestUpdate(ps->md, p, n) != 1) {
+		snprintf(ps->why, sizeof(ps->why), "cannot hash the body");
+		ps->err = BPG_EINTERNAL;
+	} else if (ps->w != NULL) {
+		ps->err = bpg_s3up_write(ps->w, p, n, ps->why, sizeof(ps->why));
+	}
+	return ps->err;
+}
 
 static int
 part_write(void *ctx, const char *p, size_t n)
 {
-	struct part_sink *ps = ctx;
-
-	ps->err = bpg_s3up_write(ps->w, p, n, ps->why, sizeof(ps->why));
-	return ps->err != BPG_OK;
+	return sink_write(ctx, p, n) != BPG_OK;
 }
 
 /* Feeds a piece of a multipart body (n == 0: its end); the error is set on req. */
@@ -198,10 +216,10 @@ s3_feed_multipart(struct bpg_http_req *req, struct bpg_multipart *mp, struct par
  */
 static enum bpg_err
 s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *in,
-    struct bpg_s3up *w, struct bpg_multipart *mp, struct part_sink *ps)
+    struct bpg_multipart *mp, struct part_sink *ps)
 {
 	unsigned long long max = (unsigned long long)app->cfg->s3.max_upload_mb << 20;
-	char *chunk = malloc(CHUNK), why[WHY];
+	char *chunk = malloc(CHUNK);
 	size_t n;
 	enum bpg_err err = BPG_ENOMEM;
 
@@ -227,13 +245,132 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
 		if (mp != NULL) {
 			if ((err = s3_feed_multipart(req, mp, ps, chunk, n)) != BPG_OK)
 				break;
-		} else if ((err = bpg_s3up_write(w, chunk, n, why, sizeof(why))) != BPG_OK) {
-			bpg_http_fail(req, err, "%s", why);
+		} else if ((err = sink_write(ps, chunk, n)) != BPG_OK) {
+			bpg_http_fail(req, err, "%s", ps->why);
 			break;
 		}
 	}
 	free(chunk);
 	return err;
+}
+
+/* An upload's Idempotency-Key (see bpg_idem.h): its row and what this request does with it. */
+struct upload_idem {
+	const char *key;            /* NULL: no key */
+	struct bpg_idem_req rec;
+	int held;                   /* this request holds the key: it records the answer */
+	int replay;                 /* the key was answered: read the body only, then replay */
+};
+
+/*
+ * Looks the key up: a new key is claimed (held); an answered one turns the request into a
+ * replay (the body is still read, to compare fingerprints); a live worker's is 409; a dead
+ * worker's is taken over (held); an expired one is dropped and claimed anew. *done when
+ * answered here.
+ */
+static enum bpg_err
+upload_idem_begin(struct bpg_app *app, struct bpg_http_req *req, struct upload_idem *ui,
+    int *done)
+{
+	const char *user = req->user.name, *claim = bpg_db_claim(app->db);
+	long long ttl = app->cfg->gateway.idempotency_ttl_s * 1000LL;
+	int alive = 0, tries = 0;
+	enum bpg_err err;
+
+	*done = 0;
+	for (;;) {
+		if ((err = bpg_subdb_idem_get(app->db, user, ui->key, &ui->rec)) != BPG_OK)
+			break;
+		if (ui->rec.found && bpg_now_ms() - ui->rec.created_ms >= ttl &&
+		    (err = bpg_subdb_idem_forget(app->db, user, ui->key)) == BPG_OK)
+			ui->rec.found = 0;
+		if (err != BPG_OK)
+			break;
+		if (!ui->rec.found) {
+			err = bpg_subdb_idem_begin(app->db, user, ui->key, "POST /s3", claim);
+			if (err == BPG_ECONFLICT && tries++ == 0)
+				continue;   /* a racing request claimed it first: act on its row */
+			ui->held = err == BPG_OK;
+			break;
+		}
+		if (ui->rec.status >= 100 && ui->rec.response != NULL) {
+			ui->replay = 1;
+			return BPG_OK;
+		}
+		if ((err = bpg_db_claim_alive(app->db, ui->rec.claim_owner, &alive)) != BPG_OK)
+			break;
+		if (!alive && bpg_subdb_idem_take_over(app->db, user, ui->key, ui->rec.claim_owner,
+		    claim) == BPG_OK) {
+			ui->held = 1;
+			return BPG_OK;
+		}
+		err = BPG_ECONFLICT;
+		break;
+	}
+	if (err == BPG_OK)
+		return BPG_OK;
+	*done = 1;
+	if (err != BPG_ECONFLICT)
+		return bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was stored");
+	snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: 1\r\n");
+	return bpg_http_fail(req, BPG_ECONFLICT, "an upload with this Idempotency-Key is still "
+	    "being processed: retry later with the same key");
+}
+
+/* The fingerprint of an upload: the name, folder and overwrite asked for, the bytes' digest. */
+static enum bpg_err
+upload_fingerprint(struct bpg_http_req *req, const struct s3_in *in, EVP_MD_CTX *md,
+    char fp[BPG_IDEM_FP_LEN + 1])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned dn = 0;
+	cJSON *j = cJSON_CreateObject();
+	enum bpg_err err = BPG_ENOMEM;
+
+	if (j != NULL && EVP_DigestFinal_ex(md, d, &dn) == 1) {
+		for (unsigned i = 0; i < dn; i++)
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
+		if (cJSON_AddStringToObject(j, "name", in->name) != NULL &&
+		    cJSON_AddStringToObject(j, "folder", in->folder) != NULL &&
+		    cJSON_AddBoolToObject(j, "overwrite", in->overwrite) != NULL &&
+		    cJSON_AddStringToObject(j, "body", hex) != NULL)
+			err = bpg_idem_fingerprint("POST /s3", req->user.name, req->user.name, j, fp);
+	}
+	cJSON_Delete(j);
+	return err;
+}
+
+/* A replay: the same request gets the first answer; another request with the key, 422. */
+static enum bpg_err
+upload_replay(struct bpg_http_req *req, const struct upload_idem *ui, const char *fp)
+{
+	if (ui->rec.fingerprint != NULL && strcmp(ui->rec.fingerprint, fp) != 0)
+		return bpg_http_fail(req, BPG_EMISMATCH, "Idempotency-Key was already used for a "
+		    "different upload: nothing was stored; use a new key for a new upload");
+	return bpg_http_reply(req, (int)ui->rec.status, "application/json",
+	    "Idempotent-Replayed: true\r\n", ui->rec.response, strlen(ui->rec.response));
+}
+
+/*
+ * Records what happened to a held key: a 2xx answer is kept for the retries; after a
+ * failure the key is freed (nothing was stored, and a body cut short has no fingerprint).
+ */
+static void
+upload_idem_end(struct bpg_app *app, const struct bpg_http_req *req, struct upload_idem *ui,
+    const char *fp, const struct bpg_buf *answer)
+{
+	enum bpg_err err;
+
+	if (!ui->held)
+		return;
+	if (req->status >= 200 && req->status < 300 && fp != NULL && answer->data != NULL)
+		err = bpg_subdb_idem_finish(app->db, req->user.name, ui->key, fp, req->status,
+		    answer->data);
+	else
+		err = bpg_subdb_idem_forget(app->db, req->user.name, ui->key);
+	if (err != BPG_OK)
+		bpg_log(BPG_LOG_WARN, "s3", "the Idempotency-Key's outcome was not recorded", NULL);
 }
 
 /*
@@ -245,6 +382,10 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
  * multipart body that is not one file part (nothing is stored); 409 exists (on /skatev2
  * overwrite defaults to true: the Java gateway overwrote silently);
  * 413 over [s3] max_upload_mb; 502/503/504 S3.
+ * Header Idempotency-Key: a retry with the same key and the same upload (name, folder,
+ * overwrite and bytes) gets the first 2xx answer again (Idempotent-Replayed: true) and stores
+ * nothing; with another upload 422; while the first is still running 409 (Retry-After); after
+ * a failure the key is free. The body of a retry is read in full to be compared.
  */
 enum bpg_err
 h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
@@ -252,17 +393,26 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	struct s3_in in;
 	struct bpg_s3up *w = NULL;
 	struct bpg_multipart *mp = NULL;
-	struct part_sink ps = { NULL, BPG_OK, "" };   /* the part's bytes go to ps.w */
+	struct part_sink ps = { NULL, BPG_OK, "", NULL };   /* the part's bytes go to ps.w */
+	struct upload_idem ui;
 	const char *ct = bpg_http_param(req, "CONTENT_TYPE");
-	struct bpg_buf key, url;
+	struct bpg_buf key, url, answer;
 	cJSON *j = NULL;
-	char why[WHY];
+	char why[WHY], fp[BPG_IDEM_FP_LEN + 1], *fpp = NULL;
 	enum bpg_err err;
+	int done = 0;
 
+	memset(&ui, 0, sizeof(ui));
 	bpg_buf_init(&key, BPG_S3_KEY_MAX + 1);
 	bpg_buf_init(&url, BPG_S3_KEY_MAX + 512);
+	bpg_buf_init(&answer, 0);
 	if ((err = s3_in_parse(app, req, &in)) != BPG_OK)
 		goto out;
+	if ((ui.key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY")) != NULL &&
+	    bpg_idem_key_check(ui.key, why, sizeof(why)) != BPG_OK) {
+		err = bpg_http_fail(req, BPG_EINVAL, "%s", why);
+		goto out;
+	}
 	if (bpg_multipart_is_form(ct)) {
 		if ((mp = malloc(sizeof(*mp))) == NULL) {
 			err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
@@ -277,6 +427,26 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 		err = bpg_http_fail(req, BPG_EUNAVAIL, "S3 is not configured on this gateway");
 		goto out;
 	}
+	if (ui.key != NULL) {
+		if ((ps.md = EVP_MD_CTX_new()) == NULL ||
+		    EVP_DigestInit_ex(ps.md, EVP_sha256(), NULL) != 1) {
+			err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((err = upload_idem_begin(app, req, &ui, &done)) != BPG_OK || done)
+			goto out;
+	}
+	if (ui.replay) {
+		/* read the body only, to compare it with the first request's */
+		if ((err = s3_copy_body(app, req, &in, mp, &ps)) != BPG_OK)
+			goto out;
+		if ((err = upload_fingerprint(req, &in, ps.md, fp)) != BPG_OK) {
+			bpg_http_fail(req, err, "out of memory");
+			goto out;
+		}
+		err = upload_replay(req, &ui, fp);
+		goto out;
+	}
 	if ((err = s3_key(app, &in, &key)) != BPG_OK) {
 		bpg_http_fail(req, err, "the object key is too long");
 		goto out;
@@ -289,11 +459,15 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 		goto out;
 	}
 	ps.w = w;
-	if ((err = s3_copy_body(app, req, &in, w, mp, &ps)) != BPG_OK)
+	if ((err = s3_copy_body(app, req, &in, mp, &ps)) != BPG_OK)
 		goto out;
 	if (in.length >= 0 && req->bytes_in != (unsigned long long)in.length) {
 		err = bpg_http_fail(req, BPG_EINVAL, "the body has %llu bytes, not the %lld declared: "
 		    "nothing was stored", req->bytes_in, in.length);
+		goto out;
+	}
+	if (ui.key != NULL && (err = upload_fingerprint(req, &in, ps.md, fp)) != BPG_OK) {
+		bpg_http_fail(req, err, "out of memory");
 		goto out;
 	}
 	if ((err = bpg_s3up_close(w, NULL, why, sizeof(why))) != BPG_OK) {
@@ -302,15 +476,21 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	bpg_log(BPG_LOG_INFO, "s3", "uploaded", "key", key.data, "user", req->user.name, NULL);
 	if ((err = bpg_buf_printf(&url, "s3a://%s/%s", app->cfg->s3.bucket, key.data)) != BPG_OK ||
-	    (j = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(j, "url", url.data) == NULL) {
+	    (j = cJSON_CreateObject()) == NULL || cJSON_AddStringToObject(j, "url", url.data) == NULL ||
+	    bpg_json_print(j, &answer) != BPG_OK) {
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		goto out;
 	}
-	err = bpg_http_reply_json(req, 200, j);
+	fpp = ui.key != NULL ? fp : NULL;
+	err = bpg_http_reply(req, 200, "application/json", NULL, answer.data, answer.len);
 out:
+	upload_idem_end(app, req, &ui, fpp, &answer);
+	bpg_idem_req_release(&ui.rec);
+	EVP_MD_CTX_free(ps.md);
 	bpg_s3up_free(w);   /* aborts an unfinished multipart upload */
 	free(mp);
 	cJSON_Delete(j);
+	bpg_buf_release(&answer);
 	bpg_buf_release(&url);
 	bpg_buf_release(&key);
 	return err;

@@ -20,6 +20,7 @@
 #include "bpg_route.h"
 #include "bpg_subdb.h"
 #include "bpg_subid.h"
+#include "bpg_submit.h"
 
 #define SUBMIT_MAX_BODY   ((size_t)1 << 20)
 #define WHY 1024
@@ -30,17 +31,13 @@
 struct submit {
 	struct bpg_submit_req *req;
 	const char *user;             /* the owner: the proxy user */
-	char queue[BPG_QUEUE_MAX + 1];
-	const struct bpg_queue *qconf;
 	const char *idem;             /* Idempotency-Key or NULL */
 	struct bpg_principal proxy;   /* dagUser, when a proxy user submits for them */
 	int dry_run;
 	char *stored;                 /* masked request JSON for the row */
 	const char *tried[2];         /* clusters already tried (failover) */
 	size_t ntried;
-	char id[80];
-	const struct bpg_cluster *cluster;
-	cJSON *cr;
+	struct bpg_submit_plan plan;  /* queue, cluster, id and CR (bpg_submit) */
 	char fp[BPG_IDEM_FP_LEN + 1];  /* the keyed request's fingerprint */
 	char *takeover_claim;         /* taking over row id: the dead worker's claim (or NULL) */
 	int takeover;                 /* id and cluster are those of a row a dead worker left */
@@ -53,7 +50,7 @@ submit_release(struct submit *s)
 	bpg_request_free(s->req);
 	free(s->stored);
 	free(s->takeover_claim);
-	cJSON_Delete(s->cr);
+	bpg_submit_plan_release(&s->plan);
 }
 
 /* Replies 200 {"submissionId":id}; replayed marks an Idempotency-Key replay. */
@@ -127,7 +124,16 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		return bpg_http_fail(req, err, "%s", why);
 	s->user = req->user.name;
 	dag = bpg_query_get(&q, "dagUser");
-	if (dag != NULL && bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name)) {
+	if (dag != NULL && strcmp(dag, req->user.name) != 0 &&
+	    !bpg_strlist_has(&app->cfg->auth.proxy_users, req->user.name)) {
+		/* the Java gateway ignored it; /apiv2 says so rather than submit as someone else */
+		if (!bpg_http_is_legacy(req))
+			return bpg_http_fail(req, BPG_EFORBIDDEN, "dagUser: user %s may not submit for "
+			    "another user (only [auth] proxy_users may)", req->user.name);
+		bpg_http_warn(req, "dagUser ignored: the caller is not one of [auth] proxy_users");
+		dag = NULL;
+	}
+	if (dag != NULL && strcmp(dag, req->user.name) != 0) {
 		if (bpg_auth_identify(&app->cfg->auth, dag, NULL, &s->proxy) != BPG_OK)
 			return bpg_http_fail(req, BPG_EINVAL, "dagUser: not an allowed user name");
 		s->user = s->proxy.name;
@@ -147,66 +153,53 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	return err;
 }
 
-/* Resolves the queue, checks its token and the queue-dependent rules. */
+/* The pipeline's input for this request (bpg_submit). */
+static void
+submit_in(struct bpg_app *app, const struct bpg_http_req *req, const struct submit *s,
+    struct bpg_submit_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->cfg = app->cfg;
+	in->req = s->req;
+	in->user = req->user.name;
+	in->owner = s->user;
+	in->admin = req->user.admin;
+	in->queue_secrets = &app->queue_secrets;
+	in->now_s = (long long)time(NULL);
+	in->exclude = s->tried;
+	in->n_exclude = s->ntried;
+	in->zone_counter = app->zone_counter;
+}
+
+/* Resolves the queue, checks its token and the queue-dependent rules (bpg_submit_queue). */
 static enum bpg_err
 submit_queue(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 {
+	struct bpg_submit_in in;
 	char why[WHY];
 	enum bpg_err err;
 
-	if ((err = bpg_route_queue(app->cfg, s->req->queue, s->user, s->queue, sizeof(s->queue),
-	    why, sizeof(why))) != BPG_OK)
-		return bpg_http_fail(req, err, "%s", why);
-	s->qconf = bpg_route_queue_conf(app->cfg, s->queue);
-	if (s->qconf->secure) {
-		if (s->req->queue_token == NULL)
-			return bpg_http_fail(req, BPG_EINVAL, "Please specify queueToken for queue %s",
-			    s->queue);
-		if ((err = bpg_jwt_check_queue(s->req->queue_token, s->queue, &app->queue_secrets,
-		    &app->cfg->auth.queue_token_issuers, (long long)time(NULL), why,
-		    sizeof(why))) != BPG_OK)   /* 403; the Java gateway said 400 (/skatev2) */
-			return bpg_http_fail(req, err == BPG_EFORBIDDEN && bpg_http_is_legacy(req) ?
-			    BPG_EINVAL : err, "%s", why);
-	}
-	if ((err = bpg_request_check(s->req, s->qconf, s->queue, why, sizeof(why))) != BPG_OK)
-		return bpg_http_fail(req, err, "%s", why);
+	submit_in(app, req, s, &in);
+	if ((err = bpg_submit_queue(&in, &s->plan, why, sizeof(why))) != BPG_OK)
+		/* a queue token: 403; the Java gateway said 400 (/skatev2) */
+		return bpg_http_fail(req, err == BPG_EFORBIDDEN && bpg_http_is_legacy(req) &&
+		    s->plan.qconf != NULL && s->plan.qconf->secure ? BPG_EINVAL : err, "%s", why);
 	return BPG_OK;
 }
 
-/* Routes (excluding clusters tried), makes the id and builds the CR. */
+/* Routes (excluding clusters tried), makes the id and builds the CR (bpg_submit_build). */
 static enum bpg_err
 submit_build(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 {
-	struct bpg_route_in rin;
-	struct bpg_crd_in cin;
+	struct bpg_submit_in in;
 	char why[WHY];
 	enum bpg_err err;
 
-	memset(&rin, 0, sizeof(rin));
-	rin.cfg = app->cfg;
-	rin.queue = s->queue;
-	rin.spark_version = s->req->spark_version;
-	rin.cluster_id = s->req->cluster_id;
-	rin.admin = req->user.admin;
-	rin.exclude = s->tried;
-	rin.n_exclude = s->ntried;
-	if (!s->takeover && ((err = bpg_route_pick(&rin, &s->cluster, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_subid_new(s->cluster->id, s->req->suffix, s->id, sizeof(s->id), why,
-	    sizeof(why))) != BPG_OK))
-		return bpg_http_fail(req, err, "%s", why);
-	memset(&cin, 0, sizeof(cin));
-	cin.cfg = app->cfg;
-	cin.req = s->req;
-	cin.cluster = s->cluster;
-	cin.queue = s->qconf;
-	cin.queue_name = s->queue;
-	cin.submission_id = s->id;
-	cin.user = req->user.name;
-	cin.proxy_user = s->user;
-	cin.zone = bpg_route_pick_zone(s->qconf, app->zone_counter++);
-	cJSON_Delete(s->cr);
-	s->cr = NULL;
-	if ((err = bpg_crd_build(&cin, &s->cr, why, sizeof(why))) != BPG_OK)
+	submit_in(app, req, s, &in);
+	app->zone_counter++;
+	if (!s->takeover)
+		s->plan.cluster = NULL;   /* a new pick (failover); a take-over keeps its own */
+	if ((err = bpg_submit_build(&in, &s->plan, why, sizeof(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
 	return BPG_OK;
 }
@@ -232,20 +225,20 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 	}
 	bpg_sub_row_init(&row);
-	row.submission_id = s->id;
-	row.cluster_id = (char *)s->cluster->id;
-	row.namespace = s->cluster->namespace;
+	row.submission_id = s->plan.id;
+	row.cluster_id = (char *)s->plan.cluster->id;
+	row.namespace = s->plan.cluster->namespace;
 	row.user = (char *)s->user;
 	row.original_user = req->user.name;
 	row.app_name = (char *)s->req->app_name;
 	row.spark_version = (char *)s->req->spark_version;
-	row.queue = s->queue;
+	row.queue = s->plan.queue;
 	row.request_body = s->stored;
 	row.idempotency_key = (char *)s->idem;
 	row.idem_fingerprint = s->idem != NULL ? s->fp : NULL;
 	row.claim_owner = (char *)bpg_db_claim(app->db);
 	row.max_running_millis = s->req->max_running_ms > 0 ? s->req->max_running_ms :
-	    s->qconf->max_running_millis;
+	    s->plan.qconf->max_running_millis;
 	row.driver_core = s->req->driver.cores > 0 ? s->req->driver.cores : 1;
 	row.driver_memory_mb = s->req->driver.memory_mb > 0 ? s->req->driver.memory_mb : 1024;
 	row.number_executor = s->req->executor.instances >= 0 ? s->req->executor.instances : 1;
@@ -276,12 +269,12 @@ record_refusal(struct bpg_app *app, const struct bpg_http_req *req, struct submi
 	if (s->idem != NULL) {
 		bpg_buf_init(&b, 0);
 		if (status >= 500 || bpg_http_error_body(req, status, note, &b) != BPG_OK ||
-		    bpg_subdb_set_response(app->db, s->id, status, b.data) != BPG_OK)
-			(void)bpg_subdb_drop_idempotency(app->db, s->id);
+		    bpg_subdb_set_response(app->db, s->plan.id, status, b.data) != BPG_OK)
+			(void)bpg_subdb_drop_idempotency(app->db, s->plan.id);
 		bpg_buf_release(&b);
 	}
-	if (bpg_subdb_set_created(app->db, s->id, "SUBMISSION_FAILED", note, -1) != BPG_OK)
-		bpg_log(BPG_LOG_WARN, "submit", "the failed create was not recorded", "id", s->id,
+	if (bpg_subdb_set_created(app->db, s->plan.id, "SUBMISSION_FAILED", note, -1) != BPG_OK)
+		bpg_log(BPG_LOG_WARN, "submit", "the failed create was not recorded", "id", s->plan.id,
 		    NULL);
 }
 
@@ -294,11 +287,11 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	enum bpg_err err;
 	long long cts = -1;
 
-	err = bpg_k8s_create_app(app->k8s, s->cluster, s->cr, &created, why, sizeof(why));
+	err = bpg_k8s_create_app(app->k8s, s->plan.cluster, s->plan.cr, &created, why, sizeof(why));
 	if (err == BPG_ECONFLICT && s->takeover) {
 		/* the name is this submission's own: the worker that died created it after all */
 		bpg_log(BPG_LOG_INFO, "submit", "taken-over submission was created already", "id",
-		    s->id, NULL);
+		    s->plan.id, NULL);
 		err = BPG_OK;
 	}
 	if (err == BPG_OK) {
@@ -308,15 +301,15 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		if (cts < 0)
 			cts = bpg_now_ms();
 		cJSON_Delete(created);
-		if (bpg_subdb_set_created(app->db, s->id, NULL, NULL, cts) != BPG_OK)
+		if (bpg_subdb_set_created(app->db, s->plan.id, NULL, NULL, cts) != BPG_OK)
 			bpg_log(BPG_LOG_WARN, "submit", "created, but the row was not updated (the monitor "
-			    "will)", "id", s->id, NULL);
-		bpg_metrics_submission((int)(s->cluster - app->cfg->clusters),
-		    (int)(s->qconf - app->cfg->queues));
+			    "will)", "id", s->plan.id, NULL);
+		bpg_metrics_submission((int)(s->plan.cluster - app->cfg->clusters),
+		    (int)(s->plan.qconf - app->cfg->queues));
 		return BPG_OK;
 	}
-	snprintf(note, sizeof(note), "create failed on cluster %s: %s", s->cluster->id, why);
-	bpg_log(BPG_LOG_WARN, "submit", "create failed", "id", s->id, "cluster", s->cluster->id,
+	snprintf(note, sizeof(note), "create failed on cluster %s: %s", s->plan.cluster->id, why);
+	bpg_log(BPG_LOG_WARN, "submit", "create failed", "id", s->plan.id, "cluster", s->plan.cluster->id,
 	    "error", why, NULL);
 	if (err == BPG_EUNAVAIL) {
 		/*
@@ -324,10 +317,10 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		 * timeout): take it back now, and mark the row abandoned so that the monitor
 		 * deletes the CR if it shows up later.
 		 */
-		(void)bpg_k8s_delete_app(app->k8s, s->cluster, s->id, NULL, why, sizeof(why));
-		if (bpg_subdb_abandon(app->db, s->id, note) != BPG_OK)
+		(void)bpg_k8s_delete_app(app->k8s, s->plan.cluster, s->plan.id, NULL, why, sizeof(why));
+		if (bpg_subdb_abandon(app->db, s->plan.id, note) != BPG_OK)
 			bpg_log(BPG_LOG_WARN, "submit", "the abandoned create was not recorded", "id",
-			    s->id, NULL);
+			    s->plan.id, NULL);
 	} else {
 		record_refusal(app, req, s, err, note);
 	}
@@ -426,13 +419,13 @@ idem_lookup(struct bpg_app *app, struct bpg_http_req *req, struct submit *s, int
 		err = reply_busy(req, id);
 		break;
 	case BPG_IDEM_TAKE_OVER:
-		s->cluster = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
-		if (s->cluster == NULL) {
+		s->plan.cluster = bpg_config_cluster(app->cfg, row.cluster_id ? row.cluster_id : "");
+		if (s->plan.cluster == NULL) {
 			err = bpg_http_fail(req, BPG_EUNAVAIL, "submission %s was for cluster %s, which "
 			    "is no longer configured", id, row.cluster_id ? row.cluster_id : "?");
 			break;
 		}
-		snprintf(s->id, sizeof(s->id), "%s", id);
+		snprintf(s->plan.id, sizeof(s->plan.id), "%s", id);
 		s->takeover_claim = row.claim_owner;
 		row.claim_owner = NULL;
 		s->takeover = 1;
@@ -452,14 +445,14 @@ out:
 static enum bpg_err
 submit_take_over(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 {
-	enum bpg_err err = bpg_subdb_take_over(app->db, s->id, s->takeover_claim,
+	enum bpg_err err = bpg_subdb_take_over(app->db, s->plan.id, s->takeover_claim,
 	    bpg_db_claim(app->db));
 
 	if (err == BPG_ECONFLICT)
-		return reply_busy(req, s->id);
+		return reply_busy(req, s->plan.id);
 	if (err != BPG_OK)
 		return bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable: nothing was submitted");
-	bpg_log(BPG_LOG_INFO, "submit", "taking over a submission whose worker died", "id", s->id,
+	bpg_log(BPG_LOG_INFO, "submit", "taking over a submission whose worker died", "id", s->plan.id,
 	    NULL);
 	return BPG_OK;
 }
@@ -511,8 +504,8 @@ submit_run(struct bpg_app *app, struct bpg_http_req *req, struct submit *sp)
 			goto out;
 		}
 		if (s.dry_run) {
-			bpg_mask_app(s.cr, &app->cfg->gateway.mask_patterns);
-			err = bpg_http_reply_json(req, 200, s.cr);
+			bpg_mask_app(s.plan.cr, &app->cfg->gateway.mask_patterns);
+			err = bpg_http_reply_json(req, 200, s.plan.cr);
 			goto out;
 		}
 		if (s.takeover)
@@ -534,7 +527,7 @@ submit_run(struct bpg_app *app, struct bpg_http_req *req, struct submit *sp)
 		if (err != BPG_EUNAVAIL || s.ntried >= 1 || s.req->cluster_id != NULL)
 			break;
 		/* fail over once to another eligible cluster, under a new id */
-		s.tried[s.ntried++] = s.cluster->id;
+		s.tried[s.ntried++] = s.plan.cluster->id;
 		s.takeover = 0;
 		first_err = req->err;
 		snprintf(first_msg, sizeof(first_msg), "%s", req->err_msg);
@@ -542,14 +535,14 @@ submit_run(struct bpg_app *app, struct bpg_http_req *req, struct submit *sp)
 		req->err_msg[0] = '\0';
 	}
 	if (err == BPG_OK)
-		err = s.front->reply(app, req, s.id, 0);
+		err = s.front->reply(app, req, s.plan.id, 0);
 out:
 	submit_release(&s);
 	return err;
 }
 
 enum bpg_err
-bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_submit_in *in,
+bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_submit_args *in,
     const struct bpg_submit_front *front)
 {
 	struct submit s;

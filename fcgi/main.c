@@ -16,6 +16,8 @@
 #endif
 
 static volatile sig_atomic_t stop_requested;
+/* The FastCGI listen socket and an fd of /dev/null that on_stop puts in its place. */
+static int stop_listen_fd = -1, stop_devnull_fd = -1;
 
 long long
 bpg_now_ms(void)
@@ -26,11 +28,25 @@ bpg_now_ms(void)
 	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/*
+ * SIGTERM/SIGINT: an idle worker leaves accept() at once, a busy one after its request.
+ * FCGX_ShutdownPending() alone is not enough: a signal that lands between the loop's check
+ * and accept() leaves the worker blocked there. So this process's copy of the listen socket
+ * becomes /dev/null: the accept, restarted after this handler or entered later, fails with
+ * ENOTSOCK and libfcgi, seeing the shutdown pending, returns. The other workers keep their
+ * copies of the socket, and the request being served has its own fd.
+ */
 static void
 on_stop(int sig)
 {
+	int saved = errno;
+
 	(void)sig;
 	stop_requested = 1;
+	FCGX_ShutdownPending();
+	if (stop_listen_fd >= 0 && stop_devnull_fd >= 0)
+		(void)dup2(stop_devnull_fd, stop_listen_fd);
+	errno = saved;
 }
 
 static void
@@ -363,13 +379,20 @@ redirect_stderr(const char *path)
 	return 0;
 }
 
+/* SA_RESTART: a busy worker's reads and writes are not cut by the signal; on_stop makes
+ * the accept fail instead. */
 static int
-install_signals(void)
+install_signals(int listen_fd)
 {
 	struct sigaction sa;
 
+	stop_listen_fd = listen_fd;
+	stop_devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (stop_devnull_fd < 0)
+		return -1;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;     /* no SA_RESTART: accept() returns EINTR */
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
 		return -1;
@@ -402,12 +425,17 @@ main(int argc, char **argv)
 		return 1;
 	(void)bpg_log_set_level_name(cfg->gateway.log_level);
 	app.cfg = cfg;
-	if (install_signals() != 0 || FCGX_Init() != 0) {
+	if (FCGX_Init() != 0) {
 		bpg_log(BPG_LOG_ERROR, "main", "start-up failed", NULL);
 		goto out;
 	}
 	if (sock != NULL && (listen_fd = FCGX_OpenSocket(sock, 128)) < 0) {
 		bpg_log(BPG_LOG_ERROR, "main", "cannot listen", "socket", sock, NULL);
+		goto out;
+	}
+	if (install_signals(listen_fd) != 0) {
+		bpg_log(BPG_LOG_ERROR, "main", "cannot install the signal handlers", "error",
+		    strerror(errno), NULL);
 		goto out;
 	}
 	if (init_metrics(&app) != 0)

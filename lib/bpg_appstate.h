@@ -9,7 +9,7 @@
 
 #define BPG_DEFAULT_MAX_RUNNING_MS 43200000LL
 
-/* Parses an RFC 3339 UTC time ("2026-11-24T10:00:00Z", fractions allowed) to epoch ms; -1. */
+/* bpg_time_parse_rfc3339 (bpg_time.h), kept for the callers of this name. */
 long long bpg_appstate_parse_time(const char *s);
 
 /*

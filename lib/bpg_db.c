@@ -15,6 +15,7 @@
 #define DB_PASSWORD_MAX 1024
 #define DB_STMT_CACHE   48
 #define DB_COL_INITIAL  512
+#define DB_IDLE_CHECK_US 1000000   /* a write after this long idle pings first */
 
 struct db_stmt {
 	const char *sql;     /* the caller's constant; the cache key */
@@ -28,6 +29,7 @@ struct bpg_db {
 	MYSQL *conn;      /* NULL while disconnected */
 	struct db_stmt cache[DB_STMT_CACHE];
 	char last_error[256];
+	uint64_t last_ok_us;     /* when a statement last succeeded on this connection */
 	int claims;              /* hold a claim lock on every connection */
 	char claim[48];          /* its name, "" when none is held */
 };
@@ -405,6 +407,17 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
 	MYSQL_STMT *st;
 	unsigned e;
 
+	if (db->conn != NULL && !db_is_read(sql) && t0 - db->last_ok_us > DB_IDLE_CHECK_US &&
+	    mysql_ping(db->conn) != 0) {
+		/*
+		 * A write cannot be sent again once its connection broke (it may have run), so an
+		 * idle connection is checked first: after a server restart the first write of each
+		 * worker then runs on a new session instead of failing.
+		 */
+		bpg_log(BPG_LOG_INFO, "db", "idle connection lost, reconnecting before a write",
+		    "error", mysql_error(db->conn), NULL);
+		db_close(db);
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		db->last_error[0] = '\0';
 		if (db->conn == NULL && (err = db_connect(db)) != BPG_OK)
@@ -424,6 +437,8 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
 	}
 	if (err == BPG_EUNAVAIL)
 		db_close(db);
+	else
+		db->last_ok_us = t0;
 	bpg_metrics_dep(BPG_DEP_DB, 0, err == BPG_OK || err == BPG_ECONFLICT ||
 	    err == BPG_ENOTFOUND, bpg_metrics_now_us() - t0);
 	return err;

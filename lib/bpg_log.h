@@ -23,10 +23,12 @@ void bpg_log_set_request(const char *req_id);
 
 /*
  * Writes one line: level=L [req=R] mod=M msg="..." k1=v1 k2=v2 ...
- * The variadic part is pairs of const char * key and value, ended by a NULL key.
+ * The variadic part is pairs of const char * key and value, ended by a NULL key (the
+ * compiler checks that the last argument is NULL).
  * Values are quoted and escaped when needed; a NULL value is written as "".
  */
-void bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...);
+void bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
+    __attribute__((sentinel));
 
 /* Escapes s as a logfmt value into out (size n, always NUL-terminated); returns out. */
 char *bpg_log_escape(const char *s, char *out, size_t n);

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <curl/curl.h>
-#include "bpg_appstate.h"
 #include "bpg_buf.h"
 #include "bpg_log.h"
 #include "bpg_metrics.h"
 #include "bpg_s3.h"
 #include "bpg_sigv4.h"
+#include "bpg_time.h"
 
 #define S3_MAX_BODY       ((size_t)8 << 20)      /* a listing or an error read into memory */
 #define S3_MAX_CRED_FILE  ((size_t)64 << 10)     /* a secret, token or credentials file */
@@ -1226,7 +1226,7 @@ upload_one(const struct s3_lister *l, const char *p, const char *end)
 	if (!xml_get(p, end, "Key", key, sizeof(key)) || !xml_get(p, end, "UploadId", id, sizeof(id)))
 		return -1;
 	if (xml_get(p, end, "Initiated", when, sizeof(when)))
-		initiated = bpg_appstate_parse_time(when);
+		initiated = bpg_time_parse_rfc3339(when);
 	return l->each_upload(l->arg, key, id, initiated) != 0;
 }
 

@@ -224,12 +224,6 @@ bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size
 	return BPG_OK;
 }
 
-unsigned long long
-bpg_s3up_size(const struct bpg_s3up *w)
-{
-	return w->total;
-}
-
 void
 bpg_s3up_free(struct bpg_s3up *w)
 {

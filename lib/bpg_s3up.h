@@ -31,7 +31,4 @@ enum bpg_err bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, ch
 /* Aborts an unfinished upload (S3 keeps nothing) and frees; NULL is a no-op. */
 void bpg_s3up_free(struct bpg_s3up *w);
 
-/* Bytes written so far. */
-unsigned long long bpg_s3up_size(const struct bpg_s3up *w);
-
 #endif

@@ -85,7 +85,7 @@ enum bpg_err bpg_subdb_mark_deleted(struct bpg_db *db, const char *id, const cha
  */
 enum bpg_err bpg_subdb_abandon(struct bpg_db *db, const char *id, const char *note);
 
-/* Clears the idempotency key of a row (before a failover moves the key to a new row). */
+/* Frees the Idempotency-Key of a row (its request failed with a 5xx: a retry runs anew). */
 enum bpg_err bpg_subdb_drop_idempotency(struct bpg_db *db, const char *id);
 
 /*
@@ -116,13 +116,6 @@ enum bpg_err bpg_subdb_observe(struct bpg_db *db, const struct bpg_sub_row *r, i
 #define BPG_SUBDB_ATTEMPT_COLS \
 	"INSERT INTO application_attempt (submission_id, submission_attempt, execution_attempt, " \
 	"submitted_time, app_id, state, error_message, termination_time, resource_version) "
-
-/*
- * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final): what
- * the monitor reconciles.
- */
-enum bpg_err bpg_subdb_each_open(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
 
 /*
  * Ends a row that will never be observed again: status (final), error_message and
@@ -179,6 +172,31 @@ enum bpg_err bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long 
     enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
     void *ctx, long long *total_out);
 
+/*
+ * Idempotency-Key of calls other than POST /spark (table idempotent_request): one row per
+ * (authenticated user, key). idem_get: BPG_OK with found 0 when there is none. idem_begin:
+ * claims a new key (BPG_ECONFLICT: it exists). idem_take_over: from a dead worker's claim,
+ * while unanswered (BPG_ECONFLICT: another retry won). idem_finish: the fingerprint and the
+ * first answer. idem_forget: frees the key (a 5xx, or expired). idem_expire: the monitor's
+ * clean-up of keys older than ttl_s.
+ */
+struct bpg_idem_req {
+	int found;
+	char *route, *fingerprint, *claim_owner, *response;
+	long long status, created_ms;      /* -1 while unanswered / unknown */
+};
+void bpg_idem_req_release(struct bpg_idem_req *r);
+enum bpg_err bpg_subdb_idem_get(struct bpg_db *db, const char *user, const char *key,
+    struct bpg_idem_req *out);
+enum bpg_err bpg_subdb_idem_begin(struct bpg_db *db, const char *user, const char *key,
+    const char *route, const char *claim);
+enum bpg_err bpg_subdb_idem_take_over(struct bpg_db *db, const char *user, const char *key,
+    const char *old_claim, const char *new_claim);
+enum bpg_err bpg_subdb_idem_finish(struct bpg_db *db, const char *user, const char *key,
+    const char *fp, int status, const char *response);
+enum bpg_err bpg_subdb_idem_forget(struct bpg_db *db, const char *user, const char *key);
+enum bpg_err bpg_subdb_idem_expire(struct bpg_db *db, long long ttl_s);
+
 /* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
 struct bpg_monitor_run {
 	long long started_ms, finished_ms;
@@ -186,10 +204,6 @@ struct bpg_monitor_run {
 	long long clusters, objects, changed, finalized, stopped;
 };
 enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out);
-
-/* Transactions around batches of writes. */
-enum bpg_err bpg_subdb_begin(struct bpg_db *db);
-enum bpg_err bpg_subdb_commit(struct bpg_db *db);
 
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {

@@ -689,6 +689,8 @@ expire_keys(struct monitor *m, struct run *r)
 {
 	enum bpg_err err = bpg_subdb_expire_keys(m->db, m->cfg->gateway.idempotency_ttl_s, NULL);
 
+	if (err == BPG_OK)
+		err = bpg_subdb_idem_expire(m->db, m->cfg->gateway.idempotency_ttl_s);
 	if (err != BPG_OK)
 		db_error(r, err, "expiry of the Idempotency-Keys", "");
 }

@@ -3,7 +3,8 @@
 
 usage: pyrun.py NAME DIR [PATTERN]
 Discovers PATTERN (default test_*.py) under DIR, runs it verbosely, prints
-"NAME: N passed, N failed, N skipped" and, with BPG_TOTALS=FILE, appends "P F" to FILE.
+"NAME: N passed, N failed, N skipped" and, with BPG_TOTALS=FILE, appends "P F" to FILE;
+with BPG_SKIPS=FILE, appends one "SKIPPED: NAME: test: why" line per skip to FILE.
 Exit 1 if anything failed or nothing ran. Skips are reported, never counted as passes.
 """
 import os
@@ -23,6 +24,11 @@ def main():
     print("%s: %d passed, %d failed, %d skipped" % (name, passed, failed, skipped))
     for test, why in result.skipped:
         print("  skipped: %s: %s" % (test.id(), why))
+    skips = os.environ.get("BPG_SKIPS")
+    if skips and result.skipped:
+        with open(skips, "a") as f:
+            for test, why in result.skipped:
+                f.write("SKIPPED: %s: %s: %s\n" % (name, test.id(), why))
     totals = os.environ.get("BPG_TOTALS")
     if totals:
         with open(totals, "a") as f:

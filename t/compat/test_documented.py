@@ -169,6 +169,13 @@ class DocumentedBehaviourTest(unittest.TestCase):
                                                                               ENV["BPG_PASSWORD"]))[0], 200)
             self.assertEqual(req("%s/spark/%s/status" % (base, sid))[0], 403)
 
+    def check_dag_user_refused(self):
+        st, e, warn = submit(self.A, REQ, query="?dryRun=true&dagUser=" + ENV["BPG_OTHER_USER"])
+        self.assertEqual((st, e["code"]), (403, 403), e)
+        st, cr, warn = submit(self.S, REQ, query="?dryRun=true&dagUser=" + ENV["BPG_OTHER_USER"])
+        self.assertEqual(st, 200, cr)
+        self.assertTrue(any("dagUser ignored" in w for w in warn), warn)
+
     def check_no_500(self):
         for base in (self.S, self.A):
             for over, word in (({"queue": "nope"}, "queue"), ({"driver": {"coreLimit": "abc"}}, "coreLimit"),

@@ -57,6 +57,14 @@ class ChartTest(unittest.TestCase):
             self.assertIn({"name": "run", "mountPath": "/run/bpg"}, c["volumeMounts"])
         self.assertTrue(spec["securityContext"]["runAsNonRoot"])
         self.assertIn("readinessProbe", spec["containers"][0])
+        # pod stop: nginx drains, then quits gracefully; the workers get SIGTERM after it
+        nginx_stop = spec["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][2]
+        self.assertRegex(nginx_stop, r"^sleep 5; nginx .*-s quit;")
+        fcgi_stop = spec["containers"][1]["lifecycle"]["preStop"]["exec"]["command"][2]
+        self.assertIn("while [ -e /run/bpg/nginx.pid ] && [ $i -lt 70 ]", fcgi_stop)
+        self.assertGreaterEqual(spec["terminationGracePeriodSeconds"], 5 + 60)
+        for script in (nginx_stop, fcgi_stop):
+            self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0, script)
         fcgi = spec["containers"][1]["command"]
         self.assertEqual(fcgi[:2], ["spawn-fcgi", "-n"])
         self.assertIn("/usr/bin/multiwatch", fcgi)

@@ -1,5 +1,6 @@
 """bpg.py: helpers for the integration tests: the stack's settings and an HTTPS client."""
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -166,3 +167,28 @@ def db(stmt):
     return subprocess.run(["mariadb", "--no-defaults", "-uroot", "--socket=" + ENV["MYSQL_SOCKET"],
                            ENV["MYSQL_DATABASE"], "-N", "-e", stmt],
                           check=True, capture_output=True, text=True).stdout
+
+
+@contextlib.contextmanager
+def stopped_clock(cid):
+    """Stops simulated cluster cid's clock for the block (sim_advance moves it), then restores
+    its speed: each state of an application lasts until the test moves on, however slow the machine."""
+    speed = sim(cid, "GET", "/_sim/clock", token=False)[1]["speed"]
+    sim(cid, "POST", "/_sim/clock", {"speed": 0}, token=False)
+    try:
+        yield
+    finally:
+        sim(cid, "POST", "/_sim/clock", {"speed": speed}, token=False)
+
+
+def sim_advance(cid, seconds):
+    """Moves cid's simulated clock on; the transitions due by then are done when it returns."""
+    st, body = sim(cid, "POST", "/_sim/clock", {"advance_seconds": seconds}, token=False)
+    assert st == 200, body
+
+
+def next_wall_second():
+    """Waits until the wall clock is in a later second than now (the simulator's timestamps
+    have whole seconds): a time written after it is later than one written before."""
+    start = int(time.time())
+    assert poll(lambda: int(time.time()) > start, 5, 0.01)

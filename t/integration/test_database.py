@@ -30,5 +30,23 @@ class DatabaseOutageTest(unittest.TestCase):
         self.assertEqual(worker_pids(), pids, "workers were restarted instead of reconnecting")
 
 
+    def test_first_submit_after_a_restart_succeeds(self):
+        """A worker's idle connection to a restarted server is noticed before a write, so the
+        first submit on each worker runs on a new session instead of answering 503."""
+        import json
+        import time
+        c = user_client()
+        pids = worker_pids()
+        body = json.dumps({"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/x.py"})
+        h = {"Content-Type": "application/json"}
+        for _ in range(2 * len(pids)):      # every worker has used its connection
+            self.assertEqual(c.json("POST", "/spark", body=body, headers=h)[0], 200)
+        stack("db-stop")
+        stack("db-start")
+        time.sleep(1.1)   # the idle time after which a write checks its connection first (1 s)
+        answers = [c.json("POST", "/spark", body=body, headers=h) for _ in range(4 * len(pids))]
+        self.assertEqual([a[0] for a in answers], [200] * len(answers), [a[2] for a in answers if a[0] != 200])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -8,7 +8,8 @@ import time
 import unittest
 import uuid
 
-from bpg import ENV, SIM_APPS, Client, admin_client, db, poll, real_cluster, sim, user_client
+from bpg import (ENV, SIM_APPS, Client, admin_client, db, next_wall_second, poll, real_cluster, sim,
+                 sim_advance, stopped_clock, user_client)
 
 
 def make_app(user, outcome="success", run=2, ttl=None, secret_conf=True):
@@ -40,16 +41,20 @@ class ExamineTest(unittest.TestCase):
 
     def test_status_follows_the_lifecycle_and_is_written_through(self):
         c = user_client()
-        sid = make_app(ENV["BPG_USER"], run=2)
         seen = []
 
-        def done():
+        def state_is(want):
             s = self.status(c, sid)["applicationState"]
             if not seen or seen[-1] != s:
                 seen.append(s)
-            return s == "COMPLETED"
-        self.assertTrue(poll(done, 30, 0.1), seen)
-        self.assertIn("RUNNING", seen)
+            return s == want
+        with stopped_clock("c01"):          # RUNNING lasts until the test moves the clock on
+            sid = make_app(ENV["BPG_USER"], run=2)
+            sim_advance("c01", 3)           # SUBMITTED at 0.5 s, RUNNING at 2.5 s
+            self.assertTrue(poll(lambda: state_is("RUNNING"), 30, 0.1), seen)
+            next_wall_second()              # a duration of whole seconds above 0
+            sim_advance("c01", 10)          # past run-seconds: COMPLETED
+            self.assertTrue(poll(lambda: state_is("COMPLETED"), 30, 0.1), seen)
         body = self.status(c, sid)
         self.assertRegex(body["sparkApplicationId"], r"^spark-[0-9a-f]{32}$")
         self.assertGreater(body["duration"], 0)

@@ -3,6 +3,7 @@
 Applications are created on the simulated cluster with a matching row, as a submission leaves
 them; the monitor (bpg-monitor) archives their logs to moto with SigV4 enforced.
 """
+import http.client
 import json
 import os
 import subprocess
@@ -14,7 +15,8 @@ import uuid
 import boto3
 import botocore.config
 
-from bpg import ENV, ROOT, SIM_APPS, Client, admin_client, db, poll, sim, skip_on_real, user_client
+from bpg import (ENV, ROOT, SIM_APPS, Client, admin_client, db, poll, sim, sim_advance, skip_on_real,
+                 stopped_clock, user_client)
 
 NS = "spark-applications"
 NOT_FOUND = (b"Cannot find matched log files. Please try again in 5 minutes if this is a new job which "
@@ -158,14 +160,25 @@ class LogTest(unittest.TestCase):
         sim("c01", "DELETE", SIM_APPS + "/" + sid)
 
     def test_follow_streams_until_the_pod_ends(self):
-        sid = make_app(ENV["BPG_USER"], run=3)
-        self.running(sid)
-        t0 = time.monotonic()
-        st, _, data = self.log(subId=sid, follow="true")
-        self.assertEqual(st, 200)
+        c = user_client()
+        c.timeout = 120
+        with stopped_clock("c01"):              # the pod runs until the test moves the clock on
+            sid = make_app(ENV["BPG_USER"], run=3)
+            sim_advance("c01", 3.5)             # RUNNING, and a second of the driver's log
+            self.running(sid)
+            conn = http.client.HTTPSConnection(c.host, c.port, context=c.ctx, timeout=120)
+            conn.request("GET", c.base + "/log?" + urllib.parse.urlencode({"subId": sid, "follow": "true"}),
+                         headers={"Authorization": c.auth})
+            r = conn.getresponse()              # the answer has begun while the pod runs...
+            self.assertEqual(r.status, 200)
+            first = r.read1(65536)
+            self.assertEqual(cr_state(sid), "RUNNING")
+            sim_advance("c01", 10)              # ...and ends when the pod does
+            rest = r.read()
+            conn.close()
         self.assertIn(cr_state(sid), ("SUCCEEDING", "COMPLETED"))
-        self.assertEqual(data, ended(pod_log(sid + "-driver")))
-        self.assertGreater(time.monotonic() - t0, 0.5)
+        self.assertEqual(first + rest, ended(pod_log(sid + "-driver")))
+        self.assertLess(len(first), len(rest))   # most of it came after the answer began
 
     def test_archived_after_the_pods_are_gone(self):
         sid = make_app(ENV["BPG_USER"], run=1, log_bytes=300000, executors=2)

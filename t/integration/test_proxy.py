@@ -57,10 +57,23 @@ class ProxyUserTest(unittest.TestCase):
             st, _, r = other().json("DELETE", "/spark/%s" % sid2, base=base)
             self.assertEqual(st, 200, r)
 
-    def test_dag_user_from_an_account_not_in_proxy_users_is_ignored(self):
+    def test_dag_user_from_an_account_not_in_proxy_users(self):
+        # /apiv2 refuses it (never silently submit as the caller when another owner was asked)
+        n = int(db("SELECT COUNT(*) FROM application_submission"))
         st, _, r = user_client().json("POST", "/spark?dagUser=" + ENV["BPG_OTHER_USER"], body=json.dumps(MINIMAL),
                                       headers={"Content-Type": "application/json"})
+        self.assertEqual((st, r["code"]), (403, 403), r)
+        self.assertIn("proxy_users", r["message"])
+        self.assertEqual(int(db("SELECT COUNT(*) FROM application_submission")), n)
+        # naming oneself is fine
+        st, _, r = user_client().json("POST", "/spark?dagUser=" + ENV["BPG_USER"], body=json.dumps(MINIMAL),
+                                      headers={"Content-Type": "application/json"})
         self.assertEqual(st, 200, r)
+        # /skatev2 ignores it, as the Java gateway did, and says so in a Warning header
+        st, h, r = user_client().json("POST", "/spark?dagUser=" + ENV["BPG_OTHER_USER"], body=json.dumps(MINIMAL),
+                                      headers={"Content-Type": "application/json"}, base="/skatev2")
+        self.assertEqual(st, 200, r)
+        self.assertIn("dagUser ignored", h.get("warning", ""))
         row = db("SELECT `user`, original_user FROM application_submission WHERE submission_id='%s'"
                  % r["submissionId"])
         self.assertEqual(row.split(), [ENV["BPG_USER"], ENV["BPG_USER"]])

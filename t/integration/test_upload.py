@@ -207,11 +207,12 @@ class UploadTest(unittest.TestCase):
                 "Content-Type: application/octet-stream\r\n\r\n" % (path, u.hostname, self.c.auth, total))
         sock.sendall(head.encode())
         chunk = payload(MiB, "cut")
-        for _ in range(20):             # 20 MiB of 40: two parts of 8 MiB went to S3 already
+        for _ in range(20):             # 20 MiB of 40: two parts of 8 MiB go to S3
             sock.sendall(chunk)
-        time.sleep(1.0)
-        sock.close()
         prefix = "uploaded/%s/" % self.folder
+        # cut only once the multipart upload exists: its abort is what this test checks
+        self.assertTrue(poll(lambda: dangling(prefix), 30, 0.05), "no multipart upload started")
+        sock.close()
         self.assertTrue(poll(lambda: not dangling(prefix), 15, 0.2), dangling(prefix))
         self.assertEqual(keys(prefix), [])
         # the worker is fine afterwards
@@ -318,3 +319,97 @@ class FormUploadTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class UploadIdempotencyTest(unittest.TestCase):
+    """Idempotency-Key on uploads (issue 23): the same upload replays, another is 422."""
+
+    def setUp(self):
+        self.c = user_client()
+        self.folder = "k" + uuid.uuid4().hex[:12]
+        self.tmp = tempfile.mkdtemp()
+
+    def tearDown(self):
+        subprocess.run(["rm", "-rf", self.tmp])
+
+    def up(self, key, name, body, folder=True, query=""):
+        q = ("folder=%s" % self.folder if folder else "") + query
+        h = {"Content-Type": "application/octet-stream", "Idempotency-Key": key}
+        return self.c.json("POST", "/s3/%s?%s" % (name, q), body=body, headers=h)
+
+    def rows(self, key):
+        from bpg import db
+        return int(db("SELECT COUNT(*) FROM idempotent_request WHERE idem_key='%s'" % key))
+
+    def test_same_upload_replays_other_upload_is_422(self):
+        key = "up-" + uuid.uuid4().hex
+        data = payload(3000, "idem")
+        st, h, first = self.up(key, "a.py", data)
+        self.assertEqual(st, 200, first)
+        self.assertNotIn("idempotent-replayed", h)
+        # the retry of the same upload: the first answer, where /apiv2 would otherwise say 409
+        st, h, again = self.up(key, "a.py", data)
+        self.assertEqual((st, again, h.get("idempotent-replayed")), (200, first, "true"))
+        st, _, e = self.c.json("POST", "/s3/a.py?folder=%s" % self.folder, body=data,
+                               headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(st, 409, e)                  # without the key: it exists
+        # the same key with other bytes, or another name: 422, the object unchanged
+        st, _, e = self.up(key, "a.py", data + b"x")
+        self.assertEqual((st, e["code"]), (422, 422), e)
+        st, _, e = self.up(key, "b.py", data)
+        self.assertEqual((st, e["code"]), (422, 422), e)
+        self.assertEqual(aws_cp(key_of(first["url"])), data)
+        self.assertEqual(self.rows(key), 1)
+
+    def test_default_layout_replays_the_first_url(self):
+        # without a folder the key holds a fresh date and uuid: the retry gets the first one
+        key = "up-" + uuid.uuid4().hex
+        st, _, first = self.up(key, "c.py", b"print(3)\n", folder=False)
+        self.assertEqual(st, 200, first)
+        st, h, again = self.up(key, "c.py", b"print(3)\n", folder=False)
+        self.assertEqual((again, h.get("idempotent-replayed")), (first, "true"))
+
+    def test_curl_f_retry_with_a_new_boundary_is_the_same_upload(self):
+        key = "form-" + uuid.uuid4().hex
+        path = os.path.join(self.tmp, "app.py")
+        with open(path, "wb") as f:
+            f.write(payload(4000, "formidem"))
+        outs = []
+        for _ in range(2):                            # curl draws a new boundary every time
+            p = subprocess.run(["curl", "-sS", "--max-time", "60", "--cacert", ENV["BPG_CACERT"], "-u",
+                                "%s:%s" % (ENV["BPG_USER"], ENV["BPG_PASSWORD"]), "-D", "-",
+                                "-H", "Idempotency-Key: " + key, "-F", "file=@" + path,
+                                "%s/s3/app.py?folder=%s" % (ENV["BPG_URL"], self.folder)],
+                               capture_output=True, timeout=90)
+            outs.append(p.stdout.decode())
+        self.assertIn(" 200", outs[0].splitlines()[0])
+        self.assertIn(" 200", outs[1].splitlines()[0])
+        self.assertIn("Idempotent-Replayed: true", outs[1])
+        self.assertEqual(outs[0].rsplit("\r\n\r\n", 1)[1], outs[1].rsplit("\r\n\r\n", 1)[1])
+
+    def test_a_failure_frees_the_key_and_a_live_claim_is_409(self):
+        from bpg import db
+        from test_idempotency import HeldLock
+        key = "free-" + uuid.uuid4().hex
+        st, _, _ = self.c.json("POST", "/s3/d.py?folder=%s" % self.folder, body=b"1",
+                               headers={"Content-Type": "application/octet-stream"})
+        self.assertEqual(st, 200)
+        st, _, e = self.up(key, "d.py", b"2")         # exists: 409, nothing stored, key free
+        self.assertEqual(st, 409, e)
+        self.assertEqual(self.rows(key), 0)
+        st, _, r = self.up(key, "d.py", b"2", query="&overwrite=true")
+        self.assertEqual(st, 200, r)
+        # a key another worker is still working on: 409; once that worker is gone, taken over
+        key = "busy-" + uuid.uuid4().hex
+        claim = "bpg.claim.live" + uuid.uuid4().hex[:16]
+        held = HeldLock(claim)
+        try:
+            db("INSERT INTO idempotent_request (original_user, idem_key, route, claim_owner) "
+               "VALUES ('%s', '%s', 'POST /s3', '%s')" % (ENV["BPG_USER"], key, claim))
+            st, h, e = self.up(key, "e.py", b"3")
+            self.assertEqual((st, h.get("retry-after")), (409, "1"), e)
+        finally:
+            held.release()
+        st, _, r = self.up(key, "e.py", b"3")
+        self.assertEqual(st, 200, r)
+        self.assertEqual(aws_cp(key_of(r["url"])), b"3")

@@ -1,4 +1,5 @@
 """Shared helpers for kubesim's tests: start a simulator process, talk to it, build SparkApplications."""
+import contextlib
 import http.client
 import json
 import os
@@ -95,6 +96,21 @@ class Sim:
     def control(self, method, path, body=None, cid="c01"):
         return self.req(method, "/_sim/" + path, body, cid=cid, token=False)
 
+    @contextlib.contextmanager
+    def stopped_clock(self, cid="c01"):
+        """Stops cid's simulated clock for the block (only advance() moves it), then restores its speed."""
+        speed = self.control("GET", "clock", cid=cid)[1]["speed"]
+        self.control("POST", "clock", {"speed": 0}, cid=cid)
+        try:
+            yield
+        finally:
+            self.control("POST", "clock", {"speed": speed}, cid=cid)
+
+    def advance(self, seconds, cid="c01"):
+        """Moves cid's clock on; the operator's transitions due by then are done when it returns."""
+        st, body = self.control("POST", "clock", {"advance_seconds": seconds}, cid=cid)
+        assert st == 200, body
+
     def create(self, obj, cid="c01", ns=NS, expect=201):
         st, body = self.req("POST", apps_path(ns), obj, cid=cid)
         if expect is not None and st != expect:
@@ -164,6 +180,32 @@ def wait_state(sim, name, states, timeout=20, cid="c01", ns=NS):
     finally:
         c.close()
     raise AssertionError("%s never reached %s; saw %s" % (name, states, seen))
+
+
+def step_state(sim, name, states, step=0.25, limit=2000, cid="c01", ns=NS):
+    """With cid's clock stopped (Sim.stopped_clock), advances it step simulated seconds at a
+    time until the app is in one of states; returns (object, states seen). Every state that
+    lasts step or longer is seen, however slow the machine."""
+    seen = []
+    for _ in range(limit):
+        st, obj = sim.req("GET", apps_path(ns) + "/" + name, cid=cid)
+        s = "<gone>" if st == 404 else state_of(obj)
+        if not seen or seen[-1] != s:
+            seen.append(s)
+        if s in states:
+            return obj, seen
+        sim.advance(step, cid=cid)
+    raise AssertionError("%s never reached %s in %g simulated s; saw %s" % (name, states, step * limit, seen))
+
+
+def step_for(sim, pred, step=0.25, limit=2000, what="condition", cid="c01"):
+    """As step_state, for any condition: advances the stopped clock until pred() is true."""
+    for _ in range(limit):
+        v = pred()
+        if v:
+            return v
+        sim.advance(step, cid=cid)
+    raise AssertionError("%s never came in %g simulated s" % (what, step * limit))
 
 
 def wait_for(pred, timeout=20, what="condition"):

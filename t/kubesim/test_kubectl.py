@@ -10,11 +10,16 @@ import yaml
 
 from simharness import APPS, NS, Sim, app, state_of, wait_for, wait_state
 
+# kubectl on the PATH, else the one t/deps puts at build/tools/kubectl (t/get-tool)
+TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "tools", "kubectl")
+KUBECTL = shutil.which("kubectl") or (TOOL if os.access(TOOL, os.X_OK) else None)
 
-@unittest.skipUnless(shutil.which("kubectl"), "kubectl is not installed")
+
 class KubectlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        if KUBECTL is None:
+            raise RuntimeError("kubectl is neither on the PATH nor at build/tools/kubectl: run t/deps")
         cls.sim = Sim(speed=50)
         cls.home = tempfile.mkdtemp(prefix="kubesim-kubectl-")
 
@@ -25,7 +30,7 @@ class KubectlTest(unittest.TestCase):
 
     def kubectl(self, *args, ctx="c01", ok=True):
         env = {"HOME": self.home, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        r = subprocess.run(["kubectl", "--kubeconfig", os.path.join(self.sim.dir, "kubeconfig"), "--context", ctx,
+        r = subprocess.run([KUBECTL, "--kubeconfig", os.path.join(self.sim.dir, "kubeconfig"), "--context", ctx,
                             "--cache-dir", os.path.join(self.home, "cache"), "--request-timeout", "20s"] + list(args),
                            capture_output=True, text=True, env=env, timeout=60)
         if ok:
@@ -159,7 +164,7 @@ class KubectlTest(unittest.TestCase):
             text = f.read().replace(self.sim.token("c01"), "not-the-token")
         with open(kc, "w") as f:
             f.write(text)
-        r = subprocess.run(["kubectl", "--kubeconfig", kc, "--context", "c01", "--cache-dir",
+        r = subprocess.run([KUBECTL, "--kubeconfig", kc, "--context", "c01", "--cache-dir",
                             os.path.join(self.home, "cache2"), "get", "sparkapplications"],
                            capture_output=True, text=True, env={"HOME": self.home, "PATH": os.environ["PATH"]},
                            timeout=60)

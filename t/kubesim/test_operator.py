@@ -3,7 +3,7 @@ import re
 import time
 import unittest
 
-from simharness import APPS, NS, Sim, app, state_of, wait_for, wait_state
+from simharness import APPS, NS, Sim, app, state_of, step_for, step_state, wait_for, wait_state
 
 PODS = "/api/v1/namespaces/%s/pods" % NS
 EVENTS = "/api/v1/namespaces/%s/events" % NS
@@ -39,8 +39,12 @@ class OperatorTest(unittest.TestCase):
     def test_success_lifecycle(self):
         a = app(run=20, instances=2)
         name = a["metadata"]["name"]
+        with self.sim.stopped_clock():       # each state stays until the test moves the clock
+            self.lifecycle(name, a)
+
+    def lifecycle(self, name, a):
         self.sim.create(a)
-        obj, seen = wait_state(self.sim, name, ["RUNNING"])
+        obj, seen = step_state(self.sim, name, ["RUNNING"])
         self.assertIn(seen[0], (None, "SUBMITTED", "RUNNING"))
         st = obj["status"]
         self.assertRegex(st["sparkApplicationId"], r"^spark-[0-9a-f]{32}$")
@@ -52,8 +56,8 @@ class OperatorTest(unittest.TestCase):
         self.assertEqual(st["driverInfo"]["webUIPort"], 4040)
         self.assertTrue(st["driverInfo"]["webUIAddress"].endswith(":4040"))
         self.assertIsNone(st["terminationTime"])                # null, as the operator's Go struct writes it
-        wait_for(lambda: set(self.sim.req("GET", APPS + "/" + name)[1]["status"].get("executorState", {}).values())
-                 == {"RUNNING"}, what="executors running")
+        step_for(self.sim, lambda: set(self.sim.req("GET", APPS + "/" + name)[1]["status"].get("executorState", {})
+                                       .values()) == {"RUNNING"}, what="executors running")
         pods = self.pods(name)
         self.assertEqual(set(pods), {name + "-driver", name + "-exec-1", name + "-exec-2"})
         d = pods[name + "-driver"]
@@ -80,10 +84,8 @@ class OperatorTest(unittest.TestCase):
         st_, body = self.sim.req("GET", PODS + "?labelSelector=spark-role%3Ddriver,sparkoperator.k8s.io%2Fapp-name%3D"
                                  + name)
         self.assertEqual([p["metadata"]["name"] for p in body["items"]], [name + "-driver"])
-        obj, _ = wait_state(self.sim, name, ["COMPLETED"])
-        # every state it went through, from the simulator's own record (polling can miss one)
-        states = self.states(name)
-        self.assertEqual(states[-3:], ["RUNNING", "SUCCEEDING", "COMPLETED"], states)
+        obj, seen = step_state(self.sim, name, ["COMPLETED"])
+        self.assertIn("SUCCEEDING", seen)
         self.assertRegex(obj["status"]["terminationTime"], TS)
         self.assertEqual(obj["status"]["executorState"], {name + "-exec-1": "COMPLETED", name + "-exec-2": "COMPLETED"})
         self.assertEqual({p["status"]["phase"] for p in self.pods(name).values()}, {"Succeeded"})
@@ -99,9 +101,10 @@ class OperatorTest(unittest.TestCase):
     def test_fail(self):
         a = app(outcome="fail", run=2)
         name = a["metadata"]["name"]
-        self.sim.create(a)
-        obj, _ = wait_state(self.sim, name, ["FAILED"])
-        self.assertIn("FAILING", self.states(name))
+        with self.sim.stopped_clock():
+            self.sim.create(a)
+            obj, seen = step_state(self.sim, name, ["FAILED"])
+        self.assertIn("FAILING", seen)
         self.assertTrue(obj["status"]["applicationState"]["errorMessage"])
         self.assertRegex(obj["status"]["terminationTime"], TS)
         self.assertEqual(self.pods(name)[name + "-driver"]["status"]["phase"], "Failed")
@@ -136,14 +139,15 @@ class OperatorTest(unittest.TestCase):
     def test_hang_then_driver_pod_deleted(self):
         a = app(outcome="hang", run=1)
         name = a["metadata"]["name"]
-        self.sim.create(a)
-        wait_state(self.sim, name, ["RUNNING"])
-        time.sleep(0.3)       # 12 simulated seconds, far beyond run-seconds: still RUNNING
-        self.assertEqual(state_of(self.sim.req("GET", APPS + "/" + name)[1]), "RUNNING")
-        st, body = self.sim.req("DELETE", PODS + "/" + name + "-driver")
-        self.assertEqual((st, body["kind"], body["metadata"]["name"]), (200, "Pod", name + "-driver"))
-        obj, _ = wait_state(self.sim, name, ["FAILED"])
-        self.assertIn("FAILING", self.states(name))
+        with self.sim.stopped_clock():
+            self.sim.create(a)
+            step_state(self.sim, name, ["RUNNING"])
+            self.sim.advance(12)  # far beyond run-seconds: still RUNNING
+            self.assertEqual(state_of(self.sim.req("GET", APPS + "/" + name)[1]), "RUNNING")
+            st, body = self.sim.req("DELETE", PODS + "/" + name + "-driver")
+            self.assertEqual((st, body["kind"], body["metadata"]["name"]), (200, "Pod", name + "-driver"))
+            obj, seen = step_state(self.sim, name, ["FAILED"])
+        self.assertIn("FAILING", seen)
         self.assertIn("driver pod", obj["status"]["applicationState"]["errorMessage"])
         self.assertIn("deleted", obj["status"]["applicationState"]["errorMessage"])
         self.assertNotIn(name + "-driver", self.pods(name))
@@ -160,10 +164,11 @@ class OperatorTest(unittest.TestCase):
         self.assertEqual(self.pods(name), {})
         # without timeToLiveSeconds the object stays
         b = app(run=1)
-        self.sim.create(b)
-        wait_state(self.sim, b["metadata"]["name"], ["COMPLETED"])
-        time.sleep(0.5)
-        self.assertEqual(self.sim.req("GET", APPS + "/" + b["metadata"]["name"])[0], 200)
+        with self.sim.stopped_clock():
+            self.sim.create(b)
+            step_state(self.sim, b["metadata"]["name"], ["COMPLETED"])
+            self.sim.advance(30)
+            self.assertEqual(self.sim.req("GET", APPS + "/" + b["metadata"]["name"])[0], 200)
 
 
 class ClockTest(unittest.TestCase):

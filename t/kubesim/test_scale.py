@@ -39,7 +39,7 @@ class ScaleTest(unittest.TestCase):
             self.assertEqual(pages, 200)
             self.assertEqual(names, ["c01-bulk-%06d" % i for i in range(100000)])
             self.assertEqual(len(rvs), 1)
-            self.assertLess(elapsed, 15)
+            self.assertLess(elapsed, 30)     # 4 s on an idle machine; a page costs O(page), not O(all)
             st, body = sim.req("GET", APPS + "?limit=1")
             self.assertEqual(body["metadata"]["remainingItemCount"], 100000 - 1)   # -1 deleted, +1 created, -1 shown
         finally:

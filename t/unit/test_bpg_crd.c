@@ -6,7 +6,6 @@
  * the golden files (review the diff).
  */
 #include <check.h>
-#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <strings.h>
 #include "bpg_config.h"
 #include "bpg_crd.h"
+#include "bpg_submit.h"
 #include "bpg_request.h"
 
 #define CRD_DIR BPG_SRCDIR "/t/fixtures/crd"
@@ -41,90 +41,41 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* "..ETL..daily.." to "etl.daily" */
-static void
-normalize_queue(const char *in, char *out, size_t outlen)
+static uint64_t
+zero_rand(void *ctx)
 {
-	size_t o = 0;
-
-	for (const char *s = in; *s && o + 1 < outlen; s++) {
-		if (*s == '.' && (o == 0 || out[o - 1] == '.'))
-			continue;
-		out[o++] = (char)tolower((unsigned char)*s);
-	}
-	while (o > 0 && out[o - 1] == '.')
-		o--;
-	out[o] = '\0';
+	(void)ctx;
+	return 0;
 }
 
-static const struct bpg_cluster *
-pick_cluster(const struct bpg_config *cfg, const struct bpg_submit_req *r, const char *parent)
-{
-	for (size_t i = 0; i < cfg->n_clusters; i++) {
-		const struct bpg_cluster *c = &cfg->clusters[i];
-		int version = 0, queue = 0;
-		if (r->cluster_id != NULL ? strcmp(r->cluster_id, c->id) != 0 : c->weight <= 0)
-			continue;
-		for (size_t v = 0; v < c->spark_versions.n; v++)
-			version |= strcasecmp(c->spark_versions.v[v], r->spark_version) == 0;
-		for (size_t q = 0; q < c->queues.n; q++)
-			queue |= strcasecmp(c->queues.v[q], parent) == 0;
-		if (version && queue)
-			return c;
-	}
-	return NULL;
-}
-
-/* Request text to CR; the HTTP status it would get, why on failure. */
+/* Request text to CR through POST /spark's own pipeline (bpg_submit); the HTTP status. */
 static int
 build_body(const struct bpg_config *cfg, const char *body, size_t len, cJSON **cr, char *why,
     size_t whylen)
 {
+	static const unsigned char bytes[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };   /* the id's hex is CHECK_HEX */
 	struct bpg_submit_req *r = NULL;
-	const struct bpg_queue *q;
-	const struct bpg_cluster *c;
-	struct bpg_crd_in in;
-	char queue[256], parent[256], id[128];
+	struct bpg_submit_in in;
+	struct bpg_submit_plan plan;
 	enum bpg_err err;
 
 	*cr = NULL;
 	if ((err = bpg_request_parse(body, len, &r, why, whylen)) != BPG_OK)
 		return bpg_err_http_status(err);
-	normalize_queue(r->queue ? r->queue : cfg->gateway.default_queue, queue, sizeof(queue));
-	snprintf(parent, sizeof(parent), "%.*s", (int)strcspn(queue, "."), queue);
-	err = BPG_EINVAL;
-	if ((q = bpg_config_queue(cfg, queue)) == NULL && (q = bpg_config_queue(cfg, parent)) == NULL) {
-		snprintf(why, whylen, "The queue %s does not exist", queue);
-		goto out;
-	}
-	if (q->secure && r->queue_token == NULL) {
-		snprintf(why, whylen, "Please specify queueToken for queue %s", queue);
-		goto out;
-	}
-	if ((err = bpg_request_check(r, q, queue, why, whylen)) != BPG_OK)
-		goto out;
-	err = BPG_EINVAL;
-	if ((c = pick_cluster(cfg, r, parent)) == NULL) {
-		snprintf(why, whylen, "no cluster for queue %s and Spark version %s", queue,
-		    r->spark_version);
-		goto out;
-	}
-	if ((err = bpg_request_check_cluster(r, c->id, why, whylen)) != BPG_OK)
-		goto out;
-	snprintf(id, sizeof(id), "%s-%s%s%s", c->id, CHECK_HEX, r->suffix ? "-" : "",
-	    r->suffix ? r->suffix : "");
 	memset(&in, 0, sizeof(in));
 	in.cfg = cfg;
 	in.req = r;
-	in.cluster = c;
-	in.queue = q;
-	in.queue_name = queue;
-	in.submission_id = id;
-	in.user = "alice@example.com";
-	in.proxy_user = "alice@example.com";
-	in.zone = q->allowed_zones.n > 0 ? q->allowed_zones.v[0] : NULL;
-	err = bpg_crd_build(&in, cr, why, whylen);
-out:
+	in.user = in.owner = "alice@example.com";
+	in.rand64 = zero_rand;
+	in.id_bytes = bytes;
+	bpg_submit_plan_init(&plan);
+	if ((err = bpg_submit_queue(&in, &plan, why, whylen)) == BPG_OK &&
+	    (err = bpg_submit_build(&in, &plan, why, whylen)) == BPG_OK) {
+		*cr = plan.cr;
+		plan.cr = NULL;
+	}
+	bpg_submit_plan_release(&plan);
 	bpg_request_free(r);
 	return err == BPG_OK ? 200 : bpg_err_http_status(err);
 }
@@ -283,8 +234,8 @@ static const struct { const char *body; int status; const char *msg; } refused[]
 	{ "{\"driver\":{\"cores\":4,\"coreLimit\":\"2\"}}", 400, "driver.coreLimit: 2000m is below" },
 	{ "{\"driver\":{\"volumeMounts\":[{\"name\":\"x\",\"mountPath\":\"/x\"}]}}", 400,
 	  "driver.volumeMounts: 'x' names no volume" },
-	{ "{\"queue\":\"open\",\"clusterId\":\"c09\"}", 400, "no cluster" },
-	{ "{\"submissionIdSuffix\":\"abcdefghijklmnopqrstuvwxyz1\"}", 400, "submissionIdSuffix: with cluster c01" },
+	{ "{\"queue\":\"open\",\"clusterId\":\"c09\"}", 400, "Cluster with id c09 having Spark version 3.5 not found" },
+	{ "{\"submissionIdSuffix\":\"abcdefghijklmnopqrstuvwxyz1\"}", 400, "submissionIdSuffix: at most 26 characters on cluster c01" },
 };
 
 START_TEST(test_refused)

@@ -1,0 +1,88 @@
+/* bpg_submit: POST /spark's decisions without I/O: queue, token, rules, cluster, id, CR. */
+#include <stdio.h>
+#include <string.h>
+#include "bpg_crd.h"
+#include "bpg_route.h"
+#include "bpg_subid.h"
+#include "bpg_submit.h"
+
+void
+bpg_submit_plan_init(struct bpg_submit_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void
+bpg_submit_plan_release(struct bpg_submit_plan *p)
+{
+	cJSON_Delete(p->cr);
+	bpg_submit_plan_init(p);
+}
+
+enum bpg_err
+bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char *why,
+    size_t whylen)
+{
+	enum bpg_err err;
+
+	if ((err = bpg_route_queue(in->cfg, in->req->queue, in->owner, p->queue, sizeof(p->queue),
+	    why, whylen)) != BPG_OK)
+		return err;
+	p->qconf = bpg_route_queue_conf(in->cfg, p->queue);
+	if (p->qconf->secure) {
+		if (in->req->queue_token == NULL) {
+			snprintf(why, whylen, "Please specify queueToken for queue %s", p->queue);
+			return BPG_EFORBIDDEN;
+		}
+		if (in->queue_secrets != NULL && (err = bpg_jwt_check_queue(in->req->queue_token,
+		    p->queue, in->queue_secrets, &in->cfg->auth.queue_token_issuers, in->now_s, why,
+		    whylen)) != BPG_OK)
+			return err;
+	}
+	return bpg_request_check(in->req, p->qconf, p->queue, why, whylen);
+}
+
+enum bpg_err
+bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char *why,
+    size_t whylen)
+{
+	struct bpg_route_in rin;
+	struct bpg_crd_in cin;
+	enum bpg_err err;
+
+	if (p->cluster == NULL) {
+		memset(&rin, 0, sizeof(rin));
+		rin.cfg = in->cfg;
+		rin.queue = p->queue;
+		rin.spark_version = in->req->spark_version;
+		rin.cluster_id = in->req->cluster_id;
+		rin.admin = in->admin;
+		rin.exclude = in->exclude;
+		rin.n_exclude = in->n_exclude;
+		rin.rand64 = in->rand64;
+		rin.rand_ctx = in->rand_ctx;
+		if ((err = bpg_route_pick(&rin, &p->cluster, why, whylen)) != BPG_OK)
+			return err;
+		err = in->id_bytes != NULL ?
+		    bpg_subid_new_with_bytes(p->cluster->id, in->req->suffix, in->id_bytes, p->id,
+		    sizeof(p->id), why, whylen) :
+		    bpg_subid_new(p->cluster->id, in->req->suffix, p->id, sizeof(p->id), why, whylen);
+		if (err != BPG_OK) {
+			p->cluster = NULL;
+			return err;
+		}
+	}
+	memset(&cin, 0, sizeof(cin));
+	cin.cfg = in->cfg;
+	cin.req = in->req;
+	cin.cluster = p->cluster;
+	cin.queue = p->qconf;
+	cin.queue_name = p->queue;
+	cin.submission_id = p->id;
+	cin.user = in->user;
+	cin.proxy_user = in->owner;
+	cin.zone = bpg_route_pick_zone(p->qconf, in->zone_counter);
+	cJSON_Delete(p->cr);
+	p->cr = NULL;
+	return bpg_crd_build(&cin, &p->cr, why, whylen);
+}
