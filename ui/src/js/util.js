@@ -24,13 +24,15 @@ export function clear(el) {
 
 const STATE_CLASS = {
   COMPLETED: 'ok', SUCCEEDING: 'ok',
-  RUNNING: 'run', SUBMITTED: 'run', PENDING_RERUN: 'run',
+  RUNNING: 'run', SUBMITTED: 'run', PENDING_RERUN: 'run', RESUMING: 'run',
   FAILED: 'bad', FAILING: 'bad', SUBMISSION_FAILED: 'bad',
-  INVALIDATING: 'warn', UNKNOWN: 'muted', '': 'muted',
+  INVALIDATING: 'warn', SUSPENDING: 'warn', SUSPENDED: 'muted', UNKNOWN: 'muted', '': 'muted',
 };
 export const STATES = ['SUBMITTED', 'RUNNING', 'SUCCEEDING', 'COMPLETED', 'FAILING', 'FAILED',
-  'SUBMISSION_FAILED', 'PENDING_RERUN', 'INVALIDATING', 'UNKNOWN'];
-export const FINAL = new Set(['COMPLETED', 'FAILED', 'SUBMISSION_FAILED']);
+  'SUBMISSION_FAILED', 'PENDING_RERUN', 'INVALIDATING', 'SUSPENDING', 'SUSPENDED', 'RESUMING', 'UNKNOWN'];
+// The API: only COMPLETED and FAILED are final; SUBMISSION_FAILED may still be retried by the
+// operator, so pages keep polling it.
+export const FINAL = new Set(['COMPLETED', 'FAILED']);
 
 export function badge(state) {
   const s = state || 'UNKNOWN';
