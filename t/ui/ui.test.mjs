@@ -110,6 +110,15 @@ async function open(ctx, hash, setup) {
   return page;
 }
 
+// Waits until the element sel exists and its text matches re (the page renders after 'load':
+// the element may not be there yet).
+function waitText(page, sel, re, timeout = 30000) {
+  return page.waitForFunction(([q, src, flags]) => {
+    const e = document.querySelector(q);
+    return !!e && new RegExp(src, flags).test(e.textContent);
+  }, [sel, re.source, re.flags], { timeout });
+}
+
 async function waitFor(what, fn, ms = 30000) {
   const end = Date.now() + ms;
   let last;
@@ -178,9 +187,9 @@ test('my submissions: a submission made through the API appears, opens and shows
   await page.click(`a[href="#/sub/${id}"]`);
   await page.waitForSelector('#status .badge');
   await page.waitForFunction(() => document.querySelector('#status .badge')?.textContent === 'COMPLETED', null, { timeout: 60000 });
-  await page.waitForFunction(() => !document.querySelector('#spec').textContent.startsWith('Loading'));
+  await waitText(page, '#spec', /^(?!Loading)/);
   await page.click('details summary');
-  await page.waitForFunction(() => !document.querySelector('#describe').textContent.startsWith('Loading'));
+  await waitText(page, '#describe', /^(?!Loading)/);
   await page.shot('submission');
   page.check();
   // the list now shows it COMPLETED too (auto-refresh or reload)
@@ -197,9 +206,9 @@ test('a secret in sparkConf never reaches the DOM (submission page, spec, descri
   const secret = 'S3cr3t' + crypto.randomBytes(8).toString('hex');
   const id = await submit({ sparkConf: { 'spark.hadoop.db.password': secret } });
   const page = await open(userCtx, '/sub/' + id);
-  await page.waitForFunction(() => !document.querySelector('#spec').textContent.startsWith('Loading'));
+  await waitText(page, '#spec', /^(?!Loading)/);
   await page.click('details summary');
-  await page.waitForFunction(() => !document.querySelector('#describe').textContent.startsWith('Loading'));
+  await waitText(page, '#describe', /^(?!Loading)/);
   const spec = await page.textContent('#spec');
   assert.match(spec, /spark\.hadoop\.db\.password/, 'the key is shown');
   const html = await page.content();
@@ -208,7 +217,7 @@ test('a secret in sparkConf never reaches the DOM (submission page, spec, descri
   const ed = await open(userCtx, '/new');
   await ed.fill('#editor', JSON.stringify(app({ sparkConf: { 'spark.db.password': secret } }), null, 2));
   await ed.click('#dryrun');
-  await ed.waitForFunction(() => document.querySelector('#preview').textContent.includes('SparkApplication'));
+  await waitText(ed, '#preview', /SparkApplication/);
   const preview = await ed.textContent('#preview');
   assert.ok(!preview.includes(secret), 'secret in the dry-run preview');
   page.check();
@@ -228,7 +237,7 @@ test('logs: the driver log follows a running application (new lines appear), sea
   assert.ok((await count()) > first, 'new lines while following: ' + (await info()));
   // pause holds new lines back
   await page.click('#log-pause');
-  await page.waitForFunction(() => /Resume/.test(document.querySelector('#log-pause').textContent));
+  await waitText(page, '#log-pause', /Resume/);
   await page.shot('logs');
   await page.click('#log-pause');
   // the executors are offered
@@ -236,10 +245,10 @@ test('logs: the driver log follows a running application (new lines appear), sea
   assert.deepEqual(options, ['driver', 'executor 1', 'executor 2']);
   await page.click('#log-follow');  // stop
   await page.fill('#log-search', 'INFO');
-  await page.waitForFunction(() => /\d+ matches/.test(document.querySelector('#log-matches').textContent));
+  await waitText(page, '#log-matches', /\d+ matches/);
   assert.ok((await page.$$('.logview mark')).length > 0, 'matches are highlighted');
   await page.selectOption('#log-source', '1');
-  await page.waitForFunction(() => /executor 1 · complete/.test(document.querySelector('#log-info').textContent), null, { timeout: 20000 });
+  await waitText(page, '#log-info', /executor 1 · complete/, 20000);
   assert.match(await page.textContent('.logview'), /exec-1/);
   // download: the loaded lines as a file named after the submission and the pod
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#log-download')]);
@@ -331,7 +340,7 @@ test('new submission: field errors beside the field, dry run, submit with an Ide
   // a good one: preview, then submit
   await page.fill('#editor', JSON.stringify(app({ applicationName: 'ui-new' }), null, 2));
   await page.click('#dryrun');
-  await page.waitForFunction(() => document.querySelector('#preview').textContent.includes('"kind": "SparkApplication"'));
+  await waitText(page, '#preview', /"kind": "SparkApplication"/);
   const sent = page.waitForRequest((r) => r.method() === 'POST' && /\/spark$/.test(r.url()));
   await page.click('#submit');
   const req = await sent;
