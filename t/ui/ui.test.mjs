@@ -187,6 +187,8 @@ test('my submissions: a submission made through the API appears, opens and shows
   await page.click(`a[href="#/sub/${id}"]`);
   await page.waitForSelector('#status .badge');
   await page.waitForFunction(() => document.querySelector('#status .badge')?.textContent === 'COMPLETED', null, { timeout: 60000 });
+  // the attempts history the API gives: one attempt, COMPLETED
+  await waitText(page, '#attempts table.attempts tbody', /COMPLETED/);
   await waitText(page, '#spec', /^(?!Loading)/);
   await page.click('details summary');
   await waitText(page, '#describe', /^(?!Loading)/);
@@ -259,15 +261,16 @@ test('logs: the driver log follows a running application (new lines appear), sea
   await page.close();
 });
 
-test('a submission: attempts history when the API gives one; delete asks first', async () => {
+test('a submission: a history of several attempts; delete asks first', async () => {
   const id = await submit();
-  // the attempts array (added to /status by another change): injected here into the answer
+  // a history with a failed attempt and a rerun, injected into /status's answer
   const page = await open(userCtx, '/sub/' + id, (p) => p.route('**/spark/*/status', async (route) => {
     const r = await route.fetch();
     const j = await r.json();
     j.attempts = [
-      { attempt: 1, state: 'FAILED', startTime: Date.now() - 60000, endTime: Date.now() - 30000, errorMessage: 'executor lost' },
-      { attempt: 2, state: j.applicationState, startTime: Date.now() - 20000 },
+      { submissionAttempt: 2, executionAttempt: 2, state: j.applicationState, submissionTime: Date.now() - 20000 },
+      { submissionAttempt: 1, executionAttempt: 1, state: 'FAILED', submissionTime: Date.now() - 60000,
+        terminationTime: Date.now() - 30000, errorMessage: 'executor lost' },
     ];
     await route.fulfill({ response: r, json: j });
   }));

@@ -12,12 +12,17 @@ function cell(k, v) {
   return v === undefined || v === null ? '' : String(v);
 }
 
+const LABELS = {
+  submissionAttempt: 'Submission #', executionAttempt: 'Execution #', sparkApplicationId: 'Spark application',
+  state: 'State', submissionTime: 'Submitted', terminationTime: 'Ended', errorMessage: 'Error',
+};
+
 // The attempts array (when the API gives one): a table over the union of its keys.
 function attemptsTable(attempts) {
   const keys = [];
   for (const a of attempts) for (const k of Object.keys(a || {})) if (!keys.includes(k)) keys.push(k);
   return h('div', { class: 'tablewrap' }, h('table', { class: 'attempts' },
-    h('thead', {}, h('tr', {}, keys.map((k) => h('th', { scope: 'col', text: k })))),
+    h('thead', {}, h('tr', {}, keys.map((k) => h('th', { scope: 'col', text: LABELS[k] || k })))),
     h('tbody', {}, attempts.map((a) => h('tr', {}, keys.map((k) => h('td', {}, cell(k, (a || {})[k]))))))));
 }
 
@@ -30,13 +35,14 @@ export async function render(main, id) {
       h('button', { type: 'button', class: 'link', text: 'Copy id', onclick: () => copyText(id) }),
       h('button', { type: 'button', class: 'danger', id: 'delete', text: 'Delete…', onclick: del })));
   const statusBox = h('div', { id: 'status', 'aria-live': 'polite' }, h('p', { class: 'muted', text: 'Loading…' }));
-  const attemptsBox = h('div');
+  const attemptsBox = h('section', { class: 'card', id: 'attempts', hidden: true });
   const driverBox = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
   const specBox = h('pre', { class: 'code', id: 'spec', tabindex: '0' }, 'Loading…');
   const describeBox = h('pre', { class: 'code', id: 'describe', tabindex: '0' }, 'Loading…');
   const describe = h('details', { class: 'card' }, h('summary', {}, h('h2', { text: 'Describe (spec as YAML and events)' })), describeBox);
   main.append(head,
-    h('div', { class: 'grid2' }, section('State', statusBox, attemptsBox), section('Driver', driverBox)),
+    h('div', { class: 'grid2' }, section('State', statusBox), section('Driver', driverBox)),
+    attemptsBox,
     section('Spec', h('p', { class: 'muted small', text: 'Secrets are masked by the gateway.' }), specBox),
     describe);
 
@@ -58,9 +64,8 @@ export async function render(main, id) {
           ['Spark UI', s.sparkUIUrl ? h('a', { href: s.sparkUIUrl, target: '_blank', rel: 'noopener noreferrer', text: s.sparkUIUrl }) : null],
         ])));
       clear(attemptsBox);
-      if (Array.isArray(s.attempts) && s.attempts.length) {
-        attemptsBox.append(h('h3', { text: 'Attempts' }), attemptsTable(s.attempts));
-      }
+      attemptsBox.hidden = !(Array.isArray(s.attempts) && s.attempts.length);
+      if (!attemptsBox.hidden) attemptsBox.append(h('h2', { text: 'Attempts (newest first)' }), attemptsTable(s.attempts));
       if (!stopped && !FINAL.has(s.applicationState)) timer = setTimeout(loadStatus, POLL_MS);
       else if (!stopped) loadDriver();
     } catch (e) {
