@@ -3,7 +3,7 @@
 FROM debian:bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
       libfcgi-dev libcurl4-openssl-dev libcjson-dev libiniparser-dev libssl-dev \
-      default-libmysqlclient-dev libyaml-dev git ca-certificates && rm -rf /var/lib/apt/lists/*
+      default-libmysqlclient-dev libyaml-dev git ca-certificates python3 && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN make clean && make -j"$(nproc)" all && make install PREFIX=/usr/local DESTDIR=/out

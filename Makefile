@@ -7,6 +7,7 @@
 #   make unit       only the unit tests
 #   make layers     lib/ includes only from its own or lower layers (lib/LAYERS)
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make ui         the web UI's static files, content-hashed, in build/ui-dist (python3, offline)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -78,10 +79,17 @@ FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_LIB_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test test-k8s unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench
+.PHONY: all test test-k8s unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
 .DEFAULT_GOAL := all
 
-all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN)
+all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN) ui
+
+# The web UI (README "Web UI"): no network, no npm; rebuilt when any source file changes.
+UI_SRC  := $(shell find ui/src -type f 2>/dev/null | sort)
+UI_DIST := build/ui-dist
+ui: $(UI_DIST)/index.html
+$(UI_DIST)/index.html: $(UI_SRC) ui/build.py
+	python3 ui/build.py ui/src $(UI_DIST)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -208,6 +216,10 @@ install: all
 	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/bpg/sql/
 	install -m 0644 nginx/* $(DESTDIR)$(PREFIX)/share/bpg/nginx/
 	install -m 0644 etc/* $(DESTDIR)$(PREFIX)/share/bpg/etc/
+	rm -rf $(DESTDIR)$(PREFIX)/share/bpg/ui
+	install -d $(DESTDIR)$(PREFIX)/share/bpg/ui/assets
+	install -m 0644 $(UI_DIST)/index.html $(DESTDIR)$(PREFIX)/share/bpg/ui/
+	install -m 0644 $(UI_DIST)/assets/* $(DESTDIR)$(PREFIX)/share/bpg/ui/assets/
 
 # --- t/s3: s3tool, a CLI over lib/bpg_s3 that t/s3/test_s3client.py drives against moto ---
 S3TOOL_BIN := $(BUILD)/t/s3tool

@@ -124,6 +124,10 @@ class ChartTest(unittest.TestCase):
         self.assertIn("limit_req zone=authfail burst=10 nodelay;", conf)
         self.assertIn("add_header Retry-After 2 always;", conf)
         self.assertIn("limit_conn peraddr 200;", conf)
+        # the web UI: the files make install put in the image, behind the same Basic auth
+        uiloc = cm["data"]["nginx.conf"].split("location /ui/ {", 1)[1].split("}", 1)[0]
+        self.assertIn("alias /usr/local/share/bpg/ui/;", uiloc)
+        self.assertIn("auth_basic_user_file /etc/bpg/htpasswd/htpasswd;", uiloc)
         (cron,) = kinds(docs, "CronJob")
         cmd = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["command"]
         self.assertEqual(cmd[1:3], ["--archive-max", "100"])
