@@ -7,33 +7,10 @@
 #include "bpg_subdb.h"
 
 /* The columns every SELECT returns, in the order sub_row_fill reads them. */
-#define SUB_COLS \
-	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
-	"queue, status, app_id, request_body, idempotency_key, error_message, driver_info, " \
-	"last_error, idem_fingerprint, idem_response, claim_owner, " \
-	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(status_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
-	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
-	"number_executor, executor_core, executor_memory_mb, idem_status, resource_version, " \
-	"gateway_failed"
+#define SUB_COLS BPG_SUBDB_COLS
 #define SUB_NCOLS 35
 
-/* The attempt history of a row, newest first: one more column after SUB_COLS. */
-#define SUB_ATTEMPTS_COL \
-	"(SELECT JSON_ARRAYAGG(JSON_OBJECT('submissionAttempt', t.submission_attempt, " \
-	"'executionAttempt', t.execution_attempt, 'sparkApplicationId', t.app_id, " \
-	"'state', t.state, 'submissionTime', " \
-	"CAST(UNIX_TIMESTAMP(t.submitted_time) * 1000 AS SIGNED), 'terminationTime', " \
-	"CAST(UNIX_TIMESTAMP(t.termination_time) * 1000 AS SIGNED), 'errorMessage', " \
-	"t.error_message) ORDER BY t.submitted_time DESC, t.execution_attempt DESC, " \
-	"t.submission_attempt DESC LIMIT " STR(BPG_SUBDB_ATTEMPTS_MAX) ") " \
-	"FROM application_attempt t WHERE t.submission_id = application_submission.submission_id)"
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define SUB_ATTEMPTS_COL BPG_SUBDB_ATTEMPTS_COL
 
 void
 bpg_sub_row_init(struct bpg_sub_row *r)
@@ -122,12 +99,7 @@ ms_or_null(long long ms)
 enum bpg_err
 bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 {
-	static const char sql[] =
-	    "INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, "
-	    "original_user, app_name, spark_version, queue, request_body, idempotency_key, "
-	    "max_running_millis, driver_core, driver_memory_mb, number_executor, executor_core, "
-	    "executor_memory_mb, idem_fingerprint, claim_owner) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql[] = BPG_SUBDB_INSERT_SQL;
 	struct bpg_db_val p[] = {
 		bpg_db_str(r->submission_id), bpg_db_str(r->cluster_id), bpg_db_str(r->namespace),
 		bpg_db_str(r->user), bpg_db_str(r->original_user), bpg_db_str(r->app_name),
@@ -194,11 +166,10 @@ subdb_get(struct bpg_db *db, const char *id, int by_app_id, int with_attempts,
     struct bpg_sub_row *out)
 {
 	static const char *const sql[2][2] = {
-		{ "SELECT " SUB_COLS " FROM application_submission WHERE submission_id = ?",
+		{ BPG_SUBDB_GET_SQL,
 		  "SELECT " SUB_COLS " FROM application_submission "
 		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
-		{ "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
-		  "WHERE submission_id = ?",
+		{ BPG_SUBDB_GET_ATTEMPTS_SQL,
 		  "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
 		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
 	};
@@ -229,10 +200,7 @@ enum bpg_err
 bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
     const char *last_error, long long cr_created_ms)
 {
-	static const char sql[] = "UPDATE application_submission SET status = ?, last_error = ?, "
-	    "cr_created_time = FROM_UNIXTIME(? / 1000), "
-	    "finished_time = IF(? = 1, CURRENT_TIMESTAMP(3), finished_time), "
-	    "gateway_failed = IF(? = 1, 1, gateway_failed) WHERE submission_id = ?";
+	static const char sql[] = BPG_SUBDB_SET_CREATED_SQL;
 	int failed = status != NULL && strcmp(status, "SUBMISSION_FAILED") == 0;
 	struct bpg_db_val p[] = { bpg_db_str(status), bpg_db_str(last_error),
 	    ms_or_null(cr_created_ms), bpg_db_int(failed), bpg_db_int(failed), bpg_db_str(id) };
@@ -362,14 +330,7 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
     enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx, int *more_out)
 {
 	/* One statement for every filter combination: a NULL parameter disables its filter. */
-	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission WHERE "
-	    "(? IS NULL OR `user` = ?) AND (? IS NULL OR status = ?) AND "
-	    "(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND "
-	    "(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND "
-	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND "
-	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000) OR "
-	    " (created_time = FROM_UNIXTIME(? / 1000) AND submission_id < ?)) "
-	    "ORDER BY created_time DESC, submission_id DESC LIMIT ?";
+	static const char sql[] = BPG_SUBDB_LIST_SQL;
 	long limit = f->limit > 0 && f->limit <= BPG_SUBDB_LIST_MAX ? f->limit : 100;
 	struct bpg_db_val cms = f->cursor_id ? bpg_db_int(f->cursor_ms) : bpg_db_null();
 	struct bpg_db_val p[] = {
