@@ -261,32 +261,61 @@ print_string(const char *str, char pre, char post, struct bpg_buf *out)
 	return BPG_OK;
 }
 
+/* Writes the decimal digits of u before end; returns where they start. */
+static char *
+digits_before(char *end, unsigned long long u)
+{
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	return end;
+}
+
 /*
  * A number as cJSON prints it. Integers below 10^15 (epoch milliseconds, counts: nearly all
- * of ours) are printed without printf, which cJSON runs twice plus an sscanf per number past
- * INT_MAX; anything else goes through cJSON itself.
+ * of ours) and numbers that are exactly the double nearest to k/10, k/100 or k/1000 with
+ * |k| below 10^15 (latencies rounded to 0.1 ms) are written without printf: cJSON prints
+ * those as %1.15g gives them, the same digits. cJSON runs printf twice and an sscanf per
+ * number past INT_MAX; any other number still goes through cJSON itself.
  */
 static enum bpg_err
 print_number(const cJSON *j, struct bpg_buf *out)
 {
-	double d = j->valuedouble;
-	char digits[24], *p = digits + sizeof(digits), *s;
-	unsigned long long u;
+	static const double scales[] = { 1, 10, 100, 1000 };
+	double d = j->valuedouble, a = d < 0 ? -d : d;
+	char digits[48], *end = digits + sizeof(digits), *p;
 	enum bpg_err err;
 
-	if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
-		u = d < 0 ? (unsigned long long)-(long long)d : (unsigned long long)d;
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
+	for (unsigned i = 0; i < 4 && a < 1e14 && !(d == 0 && signbit(d)); i++) {
+		double m = a * scales[i];
+		unsigned long long u = (unsigned long long)(m + 0.5);
+
+		/* at most 15 significant digits, so that %1.15g gives them exactly */
+		if (u >= 1000000000000000ULL || (i == 0 && m != (double)u) ||
+		    (double)u / scales[i] != a || (i > 0 && u % 10 == 0))
+			continue;
+		p = end;
+		if (i > 0) {
+			/* the fraction: i digits, the last one non-zero */
+			for (unsigned k = 0; k < i; k++, u /= 10)
+				*--p = (char)('0' + u % 10);
+			*--p = '.';
+		}
+		p = digits_before(p, u);
 		if (d < 0)
 			*--p = '-';
-		return bpg_buf_append(out, p, (size_t)(digits + sizeof(digits) - p));
+		return bpg_buf_append(out, p, (size_t)(end - p));
 	}
-	if ((s = cJSON_PrintUnformatted(j)) == NULL)
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+		p = digits_before(end, (unsigned long long)a);
+		if (d < 0)
+			*--p = '-';
+		return bpg_buf_append(out, p, (size_t)(end - p));
+	}
+	if ((p = cJSON_PrintUnformatted(j)) == NULL)
 		return BPG_ENOMEM;
-	err = bpg_buf_puts(out, s);
-	cJSON_free(s);
+	err = bpg_buf_puts(out, p);
+	cJSON_free(p);
 	return err;
 }
 

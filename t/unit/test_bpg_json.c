@@ -318,6 +318,40 @@ START_TEST(test_print_built)
 }
 END_TEST
 
+/* Numbers over many magnitudes, decimals and random bit patterns print as cJSON prints them. */
+START_TEST(test_print_numbers_same_as_cjson)
+{
+	static const double scales[] = { 1, 10, 100, 1000, 10000, 3, 7 };
+	unsigned long long x = 88172645463325252ULL;
+	struct bpg_buf b;
+	char *want;
+
+	bpg_buf_init(&b, 0);
+	for (int i = 0; i < 200000; i++) {
+		cJSON *n;
+		double d, k;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = (double)(x % 2000000) * (i % 3 == 0 ? 1 : (double)(x >> 40) + 1);
+		d = i % 11 == 10 ? 0 : k / scales[i % 7];
+		if (i % 5 == 4)
+			memcpy(&d, &x, sizeof(d));
+		if (i % 2)
+			d = -d;
+		n = cJSON_CreateNumber(d);
+		want = cJSON_PrintUnformatted(n);
+		bpg_buf_reset(&b);
+		ck_assert_int_eq(bpg_json_print(n, &b), BPG_OK);
+		ck_assert_msg(strcmp(b.data, want) == 0, "%.17g: %s, cJSON %s", d, b.data, want);
+		cJSON_free(want);
+		cJSON_Delete(n);
+	}
+	bpg_buf_release(&b);
+}
+END_TEST
+
 /* The error body escapes what the message holds and reads back the same. */
 static const struct {
 	int status;
@@ -373,6 +407,7 @@ json_suite(void)
 	tcase_add_loop_test(tc, test_print_same_as_cjson, 0,
 	    sizeof(same_cases) / sizeof(same_cases[0]));
 	tcase_add_test(tc, test_print_built);
+	tcase_add_test(tc, test_print_numbers_same_as_cjson);
 	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
