@@ -1,5 +1,6 @@
 /* bpg_subdb: the application_submission table: rows in and out, prepared statements only. */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
@@ -29,21 +30,37 @@ bpg_sub_row_init(struct bpg_sub_row *r)
 static char **
 row_str(struct bpg_sub_row *r, unsigned i)
 {
-	char **f[] = { &r->submission_id, &r->cluster_id, &r->namespace, &r->user,
-	    &r->original_user, &r->app_name, &r->spark_version, &r->queue, &r->status, &r->app_id,
-	    &r->request_body, &r->idempotency_key, &r->error_message, &r->driver_info,
-	    &r->last_error, &r->idem_fingerprint, &r->idem_response, &r->claim_owner };
-	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
+	/* offsets, not a table of pointers built on every call (18 calls a row) */
+	static const size_t f[] = { offsetof(struct bpg_sub_row, submission_id),
+	    offsetof(struct bpg_sub_row, cluster_id), offsetof(struct bpg_sub_row, namespace),
+	    offsetof(struct bpg_sub_row, user), offsetof(struct bpg_sub_row, original_user),
+	    offsetof(struct bpg_sub_row, app_name), offsetof(struct bpg_sub_row, spark_version),
+	    offsetof(struct bpg_sub_row, queue), offsetof(struct bpg_sub_row, status),
+	    offsetof(struct bpg_sub_row, app_id), offsetof(struct bpg_sub_row, request_body),
+	    offsetof(struct bpg_sub_row, idempotency_key),
+	    offsetof(struct bpg_sub_row, error_message), offsetof(struct bpg_sub_row, driver_info),
+	    offsetof(struct bpg_sub_row, last_error), offsetof(struct bpg_sub_row, idem_fingerprint),
+	    offsetof(struct bpg_sub_row, idem_response), offsetof(struct bpg_sub_row, claim_owner) };
+	return i < sizeof(f) / sizeof(f[0]) ? (char **)(void *)((char *)r + f[i]) : NULL;
 }
 
 static long long *
 row_int(struct bpg_sub_row *r, unsigned i)
 {
-	long long *f[] = { &r->created_ms, &r->updated_ms, &r->status_ms, &r->cr_created_ms,
-	    &r->start_ms, &r->finished_ms, &r->execution_attempts, &r->executor_count,
-	    &r->max_running_millis, &r->driver_core, &r->driver_memory_mb, &r->number_executor,
-	    &r->executor_core, &r->executor_memory_mb, &r->idem_status, &r->resource_version };
-	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
+	static const size_t f[] = { offsetof(struct bpg_sub_row, created_ms),
+	    offsetof(struct bpg_sub_row, updated_ms), offsetof(struct bpg_sub_row, status_ms),
+	    offsetof(struct bpg_sub_row, cr_created_ms), offsetof(struct bpg_sub_row, start_ms),
+	    offsetof(struct bpg_sub_row, finished_ms),
+	    offsetof(struct bpg_sub_row, execution_attempts),
+	    offsetof(struct bpg_sub_row, executor_count),
+	    offsetof(struct bpg_sub_row, max_running_millis),
+	    offsetof(struct bpg_sub_row, driver_core), offsetof(struct bpg_sub_row, driver_memory_mb),
+	    offsetof(struct bpg_sub_row, number_executor),
+	    offsetof(struct bpg_sub_row, executor_core),
+	    offsetof(struct bpg_sub_row, executor_memory_mb),
+	    offsetof(struct bpg_sub_row, idem_status),
+	    offsetof(struct bpg_sub_row, resource_version) };
+	return i < sizeof(f) / sizeof(f[0]) ? (long long *)(void *)((char *)r + f[i]) : NULL;
 }
 
 #define N_STR 18
