@@ -84,6 +84,13 @@ log_escape(const char *s, char *out, size_t n)
 	if (s == NULL)
 		s = "";
 	bare = log_is_bare(s);
+	if (bare) {   /* nothing to escape: copied whole when it fits as the loop would */
+		size_t len = strlen(s);
+		if (len + 4 < n) {
+			memcpy(out, s, len + 1);
+			return len;
+		}
+	}
 	if (!bare && o + 1 < n)
 		out[o++] = '"';
 	for (; *s && o + 5 < n; s++) {
