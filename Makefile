@@ -137,6 +137,10 @@ build/bench/hello: bench/hello.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
 
+build/bench/dbhello: bench/dbhello.c lib/bpg_subdb.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
+
 $(BUILD)/t/%: $(BUILD)/t/unit/%.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
@@ -178,7 +182,7 @@ fuzz-smoke: $(FUZZ_BIN)
 	@t/fuzz-run smoke $(FUZZ_BIN)
 
 # make bench: every benchmark on a fresh local stack, one table (bench/README.md).
-bench: deps all build/bench/hello
+bench: deps all build/bench/hello build/bench/dbhello
 	@bench/run
 
 deps:

@@ -67,6 +67,12 @@ buf_reserve(struct bpg_buf *b, size_t extra)
 }
 
 enum bpg_err
+bpg_buf_reserve(struct bpg_buf *b, size_t extra)
+{
+	return buf_reserve(b, extra);
+}
+
+enum bpg_err
 bpg_buf_append(struct bpg_buf *b, const void *p, size_t n)
 {
 	enum bpg_err err = buf_reserve(b, n);

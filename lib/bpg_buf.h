@@ -28,6 +28,10 @@ void bpg_buf_wipe(struct bpg_buf *b);
 /* Empties the buffer keeping its allocation. */
 void bpg_buf_reset(struct bpg_buf *b);
 
+/* Makes room for extra more bytes and the NUL past len (len unchanged): data[len..len+extra]
+ * may then be written directly. BPG_ETOOLARGE past the limit, BPG_ENOMEM. */
+enum bpg_err bpg_buf_reserve(struct bpg_buf *b, size_t extra);
+
 /* Appends n bytes; BPG_ETOOLARGE over the limit, BPG_ENOMEM on allocation failure. */
 enum bpg_err bpg_buf_append(struct bpg_buf *b, const void *p, size_t n);
 

@@ -16,6 +16,7 @@
 #define DB_STMT_CACHE   48
 #define DB_COL_INITIAL  512
 #define DB_IDLE_CHECK_US 1000000   /* a write after this long idle pings first */
+#define DB_COL_KEEP     (64 << 10)   /* a column buffer grown past this is freed after use */
 
 struct db_stmt {
 	const char *sql;     /* the caller's constant; the cache key */
@@ -32,6 +33,8 @@ struct bpg_db {
 	uint64_t last_ok_us;     /* when a statement last succeeded on this connection */
 	int claims;              /* hold a claim lock on every connection */
 	char claim[48];          /* its name, "" when none is held */
+	char *colbuf[BPG_DB_MAX_COLS];   /* result column buffers, kept from one call to the next */
+	size_t colcap[BPG_DB_MAX_COLS];
 };
 
 enum bpg_err
@@ -82,6 +85,8 @@ bpg_db_free(struct bpg_db *db)
 	free(db->user);
 	free(db->password_file);
 	db_close(db);
+	for (size_t i = 0; i < BPG_DB_MAX_COLS; i++)
+		free(db->colbuf[i]);
 	free(db);
 }
 
@@ -264,14 +269,13 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
     bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out, unsigned *errno_out)
 {
 	MYSQL_BIND pb[BPG_DB_MAX_PARAMS], rb[BPG_DB_MAX_COLS];
-	char *bufs[BPG_DB_MAX_COLS] = { 0 };
+	char **bufs = db->colbuf;
 	unsigned long lens[BPG_DB_MAX_COLS];
 	my_bool nulls[BPG_DB_MAX_COLS], pnull = 1;
 	const char *cols[BPG_DB_MAX_COLS];
-	MYSQL_RES *meta = NULL;
 	unsigned ncols = 0;
 	enum bpg_err err = BPG_EINTERNAL;
-	int rc = 0;
+	int rc = 0, grown;
 
 	*errno_out = 0;
 	if (nparams > BPG_DB_MAX_PARAMS || mysql_stmt_param_count(st) != nparams) {
@@ -302,25 +306,29 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
 		goto sqlerr;
 	if (affected_out != NULL)
 		*affected_out = (unsigned long long)mysql_stmt_affected_rows(st);
-	meta = mysql_stmt_result_metadata(st);
-	if (meta == NULL) {
+	/* the column count, not mysql_stmt_result_metadata(): that copies every field's
+	 * metadata into a new MYSQL_RES on each call */
+	ncols = mysql_stmt_field_count(st);
+	if (ncols == 0) {
 		err = BPG_OK;
 		goto out;
 	}
-	ncols = mysql_num_fields(meta);
 	if (ncols > BPG_DB_MAX_COLS) {
 		bpg_log(BPG_LOG_ERROR, "db", "too many result columns", NULL);
 		goto out;
 	}
 	memset(rb, 0, sizeof(rb));
 	for (unsigned i = 0; i < ncols; i++) {
-		if ((bufs[i] = malloc(DB_COL_INITIAL)) == NULL) {
-			err = BPG_ENOMEM;
-			goto out;
+		if (bufs[i] == NULL) {
+			if ((bufs[i] = malloc(DB_COL_INITIAL)) == NULL) {
+				err = BPG_ENOMEM;
+				goto out;
+			}
+			db->colcap[i] = DB_COL_INITIAL;
 		}
 		rb[i].buffer_type = MYSQL_TYPE_STRING;
 		rb[i].buffer = bufs[i];
-		rb[i].buffer_length = DB_COL_INITIAL - 1;
+		rb[i].buffer_length = (unsigned long)db->colcap[i] - 1;
 		rb[i].length = &lens[i];
 		rb[i].is_null = &nulls[i];
 	}
@@ -330,6 +338,7 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
 	while (err == BPG_OK && (rc = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
 		if (rc == 1)
 			goto sqlerr;
+		grown = 0;
 		for (unsigned i = 0; i < ncols; i++) {
 			if (nulls[i]) {
 				cols[i] = NULL;
@@ -342,6 +351,8 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
 					goto out;
 				}
 				bufs[i] = nb;
+				db->colcap[i] = lens[i] + 1;
+				grown = 1;
 				rb[i].buffer = nb;
 				rb[i].buffer_length = lens[i];
 				if (mysql_stmt_fetch_column(st, &rb[i], i, 0) != 0)
@@ -353,11 +364,12 @@ db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsig
 		}
 		if (fn != NULL)
 			err = fn(ctx, ncols, cols, lens);
-		/* later rows are fetched into the (maybe grown) buffers */
+		/* later rows are fetched into the grown buffers: bound again only then */
+		if (!grown)
+			continue;
 		for (unsigned i = 0; i < ncols; i++) {
 			rb[i].buffer = bufs[i];
-			if (rb[i].buffer_length < DB_COL_INITIAL - 1)
-				rb[i].buffer_length = DB_COL_INITIAL - 1;
+			rb[i].buffer_length = (unsigned long)db->colcap[i] - 1;
 		}
 		if (mysql_stmt_bind_result(st, rb) != 0)
 			goto sqlerr;
@@ -376,16 +388,19 @@ sqlerr:
 		err = BPG_EINTERNAL;
 	}
 out:
-	if (meta != NULL)
-		mysql_free_result(meta);
 	/* rows left unread (a callback stopped early) are read off before the next execute;
 	 * no mysql_stmt_reset(): it is a round trip to the server, and nothing here needs it */
-	if (err != BPG_OK && ncols > 0 && meta != NULL)
+	if (err != BPG_OK && ncols > 0)
 		while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
 			;
 	(void)mysql_stmt_free_result(st);
-	for (unsigned i = 0; i < ncols; i++)
-		free(bufs[i]);
+	for (unsigned i = 0; i < ncols && i < BPG_DB_MAX_COLS; i++) {
+		if (db->colcap[i] > DB_COL_KEEP) {   /* a big value: give the memory back */
+			free(bufs[i]);
+			bufs[i] = NULL;
+			db->colcap[i] = 0;
+		}
+	}
 	return err;
 }
 

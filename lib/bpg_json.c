@@ -1,4 +1,6 @@
 /* bpg_json: cJSON parsing with limits, printing into buffers, the error body. */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,17 +167,207 @@ bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out, 
 	return BPG_OK;
 }
 
+/* True when one of the 8 bytes of w is below 0x20, '"' or '\\' (SWAR: a word at a time). */
+static int
+word_needs_escape(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+
+	return (((w - ones * 0x20) | (q - ones) | (b - ones)) & ~w & high) != 0;
+}
+
+/* The bytes escaping adds to the n bytes at s. */
+static size_t
+escape_extra(const unsigned char *s, size_t n)
+{
+	size_t extra = 0, i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (!word_needs_escape(w))
+			continue;
+		for (size_t k = i; k < i + 8; k++)
+			extra += s[k] == '"' || s[k] == '\\' || (s[k] < 0x20 && strchr("\b\f\n\r\t",
+			    s[k]) != NULL) ? 1 : s[k] < 0x20 ? 5 : 0;
+	}
+	for (; i < n; i++)
+		extra += s[i] == '"' || s[i] == '\\' || (s[i] < 0x20 && strchr("\b\f\n\r\t",
+		    s[i]) != NULL) ? 1 : s[i] < 0x20 ? 5 : 0;
+	return extra;
+}
+
+/* Writes the n bytes at s escaped as cJSON does to w; returns the end. */
+static char *
+escape_into(char *w, const unsigned char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': case '\\': *w++ = (char)c; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+		}
+	}
+	return w;
+}
+
+/*
+ * A JSON string as cJSON prints it (only '"', '\\' and control characters escaped), with
+ * the byte pre before it and post after it when not NUL: one reservation per string.
+ */
+static enum bpg_err
+print_string(const char *str, char pre, char post, struct bpg_buf *out)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t n = strlen((const char *)s), extra = escape_extra(s, n);
+	enum bpg_err err;
+	char *w;
+
+	if ((err = bpg_buf_reserve(out, n + extra + 4)) != BPG_OK)
+		return err;
+	w = out->data + out->len;
+	if (pre)
+		*w++ = pre;
+	*w++ = '"';
+	if (extra == 0) {
+		memcpy(w, s, n);
+		w += n;
+	} else {
+		w = escape_into(w, s, n);
+	}
+	*w++ = '"';
+	if (post)
+		*w++ = post;
+	*w = '\0';
+	out->len = (size_t)(w - out->data);
+	return BPG_OK;
+}
+
+/* Writes the decimal digits of u before end; returns where they start. */
+static char *
+digits_before(char *end, unsigned long long u)
+{
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	return end;
+}
+
+/*
+ * A number as cJSON prints it. Integers below 10^15 (epoch milliseconds, counts: nearly all
+ * of ours) and numbers that are exactly the double nearest to k/10, k/100 or k/1000 with
+ * |k| below 10^15 (latencies rounded to 0.1 ms) are written without printf: cJSON prints
+ * those as %1.15g gives them, the same digits. cJSON runs printf twice and an sscanf per
+ * number past INT_MAX; any other number still goes through cJSON itself.
+ */
+static enum bpg_err
+print_number(const cJSON *j, struct bpg_buf *out)
+{
+	static const double scales[] = { 1, 10, 100, 1000 };
+	double d = j->valuedouble, a = d < 0 ? -d : d;
+	char digits[48], *end = digits + sizeof(digits), *p;
+	enum bpg_err err;
+
+	for (unsigned i = 0; i < 4 && a < 1e14 && !(d == 0 && signbit(d)); i++) {
+		double m = a * scales[i];
+		unsigned long long u = (unsigned long long)(m + 0.5);
+
+		/* at most 15 significant digits, so that %1.15g gives them exactly */
+		if (u >= 1000000000000000ULL || (i == 0 && m != (double)u) ||
+		    (double)u / scales[i] != a || (i > 0 && u % 10 == 0))
+			continue;
+		p = end;
+		if (i > 0) {
+			/* the fraction: i digits, the last one non-zero */
+			for (unsigned k = 0; k < i; k++, u /= 10)
+				*--p = (char)('0' + u % 10);
+			*--p = '.';
+		}
+		p = digits_before(p, u);
+		if (d < 0)
+			*--p = '-';
+		return bpg_buf_append(out, p, (size_t)(end - p));
+	}
+	if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
+		p = digits_before(end, (unsigned long long)a);
+		if (d < 0)
+			*--p = '-';
+		return bpg_buf_append(out, p, (size_t)(end - p));
+	}
+	if ((p = cJSON_PrintUnformatted(j)) == NULL)
+		return BPG_ENOMEM;
+	err = bpg_buf_puts(out, p);
+	cJSON_free(p);
+	return err;
+}
+
+/* Appends j unformatted, byte for byte what cJSON_PrintUnformatted gives. */
+static enum bpg_err
+print_value(const cJSON *j, struct bpg_buf *out, int depth)
+{
+	const cJSON *c;
+	enum bpg_err err = BPG_OK;
+	int obj = cJSON_IsObject(j);
+
+	if (depth > 1000)
+		return BPG_EINVAL;
+	if (cJSON_IsNull(j))
+		return bpg_buf_append(out, "null", 4);
+	if (cJSON_IsFalse(j))
+		return bpg_buf_append(out, "false", 5);
+	if (cJSON_IsTrue(j))
+		return bpg_buf_append(out, "true", 4);
+	if (cJSON_IsNumber(j))
+		return print_number(j, out);
+	if (cJSON_IsString(j))
+		return print_string(j->valuestring, 0, 0, out);
+	if (cJSON_IsRaw(j))
+		return j->valuestring ? bpg_buf_puts(out, j->valuestring) : BPG_EINVAL;
+	if (!obj && !cJSON_IsArray(j))
+		return BPG_EINVAL;
+	if (j->child == NULL || !obj)
+		err = bpg_buf_append(out, obj ? "{" : "[", 1);
+	for (c = j->child; c != NULL && err == BPG_OK; c = c->next) {
+		/* an object's member: its separator, key and colon in one go */
+		if (obj)
+			err = print_string(c->string, c == j->child ? '{' : ',', ':', out);
+		else if (c != j->child)
+			err = bpg_buf_append(out, ",", 1);
+		if (err == BPG_OK)
+			err = print_value(c, out, depth + 1);
+	}
+	return err != BPG_OK ? err : bpg_buf_append(out, obj ? "}" : "]", 1);
+}
+
 enum bpg_err
 bpg_json_print(const cJSON *j, struct bpg_buf *out)
 {
-	char *s = cJSON_PrintUnformatted(j);
-	enum bpg_err err;
+	size_t len = out->len;
+	enum bpg_err err = j != NULL ? print_value(j, out, 0) : BPG_EINVAL;
 
-	if (s == NULL)
-		return BPG_ENOMEM;
-	err = bpg_buf_puts(out, s);
-	cJSON_free(s);
-	return err;
+	if (err != BPG_OK && out->data != NULL) {
+		out->len = len;
+		out->data[len] = '\0';
+	}
+	return err == BPG_EINVAL ? BPG_ENOMEM : err;
 }
 
 enum bpg_err

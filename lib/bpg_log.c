@@ -71,18 +71,26 @@ log_is_bare(const char *s)
 	return 1;
 }
 
-char *
-bpg_log_escape(const char *s, char *out, size_t n)
+/* bpg_log_escape, returning the length written (the NUL not counted). */
+static size_t
+log_escape(const char *s, char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 	int bare;
 
 	if (n == 0)
-		return out;
+		return 0;
 	if (s == NULL)
 		s = "";
 	bare = log_is_bare(s);
+	if (bare) {   /* nothing to escape: copied whole when it fits as the loop would */
+		size_t len = strlen(s);
+		if (len + 4 < n) {
+			memcpy(out, s, len + 1);
+			return len;
+		}
+	}
 	if (!bare && o + 1 < n)
 		out[o++] = '"';
 	for (; *s && o + 5 < n; s++) {
@@ -111,6 +119,13 @@ bpg_log_escape(const char *s, char *out, size_t n)
 	if (!bare && o + 1 < n)
 		out[o++] = '"';
 	out[o] = '\0';
+	return o;
+}
+
+char *
+bpg_log_escape(const char *s, char *out, size_t n)
+{
+	(void)log_escape(s, out, n);
 	return out;
 }
 
@@ -118,22 +133,27 @@ bpg_log_escape(const char *s, char *out, size_t n)
 static void
 log_field(char *line, size_t *off, const char *key, const char *value)
 {
-	char k[64], v[LOG_VALUE_MAX];
-	int n;
+	size_t room;
 
-	if (*off >= LOG_LINE_MAX - 1)
+	/* escaped straight into the line: no temporary copies, no printf */
+	if (*off >= LOG_LINE_MAX - 2)
 		return;
-	n = snprintf(line + *off, LOG_LINE_MAX - *off, " %s=%s",
-	    bpg_log_escape(key, k, sizeof(k)), bpg_log_escape(value, v, sizeof(v)));
-	if (n < 0)
+	line[(*off)++] = ' ';
+	room = LOG_LINE_MAX - *off;
+	*off += log_escape(key, line + *off, room < 64 ? room : 64);
+	if (*off >= LOG_LINE_MAX - 2)
 		return;
-	*off += (size_t)n < LOG_LINE_MAX - *off ? (size_t)n : LOG_LINE_MAX - *off - 1;
+	line[(*off)++] = '=';
+	room = LOG_LINE_MAX - *off;
+	*off += log_escape(value, line + *off, room < LOG_VALUE_MAX ? room : LOG_VALUE_MAX);
 }
 
 void
 bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 {
-	char line[LOG_LINE_MAX], ts[32];
+	static char ts[32];
+	static time_t ts_sec;
+	char line[LOG_LINE_MAX];
 	FILE *fp = log_stream ? log_stream : stderr;
 	size_t off = 0;
 	struct timespec now;
@@ -145,8 +165,11 @@ bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 	if (level < log_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (now.tv_sec != ts_sec || ts[0] == '\0') {   /* formatted once a second */
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		ts_sec = now.tv_sec;
+	}
 	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s", ts,
 	    now.tv_nsec / 1000000, level_names[level]);
 	off = n > 0 ? (size_t)n : 0;

@@ -1,5 +1,6 @@
 /* bpg_subdb: the application_submission table: rows in and out, prepared statements only. */
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
@@ -7,33 +8,10 @@
 #include "bpg_subdb.h"
 
 /* The columns every SELECT returns, in the order sub_row_fill reads them. */
-#define SUB_COLS \
-	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
-	"queue, status, app_id, request_body, idempotency_key, error_message, driver_info, " \
-	"last_error, idem_fingerprint, idem_response, claim_owner, " \
-	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(status_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
-	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
-	"number_executor, executor_core, executor_memory_mb, idem_status, resource_version, " \
-	"gateway_failed"
+#define SUB_COLS BPG_SUBDB_COLS
 #define SUB_NCOLS 35
 
-/* The attempt history of a row, newest first: one more column after SUB_COLS. */
-#define SUB_ATTEMPTS_COL \
-	"(SELECT JSON_ARRAYAGG(JSON_OBJECT('submissionAttempt', t.submission_attempt, " \
-	"'executionAttempt', t.execution_attempt, 'sparkApplicationId', t.app_id, " \
-	"'state', t.state, 'submissionTime', " \
-	"CAST(UNIX_TIMESTAMP(t.submitted_time) * 1000 AS SIGNED), 'terminationTime', " \
-	"CAST(UNIX_TIMESTAMP(t.termination_time) * 1000 AS SIGNED), 'errorMessage', " \
-	"t.error_message) ORDER BY t.submitted_time DESC, t.execution_attempt DESC, " \
-	"t.submission_attempt DESC LIMIT " STR(BPG_SUBDB_ATTEMPTS_MAX) ") " \
-	"FROM application_attempt t WHERE t.submission_id = application_submission.submission_id)"
-#define STR_(x) #x
-#define STR(x) STR_(x)
+#define SUB_ATTEMPTS_COL BPG_SUBDB_ATTEMPTS_COL
 
 void
 bpg_sub_row_init(struct bpg_sub_row *r)
@@ -52,21 +30,37 @@ bpg_sub_row_init(struct bpg_sub_row *r)
 static char **
 row_str(struct bpg_sub_row *r, unsigned i)
 {
-	char **f[] = { &r->submission_id, &r->cluster_id, &r->namespace, &r->user,
-	    &r->original_user, &r->app_name, &r->spark_version, &r->queue, &r->status, &r->app_id,
-	    &r->request_body, &r->idempotency_key, &r->error_message, &r->driver_info,
-	    &r->last_error, &r->idem_fingerprint, &r->idem_response, &r->claim_owner };
-	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
+	/* offsets, not a table of pointers built on every call (18 calls a row) */
+	static const size_t f[] = { offsetof(struct bpg_sub_row, submission_id),
+	    offsetof(struct bpg_sub_row, cluster_id), offsetof(struct bpg_sub_row, namespace),
+	    offsetof(struct bpg_sub_row, user), offsetof(struct bpg_sub_row, original_user),
+	    offsetof(struct bpg_sub_row, app_name), offsetof(struct bpg_sub_row, spark_version),
+	    offsetof(struct bpg_sub_row, queue), offsetof(struct bpg_sub_row, status),
+	    offsetof(struct bpg_sub_row, app_id), offsetof(struct bpg_sub_row, request_body),
+	    offsetof(struct bpg_sub_row, idempotency_key),
+	    offsetof(struct bpg_sub_row, error_message), offsetof(struct bpg_sub_row, driver_info),
+	    offsetof(struct bpg_sub_row, last_error), offsetof(struct bpg_sub_row, idem_fingerprint),
+	    offsetof(struct bpg_sub_row, idem_response), offsetof(struct bpg_sub_row, claim_owner) };
+	return i < sizeof(f) / sizeof(f[0]) ? (char **)(void *)((char *)r + f[i]) : NULL;
 }
 
 static long long *
 row_int(struct bpg_sub_row *r, unsigned i)
 {
-	long long *f[] = { &r->created_ms, &r->updated_ms, &r->status_ms, &r->cr_created_ms,
-	    &r->start_ms, &r->finished_ms, &r->execution_attempts, &r->executor_count,
-	    &r->max_running_millis, &r->driver_core, &r->driver_memory_mb, &r->number_executor,
-	    &r->executor_core, &r->executor_memory_mb, &r->idem_status, &r->resource_version };
-	return i < sizeof(f) / sizeof(f[0]) ? f[i] : NULL;
+	static const size_t f[] = { offsetof(struct bpg_sub_row, created_ms),
+	    offsetof(struct bpg_sub_row, updated_ms), offsetof(struct bpg_sub_row, status_ms),
+	    offsetof(struct bpg_sub_row, cr_created_ms), offsetof(struct bpg_sub_row, start_ms),
+	    offsetof(struct bpg_sub_row, finished_ms),
+	    offsetof(struct bpg_sub_row, execution_attempts),
+	    offsetof(struct bpg_sub_row, executor_count),
+	    offsetof(struct bpg_sub_row, max_running_millis),
+	    offsetof(struct bpg_sub_row, driver_core), offsetof(struct bpg_sub_row, driver_memory_mb),
+	    offsetof(struct bpg_sub_row, number_executor),
+	    offsetof(struct bpg_sub_row, executor_core),
+	    offsetof(struct bpg_sub_row, executor_memory_mb),
+	    offsetof(struct bpg_sub_row, idem_status),
+	    offsetof(struct bpg_sub_row, resource_version) };
+	return i < sizeof(f) / sizeof(f[0]) ? (long long *)(void *)((char *)r + f[i]) : NULL;
 }
 
 #define N_STR 18
@@ -122,12 +116,7 @@ ms_or_null(long long ms)
 enum bpg_err
 bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 {
-	static const char sql[] =
-	    "INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, "
-	    "original_user, app_name, spark_version, queue, request_body, idempotency_key, "
-	    "max_running_millis, driver_core, driver_memory_mb, number_executor, executor_core, "
-	    "executor_memory_mb, idem_fingerprint, claim_owner) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql[] = BPG_SUBDB_INSERT_SQL;
 	struct bpg_db_val p[] = {
 		bpg_db_str(r->submission_id), bpg_db_str(r->cluster_id), bpg_db_str(r->namespace),
 		bpg_db_str(r->user), bpg_db_str(r->original_user), bpg_db_str(r->app_name),
@@ -194,11 +183,10 @@ subdb_get(struct bpg_db *db, const char *id, int by_app_id, int with_attempts,
     struct bpg_sub_row *out)
 {
 	static const char *const sql[2][2] = {
-		{ "SELECT " SUB_COLS " FROM application_submission WHERE submission_id = ?",
+		{ BPG_SUBDB_GET_SQL,
 		  "SELECT " SUB_COLS " FROM application_submission "
 		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
-		{ "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
-		  "WHERE submission_id = ?",
+		{ BPG_SUBDB_GET_ATTEMPTS_SQL,
 		  "SELECT " SUB_COLS ", " SUB_ATTEMPTS_COL " FROM application_submission "
 		  "WHERE app_id = ? ORDER BY created_time DESC LIMIT 1" },
 	};
@@ -229,10 +217,7 @@ enum bpg_err
 bpg_subdb_set_created(struct bpg_db *db, const char *id, const char *status,
     const char *last_error, long long cr_created_ms)
 {
-	static const char sql[] = "UPDATE application_submission SET status = ?, last_error = ?, "
-	    "cr_created_time = FROM_UNIXTIME(? / 1000), "
-	    "finished_time = IF(? = 1, CURRENT_TIMESTAMP(3), finished_time), "
-	    "gateway_failed = IF(? = 1, 1, gateway_failed) WHERE submission_id = ?";
+	static const char sql[] = BPG_SUBDB_SET_CREATED_SQL;
 	int failed = status != NULL && strcmp(status, "SUBMISSION_FAILED") == 0;
 	struct bpg_db_val p[] = { bpg_db_str(status), bpg_db_str(last_error),
 	    ms_or_null(cr_created_ms), bpg_db_int(failed), bpg_db_int(failed), bpg_db_str(id) };
@@ -362,14 +347,7 @@ bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
     enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx, int *more_out)
 {
 	/* One statement for every filter combination: a NULL parameter disables its filter. */
-	static const char sql[] = "SELECT " SUB_COLS " FROM application_submission WHERE "
-	    "(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND "
-	    "(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND "
-	    "(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND "
-	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND "
-	    "(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000) OR "
-	    " (created_time = FROM_UNIXTIME(? / 1000) AND submission_id < ?)) "
-	    "ORDER BY created_time DESC, submission_id DESC LIMIT ?";
+	static const char sql[] = BPG_SUBDB_LIST_SQL;
 	long limit = f->limit > 0 && f->limit <= BPG_SUBDB_LIST_MAX ? f->limit : 100;
 	struct bpg_db_val cms = f->cursor_id ? bpg_db_int(f->cursor_ms) : bpg_db_null();
 	struct bpg_db_val p[] = {

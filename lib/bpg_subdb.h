@@ -7,6 +7,66 @@
 
 #define BPG_SUBDB_LIST_MAX 1000
 
+/*
+ * The statements of the hot paths, public so that bench/dbhello.c runs exactly the same SQL
+ * as the gateway (its baseline of the irreducible database work).
+ */
+#define BPG_SUBDB_COLS \
+	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
+	"queue, status, app_id, request_body, idempotency_key, error_message, driver_info, " \
+	"last_error, idem_fingerprint, idem_response, claim_owner, " \
+	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(status_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
+	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
+	"number_executor, executor_core, executor_memory_mb, idem_status, resource_version, " \
+	"gateway_failed"
+/* One row by submission id (status). */
+#define BPG_SUBDB_GET_SQL \
+	"SELECT " BPG_SUBDB_COLS " FROM application_submission WHERE submission_id = ?"
+/* The attempt history of a row, newest first: one more column after BPG_SUBDB_COLS. */
+#define BPG_SUBDB_ATTEMPTS_COL \
+	"(SELECT JSON_ARRAYAGG(JSON_OBJECT('submissionAttempt', t.submission_attempt, " \
+	"'executionAttempt', t.execution_attempt, 'sparkApplicationId', t.app_id, " \
+	"'state', t.state, 'submissionTime', " \
+	"CAST(UNIX_TIMESTAMP(t.submitted_time) * 1000 AS SIGNED), 'terminationTime', " \
+	"CAST(UNIX_TIMESTAMP(t.termination_time) * 1000 AS SIGNED), 'errorMessage', " \
+	"t.error_message) ORDER BY t.submitted_time DESC, t.execution_attempt DESC, " \
+	"t.submission_attempt DESC LIMIT " BPG_SUBDB_STR(BPG_SUBDB_ATTEMPTS_MAX) ") " \
+	"FROM application_attempt t WHERE t.submission_id = application_submission.submission_id)"
+#define BPG_SUBDB_STR_(x) #x
+#define BPG_SUBDB_STR(x) BPG_SUBDB_STR_(x)
+/* One row by submission id with its attempts (status on the own base path). */
+#define BPG_SUBDB_GET_ATTEMPTS_SQL \
+	"SELECT " BPG_SUBDB_COLS ", " BPG_SUBDB_ATTEMPTS_COL " FROM application_submission " \
+	"WHERE submission_id = ?"
+/* The list (bpg_subdb_list): a NULL parameter disables its filter. */
+#define BPG_SUBDB_LIST_SQL \
+	"SELECT " BPG_SUBDB_COLS " FROM application_submission WHERE " \
+	"(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND " \
+	"(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND " \
+	"(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND " \
+	"(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND " \
+	"(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000) OR " \
+	" (created_time = FROM_UNIXTIME(? / 1000) AND submission_id < ?)) " \
+	"ORDER BY created_time DESC, submission_id DESC LIMIT ?"
+/* The submit's durable record, before the create (bpg_subdb_insert). */
+#define BPG_SUBDB_INSERT_SQL \
+	"INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, " \
+	"original_user, app_name, spark_version, queue, request_body, idempotency_key, " \
+	"max_running_millis, driver_core, driver_memory_mb, number_executor, executor_core, " \
+	"executor_memory_mb, idem_fingerprint, claim_owner) " \
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+/* The submit's second commit, after the create (bpg_subdb_set_created). */
+#define BPG_SUBDB_SET_CREATED_SQL \
+	"UPDATE application_submission SET status = ?, last_error = ?, " \
+	"cr_created_time = FROM_UNIXTIME(? / 1000), " \
+	"finished_time = IF(? = 1, CURRENT_TIMESTAMP(3), finished_time), " \
+	"gateway_failed = IF(? = 1, 1, gateway_failed) WHERE submission_id = ?"
+
 /* One row; every string is owned (NULL for SQL NULL); times are epoch ms, -1 for NULL. */
 struct bpg_sub_row {
 	char *submission_id;

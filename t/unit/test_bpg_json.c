@@ -255,6 +255,103 @@ START_TEST(test_print)
 }
 END_TEST
 
+/* bpg_json_print is byte for byte what cJSON_PrintUnformatted gives. */
+static const char *const same_cases[] = {
+	"{}", "[]", "null", "true", "false", "\"\"", "0", "-0", "1", "-1", "2147483647",
+	"2147483648", "-2147483649", "1733333333333", "-1733333333333", "999999999999999",
+	"1000000000000000", "1e300", "-1e-300", "0.1", "3.14159", "1.5e15", "123456789012345678",
+	"9007199254740993", "0.30000000000000004",
+	"{\"a\":\"x\\\"y\\\\z\",\"n\":[1,2.5,-3,{\"k\":null,\"\":true}],\"e\":{},\"l\":[]}",
+	"\"ctl\\u0001\\u001f\\b\\f\\n\\r\\t/\\u007f caf\\u00e9 \\ud83d\\ude00\"",
+	"{\"creationTime\":1764866400123,\"duration\":0,\"attempts\":[{\"x\":1e-7}]}",
+	"[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]",
+	/* past 8 bytes (read a word at a time): escapes at every offset in a word */
+	"[\"abcdefgh\\\"ijklmnopq\\rstuvwxy\\u0002z0123456789abcdef\\\\\", \"\\u001f\\u001f\\u001f\\u001f"
+	"\\u001f\\u001f\\u001f\\u001f\\u001f\", \"\u00ff\u00fe\u00fd\u00fc\u00fb\u00fa\u00f9\u00f8\u00f7\"]",
+};
+
+START_TEST(test_print_same_as_cjson)
+{
+	struct bpg_buf b;
+	cJSON *j = cJSON_Parse(same_cases[_i]);
+	char *want;
+
+	ck_assert_ptr_nonnull(j);
+	want = cJSON_PrintUnformatted(j);
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_json_print(j, &b), BPG_OK);
+	ck_assert_str_eq(b.data, want);
+	ck_assert_uint_eq(b.len, strlen(want));
+	bpg_buf_release(&b);
+	cJSON_free(want);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* Numbers built in code (not parsed), raw items, and a failure that leaves out as it was. */
+START_TEST(test_print_built)
+{
+	static const double nums[] = { 0, -0.0, 1, 1764866400123.0, -1e14, 1e15, 0.5, 1.0 / 3,
+	    1e-320, 4294967296.0 };
+	struct bpg_buf b;
+	cJSON *j = cJSON_CreateArray();
+	char *want;
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		cJSON_AddItemToArray(j, cJSON_CreateNumber(nums[i]));
+	cJSON_AddItemToArray(j, cJSON_CreateRaw("{\"raw\":1}"));
+	cJSON_AddItemToArray(j, cJSON_CreateString(NULL));
+	want = cJSON_PrintUnformatted(j);
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_json_print(j, &b), BPG_OK);
+	ck_assert_str_eq(b.data, want);
+	bpg_buf_release(&b);
+	cJSON_free(want);
+	/* over the limit: ETOOLARGE, and what was there before stays as it was */
+	bpg_buf_init(&b, 16);
+	ck_assert_int_eq(bpg_buf_puts(&b, "pre:"), BPG_OK);
+	ck_assert_int_eq(bpg_json_print(j, &b), BPG_ETOOLARGE);
+	ck_assert_str_eq(b.data, "pre:");
+	ck_assert_uint_eq(b.len, 4);
+	bpg_buf_release(&b);
+	cJSON_Delete(j);
+}
+END_TEST
+
+/* Numbers over many magnitudes, decimals and random bit patterns print as cJSON prints them. */
+START_TEST(test_print_numbers_same_as_cjson)
+{
+	static const double scales[] = { 1, 10, 100, 1000, 10000, 3, 7 };
+	unsigned long long x = 88172645463325252ULL;
+	struct bpg_buf b;
+	char *want;
+
+	bpg_buf_init(&b, 0);
+	for (int i = 0; i < 200000; i++) {
+		cJSON *n;
+		double d, k;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = (double)(x % 2000000) * (i % 3 == 0 ? 1 : (double)(x >> 40) + 1);
+		d = i % 11 == 10 ? 0 : k / scales[i % 7];
+		if (i % 5 == 4)
+			memcpy(&d, &x, sizeof(d));
+		if (i % 2)
+			d = -d;
+		n = cJSON_CreateNumber(d);
+		want = cJSON_PrintUnformatted(n);
+		bpg_buf_reset(&b);
+		ck_assert_int_eq(bpg_json_print(n, &b), BPG_OK);
+		ck_assert_msg(strcmp(b.data, want) == 0, "%.17g: %s, cJSON %s", d, b.data, want);
+		cJSON_free(want);
+		cJSON_Delete(n);
+	}
+	bpg_buf_release(&b);
+}
+END_TEST
+
 /* The error body escapes what the message holds and reads back the same. */
 static const struct {
 	int status;
@@ -307,6 +404,10 @@ json_suite(void)
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_parse_not_terminated);
 	tcase_add_test(tc, test_print);
+	tcase_add_loop_test(tc, test_print_same_as_cjson, 0,
+	    sizeof(same_cases) / sizeof(same_cases[0]));
+	tcase_add_test(tc, test_print_built);
+	tcase_add_test(tc, test_print_numbers_same_as_cjson);
 	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
