@@ -5,7 +5,7 @@
 #include <cJSON.h>
 #include "bpg_config.h"
 #include "bpg_err.h"
-#include "bpg_subdb.h"
+#include "bpg_subrow.h"
 
 #define BPG_DEFAULT_MAX_RUNNING_MS 43200000LL
 

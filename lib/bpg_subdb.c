@@ -13,18 +13,6 @@
 
 #define SUB_ATTEMPTS_COL BPG_SUBDB_ATTEMPTS_COL
 
-void
-bpg_sub_row_init(struct bpg_sub_row *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->created_ms = r->updated_ms = r->status_ms = r->cr_created_ms = -1;
-	r->start_ms = r->finished_ms = -1;
-	r->execution_attempts = r->executor_count = r->max_running_millis = -1;
-	r->resource_version = r->submission_attempts = r->cr_execution_attempts = -1;
-	r->submit_ms = r->termination_ms = -1;
-	r->driver_core = r->driver_memory_mb = r->number_executor = -1;
-	r->executor_core = r->executor_memory_mb = r->idem_status = -1;
-}
 
 /* The string fields in SUB_COLS order. */
 static char **
@@ -65,14 +53,6 @@ row_int(struct bpg_sub_row *r, unsigned i)
 
 #define N_STR 18
 
-void
-bpg_sub_row_release(struct bpg_sub_row *r)
-{
-	for (unsigned i = 0; i < N_STR; i++)
-		free(*row_str(r, i));
-	free(r->attempts_json);
-	bpg_sub_row_init(r);
-}
 
 /* Fills r from one SELECT SUB_COLS row. */
 static enum bpg_err
