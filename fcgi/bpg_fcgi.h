@@ -32,6 +32,13 @@ struct bpg_app {
 		long long ok_at_ms;     /* 0: none yet */
 		double latency_ms;
 	} probes[BPG_CONFIG_MAX_CLUSTERS + 1];
+	/* the health check's last good read of the database, with the monitor's run it read */
+	struct bpg_health_db {
+		long long ok_at_ms;     /* 0: none yet, or the last read failed */
+		double latency_ms;
+		int have_run;           /* monitor_run had its row */
+		struct bpg_monitor_run run;
+	} health_db;
 };
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */

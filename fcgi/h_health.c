@@ -46,6 +46,33 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen)
 	return e;
 }
 
+/*
+ * Reads the monitor's last run, which is also the database's probe: any answer, a row or
+ * none, means the database answered. Reused like the other probes; a failure never is.
+ */
+static enum bpg_err
+probe_db(struct bpg_app *app, double *ms)
+{
+	struct bpg_health_db *h = &app->health_db;
+	long long now = bpg_now_ms();
+	struct timespec t0;
+	enum bpg_err e;
+
+	if (h->ok_at_ms > 0 && now - h->ok_at_ms < PROBE_REUSE_MS) {
+		*ms = h->latency_ms;
+		return BPG_OK;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	e = bpg_subdb_monitor_run(app->db, &h->run);
+	h->have_run = e == BPG_OK;
+	if (e == BPG_ENOTFOUND)
+		e = BPG_OK;
+	*ms = elapsed_ms(&t0);
+	h->ok_at_ms = e == BPG_OK ? now : 0;
+	h->latency_ms = *ms;
+	return e;
+}
+
 /* Adds {"reachable":B,"latencyMs":N[,"error":S]} as name to parent; NULL on ENOMEM. */
 static cJSON *
 add_result(cJSON *parent, const char *name, enum bpg_err err, double ms, const char *error)
@@ -66,9 +93,11 @@ add_result(cJSON *parent, const char *name, enum bpg_err err, double ms, const c
  *      "monitor":{"lastRunStarted":ms,"lastRunFinished":ms,"outcome":"ok|partial|failed","objects":N}}
  * "OK" when the database, every cluster and S3 answer. The Java gateway always answers
  * {"status":"OK"}; we keep that field and value when healthy and say what is down otherwise.
- * The database is asked every time; a cluster or S3 that answered within the last second is
- * not asked again by this worker (its latency then is that answer's). A failure is never
- * reused. Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
+ * The database (one read of the monitor's last run), a cluster or S3 that answered within
+ * the last second is not asked again by this worker (its latency then is that answer's):
+ * a probe every few seconds or a load balancer's burst costs each dependency at most one
+ * request per worker and second. A failure is never reused: the next request asks again.
+ * Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
  * Side effects: (re)connects the worker's database, cluster and S3 connections.
  */
 enum bpg_err
@@ -77,19 +106,17 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	const struct bpg_config *cfg = app->cfg;
 	cJSON *j = cJSON_CreateObject(), *clusters;
 	enum bpg_err err = BPG_ENOMEM, e;
-	struct timespec t0;
 	char why[256];
 	double ms;
 	int ok;
 
 	if (j == NULL)
 		return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	e = bpg_db_ping(app->db);
+	e = probe_db(app, &ms);
 	ok = e == BPG_OK;
 	if (cJSON_AddStringToObject(j, "status", "OK") == NULL ||
 	    cJSON_AddStringToObject(j, "version", BPG_VERSION) == NULL ||
-	    add_result(j, "database", e, elapsed_ms(&t0), bpg_db_last_error(app->db)) == NULL ||
+	    add_result(j, "database", e, ms, bpg_db_last_error(app->db)) == NULL ||
 	    (clusters = cJSON_AddObjectToObject(j, "clusters")) == NULL)
 		goto out;
 	for (size_t i = 0; i < cfg->n_clusters; i++) {
@@ -104,15 +131,14 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 		if (add_result(j, "s3", e, ms, why) == NULL)
 			goto out;
 	}
-	{
-		struct bpg_monitor_run mr;
+	if (app->health_db.have_run && app->health_db.ok_at_ms > 0) {
+		const struct bpg_monitor_run *mr = &app->health_db.run;
 		cJSON *mon;
-		if (bpg_subdb_monitor_run(app->db, &mr) == BPG_OK &&
-		    ((mon = cJSON_AddObjectToObject(j, "monitor")) == NULL ||
-		    cJSON_AddNumberToObject(mon, "lastRunStarted", (double)mr.started_ms) == NULL ||
-		    cJSON_AddNumberToObject(mon, "lastRunFinished", (double)mr.finished_ms) == NULL ||
-		    cJSON_AddStringToObject(mon, "outcome", mr.outcome) == NULL ||
-		    cJSON_AddNumberToObject(mon, "objects", (double)mr.objects) == NULL))
+		if (((mon = cJSON_AddObjectToObject(j, "monitor")) == NULL ||
+		    cJSON_AddNumberToObject(mon, "lastRunStarted", (double)mr->started_ms) == NULL ||
+		    cJSON_AddNumberToObject(mon, "lastRunFinished", (double)mr->finished_ms) == NULL ||
+		    cJSON_AddStringToObject(mon, "outcome", mr->outcome) == NULL ||
+		    cJSON_AddNumberToObject(mon, "objects", (double)mr->objects) == NULL))
 			goto out;
 	}
 	if (!ok)

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from bpg import ENV, Client, admin_client, sim, user_client
+from bpg import ENV, Client, admin_client, db, sim, user_client, worker_pids
 
 
 class HealthTest(unittest.TestCase):
@@ -63,6 +63,21 @@ class HealthTest(unittest.TestCase):
         self.assertTrue(all(b["status"] == "DEGRADED" and b["clusters"]["c02"]["reachable"] is False
                             for b in seen[-8:]), seen[-8:])
         self.assertTrue(all(b["clusters"]["c01"]["reachable"] for b in seen))
+
+    def test_database_asked_at_most_once_a_second_per_worker(self):
+        """A probe storm costs the database one read per worker and second, not one per request."""
+        def executed():
+            return int(db("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'").split()[1])
+        c = user_client()
+        workers = len(worker_pids())
+        before = executed()
+        t0 = time.monotonic()
+        for _ in range(200):
+            status, _, body = c.json("GET", "/healthcheck/status")
+            self.assertEqual((status, body["database"]["reachable"]), (200, True))
+        seconds = time.monotonic() - t0
+        asked = executed() - before
+        self.assertLessEqual(asked, workers * (int(seconds) + 2), "%d reads in %.1f s" % (asked, seconds))
 
     def test_request_id_the_clients_or_generated(self):
         c = user_client()
