@@ -137,7 +137,7 @@ do_submit(const char *user)
 	static unsigned long seq;
 	char id[64], body[sizeof(cr) + 128];
 	long long ints[6] = { 0, 1, 1024, 1, 1, 1024 }, now, zero = 0;
-	MYSQL_BIND p[18];
+	MYSQL_BIND p[19];
 	long code = 0;
 
 	snprintf(id, sizeof(id), "c01-dbh%ld%lx%lu", (long)getpid(), (unsigned long)time(NULL), ++seq);
@@ -151,13 +151,14 @@ do_submit(const char *user)
 	bind_str(&p[6], "3.5");
 	bind_str(&p[7], "poc");
 	bind_str(&p[8], body);
-	bind_str(&p[9], NULL);
+	bind_str(&p[9], "{}");       /* summary_fields: what lists show of the request */
+	bind_str(&p[10], NULL);
 	ints[0] = 0;
 	for (int i = 0; i < 6; i++)
-		bind_int(&p[10 + i], &ints[i]);
-	bind_int(&p[10], NULL);
-	bind_str(&p[16], NULL);
-	bind_str(&p[17], "dbhello");
+		bind_int(&p[11 + i], &ints[i]);
+	bind_int(&p[11], NULL);
+	bind_str(&p[17], NULL);
+	bind_str(&p[18], "dbhello");
 	if (run(st_ins, p) < 0)
 		return 500;
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);

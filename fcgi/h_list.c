@@ -42,10 +42,10 @@ parse_cursor(const char *s, struct bpg_sub_filter *f, char *id, size_t idlen)
 
 struct list_out {
 	struct bpg_app *app;
-	cJSON *items;
-	struct bpg_buf *ndjson;     /* NDJSON instead of items when set */
+	struct bpg_buf *page;       /* {"submissions":[ and the rows so far (JSON) */
+	struct bpg_buf *ndjson;     /* NDJSON instead of page when set */
 	long long now;
-	char last[CURSOR_MAX];
+	char last[CURSOR_MAX + 24];   /* "<created ms>_<id>" */
 	/* streamed (/skatev2 without limit or next): each row written as it comes */
 	struct bpg_http_req *req;   /* set when streaming */
 	int lines;                  /* NDJSON lines, else {"submissions":[...]} */
@@ -55,11 +55,12 @@ struct list_out {
 	char last_id[CURSOR_MAX];
 };
 
+static const char list_open[] = "{\"submissions\":[";
+
 /* A streamed list's opening, once: the status, then {"submissions":[ unless NDJSON. */
 static enum bpg_err
 stream_open(struct list_out *o)
 {
-	static const char open[] = "{\"submissions\":[";
 	enum bpg_err err;
 
 	if (o->started)
@@ -67,55 +68,40 @@ stream_open(struct list_out *o)
 	o->started = 1;
 	err = bpg_http_stream_begin(o->req, 200, "application/json", NULL);
 	if (err == BPG_OK && !o->lines)
-		err = bpg_http_stream_write(o->req, open, sizeof(open) - 1, 0);
+		err = bpg_http_stream_write(o->req, list_open, sizeof(list_open) - 1, 0);
 	return err;
 }
 
-/* One summary written to the stream at once (o->ndjson is reused row after row). */
-static enum bpg_err
-stream_row(struct list_out *o, const cJSON *j)
-{
-	struct bpg_buf *b = o->ndjson;
-	enum bpg_err err;
-
-	b->len = 0;
-	if ((err = stream_open(o)) != BPG_OK)
-		return err;
-	if (o->rows++ > 0 && !o->lines && (err = bpg_buf_puts(b, ",")) != BPG_OK)
-		return err;
-	if ((err = bpg_json_print(j, b)) != BPG_OK ||
-	    (o->lines && (err = bpg_buf_puts(b, "\n")) != BPG_OK))
-		return err;
-	return bpg_http_stream_write(o->req, b->data, b->len, 0);
-}
-
+/*
+ * Each row's summary is written as JSON text where it goes (bpg_appstate_summary_write):
+ * no tree per row. A page: after a ',' from the second row on; NDJSON: a line; streamed:
+ * o->ndjson reused row after row, written to the client at once.
+ */
 static enum bpg_err
 list_row(void *ctx, const struct bpg_sub_row *r)
 {
 	struct list_out *o = ctx;
 	const struct bpg_cluster *c = bpg_config_cluster(o->app->cfg, r->cluster_id ? r->cluster_id : "");
-	cJSON *j = NULL;
-	enum bpg_err err = bpg_appstate_summary_json(r, c, o->now, &j);
+	struct bpg_buf *b = o->req != NULL || o->ndjson != NULL ? o->ndjson : o->page;
+	enum bpg_err err;
 
-	if (err != BPG_OK)
-		return err;
-	snprintf(o->last, sizeof(o->last), "%lld_%s", r->created_ms, r->submission_id);
+	/* the keyset of the row, for the cursor of the next page (formatted after the last) */
+	o->last_ms = r->created_ms;
+	snprintf(o->last_id, sizeof(o->last_id), "%s", r->submission_id);
 	if (o->req != NULL) {
-		o->last_ms = r->created_ms;
-		snprintf(o->last_id, sizeof(o->last_id), "%s", r->submission_id);
-		err = stream_row(o, j);
-		cJSON_Delete(j);
-		return err;
+		b->len = 0;
+		if ((err = stream_open(o)) != BPG_OK)
+			return err;
 	}
-	if (o->ndjson != NULL) {
-		err = bpg_json_print(j, o->ndjson);
-		if (err == BPG_OK)
-			err = bpg_buf_puts(o->ndjson, "\n");
-		cJSON_Delete(j);
+	if (!o->lines && (o->req != NULL || o->ndjson == NULL) && o->rows > 0 &&
+	    (err = bpg_buf_append(b, ",", 1)) != BPG_OK)
 		return err;
-	}
-	cJSON_AddItemToArray(o->items, j);
-	return BPG_OK;
+	o->rows++;
+	if ((err = bpg_appstate_summary_write(r, c, o->now, b)) != BPG_OK ||
+	    ((o->lines || (o->req == NULL && o->ndjson != NULL)) &&
+	    (err = bpg_buf_append(b, "\n", 1)) != BPG_OK))
+		return err;
+	return o->req != NULL ? bpg_http_stream_write(o->req, b->data, b->len, 0) : BPG_OK;
 }
 
 /*
@@ -196,8 +182,7 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 	struct bpg_query q;
 	struct list_out o;
 	struct bpg_buf nd;
-	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 32], queue[BPG_QUERY_MAX_VALUE + 1];
-	cJSON *j = NULL;
+	char why[256], curid[CURSOR_MAX], hdr[CURSOR_MAX + 64], queue[BPG_QUERY_MAX_VALUE + 1];
 	long long limit;
 	const char *fmt, *next;
 	int more = 0, ndjson;
@@ -234,8 +219,8 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 	o.app = app;
 	o.now = bpg_now_ms();
 	o.ndjson = ndjson ? &nd : NULL;
-	if (!ndjson && ((j = cJSON_CreateObject()) == NULL ||
-	    (o.items = cJSON_AddArrayToObject(j, "submissions")) == NULL)) {
+	o.page = &nd;
+	if (!ndjson && bpg_buf_append(&nd, list_open, sizeof(list_open) - 1) != BPG_OK) {
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -245,19 +230,21 @@ list(struct bpg_app *app, struct bpg_http_req *req, const char *user, int allow_
 		    err == BPG_EUNAVAIL ? "database unavailable" : "cannot list submissions");
 		goto out;
 	}
+	snprintf(o.last, sizeof(o.last), "%lld_%s", o.last_ms, o.last_id);
 	if (ndjson) {
 		snprintf(hdr, sizeof(hdr), "X-Next: %s\r\n", more ? o.last : "");
 		err = bpg_http_reply(req, 200, "application/x-ndjson", more ? hdr : NULL,
 		    nd.data, nd.len);
 		goto out;
 	}
-	if (more && cJSON_AddStringToObject(j, "next", o.last) == NULL) {
+	if (bpg_buf_append(&nd, "]", 1) != BPG_OK ||
+	    (more && (bpg_json_put_key(&nd, ',', "next") != BPG_OK ||
+	    bpg_json_put_str(&nd, o.last) != BPG_OK)) || bpg_buf_append(&nd, "}", 1) != BPG_OK) {
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		goto out;
 	}
-	err = bpg_http_reply_json(req, 200, j);
+	err = bpg_http_reply(req, 200, "application/json", NULL, nd.data, nd.len);
 out:
-	cJSON_Delete(j);
 	bpg_buf_release(&nd);
 	return err;
 }

@@ -35,6 +35,7 @@ struct submit {
 	struct bpg_principal proxy;   /* dagUser, when a proxy user submits for them */
 	int dry_run;
 	char *stored;                 /* masked request JSON for the row */
+	char *summary;                /* what lists show of it (the row's summary_fields) */
 	const char *tried[2];         /* clusters already tried (failover) */
 	size_t ntried;
 	struct bpg_submit_plan plan;  /* queue, cluster, id and CR (bpg_submit) */
@@ -49,6 +50,7 @@ submit_release(struct submit *s)
 {
 	bpg_request_free(s->req);
 	free(s->stored);
+	free(s->summary);
 	free(s->takeover_claim);
 	bpg_submit_plan_release(&s->plan);
 }
@@ -220,8 +222,9 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		bpg_mask_request(stored, &app->cfg->gateway.mask_patterns);
 		s->stored = cJSON_PrintUnformatted(stored);
+		s->summary = bpg_appstate_summary_fields(stored);
 		cJSON_Delete(stored);
-		if (s->stored == NULL)
+		if (s->stored == NULL || s->summary == NULL)
 			return bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 	}
 	bpg_sub_row_init(&row);
@@ -234,6 +237,7 @@ submit_record(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	row.spark_version = (char *)s->req->spark_version;
 	row.queue = s->plan.queue;
 	row.request_body = s->stored;
+	row.summary_fields = s->summary;
 	row.idempotency_key = (char *)s->idem;
 	row.idem_fingerprint = s->idem != NULL ? s->fp : NULL;
 	row.claim_owner = (char *)bpg_db_claim(app->db);

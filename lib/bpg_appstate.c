@@ -190,9 +190,63 @@ status_message(const struct bpg_sub_row *row, long long created, long long termi
 	return err;
 }
 
+/*
+ * Where the fields of a status or a summary go: a cJSON object (j), or JSON text appended to
+ * b (the first member opens the object). The first failure sticks in err.
+ */
+struct emit {
+	cJSON *j;
+	struct bpg_buf *b;
+	int members;
+	enum bpg_err err;
+};
+
+static void
+em_str(struct emit *e, const char *k, const char *v)
+{
+	if (e->err != BPG_OK)
+		return;
+	if (e->j != NULL) {
+		if (cJSON_AddStringToObject(e->j, k, v) == NULL)
+			e->err = BPG_ENOMEM;
+		return;
+	}
+	if ((e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
+		e->err = bpg_json_put_str(e->b, v);
+}
+
+static void
+em_int(struct emit *e, const char *k, long long v)
+{
+	if (e->err != BPG_OK)
+		return;
+	if (e->j != NULL) {
+		if (cJSON_AddNumberToObject(e->j, k, (double)v) == NULL)
+			e->err = BPG_ENOMEM;
+		return;
+	}
+	if ((e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
+		e->err = bpg_json_put_int(e->b, v);
+}
+
+/* Adds item (taken: added or freed) as k. */
+static void
+em_item(struct emit *e, const char *k, cJSON *item)
+{
+	if (e->err == BPG_OK && e->j != NULL) {
+		if (cJSON_AddItemToObject(e->j, k, item))
+			return;
+		e->err = BPG_ENOMEM;
+	} else if (e->err == BPG_OK &&
+	    (e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK) {
+		e->err = bpg_json_print(item, e->b);
+	}
+	cJSON_Delete(item);
+}
+
 /* sparkUIUrl of a finished app: the template with every {appId} replaced. */
-static enum bpg_err
-history_url(const char *tmpl, const char *app_id, cJSON *j)
+static void
+history_url(const char *tmpl, const char *app_id, struct emit *e)
 {
 	static const char mark[] = "{appId}";
 	struct bpg_buf u;
@@ -207,16 +261,17 @@ history_url(const char *tmpl, const char *app_id, cJSON *j)
 	}
 	if (err == BPG_OK)
 		err = bpg_buf_puts(&u, p);
-	if (err == BPG_OK && cJSON_AddStringToObject(j, "sparkUIUrl", u.data) == NULL)
-		err = BPG_ENOMEM;
+	if (err == BPG_OK)
+		em_str(e, "sparkUIUrl", u.data);
+	else if (e->err == BPG_OK)
+		e->err = err;
 	bpg_buf_release(&u);
-	return err;
 }
 
-/* Adds the SubmissionStatus fields shared by status and summaries. */
-static enum bpg_err
+/* The SubmissionStatus fields shared by status and summaries. */
+static void
 status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, long long now,
-    cJSON *j)
+    struct emit *e)
 {
 	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
 	long long term = row->finished_ms, duration = 0;
@@ -230,30 +285,29 @@ status_fields(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, 
 		else if (strcmp(state, "RUNNING") == 0 || strcmp(state, "SUBMITTED") == 0)
 			duration = now - created;
 	}
-	if ((created >= 0 && cJSON_AddNumberToObject(j, "creationTime", (double)created) == NULL) ||
-	    (row->app_id && cJSON_AddStringToObject(j, "sparkApplicationId", row->app_id) == NULL) ||
-	    (row->execution_attempts >= 0 &&
-	     cJSON_AddNumberToObject(j, "executionAttempts", (double)row->execution_attempts) == NULL) ||
-	    (term >= 0 && cJSON_AddNumberToObject(j, "terminationTime", (double)term) == NULL) ||
-	    cJSON_AddNumberToObject(j, "duration", (double)(duration > 0 ? duration : 0)) == NULL ||
-	    cJSON_AddStringToObject(j, "applicationState", state) == NULL)
-		return BPG_ENOMEM;
+	if (created >= 0)
+		em_int(e, "creationTime", created);
+	if (row->app_id)
+		em_str(e, "sparkApplicationId", row->app_id);
+	if (row->execution_attempts >= 0)
+		em_int(e, "executionAttempts", row->execution_attempts);
+	if (term >= 0)
+		em_int(e, "terminationTime", term);
+	em_int(e, "duration", duration > 0 ? duration : 0);
+	em_str(e, "applicationState", state);
 	if (cluster != NULL && cluster->spark_history_url != NULL && row->app_id != NULL &&
-	    (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0))
-		return history_url(cluster->spark_history_url, row->app_id, j);
-	if (cluster != NULL && cluster->spark_ui_url != NULL && strcmp(state, "RUNNING") == 0) {
+	    (strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0)) {
+		history_url(cluster->spark_history_url, row->app_id, e);
+	} else if (cluster != NULL && cluster->spark_ui_url != NULL && strcmp(state, "RUNNING") == 0) {
 		struct bpg_buf u;
-		enum bpg_err err;
 		bpg_buf_init(&u, 4096);
-		err = bpg_buf_printf(&u, "%s/%s/%s", cluster->spark_ui_url, cluster->namespace,
-		    row->submission_id);
-		if (err == BPG_OK && cJSON_AddStringToObject(j, "sparkUIUrl", u.data) == NULL)
-			err = BPG_ENOMEM;
+		if (bpg_buf_printf(&u, "%s/%s/%s", cluster->spark_ui_url, cluster->namespace,
+		    row->submission_id) == BPG_OK)
+			em_str(e, "sparkUIUrl", u.data);
+		else if (e->err == BPG_OK)
+			e->err = BPG_ENOMEM;
 		bpg_buf_release(&u);
-		if (err != BPG_OK)
-			return err;
 	}
-	return BPG_OK;
 }
 
 /*
@@ -293,9 +347,12 @@ bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster
 	long long created = row->cr_created_ms >= 0 ? row->cr_created_ms : row->created_ms;
 	enum bpg_err err;
 
+	struct emit e = { j, NULL, 0, BPG_OK };
+
 	if (j == NULL)
 		return BPG_ENOMEM;
-	err = status_fields(row, cluster, now_ms, j);
+	status_fields(row, cluster, now_ms, &e);
+	err = e.err;
 	if (err == BPG_OK)
 		err = status_message(row, created, row->finished_ms, j);
 	if (err == BPG_OK && row->attempts_json != NULL)
@@ -308,37 +365,123 @@ bpg_appstate_status_json(const struct bpg_sub_row *row, const struct bpg_cluster
 	return BPG_OK;
 }
 
-static int
-add_num(cJSON *j, const char *k, long long v)
-{
-	return cJSON_AddNumberToObject(j, k, (double)v) != NULL;
-}
-
 /*
  * dagName (the driver's dag_name label, normalized as in the CR; "" when none) and
- * applicationArguments (omitted when none) from the stored, masked request. 1, or 0 when
- * out of memory.
+ * applicationArguments (omitted when none) from the stored, masked request, found in one
+ * pass over its text (bpg_json_pick): no tree of the whole request per listed row.
  */
-static int
-add_from_request(const char *body, cJSON *j)
+static void
+add_from_request(const char *body, struct emit *e)
 {
-	cJSON *req = body ? cJSON_Parse(body) : NULL;
-	const cJSON *dag = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(req, "driver"), "labels"), "dag_name");
-	cJSON *args = cJSON_DetachItemFromObjectCaseSensitive(req, "arguments");
-	char label[64] = "";
-	int ok;
+	static const char *const dag_path[] = { "driver", "labels", "dag_name", NULL };
+	static const char *const args_path[] = { "arguments", NULL };
+	static const char *const *const paths[] = { dag_path, args_path };
+	struct bpg_json_span v[2];
+	cJSON *dag = NULL, *args = NULL;
+	char label[64] = "", plain[256];
 
+	if (body != NULL && bpg_json_pick(body, strlen(body), paths, 2, v) == BPG_OK) {
+		if (v[0].p != NULL && v[0].p[0] == '"' && v[0].len - 2 < sizeof(plain) &&
+		    memchr(v[0].p, '\\', v[0].len) == NULL) {
+			memcpy(plain, v[0].p + 1, v[0].len - 2);   /* nothing to unescape */
+			plain[v[0].len - 2] = '\0';
+			bpg_request_label_value(plain, label);
+		} else if (v[0].p != NULL && v[0].p[0] == '"') {
+			dag = cJSON_ParseWithLength(v[0].p, v[0].len);
+		}
+		if (v[1].p != NULL && v[1].p[0] == '[')
+			args = cJSON_ParseWithLength(v[1].p, v[1].len);
+	}
 	if (cJSON_IsString(dag))
 		bpg_request_label_value(dag->valuestring, label);
-	ok = cJSON_AddStringToObject(j, "dagName", label) != NULL;
-	if (ok && cJSON_IsArray(args)) {
-		ok = cJSON_AddItemToObject(j, "applicationArguments", args);
-		args = ok ? NULL : args;
+	cJSON_Delete(dag);
+	em_str(e, "dagName", label);
+	if (cJSON_IsArray(args))
+		em_item(e, "applicationArguments", args);
+	else
+		cJSON_Delete(args);
+}
+
+/* The fields of a SubmissionSummary, in the Java gateway's order. */
+static enum bpg_err
+summary(const struct bpg_sub_row *row, const struct bpg_cluster *cluster, long long now_ms,
+    struct emit *e)
+{
+	long long dc = row->driver_core > 0 ? row->driver_core : 1;
+	long long ei = row->number_executor >= 0 ? row->number_executor : 1;
+	long long ec = row->executor_core > 0 ? row->executor_core : 1;
+	long long dm = row->driver_memory_mb > 0 ? row->driver_memory_mb / 1024 : 0;
+	long long em = row->executor_memory_mb > 0 ? row->executor_memory_mb / 1024 : 0;
+	char queue[300] = "root.";
+	size_t qn = row->queue ? strlen(row->queue) : 0;
+
+	if (qn >= sizeof(queue) - 5)
+		qn = sizeof(queue) - 6;   /* as snprintf into it cut it */
+	memcpy(queue + 5, row->queue ? row->queue : "", qn);
+	queue[5 + qn] = '\0';
+	em_str(e, "submissionId", row->submission_id);
+	if (row->user != NULL)
+		em_str(e, "user", row->user);
+	em_str(e, "queue", row->queue ? queue : "");
+	add_from_request(row->request_body, e);
+	em_int(e, "driverCores", dc);
+	em_int(e, "driverMemoryGB", dm);
+	em_int(e, "executorInstances", ei);
+	em_int(e, "executorCores", ec);
+	em_int(e, "totalCores", ei * ec + dc);
+	em_int(e, "executorMemoryGB", em);
+	em_int(e, "totalMemoryGB", ei * em + dm);
+	if (row->spark_version != NULL)
+		em_str(e, "sparkVersion", row->spark_version);
+	if (row->app_name != NULL)
+		em_str(e, "applicationName", row->app_name);
+	if (row->cluster_id != NULL)
+		em_str(e, "clusterId", row->cluster_id);
+	status_fields(row, cluster, now_ms, e);
+	return e->err;
+}
+
+char *
+bpg_appstate_summary_fields(const cJSON *stored)
+{
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(stored, "arguments");
+	const cJSON *dag = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(stored, "driver"), "labels"), "dag_name");
+	cJSON *o = cJSON_CreateObject(), *labels;
+	struct bpg_buf b;
+	char *text = NULL;
+
+	/* the values as they are, whatever their type: the list checks them as it did the body */
+	if (o == NULL || (args != NULL &&
+	    !cJSON_AddItemToObject(o, "arguments", cJSON_Duplicate(args, 1))) ||
+	    (dag != NULL && ((labels = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "driver"),
+	    "labels")) == NULL || !cJSON_AddItemToObject(labels, "dag_name", cJSON_Duplicate(dag, 1))))) {
+		cJSON_Delete(o);
+		return NULL;
 	}
-	cJSON_Delete(args);
-	cJSON_Delete(req);
-	return ok;
+	bpg_buf_init(&b, 0);
+	if (bpg_json_print(o, &b) != BPG_OK || bpg_buf_detach(&b, &text) != BPG_OK)
+		text = NULL;
+	bpg_buf_release(&b);
+	cJSON_Delete(o);
+	return text;
+}
+
+enum bpg_err
+bpg_appstate_summary_write(const struct bpg_sub_row *row, const struct bpg_cluster *cluster,
+    long long now_ms, struct bpg_buf *out)
+{
+	struct emit e = { NULL, out, 0, BPG_OK };
+	size_t len = out->len;
+	enum bpg_err err = summary(row, cluster, now_ms, &e);
+
+	if (err == BPG_OK)
+		err = bpg_buf_append(out, "}", 1);
+	if (err != BPG_OK && out->data != NULL) {
+		out->len = len;
+		out->data[len] = '\0';
+	}
+	return err;
 }
 
 enum bpg_err
@@ -346,32 +489,11 @@ bpg_appstate_summary_json(const struct bpg_sub_row *row, const struct bpg_cluste
     long long now_ms, cJSON **out)
 {
 	cJSON *j = cJSON_CreateObject();
-	long long dc = row->driver_core > 0 ? row->driver_core : 1;
-	long long ei = row->number_executor >= 0 ? row->number_executor : 1;
-	long long ec = row->executor_core > 0 ? row->executor_core : 1;
-	long long dm = row->driver_memory_mb > 0 ? row->driver_memory_mb / 1024 : 0;
-	long long em = row->executor_memory_mb > 0 ? row->executor_memory_mb / 1024 : 0;
-	char queue[300];
-	int ok;
+	struct emit e = { j, NULL, 0, BPG_OK };
 
 	if (j == NULL)
 		return BPG_ENOMEM;
-	snprintf(queue, sizeof(queue), "root.%s", row->queue ? row->queue : "");
-	ok = cJSON_AddStringToObject(j, "submissionId", row->submission_id) != NULL &&
-	    (row->user == NULL || cJSON_AddStringToObject(j, "user", row->user) != NULL) &&
-	    cJSON_AddStringToObject(j, "queue", row->queue ? queue : "") != NULL &&
-	    add_from_request(row->request_body, j) &&
-	    add_num(j, "driverCores", dc) && add_num(j, "driverMemoryGB", dm) &&
-	    add_num(j, "executorInstances", ei) && add_num(j, "executorCores", ec) &&
-	    add_num(j, "totalCores", ei * ec + dc) && add_num(j, "executorMemoryGB", em) &&
-	    add_num(j, "totalMemoryGB", ei * em + dm) &&
-	    (row->spark_version == NULL ||
-	     cJSON_AddStringToObject(j, "sparkVersion", row->spark_version) != NULL) &&
-	    (row->app_name == NULL ||
-	     cJSON_AddStringToObject(j, "applicationName", row->app_name) != NULL) &&
-	    (row->cluster_id == NULL ||
-	     cJSON_AddStringToObject(j, "clusterId", row->cluster_id) != NULL);
-	if (!ok || status_fields(row, cluster, now_ms, j) != BPG_OK) {
+	if (summary(row, cluster, now_ms, &e) != BPG_OK) {
 		cJSON_Delete(j);
 		return BPG_ENOMEM;
 	}

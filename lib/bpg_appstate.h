@@ -3,6 +3,7 @@
 #define BPG_APPSTATE_H
 
 #include <cJSON.h>
+#include "bpg_buf.h"
 #include "bpg_config.h"
 #include "bpg_err.h"
 #include "bpg_subrow.h"
@@ -95,6 +96,22 @@ enum bpg_err bpg_appstate_status_json(const struct bpg_sub_row *row,
  */
 enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
+
+/*
+ * What a summary shows of a stored (masked) request, for its row's summary_fields: a compact
+ * JSON object with its "arguments" and its driver's labels' "dag_name", those present
+ * (bpg_appstate_summary_json reads the same from it as from the whole request). malloc'd;
+ * NULL when out of memory.
+ */
+char *bpg_appstate_summary_fields(const cJSON *stored);
+
+/*
+ * The same summary appended to out as compact JSON text, byte for byte what printing the
+ * tree of bpg_appstate_summary_json() gives (lists write their pages this way). On failure
+ * out is as it was.
+ */
+enum bpg_err bpg_appstate_summary_write(const struct bpg_sub_row *row,
+    const struct bpg_cluster *cluster, long long now_ms, struct bpg_buf *out);
 
 #define BPG_APPSTATE_DRIVER_C   "spark-kubernetes-driver"
 #define BPG_APPSTATE_EXECUTOR_C "spark-kubernetes-executor"

@@ -1,4 +1,5 @@
 /* bpg_json: cJSON parsing with limits, printing into buffers, the error body. */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -355,6 +356,245 @@ print_value(const cJSON *j, struct bpg_buf *out, int depth)
 			err = print_value(c, out, depth + 1);
 	}
 	return err != BPG_OK ? err : bpg_buf_append(out, obj ? "}" : "]", 1);
+}
+
+enum bpg_err
+bpg_json_put_key(struct bpg_buf *out, char pre, const char *key)
+{
+	size_t n = strlen(key);
+	enum bpg_err err;
+	char *p;
+
+	/* our keys are short plain words: one look a word at a time, then a copy */
+	if (n > 24 || escape_extra((const unsigned char *)key, n) != 0)
+		return print_string(key, pre, ':', out);
+	if ((err = bpg_buf_reserve(out, n + 4)) != BPG_OK)
+		return err;
+	p = out->data + out->len;
+	if (pre)
+		*p++ = pre;
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	*p = '\0';
+	out->len = (size_t)(p - out->data);
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_json_put_str(struct bpg_buf *out, const char *s)
+{
+	return print_string(s, 0, 0, out);
+}
+
+enum bpg_err
+bpg_json_put_int(struct bpg_buf *out, long long v)
+{
+	char digits[24], *end = digits + sizeof(digits), *p;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	if (u >= 1000000000000000ULL) {
+		/* as cJSON prints a double this large (%1.15g, or %1.17g when that is not exact) */
+		cJSON n;
+		memset(&n, 0, sizeof(n));
+		n.type = cJSON_Number;
+		n.valuedouble = (double)v;
+		n.valueint = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
+		return print_number(&n, out);
+	}
+	p = digits_before(end, u);
+	if (v < 0)
+		*--p = '-';
+	return bpg_buf_append(out, p, (size_t)(end - p));
+}
+
+/* ---- bpg_json_pick: a validating scan that keeps the spans of wanted values ---- */
+
+#define PICK_MAX_PATHS 32
+
+struct pick {
+	const char *s, *end;
+	const char *const *const *paths;
+	size_t n;
+	struct bpg_json_span *spans;
+};
+
+static void
+pick_space(struct pick *k)
+{
+	while (k->s < k->end && (*k->s == ' ' || *k->s == '\t' || *k->s == '\n' || *k->s == '\r'))
+		k->s++;
+}
+
+/* Skips a string at k->s == '"'; 0 when it is not one (unterminated, bad escape, raw control). */
+static int
+pick_string(struct pick *k)
+{
+	const unsigned char *s = (const unsigned char *)k->s + 1, *end = (const unsigned char *)k->end;
+
+	for (;;) {
+		const unsigned char *lim;
+		uint64_t w;
+		for (; end - s >= 8; s += 8) {   /* a word at a time to the next '"', '\\' or control */
+			memcpy(&w, s, 8);
+			if (word_needs_escape(w))
+				break;
+		}
+		lim = end - s >= 8 ? s + 8 : end;
+		while (s < lim && *s != '"' && *s != '\\' && *s >= 0x20)
+			s++;
+		if (s == lim && s != end)
+			continue;   /* a word that only looked special */
+		if (s == end || *s < 0x20)
+			return 0;
+		if (*s == '"')
+			break;
+		if (++s == end)
+			return 0;
+		if (*s == 'u') {
+			if (end - s < 5 || !is_hex((char)s[1]) || !is_hex((char)s[2]) ||
+			    !is_hex((char)s[3]) || !is_hex((char)s[4]))
+				return 0;
+			s += 5;
+		} else if (*s == '"' || *s == '\\' || *s == '/' || *s == 'b' || *s == 'f' ||
+		    *s == 'n' || *s == 'r' || *s == 't') {
+			s++;
+		} else {
+			return 0;
+		}
+	}
+	k->s = (const char *)s + 1;
+	return 1;
+}
+
+/*
+ * The paths still wanted below a member named key (len bytes) at depth d, of those in live
+ * (a bit per path): those whose d-th key it is and whose span is still empty.
+ */
+static unsigned
+pick_narrow(const struct pick *k, unsigned live, int d, const char *key, size_t len)
+{
+	unsigned out = 0;
+
+	for (size_t i = 0; i < k->n; i++) {
+		const char *want;
+		if (!(live & (1u << i)) || k->spans[i].p != NULL)
+			continue;
+		want = k->paths[i][d];
+		if (want != NULL && strncmp(want, key, len) == 0 && want[len] == '\0')
+			out |= 1u << i;
+	}
+	return out;
+}
+
+static int pick_value(struct pick *k, int d, unsigned live);
+
+/* An object or array at k->s; live: the paths whose first d keys lead here. */
+static int
+pick_container(struct pick *k, int d, unsigned live)
+{
+	int obj = *k->s == '{', first = 1;
+	char close = obj ? '}' : ']';
+
+	if (d >= CJSON_NESTING_LIMIT)
+		return 0;
+	k->s++;
+	for (;;) {
+		unsigned below = 0;
+		pick_space(k);
+		if (k->s == k->end)
+			return 0;
+		if (*k->s == close && first)
+			break;
+		if (!first) {
+			if (*k->s == close)
+				break;
+			if (*k->s != ',')
+				return 0;
+			k->s++;
+			pick_space(k);
+		}
+		first = 0;
+		if (obj) {
+			const char *key = k->s + 1;
+			if (k->s == k->end || *k->s != '"' || !pick_string(k))
+				return 0;
+			/* a key with escapes is on no wanted path (ours are plain) */
+			if (live != 0 && memchr(key, '\\', (size_t)(k->s - 1 - key)) == NULL)
+				below = pick_narrow(k, live, d, key, (size_t)(k->s - 1 - key));
+			pick_space(k);
+			if (k->s == k->end || *k->s != ':')
+				return 0;
+			k->s++;
+		}
+		/* array items are on no wanted path */
+		if (!pick_value(k, d + 1, below))
+			return 0;
+	}
+	k->s++;
+	return 1;
+}
+
+/* A value at depth d; live: the wanted paths whose d keys lead here (one ends here: its span). */
+static int
+pick_value(struct pick *k, int d, unsigned live)
+{
+	const char *start;
+	int ok;
+
+	pick_space(k);
+	if (k->s == k->end)
+		return 0;
+	start = k->s;
+	switch (*k->s) {
+	case '{': case '[':
+		ok = pick_container(k, d, live);
+		break;
+	case '"':
+		ok = pick_string(k);
+		break;
+	default:
+		/* literals, and numbers as leniently as cJSON reads them */
+		if ((size_t)(k->end - k->s) >= 4 && (memcmp(k->s, "null", 4) == 0 ||
+		    memcmp(k->s, "true", 4) == 0)) {
+			k->s += 4;
+		} else if ((size_t)(k->end - k->s) >= 5 && memcmp(k->s, "false", 5) == 0) {
+			k->s += 5;
+		} else {
+			while (k->s < k->end && ((*k->s >= '0' && *k->s <= '9') || *k->s == '-' ||
+			    *k->s == '+' || *k->s == '.' || *k->s == 'e' || *k->s == 'E'))
+				k->s++;
+		}
+		ok = k->s > start;
+	}
+	for (size_t i = 0; ok && live != 0 && i < k->n; i++)
+		if ((live & (1u << i)) && k->paths[i][d] == NULL && k->spans[i].p == NULL) {
+			k->spans[i].p = start;
+			k->spans[i].len = (size_t)(k->s - start);
+		}
+	return ok;
+}
+
+enum bpg_err
+bpg_json_pick(const char *text, size_t len, const char *const *const *paths, size_t n,
+    struct bpg_json_span *spans)
+{
+	struct pick k;
+
+	memset(spans, 0, n * sizeof(*spans));
+	if (text == NULL || n > PICK_MAX_PATHS)
+		return BPG_EINVAL;
+	k.s = text;
+	k.end = text + len;
+	k.paths = paths;
+	k.n = n;
+	k.spans = spans;
+	if (pick_value(&k, 0, n == PICK_MAX_PATHS ? ~0u : (1u << n) - 1))
+		return BPG_OK;
+	memset(spans, 0, n * sizeof(*spans));
+	return BPG_EINVAL;
 }
 
 enum bpg_err

@@ -30,6 +30,32 @@ enum bpg_err bpg_json_parse_flags(const char *text, size_t len, unsigned flags, 
 enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);
 
 /*
+ * Writers of compact JSON text straight into out, byte for byte what bpg_json_print() gives
+ * for the same tree (for answers built without one): a member's separator pre (',' or '{',
+ * or 0 for none) with its quoted key and ':'; a string; an integer (as the double nearest to
+ * it prints: exact below 2^53).
+ */
+enum bpg_err bpg_json_put_key(struct bpg_buf *out, char pre, const char *key);
+enum bpg_err bpg_json_put_str(struct bpg_buf *out, const char *s);
+enum bpg_err bpg_json_put_int(struct bpg_buf *out, long long v);
+
+/* A value found by bpg_json_pick(): its raw text (p == NULL when absent). */
+struct bpg_json_span {
+	const char *p;
+	size_t len;
+};
+
+/*
+ * One pass over len bytes of JSON text, without building a tree: for each of the n paths
+ * (object keys from the top, NULL-terminated) the raw text of the first value found there, in
+ * spans[i] (with duplicate keys, cJSON's lookup may find none where this finds a later one). Text after the top value is
+ * ignored, as cJSON_Parse() does. BPG_EINVAL (and every span empty) when the text is not
+ * JSON or nests deeper than cJSON would parse, or for more than 32 paths.
+ */
+enum bpg_err bpg_json_pick(const char *text, size_t len, const char *const *const *paths,
+    size_t n, struct bpg_json_span *spans);
+
+/*
  * Appends the error body {"code":status,"message":message} to out; with status 0, Apache
  * Livy's {"msg":message}.
  */

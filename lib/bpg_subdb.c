@@ -1,6 +1,7 @@
 /* bpg_subdb: the application_submission table: rows in and out, prepared statements only. */
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
@@ -54,30 +55,67 @@ row_int(struct bpg_sub_row *r, unsigned i)
 #define N_STR 18
 
 
-/* Fills r from one SELECT SUB_COLS row. */
-static enum bpg_err
-sub_row_fill(struct bpg_sub_row *r, unsigned ncols, const char *const *cols)
+/*
+ * An integer column as MariaDB sends it (decimal, maybe signed): what strtoll gives for that
+ * text, without its locale and base handling (16 a row, every row of a list).
+ */
+static long long
+db_int(const char *s)
 {
-	bpg_sub_row_release(r);
+	unsigned long long u = 0;
+	int neg = *s == '-';
+
+	if (neg || *s == '+')
+		s++;
+	if (*s < '0' || *s > '9')
+		return strtoll(s - neg, NULL, 10);
+	for (int n = 0; *s >= '0' && *s <= '9'; s++, n++) {
+		if (n == 18)
+			return strtoll(s - n - neg, NULL, 10);   /* near the range's end: exactly */
+		u = u * 10 + (unsigned)(*s - '0');
+	}
+	return neg ? -(long long)u : (long long)u;
+}
+
+/*
+ * Fills r from one SELECT SUB_COLS row: copies, or with borrow the column buffers themselves
+ * (valid until the next row; r is then only reset, never released).
+ */
+static enum bpg_err
+sub_row_set(struct bpg_sub_row *r, unsigned ncols, const char *const *cols, int borrow)
+{
+	if (borrow)
+		bpg_sub_row_init(r);
+	else
+		bpg_sub_row_release(r);
 	if (ncols != SUB_NCOLS && ncols != SUB_NCOLS + 1) {
 		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
 		return BPG_EINTERNAL;
 	}
 	for (unsigned i = 0; i < N_STR; i++) {
-		if (cols[i] != NULL && (*row_str(r, i) = strdup(cols[i])) == NULL) {
+		if (borrow)
+			*row_str(r, i) = (char *)(uintptr_t)cols[i];
+		else if (cols[i] != NULL && (*row_str(r, i) = strdup(cols[i])) == NULL) {
 			bpg_sub_row_release(r);
 			return BPG_ENOMEM;
 		}
 	}
 	for (unsigned i = N_STR; i < SUB_NCOLS - 1; i++)
-		*row_int(r, i - N_STR) = cols[i] ? strtoll(cols[i], NULL, 10) : -1;
+		*row_int(r, i - N_STR) = cols[i] ? db_int(cols[i]) : -1;
 	r->gateway_failed = cols[SUB_NCOLS - 1] != NULL && strcmp(cols[SUB_NCOLS - 1], "0") != 0;
-	if (ncols == SUB_NCOLS + 1 && (r->attempts_json = strdup(cols[SUB_NCOLS] ?
-	    cols[SUB_NCOLS] : "[]")) == NULL) {
+	if (ncols == SUB_NCOLS + 1 && (r->attempts_json = borrow ? (char *)(uintptr_t)(cols[SUB_NCOLS] ?
+	    cols[SUB_NCOLS] : "[]") : strdup(cols[SUB_NCOLS] ? cols[SUB_NCOLS] : "[]")) == NULL) {
 		bpg_sub_row_release(r);
 		return BPG_ENOMEM;
 	}
 	return BPG_OK;
+}
+
+/* Fills r with copies of the columns of one row (SUB_COLS, maybe SUB_ATTEMPTS_COL). */
+static enum bpg_err
+sub_row_fill(struct bpg_sub_row *r, unsigned ncols, const char *const *cols)
+{
+	return sub_row_set(r, ncols, cols, 0);
 }
 
 static struct bpg_db_val
@@ -101,7 +139,8 @@ bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 		bpg_db_str(r->submission_id), bpg_db_str(r->cluster_id), bpg_db_str(r->namespace),
 		bpg_db_str(r->user), bpg_db_str(r->original_user), bpg_db_str(r->app_name),
 		bpg_db_str(r->spark_version), bpg_db_str(r->queue), bpg_db_str(r->request_body),
-		bpg_db_str(r->idempotency_key), int_or_null(r->max_running_millis),
+		bpg_db_str(r->summary_fields), bpg_db_str(r->idempotency_key),
+		int_or_null(r->max_running_millis),
 		int_or_null(r->driver_core), int_or_null(r->driver_memory_mb),
 		int_or_null(r->number_executor), int_or_null(r->executor_core),
 		int_or_null(r->executor_memory_mb), bpg_db_str(r->idem_fingerprint),
@@ -317,9 +356,12 @@ list_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	(void)lens;
 	if (++l->seen > l->limit)
 		return BPG_OK;     /* the look-ahead row: there is a next page */
-	if ((err = sub_row_fill(&l->row, ncols, cols)) != BPG_OK)
+	/* the row's strings are the column buffers, valid until the next row: no copies */
+	if ((err = sub_row_set(&l->row, ncols, cols, 1)) != BPG_OK)
 		return err;
-	return l->fn(l->ctx, &l->row);
+	err = l->fn(l->ctx, &l->row);
+	bpg_sub_row_init(&l->row);
+	return err;
 }
 
 enum bpg_err

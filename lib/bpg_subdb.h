@@ -12,9 +12,15 @@
  * The statements of the hot paths, public so that bench/dbhello.c runs exactly the same SQL
  * as the gateway (its baseline of the irreducible database work).
  */
-#define BPG_SUBDB_COLS \
+#define BPG_SUBDB_COLS BPG_SUBDB_COLS_BODY("request_body")
+/*
+ * The columns with body_expr where the stored request goes: lists read only the fields they
+ * show (summary_fields, migration 0012), or the whole request of a row from before it.
+ */
+#define BPG_SUBDB_LIST_BODY "COALESCE(summary_fields, request_body)"
+#define BPG_SUBDB_COLS_BODY(body_expr) \
 	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
-	"queue, status, app_id, request_body, idempotency_key, error_message, driver_info, " \
+	"queue, status, app_id, " body_expr ", idempotency_key, error_message, driver_info, " \
 	"last_error, idem_fingerprint, idem_response, claim_owner, " \
 	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
@@ -46,7 +52,7 @@
 	"WHERE submission_id = ?"
 /* The list (bpg_subdb_list): a NULL parameter disables its filter. */
 #define BPG_SUBDB_LIST_SQL \
-	"SELECT " BPG_SUBDB_COLS " FROM application_submission WHERE " \
+	"SELECT " BPG_SUBDB_COLS_BODY(BPG_SUBDB_LIST_BODY) " FROM application_submission WHERE " \
 	"(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND " \
 	"(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND " \
 	"(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND " \
@@ -57,10 +63,10 @@
 /* The submit's durable record, before the create (bpg_subdb_insert). */
 #define BPG_SUBDB_INSERT_SQL \
 	"INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, " \
-	"original_user, app_name, spark_version, queue, request_body, idempotency_key, " \
-	"max_running_millis, driver_core, driver_memory_mb, number_executor, executor_core, " \
-	"executor_memory_mb, idem_fingerprint, claim_owner) " \
-	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	"original_user, app_name, spark_version, queue, request_body, summary_fields, " \
+	"idempotency_key, max_running_millis, driver_core, driver_memory_mb, number_executor, " \
+	"executor_core, executor_memory_mb, idem_fingerprint, claim_owner) " \
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 /* The submit's second commit, after the create (bpg_subdb_set_created). */
 #define BPG_SUBDB_SET_CREATED_SQL \
 	"UPDATE application_submission SET status = ?, last_error = ?, " \
@@ -71,8 +77,8 @@
 
 /*
  * Inserts a new submission (submission_id, cluster_id, namespace, user, original_user,
- * app_name, spark_version, queue, request_body, idempotency_key, max_running_millis and the
- * resources). BPG_ECONFLICT when the (user, idempotency_key) pair exists already.
+ * app_name, spark_version, queue, request_body, summary_fields, idempotency_key,
+ * max_running_millis and the resources). BPG_ECONFLICT when the (user, idempotency_key) pair exists already.
  */
 enum bpg_err bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r);
 

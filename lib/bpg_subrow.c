@@ -22,7 +22,8 @@ bpg_sub_row_release(struct bpg_sub_row *r)
 	char *s[] = { r->submission_id, r->cluster_id, r->namespace, r->user, r->original_user,
 	    r->app_name, r->spark_version, r->queue, r->status, r->app_id, r->request_body,
 	    r->idempotency_key, r->error_message, r->driver_info, r->last_error,
-	    r->idem_fingerprint, r->idem_response, r->claim_owner, r->attempts_json };
+	    r->idem_fingerprint, r->idem_response, r->claim_owner, r->attempts_json,
+	    r->summary_fields };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		free(s[i]);

@@ -16,7 +16,8 @@ struct bpg_sub_row {
 	char *queue;
 	char *status;            /* operator state; NULL until first observed */
 	char *app_id;
-	char *request_body;      /* masked */
+	char *request_body;      /* masked; a list's rows: summary_fields when stored */
+	char *summary_fields;    /* what a list shows of the request (bpg_appstate_summary_fields) */
 	char *idempotency_key;
 	char *error_message;
 	char *driver_info;       /* JSON text */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
+#include "bpg_json.h"
 
 static const struct {
 	const char *in;
@@ -438,6 +439,103 @@ START_TEST(test_summary_parity)
 }
 END_TEST
 
+/* A list page's text (bpg_appstate_summary_write) is the printed summary tree, row after row. */
+START_TEST(test_summary_write_same_as_tree)
+{
+	static const char *const bodies[] = { NULL, "not json", "{}",
+	    "{\"arguments\":[\"--date\",\"2024-01-01\",{\"k\":[1,2.5,null]}],"
+	    "\"driver\":{\"labels\":{\"dag_name\":\"Nightly ETL/v2\"}}}",
+	    "{\"arguments\":\"not an array\",\"driver\":{\"labels\":{\"dag_name\":7}}}",
+	    "{\"driver\":{\"labels\":{\"dag_name\":\"q\\\"\\u00e9\\n\"}},\"arguments\":[]}" };
+	static const char *const sts[] = { "COMPLETED", "RUNNING", "FAILED", NULL };
+	struct bpg_cluster c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = "c01";
+	c.namespace = "spark-applications";
+	c.spark_ui_url = "https://ui.example";
+	c.spark_history_url = "https://history.example/h/{appId}";
+	for (size_t bi = 0; bi < sizeof(bodies) / sizeof(bodies[0]); bi++)
+		for (size_t si = 0; si < sizeof(sts) / sizeof(sts[0]); si++)
+			for (int full = 0; full < 2; full++) {
+				struct bpg_sub_row r;
+				struct bpg_buf a, b;
+				cJSON *j;
+
+				bpg_sub_row_init(&r);
+				r.submission_id = strdup("c01-abc");
+				r.status = sts[si] ? strdup(sts[si]) : NULL;
+				r.request_body = bodies[bi] ? strdup(bodies[bi]) : NULL;
+				if (full) {
+					r.user = strdup("al\"ice");
+					r.queue = strdup("poc");
+					r.app_id = strdup("spark-1");
+					r.spark_version = strdup("3.5");
+					r.app_name = strdup("n");
+					r.cluster_id = strdup("c01");
+					r.created_ms = 1700000000000LL;
+					r.finished_ms = 1700000005000LL;
+					r.execution_attempts = 2;
+					r.driver_core = 2;
+					r.driver_memory_mb = 4096;
+					r.number_executor = 3;
+					r.executor_core = 4;
+					r.executor_memory_mb = 8192;
+					r.gateway_failed = sts[si] == NULL;
+				}
+				ck_assert_int_eq(bpg_appstate_summary_json(&r, full ? &c : NULL, 1700000009000LL,
+				    &j), BPG_OK);
+				bpg_buf_init(&a, 0);
+				bpg_buf_init(&b, 0);
+				ck_assert_int_eq(bpg_json_print(j, &a), BPG_OK);
+				ck_assert_int_eq(bpg_buf_append(&b, "[", 1), BPG_OK);
+				ck_assert_int_eq(bpg_appstate_summary_write(&r, full ? &c : NULL,
+				    1700000009000LL, &b), BPG_OK);
+				ck_assert_str_eq(a.data, b.data + 1);
+				bpg_buf_release(&a);
+				bpg_buf_release(&b);
+				cJSON_Delete(j);
+				bpg_sub_row_release(&r);
+			}
+}
+END_TEST
+
+/* A list row reads summary_fields (migration 0012) where it read the whole request: the same. */
+START_TEST(test_summary_fields_same_as_body)
+{
+	static const char *const bodies[] = { "{}", "{\"sparkVersion\":\"3.5\"}",
+	    "{\"arguments\":[\"--date\",\"2024-01-01\",{\"k\":[1,2.5,null]}],\"sparkConf\":{\"a\":\"b\"},"
+	    "\"driver\":{\"cores\":1,\"labels\":{\"dag_name\":\"Nightly ETL/v2\",\"x\":\"y\"}}}",
+	    "{\"arguments\":\"not an array\",\"driver\":{\"labels\":{\"dag_name\":7}}}",
+	    "{\"driver\":{\"labels\":{\"dag_name\":\"q\\\"\\u00e9\\n\"}},\"arguments\":[]}",
+	    "{\"driver\":{\"labels\":{}}}", "{\"driver\":\"none\"}" };
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct bpg_sub_row r;
+		struct bpg_buf a, b;
+		cJSON *stored = cJSON_Parse(bodies[i]);
+		char *fields = bpg_appstate_summary_fields(stored);
+
+		ck_assert_ptr_nonnull(fields);
+		ck_assert_uint_lt(strlen(fields), strlen(bodies[i]) + 1);
+		bpg_sub_row_init(&r);
+		r.submission_id = strdup("c01-abc");
+		bpg_buf_init(&a, 0);
+		bpg_buf_init(&b, 0);
+		r.request_body = strdup(bodies[i]);
+		ck_assert_int_eq(bpg_appstate_summary_write(&r, NULL, 0, &a), BPG_OK);
+		free(r.request_body);
+		r.request_body = fields;
+		ck_assert_int_eq(bpg_appstate_summary_write(&r, NULL, 0, &b), BPG_OK);
+		ck_assert_str_eq(a.data, b.data);
+		bpg_buf_release(&a);
+		bpg_buf_release(&b);
+		bpg_sub_row_release(&r);
+		cJSON_Delete(stored);
+	}
+}
+END_TEST
+
 static Suite *
 appstate_suite(void)
 {
@@ -458,6 +556,8 @@ appstate_suite(void)
 	tcase_add_test(tc, test_status_gateway_failed);
 	tcase_add_test(tc, test_summary_json);
 	tcase_add_test(tc, test_summary_parity);
+	tcase_add_test(tc, test_summary_write_same_as_tree);
+	tcase_add_test(tc, test_summary_fields_same_as_body);
 	suite_add_tcase(s, tc);
 	return s;
 }

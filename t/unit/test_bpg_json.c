@@ -392,6 +392,113 @@ START_TEST(test_error_body)
 }
 END_TEST
 
+/* bpg_json_pick: the value at a path, as cJSON's lookups find it, or nothing for non-JSON. */
+static const struct {
+	const char *text;
+	const char *dag;    /* raw span at driver.labels.dag_name, NULL when none */
+	const char *args;   /* raw span at arguments */
+	enum bpg_err err;
+} pick_cases[] = {
+	{ "{\"arguments\":[\"a\",1],\"driver\":{\"labels\":{\"dag_name\":\"x\"}}}", "\"x\"",
+	  "[\"a\",1]", BPG_OK },
+	{ " { \"driver\" : { \"labels\" : { \"dag_name\" : \"a\\\"b\" } } , \"arguments\" : [ ] } ",
+	  "\"a\\\"b\"", "[ ]", BPG_OK },
+	/* the first of two members, as cJSON_GetObjectItem */
+	{ "{\"arguments\":[1],\"arguments\":[2]}", NULL, "[1]", BPG_OK },
+	/* nested keys of the same name elsewhere are not the path */
+	{ "{\"x\":{\"arguments\":[1]},\"labels\":{\"dag_name\":\"n\"}}", NULL, NULL, BPG_OK },
+	{ "{\"driver\":[{\"labels\":{\"dag_name\":\"n\"}}]}", NULL, NULL, BPG_OK },
+	{ "{\"driver\":{\"labels\":{\"dag_name\":null}},\"arguments\":true}", "null", "true", BPG_OK },
+	{ "{\"arguments\":-1.5e3}", NULL, "-1.5e3", BPG_OK },
+	/* text after the value is ignored, as cJSON_Parse does */
+	{ "{\"arguments\":[]} trailing", NULL, "[]", BPG_OK },
+	{ "not json", NULL, NULL, BPG_EINVAL },
+	{ "{\"arguments\":[1,]", NULL, NULL, BPG_EINVAL },
+	{ "{\"arguments\":[1]", NULL, NULL, BPG_EINVAL },
+	{ "{\"arguments\" [1]}", NULL, NULL, BPG_EINVAL },
+	{ "{\"a\":\"\\x\"}", NULL, NULL, BPG_EINVAL },
+	{ "{\"a\":\"\\u12\"}", NULL, NULL, BPG_EINVAL },
+	{ "{\"a\":\"tab\there\"}", NULL, NULL, BPG_EINVAL },
+	{ "{\"a\":\"open", NULL, NULL, BPG_EINVAL },
+	{ "{\"arguments\":[1],\"b\":}", NULL, NULL, BPG_EINVAL },
+	{ "", NULL, NULL, BPG_EINVAL },
+};
+
+START_TEST(test_pick)
+{
+	static const char *const dag[] = { "driver", "labels", "dag_name", NULL };
+	static const char *const args[] = { "arguments", NULL };
+	static const char *const *const paths[] = { dag, args };
+	const char *text = pick_cases[_i].text, *want[2] = { pick_cases[_i].dag, pick_cases[_i].args };
+	struct bpg_json_span v[2];
+
+	ck_assert_int_eq(bpg_json_pick(text, strlen(text), paths, 2, v), pick_cases[_i].err);
+	for (int i = 0; i < 2; i++) {
+		if (want[i] == NULL) {
+			ck_assert_ptr_null(v[i].p);
+			continue;
+		}
+		ck_assert_ptr_nonnull(v[i].p);
+		ck_assert_uint_eq(v[i].len, strlen(want[i]));
+		ck_assert_int_eq(memcmp(v[i].p, want[i], v[i].len), 0);
+	}
+}
+END_TEST
+
+/* Nesting past cJSON's limit is refused, not a stack overflow. */
+START_TEST(test_pick_deep)
+{
+	static const char *const p0[] = { "a", NULL };
+	static const char *const *const paths[] = { p0 };
+	size_t n = 200000;
+	char *t = malloc(2 * n + 1);
+	struct bpg_json_span v[1];
+
+	memset(t, '[', n);
+	memset(t + n, ']', n);
+	t[2 * n] = '\0';
+	ck_assert_int_eq(bpg_json_pick(t, 2 * n, paths, 1, v), BPG_EINVAL);
+	free(t);
+}
+END_TEST
+
+/* {key: the integer iv, or the string sv when not NULL} by the writers and by bpg_json_print. */
+static void
+check_member(const char *key, long long iv, const char *sv)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct bpg_buf a, b;
+
+	if (sv != NULL)
+		cJSON_AddStringToObject(o, key, sv);
+	else
+		cJSON_AddNumberToObject(o, key, (double)iv);
+	bpg_buf_init(&a, 0);
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_json_print(o, &a), BPG_OK);
+	ck_assert_int_eq(bpg_json_put_key(&b, '{', key), BPG_OK);
+	ck_assert_int_eq(sv != NULL ? bpg_json_put_str(&b, sv) : bpg_json_put_int(&b, iv), BPG_OK);
+	ck_assert_int_eq(bpg_buf_append(&b, "}", 1), BPG_OK);
+	ck_assert_str_eq(a.data, b.data);
+	bpg_buf_release(&a);
+	bpg_buf_release(&b);
+	cJSON_Delete(o);
+}
+
+/* The writers give what bpg_json_print gives for the same tree. */
+START_TEST(test_put_same_as_print)
+{
+	static const long long ints[] = { 0, 1, -1, 9, 10, 1700000000123LL, -42, 9007199254740991LL };
+	static const char *const strs[] = { "", "plain", "q\"uote", "back\\slash", "ctl\x01\n",
+	    "ütf-8 ✓", "a key longer than twenty-four bytes" };
+
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+		check_member("k", ints[i], NULL);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		check_member(strs[i], 0, strs[i]);
+}
+END_TEST
+
 static Suite *
 json_suite(void)
 {
@@ -409,6 +516,9 @@ json_suite(void)
 	tcase_add_test(tc, test_print_built);
 	tcase_add_test(tc, test_print_numbers_same_as_cjson);
 	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
+	tcase_add_loop_test(tc, test_pick, 0, sizeof(pick_cases) / sizeof(pick_cases[0]));
+	tcase_add_test(tc, test_pick_deep);
+	tcase_add_test(tc, test_put_same_as_print);
 	suite_add_tcase(s, tc);
 	return s;
 }
