@@ -827,6 +827,25 @@ seek_cb(void *ud, curl_off_t offset, int origin)
 	return CURL_SEEKFUNC_OK;
 }
 
+/* Stops a file body's transfer once cancelled, even while it waits for the answer. */
+static int
+progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct s3_resp *r = ud;
+	const int *cancel = r->op->file->cancel;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (cancel != NULL && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
+		r->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 prereq_cb(void *ud, char *ip, char *local_ip, int port, int local_port)
 {
@@ -951,6 +970,9 @@ set_file_body(const struct s3_op *op, struct s3_resp *r, CURL *c)
 	    curl_easy_setopt(c, CURLOPT_READDATA, r) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_SEEKDATA, r) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, S3_UPLOAD_BUFFER) == CURLE_OK;
 }
 

@@ -64,7 +64,7 @@ struct bpg_s3up {
 	char (*etags)[BPG_S3_ETAG_MAX];        /* etags[part_no - 1] */
 	int cap_parts;
 	enum bpg_err bg_err;                   /* the first failure of a part */
-	char bg_why[S3UP_WHY];
+	char bg_why[S3UP_WHY + 32];
 };
 
 /* --- the pool --- */
@@ -222,7 +222,7 @@ s3up_thread(void *arg)
 			memcpy(w->etags[sl->part_no - 1], etag, sizeof(etag));
 		} else if (w->bg_err == BPG_OK) {
 			w->bg_err = err;
-			memcpy(w->bg_why, why, sizeof(why));
+			snprintf(w->bg_why, sizeof(w->bg_why), "part %d: %s", sl->part_no, why);
 			__atomic_store_n(&w->cancel, 1, __ATOMIC_RELAXED);   /* the others stop too */
 		}
 		sl->state = SLOT_FREE;
