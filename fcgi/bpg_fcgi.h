@@ -12,6 +12,7 @@
 #include "bpg_metrics.h"
 #include "bpg_ratelimit.h"
 #include "bpg_s3.h"
+#include "bpg_s3up.h"
 #include "bpg_subdb.h"
 
 #define BPG_VERSION "0.1.0"
@@ -22,6 +23,7 @@ struct bpg_app {
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
 	struct bpg_s3 *s3;                  /* NULL without [s3] bucket or credentials */
+	struct bpg_s3up_pool *s3up;         /* uploads' part clients and spool (NULL with s3) */
 	struct bpg_metrics *metrics;        /* NULL when the metrics file could not be mapped */
 	struct bpg_ratelimit *ratelimit;    /* per-user budgets shared by the workers */
 	struct bpg_jwt_secrets queue_secrets;   /* for secure queues' tokens */

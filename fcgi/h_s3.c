@@ -453,7 +453,7 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	if ((err = s3_check_absent(app, req, &in, key.data)) != BPG_OK)
 		goto out;
-	if ((err = bpg_s3up_new(app->s3, app->cfg->s3.bucket, key.data,
+	if ((err = bpg_s3up_new(app->s3, app->s3up, app->cfg->s3.bucket, key.data,
 	    (size_t)app->cfg->s3.part_size_mb << 20, &w)) != BPG_OK) {
 		bpg_http_fail(req, err, "out of memory");
 		goto out;

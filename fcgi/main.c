@@ -457,11 +457,16 @@ main(int argc, char **argv)
 	    bpg_k8s_new(cfg, &app.k8s) != BPG_OK)
 		goto out;
 	bpg_db_enable_claims(app.db);   /* rows this worker handles name its live session */
-	if (cfg->s3.bucket != NULL && bpg_s3_new(&cfg->s3, &app.s3) != BPG_OK)
+	if (cfg->s3.bucket != NULL && (bpg_s3_new(&cfg->s3, &app.s3) != BPG_OK ||
+	    bpg_s3up_pool_new(&cfg->s3, &app.s3up) != BPG_OK)) {
 		bpg_log(BPG_LOG_ERROR, "main", "S3 is unusable: uploads and archived logs answer 503",
 		    NULL);
+		bpg_s3_free(app.s3);
+		app.s3 = NULL;
+	}
 	rc = serve(&app, listen_fd);
 out:
+	bpg_s3up_pool_free(app.s3up);
 	bpg_s3_free(app.s3);
 	bpg_jwt_secrets_release(&app.queue_secrets);
 	bpg_metrics_close(app.metrics);

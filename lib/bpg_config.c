@@ -82,6 +82,8 @@ static const struct ck s3_keys[] = {
 	{ "credentials_profile", CK_STR, S(credentials_profile), 0, "default", 0, 0 },
 	{ "max_upload_mb", CK_INT, S(max_upload_mb), 0, "1024", 1, 5242880 },
 	{ "part_size_mb", CK_INT, S(part_size_mb), 0, "8", 5, 512 },
+	{ "upload_concurrency", CK_INT, S(upload_concurrency), 0, "10", 1, 64 },
+	{ "upload_spool_dir", CK_PATH, S(upload_spool_dir), 0, NULL, 0, 0 },
 	{ "archive_executor_logs", CK_BOOL, S(archive_executor_logs), 0, "false", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };

@@ -71,7 +71,9 @@ struct bpg_s3_conf {
 	char *credentials_file;         /* AWS shared credentials file, used when no key is set */
 	char *credentials_profile;      /* its section, "default" */
 	long long max_upload_mb;        /* POST /s3: larger bodies get 413 */
-	long long part_size_mb;         /* multipart above this; also the worker's buffer */
+	long long part_size_mb;         /* multipart above this, in parts of this size */
+	long long upload_concurrency;   /* parts of one upload in flight at once */
+	char *upload_spool_dir;         /* where uploads spool; NULL: $TMPDIR, else /var/tmp */
 	int archive_executor_logs;      /* the monitor archives executors' logs too */
 };
 

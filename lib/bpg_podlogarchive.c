@@ -69,7 +69,7 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 		goto out;
 	if ((err = bpg_podlogarchive_key(j->cfg->s3.log_prefix, j->t->finished_ms, j->t->id,
 	    container_id, &key)) != BPG_OK ||
-	    (err = bpg_s3up_new(j->s3, bucket, key.data, (size_t)j->cfg->s3.part_size_mb << 20,
+	    (err = bpg_s3up_new(j->s3, NULL, bucket, key.data, (size_t)j->cfg->s3.part_size_mb << 20,
 	    &j->w)) != BPG_OK)
 		goto out;
 	opts.container = bpg_appstate_log_container(pod, executor);

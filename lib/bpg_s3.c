@@ -25,6 +25,7 @@
 #define S3_STREAM_MAX_MS  (6LL * 3600 * 1000)    /* a streamed GET, however slow, ends by then */
 #define S3_MAX_PARAMS     6
 #define S3_WHAT_MAX       (BPG_S3_KEY_MAX + 128)
+#define S3_UPLOAD_BUFFER  (256L << 10)           /* curl's buffer for a file body */
 
 enum s3_cred_src { CRED_CONF, CRED_ENV, CRED_SHARED };
 
@@ -60,6 +61,7 @@ struct s3_op {
 	size_t n_params;
 	const void *body;
 	size_t len;
+	const struct bpg_s3_file_body *file;  /* the body read from a file instead (then len) */
 	const char *content_type;             /* sent and signed when not NULL */
 	int idempotent;                       /* retried once on EUNAVAIL */
 	bpg_s3_sink sink;                     /* a streamed GET of [offset, offset+length) */
@@ -78,7 +80,8 @@ struct s3_resp {
 	char first_etag[BPG_S3_ETAG_MAX];     /* of the GET's first answer, for If-Match */
 	int etag_bad;
 	long long delivered;
-	int sink_stopped, overflow, connected;
+	size_t sent;                          /* of a file body, this attempt */
+	int sink_stopped, overflow, connected, cancelled, read_failed;
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -784,6 +787,65 @@ header_cb(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Feeds a file body to curl: pread from where this attempt got to; aborts when cancelled. */
+static size_t
+read_cb(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct s3_resp *r = ud;
+	const struct bpg_s3_file_body *f = r->op->file;
+	size_t want = size * nmemb, left = f->len - r->sent;
+	ssize_t n;
+
+	if (f->cancel != NULL && __atomic_load_n(f->cancel, __ATOMIC_RELAXED)) {
+		r->cancelled = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	if (want > left)
+		want = left;
+	if (want == 0)
+		return 0;
+	do
+		n = pread(f->fd, p, want, (off_t)(f->off + (long long)r->sent));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		r->read_failed = n < 0 ? errno : EIO;
+		return CURL_READFUNC_ABORT;
+	}
+	r->sent += (size_t)n;
+	return (size_t)n;
+}
+
+/* curl rewinds a file body (a resend on a reused connection): from byte 0 only. */
+static int
+seek_cb(void *ud, curl_off_t offset, int origin)
+{
+	struct s3_resp *r = ud;
+
+	if (origin != SEEK_SET || offset < 0 || (size_t)offset > r->op->file->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	r->sent = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/* Stops a file body's transfer once cancelled, even while it waits for the answer. */
+static int
+progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
+{
+	struct s3_resp *r = ud;
+	const int *cancel = r->op->file->cancel;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (cancel != NULL && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
+		r->cancelled = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int
 prereq_cb(void *ud, char *ip, char *local_ip, int port, int local_port)
 {
@@ -857,7 +919,10 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
 	bpg_buf_init(&path, 0);
 	bpg_buf_init(&tmp, 0);
 	bpg_buf_init(&range, 0);
-	bpg_sigv4_sha256_hex(op->body, op->len, sha);
+	if (op->file != NULL)
+		memcpy(sha, op->file->sha256_hex, sizeof(sha));
+	else
+		bpg_sigv4_sha256_hex(op->body, op->len, sha);
 	memset(&in, 0, sizeof(in));
 	in = (struct bpg_sigv4_input){ .method = op->method, .params = op->params,
 	    .n_params = op->n_params, .headers = &ct, .n_headers = op->content_type != NULL,
@@ -894,13 +959,33 @@ out:
 	return err;
 }
 
+/* Sets a file body: curl asks read_cb for it, piece by piece (never held whole). */
+static int
+set_file_body(const struct s3_op *op, struct s3_resp *r, CURL *c)
+{
+	return curl_easy_setopt(c, CURLOPT_UPLOAD, 1L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, op->method) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)op->file->len) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_READDATA, r) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, seek_cb) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SEEKDATA, r) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_XFERINFODATA, r) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE, S3_UPLOAD_BUFFER) == CURLE_OK;
+}
+
 /* Sets the method, body and timeouts of op on the (reset) handle. */
 static int
-set_method(const struct bpg_s3 *s, const struct s3_op *op, CURL *c)
+set_method(const struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, CURL *c)
 {
 	long low_time = (s->timeout_ms + 999) / 1000;
 
-	if (strcmp(op->method, "HEAD") == 0) {
+	if (op->file != NULL) {
+		if (!set_file_body(op, r, c))
+			return 0;
+	} else if (strcmp(op->method, "HEAD") == 0) {
 		if (curl_easy_setopt(c, CURLOPT_NOBODY, 1L) != CURLE_OK)
 			return 0;
 	} else if (strcmp(op->method, "GET") == 0) {
@@ -950,7 +1035,7 @@ set_options(struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, const c
 	    (!https || (curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
 	    (s->ca_file == NULL || curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file) == CURLE_OK))) &&
-	    set_method(s, op, c);
+	    set_method(s, op, r, c);
 }
 
 /* Maps a failed transfer to an error and a reason. */
@@ -961,6 +1046,15 @@ transfer_err(CURLcode rc, const struct s3_resp *r, const char *what, char *why, 
 
 	if (rc == CURLE_WRITE_ERROR && r->sink_stopped) {
 		set_why(why, whylen, "%s: the receiver stopped the download", what);
+		return BPG_EIO;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled) {
+		set_why(why, whylen, "%s: cancelled", what);
+		return BPG_EIO;
+	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->read_failed) {
+		set_why(why, whylen, "%s: cannot read the spooled body: %s", what,
+		    strerror(r->read_failed));
 		return BPG_EIO;
 	}
 	if (rc == CURLE_WRITE_ERROR && r->overflow) {
@@ -990,7 +1084,8 @@ s3_once(struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, const char 
 	bpg_buf_reset(&r->body);
 	r->status = 0;
 	r->etag[0] = '\0';
-	r->etag_bad = r->overflow = r->connected = 0;
+	r->etag_bad = r->overflow = r->connected = r->cancelled = r->read_failed = 0;
+	r->sent = 0;
 	r->curl_err[0] = '\0';
 	if ((err = creds_refresh(s, why, whylen)) != BPG_OK) {
 		err = BPG_EUNAVAIL;
@@ -1037,7 +1132,8 @@ s3_call(struct bpg_s3 *s, const struct s3_op *op, struct s3_resp *r, char *why, 
 		err = s3_once(s, op, r, what, why, whylen);
 		if (op->sink != NULL && r->first_etag[0] == '\0' && (err == BPG_OK || r->delivered > 0))
 			memcpy(r->first_etag, r->etag, sizeof(r->etag));
-		if (err != BPG_EUNAVAIL || !op->idempotent || attempt > 0 || r->sink_stopped)
+		if (err != BPG_EUNAVAIL || !op->idempotent || attempt > 0 || r->sink_stopped ||
+		    r->cancelled)
 			break;
 		bpg_log(BPG_LOG_INFO, "s3", "retrying", "op", op->method, "bucket", op->bucket,
 		    "key", op->key, "error", why, NULL);
@@ -1120,6 +1216,17 @@ bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key, const void *da
 {
 	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .body = data ? data : "",
 	    .len = data ? len : 0, .content_type = content_type ? content_type :
+	    "application/octet-stream" };
+
+	return s3_simple(s, &op, why, whylen);
+}
+
+enum bpg_err
+bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
+    const struct bpg_s3_file_body *f, const char *content_type, char *why, size_t whylen)
+{
+	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .file = f,
+	    .len = f->len, .content_type = content_type ? content_type :
 	    "application/octet-stream" };
 
 	return s3_simple(s, &op, why, whylen);
@@ -1400,19 +1507,22 @@ out:
 	return err;
 }
 
-enum bpg_err
-bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, int part_no, const void *data, size_t len,
+/* PUT of part part_no, its body in memory (op->body) or in a file (op->file). */
+static enum bpg_err
+mpu_part(struct bpg_s3 *s, struct s3_op *op, const char *upload_id, int part_no,
     char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
 {
+	const char *bucket = op->bucket, *key = op->key;
 	char num[16];
-	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .n_params = 2,
-	    .params = { { "partNumber", num }, { "uploadId", upload_id } }, .idempotent = 1,
-	    .body = data ? data : "", .len = data ? len : 0,
-	    .content_type = "application/octet-stream" };
 	struct s3_resp r;
 	enum bpg_err err;
 
+	op->method = "PUT";
+	op->n_params = 2;
+	op->params[0] = (struct bpg_sigv4_pair){ "partNumber", num };
+	op->params[1] = (struct bpg_sigv4_pair){ "uploadId", upload_id };
+	op->idempotent = 1;
+	op->content_type = "application/octet-stream";
 	if ((err = check_target(bucket, key, why, whylen)) != BPG_OK ||
 	    (err = check_upload_id(upload_id, why, whylen)) != BPG_OK)
 		return err;
@@ -1423,7 +1533,7 @@ bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
 	}
 	(void)snprintf(num, sizeof(num), "%d", part_no);
 	resp_init(&r);
-	if ((err = s3_call(s, &op, &r, why, whylen)) != BPG_OK)
+	if ((err = s3_call(s, op, &r, why, whylen)) != BPG_OK)
 		goto out;
 	if (r.etag[0] == '\0' || r.etag_bad) {
 		set_why(why, whylen, "PUT %s/%s part %d: S3 sent no usable ETag", bucket, key, part_no);
@@ -1435,6 +1545,27 @@ bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
 out:
 	bpg_buf_release(&r.body);
 	return err;
+}
+
+enum bpg_err
+bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *upload_id, int part_no, const void *data, size_t len,
+    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
+{
+	struct s3_op op = { .bucket = bucket, .key = key, .body = data ? data : "",
+	    .len = data ? len : 0 };
+
+	return mpu_part(s, &op, upload_id, part_no, etag, why, whylen);
+}
+
+enum bpg_err
+bpg_s3_mpu_part_file(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *upload_id, int part_no, const struct bpg_s3_file_body *f,
+    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
+{
+	struct s3_op op = { .bucket = bucket, .key = key, .file = f, .len = f->len };
+
+	return mpu_part(s, &op, upload_id, part_no, etag, why, whylen);
 }
 
 /* Appends s to out with XML's special characters escaped. */

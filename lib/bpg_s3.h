@@ -11,6 +11,7 @@
 #define BPG_S3_UPLOAD_ID_MAX 1024
 #define BPG_S3_MAX_PARTS     10000
 #define BPG_S3_MIN_PART      ((size_t)5 << 20)   /* every part but the last */
+#define BPG_S3_SHA256_HEX    64                  /* a SHA-256 in hex */
 
 struct bpg_s3;
 
@@ -43,6 +44,24 @@ void bpg_s3_free(struct bpg_s3 *s);
 /* PUT of one whole object from memory (Content-Type application/octet-stream when NULL). */
 enum bpg_err bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key,
     const void *data, size_t len, const char *content_type, char *why, size_t whylen);
+
+/*
+ * A body read from a file as it is sent (pread, curl's buffer at a time; never held whole):
+ * len bytes at off of fd, whose SHA-256 (lowercase hex, for the signature) the caller
+ * computed as it wrote them. A non-zero *cancel (read atomically; may be NULL) stops the
+ * transfer at its next read: the call then returns BPG_EIO ("cancelled") without a retry.
+ */
+struct bpg_s3_file_body {
+	int fd;
+	long long off;
+	size_t len;
+	char sha256_hex[BPG_S3_SHA256_HEX + 1];
+	const int *cancel;
+};
+
+/* PUT of one whole object from a file. */
+enum bpg_err bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
+    const struct bpg_s3_file_body *f, const char *content_type, char *why, size_t whylen);
 
 /* HEAD: *size_out gets the object's length (may be NULL). */
 enum bpg_err bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key,
@@ -89,6 +108,11 @@ enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char 
 /* Uploads part part_no (1..BPG_S3_MAX_PARTS); etag gets its ETag, quotes kept. */
 enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, int part_no, const void *data, size_t len,
+    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen);
+
+/* Uploads part part_no from a file. */
+enum bpg_err bpg_s3_mpu_part_file(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *upload_id, int part_no, const struct bpg_s3_file_body *f,
     char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen);
 
 /*

@@ -1,45 +1,123 @@
 /* bpg_s3up: one object written to S3 as a stream: a single PUT when small, else multipart. */
+#define _GNU_SOURCE   /* O_TMPFILE */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
 #include "bpg_log.h"
 #include "bpg_s3up.h"
 
+#define S3UP_WHY 256
+
 /*
- * Two buffers of part_size: the caller fills one while a thread of ours uploads the other
- * as a part, so reading the body and sending it to S3 overlap. The S3 client (one curl
- * handle) is used by one side at a time: the thread only while a part is in flight, the
- * caller only when it is idle.
+ * The part slots of the ring. The caller fills one slot at a time (FILLING), then queues it
+ * (QUEUED); a thread takes the queued part with the lowest number (SENDING) and frees the
+ * slot when S3 answered. With a pool the slots are regions of one unlinked spool file (slot
+ * i at i x part_size); without, part_size buffers in memory.
  */
-struct bpg_s3up {
-	struct bpg_s3 *s3;
-	char *bucket;
-	char *key;
-	char *fill;               /* being filled: part_size bytes */
-	char *spare;              /* the other buffer (NULL until a second part is needed) */
-	size_t part_size, used;
-	char upload_id[BPG_S3_UPLOAD_ID_MAX];   /* "" until the first part goes */
-	char (*etags)[BPG_S3_ETAG_MAX];
-	int n_parts, cap_parts;
-	int done;
-	unsigned long long total;
-	/* the uploading thread */
-	pthread_t thread;
-	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	const char *job;          /* the part in flight */
-	size_t job_len;
-	int job_no;
-	int busy, quit;
-	enum bpg_err bg_err;      /* the first failure of a part */
-	char bg_why[256];
+enum slot_state { SLOT_FREE, SLOT_FILLING, SLOT_QUEUED, SLOT_SENDING };
+
+struct s3up_slot {
+	enum slot_state state;
+	int part_no;
+	size_t len;
+	char *mem;                             /* without a pool: part_size bytes, once used */
+	char sha[BPG_S3_SHA256_HEX + 1];       /* with a pool: the part's SHA-256 */
 };
 
+struct bpg_s3up_pool {
+	struct bpg_s3 **clients;
+	int n;
+	char *spool_dir;
+};
+
+struct bpg_s3up {
+	struct bpg_s3 *s3;                     /* the caller's: PUT, create, complete, abort */
+	struct bpg_s3 **clients;               /* thread i uses clients[i] */
+	int max_threads;
+	const char *spool_dir;                 /* NULL: the slots are in memory */
+	char *bucket;
+	char *key;
+	size_t part_size;
+	int fd;                                /* the spool file; -1 until the first byte */
+	struct s3up_slot *slots;
+	int n_slots;
+	int fill;                              /* the slot being filled; -1: none */
+	size_t used;                           /* bytes in it */
+	EVP_MD_CTX *md;                        /* its SHA-256 so far (with a spool file) */
+	unsigned long long total;
+	char upload_id[BPG_S3_UPLOAD_ID_MAX];  /* "" until the first part goes */
+	int n_parts;                           /* parts queued so far */
+	int done;
+	/* shared with the threads, under mu */
+	pthread_mutex_t mu;
+	pthread_cond_t work;                   /* a part was queued, or quit */
+	pthread_cond_t freed;                  /* a slot was freed, or a part failed */
+	pthread_t *threads;
+	int n_threads, idle, quit;
+	int cancel;                            /* also read atomically by the transfers */
+	char (*etags)[BPG_S3_ETAG_MAX];        /* etags[part_no - 1] */
+	int cap_parts;
+	enum bpg_err bg_err;                   /* the first failure of a part */
+	char bg_why[S3UP_WHY + 32];
+};
+
+/* --- the pool --- */
+
 enum bpg_err
-bpg_s3up_new(struct bpg_s3 *s, const char *bucket, const char *key, size_t part_size,
-    struct bpg_s3up **out)
+bpg_s3up_pool_new(const struct bpg_s3_conf *conf, struct bpg_s3up_pool **out)
+{
+	const char *dir = conf->upload_spool_dir ? conf->upload_spool_dir : getenv("TMPDIR");
+	struct bpg_s3up_pool *p;
+	enum bpg_err err = BPG_ENOMEM;
+	int n = conf->upload_concurrency > 0 ? (int)conf->upload_concurrency : 1, fd;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return BPG_ENOMEM;
+	if (dir == NULL || *dir == '\0')
+		dir = "/var/tmp";
+	if ((p->spool_dir = strdup(dir)) == NULL ||
+	    (p->clients = calloc((size_t)n, sizeof(*p->clients))) == NULL)
+		goto out;
+	for (; p->n < n; p->n++)
+		if ((err = bpg_s3_new(conf, &p->clients[p->n])) != BPG_OK)
+			goto out;
+	/* a spool folder that does not work is said now, not only at the first upload */
+	if ((fd = open(p->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) < 0 &&
+	    errno != EOPNOTSUPP && errno != EISDIR)
+		bpg_log(BPG_LOG_ERROR, "s3", "uploads cannot spool: large uploads will fail",
+		    "dir", p->spool_dir, "error", strerror(errno), NULL);
+	if (fd >= 0)
+		close(fd);
+	*out = p;
+	return BPG_OK;
+out:
+	bpg_s3up_pool_free(p);
+	return err;
+}
+
+void
+bpg_s3up_pool_free(struct bpg_s3up_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->n; i++)
+		bpg_s3_free(p->clients[i]);
+	free(p->clients);
+	free(p->spool_dir);
+	free(p);
+}
+
+/* --- the writer --- */
+
+enum bpg_err
+bpg_s3up_new(struct bpg_s3 *s, struct bpg_s3up_pool *pool, const char *bucket,
+    const char *key, size_t part_size, struct bpg_s3up **out)
 {
 	struct bpg_s3up *w;
 
@@ -47,21 +125,29 @@ bpg_s3up_new(struct bpg_s3 *s, const char *bucket, const char *key, size_t part_
 		part_size = BPG_S3_MIN_PART;
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return BPG_ENOMEM;
+	w->fd = -1;
+	w->fill = -1;
 	if (pthread_mutex_init(&w->mu, NULL) != 0) {
 		free(w);
 		return BPG_EINTERNAL;
 	}
-	if (pthread_cond_init(&w->cv, NULL) != 0) {
+	if (pthread_cond_init(&w->work, NULL) != 0 || pthread_cond_init(&w->freed, NULL) != 0) {
 		pthread_mutex_destroy(&w->mu);
-		free(w);
+		free(w);   /* a cond that did init holds nothing on Linux */
 		return BPG_EINTERNAL;
 	}
 	w->s3 = s;
+	w->clients = pool ? pool->clients : &w->s3;
+	w->max_threads = pool ? pool->n : 1;
+	w->spool_dir = pool ? pool->spool_dir : NULL;
 	w->part_size = part_size;
+	w->n_slots = w->max_threads + 1;
 	w->bucket = strdup(bucket);
 	w->key = strdup(key);
-	w->fill = malloc(part_size);
-	if (w->bucket == NULL || w->key == NULL || w->fill == NULL) {
+	w->slots = calloc((size_t)w->n_slots, sizeof(*w->slots));
+	w->threads = calloc((size_t)w->max_threads, sizeof(*w->threads));
+	if (w->bucket == NULL || w->key == NULL || w->slots == NULL || w->threads == NULL ||
+	    (pool != NULL && (w->md = EVP_MD_CTX_new()) == NULL)) {
 		bpg_s3up_free(w);
 		return BPG_ENOMEM;
 	}
@@ -69,55 +155,220 @@ bpg_s3up_new(struct bpg_s3 *s, const char *bucket, const char *key, size_t part_
 	return BPG_OK;
 }
 
-static void *
-uploader(void *arg)
+/* The queued part with the lowest number (parts go in order), or NULL; under mu. */
+static struct s3up_slot *
+s3up_pick(struct bpg_s3up *w)
 {
-	struct bpg_s3up *w = arg;
-	char etag[BPG_S3_ETAG_MAX], why[sizeof(w->bg_why)];
+	struct s3up_slot *best = NULL;
+
+	if (w->cancel)
+		return NULL;
+	for (int i = 0; i < w->n_slots; i++)
+		if (w->slots[i].state == SLOT_QUEUED &&
+		    (best == NULL || w->slots[i].part_no < best->part_no))
+			best = &w->slots[i];
+	return best;
+}
+
+/* Sends one part from its slot through c; etag gets its ETag. */
+static enum bpg_err
+s3up_send(struct bpg_s3up *w, struct bpg_s3 *c, const struct s3up_slot *sl,
+    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
+{
+	struct bpg_s3_file_body f;
+
+	if (w->fd < 0)
+		return bpg_s3_mpu_part(c, w->bucket, w->key, w->upload_id, sl->part_no, sl->mem,
+		    sl->len, etag, why, whylen);
+	f.fd = w->fd;
+	f.off = (long long)(sl - w->slots) * (long long)w->part_size;
+	f.len = sl->len;
+	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
+	f.cancel = &w->cancel;
+	return bpg_s3_mpu_part_file(c, w->bucket, w->key, w->upload_id, sl->part_no, &f, etag,
+	    why, whylen);
+}
+
+/* Thread i: sends queued parts through clients[i] until told to quit. */
+struct s3up_thread_arg {
+	struct bpg_s3up *w;
+	int i;
+};
+
+static void *
+s3up_thread(void *arg)
+{
+	struct bpg_s3up *w = ((struct s3up_thread_arg *)arg)->w;
+	struct bpg_s3 *c = w->clients[((struct s3up_thread_arg *)arg)->i];
+	char etag[BPG_S3_ETAG_MAX], why[S3UP_WHY];
+	struct s3up_slot *sl;
 	enum bpg_err err;
 
+	free(arg);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (!w->busy && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (!w->busy)
-			break;   /* quit, nothing in flight */
+		while ((sl = s3up_pick(w)) == NULL && !w->quit) {
+			w->idle++;
+			pthread_cond_wait(&w->work, &w->mu);
+			w->idle--;
+		}
+		if (sl == NULL)
+			break;
+		sl->state = SLOT_SENDING;
 		pthread_mutex_unlock(&w->mu);
-		err = bpg_s3_mpu_part(w->s3, w->bucket, w->key, w->upload_id, w->job_no, w->job,
-		    w->job_len, etag, why, sizeof(why));
+		err = s3up_send(w, c, sl, etag, why, sizeof(why));
 		pthread_mutex_lock(&w->mu);
 		if (err == BPG_OK) {
-			memcpy(w->etags[w->job_no - 1], etag, sizeof(etag));
+			memcpy(w->etags[sl->part_no - 1], etag, sizeof(etag));
 		} else if (w->bg_err == BPG_OK) {
 			w->bg_err = err;
-			memcpy(w->bg_why, why, sizeof(why));
+			snprintf(w->bg_why, sizeof(w->bg_why), "part %d: %s", sl->part_no, why);
+			__atomic_store_n(&w->cancel, 1, __ATOMIC_RELAXED);   /* the others stop too */
 		}
-		w->busy = 0;
-		pthread_cond_broadcast(&w->cv);
+		sl->state = SLOT_FREE;
+		pthread_cond_broadcast(&w->freed);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
 
-/* Waits until no part is in flight; the first part's failure, if any. */
+/* Starts thread number n_threads, with every signal blocked (the main thread takes them). */
 static enum bpg_err
-s3up_idle(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_spawn(struct bpg_s3up *w)
 {
-	enum bpg_err err;
+	struct s3up_thread_arg *a = malloc(sizeof(*a));
+	sigset_t all, old;
+	int rc;
 
-	if (!w->started)
-		return BPG_OK;
-	pthread_mutex_lock(&w->mu);
-	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
-	err = w->bg_err;
-	if (err != BPG_OK)
-		snprintf(why, whylen, "%s", w->bg_why);
-	pthread_mutex_unlock(&w->mu);
-	return err;
+	if (a == NULL)
+		return BPG_ENOMEM;
+	a->w = w;
+	a->i = w->n_threads;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->threads[w->n_threads], NULL, s3up_thread, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		free(a);
+		return BPG_EINTERNAL;
+	}
+	w->n_threads++;
+	return BPG_OK;
 }
 
-/* Room for one more part's ETag; only while no part is in flight. */
+/* The first failure of a part, with its reason; under mu. */
+static enum bpg_err
+s3up_failed(const struct bpg_s3up *w, char *why, size_t whylen)
+{
+	if (w->bg_err != BPG_OK)
+		snprintf(why, whylen, "%s", w->bg_why);
+	return w->bg_err;
+}
+
+/* Opens the spool file: unlinked from the start (O_TMPFILE), else made and unlinked at once. */
+static enum bpg_err
+s3up_spool_open(struct bpg_s3up *w, char *why, size_t whylen)
+{
+	char path[4096];
+	int n;
+
+	w->fd = open(w->spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (w->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		n = snprintf(path, sizeof(path), "%s/bpg-upload-XXXXXX", w->spool_dir);
+		if (n > 0 && (size_t)n < sizeof(path) && (w->fd = mkostemp(path, O_CLOEXEC)) >= 0)
+			(void)unlink(path);
+	}
+	if (w->fd >= 0)
+		return BPG_OK;
+	snprintf(why, whylen, "cannot spool the upload in %s ([s3] upload_spool_dir): %s",
+	    w->spool_dir, strerror(errno));
+	bpg_log(BPG_LOG_ERROR, "s3", "cannot spool an upload", "dir", w->spool_dir, "error",
+	    strerror(errno), NULL);
+	return BPG_EINTERNAL;
+}
+
+/* Takes a free slot to fill, waiting while every slot is queued or in flight. */
+static enum bpg_err
+s3up_take(struct bpg_s3up *w, char *why, size_t whylen)
+{
+	struct s3up_slot *sl = NULL;
+	enum bpg_err err;
+
+	if (w->spool_dir != NULL && w->fd < 0 && (err = s3up_spool_open(w, why, whylen)) != BPG_OK)
+		return err;
+	pthread_mutex_lock(&w->mu);
+	while ((err = s3up_failed(w, why, whylen)) == BPG_OK) {
+		for (int i = 0; i < w->n_slots && sl == NULL; i++)
+			if (w->slots[i].state == SLOT_FREE)
+				sl = &w->slots[i];
+		if (sl != NULL)
+			break;
+		pthread_cond_wait(&w->freed, &w->mu);
+	}
+	if (sl != NULL)
+		sl->state = SLOT_FILLING;
+	pthread_mutex_unlock(&w->mu);
+	if (err != BPG_OK)
+		return err;
+	w->fill = (int)(sl - w->slots);
+	w->used = 0;
+	if (w->fd < 0 && sl->mem == NULL && (sl->mem = malloc(w->part_size)) == NULL)
+		return BPG_ENOMEM;
+	if (w->md != NULL && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
+		return BPG_EINTERNAL;
+	return BPG_OK;
+}
+
+/* Appends n bytes to the slot being filled (it has room for them). */
+static enum bpg_err
+s3up_store(struct bpg_s3up *w, const char *p, size_t n, char *why, size_t whylen)
+{
+	struct s3up_slot *sl = &w->slots[w->fill];
+	off_t off = (off_t)w->fill * (off_t)w->part_size + (off_t)w->used;
+	ssize_t k;
+
+	if (w->fd < 0) {
+		memcpy(sl->mem + w->used, p, n);
+		return BPG_OK;
+	}
+	if (EVP_DigestUpdate(w->md, p, n) != 1)
+		return BPG_EINTERNAL;
+	while (n > 0) {
+		if ((k = pwrite(w->fd, p, n, off)) < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			snprintf(why, whylen, "cannot spool the upload in %s: %s", w->spool_dir,
+			    k < 0 ? strerror(errno) : "no progress");
+			bpg_log(BPG_LOG_ERROR, "s3", "cannot write the spool file", "dir",
+			    w->spool_dir, "error", k < 0 ? strerror(errno) : "short write", NULL);
+			return k < 0 && errno == ENOSPC ? BPG_EUNAVAIL : BPG_EIO;
+		}
+		p += k;
+		n -= (size_t)k;
+		off += k;
+	}
+	return BPG_OK;
+}
+
+/* Ends the slot being filled: its length and (spooled) its SHA-256 in hex. */
+static enum bpg_err
+s3up_seal(struct bpg_s3up *w)
+{
+	struct s3up_slot *sl = &w->slots[w->fill];
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned dn = 0;
+
+	sl->len = w->used;
+	if (w->md == NULL)
+		return BPG_OK;
+	if (EVP_DigestFinal_ex(w->md, d, &dn) != 1 || dn * 2 != BPG_S3_SHA256_HEX)
+		return BPG_EINTERNAL;
+	for (unsigned i = 0; i < dn; i++)
+		snprintf(sl->sha + 2 * i, 3, "%02x", d[i]);
+	return BPG_OK;
+}
+
+/* Room for one more part's ETag; under mu (the threads write into the array). */
 static enum bpg_err
 s3up_reserve(struct bpg_s3up *w, char *why, size_t whylen)
 {
@@ -134,44 +385,38 @@ s3up_reserve(struct bpg_s3up *w, char *why, size_t whylen)
 		w->etags = p;
 		w->cap_parts = cap;
 	}
-	if (w->spare == NULL && (w->spare = malloc(w->part_size)) == NULL)
-		return BPG_ENOMEM;
 	return BPG_OK;
 }
 
-/* Hands the full buffer to the thread (created on the first part) and takes the other. */
+/* Queues the slot being filled as the next part, starting a thread when none is idle. */
 static enum bpg_err
 s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 {
+	struct s3up_slot *sl = &w->slots[w->fill];
 	enum bpg_err err;
-	char *sent;
 
-	if ((err = s3up_idle(w, why, whylen)) != BPG_OK)
+	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
 	if (w->upload_id[0] == '\0' && (err = bpg_s3_mpu_create(w->s3, w->bucket, w->key,
 	    NULL, w->upload_id, why, whylen)) != BPG_OK) {
 		w->upload_id[0] = '\0';
 		return err;
 	}
-	if ((err = s3up_reserve(w, why, whylen)) != BPG_OK)
-		return err;
-	if (!w->started) {
-		if (pthread_create(&w->thread, NULL, uploader, w) != 0) {
-			snprintf(why, whylen, "cannot start the upload thread");
-			return BPG_EINTERNAL;
-		}
-		w->started = 1;
-	}
-	sent = w->fill;
 	pthread_mutex_lock(&w->mu);
-	w->job = sent;
-	w->job_len = w->used;
-	w->job_no = ++w->n_parts;
-	w->busy = 1;
-	pthread_cond_broadcast(&w->cv);
+	if ((err = s3up_failed(w, why, whylen)) == BPG_OK &&
+	    (err = s3up_reserve(w, why, whylen)) == BPG_OK &&
+	    (w->idle > 0 || w->n_threads == w->max_threads || (err = s3up_spawn(w)) == BPG_OK)) {
+		sl->part_no = ++w->n_parts;
+		w->etags[sl->part_no - 1][0] = '\0';
+		sl->state = SLOT_QUEUED;
+		pthread_cond_signal(&w->work);
+	} else if (err == BPG_EINTERNAL) {
+		snprintf(why, whylen, "cannot start an upload thread");
+	}
 	pthread_mutex_unlock(&w->mu);
-	w->fill = w->spare;
-	w->spare = sent;
+	if (err != BPG_OK)
+		return err;
+	w->fill = -1;
 	w->used = 0;
 	return BPG_OK;
 }
@@ -184,11 +429,22 @@ bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why, size_t wh
 
 	if (w->done)
 		return BPG_EINTERNAL;
+	if (__atomic_load_n(&w->cancel, __ATOMIC_RELAXED)) {   /* a part failed: say so now */
+		pthread_mutex_lock(&w->mu);
+		err = s3up_failed(w, why, whylen);
+		pthread_mutex_unlock(&w->mu);
+		if (err != BPG_OK)
+			return err;
+	}
 	while (n > 0) {
-		size_t k = w->part_size - w->used;
+		size_t k;
+		if (w->fill < 0 && (err = s3up_take(w, why, whylen)) != BPG_OK)
+			return err;
+		k = w->part_size - w->used;
 		if (k > n)
 			k = n;
-		memcpy(w->fill + w->used, c, k);
+		if ((err = s3up_store(w, c, k, why, whylen)) != BPG_OK)
+			return err;
 		w->used += k;
 		w->total += k;
 		c += k;
@@ -199,6 +455,47 @@ bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why, size_t wh
 	return BPG_OK;
 }
 
+/* Waits until every queued part was sent; the first part's failure, if any. */
+static enum bpg_err
+s3up_drain(struct bpg_s3up *w, char *why, size_t whylen)
+{
+	enum bpg_err err;
+	int busy;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		busy = 0;
+		for (int i = 0; i < w->n_slots; i++)
+			busy |= w->slots[i].state == SLOT_QUEUED || w->slots[i].state == SLOT_SENDING;
+		if ((err = s3up_failed(w, why, whylen)) != BPG_OK || !busy)
+			break;
+		pthread_cond_wait(&w->freed, &w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return err;
+}
+
+/* The whole object in one PUT from the one slot filled (or nothing). */
+static enum bpg_err
+s3up_put_one(struct bpg_s3up *w, char *why, size_t whylen)
+{
+	struct bpg_s3_file_body f = { .fd = w->fd, .cancel = &w->cancel };
+	struct s3up_slot *sl;
+	enum bpg_err err;
+
+	if (w->fill < 0)
+		return bpg_s3_put(w->s3, w->bucket, w->key, "", 0, NULL, why, whylen);
+	sl = &w->slots[w->fill];
+	if (w->fd < 0)
+		return bpg_s3_put(w->s3, w->bucket, w->key, sl->mem, w->used, NULL, why, whylen);
+	if ((err = s3up_seal(w)) != BPG_OK)
+		return err;
+	f.off = (long long)w->fill * (long long)w->part_size;
+	f.len = sl->len;
+	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
+	return bpg_s3_put_file(w->s3, w->bucket, w->key, &f, NULL, why, whylen);
+}
+
 enum bpg_err
 bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size_t whylen)
 {
@@ -207,11 +504,11 @@ bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size
 	if (w->done)
 		return BPG_EINTERNAL;
 	if (w->upload_id[0] == '\0') {
-		err = bpg_s3_put(w->s3, w->bucket, w->key, w->fill, w->used, NULL, why, whylen);
+		err = s3up_put_one(w, why, whylen);
 	} else {
-		err = w->used > 0 ? s3up_dispatch(w, why, whylen) : BPG_OK;
+		err = w->fill >= 0 && w->used > 0 ? s3up_dispatch(w, why, whylen) : BPG_OK;
 		if (err == BPG_OK)
-			err = s3up_idle(w, why, whylen);
+			err = s3up_drain(w, why, whylen);
 		if (err == BPG_OK)
 			err = bpg_s3_mpu_complete(w->s3, w->bucket, w->key, w->upload_id, w->etags,
 			    w->n_parts, why, whylen);
@@ -227,26 +524,32 @@ bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size
 void
 bpg_s3up_free(struct bpg_s3up *w)
 {
-	char why[256];
+	char why[S3UP_WHY];
 
 	if (w == NULL)
 		return;
-	if (w->started) {
-		pthread_mutex_lock(&w->mu);
-		w->quit = 1;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);   /* after the part in flight, if any */
-	}
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	__atomic_store_n(&w->cancel, 1, __ATOMIC_RELAXED);   /* parts in flight stop */
+	pthread_cond_broadcast(&w->work);
+	pthread_mutex_unlock(&w->mu);
+	for (int i = 0; i < w->n_threads; i++)
+		pthread_join(w->threads[i], NULL);
 	if (!w->done && w->upload_id[0] != '\0' && bpg_s3_mpu_abort(w->s3, w->bucket, w->key,
 	    w->upload_id, why, sizeof(why)) != BPG_OK)
 		bpg_log(BPG_LOG_WARN, "s3", "could not abort a multipart upload", "key", w->key,
 		    "error", why, NULL);
-	pthread_cond_destroy(&w->cv);
+	if (w->fd >= 0)
+		close(w->fd);   /* unlinked: its blocks go back now */
+	for (int i = 0; w->slots != NULL && i < w->n_slots; i++)
+		free(w->slots[i].mem);
+	pthread_cond_destroy(&w->freed);
+	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
+	EVP_MD_CTX_free(w->md);
 	free(w->etags);
-	free(w->spare);
-	free(w->fill);
+	free(w->slots);
+	free(w->threads);
 	free(w->bucket);
 	free(w->key);
 	free(w);

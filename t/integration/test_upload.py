@@ -78,6 +78,39 @@ def payload(n, seed):
     return bytes(out[:n])
 
 
+def workers():
+    with open(ENV["BPG_MULTIWATCH_PID"]) as f:
+        mw = f.read().strip()
+    out = subprocess.run(["pgrep", "-P", mw], capture_output=True, text=True).stdout.split()
+    assert out, "no workers under multiwatch %s" % mw
+    return [int(p) for p in out]
+
+
+def spool_files():
+    """The workers' open spool files (unlinked: they show as '(deleted)')."""
+    found = []
+    for pid in workers():
+        d = "/proc/%d/fd" % pid
+        for fd in os.listdir(d):
+            try:
+                target = os.readlink(os.path.join(d, fd))
+            except OSError:
+                continue
+            if "(deleted)" in target and not target.startswith("/dev/"):
+                found.append((pid, target))
+    return found
+
+
+def peak_rss_kib():
+    peak = 0
+    for pid in workers():
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+    return peak
+
+
 def raw_connection():
     u = urllib.parse.urlsplit(ENV["BPG_URL"])
     ctx = ssl.create_default_context(cafile=ENV["BPG_CACERT"])
@@ -116,6 +149,18 @@ class UploadTest(unittest.TestCase):
         etag = s3().head_object(Bucket=BUCKET, Key=key)["ETag"]
         self.assertTrue(etag.strip('"').endswith("-3"), etag)    # a multipart object of 3 parts
         self.assertEqual(dangling("uploaded/" + self.folder), [])
+
+    def test_parts_in_parallel_round_trip_with_bounded_memory(self):
+        # 7 parts of 8 MiB sent up to [s3] upload_concurrency (10) at once from the spool file
+        data = payload(49 * MiB + 999, "parallel")
+        st, _, body = self.upload("par.bin", data)
+        self.assertEqual(st, 200, body)
+        key = key_of(body["url"])
+        self.assertEqual(hashlib.sha256(aws_cp(key)).hexdigest(), hashlib.sha256(data).hexdigest())
+        self.assertTrue(s3().head_object(Bucket=BUCKET, Key=key)["ETag"].strip('"').endswith("-7"))
+        self.assertEqual(dangling("uploaded/" + self.folder), [])
+        self.assertEqual(spool_files(), [])            # the spool file is gone
+        self.assertLess(peak_rss_kib(), 32 << 10)      # no part is held in memory
 
     def test_chunked_body_without_length(self):
         data = payload(9 * MiB + 7, "chunked")
@@ -215,6 +260,7 @@ class UploadTest(unittest.TestCase):
         sock.close()
         self.assertTrue(poll(lambda: not dangling(prefix), 15, 0.2), dangling(prefix))
         self.assertEqual(keys(prefix), [])
+        self.assertTrue(poll(lambda: not spool_files(), 15, 0.1), spool_files())
         # the worker is fine afterwards
         st, _, body = self.upload("after.txt", b"ok")
         self.assertEqual(st, 200, body)

@@ -11,6 +11,8 @@
  *   mpu-create KEY                 prints the upload id (leaves the upload open)
  *   mpu-list [PREFIX]              "key<TAB>upload_id" lines
  *   mpu-abort KEY UPLOAD_ID
+ *   stream KEY FILE PART_BYTES CONCURRENCY [SPOOL_DIR]
+ *                                  FILE through bpg_s3up (CONCURRENCY 0: no pool, in memory)
  * Without -c the S3 settings come from the environment: BPG_S3_ENDPOINT, BPG_S3_REGION,
  * BPG_S3_BUCKET, BPG_S3_PATH_STYLE (1: path-style), BPG_S3_CA_FILE,
  * BPG_S3_CONNECT_TIMEOUT_MS, BPG_S3_TIMEOUT_MS; credentials as bpg_s3_new() finds them.
@@ -25,11 +27,13 @@
 #include "bpg_config.h"
 #include "bpg_log.h"
 #include "bpg_s3.h"
+#include "bpg_s3up.h"
 
 #define EXIT_ERR(e) (10 + (int)(e))
 
 struct tool {
 	struct bpg_s3 *s3;
+	const struct bpg_s3_conf *conf;
 	const char *bucket;
 	char why[1024];
 };
@@ -233,6 +237,44 @@ out:
 	return err;
 }
 
+/* Feeds the file through bpg_s3up: CONCURRENCY > 0 with a pool spooling in SPOOL_DIR. */
+static enum bpg_err
+cmd_stream(struct tool *t, int argc, char **argv)
+{
+	long long psize = parse_num(argv[2], (long long)1 << 30);
+	long long conc = parse_num(argv[3], 64);
+	struct bpg_s3_conf conf = *t->conf;
+	struct bpg_s3up_pool *pool = NULL;
+	struct bpg_s3up *w = NULL;
+	unsigned long long size = 0;
+	char *chunk = malloc(65536);
+	FILE *fp = fopen(argv[1], "rb");
+	enum bpg_err err = BPG_EINVAL;
+	size_t n;
+
+	conf.upload_concurrency = conc;
+	conf.upload_spool_dir = argc > 4 ? argv[4] : NULL;
+	if (psize <= 0 || conc < 0 || fp == NULL || chunk == NULL) {
+		snprintf(t->why, sizeof(t->why), "bad PART_BYTES or CONCURRENCY, or cannot open %s",
+		    argv[1]);
+		goto out;
+	}
+	if ((conc > 0 && (err = bpg_s3up_pool_new(&conf, &pool)) != BPG_OK) ||
+	    (err = bpg_s3up_new(t->s3, pool, t->bucket, argv[0], (size_t)psize, &w)) != BPG_OK)
+		goto out;
+	while (err == BPG_OK && (n = fread(chunk, 1, 65536, fp)) > 0)
+		err = bpg_s3up_write(w, chunk, n, t->why, sizeof(t->why));
+	if (err == BPG_OK && (err = bpg_s3up_close(w, &size, t->why, sizeof(t->why))) == BPG_OK)
+		printf("%llu\n", size);
+out:
+	bpg_s3up_free(w);
+	bpg_s3up_pool_free(pool);
+	if (fp != NULL)
+		fclose(fp);
+	free(chunk);
+	return err;
+}
+
 static const struct {
 	const char *name;
 	int min_args, max_args;
@@ -247,6 +289,7 @@ static const struct {
 	{ "mpu-create", 1, 1, cmd_mpu_create },
 	{ "mpu-list", 0, 1, cmd_mpu_list },
 	{ "mpu-abort", 2, 2, cmd_mpu_abort },
+	{ "stream", 4, 5, cmd_stream },
 };
 
 /* Fills conf from the BPG_S3_* environment. */
@@ -273,7 +316,8 @@ usage(void)
 	fprintf(stderr, "usage: s3tool [-c gateway.ini] [-b bucket] [-p page_size] COMMAND ARGS\n"
 	    "  put KEY FILE [TYPE] | get KEY [OFFSET [LENGTH]] | head KEY | delete KEY |\n"
 	    "  list [PREFIX] | mpu-upload KEY FILE PART_BYTES | mpu-create KEY |\n"
-	    "  mpu-list [PREFIX] | mpu-abort KEY UPLOAD_ID\n");
+	    "  mpu-list [PREFIX] | mpu-abort KEY UPLOAD_ID |\n"
+	    "  stream KEY FILE PART_BYTES CONCURRENCY [SPOOL_DIR]\n");
 	return 2;
 }
 
@@ -281,7 +325,7 @@ usage(void)
 static int
 run(const struct bpg_s3_conf *conf, const char *bucket, int page, int argc, char **argv)
 {
-	struct tool t = { .bucket = bucket ? bucket : conf->bucket };
+	struct tool t = { .bucket = bucket ? bucket : conf->bucket, .conf = conf };
 	enum bpg_err err = BPG_EINVAL;
 	size_t i;
 

@@ -11,8 +11,10 @@ must carry x-amz-date, x-amz-content-sha256 (the body's real SHA-256) and an Aut
 import hashlib
 import http.server
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import unittest
 import urllib.parse
@@ -83,6 +85,17 @@ class Fake(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):
         path, q, _, _ = self.handle_one()
+        part = int(q["partNumber"][0]) if "partNumber" in q else 0
+        if path == "/b/par" and part <= 2:
+            try:                       # parts 1 and 2 answer only once both are in flight
+                Fake.two_at_once.wait()
+            except threading.BrokenBarrierError:
+                return self.reply(500, b"<Error><Code>InternalError</Code></Error>")
+        if (path == "/b/refuse" and part == 3) or (path == "/b/hang" and part == 2):
+            return self.reply(500, b"<Error><Code>InternalError</Code></Error>")
+        if path == "/b/hang" and part == 1:
+            Fake.release.wait(60)      # never answers while the test runs
+            return self.reply(200, b"", [("ETag", '"late"')])
         if "partNumber" in q:
             self.reply(200, b"", [("ETag", '"p%s"' % q["partNumber"][0])])
         else:
@@ -90,7 +103,10 @@ class Fake(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         path, q, _, _ = self.handle_one()
-        if "uploads" in q:
+        if path == "/b/par" and "uploadId" in q:
+            self.reply(200, b"<CompleteMultipartUploadResult><ETag>\"x-4\"</ETag>"
+                       b"</CompleteMultipartUploadResult>")
+        elif "uploads" in q:
             self.reply(200, b"<?xml version=\"1.0\"?><InitiateMultipartUploadResult><Bucket>b"
                        b"</Bucket><Key>k</Key><UploadId>U&amp;1</UploadId>"
                        b"</InitiateMultipartUploadResult>")
@@ -127,14 +143,31 @@ class FaultTest(unittest.TestCase):
     def setUp(self):
         Fake.log.clear()
         Fake.state.clear()
+        Fake.two_at_once = threading.Barrier(2, timeout=20)
+        Fake.release = threading.Event()
+        self.spool = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.spool)
+        self.addCleanup(Fake.release.set)
 
-    def tool(self, *args, stdin=None):
+    def stream(self, key, data, concurrency, timeout_ms=5000):
+        path = os.path.join(self.spool, "..", os.path.basename(self.spool) + ".in")
+        with open(path, "wb") as f:
+            f.write(data)
+        self.addCleanup(os.unlink, path)
+        r = self.tool("stream", key, path, 5 << 20, concurrency, self.spool,
+                      env={"BPG_S3_TIMEOUT_MS": str(timeout_ms)})
+        self.assertEqual(os.listdir(self.spool), [])     # nothing left in the spool folder
+        return r
+
+    def tool(self, *args, stdin=None, env=None):
+        env_extra = env
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "BPG_S3_"))}
         env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="SECRET-NOT-LOGGED",
                    BPG_S3_ENDPOINT=self.endpoint, BPG_S3_BUCKET="b", BPG_S3_PATH_STYLE="1",
                    BPG_S3_TIMEOUT_MS="5000", BPG_S3_LOG="debug")
+        env.update(env_extra or {})
         r = subprocess.run([TOOL] + [str(a) for a in args], input=stdin, capture_output=True,
-                           env=env, timeout=60)
+                           env=env, timeout=30)
         self.assertNotIn(b"SECRET-NOT-LOGGED", r.stderr)
         return r
 
@@ -199,6 +232,50 @@ class FaultTest(unittest.TestCase):
             b"<Part><PartNumber>%d</PartNumber><ETag>&quot;p%d&quot;</ETag></Part>" % (i, i)
             for i in (1, 2, 3)) + b"</CompleteMultipartUpload>")
         self.assertEqual(complete[0][2].get("Content-Type"), "application/xml")
+        self.assertEqual(len(self.requests("DELETE")), 1)
+
+    def parts(self):
+        return {int(urllib.parse.parse_qs(urllib.parse.urlsplit(e[1]).query)["partNumber"][0]): e
+                for e in self.requests("PUT")}
+
+    def test_parallel_parts_from_the_spool_file(self):
+        data = bytes(range(251)) * (((21 << 20) + 4321) // 251)     # 5 parts of 5 MiB
+        r = self.stream("par", data, 4)
+        self.assertEqual(r.returncode, 0, r.stderr.decode()[-2000:])
+        self.assertEqual(int(r.stdout), len(data))
+        parts = self.parts()
+        self.assertEqual(sorted(parts), [1, 2, 3, 4, 5])
+        self.assertEqual(b"".join(parts[i][3] for i in sorted(parts)), data)
+        for _, _, headers, body in parts.values():   # the hash computed as the slot was written
+            self.assertEqual(headers.get("X-Amz-Content-SHA256"), hashlib.sha256(body).hexdigest())
+        complete = [e for e in self.requests("POST") if "uploadId=" in e[1]]
+        self.assertEqual(complete[0][3], b"<CompleteMultipartUpload>" + b"".join(
+            b"<Part><PartNumber>%d</PartNumber><ETag>&quot;p%d&quot;</ETag></Part>" % (i, i)
+            for i in range(1, 6)) + b"</CompleteMultipartUpload>")
+        self.assertEqual(self.requests("DELETE"), [])
+
+    def test_small_body_is_one_put_from_the_spool_file(self):
+        r = self.stream("obj", b"tiny", 4)
+        self.assertEqual(r.returncode, EX_UNAVAIL, r.stderr.decode())   # the fake refuses PUTs
+        put = self.requests("PUT")
+        self.assertEqual((len(put), put[0][3]), (1, b"tiny"))
+        self.assertEqual(put[0][2].get("X-Amz-Content-SHA256"), hashlib.sha256(b"tiny").hexdigest())
+
+    def test_a_refused_part_aborts_the_upload(self):
+        data = b"r" * ((30 << 20) + 1)                  # 7 parts: part 3 is refused
+        r = self.stream("refuse", data, 2)
+        self.assertEqual(r.returncode, EX_UNAVAIL, r.stderr.decode())
+        self.assertIn(b"s3tool: unavailable: part 3: PUT b/refuse: S3 answered HTTP 500", r.stderr)
+        self.assertEqual([e for e in self.requests("POST") if "uploadId=" in e[1]], [])
+        deletes = self.requests("DELETE")
+        self.assertEqual(len(deletes), 1)
+        self.assertIn("uploadId=U%261", deletes[0][1])
+
+    def test_a_failed_part_cancels_the_parts_in_flight(self):
+        # part 1 never gets an answer, part 2 is refused: with a 60 s timeout, only the
+        # cancel makes the tool return before the subprocess deadline (see tool())
+        r = self.stream("hang", b"h" * (12 << 20), 3, timeout_ms=60000)
+        self.assertEqual(r.returncode, EX_UNAVAIL, r.stderr.decode())
         self.assertEqual(len(self.requests("DELETE")), 1)
 
     def test_oversized_listing_is_upstream_error(self):

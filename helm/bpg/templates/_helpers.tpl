@@ -60,4 +60,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   emptyDir: {}
 - name: shm
   emptyDir: {medium: Memory, sizeLimit: 16Mi}
+# uploads spool here ([s3] upload_spool_dir defaults to /var/tmp): the root is read-only
+- name: spool
+  emptyDir: {}
 {{- end -}}
