@@ -7,7 +7,8 @@
  *                        one kept connection), UPDATE (BPG_SUBDB_SET_CREATED_SQL): two commits
  * The SQL is the gateway's own (lib/bpg_subdb.h). Rows are fetched into buffers allocated once.
  * Environment: DBH_HOST DBH_PORT DBH_USER DBH_PASSWORD_FILE DBH_DB, and for submit
- * DBH_K8S_URL (the namespace's sparkapplications URL), DBH_K8S_TOKEN_FILE, DBH_K8S_CA.
+ * DBH_K8S_URL (the namespace's sparkapplications URL), DBH_K8S_TOKEN_FILE, DBH_K8S_CA, and
+ * DBH_CR_FILE (the object to create, see fill_template; else a small built-in one).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -123,6 +124,34 @@ discard(char *p, size_t sz, size_t n, void *ud)
 	return sz * n;
 }
 
+/*
+ * DBH_CR_FILE: the SparkApplication the gateway creates for the benchmark's request, as read
+ * back from the cluster (bench/run), with @ID@ for the submission id: the baseline creates
+ * the same object, not a smaller one.
+ */
+#define CR_MAX 16384
+static char cr_tmpl[CR_MAX];
+
+static void
+fill_template(char *out, size_t cap, const char *id)
+{
+	const char *p = cr_tmpl, *m;
+	size_t n = 0, k, idn = strlen(id);
+
+	while ((m = strstr(p, "@ID@")) != NULL && n + (size_t)(m - p) + idn < cap) {
+		memcpy(out + n, p, (size_t)(m - p));
+		n += (size_t)(m - p);
+		memcpy(out + n, id, idn);
+		n += idn;
+		p = m + 4;
+	}
+	k = strlen(p);
+	if (n + k >= cap)
+		k = cap - n - 1;
+	memcpy(out + n, p, k);
+	out[n + k] = '\0';
+}
+
 static int
 do_submit(const char *user)
 {
@@ -135,13 +164,16 @@ do_submit(const char *user)
 	    "\"memory\":\"1024m\"},\"executor\":{\"cores\":1,\"instances\":1,\"coreLimit\":\"1000m\","
 	    "\"memory\":\"1024m\"}}}";
 	static unsigned long seq;
-	char id[64], body[sizeof(cr) + 128];
+	char id[64], body[CR_MAX + 1024];
 	long long ints[6] = { 0, 1, 1024, 1, 1, 1024 }, now, zero = 0;
 	MYSQL_BIND p[19];
 	long code = 0;
 
 	snprintf(id, sizeof(id), "c01-dbh%ld%lx%lu", (long)getpid(), (unsigned long)time(NULL), ++seq);
-	snprintf(body, sizeof(body), cr, id, user);
+	if (cr_tmpl[0] != '\0')
+		fill_template(body, sizeof(body), id);
+	else
+		snprintf(body, sizeof(body), cr, id, user);
 	bind_str(&p[0], id);
 	bind_str(&p[1], "c01");
 	bind_str(&p[2], "spark-applications");
@@ -210,6 +242,16 @@ setup(void)
 	st_upd = prepare(BPG_SUBDB_SET_CREATED_SQL);
 	if (getenv("DBH_K8S_URL") == NULL)
 		return;
+	if (getenv("DBH_CR_FILE") != NULL) {
+		FILE *f = fopen(getenv("DBH_CR_FILE"), "r");
+		size_t n = f ? fread(cr_tmpl, 1, sizeof(cr_tmpl) - 1, f) : 0;
+		if (f == NULL || n == 0 || n == sizeof(cr_tmpl) - 1) {
+			fprintf(stderr, "dbhello: cannot read DBH_CR_FILE\n");
+			exit(1);
+		}
+		fclose(f);
+		cr_tmpl[n] = '\0';
+	}
 	snprintf(k8s_url, sizeof(k8s_url), "%s", getenv("DBH_K8S_URL"));
 	tok = slurp(getenv("DBH_K8S_TOKEN_FILE"));
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok ? tok : "");

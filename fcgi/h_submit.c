@@ -286,12 +286,12 @@ record_refusal(struct bpg_app *app, const struct bpg_http_req *req, struct submi
 static enum bpg_err
 submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 {
-	cJSON *created = NULL;
-	char why[WHY], note[WHY + 64];
+	char why[WHY], note[WHY + 64], created[64];
 	enum bpg_err err;
 	long long cts = -1;
 
-	err = bpg_k8s_create_app(app->k8s, s->plan.cluster, s->plan.cr, &created, why, sizeof(why));
+	err = bpg_k8s_create_app(app->k8s, s->plan.cluster, s->plan.cr, created, sizeof(created),
+	    why, sizeof(why));
 	if (err == BPG_ECONFLICT && s->takeover) {
 		/* the name is this submission's own: the worker that died created it after all */
 		bpg_log(BPG_LOG_INFO, "submit", "taken-over submission was created already", "id",
@@ -299,12 +299,9 @@ submit_create(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 		err = BPG_OK;
 	}
 	if (err == BPG_OK) {
-		const cJSON *md = cJSON_GetObjectItemCaseSensitive(created, "metadata");
-		const cJSON *ts = cJSON_GetObjectItemCaseSensitive(md, "creationTimestamp");
-		cts = bpg_appstate_parse_time(cJSON_IsString(ts) ? ts->valuestring : NULL);
+		cts = bpg_appstate_parse_time(created[0] ? created : NULL);
 		if (cts < 0)
 			cts = bpg_now_ms();
-		cJSON_Delete(created);
 		if (bpg_subdb_set_created(app->db, s->plan.id, NULL, NULL, cts) != BPG_OK)
 			bpg_log(BPG_LOG_WARN, "submit", "created, but the row was not updated (the monitor "
 			    "will)", "id", s->plan.id, NULL);

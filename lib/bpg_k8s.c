@@ -478,17 +478,36 @@ k8s_app_path(const struct bpg_cluster *c, const char *name, struct bpg_buf *p)
 
 enum bpg_err
 bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
-    cJSON **out, char *why, size_t whylen)
+    char *created, size_t createdlen, char *why, size_t whylen)
 {
 	struct bpg_buf path, body;
 	enum bpg_err err;
 
+	static const char *const ts_path[] = { "metadata", "creationTimestamp", NULL };
+	static const char *const *const paths[] = { ts_path };
+	struct bpg_k8s_resp resp;
+	struct bpg_json_span ts;
+
+	created[0] = '\0';
 	bpg_buf_init(&path, 0);
 	bpg_buf_init(&body, 0);
+	bpg_k8s_resp_init(&resp);
 	if ((err = k8s_app_path(c, NULL, &path)) == BPG_OK &&
-	    (err = bpg_json_print(app, &body)) == BPG_OK)
-		err = k8s_call(k, c, "POST", path.data, "application/json", body.data, body.len, out,
-		    why, whylen);
+	    (err = bpg_json_print(app, &body)) == BPG_OK &&
+	    (err = bpg_k8s_request(k, c, "POST", path.data, "application/json", body.data, body.len,
+	    &resp, why, whylen)) == BPG_OK &&
+	    (err = bpg_k8s_check(c, &resp, why, whylen)) == BPG_OK) {
+		if (bpg_json_pick(resp.body.data ? resp.body.data : "", resp.body.len, paths, 1,
+		    &ts) != BPG_OK) {
+			snprintf(why, whylen, "cluster %s sent an unreadable answer: not JSON", c->id);
+			err = BPG_EUPSTREAM;
+		} else if (ts.p != NULL && ts.p[0] == '"' && ts.len - 2 < createdlen &&
+		    memchr(ts.p, '\\', ts.len) == NULL) {
+			memcpy(created, ts.p + 1, ts.len - 2);   /* a timestamp has nothing to unescape */
+			created[ts.len - 2] = '\0';
+		}
+	}
+	bpg_k8s_resp_release(&resp);
 	bpg_buf_release(&path);
 	bpg_buf_release(&body);
 	return err;

@@ -53,9 +53,15 @@ enum bpg_err bpg_k8s_check(const struct bpg_cluster *c, const struct bpg_k8s_res
 /* Percent-encodes s for a query value into out. */
 enum bpg_err bpg_k8s_query_escape(const char *s, struct bpg_buf *out);
 
-/* SparkApplication calls in the cluster's namespace; *out is the parsed object (cJSON_Delete). */
+/*
+ * Creates the SparkApplication app. The answer (the stored object) is checked to be JSON
+ * and only its metadata.creationTimestamp is read, into created (RFC 3339, "" when none),
+ * without a tree of the whole object.
+ */
 enum bpg_err bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
-    cJSON **out, char *why, size_t whylen);
+    char *created, size_t createdlen, char *why, size_t whylen);
+
+/* SparkApplication calls in the cluster's namespace; *out is the parsed object (cJSON_Delete). */
 enum bpg_err bpg_k8s_get_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
     cJSON **out, char *why, size_t whylen);
 enum bpg_err bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
