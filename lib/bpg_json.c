@@ -390,20 +390,25 @@ bpg_json_put_str(struct bpg_buf *out, const char *s)
 }
 
 enum bpg_err
+bpg_json_put_num(struct bpg_buf *out, double d)
+{
+	cJSON n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = cJSON_Number;
+	n.valuedouble = d;
+	n.valueint = d != d ? 0 : d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
+	return print_number(&n, out);
+}
+
+enum bpg_err
 bpg_json_put_int(struct bpg_buf *out, long long v)
 {
 	char digits[24], *end = digits + sizeof(digits), *p;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	if (u >= 1000000000000000ULL) {
-		/* as cJSON prints a double this large (%1.15g, or %1.17g when that is not exact) */
-		cJSON n;
-		memset(&n, 0, sizeof(n));
-		n.type = cJSON_Number;
-		n.valuedouble = (double)v;
-		n.valueint = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
-		return print_number(&n, out);
-	}
+	if (u >= 1000000000000000ULL)   /* as cJSON prints a double this large */
+		return bpg_json_put_num(out, (double)v);
 	p = digits_before(end, u);
 	if (v < 0)
 		*--p = '-';

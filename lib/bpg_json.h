@@ -38,6 +38,8 @@ enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);
 enum bpg_err bpg_json_put_key(struct bpg_buf *out, char pre, const char *key);
 enum bpg_err bpg_json_put_str(struct bpg_buf *out, const char *s);
 enum bpg_err bpg_json_put_int(struct bpg_buf *out, long long v);
+/* A number as a cJSON number holding d prints. */
+enum bpg_err bpg_json_put_num(struct bpg_buf *out, double d);
 
 /* A value found by bpg_json_pick(): its raw text (p == NULL when absent). */
 struct bpg_json_span {
