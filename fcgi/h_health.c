@@ -89,12 +89,12 @@ put_dep(struct bpg_buf *b, char pre, const char *name, const struct dep *d)
 	enum bpg_err err;
 
 	if ((err = bpg_json_put_key(b, pre, name)) != BPG_OK ||
-	    (err = bpg_json_put_key(b, '{', "reachable")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, '{', "reachable")) != BPG_OK ||
 	    (err = bpg_buf_puts(b, d->err == BPG_OK ? "true" : "false")) != BPG_OK ||
-	    (err = bpg_json_put_key(b, ',', "latencyMs")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, ',', "latencyMs")) != BPG_OK ||
 	    (err = bpg_json_put_num(b, d->ms)) != BPG_OK)
 		return err;
-	if (d->err != BPG_OK && ((err = bpg_json_put_key(b, ',', "error")) != BPG_OK ||
+	if (d->err != BPG_OK && ((err = bpg_json_put_word(b, ',', "error")) != BPG_OK ||
 	    (err = bpg_json_put_str(b, d->why)) != BPG_OK))
 		return err;
 	return bpg_buf_append(b, "}", 1);
@@ -106,14 +106,14 @@ put_monitor(struct bpg_buf *b, const struct bpg_monitor_run *mr)
 {
 	enum bpg_err err;
 
-	if ((err = bpg_json_put_key(b, ',', "monitor")) != BPG_OK ||
-	    (err = bpg_json_put_key(b, '{', "lastRunStarted")) != BPG_OK ||
+	if ((err = bpg_json_put_word(b, ',', "monitor")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, '{', "lastRunStarted")) != BPG_OK ||
 	    (err = bpg_json_put_int(b, mr->started_ms)) != BPG_OK ||
-	    (err = bpg_json_put_key(b, ',', "lastRunFinished")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, ',', "lastRunFinished")) != BPG_OK ||
 	    (err = bpg_json_put_int(b, mr->finished_ms)) != BPG_OK ||
-	    (err = bpg_json_put_key(b, ',', "outcome")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, ',', "outcome")) != BPG_OK ||
 	    (err = bpg_json_put_str(b, mr->outcome)) != BPG_OK ||
-	    (err = bpg_json_put_key(b, ',', "objects")) != BPG_OK ||
+	    (err = bpg_json_put_word(b, ',', "objects")) != BPG_OK ||
 	    (err = bpg_json_put_int(b, mr->objects)) != BPG_OK)
 		return err;
 	return bpg_buf_append(b, "}", 1);
@@ -155,15 +155,15 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 		ok &= deps[i].err == BPG_OK;
 	}
 	bpg_buf_init(&b, 0);
-	err = bpg_json_put_key(&b, '{', "status");
+	err = bpg_json_put_word(&b, '{', "status");
 	if (err == BPG_OK)
 		err = bpg_json_put_str(&b, ok ? "OK" : "DEGRADED");
-	if (err == BPG_OK && (err = bpg_json_put_key(&b, ',', "version")) == BPG_OK)
+	if (err == BPG_OK && (err = bpg_json_put_word(&b, ',', "version")) == BPG_OK)
 		err = bpg_json_put_str(&b, BPG_VERSION);
 	if (err == BPG_OK)
 		err = put_dep(&b, ',', "database", &db);
 	if (err == BPG_OK)
-		err = bpg_json_put_key(&b, ',', "clusters");
+		err = bpg_json_put_word(&b, ',', "clusters");
 	for (size_t i = 0; err == BPG_OK && i < cfg->n_clusters; i++)
 		err = put_dep(&b, i == 0 ? '{' : ',', cfg->clusters[i].id, &deps[i]);
 	if (err == BPG_OK)

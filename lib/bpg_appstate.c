@@ -211,7 +211,7 @@ em_str(struct emit *e, const char *k, const char *v)
 			e->err = BPG_ENOMEM;
 		return;
 	}
-	if ((e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
+	if ((e->err = bpg_json_put_word(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
 		e->err = bpg_json_put_str(e->b, v);
 }
 
@@ -225,7 +225,7 @@ em_int(struct emit *e, const char *k, long long v)
 			e->err = BPG_ENOMEM;
 		return;
 	}
-	if ((e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
+	if ((e->err = bpg_json_put_word(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
 		e->err = bpg_json_put_int(e->b, v);
 }
 
@@ -238,7 +238,7 @@ em_item(struct emit *e, const char *k, cJSON *item)
 			return;
 		e->err = BPG_ENOMEM;
 	} else if (e->err == BPG_OK &&
-	    (e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{', k)) == BPG_OK) {
+	    (e->err = bpg_json_put_word(e->b, e->members++ ? ',' : '{', k)) == BPG_OK) {
 		e->err = bpg_json_print(item, e->b);
 	}
 	cJSON_Delete(item);

@@ -361,13 +361,16 @@ print_value(const cJSON *j, struct bpg_buf *out, int depth)
 enum bpg_err
 bpg_json_put_key(struct bpg_buf *out, char pre, const char *key)
 {
+	return print_string(key, pre, ':', out);
+}
+
+enum bpg_err
+bpg_json_put_word(struct bpg_buf *out, char pre, const char *key)
+{
 	size_t n = strlen(key);
 	enum bpg_err err;
 	char *p;
 
-	/* our keys are short plain words: one look a word at a time, then a copy */
-	if (n > 24 || escape_extra((const unsigned char *)key, n) != 0)
-		return print_string(key, pre, ':', out);
 	if ((err = bpg_buf_reserve(out, n + 4)) != BPG_OK)
 		return err;
 	p = out->data + out->len;

@@ -36,6 +36,8 @@ enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);
  * it prints: exact below 2^53).
  */
 enum bpg_err bpg_json_put_key(struct bpg_buf *out, char pre, const char *key);
+/* bpg_json_put_key for a key that needs no escaping (a literal of ours): copied as it is. */
+enum bpg_err bpg_json_put_word(struct bpg_buf *out, char pre, const char *key);
 enum bpg_err bpg_json_put_str(struct bpg_buf *out, const char *s);
 enum bpg_err bpg_json_put_int(struct bpg_buf *out, long long v);
 /* A number as a cJSON number holding d prints. */

@@ -494,8 +494,18 @@ START_TEST(test_put_same_as_print)
 
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
 		check_member("k", ints[i], NULL);
+	struct bpg_buf a, b;
+
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		check_member(strs[i], 0, strs[i]);
+	/* a plain word as key: the same as the escaping writer gives */
+	bpg_buf_init(&a, 0);
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_json_put_key(&a, ',', "applicationState"), BPG_OK);
+	ck_assert_int_eq(bpg_json_put_word(&b, ',', "applicationState"), BPG_OK);
+	ck_assert_str_eq(a.data, b.data);
+	bpg_buf_release(&a);
+	bpg_buf_release(&b);
 }
 END_TEST
 
