@@ -429,10 +429,11 @@ struct pick {
 	struct bpg_json_span *spans;
 };
 
+/* Whitespace as cJSON skips it: any byte up to ' ' (so it takes what cJSON takes). */
 static void
 pick_space(struct pick *k)
 {
-	while (k->s < k->end && (*k->s == ' ' || *k->s == '\t' || *k->s == '\n' || *k->s == '\r'))
+	while (k->s < k->end && (unsigned char)*k->s <= ' ')
 		k->s++;
 }
 

@@ -5,7 +5,8 @@
  * SparkApplicationList as bpg-monitor reads a page: its continue token (escaped for the next
  * request), then every item through bpg_reconcile_is_ours, bpg_reconcile_observe, the stop
  * note kept, the change test and the run-time limit. The same object as a pod through
- * bpg_appstate_log_container.
+ * bpg_appstate_log_container. And the bytes scanned by bpg_json_pick (every value the
+ * strict parser takes, it takes) and as a stored request behind a list row's summary.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -126,6 +127,52 @@ out:
 	bpg_sub_row_release(&row);
 }
 
+static int picked_ok;
+
+/*
+ * The bytes as an answer bpg_json_pick scans (a create's answer, a stored request): spans
+ * inside the input; and as a list row's stored request, the summary written as text is the
+ * summary tree printed.
+ */
+static void
+check_pick(const uint8_t *data, size_t size)
+{
+	static const char *const p0[] = { "metadata", "creationTimestamp", NULL };
+	static const char *const p1[] = { "driver", "labels", "dag_name", NULL };
+	static const char *const p2[] = { "arguments", NULL };
+	static const char *const p3[] = { NULL };
+	static const char *const *const paths[] = { p0, p1, p2, p3 };
+	struct bpg_json_span v[4];
+	struct bpg_sub_row row;
+	struct bpg_buf a, b;
+	cJSON *t = NULL;
+	char *text = malloc(size + 1);
+
+	if (text == NULL)
+		return;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	picked_ok = bpg_json_pick(text, size, paths, 4, v) == BPG_OK;
+	for (int i = 0; i < 4; i++)
+		if ((v[i].p != NULL && !picked_ok) || (v[i].p != NULL && (v[i].p < text ||
+		    v[i].p + v[i].len > text + size || v[i].len == 0)))
+			abort();
+	bpg_sub_row_init(&row);
+	row.submission_id = strdup("c01-x");
+	row.request_body = text;   /* a NUL inside: the row's text ends there, as in the database */
+	bpg_buf_init(&a, 0);
+	bpg_buf_init(&b, 0);
+	if (bpg_appstate_summary_json(&row, NULL, 1, &t) == BPG_OK &&
+	    bpg_json_print(t, &a) == BPG_OK &&
+	    bpg_appstate_summary_write(&row, NULL, 1, &b) == BPG_OK &&
+	    strcmp(a.data, b.data) != 0)
+		abort();
+	cJSON_Delete(t);
+	bpg_buf_release(&a);
+	bpg_buf_release(&b);
+	bpg_sub_row_release(&row);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -140,8 +187,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.namespace = (char *)"ns";
 	c.spark_ui_url = (char *)"https://ui";
 	check_status(&c, data, size);
+	check_pick(data, size);
 	if (bpg_json_parse((const char *)data, size, &j, why, sizeof(why)) != BPG_OK)
 		return 0;
+	if (!picked_ok)
+		abort();   /* what the strict parser takes, the scan takes too */
 	bpg_sub_row_init(&row);
 	if (bpg_appstate_observe(j, &row) == BPG_OK) {
 		row.submission_id = strdup("c01-x");
