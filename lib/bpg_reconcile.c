@@ -218,22 +218,42 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
 }
 
+/* The columns open_cb reads, for the table prefix "a.". */
+#define OPEN_COLS "a.submission_id, a.status, a.app_id, a.app_name, a.error_message, " \
+	"a.driver_info, a.last_error, a.execution_attempts, a.executor_count, " \
+	"a.max_running_millis, CAST(UNIX_TIMESTAMP(a.created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.cr_created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.start_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.finished_time) * 1000 AS SIGNED), a.resource_version, a.claim_owner "
+
 enum bpg_err
-bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id, const char *after,
+    long limit, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
 {
-	static const char sql[] = "SELECT submission_id, status, app_id, app_name, error_message, "
-	    "driver_info, last_error, execution_attempts, executor_count, max_running_millis, "
-	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), resource_version, claim_owner "
-	    "FROM application_submission WHERE cluster_id = ? AND NOT "
-	    BPG_APPSTATE_FINAL_SQL("");
-	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
+	/* keyset pages in primary-key order: a page costs one range read, never an OFFSET */
+	static const char sql[] = "SELECT " OPEN_COLS "FROM application_submission a "
+	    "WHERE a.cluster_id = ? AND a.submission_id > ? AND NOT " BPG_APPSTATE_FINAL_SQL("a.")
+	    " ORDER BY a.submission_id LIMIT ?";
+	struct bpg_db_val p[] = { bpg_db_str(cluster_id), bpg_db_str(after ? after : ""),
+		bpg_db_int(limit) };
 	struct open_ctx o = { fn, ctx };
 
-	return bpg_db_exec(db, sql, p, 1, open_cb, &o, NULL);
+	return bpg_db_exec(db, sql, p, 3, open_cb, &o, NULL);
+}
+
+enum bpg_err
+bpg_reconcile_page_rows(struct bpg_db *db, const char *ids_json, const char *clusters_json,
+    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+{
+	/* the names drive, each row found by its primary key (as in bpg_reconcile_batch_write) */
+	static const char sql[] = "SELECT " OPEN_COLS "FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) j "
+	    "STRAIGHT_JOIN application_submission a ON a.submission_id = j.id "
+	    "WHERE JSON_CONTAINS(?, JSON_QUOTE(a.cluster_id)) AND NOT " BPG_APPSTATE_FINAL_SQL("a.");
+	struct bpg_db_val p[] = { bpg_db_str(ids_json), bpg_db_str(clusters_json) };
+	struct open_ctx o = { fn, ctx };
+
+	return bpg_db_exec(db, sql, p, 2, open_cb, &o, NULL);
 }
 
 void
