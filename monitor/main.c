@@ -77,6 +77,7 @@ struct lister {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct page *ready;
+	struct page *spent;      /* taken and reconciled: the lister frees it (off the writer's path) */
 	int done;                /* the thread ended: no page follows ready */
 	int stop;                /* the reconciler takes no more pages */
 	int fatal;               /* the rows could not be read: the run ends */
@@ -631,6 +632,20 @@ lister_take(struct lister *l)
 	return pg;
 }
 
+/* Gives a reconciled page back to the lister to free (the one before is freed here if it
+ * is still there), so that the reconciler spends no time freeing. */
+static void
+lister_spent(struct lister *l, struct page *pg)
+{
+	struct page *old;
+
+	pthread_mutex_lock(&l->mu);
+	old = l->spent;
+	l->spent = pg;
+	pthread_mutex_unlock(&l->mu);
+	page_free(old);
+}
+
 /* Fetches one page (starting over after 410 Expired, at most MAX_RESTARTS times). */
 static struct page *
 lister_fetch(struct lister *l, char **cont, int *restarts)
@@ -684,9 +699,14 @@ lister_main(void *arg)
 	enum bpg_err err;
 
 	for (;;) {
-		struct page *pg = lister_fetch(l, &cont, &restarts);
+		struct page *pg, *spent;
 		int last;
-		if (pg == NULL)
+		pthread_mutex_lock(&l->mu);
+		spent = l->spent;
+		l->spent = NULL;
+		pthread_mutex_unlock(&l->mu);
+		page_free(spent);
+		if ((pg = lister_fetch(l, &cont, &restarts)) == NULL)
 			break;
 		if ((err = page_rows(l, pg)) != BPG_OK) {
 			snprintf(l->why, sizeof(l->why), "database: cannot read the rows of cluster %s "
@@ -770,7 +790,7 @@ list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, s
 			page_free(pg);
 			break;
 		}
-		page_free(pg);
+		lister_spent(&l, pg);
 		if (last) {
 			rc = 0;
 			break;
@@ -782,6 +802,7 @@ list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, s
 	pthread_mutex_unlock(&l.mu);
 	pthread_join(l.thread, NULL);
 	page_free(l.ready);
+	page_free(l.spent);
 	if (rc != 0 && l.why[0] != '\0') {
 		run_error(r, "%s", l.why);
 		if (l.fatal)
