@@ -1004,8 +1004,8 @@ reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 	r->target_failed = 0;
 	if (read_open(m, t, &seen, r) != 0)
 		goto out;
-	if (list_target(m, t, &seen, r) != 0 || r->target_failed ||
-	    finalize_missing(m, t, &seen, r) != 0 || r->target_failed) {
+	if (list_target(m, t, &seen, r) != 0 || finalize_missing(m, t, &seen, r) != 0 ||
+	    r->target_failed) {
 		if (!r->r.fatal)
 			r->r.failed++;
 		goto out;
