@@ -44,42 +44,33 @@ struct rows {
 /*
  * The open rows of a target when its listing began, as sorted 64-bit FNV-1a hashes of their
  * ids (9 bytes a row with its seen mark, where whole rows would take hundreds: the rows
- * themselves are read a page at a time); the rows whose create the gateway abandoned
- * (sorted), and the listed CRs of those, to delete. Owned.
+ * themselves are read a page at a time), and the rows whose create the gateway abandoned
+ * (sorted). Owned; during the listing the marks are the lister thread's alone.
  */
 struct seen {
-	uint64_t *v;             /* read-only once sorted: the lister thread reads it too */
-	char *mark;              /* the reconciler's alone */
+	uint64_t *v;
+	char *mark;
 	size_t n, cap;
 	struct ids abandoned;
-	struct ids orphans;
-};
-
-/* One listed page, handed from the lister thread to the reconciler: owned. */
-struct page {
-	cJSON *list;
-	struct rows rows;        /* the open rows of ours that its items name */
-	int restarts;            /* listings started over (410) before this page */
-	int last;                /* no page follows */
 };
 
 /*
- * The lister: a thread that lists target t page by page (its own Kubernetes connection)
- * and reads each page's rows (its own database connection) while the reconciler writes the
- * page before: one page at most waits in ready, so three pages at most are in memory.
+ * The lister: a thread that lists target t page by page (its own Kubernetes connection),
+ * reads each page's rows (its own database connection) and decides the page while the
+ * writer (the main thread) writes the page before: one decided page at most waits in ready.
  */
 struct lister {
 	struct monitor *m;
 	const struct bpg_cluster *t;
-	const struct seen *open; /* its hashes only: the rows a page may name */
+	struct seen *seen;       /* the open rows; the marks are the lister's until it ends */
 	char *clusters;          /* JSON array of the cluster ids that point at t */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct page *ready;
-	struct page *spent;      /* taken and reconciled: the lister frees it (off the writer's path) */
+	struct page *spent;      /* written: the lister frees it (off the writer's path) */
 	int done;                /* the thread ended: no page follows ready */
-	int stop;                /* the reconciler takes no more pages */
+	int stop;                /* the writer takes no more pages */
 	int fatal;               /* the rows could not be read: the run ends */
 	char why[2 * WHY];       /* why the listing ended early ("" when it did not) */
 };
@@ -94,6 +85,7 @@ struct stops {
 	struct stop *v;
 	size_t n, cap;
 };
+
 
 struct monitor {
 	const struct bpg_config *cfg;
@@ -113,6 +105,22 @@ struct run {
 	struct bpg_podlogarchive_stats archive;
 	struct bpg_buf errors;
 	int target_failed;       /* a write for the current target failed */
+};
+
+/*
+ * One page, decided by the lister thread (which lists, reads the rows, compares: the parsed
+ * page never leaves it) and handed to the writer (the main thread, which holds the lock):
+ * its changed rows, the orphans to delete, the apps to stop, its counts and errors. Owned.
+ */
+struct page {
+	cJSON *list;             /* the lister's, freed before the hand-over */
+	struct rows rows;        /* the open rows of ours that its items name (same) */
+	struct bpg_reconcile_batch batch;
+	struct ids orphans;      /* listed CRs of abandoned creates */
+	struct stops stops;
+	struct run dr;           /* what deciding counted (objects) and its errors */
+	int restarts;            /* listings started over (410) before this page */
+	int last;                /* no page follows */
 };
 
 /* SIGTERM/SIGINT: the run in progress finishes (a run is bounded), then the monitor exits. */
@@ -324,7 +332,6 @@ static void
 seen_release(struct seen *s)
 {
 	ids_release(&s->abandoned);
-	ids_release(&s->orphans);
 	free(s->v);
 	free(s->mark);
 	memset(s, 0, sizeof(*s));
@@ -468,16 +475,17 @@ write_batch(struct monitor *m, const struct bpg_cluster *t, struct bpg_reconcile
 	return r->r.fatal ? -1 : 0;
 }
 
-/* One listed SparkApplication against its row. */
+/* One listed SparkApplication against its row (the lister thread): its decisions go to pg. */
 static void
 reconcile_item(const cJSON *item, const struct rows *rows, struct seen *seen,
-    struct bpg_reconcile_batch *batch, struct stops *s, long long now, struct run *r)
+    struct page *pg, long long now)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
 	const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(md,
 	    "labels"), "maxRunningMillis");
 	struct bpg_sub_row obs, *row;
+	struct run *r = &pg->dr;
 	long long ran, max;
 
 	r->r.objects++;
@@ -487,29 +495,29 @@ reconcile_item(const cJSON *item, const struct rows *rows, struct seen *seen,
 		const char *key = name->valuestring;
 		/* a create the gateway gave up on that landed after all: it must not run unseen */
 		if (seen->abandoned.n > 0 && bsearch(&key, seen->abandoned.v, seen->abandoned.n,
-		    sizeof(char *), id_cmp) != NULL && ids_add(&seen->orphans, key) != BPG_OK)
+		    sizeof(char *), id_cmp) != NULL && ids_add(&pg->orphans, key) != BPG_OK)
 			run_error(r, "out of memory");
 		return;   /* not in our table, or final there: left alone */
 	}
 	seen_mark(seen, row->submission_id);
 	bpg_sub_row_init(&obs);
-	observe_into(item, row, &obs, now, batch, r);
+	observe_into(item, row, &obs, now, &pg->batch, r);
 	max = bpg_reconcile_max_running(row->max_running_millis,
 	    cJSON_IsString(lbl) ? lbl->valuestring : NULL);
 	if (bpg_reconcile_overrunning(&obs, max, now, &ran))
-		plan_stop(item, row, ran, max, s, r);
+		plan_stop(item, row, ran, max, &pg->stops, r);
 	bpg_sub_row_release(&obs);
 }
 
 /* Deletes the CRs of abandoned creates found on this page, noting why on their rows. */
 static int
-do_orphans(struct monitor *m, const struct bpg_cluster *c, struct seen *rows, struct run *r)
+do_orphans(struct monitor *m, const struct bpg_cluster *c, struct ids *orphans, struct run *r)
 {
 	char why[WHY], note[WHY];
 	enum bpg_err err;
 
-	for (size_t i = 0; i < rows->orphans.n && !r->r.fatal; i++) {
-		const char *id = rows->orphans.v[i];
+	for (size_t i = 0; i < orphans->n && !r->r.fatal; i++) {
+		const char *id = orphans->v[i];
 		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, why, sizeof(why));
 		if (err != BPG_OK && err != BPG_ENOTFOUND) {
 			run_error(r, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
@@ -523,27 +531,27 @@ do_orphans(struct monitor *m, const struct bpg_cluster *c, struct seen *rows, st
 		if ((err = bpg_subdb_note(m->db, id, note, 0)) != BPG_OK)
 			db_error(r, err, "note of", id);
 	}
-	for (size_t i = 0; i < rows->orphans.n; i++)
-		free(rows->orphans.v[i]);
-	rows->orphans.n = 0;
+	for (size_t i = 0; i < orphans->n; i++)
+		free(orphans->v[i]);
+	orphans->n = 0;
 	return r->r.fatal ? -1 : 0;
 }
 
-/* One page: its changed rows in one statement, then the stops it decided. -1: run ends. */
+/*
+ * Writes what the lister decided for one page: its changed rows in one statement, then the
+ * orphans and the stops (after the rows: a stop's note must not be overwritten by them).
+ * -1: the run ends.
+ */
 static int
-reconcile_page(struct monitor *m, const struct bpg_cluster *t, const struct page *pg,
-    struct seen *seen, struct stops *s, struct run *r)
+write_page(struct monitor *m, const struct bpg_cluster *t, struct page *pg, struct run *r)
 {
-	struct bpg_reconcile_batch batch;
-	const cJSON *item;
-	long long now = now_ms();
-
-	bpg_reconcile_batch_init(&batch);
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(pg->list, "items"))
-		reconcile_item(item, &pg->rows, seen, &batch, s, now, r);
-	if (write_batch(m, t, &batch, r) != 0 || do_orphans(m, t, seen, r) != 0)
+	r->r.objects += pg->dr.r.objects;
+	r->r.restarts += pg->restarts;
+	if (pg->dr.errors.len > 0)
+		run_error(r, "%s", pg->dr.errors.data);
+	if (write_batch(m, t, &pg->batch, r) != 0 || do_orphans(m, t, &pg->orphans, r) != 0)
 		return -1;
-	return do_stops(m, t, s, r);
+	return do_stops(m, t, &pg->stops, r);
 }
 
 /* ---- the lister thread ---- */
@@ -555,6 +563,10 @@ page_free(struct page *pg)
 		return;
 	cJSON_Delete(pg->list);
 	rows_release(&pg->rows);
+	bpg_reconcile_batch_release(&pg->batch);
+	ids_release(&pg->orphans);
+	free(pg->stops.v);
+	bpg_buf_release(&pg->dr.errors);
 	free(pg);
 }
 
@@ -574,7 +586,7 @@ page_rows(struct lister *l, struct page *pg)
 		    cJSON_GetObjectItemCaseSensitive(item, "metadata"), "name");
 		cJSON *ref;
 		if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name) ||
-		    open_find(l->open, name->valuestring) < 0)
+		    open_find(l->seen, name->valuestring) < 0)
 			continue;   /* not one of the open rows: none to read */
 		if ((ref = cJSON_CreateStringReference(name->valuestring)) == NULL ||
 		    !cJSON_AddItemToArray(ids, ref)) {
@@ -598,7 +610,21 @@ out:
 	return err;
 }
 
-/* Hands pg to the reconciler once it took the page before; 0, or -1 when it stopped. */
+/* Decides every item of the page against its row, then frees what the writer needs not. */
+static void
+decide_page(struct lister *l, struct page *pg)
+{
+	const cJSON *item;
+	long long now = now_ms();
+
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(pg->list, "items"))
+		reconcile_item(item, &pg->rows, l->seen, pg, now);
+	cJSON_Delete(pg->list);
+	pg->list = NULL;
+	rows_release(&pg->rows);
+}
+
+/* Hands pg to the writer once it took the page before; 0, or -1 when it stopped. */
 static int
 lister_put(struct lister *l, struct page *pg)
 {
@@ -616,7 +642,7 @@ lister_put(struct lister *l, struct page *pg)
 	return rc;
 }
 
-/* The next page of the listing, or NULL when the listing ended early (l->why says why). */
+/* The next decided page, or NULL when the listing ended early (l->why says why). */
 static struct page *
 lister_take(struct lister *l)
 {
@@ -632,8 +658,8 @@ lister_take(struct lister *l)
 	return pg;
 }
 
-/* Gives a reconciled page back to the lister to free (the one before is freed here if it
- * is still there), so that the reconciler spends no time freeing. */
+/* Gives a written page back to the lister to free (the one before is freed here if it
+ * is still there), so that the writer spends no time freeing. */
 static void
 lister_spent(struct lister *l, struct page *pg)
 {
@@ -664,6 +690,7 @@ lister_fetch(struct lister *l, char **cont, int *restarts)
 		*cont = NULL;
 		if (err == BPG_ECONFLICT && (*restarts)++ < MAX_RESTARTS) {   /* 410: start over */
 			again++;
+			memset(l->seen->mark, 0, l->seen->n);   /* what it saw is forgotten */
 			continue;
 		}
 		if (err != BPG_OK) {
@@ -676,6 +703,8 @@ lister_fetch(struct lister *l, char **cont, int *restarts)
 		}
 		pg->list = list;
 		pg->restarts = again;
+		bpg_reconcile_batch_init(&pg->batch);
+		bpg_buf_init(&pg->dr.errors, ERRORS_LIMIT);
 		next = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(list,
 		    "metadata"), "continue");
 		if (cJSON_IsString(next) && next->valuestring[0] != '\0' &&
@@ -715,6 +744,7 @@ lister_main(void *arg)
 			page_free(pg);
 			break;
 		}
+		decide_page(l, pg);
 		last = pg->last;
 		if (lister_put(l, pg) != 0) {
 			page_free(pg);
@@ -761,7 +791,6 @@ out:
 static int
 list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, struct run *r)
 {
-	struct stops s = { NULL, 0, 0 };
 	struct lister l;
 	struct page *pg;
 	int rc = -1;
@@ -769,7 +798,7 @@ list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, s
 	memset(&l, 0, sizeof(l));
 	l.m = m;
 	l.t = t;
-	l.open = seen;
+	l.seen = seen;
 	if (lister_clusters(&l) != BPG_OK) {
 		run_error(r, "cluster %s: out of memory", t->id);
 		return -1;
@@ -782,11 +811,7 @@ list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, s
 	}
 	while ((pg = lister_take(&l)) != NULL) {
 		int last = pg->last;
-		if (pg->restarts > 0) {   /* the listing started over: what it saw is forgotten */
-			r->r.restarts += pg->restarts;
-			memset(seen->mark, 0, seen->n);
-		}
-		if (reconcile_page(m, t, pg, seen, &s, r) != 0) {
+		if (write_page(m, t, pg, r) != 0) {
 			page_free(pg);
 			break;
 		}
@@ -812,7 +837,6 @@ out:
 	pthread_cond_destroy(&l.cv);
 	pthread_mutex_destroy(&l.mu);
 	free(l.clusters);
-	free(s.v);
 	return rc;
 }
 
