@@ -319,15 +319,6 @@ seen_mark(struct seen *s, const char *id)
 		s->mark[i] = 1;
 }
 
-/* True when id was an open row that the listing saw. */
-static int
-seen_has(const struct seen *s, const char *id)
-{
-	long i = open_find(s, id);
-
-	return i >= 0 && s->mark[i];
-}
-
 static void
 seen_release(struct seen *s)
 {
@@ -922,8 +913,9 @@ missing_page(struct monitor *m, const struct bpg_cluster *t, const struct rows *
 
 	for (size_t i = 0; i < rows->n && rc == 0; i++) {
 		enum bpg_missing what;
-		if (seen_has(seen, rows->v[i].submission_id))
-			continue;
+		long k = open_find(seen, rows->v[i].submission_id);
+		if (k < 0 || seen->mark[k])
+			continue;   /* seen, or opened since the listing began (the next run's) */
 		what = bpg_reconcile_missing(&rows->v[i], now, m->grace_ms);
 		if (what == BPG_MISSING_NEVER_CREATED && claim_alive(m, &rows->v[i], r))
 			continue;   /* its worker is still at it (a slow create) */
@@ -934,9 +926,9 @@ missing_page(struct monitor *m, const struct bpg_cluster *t, const struct rows *
 }
 
 /*
- * After a complete listing: the open rows of every cluster id that points at t are read
- * again, a keyset page at a time (a row that the listing ended is final by now and not
- * read), and every one not seen is resolved.
+ * After a complete listing: when some open row was not seen, the open rows of every
+ * cluster id that points at t are read again, a keyset page at a time (a row that the
+ * listing ended is final by now and not read), and every one not seen is resolved.
  */
 static int
 finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct seen *seen,
@@ -945,8 +937,13 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct seen *se
 	struct bpg_reconcile_batch adopted;
 	struct rows rows = { NULL, 0, 0 };
 	char *after = NULL;
+	size_t unseen = 0;
 	int rc = 0;
 
+	for (size_t i = 0; i < seen->n; i++)
+		unseen += !seen->mark[i];
+	if (unseen == 0)
+		return 0;   /* the common case: no second read */
 	bpg_reconcile_batch_init(&adopted);
 	for (size_t i = 0; i < m->cfg->n_clusters && rc == 0 && !r->r.fatal; i++) {
 		const struct bpg_cluster *c = &m->cfg->clusters[i];
