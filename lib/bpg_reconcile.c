@@ -4,6 +4,7 @@
 #include <string.h>
 #include "bpg_appstate.h"
 #include "bpg_crd.h"
+#include "bpg_json.h"
 #include "bpg_reconcile.h"
 
 #define ERRORS_MAX 4000          /* characters of the run's errors kept in monitor_run */
@@ -218,22 +219,42 @@ open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long 
 	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
 }
 
+/* The columns open_cb reads, for the table prefix "a.". */
+#define OPEN_COLS "a.submission_id, a.status, a.app_id, a.app_name, a.error_message, " \
+	"a.driver_info, a.last_error, a.execution_attempts, a.executor_count, " \
+	"a.max_running_millis, CAST(UNIX_TIMESTAMP(a.created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.cr_created_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.start_time) * 1000 AS SIGNED), " \
+	"CAST(UNIX_TIMESTAMP(a.finished_time) * 1000 AS SIGNED), a.resource_version, a.claim_owner "
+
 enum bpg_err
-bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id, const char *after,
+    long limit, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
 {
-	static const char sql[] = "SELECT submission_id, status, app_id, app_name, error_message, "
-	    "driver_info, last_error, execution_attempts, executor_count, max_running_millis, "
-	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), "
-	    "CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), resource_version, claim_owner "
-	    "FROM application_submission WHERE cluster_id = ? AND NOT "
-	    BPG_APPSTATE_FINAL_SQL("");
-	struct bpg_db_val p[] = { bpg_db_str(cluster_id) };
+	/* keyset pages in primary-key order: a page costs one range read, never an OFFSET */
+	static const char sql[] = "SELECT " OPEN_COLS "FROM application_submission a "
+	    "WHERE a.cluster_id = ? AND a.submission_id > ? AND NOT " BPG_APPSTATE_FINAL_SQL("a.")
+	    " ORDER BY a.submission_id LIMIT ?";
+	struct bpg_db_val p[] = { bpg_db_str(cluster_id), bpg_db_str(after ? after : ""),
+		bpg_db_int(limit) };
 	struct open_ctx o = { fn, ctx };
 
-	return bpg_db_exec(db, sql, p, 1, open_cb, &o, NULL);
+	return bpg_db_exec(db, sql, p, 3, open_cb, &o, NULL);
+}
+
+enum bpg_err
+bpg_reconcile_page_rows(struct bpg_db *db, const char *ids_json, const char *clusters_json,
+    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx)
+{
+	/* the names drive, each row found by its primary key (as in bpg_reconcile_batch_write) */
+	static const char sql[] = "SELECT " OPEN_COLS "FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$')) j "
+	    "STRAIGHT_JOIN application_submission a ON a.submission_id = j.id "
+	    "WHERE JSON_CONTAINS(?, JSON_QUOTE(a.cluster_id)) AND NOT " BPG_APPSTATE_FINAL_SQL("a.");
+	struct bpg_db_val p[] = { bpg_db_str(ids_json), bpg_db_str(clusters_json) };
+	struct open_ctx o = { fn, ctx };
+
+	return bpg_db_exec(db, sql, p, 2, open_cb, &o, NULL);
 }
 
 void
@@ -292,20 +313,24 @@ bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row 
 		return BPG_ENOMEM;
 	if ((o = cJSON_CreateObject()) == NULL)
 		return BPG_ENOMEM;
+	/*
+	 * JSON_TABLE finds each column's key from the start of its object, skipping the values
+	 * before it: the long strings (error, driver) go last, so no other column skips them.
+	 */
 	if (add_str(o, "id", obs->submission_id, VARCHAR_MAX) ||
 	    add_str(o, "status", obs->status, VARCHAR_MAX) ||
+	    add_num(o, "rv", obs->resource_version) ||
+	    add_num(o, "final", bpg_appstate_is_final_state(obs->status)) ||
+	    add_num(o, "attempts", obs->execution_attempts) ||
+	    add_num(o, "executors", obs->executor_count) || add_num(o, "start", obs->start_ms) ||
+	    add_num(o, "finished", obs->finished_ms) || add_num(o, "crCreated", obs->cr_created_ms) ||
+	    add_num(o, "subAttempts", obs->submission_attempts) ||
+	    add_num(o, "execAttempts", obs->cr_execution_attempts) ||
+	    add_num(o, "submitted", obs->submit_ms) || add_num(o, "terminated", obs->termination_ms) ||
 	    add_str(o, "appId", obs->app_id, VARCHAR_MAX) ||
 	    add_str(o, "appName", obs->app_name, VARCHAR_MAX) ||
 	    add_str(o, "error", obs->error_message, TEXT_MAX) ||
 	    add_str(o, "driver", obs->driver_info, TEXT_MAX) ||
-	    add_num(o, "attempts", obs->execution_attempts) ||
-	    add_num(o, "executors", obs->executor_count) || add_num(o, "start", obs->start_ms) ||
-	    add_num(o, "finished", obs->finished_ms) || add_num(o, "crCreated", obs->cr_created_ms) ||
-	    add_num(o, "rv", obs->resource_version) ||
-	    add_num(o, "final", bpg_appstate_is_final_state(obs->status)) ||
-	    add_num(o, "subAttempts", obs->submission_attempts) ||
-	    add_num(o, "execAttempts", obs->cr_execution_attempts) ||
-	    add_num(o, "submitted", obs->submit_ms) || add_num(o, "terminated", obs->termination_ms) ||
 	    !cJSON_AddItemToArray(b->rows, o)) {
 		cJSON_Delete(o);
 		return BPG_ENOMEM;
@@ -314,18 +339,22 @@ bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row 
 	return BPG_OK;
 }
 
-/* The JSON_TABLE of a batch (the rows of bpg_reconcile_batch_add), as j. */
-#define BATCH_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (" \
+/*
+ * The JSON_TABLE of a batch (the rows of bpg_reconcile_batch_add) as j, joined to its rows:
+ * each statement declares only the columns it reads (every declared one is extracted).
+ */
+#define BATCH_TABLE(cols) "JSON_TABLE(?, '$[*]' COLUMNS (" \
 	"id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.id', " \
-	"status VARCHAR(255) PATH '$.status', app_id VARCHAR(255) PATH '$.appId', " \
-	"app_name VARCHAR(255) PATH '$.appName', error_message TEXT PATH '$.error', " \
-	"driver_info TEXT PATH '$.driver', attempts INT PATH '$.attempts', " \
+	"status VARCHAR(255) PATH '$.status', rv BIGINT PATH '$.rv', " cols \
+	"app_id VARCHAR(255) PATH '$.appId', error_message TEXT PATH '$.error')) j " \
+	"STRAIGHT_JOIN application_submission a ON a.submission_id = j.id "
+#define BATCH_ROW_COLS "final INT PATH '$.final', attempts INT PATH '$.attempts', " \
 	"executors INT PATH '$.executors', start_ms BIGINT PATH '$.start', " \
 	"finished_ms BIGINT PATH '$.finished', cr_ms BIGINT PATH '$.crCreated', " \
-	"rv BIGINT PATH '$.rv', final INT PATH '$.final', sub_attempts INT PATH '$.subAttempts', " \
+	"app_name VARCHAR(255) PATH '$.appName', driver_info TEXT PATH '$.driver', "
+#define BATCH_ATTEMPT_COLS "sub_attempts INT PATH '$.subAttempts', " \
 	"exec_attempts INT PATH '$.execAttempts', submitted_ms BIGINT PATH '$.submitted', " \
-	"terminated_ms BIGINT PATH '$.terminated')) j " \
-	"STRAIGHT_JOIN application_submission a ON a.submission_id = j.id "
+	"terminated_ms BIGINT PATH '$.terminated', "
 
 enum bpg_err
 bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
@@ -336,7 +365,7 @@ bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
 	 * order); a row takes the observation only when it is newer (bpg_appstate_may_replace,
 	 * in the WHERE: a concurrent status write-through that stored a newer one wins).
 	 */
-	static const char sql[] = "UPDATE " BATCH_TABLE "SET "
+	static const char sql[] = "UPDATE " BATCH_TABLE(BATCH_ROW_COLS) "SET "
 	    "a.status = j.status, a.app_id = COALESCE(j.app_id, a.app_id), "
 	    "a.app_name = COALESCE(a.app_name, j.app_name), a.error_message = j.error_message, "
 	    "a.driver_info = COALESCE(j.driver_info, a.driver_info), "
@@ -352,28 +381,39 @@ bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
 	/* the current attempt of each (bpg_subdb_observe's upsert, for a page) */
 	static const char attempts[] = BPG_SUBDB_ATTEMPT_COLS "SELECT j.id, j.sub_attempts, "
 	    "j.exec_attempts, FROM_UNIXTIME(j.submitted_ms / 1000), j.app_id, j.status, "
-	    "j.error_message, FROM_UNIXTIME(j.terminated_ms / 1000), j.rv FROM " BATCH_TABLE
+	    "j.error_message, FROM_UNIXTIME(j.terminated_ms / 1000), j.rv FROM " BATCH_TABLE(BATCH_ATTEMPT_COLS)
 	    "WHERE a.gateway_failed = 0 AND j.sub_attempts >= 1 AND j.exec_attempts IS NOT NULL "
 	    "AND j.submitted_ms IS NOT NULL" BPG_SUBDB_ATTEMPT_UPSERT;
+	static const char begin[] = "START TRANSACTION", commit[] = "COMMIT",
+	    rollback[] = "ROLLBACK";
 	unsigned long long n = 0;
 	enum bpg_err err = BPG_OK;
-	char *text;
+	struct bpg_buf text;
 	struct bpg_db_val p[1];
 
 	if (b->n == 0) {
 		*written_out = 0;
 		return BPG_OK;
 	}
-	if ((text = cJSON_PrintUnformatted(b->rows)) == NULL) {
-		err = BPG_ENOMEM;
+	/* bpg_json_print: cJSON's own printer formats every number twice and scans it back */
+	bpg_buf_init(&text, 0);
+	if ((err = bpg_json_print(b->rows, &text)) != BPG_OK)
 		goto out;
-	}
-	p[0] = bpg_db_str(text);
+	p[0] = bpg_db_str(text.data);
+	/*
+	 * One transaction, one commit (a log flush) a page. Should the connection be lost and
+	 * re-opened before a statement runs, that statement commits alone: each is idempotent.
+	 */
+	if ((err = bpg_db_exec(db, begin, NULL, 0, NULL, NULL, NULL)) != BPG_OK)
+		goto out;
 	if ((err = bpg_db_exec(db, sql, p, 1, NULL, NULL, &n)) == BPG_OK &&
-	    (err = bpg_db_exec(db, attempts, p, 1, NULL, NULL, NULL)) == BPG_OK)
+	    (err = bpg_db_exec(db, attempts, p, 1, NULL, NULL, NULL)) == BPG_OK &&
+	    (err = bpg_db_exec(db, commit, NULL, 0, NULL, NULL, NULL)) == BPG_OK)
 		*written_out = n;
-	cJSON_free(text);
+	else
+		(void)bpg_db_exec(db, rollback, NULL, 0, NULL, NULL, NULL);   /* err says why */
 out:
+	bpg_buf_release(&text);
 	bpg_reconcile_batch_release(b);
 	return err;
 }

@@ -98,14 +98,26 @@ const char *bpg_reconcile_outcome(const struct bpg_reconcile_run *r);
 /* ---- SQL (prepared statements through bpg_db_exec) ---- */
 
 /*
- * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final), with the
- * columns the monitor needs (no request body): submission_id, status, app_id, app_name,
- * error_message, driver_info, last_error, execution_attempts, executor_count,
- * max_running_millis, created, cr_created, start and finished times, resource_version. The row's strings are borrowed: valid during the
- * call only, never released by fn.
+ * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final) and whose
+ * id sorts after after ("" or NULL: from the first), at most limit rows, in id order: a
+ * keyset page. The columns are those the monitor needs (no request body): submission_id,
+ * status, app_id, app_name, error_message, driver_info, last_error, execution_attempts,
+ * executor_count, max_running_millis, created, cr_created, start and finished times,
+ * resource_version, claim_owner. The row's strings are borrowed: valid during the call only,
+ * never released by fn.
  */
-enum bpg_err bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
+enum bpg_err bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id, const char *after,
+    long limit, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
+
+/*
+ * Like bpg_reconcile_open_rows for the rows named in ids_json (a JSON array of ids: the
+ * SparkApplications of one listed page) whose cluster_id is in clusters_json (a JSON array
+ * of cluster ids), not final, in no particular order: one statement per page, so the
+ * monitor's memory is bounded by its page, not by its open rows.
+ */
+enum bpg_err bpg_reconcile_page_rows(struct bpg_db *db, const char *ids_json,
+    const char *clusters_json, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r),
+    void *ctx);
 
 /*
  * Observations written together by one statement (the rows of a page): a JSON array read

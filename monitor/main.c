@@ -1,6 +1,9 @@
 /* bpg-monitor: reconciles application_submission with every cluster, level-triggered, singleton. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +35,44 @@ struct ids {
 	size_t n, cap;
 };
 
-/*
- * The open (not final) rows of one target, sorted by id, each with a seen mark; the rows whose
- * create the gateway abandoned (sorted), and the listed CRs of those, to delete. Owned.
- */
-struct open_rows {
+/* Open (not final) rows of one target, sorted by id: those a page names, or a keyset page. */
+struct rows {
 	struct bpg_sub_row *v;
-	char *seen;
+	size_t n, cap;
+};
+
+/*
+ * The open rows of a target when its listing began, as sorted 64-bit FNV-1a hashes of their
+ * ids (9 bytes a row with its seen mark, where whole rows would take hundreds: the rows
+ * themselves are read a page at a time), and the rows whose create the gateway abandoned
+ * (sorted). Owned; during the listing the marks are the lister thread's alone.
+ */
+struct seen {
+	uint64_t *v;
+	char *mark;
 	size_t n, cap;
 	struct ids abandoned;
-	struct ids orphans;
+};
+
+/*
+ * The lister: a thread that lists target t page by page (its own Kubernetes connection),
+ * reads each page's rows (its own database connection) and decides the page while the
+ * writer (the main thread) writes the page before: one decided page at most waits in ready.
+ */
+struct lister {
+	struct monitor *m;
+	const struct bpg_cluster *t;
+	struct seen *seen;       /* the open rows; the marks are the lister's until it ends */
+	char *clusters;          /* JSON array of the cluster ids that point at t */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct page *ready;
+	struct page *spent;      /* written: the lister frees it (off the writer's path) */
+	int done;                /* the thread ended: no page follows ready */
+	int stop;                /* the writer takes no more pages */
+	int fatal;               /* the rows could not be read: the run ends */
+	char why[2 * WHY];       /* why the listing ended early ("" when it did not) */
 };
 
 /* Over-running apps of one page: the reason is written, then the driver pod deleted. */
@@ -55,10 +86,13 @@ struct stops {
 	size_t n, cap;
 };
 
+
 struct monitor {
 	const struct bpg_config *cfg;
 	struct bpg_db *db;
 	struct bpg_k8s *k8s;
+	struct bpg_db *list_db;   /* the lister's: reads only */
+	struct bpg_k8s *list_k8s; /* the lister's: lists only */
 	struct bpg_s3 *s3;       /* NULL: no log archiving */
 	long archive_max;        /* submissions archived per run */
 	long long grace_ms;
@@ -71,6 +105,22 @@ struct run {
 	struct bpg_podlogarchive_stats archive;
 	struct bpg_buf errors;
 	int target_failed;       /* a write for the current target failed */
+};
+
+/*
+ * One page, decided by the lister thread (which lists, reads the rows, compares: the parsed
+ * page never leaves it) and handed to the writer (the main thread, which holds the lock):
+ * its changed rows, the orphans to delete, the apps to stop, its counts and errors. Owned.
+ */
+struct page {
+	cJSON *list;             /* the lister's, freed before the hand-over */
+	struct rows rows;        /* the open rows of ours that its items name (same) */
+	struct bpg_reconcile_batch batch;
+	struct ids orphans;      /* listed CRs of abandoned creates */
+	struct stops stops;
+	struct run dr;           /* what deciding counted (objects) and its errors */
+	int restarts;            /* listings started over (410) before this page */
+	int last;                /* no page follows */
 };
 
 /* SIGTERM/SIGINT: the run in progress finishes (a run is bounded), then the monitor exits. */
@@ -135,19 +185,15 @@ dup_str(char **dst, const char *src)
 static enum bpg_err
 collect(void *ctx, const struct bpg_sub_row *row)
 {
-	struct open_rows *o = ctx;
+	struct rows *o = ctx;
 	struct bpg_sub_row *dst;
 
 	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 256;
+		size_t cap = o->cap ? o->cap * 2 : 64;
 		struct bpg_sub_row *v = realloc(o->v, cap * sizeof(*v));
-		char *seen;
 		if (v == NULL)
 			return BPG_ENOMEM;
 		o->v = v;
-		if ((seen = realloc(o->seen, cap)) == NULL)
-			return BPG_ENOMEM;
-		o->seen = seen;
 		o->cap = cap;
 	}
 	dst = &o->v[o->n];
@@ -162,7 +208,7 @@ collect(void *ctx, const struct bpg_sub_row *row)
 		bpg_sub_row_release(dst);
 		return BPG_ENOMEM;
 	}
-	o->seen[o->n++] = 0;
+	o->n++;
 	return BPG_OK;
 }
 
@@ -200,16 +246,86 @@ id_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Empties o, keeping its storage for the next page. */
 static void
-open_rows_release(struct open_rows *o)
+rows_reset(struct rows *o)
 {
-	ids_release(&o->abandoned);
-	ids_release(&o->orphans);
 	for (size_t i = 0; i < o->n; i++)
 		bpg_sub_row_release(&o->v[i]);
+	o->n = 0;
+}
+
+static void
+rows_release(struct rows *o)
+{
+	rows_reset(o);
 	free(o->v);
-	free(o->seen);
 	memset(o, 0, sizeof(*o));
+}
+
+/* 64-bit FNV-1a of id: what the seen set keeps of a row (a collision only delays a row). */
+static uint64_t
+id_hash(const char *id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return h;
+}
+
+static int
+hash_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Adds an open row (a callback of bpg_reconcile_open_rows), before the listing. */
+static enum bpg_err
+open_add(void *ctx, const struct bpg_sub_row *row)
+{
+	struct seen *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		uint64_t *v = realloc(s->v, cap * sizeof(*v));
+		if (v == NULL)
+			return BPG_ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id_hash(row->submission_id);
+	return BPG_OK;
+}
+
+/* The index of id among the open rows, or -1. */
+static long
+open_find(const struct seen *s, const char *id)
+{
+	uint64_t h = id_hash(id);
+	const uint64_t *p = s->n > 0 ? bsearch(&h, s->v, s->n, sizeof(h), hash_cmp) : NULL;
+
+	return p != NULL ? (long)(p - s->v) : -1;
+}
+
+static void
+seen_mark(struct seen *s, const char *id)
+{
+	long i = open_find(s, id);
+
+	if (i >= 0)
+		s->mark[i] = 1;
+}
+
+static void
+seen_release(struct seen *s)
+{
+	ids_release(&s->abandoned);
+	free(s->v);
+	free(s->mark);
+	memset(s, 0, sizeof(*s));
 }
 
 static int
@@ -221,17 +337,15 @@ row_cmp(const void *a, const void *b)
 
 /* Binary search over the sorted rows; NULL when id is not an open row of ours. */
 static struct bpg_sub_row *
-find_row(struct open_rows *o, const char *id, size_t *idx_out)
+find_row(const struct rows *o, const char *id)
 {
 	size_t lo = 0, hi = o->n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = strcmp(o->v[mid].submission_id, id);
-		if (c == 0) {
-			*idx_out = mid;
+		if (c == 0)
 			return &o->v[mid];
-		}
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -352,50 +466,49 @@ write_batch(struct monitor *m, const struct bpg_cluster *t, struct bpg_reconcile
 	return r->r.fatal ? -1 : 0;
 }
 
-/* One listed SparkApplication against its row. */
+/* One listed SparkApplication against its row (the lister thread): its decisions go to pg. */
 static void
-reconcile_item(const cJSON *item, struct open_rows *rows, struct bpg_reconcile_batch *batch,
-    struct stops *s, long long now, struct run *r)
+reconcile_item(const cJSON *item, const struct rows *rows, struct seen *seen,
+    struct page *pg, long long now)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
 	const cJSON *lbl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(md,
 	    "labels"), "maxRunningMillis");
 	struct bpg_sub_row obs, *row;
+	struct run *r = &pg->dr;
 	long long ran, max;
-	size_t idx;
 
 	r->r.objects++;
 	if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name))
 		return;   /* not ours: left alone */
-	if ((row = find_row(rows, name->valuestring, &idx)) == NULL) {
+	if ((row = find_row(rows, name->valuestring)) == NULL) {
 		const char *key = name->valuestring;
 		/* a create the gateway gave up on that landed after all: it must not run unseen */
-		if (rows->abandoned.n > 0 && bsearch(&key, rows->abandoned.v, rows->abandoned.n,
-		    sizeof(char *), id_cmp) != NULL && ids_add(&rows->orphans, key) != BPG_OK)
+		if (seen->abandoned.n > 0 && bsearch(&key, seen->abandoned.v, seen->abandoned.n,
+		    sizeof(char *), id_cmp) != NULL && ids_add(&pg->orphans, key) != BPG_OK)
 			run_error(r, "out of memory");
 		return;   /* not in our table, or final there: left alone */
 	}
-	rows->seen[idx] = 1;
+	seen_mark(seen, row->submission_id);
 	bpg_sub_row_init(&obs);
-	observe_into(item, row, &obs, now, batch, r);
+	observe_into(item, row, &obs, now, &pg->batch, r);
 	max = bpg_reconcile_max_running(row->max_running_millis,
 	    cJSON_IsString(lbl) ? lbl->valuestring : NULL);
 	if (bpg_reconcile_overrunning(&obs, max, now, &ran))
-		plan_stop(item, row, ran, max, s, r);
+		plan_stop(item, row, ran, max, &pg->stops, r);
 	bpg_sub_row_release(&obs);
 }
 
 /* Deletes the CRs of abandoned creates found on this page, noting why on their rows. */
 static int
-do_orphans(struct monitor *m, const struct bpg_cluster *c, struct open_rows *rows,
-    struct run *r)
+do_orphans(struct monitor *m, const struct bpg_cluster *c, struct ids *orphans, struct run *r)
 {
 	char why[WHY], note[WHY];
 	enum bpg_err err;
 
-	for (size_t i = 0; i < rows->orphans.n && !r->r.fatal; i++) {
-		const char *id = rows->orphans.v[i];
+	for (size_t i = 0; i < orphans->n && !r->r.fatal; i++) {
+		const char *id = orphans->v[i];
 		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, why, sizeof(why));
 		if (err != BPG_OK && err != BPG_ENOTFOUND) {
 			run_error(r, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
@@ -409,75 +522,312 @@ do_orphans(struct monitor *m, const struct bpg_cluster *c, struct open_rows *row
 		if ((err = bpg_subdb_note(m->db, id, note, 0)) != BPG_OK)
 			db_error(r, err, "note of", id);
 	}
-	for (size_t i = 0; i < rows->orphans.n; i++)
-		free(rows->orphans.v[i]);
-	rows->orphans.n = 0;
+	for (size_t i = 0; i < orphans->n; i++)
+		free(orphans->v[i]);
+	orphans->n = 0;
 	return r->r.fatal ? -1 : 0;
 }
 
-/* One page: its changed rows in one statement, then the stops it decided. -1: run ends. */
+/*
+ * Writes what the lister decided for one page: its changed rows in one statement, then the
+ * orphans and the stops (after the rows: a stop's note must not be overwritten by them).
+ * -1: the run ends.
+ */
 static int
-reconcile_page(struct monitor *m, const struct bpg_cluster *t, const cJSON *list,
-    struct open_rows *rows, struct stops *s, struct run *r)
+write_page(struct monitor *m, const struct bpg_cluster *t, struct page *pg, struct run *r)
 {
-	struct bpg_reconcile_batch batch;
+	r->r.objects += pg->dr.r.objects;
+	r->r.restarts += pg->restarts;
+	if (pg->dr.errors.len > 0)
+		run_error(r, "%s", pg->dr.errors.data);
+	if (write_batch(m, t, &pg->batch, r) != 0 || do_orphans(m, t, &pg->orphans, r) != 0)
+		return -1;
+	return do_stops(m, t, &pg->stops, r);
+}
+
+/* ---- the lister thread ---- */
+
+static void
+page_free(struct page *pg)
+{
+	if (pg == NULL)
+		return;
+	cJSON_Delete(pg->list);
+	rows_release(&pg->rows);
+	bpg_reconcile_batch_release(&pg->batch);
+	ids_release(&pg->orphans);
+	free(pg->stops.v);
+	bpg_buf_release(&pg->dr.errors);
+	free(pg);
+}
+
+/* Reads the open rows of ours that the page's items name (one statement), sorted by id. */
+static enum bpg_err
+page_rows(struct lister *l, struct page *pg)
+{
+	cJSON *ids = cJSON_CreateArray();
+	const cJSON *item;
+	char *text = NULL;
+	enum bpg_err err = BPG_ENOMEM;
+
+	if (ids == NULL)
+		return BPG_ENOMEM;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(pg->list, "items")) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(item, "metadata"), "name");
+		cJSON *ref;
+		if (!bpg_reconcile_is_ours(item) || !cJSON_IsString(name) ||
+		    open_find(l->seen, name->valuestring) < 0)
+			continue;   /* not one of the open rows: none to read */
+		if ((ref = cJSON_CreateStringReference(name->valuestring)) == NULL ||
+		    !cJSON_AddItemToArray(ids, ref)) {
+			cJSON_Delete(ref);
+			goto out;
+		}
+	}
+	err = BPG_OK;
+	if (cJSON_GetArraySize(ids) == 0)
+		goto out;
+	if ((text = cJSON_PrintUnformatted(ids)) == NULL) {
+		err = BPG_ENOMEM;
+		goto out;
+	}
+	err = bpg_reconcile_page_rows(l->m->list_db, text, l->clusters, collect, &pg->rows);
+	if (err == BPG_OK && pg->rows.n > 1)
+		qsort(pg->rows.v, pg->rows.n, sizeof(pg->rows.v[0]), row_cmp);
+out:
+	cJSON_free(text);
+	cJSON_Delete(ids);
+	return err;
+}
+
+/* Decides every item of the page against its row, then frees what the writer needs not. */
+static void
+decide_page(struct lister *l, struct page *pg)
+{
 	const cJSON *item;
 	long long now = now_ms();
 
-	bpg_reconcile_batch_init(&batch);
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(list, "items"))
-		reconcile_item(item, rows, &batch, s, now, r);
-	if (write_batch(m, t, &batch, r) != 0 || do_orphans(m, t, rows, r) != 0)
-		return -1;
-	return do_stops(m, t, s, r);
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(pg->list, "items"))
+		reconcile_item(item, &pg->rows, l->seen, pg, now);
+	cJSON_Delete(pg->list);
+	pg->list = NULL;
+	rows_release(&pg->rows);
+}
+
+/* Hands pg to the writer once it took the page before; 0, or -1 when it stopped. */
+static int
+lister_put(struct lister *l, struct page *pg)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&l->mu);
+	while (l->ready != NULL && !l->stop)
+		pthread_cond_wait(&l->cv, &l->mu);
+	if (l->stop)
+		rc = -1;
+	else
+		l->ready = pg;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+/* The next decided page, or NULL when the listing ended early (l->why says why). */
+static struct page *
+lister_take(struct lister *l)
+{
+	struct page *pg;
+
+	pthread_mutex_lock(&l->mu);
+	while (l->ready == NULL && !l->done)
+		pthread_cond_wait(&l->cv, &l->mu);
+	pg = l->ready;
+	l->ready = NULL;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return pg;
+}
+
+/* Gives a written page back to the lister to free (the one before is freed here if it
+ * is still there), so that the writer spends no time freeing. */
+static void
+lister_spent(struct lister *l, struct page *pg)
+{
+	struct page *old;
+
+	pthread_mutex_lock(&l->mu);
+	old = l->spent;
+	l->spent = pg;
+	pthread_mutex_unlock(&l->mu);
+	page_free(old);
+}
+
+/* Fetches one page (starting over after 410 Expired, at most MAX_RESTARTS times). */
+static struct page *
+lister_fetch(struct lister *l, char **cont, int *restarts)
+{
+	char why[WHY];
+	struct page *pg;
+	const cJSON *next;
+	enum bpg_err err;
+	int again = 0;
+
+	for (;;) {
+		cJSON *list = NULL;
+		err = bpg_k8s_list_apps(l->m->list_k8s, l->t, BPG_CRD_MANAGED_BY_KEY "="
+		    BPG_CRD_MANAGED_BY, l->m->page, *cont, &list, why, sizeof(why));
+		free(*cont);
+		*cont = NULL;
+		if (err == BPG_ECONFLICT && (*restarts)++ < MAX_RESTARTS) {   /* 410: start over */
+			again++;
+			memset(l->seen->mark, 0, l->seen->n);   /* what it saw is forgotten */
+			continue;
+		}
+		if (err != BPG_OK) {
+			snprintf(l->why, sizeof(l->why), "cluster %s: %s", l->t->id, why);
+			return NULL;
+		}
+		if ((pg = calloc(1, sizeof(*pg))) == NULL) {
+			cJSON_Delete(list);
+			break;
+		}
+		pg->list = list;
+		pg->restarts = again;
+		bpg_reconcile_batch_init(&pg->batch);
+		bpg_buf_init(&pg->dr.errors, ERRORS_LIMIT);
+		next = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(list,
+		    "metadata"), "continue");
+		if (cJSON_IsString(next) && next->valuestring[0] != '\0' &&
+		    (*cont = strdup(next->valuestring)) == NULL) {
+			page_free(pg);
+			break;   /* an incomplete listing finalizes nothing */
+		}
+		pg->last = *cont == NULL;
+		return pg;
+	}
+	snprintf(l->why, sizeof(l->why), "cluster %s: out of memory", l->t->id);
+	return NULL;
+}
+
+static void *
+lister_main(void *arg)
+{
+	struct lister *l = arg;
+	char *cont = NULL;
+	int restarts = 0;
+	enum bpg_err err;
+
+	for (;;) {
+		struct page *pg, *spent;
+		int last;
+		pthread_mutex_lock(&l->mu);
+		spent = l->spent;
+		l->spent = NULL;
+		pthread_mutex_unlock(&l->mu);
+		page_free(spent);
+		if ((pg = lister_fetch(l, &cont, &restarts)) == NULL)
+			break;
+		if ((err = page_rows(l, pg)) != BPG_OK) {
+			snprintf(l->why, sizeof(l->why), "database: cannot read the rows of cluster %s "
+			    "(%s)", l->t->id, bpg_err_str(err));
+			l->fatal = 1;
+			page_free(pg);
+			break;
+		}
+		decide_page(l, pg);
+		last = pg->last;
+		if (lister_put(l, pg) != 0) {
+			page_free(pg);
+			break;
+		}
+		if (last)
+			break;
+	}
+	free(cont);
+	pthread_mutex_lock(&l->mu);
+	l->done = 1;
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* The JSON array of the ids of the clusters that point at target t, into l->clusters. */
+static enum bpg_err
+lister_clusters(struct lister *l)
+{
+	cJSON *a = cJSON_CreateArray();
+	enum bpg_err err = BPG_ENOMEM;
+
+	if (a == NULL)
+		return BPG_ENOMEM;
+	for (size_t i = 0; i < l->m->cfg->n_clusters; i++) {
+		const struct bpg_cluster *c = &l->m->cfg->clusters[i];
+		cJSON *id;
+		if (!bpg_reconcile_same_target(l->t, c))
+			continue;
+		if ((id = cJSON_CreateString(c->id)) == NULL || !cJSON_AddItemToArray(a, id)) {
+			cJSON_Delete(id);
+			goto out;
+		}
+	}
+	if ((l->clusters = cJSON_PrintUnformatted(a)) != NULL)
+		err = BPG_OK;
+out:
+	cJSON_Delete(a);
+	return err;
 }
 
 /* Lists every SparkApplication of ours on target t, page by page: 0, or -1 (failed). */
 static int
-list_target(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows,
-    struct run *r)
+list_target(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, struct run *r)
 {
-	char why[WHY], *cont = NULL;
-	struct stops s = { NULL, 0, 0 };
-	int restarts = 0, rc = -1;
+	struct lister l;
+	struct page *pg;
+	int rc = -1;
 
-	for (;;) {
-		cJSON *list = NULL;
-		const cJSON *next;
-		enum bpg_err err = bpg_k8s_list_apps(m->k8s, t, BPG_CRD_MANAGED_BY_KEY "="
-		    BPG_CRD_MANAGED_BY, m->page, cont, &list, why, sizeof(why));
-		free(cont);
-		cont = NULL;
-		if (err == BPG_ECONFLICT && restarts++ < MAX_RESTARTS) {   /* 410: start over */
-			r->r.restarts++;
-			memset(rows->seen, 0, rows->n);
-			continue;
+	memset(&l, 0, sizeof(l));
+	l.m = m;
+	l.t = t;
+	l.seen = seen;
+	if (lister_clusters(&l) != BPG_OK) {
+		run_error(r, "cluster %s: out of memory", t->id);
+		return -1;
+	}
+	pthread_mutex_init(&l.mu, NULL);
+	pthread_cond_init(&l.cv, NULL);
+	if (pthread_create(&l.thread, NULL, lister_main, &l) != 0) {
+		run_error(r, "cluster %s: cannot start the lister thread", t->id);
+		goto out;
+	}
+	while ((pg = lister_take(&l)) != NULL) {
+		int last = pg->last;
+		if (write_page(m, t, pg, r) != 0) {
+			page_free(pg);
+			break;
 		}
-		if (err != BPG_OK) {
-			run_error(r, "cluster %s: %s", t->id, why);
-			goto out;
-		}
-		if (reconcile_page(m, t, list, rows, &s, r) != 0) {
-			cJSON_Delete(list);
-			goto out;
-		}
-		next = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(list,
-		    "metadata"), "continue");
-		if (cJSON_IsString(next) && next->valuestring[0] != '\0' &&
-		    (cont = strdup(next->valuestring)) == NULL) {
-			run_error(r, "cluster %s: out of memory", t->id);
-			cJSON_Delete(list);
-			goto out;   /* an incomplete listing finalizes nothing */
-		}
-		cJSON_Delete(list);
-		if (cont == NULL) {
+		lister_spent(&l, pg);
+		if (last) {
 			rc = 0;
-			goto out;
+			break;
 		}
 	}
+	pthread_mutex_lock(&l.mu);
+	l.stop = 1;
+	pthread_cond_broadcast(&l.cv);
+	pthread_mutex_unlock(&l.mu);
+	pthread_join(l.thread, NULL);
+	page_free(l.ready);
+	page_free(l.spent);
+	if (rc != 0 && l.why[0] != '\0') {
+		run_error(r, "%s", l.why);
+		if (l.fatal)
+			r->r.fatal = 1;
+	}
 out:
-	free(cont);
-	free(s.v);
+	pthread_cond_destroy(&l.cv);
+	pthread_mutex_destroy(&l.mu);
+	free(l.clusters);
 	return rc;
 }
 
@@ -553,26 +903,78 @@ claim_alive(struct monitor *m, const struct bpg_sub_row *row, struct run *r)
 	return alive;
 }
 
-/* After a complete listing: every unseen open row past its grace is resolved. */
+/* The unseen rows of one keyset page of open rows: each past its grace is resolved. */
 static int
-finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows,
-    struct run *r)
+missing_page(struct monitor *m, const struct bpg_cluster *t, const struct rows *rows,
+    const struct seen *seen, struct bpg_reconcile_batch *adopted, struct run *r)
 {
-	struct bpg_reconcile_batch adopted;
 	long long now = now_ms();
 	int rc = 0;
 
-	bpg_reconcile_batch_init(&adopted);
 	for (size_t i = 0; i < rows->n && rc == 0; i++) {
 		enum bpg_missing what;
-		if (rows->seen[i])
-			continue;
+		long k = open_find(seen, rows->v[i].submission_id);
+		if (k < 0 || seen->mark[k])
+			continue;   /* seen, or opened since the listing began (the next run's) */
 		what = bpg_reconcile_missing(&rows->v[i], now, m->grace_ms);
 		if (what == BPG_MISSING_NEVER_CREATED && claim_alive(m, &rows->v[i], r))
 			continue;   /* its worker is still at it (a slow create) */
 		if (what != BPG_MISSING_WAIT)
-			rc = resolve_missing(m, t, &rows->v[i], what, &adopted, r);
+			rc = resolve_missing(m, t, &rows->v[i], what, adopted, r);
 	}
+	return rc;
+}
+
+/*
+ * After a complete listing: when some open row was not seen, the open rows of every
+ * cluster id that points at t are read again, a keyset page at a time (a row that the
+ * listing ended is final by now and not read), and every one not seen is resolved.
+ */
+static int
+finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct seen *seen,
+    struct run *r)
+{
+	struct bpg_reconcile_batch adopted;
+	struct rows rows = { NULL, 0, 0 };
+	char *after = NULL;
+	size_t unseen = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < seen->n; i++)
+		unseen += !seen->mark[i];
+	if (unseen == 0)
+		return 0;   /* the common case: no second read */
+	bpg_reconcile_batch_init(&adopted);
+	for (size_t i = 0; i < m->cfg->n_clusters && rc == 0 && !r->r.fatal; i++) {
+		const struct bpg_cluster *c = &m->cfg->clusters[i];
+		if (!bpg_reconcile_same_target(t, c))
+			continue;
+		for (;;) {
+			enum bpg_err err = bpg_reconcile_open_rows(m->db, c->id, after, m->page,
+			    collect, &rows);
+			free(after);
+			after = NULL;
+			if (err != BPG_OK) {
+				r->r.fatal = 1;
+				run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
+				    bpg_err_str(err));
+				rc = -1;
+				break;
+			}
+			rc = missing_page(m, t, &rows, seen, &adopted, r);
+			if (rc != 0 || rows.n < (size_t)m->page)
+				break;
+			if ((after = strdup(rows.v[rows.n - 1].submission_id)) == NULL) {
+				run_error(r, "cluster %s: out of memory", c->id);
+				rc = -1;
+				break;
+			}
+			rows_reset(&rows);
+		}
+		rows_reset(&rows);
+	}
+	free(after);
+	rows_release(&rows);
 	if (!r->r.fatal && write_batch(m, t, &adopted, r) != 0)
 		rc = -1;
 	bpg_reconcile_batch_release(&adopted);
@@ -581,27 +983,32 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct open_row
 
 /* ---- a target, a run ---- */
 
-/* Reads the open rows of every cluster id that points at target t, sorted by id. */
+/* Reads the open rows (their hashes) and the abandoned creates of the clusters of t. */
 static int
-read_rows(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows, struct run *r)
+read_open(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, struct run *r)
 {
 	for (size_t i = 0; i < m->cfg->n_clusters; i++) {
 		const struct bpg_cluster *c = &m->cfg->clusters[i];
 		enum bpg_err err;
 		if (!bpg_reconcile_same_target(t, c))
 			continue;
-		if ((err = bpg_reconcile_open_rows(m->db, c->id, collect, rows)) != BPG_OK ||
-		    (err = bpg_reconcile_abandoned(m->db, c->id, ids_add, &rows->abandoned)) != BPG_OK) {
+		if ((err = bpg_reconcile_open_rows(m->db, c->id, NULL, LONG_MAX, open_add,
+		    seen)) != BPG_OK ||
+		    (err = bpg_reconcile_abandoned(m->db, c->id, ids_add, &seen->abandoned)) != BPG_OK) {
 			r->r.fatal = 1;
 			run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
 			    bpg_err_str(err));
 			return -1;
 		}
 	}
-	if (rows->n > 1)
-		qsort(rows->v, rows->n, sizeof(rows->v[0]), row_cmp);
-	if (rows->abandoned.n > 1)
-		qsort(rows->abandoned.v, rows->abandoned.n, sizeof(char *), id_cmp);
+	if (seen->n > 1)
+		qsort(seen->v, seen->n, sizeof(seen->v[0]), hash_cmp);
+	if ((seen->mark = calloc(seen->n ? seen->n : 1, 1)) == NULL) {
+		run_error(r, "cluster %s: out of memory", t->id);
+		return -1;
+	}
+	if (seen->abandoned.n > 1)
+		qsort(seen->abandoned.v, seen->abandoned.n, sizeof(char *), id_cmp);
 	return 0;
 }
 
@@ -609,16 +1016,16 @@ read_rows(struct monitor *m, const struct bpg_cluster *t, struct open_rows *rows
 static void
 reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 {
-	struct open_rows rows;
+	struct seen seen;
 	int held = 0;
 	enum bpg_err err;
 
-	memset(&rows, 0, sizeof(rows));
+	memset(&seen, 0, sizeof(seen));
 	r->r.clusters++;
 	r->target_failed = 0;
-	if (read_rows(m, t, &rows, r) != 0)
+	if (read_open(m, t, &seen, r) != 0)
 		goto out;
-	if (list_target(m, t, &rows, r) != 0 || finalize_missing(m, t, &rows, r) != 0 ||
+	if (list_target(m, t, &seen, r) != 0 || finalize_missing(m, t, &seen, r) != 0 ||
 	    r->target_failed) {
 		if (!r->r.fatal)
 			r->r.failed++;
@@ -629,7 +1036,7 @@ reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 		run_error(r, "database: the monitor lock was lost");
 	}
 out:
-	open_rows_release(&rows);
+	seen_release(&seen);
 }
 
 /* Prints s as one logfmt value: quoted, '"' and '\\' escaped, control bytes as '?'. */
@@ -855,7 +1262,9 @@ main(int argc, char **argv)
 	m.page = o.page;
 	m.archive_max = o.archive_max;
 	rc = 1;
-	if (bpg_db_new(&cfg->database, &m.db) != BPG_OK || bpg_k8s_new(cfg, &m.k8s) != BPG_OK) {
+	if (bpg_db_new(&cfg->database, &m.db) != BPG_OK || bpg_k8s_new(cfg, &m.k8s) != BPG_OK ||
+	    bpg_db_new(&cfg->database, &m.list_db) != BPG_OK ||
+	    bpg_k8s_new(cfg, &m.list_k8s) != BPG_OK) {
 		fprintf(stderr, "bpg-monitor: out of memory\n");
 		goto out;
 	}
@@ -873,7 +1282,9 @@ main(int argc, char **argv)
 	}
 out:
 	bpg_s3_free(m.s3);
+	bpg_k8s_free(m.list_k8s);
 	bpg_k8s_free(m.k8s);
+	bpg_db_free(m.list_db);
 	bpg_db_free(m.db);
 	bpg_config_free(cfg);
 	return rc;

@@ -317,11 +317,12 @@ START_TEST(test_batch_json)
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
 	ck_assert_uint_eq(b.n, 2);
 	text = cJSON_PrintUnformatted(b.rows);
-	ck_assert_str_eq(text, "[{\"id\":\"c01-a\",\"status\":\"RUNNING\",\"error\":\"say \\\"hi\\\"\\n\","
-	    "\"executors\":0,\"start\":1763950000123,\"final\":0},"
-	    "{\"id\":\"c01-b\",\"status\":\"COMPLETED\",\"appId\":\"spark-1\",\"executors\":0,"
-	    "\"start\":1763950000123,\"finished\":1763950009999,\"rv\":4711,\"final\":1,"
-	    "\"subAttempts\":2,\"execAttempts\":1,\"submitted\":1763950000000}]");
+	/* the long strings last: JSON_TABLE skips every value before the key it looks for */
+	ck_assert_str_eq(text, "[{\"id\":\"c01-a\",\"status\":\"RUNNING\",\"final\":0,"
+	    "\"executors\":0,\"start\":1763950000123,\"error\":\"say \\\"hi\\\"\\n\"},"
+	    "{\"id\":\"c01-b\",\"status\":\"COMPLETED\",\"rv\":4711,\"final\":1,\"executors\":0,"
+	    "\"start\":1763950000123,\"finished\":1763950009999,\"subAttempts\":2,"
+	    "\"execAttempts\":1,\"submitted\":1763950000000,\"appId\":\"spark-1\"}]");
 	cJSON_free(text);
 	bpg_reconcile_batch_release(&b);
 	ck_assert_ptr_null(b.rows);
