@@ -63,6 +63,8 @@ struct s3_op {
 	size_t len;
 	const struct bpg_s3_file_body *file;  /* the body read from a file instead (then len) */
 	const char *content_type;             /* sent and signed when not NULL */
+	const char *checksum_hdr;             /* an x-amz-checksum-* header, sent and signed */
+	const char *checksum_val;
 	int idempotent;                       /* retried once on EUNAVAIL */
 	bpg_s3_sink sink;                     /* a streamed GET of [offset, offset+length) */
 	void *arg;
@@ -910,7 +912,8 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
     struct bpg_buf *url, struct curl_slist **hdrs)
 {
 	struct bpg_buf host, path, tmp, range;
-	struct bpg_sigv4_pair ct = { "Content-Type", op->content_type };
+	struct bpg_sigv4_pair hv[2];
+	size_t nh = 0;
 	struct bpg_sigv4_input in;
 	char sha[BPG_SIGV4_HEX_LEN + 1], auth[BPG_SIGV4_AUTH_MAX], date[BPG_SIGV4_DATE_LEN + 1];
 	enum bpg_err err;
@@ -923,9 +926,13 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
 		memcpy(sha, op->file->sha256_hex, sizeof(sha));
 	else
 		bpg_sigv4_sha256_hex(op->body, op->len, sha);
+	if (op->content_type != NULL)
+		hv[nh++] = (struct bpg_sigv4_pair){ "Content-Type", op->content_type };
+	if (op->checksum_hdr != NULL)
+		hv[nh++] = (struct bpg_sigv4_pair){ op->checksum_hdr, op->checksum_val };
 	memset(&in, 0, sizeof(in));
 	in = (struct bpg_sigv4_input){ .method = op->method, .params = op->params,
-	    .n_params = op->n_params, .headers = &ct, .n_headers = op->content_type != NULL,
+	    .n_params = op->n_params, .headers = hv, .n_headers = nh,
 	    .payload_sha256 = sha, .region = s->region, .service = "s3",
 	    .access_key = s->akid.data, .secret_key = s->secret.data,
 	    .session_token = s->token.len > 0 ? s->token.data : NULL, .now = time(NULL) };
@@ -946,6 +953,7 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
 	    !add_header(hdrs, &tmp, "Authorization", auth) || !add_header(hdrs, &tmp, "Expect", "") ||
 	    (in.session_token && !add_header(hdrs, &tmp, "X-Amz-Security-Token", in.session_token)) ||
 	    (op->content_type && !add_header(hdrs, &tmp, "Content-Type", op->content_type)) ||
+	    (op->checksum_hdr && !add_header(hdrs, &tmp, op->checksum_hdr, op->checksum_val)) ||
 	    (range.len > 0 && !add_header(hdrs, &tmp, "Range", range.data)) ||
 	    (range.len > 0 && r->first_etag[0] && !add_header(hdrs, &tmp, "If-Match", r->first_etag)))
 		goto out;
@@ -1477,13 +1485,15 @@ bpg_s3_list_page(const char *body, size_t len, int uploads, bpg_s3_each_object e
 	return rc;
 }
 
-enum bpg_err
-bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, char *upload_id, char *why, size_t whylen)
+/* CreateMultipartUpload; with crc32, each part carries its CRC-32 (S3 checks them). */
+static enum bpg_err
+mpu_create(struct bpg_s3 *s, const char *bucket, const char *key, const char *content_type,
+    int crc32, char *upload_id, char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "POST", .bucket = bucket, .key = key, .n_params = 1,
 	    .params = { { "uploads", "" } }, .content_type = content_type ? content_type :
-	    "application/octet-stream" };
+	    "application/octet-stream", .checksum_hdr = crc32 ? "x-amz-checksum-algorithm" : NULL,
+	    .checksum_val = "CRC32" };
 	char id[BPG_S3_UPLOAD_ID_MAX];
 	struct s3_resp r;
 	enum bpg_err err;
@@ -1505,6 +1515,20 @@ bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
 out:
 	bpg_buf_release(&r.body);
 	return err;
+}
+
+enum bpg_err
+bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *content_type, char *upload_id, char *why, size_t whylen)
+{
+	return mpu_create(s, bucket, key, content_type, 0, upload_id, why, whylen);
+}
+
+enum bpg_err
+bpg_s3_mpu_create_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *content_type, char *upload_id, char *why, size_t whylen)
+{
+	return mpu_create(s, bucket, key, content_type, 1, upload_id, why, whylen);
 }
 
 /* PUT of part part_no, its body in memory (op->body) or in a file (op->file). */
@@ -1565,6 +1589,10 @@ bpg_s3_mpu_part_file(struct bpg_s3 *s, const char *bucket, const char *key,
 {
 	struct s3_op op = { .bucket = bucket, .key = key, .file = f, .len = f->len };
 
+	if (f->crc32_b64[0] != '\0') {
+		op.checksum_hdr = "x-amz-checksum-crc32";
+		op.checksum_val = f->crc32_b64;
+	}
 	return mpu_part(s, &op, upload_id, part_no, etag, why, whylen);
 }
 
@@ -1588,16 +1616,24 @@ xml_escape(const char *str, struct bpg_buf *out)
 
 /* Writes the CompleteMultipartUpload document for parts 1..n. */
 static enum bpg_err
-complete_doc(char (*etags)[BPG_S3_ETAG_MAX], int n, struct bpg_buf *out)
+complete_doc(char (*etags)[BPG_S3_ETAG_MAX], char (*crcs)[BPG_S3_CRC32_B64 + 1], int n,
+    struct bpg_buf *out)
 {
 	enum bpg_err err = bpg_buf_puts(out, "<CompleteMultipartUpload>");
 
 	for (int i = 0; i < n && err == BPG_OK; i++) {
-		if (etags[i][0] == '\0' || memchr(etags[i], '\0', BPG_S3_ETAG_MAX) == NULL)
+		if (etags[i][0] == '\0' || memchr(etags[i], '\0', BPG_S3_ETAG_MAX) == NULL ||
+		    (crcs != NULL && (crcs[i][0] == '\0' ||
+		    memchr(crcs[i], '\0', BPG_S3_CRC32_B64 + 1) == NULL)))
 			return BPG_EINVAL;
 		if ((err = bpg_buf_printf(out, "<Part><PartNumber>%d</PartNumber><ETag>", i + 1)) ==
 		    BPG_OK && (err = xml_escape(etags[i], out)) == BPG_OK)
-			err = bpg_buf_puts(out, "</ETag></Part>");
+			err = bpg_buf_puts(out, "</ETag>");
+		if (err == BPG_OK && crcs != NULL && (err = bpg_buf_puts(out, "<ChecksumCRC32>")) ==
+		    BPG_OK && (err = xml_escape(crcs[i], out)) == BPG_OK)
+			err = bpg_buf_puts(out, "</ChecksumCRC32>");
+		if (err == BPG_OK)
+			err = bpg_buf_puts(out, "</Part>");
 	}
 	return err == BPG_OK ? bpg_buf_puts(out, "</CompleteMultipartUpload>") : err;
 }
@@ -1605,6 +1641,14 @@ complete_doc(char (*etags)[BPG_S3_ETAG_MAX], int n, struct bpg_buf *out)
 enum bpg_err
 bpg_s3_mpu_complete(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], int n, char *why, size_t whylen)
+{
+	return bpg_s3_mpu_complete_crc32(s, bucket, key, upload_id, etags, NULL, n, why, whylen);
+}
+
+enum bpg_err
+bpg_s3_mpu_complete_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], char (*crcs)[BPG_S3_CRC32_B64 + 1],
+    int n, char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "POST", .bucket = bucket, .key = key, .n_params = 1,
 	    .params = { { "uploadId", upload_id } }, .content_type = "application/xml" };
@@ -1622,8 +1666,9 @@ bpg_s3_mpu_complete(struct bpg_s3 *s, const char *bucket, const char *key,
 	}
 	bpg_buf_init(&doc, 0);
 	resp_init(&r);
-	if ((err = complete_doc(etags, n, &doc)) != BPG_OK) {
-		set_why(why, whylen, "complete %s/%s: an ETag is empty or too long", bucket, key);
+	if ((err = complete_doc(etags, crcs, n, &doc)) != BPG_OK) {
+		set_why(why, whylen, "complete %s/%s: an ETag or checksum is empty or too long",
+		    bucket, key);
 		goto out;
 	}
 	op.body = doc.data;

@@ -12,6 +12,7 @@
 #define BPG_S3_MAX_PARTS     10000
 #define BPG_S3_MIN_PART      ((size_t)5 << 20)   /* every part but the last */
 #define BPG_S3_SHA256_HEX    64                  /* a SHA-256 in hex */
+#define BPG_S3_CRC32_B64     8                   /* a CRC-32 in base64 (bpg_crc32_b64) */
 
 struct bpg_s3;
 
@@ -56,6 +57,7 @@ struct bpg_s3_file_body {
 	long long off;
 	size_t len;
 	char sha256_hex[BPG_S3_SHA256_HEX + 1];
+	char crc32_b64[BPG_S3_CRC32_B64 + 1];   /* a part's CRC-32 (base64) to send, or "" */
 	const int *cancel;
 };
 
@@ -105,6 +107,14 @@ enum bpg_err bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefi
 enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *content_type, char *upload_id, char *why, size_t whylen);
 
+/*
+ * The same, its parts checksummed: each part then carries x-amz-checksum-crc32 (the file
+ * body's crc32_b64) and the completion lists them (S3 checks each part against its CRC-32,
+ * and keeps a composite checksum instead of computing one over the whole object).
+ */
+enum bpg_err bpg_s3_mpu_create_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *content_type, char *upload_id, char *why, size_t whylen);
+
 /* Uploads part part_no (1..BPG_S3_MAX_PARTS); etag gets its ETag, quotes kept. */
 enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, int part_no, const void *data, size_t len,
@@ -121,6 +131,10 @@ enum bpg_err bpg_s3_mpu_part_file(struct bpg_s3 *s, const char *bucket, const ch
  */
 enum bpg_err bpg_s3_mpu_complete(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], int n, char *why, size_t whylen);
+/* Completes an upload made with bpg_s3_mpu_create_crc32: crcs[i] is part i + 1's CRC-32. */
+enum bpg_err bpg_s3_mpu_complete_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
+    const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], char (*crcs)[BPG_S3_CRC32_B64 + 1],
+    int n, char *why, size_t whylen);
 
 /* Aborts; an upload already gone is BPG_OK. */
 enum bpg_err bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,

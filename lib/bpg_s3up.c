@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include "bpg_crc32.h"
 #include "bpg_log.h"
 #include "bpg_s3up.h"
 
@@ -28,6 +30,7 @@ struct s3up_slot {
 	size_t len;
 	char *mem;                             /* without a pool: part_size bytes, once used */
 	char sha[BPG_S3_SHA256_HEX + 1];       /* with a pool: the part's SHA-256 */
+	char crc[BPG_S3_CRC32_B64 + 1];        /* and its CRC-32, which S3 checks */
 };
 
 struct bpg_s3up_pool {
@@ -50,6 +53,7 @@ struct bpg_s3up {
 	int fill;                              /* the slot being filled; -1: none */
 	size_t used;                           /* bytes in it */
 	EVP_MD_CTX *md;                        /* its SHA-256 so far (with a spool file) */
+	uint32_t crc;                          /* and its CRC-32 */
 	unsigned long long total;
 	char upload_id[BPG_S3_UPLOAD_ID_MAX];  /* "" until the first part goes */
 	int n_parts;                           /* parts queued so far */
@@ -62,6 +66,7 @@ struct bpg_s3up {
 	int n_threads, idle, quit;
 	int cancel;                            /* also read atomically by the transfers */
 	char (*etags)[BPG_S3_ETAG_MAX];        /* etags[part_no - 1] */
+	char (*crcs)[BPG_S3_CRC32_B64 + 1];    /* with a spool file: the parts' CRC-32s */
 	int cap_parts;
 	enum bpg_err bg_err;                   /* the first failure of a part */
 	char bg_why[S3UP_WHY + 32];
@@ -184,6 +189,7 @@ s3up_send(struct bpg_s3up *w, struct bpg_s3 *c, const struct s3up_slot *sl,
 	f.off = (long long)(sl - w->slots) * (long long)w->part_size;
 	f.len = sl->len;
 	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
+	memcpy(f.crc32_b64, sl->crc, sizeof(f.crc32_b64));
 	f.cancel = &w->cancel;
 	return bpg_s3_mpu_part_file(c, w->bucket, w->key, w->upload_id, sl->part_no, &f, etag,
 	    why, whylen);
@@ -316,6 +322,7 @@ s3up_take(struct bpg_s3up *w, char *why, size_t whylen)
 		return BPG_ENOMEM;
 	if (w->md != NULL && EVP_DigestInit_ex(w->md, EVP_sha256(), NULL) != 1)
 		return BPG_EINTERNAL;
+	w->crc = 0;
 	return BPG_OK;
 }
 
@@ -333,6 +340,7 @@ s3up_store(struct bpg_s3up *w, const char *p, size_t n, char *why, size_t whylen
 	}
 	if (EVP_DigestUpdate(w->md, p, n) != 1)
 		return BPG_EINTERNAL;
+	w->crc = bpg_crc32(w->crc, p, n);
 	while (n > 0) {
 		if ((k = pwrite(w->fd, p, n, off)) < 0 && errno == EINTR)
 			continue;
@@ -365,6 +373,7 @@ s3up_seal(struct bpg_s3up *w)
 		return BPG_EINTERNAL;
 	for (unsigned i = 0; i < dn; i++)
 		snprintf(sl->sha + 2 * i, 3, "%02x", d[i]);
+	bpg_crc32_b64(w->crc, sl->crc);
 	return BPG_OK;
 }
 
@@ -383,6 +392,11 @@ s3up_reserve(struct bpg_s3up *w, char *why, size_t whylen)
 		if (p == NULL)
 			return BPG_ENOMEM;
 		w->etags = p;
+		if (w->md != NULL) {
+			if ((p = realloc(w->crcs, (size_t)cap * sizeof(*w->crcs))) == NULL)
+				return BPG_ENOMEM;
+			w->crcs = p;
+		}
 		w->cap_parts = cap;
 	}
 	return BPG_OK;
@@ -397,8 +411,9 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
-	if (w->upload_id[0] == '\0' && (err = bpg_s3_mpu_create(w->s3, w->bucket, w->key,
-	    NULL, w->upload_id, why, whylen)) != BPG_OK) {
+	/* spooled parts carry their CRC-32, as the AWS CLI's do: S3 checks each one */
+	if (w->upload_id[0] == '\0' && (err = (w->md != NULL ? bpg_s3_mpu_create_crc32 :
+	    bpg_s3_mpu_create)(w->s3, w->bucket, w->key, NULL, w->upload_id, why, whylen)) != BPG_OK) {
 		w->upload_id[0] = '\0';
 		return err;
 	}
@@ -408,6 +423,8 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 	    (w->idle > 0 || w->n_threads == w->max_threads || (err = s3up_spawn(w)) == BPG_OK)) {
 		sl->part_no = ++w->n_parts;
 		w->etags[sl->part_no - 1][0] = '\0';
+		if (w->md != NULL)
+			memcpy(w->crcs[sl->part_no - 1], sl->crc, sizeof(sl->crc));
 		sl->state = SLOT_QUEUED;
 		pthread_cond_signal(&w->work);
 	} else if (err == BPG_EINTERNAL) {
@@ -510,8 +527,8 @@ bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size
 		if (err == BPG_OK)
 			err = s3up_drain(w, why, whylen);
 		if (err == BPG_OK)
-			err = bpg_s3_mpu_complete(w->s3, w->bucket, w->key, w->upload_id, w->etags,
-			    w->n_parts, why, whylen);
+			err = bpg_s3_mpu_complete_crc32(w->s3, w->bucket, w->key, w->upload_id,
+			    w->etags, w->md != NULL ? w->crcs : NULL, w->n_parts, why, whylen);
 	}
 	if (err != BPG_OK)
 		return err;   /* bpg_s3up_free() aborts the upload */
@@ -548,6 +565,7 @@ bpg_s3up_free(struct bpg_s3up *w)
 	pthread_mutex_destroy(&w->mu);
 	EVP_MD_CTX_free(w->md);
 	free(w->etags);
+	free(w->crcs);
 	free(w->slots);
 	free(w->threads);
 	free(w->bucket);

@@ -8,6 +8,7 @@ with If-Match), 5xx answers (idempotent calls retried once, PUT of an object and
 an <Error> inside a 200 from CompleteMultipartUpload, an oversized listing. Every request
 must carry x-amz-date, x-amz-content-sha256 (the body's real SHA-256) and an Authorization.
 """
+import base64
 import hashlib
 import http.server
 import os
@@ -18,6 +19,7 @@ import tempfile
 import threading
 import unittest
 import urllib.parse
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.environ.get("S3TOOL", os.path.join(ROOT, "build", "t", "s3tool"))
@@ -246,11 +248,17 @@ class FaultTest(unittest.TestCase):
         parts = self.parts()
         self.assertEqual(sorted(parts), [1, 2, 3, 4, 5])
         self.assertEqual(b"".join(parts[i][3] for i in sorted(parts)), data)
-        for _, _, headers, body in parts.values():   # the hash computed as the slot was written
+        crc = lambda b: base64.b64encode(zlib.crc32(b).to_bytes(4, "big"))
+        for _, _, headers, body in parts.values():   # hash and CRC-32 computed as the slot was written
             self.assertEqual(headers.get("X-Amz-Content-SHA256"), hashlib.sha256(body).hexdigest())
+            self.assertEqual(headers.get("x-amz-checksum-crc32"), crc(body).decode())
+            self.assertIn("x-amz-checksum-crc32", headers.get("Authorization"))   # and signed
+        create = [e for e in self.requests("POST") if "uploads" in e[1]]
+        self.assertEqual(create[0][2].get("x-amz-checksum-algorithm"), "CRC32")
         complete = [e for e in self.requests("POST") if "uploadId=" in e[1]]
         self.assertEqual(complete[0][3], b"<CompleteMultipartUpload>" + b"".join(
-            b"<Part><PartNumber>%d</PartNumber><ETag>&quot;p%d&quot;</ETag></Part>" % (i, i)
+            b"<Part><PartNumber>%d</PartNumber><ETag>&quot;p%d&quot;</ETag>"
+            b"<ChecksumCRC32>%s</ChecksumCRC32></Part>" % (i, i, crc(parts[i][3]))
             for i in range(1, 6)) + b"</CompleteMultipartUpload>")
         self.assertEqual(self.requests("DELETE"), [])
 
