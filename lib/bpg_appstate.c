@@ -381,14 +381,10 @@ add_from_request(const char *body, struct emit *e)
 	char label[64] = "", plain[256];
 
 	if (body != NULL && bpg_json_pick(body, strlen(body), paths, 2, v) == BPG_OK) {
-		if (v[0].p != NULL && v[0].p[0] == '"' && v[0].len - 2 < sizeof(plain) &&
-		    memchr(v[0].p, '\\', v[0].len) == NULL) {
-			memcpy(plain, v[0].p + 1, v[0].len - 2);   /* nothing to unescape */
-			plain[v[0].len - 2] = '\0';
+		if (bpg_json_span_plain(&v[0], plain, sizeof(plain)))
 			bpg_request_label_value(plain, label);
-		} else if (v[0].p != NULL && v[0].p[0] == '"') {
+		else if (v[0].p != NULL && v[0].p[0] == '"')
 			dag = cJSON_ParseWithLength(v[0].p, v[0].len);
-		}
 		if (v[1].p != NULL && v[1].p[0] == '[')
 			args = cJSON_ParseWithLength(v[1].p, v[1].len);
 	}

@@ -606,6 +606,17 @@ bpg_json_pick(const char *text, size_t len, const char *const *const *paths, siz
 	return BPG_EINVAL;
 }
 
+int
+bpg_json_span_plain(const struct bpg_json_span *s, char *out, size_t cap)
+{
+	if (s->p == NULL || s->len < 2 || s->p[0] != '"' || s->len - 2 >= cap ||
+	    memchr(s->p, '\\', s->len) != NULL)
+		return 0;
+	memcpy(out, s->p + 1, s->len - 2);
+	out[s->len - 2] = '\0';
+	return 1;
+}
+
 enum bpg_err
 bpg_json_print(const cJSON *j, struct bpg_buf *out)
 {

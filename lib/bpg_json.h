@@ -60,6 +60,13 @@ enum bpg_err bpg_json_pick(const char *text, size_t len, const char *const *cons
     size_t n, struct bpg_json_span *spans);
 
 /*
+ * The string at span s (from bpg_json_pick) copied into out (cap bytes, NUL-terminated) when
+ * it has nothing to unescape: 1. 0 when it is not a string, has an escape or does not fit
+ * (the caller parses it then, or goes without).
+ */
+int bpg_json_span_plain(const struct bpg_json_span *s, char *out, size_t cap);
+
+/*
  * Appends the error body {"code":status,"message":message} to out; with status 0, Apache
  * Livy's {"msg":message}.
  */

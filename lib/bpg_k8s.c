@@ -480,13 +480,12 @@ enum bpg_err
 bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
     char *created, size_t createdlen, char *why, size_t whylen)
 {
-	struct bpg_buf path, body;
-	enum bpg_err err;
-
 	static const char *const ts_path[] = { "metadata", "creationTimestamp", NULL };
 	static const char *const *const paths[] = { ts_path };
+	struct bpg_buf path, body;
 	struct bpg_k8s_resp resp;
 	struct bpg_json_span ts;
+	enum bpg_err err;
 
 	created[0] = '\0';
 	bpg_buf_init(&path, 0);
@@ -501,10 +500,8 @@ bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *
 		    &ts) != BPG_OK) {
 			snprintf(why, whylen, "cluster %s sent an unreadable answer: not JSON", c->id);
 			err = BPG_EUPSTREAM;
-		} else if (ts.p != NULL && ts.p[0] == '"' && ts.len - 2 < createdlen &&
-		    memchr(ts.p, '\\', ts.len) == NULL) {
-			memcpy(created, ts.p + 1, ts.len - 2);   /* a timestamp has nothing to unescape */
-			created[ts.len - 2] = '\0';
+		} else {
+			(void)bpg_json_span_plain(&ts, created, createdlen);   /* "" when none */
 		}
 	}
 	bpg_k8s_resp_release(&resp);

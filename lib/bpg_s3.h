@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include "bpg_config.h"
+#include "bpg_crc32.h"
 #include "bpg_err.h"
 
 #define BPG_S3_KEY_MAX       1024        /* S3's own limit on a key, in bytes */
@@ -12,7 +13,7 @@
 #define BPG_S3_MAX_PARTS     10000
 #define BPG_S3_MIN_PART      ((size_t)5 << 20)   /* every part but the last */
 #define BPG_S3_SHA256_HEX    64                  /* a SHA-256 in hex */
-#define BPG_S3_CRC32_B64     8                   /* a CRC-32 in base64 (bpg_crc32_b64) */
+#define BPG_S3_CRC32_B64     BPG_CRC32_B64_LEN   /* a CRC-32 in base64 (bpg_crc32_b64) */
 
 struct bpg_s3;
 

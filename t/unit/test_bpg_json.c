@@ -445,6 +445,27 @@ START_TEST(test_pick)
 }
 END_TEST
 
+/* A picked string copied as it is only when nothing needs unescaping and it fits. */
+START_TEST(test_span_plain)
+{
+	static const struct { const char *raw; size_t cap; int ok; const char *want; } cases[] = {
+		{ "\"2026-12-05T08:15:17Z\"", 64, 1, "2026-12-05T08:15:17Z" },
+		{ "\"\"", 1, 1, "" },
+		{ "\"abc\"", 3, 0, NULL },        /* no room for the NUL */
+		{ "\"a\\\"b\"", 64, 0, NULL },   /* an escape: parse it instead */
+		{ "17", 64, 0, NULL },              /* not a string */
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bpg_json_span sp = { cases[i].raw, strlen(cases[i].raw) };
+		strcpy(out, "untouched");
+		ck_assert_int_eq(bpg_json_span_plain(&sp, out, cases[i].cap), cases[i].ok);
+		ck_assert_str_eq(out, cases[i].ok ? cases[i].want : "untouched");
+	}
+}
+END_TEST
+
 /* Nesting past cJSON's limit is refused, not a stack overflow. */
 START_TEST(test_pick_deep)
 {
@@ -528,6 +549,7 @@ json_suite(void)
 	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
 	tcase_add_loop_test(tc, test_pick, 0, sizeof(pick_cases) / sizeof(pick_cases[0]));
 	tcase_add_test(tc, test_pick_deep);
+	tcase_add_test(tc, test_span_plain);
 	tcase_add_test(tc, test_put_same_as_print);
 	suite_add_tcase(s, tc);
 	return s;
