@@ -244,6 +244,44 @@ em_item(struct emit *e, const char *k, cJSON *item)
 	cJSON_Delete(item);
 }
 
+/*
+ * Adds members already rendered as JSON text ("k":v,... with no braces, written by this
+ * file's own emitter): copied as they are into text, parsed into a tree.
+ */
+static void
+em_members(struct emit *e, const char *members, size_t n)
+{
+	struct bpg_buf o;
+	cJSON *t, *c;
+
+	if (e->err != BPG_OK || n == 0)
+		return;
+	if (e->j == NULL) {
+		if ((e->err = bpg_buf_append(e->b, e->members ? "," : "{", 1)) == BPG_OK)
+			e->err = bpg_buf_append(e->b, members, n);
+		e->members++;
+		return;
+	}
+	bpg_buf_init(&o, 0);
+	if (bpg_buf_append(&o, "{", 1) != BPG_OK || bpg_buf_append(&o, members, n) != BPG_OK ||
+	    bpg_buf_append(&o, "}", 1) != BPG_OK) {
+		e->err = BPG_ENOMEM;
+	} else if ((t = cJSON_ParseWithLength(o.data, o.len)) == NULL || !cJSON_IsObject(t)) {
+		e->err = BPG_EINTERNAL;   /* not what this file writes */
+		cJSON_Delete(t);
+	} else {
+		while (e->err == BPG_OK && (c = t->child) != NULL) {
+			cJSON_DetachItemViaPointer(t, c);
+			if (!cJSON_AddItemToObject(e->j, c->string, c)) {
+				cJSON_Delete(c);
+				e->err = BPG_ENOMEM;
+			}
+		}
+		cJSON_Delete(t);
+	}
+	bpg_buf_release(&o);
+}
+
 /* sparkUIUrl of a finished app: the template with every {appId} replaced. */
 static void
 history_url(const char *tmpl, const char *app_id, struct emit *e)
@@ -380,6 +418,10 @@ add_from_request(const char *body, struct emit *e)
 	cJSON *dag = NULL, *args = NULL;
 	char label[64] = "", plain[256];
 
+	if (body != NULL && body[0] == '"') {   /* summary_fields as the list writes them */
+		em_members(e, body, strlen(body));
+		return;
+	}
 	if (body != NULL && bpg_json_pick(body, strlen(body), paths, 2, v) == BPG_OK) {
 		if (bpg_json_span_plain(&v[0], plain, sizeof(plain)))
 			bpg_request_label_value(plain, label);
@@ -444,10 +486,11 @@ bpg_appstate_summary_fields(const cJSON *stored)
 	const cJSON *dag = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(stored, "driver"), "labels"), "dag_name");
 	cJSON *o = cJSON_CreateObject(), *labels;
-	struct bpg_buf b;
+	struct bpg_buf b, r;
+	struct emit e = { NULL, &r, 0, BPG_OK };
 	char *text = NULL;
 
-	/* the values as they are, whatever their type: the list checks them as it did the body */
+	/* the values as they are, whatever their type, through the list's own reading of them */
 	if (o == NULL || (args != NULL &&
 	    !cJSON_AddItemToObject(o, "arguments", cJSON_Duplicate(args, 1))) ||
 	    (dag != NULL && ((labels = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "driver"),
@@ -456,9 +499,14 @@ bpg_appstate_summary_fields(const cJSON *stored)
 		return NULL;
 	}
 	bpg_buf_init(&b, 0);
-	if (bpg_json_print(o, &b) != BPG_OK || bpg_buf_detach(&b, &text) != BPG_OK)
-		text = NULL;
+	bpg_buf_init(&r, 0);
+	if (bpg_json_print(o, &b) == BPG_OK) {
+		add_from_request(b.data, &e);   /* '{' then the members: always dagName */
+		if (e.err == BPG_OK && r.len > 1 && r.data[0] == '{')
+			text = strdup(r.data + 1);
+	}
 	bpg_buf_release(&b);
+	bpg_buf_release(&r);
 	cJSON_Delete(o);
 	return text;
 }

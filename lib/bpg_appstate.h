@@ -98,10 +98,12 @@ enum bpg_err bpg_appstate_summary_json(const struct bpg_sub_row *row,
     const struct bpg_cluster *cluster, long long now_ms, cJSON **out);
 
 /*
- * What a summary shows of a stored (masked) request, for its row's summary_fields: a compact
- * JSON object with its "arguments" and its driver's labels' "dag_name", those present
- * (bpg_appstate_summary_json reads the same from it as from the whole request). malloc'd;
- * NULL when out of memory.
+ * What a summary shows of a stored (masked) request, for its row's summary_fields: its
+ * "dagName" and "applicationArguments" members rendered as the summary writes them
+ * ("dagName":"...","applicationArguments":[...], no braces; always starting with '"'), which
+ * a list copies into its page as they are. A row's request_body, or a summary_fields from
+ * before migration 0013 (a JSON object, '{'), is read as before. malloc'd; NULL when out of
+ * memory.
  */
 char *bpg_appstate_summary_fields(const cJSON *stored);
 

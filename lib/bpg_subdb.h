@@ -15,7 +15,8 @@
 #define BPG_SUBDB_COLS BPG_SUBDB_COLS_BODY("request_body")
 /*
  * The columns with body_expr where the stored request goes: lists read only the fields they
- * show (summary_fields, migration 0012), or the whole request of a row from before it.
+ * show (summary_fields: rendered members since migration 0013, a JSON object from 0012), or
+ * the whole request of a row from before those.
  */
 #define BPG_SUBDB_LIST_BODY "COALESCE(summary_fields, request_body)"
 #define BPG_SUBDB_COLS_BODY(body_expr) \

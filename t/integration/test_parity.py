@@ -4,7 +4,7 @@ import unittest
 
 import yaml
 
-from bpg import ENV, Client, poll, user_client
+from bpg import ENV, Client, db, poll, user_client
 
 MINIMAL = {"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/foo/MinimalSparkApp.py",
            "arguments": ["--date", "2024-01-01"], "driver": {"labels": {"dag_name": "nightly_etl"}}}
@@ -32,6 +32,31 @@ class ParityTest(unittest.TestCase):
             self.assertEqual(mine["applicationArguments"], ["--date", "2024-01-01"])
             self.assertEqual(mine["sparkUIUrl"], want_url)
             self.assertEqual(c.json("GET", "/spark/%s/status" % sid, base=base)[2]["sparkUIUrl"], want_url)
+
+    def test_list_reads_each_stored_form_of_the_summary_the_same(self):
+        """A list copies summary_fields (0013: members rendered at submit) into its page as they
+        are; a row with 0012's JSON object or with none (its request_body) reads the same."""
+        args = ["--x", "a,b", "}{", "\"q\"", "\u00e9\n", "", "\\"]
+        b = dict(MINIMAL, arguments=args, driver={"labels": {"dag_name": "Nightly ETL/v2"}})
+        c = user_client()
+        st, _, r = c.json("POST", "/spark", body=json.dumps(b), headers={"Content-Type": "application/json"})
+        self.assertEqual(st, 200, r)
+        sid = r["submissionId"]
+        stored = db("SELECT summary_fields FROM application_submission WHERE submission_id='%s'" % sid)
+        self.assertTrue(stored.startswith('"dagName":'), stored)
+        old = json.dumps({"arguments": args, "driver": {"labels": {"dag_name": "Nightly ETL/v2"}}})
+
+        def row(base):
+            st, _, raw = c.request("GET", "/spark/mySubmissions?limit=1000", base=base)
+            self.assertEqual(st, 200)
+            (mine,) = [s for s in json.loads(raw)["submissions"] if s["submissionId"] == sid]
+            return list(mine), mine["dagName"], mine["applicationArguments"]
+        want = {base: row(base) for base in (None, "/skatev2")}
+        self.assertEqual(want[None][2], args)
+        for form in ("UNHEX('%s')" % old.encode().hex(), "NULL"):
+            db("UPDATE application_submission SET summary_fields=%s WHERE submission_id='%s'" % (form, sid))
+            for base in (None, "/skatev2"):
+                self.assertEqual(row(base), want[base], (form, base))
 
     def test_openapi_yaml_is_the_json_document(self):
         anon = Client()
