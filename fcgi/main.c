@@ -213,9 +213,9 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 	}
 	if (req->match.route->access != BPG_ACCESS_PUBLIC) {
 		/* User-Account counts only from a trusted proxy's address (nginx strips it too) */
-		const char *hu = bpg_auth_header_trusted(&app->cfg->auth, req->remote_addr) ?
-		    req->header_user : NULL;
-		if (bpg_auth_identify(&app->cfg->auth, hu != NULL && hu[0] ? NULL : req->remote_user,
+		const char *hu = req->header_user != NULL && req->header_user[0] != '\0' &&
+		    bpg_auth_header_trusted(&app->cfg->auth, req->remote_addr) ? req->header_user : NULL;
+		if (bpg_auth_identify(&app->cfg->auth, hu != NULL ? NULL : req->remote_user,
 		    hu, &req->user) != BPG_OK) {
 			bpg_http_fail(req, BPG_EUNAUTH, "authentication required: unknown, blocked "
 			    "or missing user");

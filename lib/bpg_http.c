@@ -8,27 +8,56 @@
 #include "bpg_json.h"
 #include "bpg_log.h"
 
+/* The value of envp entry e ("NAME=value") when NAME is name (n bytes), else NULL. */
+static const char *
+env_value(const char *e, const char *name, size_t n)
+{
+	return strncmp(e, name, n) == 0 && e[n] == '=' ? e + n + 1 : NULL;
+}
+
 void
 bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r)
 {
-	const char *m, *rid;
+	const char *m = NULL, *script = NULL, *rid = NULL, *v;
 
 	memset(req, 0, sizeof(*req));
 	req->fcgi = r;
-	m = FCGX_GetParam("REQUEST_METHOD", r->envp);
+	/* one pass over the parameters (FCGX_GetParam scans them all for each name); the first of
+	 * a name counts, as with FCGX_GetParam */
+#define ENV_TAKE(slot, lit) \
+	if (slot == NULL && (v = env_value(*e, lit, sizeof(lit) - 1)) != NULL) { slot = v; continue; }
+	for (char **e = r->envp; e != NULL && *e != NULL; e++) {
+		switch ((*e)[0]) {
+		case 'R':
+			ENV_TAKE(m, "REQUEST_METHOD");
+			ENV_TAKE(req->remote_user, "REMOTE_USER");
+			ENV_TAKE(req->remote_addr, "REMOTE_ADDR");
+			break;
+		case 'D':
+			ENV_TAKE(req->uri, "DOCUMENT_URI");
+			break;
+		case 'S':
+			ENV_TAKE(script, "SCRIPT_NAME");
+			break;
+		case 'Q':
+			ENV_TAKE(req->query, "QUERY_STRING");
+			break;
+		case 'H':
+			ENV_TAKE(req->header_user, "HTTP_USER_ACCOUNT");
+			break;
+		case 'B':
+			ENV_TAKE(rid, "BPG_REQUEST_ID");
+			break;
+		default:
+			break;
+		}
+	}
+#undef ENV_TAKE
 	req->method = m ? m : "";
-	req->uri = FCGX_GetParam("DOCUMENT_URI", r->envp);
 	if (req->uri == NULL)
-		req->uri = FCGX_GetParam("SCRIPT_NAME", r->envp);
-	if (req->uri == NULL)
-		req->uri = "";
-	req->query = FCGX_GetParam("QUERY_STRING", r->envp);
+		req->uri = script != NULL ? script : "";
 	if (req->query == NULL)
 		req->query = "";
-	req->remote_user = FCGX_GetParam("REMOTE_USER", r->envp);
-	req->header_user = FCGX_GetParam("HTTP_USER_ACCOUNT", r->envp);
-	req->remote_addr = FCGX_GetParam("REMOTE_ADDR", r->envp);
-	rid = FCGX_GetParam("BPG_REQUEST_ID", r->envp);
 	req->request_id = rid && *rid ? rid : "-";
 	req->err = BPG_OK;
 }
@@ -180,6 +209,64 @@ bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 	return BPG_OK;
 }
 
+/* Appends the n bytes of p at *at when they fit before end; *at becomes NULL once not. */
+static void
+head_put(char **at, const char *end, const char *p, size_t n)
+{
+	if (*at == NULL || (size_t)(end - *at) < n) {
+		*at = NULL;
+		return;
+	}
+	memcpy(*at, p, n);
+	*at += n;
+}
+
+#define HEAD_LIT(at, end, lit) head_put(at, end, lit, sizeof(lit) - 1)
+
+/* Appends the decimal digits of u. */
+static void
+head_num(char **at, const char *end, unsigned long long u)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	head_put(at, end, p, (size_t)(d + sizeof(d) - p));
+}
+
+/*
+ * The head of a reply into hdr: its status, type, length (a stream when len < 0: not
+ * buffered by nginx), our fixed headers, extra_headers and the request's warnings. Its
+ * length, or -1 when it does not fit. Written without printf: every request has one.
+ */
+static int
+reply_head(char *hdr, size_t cap, const struct bpg_http_req *req, int status,
+    const char *content_type, long long len, const char *extra_headers)
+{
+	const char *end = hdr + cap, *reason = bpg_err_reason(status);
+	char *at = hdr;
+
+	HEAD_LIT(&at, end, "Status: ");
+	head_num(&at, end, (unsigned long long)(status > 0 ? status : 0));
+	HEAD_LIT(&at, end, " ");
+	head_put(&at, end, reason, strlen(reason));
+	HEAD_LIT(&at, end, "\r\nContent-Type: ");
+	head_put(&at, end, content_type, strlen(content_type));
+	if (len >= 0) {
+		HEAD_LIT(&at, end, "\r\nContent-Length: ");
+		head_num(&at, end, (unsigned long long)len);
+	}
+	HEAD_LIT(&at, end, "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+	if (len < 0)
+		HEAD_LIT(&at, end, "X-Accel-Buffering: no\r\n");
+	if (extra_headers != NULL)
+		head_put(&at, end, extra_headers, strlen(extra_headers));
+	head_put(&at, end, req->warn_headers, strlen(req->warn_headers));
+	HEAD_LIT(&at, end, "\r\n");
+	return at != NULL ? (int)(at - hdr) : -1;
+}
+
 enum bpg_err
 bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_type,
     const char *extra_headers)
@@ -190,12 +277,8 @@ bpg_http_stream_begin(struct bpg_http_req *req, int status, const char *content_
 	if (req->status != 0)
 		return BPG_EINTERNAL;
 	req->status = status;
-	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
-	    "X-Accel-Buffering: no\r\n%s%s\r\n", status, bpg_err_reason(status), content_type,
-	    extra_headers ? extra_headers : "", req->warn_headers);
-	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, req->fcgi->out) != n ||
-	    FCGX_FFlush(req->fcgi->out) != 0) {
+	n = reply_head(hdr, sizeof(hdr), req, status, content_type, -1, extra_headers);
+	if (n < 0 || FCGX_PutStr(hdr, n, req->fcgi->out) != n || FCGX_FFlush(req->fcgi->out) != 0) {
 		bpg_log(BPG_LOG_WARN, "http", "write failed (client gone?)", NULL);
 		return BPG_EIO;
 	}
@@ -234,12 +317,8 @@ bpg_http_reply(struct bpg_http_req *req, int status, const char *content_type,
 	if (req->status != 0)
 		return BPG_EINTERNAL;   /* a second reply is a bug */
 	req->status = status;
-	/* libfcgi's own FCGX_FPrintF knows no %zu: format here */
-	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s%s\r\n",
-	    status, bpg_err_reason(status), content_type, len,
-	    extra_headers ? extra_headers : "", req->warn_headers);
-	if (n < 0 || (size_t)n >= sizeof(hdr) || FCGX_PutStr(hdr, n, out) != n)
+	n = reply_head(hdr, sizeof(hdr), req, status, content_type, (long long)len, extra_headers);
+	if (n < 0 || FCGX_PutStr(hdr, n, out) != n)
 		goto fail;
 	if (!head && len > 0 && FCGX_PutStr(body, (int)len, out) != (int)len)
 		goto fail;

@@ -160,7 +160,8 @@ bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 	struct tm tm;
 	const char *k;
 	va_list ap;
-	int n;
+	size_t n;
+	long ms;
 
 	if (level < log_level)
 		return;
@@ -170,9 +171,21 @@ bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		ts_sec = now.tv_sec;
 	}
-	n = snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s", ts,
-	    now.tv_nsec / 1000000, level_names[level]);
-	off = n > 0 ? (size_t)n : 0;
+	/* ts=<ts>.<ms>Z level=<level>, without printf: every request logs a line */
+	ms = now.tv_nsec / 1000000;
+	memcpy(line, "ts=", 3);
+	n = strlen(ts);
+	memcpy(line + 3, ts, n);
+	off = 3 + n;
+	line[off++] = '.';
+	line[off++] = (char)('0' + ms / 100);
+	line[off++] = (char)('0' + ms / 10 % 10);
+	line[off++] = (char)('0' + ms % 10);
+	memcpy(line + off, "Z level=", 8);
+	off += 8;
+	n = strlen(level_names[level]);
+	memcpy(line + off, level_names[level], n);
+	off += n;
 	if (log_req[0] != '\0')
 		log_field(line, &off, "req", log_req);
 	log_field(line, &off, "mod", mod);
