@@ -84,10 +84,13 @@ list_row(void *ctx, const struct bpg_sub_row *r)
 	const struct bpg_cluster *c = bpg_config_cluster(o->app->cfg, r->cluster_id ? r->cluster_id : "");
 	struct bpg_buf *b = o->req != NULL || o->ndjson != NULL ? o->ndjson : o->page;
 	enum bpg_err err;
+	size_t n;
 
 	/* the keyset of the row, for the cursor of the next page (formatted after the last) */
 	o->last_ms = r->created_ms;
-	snprintf(o->last_id, sizeof(o->last_id), "%s", r->submission_id);
+	n = strnlen(r->submission_id, sizeof(o->last_id) - 1);   /* as snprintf cut it */
+	memcpy(o->last_id, r->submission_id, n);
+	o->last_id[n] = '\0';
 	if (o->req != NULL) {
 		b->len = 0;
 		if ((err = stream_open(o)) != BPG_OK)

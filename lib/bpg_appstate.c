@@ -225,8 +225,7 @@ em_int(struct emit *e, const char *k, long long v)
 			e->err = BPG_ENOMEM;
 		return;
 	}
-	if ((e->err = bpg_json_put_word(e->b, e->members++ ? ',' : '{', k)) == BPG_OK)
-		e->err = bpg_json_put_int(e->b, v);
+	e->err = bpg_json_put_word_int(e->b, e->members++ ? ',' : '{', k, v);
 }
 
 /* Adds item (taken: added or freed) as k. */

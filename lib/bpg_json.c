@@ -418,6 +418,41 @@ bpg_json_put_int(struct bpg_buf *out, long long v)
 	return bpg_buf_append(out, p, (size_t)(end - p));
 }
 
+enum bpg_err
+bpg_json_put_word_int(struct bpg_buf *out, char pre, const char *key, long long v)
+{
+	char digits[24], *end = digits + sizeof(digits), *d;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = strlen(key), dn;
+	enum bpg_err err;
+	char *p;
+
+	if (u >= 1000000000000000ULL) {   /* printed as a double: bpg_json_put_int's own path */
+		if ((err = bpg_json_put_word(out, pre, key)) != BPG_OK)
+			return err;
+		return bpg_json_put_int(out, v);
+	}
+	d = digits_before(end, u);
+	if (v < 0)
+		*--d = '-';
+	dn = (size_t)(end - d);
+	if ((err = bpg_buf_reserve(out, n + 4 + dn)) != BPG_OK)
+		return err;
+	p = out->data + out->len;
+	if (pre)
+		*p++ = pre;
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	memcpy(p, d, dn);
+	p += dn;
+	*p = '\0';
+	out->len = (size_t)(p - out->data);
+	return BPG_OK;
+}
+
 /* ---- bpg_json_pick: a validating scan that keeps the spans of wanted values ---- */
 
 #define PICK_MAX_PATHS 32

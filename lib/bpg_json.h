@@ -40,6 +40,8 @@ enum bpg_err bpg_json_put_key(struct bpg_buf *out, char pre, const char *key);
 enum bpg_err bpg_json_put_word(struct bpg_buf *out, char pre, const char *key);
 enum bpg_err bpg_json_put_str(struct bpg_buf *out, const char *s);
 enum bpg_err bpg_json_put_int(struct bpg_buf *out, long long v);
+/* bpg_json_put_word then bpg_json_put_int, with one reservation (a summary has a dozen). */
+enum bpg_err bpg_json_put_word_int(struct bpg_buf *out, char pre, const char *key, long long v);
 /* A number as a cJSON number holding d prints. */
 enum bpg_err bpg_json_put_num(struct bpg_buf *out, double d);
 

@@ -1,5 +1,6 @@
 /* Unit tests for bpg_json: parse limits, UTF-8 checks, printing and the error body. */
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_json.h"
@@ -527,6 +528,20 @@ START_TEST(test_put_same_as_print)
 	ck_assert_str_eq(a.data, b.data);
 	bpg_buf_release(&a);
 	bpg_buf_release(&b);
+	/* a word and an integer in one go: the same as the two writers, large and negative too */
+	static const long long more[] = { 0, -1, 1700000000123LL, -999999999999999LL,
+	    1000000000000000LL, -1000000000000000LL, 9007199254740993LL, LLONG_MIN, LLONG_MAX };
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		bpg_buf_init(&a, 0);
+		bpg_buf_init(&b, 0);
+		ck_assert_int_eq(bpg_json_put_word(&a, '{', "totalCores"), BPG_OK);
+		ck_assert_int_eq(bpg_json_put_int(&a, more[i]), BPG_OK);
+		ck_assert_int_eq(bpg_json_put_word_int(&b, '{', "totalCores", more[i]), BPG_OK);
+		ck_assert_str_eq(a.data, b.data);
+		ck_assert_uint_eq(a.len, b.len);
+		bpg_buf_release(&a);
+		bpg_buf_release(&b);
+	}
 }
 END_TEST
 
