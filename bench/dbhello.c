@@ -107,15 +107,17 @@ do_status(const char *id)
 static int
 do_list(const char *user)
 {
-	MYSQL_BIND p[18];
+	MYSQL_BIND p[33];
 	long long limit = LIST_LIMIT + 1;
 
-	for (int i = 0; i < 18; i++)
+	/* BPG_SUBDB_LIST_SQL: (the user, 14 filter parameters, the limit) twice, the limit */
+	for (int i = 0; i < 33; i++)
 		bind_str(&p[i], NULL);
-	bind_str(&p[0], user);   /* the owner, or the proxy account that submitted */
-	bind_str(&p[1], user);
-	bind_str(&p[2], user);
-	bind_int(&p[17], &limit);
+	bind_str(&p[0], user);
+	bind_int(&p[15], &limit);
+	bind_str(&p[16], user);
+	bind_int(&p[31], &limit);
+	bind_int(&p[32], &limit);
 	return run(st_list, p) >= 0 ? 200 : 500;
 }
 

@@ -50,7 +50,7 @@ struct bpg_db_val bpg_db_null(void);
 typedef enum bpg_err (*bpg_db_row_fn)(void *ctx, unsigned ncols, const char *const *cols,
     const unsigned long *lens);
 
-#define BPG_DB_MAX_PARAMS 32
+#define BPG_DB_MAX_PARAMS 40
 #define BPG_DB_MAX_COLS   48
 
 /*

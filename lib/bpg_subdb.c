@@ -368,22 +368,37 @@ enum bpg_err
 bpg_subdb_list(struct bpg_db *db, const struct bpg_sub_filter *f,
     enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx, int *more_out)
 {
-	/* One statement for every filter combination: a NULL parameter disables its filter. */
-	static const char sql[] = BPG_SUBDB_LIST_SQL;
+	/* A NULL parameter disables its filter; a user's list goes along that user's indexes. */
+	static const char all_sql[] = BPG_SUBDB_LIST_ALL_SQL, user_sql[] = BPG_SUBDB_LIST_SQL;
 	long limit = f->limit > 0 && f->limit <= BPG_SUBDB_LIST_MAX ? f->limit : 100;
 	struct bpg_db_val cms = f->cursor_id ? bpg_db_int(f->cursor_ms) : bpg_db_null();
-	struct bpg_db_val p[] = {
-		bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->user), bpg_db_str(f->status),
-		bpg_db_str(f->status), bpg_db_str(f->queue), bpg_db_str(f->queue), bpg_db_str(f->app_name),
-		bpg_db_str(f->app_name), ms_or_null(f->created_after_ms), ms_or_null(f->created_after_ms),
+	struct bpg_db_val filters[] = {
+		bpg_db_str(f->status), bpg_db_str(f->status), bpg_db_str(f->queue),
+		bpg_db_str(f->queue), bpg_db_str(f->app_name), bpg_db_str(f->app_name),
+		ms_or_null(f->created_after_ms), ms_or_null(f->created_after_ms),
 		ms_or_null(f->created_before_ms), ms_or_null(f->created_before_ms), cms, cms, cms,
-		bpg_db_str(f->cursor_id), bpg_db_int(limit + 1),
+		bpg_db_str(f->cursor_id),
 	};
+	enum { NF = sizeof(filters) / sizeof(filters[0]) };
+	struct bpg_db_val p[2 * (NF + 2) + 1];
+	size_t n = 0;
 	struct list_ctx l = { fn, ctx, limit, 0, { 0 } };
 	enum bpg_err err;
 
+	/* the user's branches: user, filters, limit (+1: the look-ahead row), once per column */
+	for (int branch = 0; f->user != NULL && branch < 2; branch++) {
+		p[n++] = bpg_db_str(f->user);
+		memcpy(&p[n], filters, sizeof(filters));
+		n += NF;
+		p[n++] = bpg_db_int(limit + 1);
+	}
+	if (f->user == NULL) {
+		memcpy(&p[n], filters, sizeof(filters));
+		n += NF;
+	}
+	p[n++] = bpg_db_int(limit + 1);
 	bpg_sub_row_init(&l.row);
-	err = bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), list_cb, &l, NULL);
+	err = bpg_db_exec(db, f->user != NULL ? user_sql : all_sql, p, n, list_cb, &l, NULL);
 	bpg_sub_row_release(&l.row);
 	if (err == BPG_OK && more_out != NULL)
 		*more_out = l.seen > limit;

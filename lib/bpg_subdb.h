@@ -51,16 +51,39 @@
 #define BPG_SUBDB_GET_ATTEMPTS_SQL \
 	"SELECT " BPG_SUBDB_COLS ", " BPG_SUBDB_ATTEMPTS_COL " FROM application_submission " \
 	"WHERE submission_id = ?"
-/* The list (bpg_subdb_list): a NULL parameter disables its filter. */
-#define BPG_SUBDB_LIST_SQL \
-	"SELECT " BPG_SUBDB_COLS_BODY(BPG_SUBDB_LIST_BODY) " FROM application_submission WHERE " \
-	"(? IS NULL OR `user` = ? OR original_user = ?) AND (? IS NULL OR status = ?) AND " \
+/*
+ * The lists (bpg_subdb_list). Their filters beside the user's, each disabled by a NULL
+ * parameter (14 parameters: status, queue, app_name, created after, created before, the cursor),
+ * and their order: newest first, the submission id breaking ties (the keyset of the cursor).
+ */
+#define BPG_SUBDB_LIST_FILTERS \
+	"(? IS NULL OR status = ?) AND " \
 	"(? IS NULL OR queue = ?) AND (? IS NULL OR app_name = ?) AND " \
 	"(? IS NULL OR created_time > FROM_UNIXTIME(? / 1000)) AND " \
 	"(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000)) AND " \
 	"(? IS NULL OR created_time < FROM_UNIXTIME(? / 1000) OR " \
-	" (created_time = FROM_UNIXTIME(? / 1000) AND submission_id < ?)) " \
-	"ORDER BY created_time DESC, submission_id DESC LIMIT ?"
+	" (created_time = FROM_UNIXTIME(? / 1000) AND submission_id < ?)) "
+#define BPG_SUBDB_LIST_ORDER "ORDER BY created_time DESC, submission_id DESC LIMIT ?"
+/* Everyone's (an admin's list): the filters, then the limit. */
+#define BPG_SUBDB_LIST_ALL_SQL \
+	"SELECT " BPG_SUBDB_COLS_BODY(BPG_SUBDB_LIST_BODY) " FROM application_submission WHERE " \
+	BPG_SUBDB_LIST_FILTERS BPG_SUBDB_LIST_ORDER
+/*
+ * One user's: the rows they own and the rows they submitted for others, each branch read
+ * newest first along its own index ((user, created_time), (original_user, created_time))
+ * and cut at the limit, then merged. One filter over both columns (an OR) left MariaDB
+ * sorting every row that passed the other filters, or walking created_time back past
+ * every other user's newer rows: 60-300 ms a page at 20,000 rows where this takes under
+ * 1 ms. Parameters: the user, the 14 of the filters, the limit; the same again; the limit.
+ */
+#define BPG_SUBDB_LIST_USER_BRANCH(col) \
+	"(SELECT submission_id AS k_id, created_time AS k_created FROM application_submission " \
+	"WHERE " col " = ? AND " BPG_SUBDB_LIST_FILTERS BPG_SUBDB_LIST_ORDER ")"
+#define BPG_SUBDB_LIST_SQL \
+	"SELECT " BPG_SUBDB_COLS_BODY(BPG_SUBDB_LIST_BODY) " FROM (" \
+	BPG_SUBDB_LIST_USER_BRANCH("`user`") " UNION " BPG_SUBDB_LIST_USER_BRANCH("original_user") \
+	") k STRAIGHT_JOIN application_submission ON submission_id = k.k_id " \
+	"ORDER BY k.k_created DESC, k.k_id DESC LIMIT ?"
 /* The submit's durable record, before the create (bpg_subdb_insert). */
 #define BPG_SUBDB_INSERT_SQL \
 	"INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, " \
