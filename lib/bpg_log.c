@@ -57,18 +57,34 @@ bpg_log_set_request(const char *req_id)
 	log_req[n] = '\0';
 }
 
-/* True if s can be written bare: non-empty, printable ASCII without space, quote, '=' or '\'. */
-static int
-log_is_bare(const char *s)
+/* The bytes a bare value may hold: printable ASCII but space, quote, '=' and '\' (not NUL). */
+static const unsigned char log_bare_byte[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+	['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1,
+	['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	[':'] = 1, [';'] = 1, ['<'] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1,
+	['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+	['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['['] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+	['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,
+	['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+	['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
+	['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+/*
+ * The length of s when it can be written bare (non-empty, only log_bare_byte bytes: one
+ * table look-up a byte, every request's access line has a dozen values), else 0.
+ */
+static size_t
+log_bare_len(const char *s)
 {
-	if (*s == '\0')
-		return 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\')
-			return 0;
-	}
-	return 1;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (log_bare_byte[*p])
+		p++;
+	return *p == '\0' ? (size_t)(p - (const unsigned char *)s) : 0;
 }
 
 /* bpg_log_escape, returning the length written (the NUL not counted). */
@@ -76,16 +92,16 @@ static size_t
 log_escape(const char *s, char *out, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t o = 0, len;
 	int bare;
 
 	if (n == 0)
 		return 0;
 	if (s == NULL)
 		s = "";
-	bare = log_is_bare(s);
+	len = log_bare_len(s);
+	bare = len > 0;
 	if (bare) {   /* nothing to escape: copied whole when it fits as the loop would */
-		size_t len = strlen(s);
 		if (len + 4 < n) {
 			memcpy(out, s, len + 1);
 			return len;

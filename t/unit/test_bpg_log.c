@@ -36,6 +36,25 @@ START_TEST(test_escape_table)
 }
 END_TEST
 
+/* Every byte: written bare exactly when it is printable ASCII but space, '"', '=' and '\\'. */
+START_TEST(test_escape_every_byte)
+{
+	char in[4], out[64];
+
+	for (int c = 1; c < 256; c++) {
+		int bare = c > ' ' && c < 0x7f && c != '"' && c != '=' && c != '\\';
+		in[0] = 'a';
+		in[1] = (char)c;
+		in[2] = 'b';
+		in[3] = '\0';
+		bpg_log_escape(in, out, sizeof(out));
+		ck_assert_msg((out[0] != '"') == bare, "byte %d: %s", c, out);
+		if (bare)
+			ck_assert_str_eq(out, in);
+	}
+}
+END_TEST
+
 /* Returns 1 if s holds a byte below 0x20 or at/above 0x7f. */
 static int
 has_raw_ctl(const char *s)
@@ -239,6 +258,7 @@ log_suite(void)
 	TCase *tl = tcase_create("line");
 
 	tcase_add_loop_test(tc, test_escape_table, 0, sizeof(esc_cases) / sizeof(esc_cases[0]));
+	tcase_add_test(tc, test_escape_every_byte);
 	tcase_add_test(tc, test_escape_truncation);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup, teardown);
