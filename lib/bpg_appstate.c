@@ -244,41 +244,100 @@ em_item(struct emit *e, const char *k, cJSON *item)
 }
 
 /*
- * Adds members already rendered as JSON text ("k":v,... with no braces, written by this
- * file's own emitter): copied as they are into text, parsed into a tree.
+ * 1 when valid JSON text t (n bytes) is as bpg_json_print writes it: no whitespace outside
+ * strings, no raw control or non-ASCII byte in one, only the escapes it writes, integers
+ * only (short of 10^15). Text like that is copied into a page as it is; any other is printed again.
  */
-static void
+static int
+json_compact(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '"') {
+			for (i++; i < n && t[i] != '"'; i++) {
+				c = (unsigned char)t[i];
+				if (c < 0x20 || c >= 0x80)   /* non-ASCII: printed again */
+					return 0;
+				if (c != '\\')
+					continue;
+				if (++i >= n)
+					return 0;
+				if (t[i] == 'u') {   /* only a control byte's, as \u00xx */
+					if (i + 4 >= n || t[i + 1] != '0' || t[i + 2] != '0' ||
+					    (t[i + 3] != '0' && t[i + 3] != '1') ||
+					    !strchr("0123456789abcdef", t[i + 4]) || t[i + 4] == '\0' ||
+					    (t[i + 3] == '0' && strchr("089acd", t[i + 4])))
+						return 0;   /* NUL ends a cJSON string; \b \t \n \f \r print short */
+					i += 4;
+				} else if (!strchr("\"\\bfnrt", t[i]) || t[i] == '\0') {
+					return 0;
+				}
+			}
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t d = 0, z = c == '-' ? i + 1 : i;
+			while (z + d < n && t[z + d] >= '0' && t[z + d] <= '9')
+				d++;
+			if (d == 0 || d > 15 || (d > 1 && t[z] == '0') || (z + d < n &&
+			    (t[z + d] == '.' || t[z + d] == 'e' || t[z + d] == 'E')))
+				return 0;
+			i = z + d - 1;
+		} else if (c <= ' ') {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Adds members already rendered as JSON text ("k":v,... with no braces, written by this
+ * file's own emitter). A row's text is checked, never trusted: 0, with nothing added, unless
+ * '{' members '}' is one JSON object and nothing after it. Compact text is copied into a
+ * page as it is; any other (not this file's) is parsed and printed again, so that the page
+ * stays JSON and text and tree say the same.
+ */
+static int
 em_members(struct emit *e, const char *members, size_t n)
 {
+	static const char *const whole[] = { NULL };
+	static const char *const *const paths[] = { whole };
+	struct bpg_json_span v;
 	struct bpg_buf o;
 	cJSON *t, *c;
+	int ok = 0;
 
-	if (e->err != BPG_OK || n == 0)
-		return;
-	if (e->j == NULL) {
-		if ((e->err = bpg_buf_append(e->b, e->members ? "," : "{", 1)) == BPG_OK)
-			e->err = bpg_buf_append(e->b, members, n);
-		e->members++;
-		return;
-	}
+	if (e->err != BPG_OK)
+		return 1;
 	bpg_buf_init(&o, 0);
 	if (bpg_buf_append(&o, "{", 1) != BPG_OK || bpg_buf_append(&o, members, n) != BPG_OK ||
 	    bpg_buf_append(&o, "}", 1) != BPG_OK) {
 		e->err = BPG_ENOMEM;
-	} else if ((t = cJSON_ParseWithLength(o.data, o.len)) == NULL || !cJSON_IsObject(t)) {
-		e->err = BPG_EINTERNAL;   /* not what this file writes */
-		cJSON_Delete(t);
-	} else {
-		while (e->err == BPG_OK && (c = t->child) != NULL) {
-			cJSON_DetachItemViaPointer(t, c);
-			if (!cJSON_AddItemToObject(e->j, c->string, c)) {
+		ok = 1;
+	} else if (n > 0 && bpg_json_pick(o.data, o.len, paths, 1, &v) == BPG_OK &&
+	    v.p == o.data && v.len == o.len) {
+		ok = 1;
+		if (e->j == NULL && json_compact(o.data, o.len)) {
+			o.data[0] = e->members++ ? ',' : '{';
+			e->err = bpg_buf_append(e->b, o.data, o.len - 1);
+		} else if ((t = cJSON_ParseWithLength(o.data, o.len)) == NULL) {
+			e->err = BPG_ENOMEM;   /* valid JSON: only memory fails it */
+		} else {
+			while (e->err == BPG_OK && (c = t->child) != NULL) {
+				cJSON_DetachItemViaPointer(t, c);
+				if (e->j != NULL) {
+					em_item(e, c->string, c);
+					continue;
+				}
+				/* a key from a row: escaped, unlike em_item's literal ones */
+				if ((e->err = bpg_json_put_key(e->b, e->members++ ? ',' : '{',
+				    c->string)) == BPG_OK)
+					e->err = bpg_json_print(c, e->b);
 				cJSON_Delete(c);
-				e->err = BPG_ENOMEM;
 			}
+			cJSON_Delete(t);
 		}
-		cJSON_Delete(t);
 	}
 	bpg_buf_release(&o);
+	return ok;
 }
 
 /* sparkUIUrl of a finished app: the template with every {appId} replaced. */
@@ -417,10 +476,8 @@ add_from_request(const char *body, struct emit *e)
 	cJSON *dag = NULL, *args = NULL;
 	char label[64] = "", plain[256];
 
-	if (body != NULL && body[0] == '"') {   /* summary_fields as the list writes them */
-		em_members(e, body, strlen(body));
-		return;
-	}
+	if (body != NULL && body[0] == '"' && em_members(e, body, strlen(body)))
+		return;   /* summary_fields as the list writes them */
 	if (body != NULL && bpg_json_pick(body, strlen(body), paths, 2, v) == BPG_OK) {
 		if (bpg_json_span_plain(&v[0], plain, sizeof(plain)))
 			bpg_request_label_value(plain, label);
