@@ -280,16 +280,6 @@ elapsed_us(const struct timespec *t0)
 	return elapsed_ns(t0) / 1000;
 }
 
-/* Writes the decimal digits of u before end; returns where they start. */
-static char *
-digits(char *end, unsigned long long u)
-{
-	do
-		*--end = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	return end;
-}
-
 /* Logs one access line per request (its numbers formatted without printf: every request). */
 static void
 log_access(const struct bpg_http_req *req, const struct timespec *t0)
@@ -297,14 +287,15 @@ log_access(const struct bpg_http_req *req, const struct timespec *t0)
 	char sbuf[24] = "", mbuf[32] = "", bbuf[24] = "", *status, *ms, *bytes;
 	long long us = (elapsed_ns(t0) + 500) / 1000;
 
-	status = digits(sbuf + sizeof(sbuf) - 1, (unsigned long long)(req->status > 0 ? req->status : 0));
+	status = bpg_buf_digits(sbuf + sizeof(sbuf) - 1,
+	    (unsigned long long)(req->status > 0 ? req->status : 0));
 	/* milliseconds with three decimals, as "%.3f" of the elapsed time */
 	ms = mbuf + sizeof(mbuf) - 1;
 	for (int i = 0; i < 3; i++, us /= 10)
 		*--ms = (char)('0' + us % 10);
 	*--ms = '.';
-	ms = digits(ms, (unsigned long long)us);
-	bytes = digits(bbuf + sizeof(bbuf) - 1, req->bytes_out);
+	ms = bpg_buf_digits(ms, (unsigned long long)us);
+	bytes = bpg_buf_digits(bbuf + sizeof(bbuf) - 1, req->bytes_out);
 	bpg_log(req->status >= 500 ? BPG_LOG_WARN : BPG_LOG_INFO, "http", "request",
 	    "method", req->method, "path", req->uri, "user", req->user.name,
 	    "status", status, "ms", ms, "bytes", bytes,

@@ -47,4 +47,17 @@ enum bpg_err bpg_buf_vprintf(struct bpg_buf *b, const char *fmt, va_list ap)
 /* Hands the data to the caller (free() it) and leaves the buffer empty; never NULL on BPG_OK. */
 enum bpg_err bpg_buf_detach(struct bpg_buf *b, char **out);
 
+/*
+ * Writes the decimal digits of u just before end (20 bytes at most) and returns where they
+ * start: numbers without printf, for the text every request writes.
+ */
+static inline char *
+bpg_buf_digits(char *end, unsigned long long u)
+{
+	do
+		*--end = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	return end;
+}
+
 #endif

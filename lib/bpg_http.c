@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <fcgiapp.h>
+#include "bpg_buf.h"
 #include "bpg_http.h"
 #include "bpg_json.h"
 #include "bpg_log.h"
@@ -227,11 +228,8 @@ head_put(char **at, const char *end, const char *p, size_t n)
 static void
 head_num(char **at, const char *end, unsigned long long u)
 {
-	char d[24], *p = d + sizeof(d);
+	char d[24], *p = bpg_buf_digits(d + sizeof(d), u);
 
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
 	head_put(at, end, p, (size_t)(d + sizeof(d) - p));
 }
 

@@ -262,16 +262,6 @@ print_string(const char *str, char pre, char post, struct bpg_buf *out)
 	return BPG_OK;
 }
 
-/* Writes the decimal digits of u before end; returns where they start. */
-static char *
-digits_before(char *end, unsigned long long u)
-{
-	do
-		*--end = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	return end;
-}
-
 /*
  * A number as cJSON prints it. Integers below 10^15 (epoch milliseconds, counts: nearly all
  * of ours) and numbers that are exactly the double nearest to k/10, k/100 or k/1000 with
@@ -302,13 +292,13 @@ print_number(const cJSON *j, struct bpg_buf *out)
 				*--p = (char)('0' + u % 10);
 			*--p = '.';
 		}
-		p = digits_before(p, u);
+		p = bpg_buf_digits(p, u);
 		if (d < 0)
 			*--p = '-';
 		return bpg_buf_append(out, p, (size_t)(end - p));
 	}
 	if (d > -1e15 && d < 1e15 && d == (double)(long long)d && !(d == 0 && signbit(d))) {
-		p = digits_before(end, (unsigned long long)a);
+		p = bpg_buf_digits(end, (unsigned long long)a);
 		if (d < 0)
 			*--p = '-';
 		return bpg_buf_append(out, p, (size_t)(end - p));
@@ -412,7 +402,7 @@ bpg_json_put_int(struct bpg_buf *out, long long v)
 
 	if (u >= 1000000000000000ULL)   /* as cJSON prints a double this large */
 		return bpg_json_put_num(out, (double)v);
-	p = digits_before(end, u);
+	p = bpg_buf_digits(end, u);
 	if (v < 0)
 		*--p = '-';
 	return bpg_buf_append(out, p, (size_t)(end - p));
@@ -432,7 +422,7 @@ bpg_json_put_word_int(struct bpg_buf *out, char pre, const char *key, long long 
 			return err;
 		return bpg_json_put_int(out, v);
 	}
-	d = digits_before(end, u);
+	d = bpg_buf_digits(end, u);
 	if (v < 0)
 		*--d = '-';
 	dn = (size_t)(end - d);
