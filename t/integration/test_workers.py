@@ -18,7 +18,8 @@ def gone(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
+        # ProcessLookupError: the file was opened, then the process was reaped before the read
         return True
 
 
@@ -27,7 +28,7 @@ def syscall(pid):
     try:
         with open("/proc/%d/syscall" % pid) as f:
             first = f.read().split()[0]
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return None
     return int(first) if first.lstrip("-").isdigit() else None
 
