@@ -244,48 +244,102 @@ em_item(struct emit *e, const char *k, cJSON *item)
 }
 
 /*
- * 1 when valid JSON text t (n bytes) is as bpg_json_print writes it: no whitespace outside
- * strings, no raw control or non-ASCII byte in one, only the escapes it writes, integers
- * only (short of 10^15). Text like that is copied into a page as it is; any other is printed again.
+ * JSON as bpg_json_print writes it, read without a copy: no whitespace outside strings, no
+ * raw control or non-ASCII byte in one, only the escapes it writes, integers only (short of
+ * 10^15). cm_value and cm_list advance *s (within end) past one value or one member list
+ * and say whether it was one; deeper than 32 levels they say no (the caller's slower path
+ * takes it). Text like that is copied into a page as it is; any other is printed again.
  */
+static int cm_value(const char **s, const char *end, int depth);
+
 static int
-json_compact(const char *t, size_t n)
+cm_string(const char **s, const char *end)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)t[i];
-		if (c == '"') {
-			for (i++; i < n && t[i] != '"'; i++) {
-				c = (unsigned char)t[i];
-				if (c < 0x20 || c >= 0x80)   /* non-ASCII: printed again */
-					return 0;
-				if (c != '\\')
-					continue;
-				if (++i >= n)
-					return 0;
-				if (t[i] == 'u') {   /* only a control byte's, as \u00xx */
-					if (i + 4 >= n || t[i + 1] != '0' || t[i + 2] != '0' ||
-					    (t[i + 3] != '0' && t[i + 3] != '1') ||
-					    !strchr("0123456789abcdef", t[i + 4]) || t[i + 4] == '\0' ||
-					    (t[i + 3] == '0' && strchr("089acd", t[i + 4])))
-						return 0;   /* NUL ends a cJSON string; \b \t \n \f \r print short */
-					i += 4;
-				} else if (!strchr("\"\\bfnrt", t[i]) || t[i] == '\0') {
-					return 0;
-				}
-			}
-		} else if (c == '-' || (c >= '0' && c <= '9')) {
-			size_t d = 0, z = c == '-' ? i + 1 : i;
-			while (z + d < n && t[z + d] >= '0' && t[z + d] <= '9')
-				d++;
-			if (d == 0 || d > 15 || (d > 1 && t[z] == '0') || (z + d < n &&
-			    (t[z + d] == '.' || t[z + d] == 'e' || t[z + d] == 'E')))
-				return 0;
-			i = z + d - 1;
-		} else if (c <= ' ') {
+	const char *t = *s;
+
+	if (t == end || *t != '"')
+		return 0;
+	for (t++; t < end && *t != '"'; t++) {
+		unsigned char c = (unsigned char)*t;
+		if (c < 0x20 || c >= 0x80)   /* non-ASCII: printed again */
+			return 0;
+		if (c != '\\')
+			continue;
+		if (++t == end)
+			return 0;
+		if (*t == 'u') {   /* only a control byte's, as \u00xx */
+			if (end - t < 5 || t[1] != '0' || t[2] != '0' || (t[3] != '0' && t[3] != '1') ||
+			    !strchr("0123456789abcdef", t[4]) || t[4] == '\0' ||
+			    (t[3] == '0' && strchr("089acd", t[4])))
+				return 0;   /* NUL ends a cJSON string; \b \t \n \f \r print short */
+			t += 4;
+		} else if (!strchr("\"\\bfnrt", *t) || *t == '\0') {
 			return 0;
 		}
 	}
+	if (t == end)
+		return 0;
+	*s = t + 1;
 	return 1;
+}
+
+/* The members (obj) or items of a non-empty object or array, up to what closes it. */
+static int
+cm_list(const char **s, const char *end, int obj, int depth)
+{
+	for (;;) {
+		if (obj && (!cm_string(s, end) || *s == end || *(*s)++ != ':'))
+			return 0;
+		if (!cm_value(s, end, depth))
+			return 0;
+		if (*s == end || **s != ',')
+			return 1;
+		(*s)++;
+	}
+}
+
+static int
+cm_value(const char **s, const char *end, int depth)
+{
+	const char *t = *s;
+	size_t n = (size_t)(end - t);
+
+	if (t == end)
+		return 0;
+	switch (*t) {
+	case '"':
+		return cm_string(s, end);
+	case '{':
+	case '[':
+		if (depth >= 32)
+			return 0;
+		(*s)++;
+		if (*s == end || (**s != (*t == '{' ? '}' : ']') &&
+		    (!cm_list(s, end, *t == '{', depth + 1) || *s == end ||
+		    **s != (*t == '{' ? '}' : ']'))))
+			return 0;
+		(*s)++;
+		return 1;
+	case 't': case 'n':
+		if (n < 4 || memcmp(t, *t == 't' ? "true" : "null", 4) != 0)
+			return 0;
+		*s = t + 4;
+		return 1;
+	case 'f':
+		if (n < 5 || memcmp(t, "false", 5) != 0)
+			return 0;
+		*s = t + 5;
+		return 1;
+	default: {
+		size_t d = 0, z = *t == '-';
+		while (z + d < n && t[z + d] >= '0' && t[z + d] <= '9')
+			d++;
+		if (d == 0 || d > 15 || (d > 1 && t[z] == '0'))
+			return 0;   /* what follows is checked by the caller: not '.' nor 'e' */
+		*s = t + z + d;
+		return 1;
+	}
+	}
 }
 
 /*
@@ -307,6 +361,15 @@ em_members(struct emit *e, const char *members, size_t n)
 
 	if (e->err != BPG_OK)
 		return 1;
+	if (e->j == NULL && n > 0) {
+		const char *s = members;
+		if (cm_list(&s, members + n, 1, 0) && s == members + n) {
+			/* what this file writes: copied as it is, without a copy to check it */
+			if ((e->err = bpg_buf_append(e->b, e->members++ ? "," : "{", 1)) == BPG_OK)
+				e->err = bpg_buf_append(e->b, members, n);
+			return 1;
+		}
+	}
 	bpg_buf_init(&o, 0);
 	if (bpg_buf_append(&o, "{", 1) != BPG_OK || bpg_buf_append(&o, members, n) != BPG_OK ||
 	    bpg_buf_append(&o, "}", 1) != BPG_OK) {
@@ -315,11 +378,8 @@ em_members(struct emit *e, const char *members, size_t n)
 	} else if (n > 0 && bpg_json_pick(o.data, o.len, paths, 1, &v) == BPG_OK &&
 	    v.p == o.data && v.len == o.len) {
 		ok = 1;
-		if (e->j == NULL && json_compact(o.data, o.len)) {
-			o.data[0] = e->members++ ? ',' : '{';
-			e->err = bpg_buf_append(e->b, o.data, o.len - 1);
-		} else if ((t = cJSON_ParseWithLength(o.data, o.len)) == NULL) {
-			e->err = BPG_ENOMEM;   /* valid JSON: only memory fails it */
+		if ((t = cJSON_ParseWithLength(o.data, o.len)) == NULL) {
+			ok = 0;   /* what the lenient scan takes and cJSON does not ("a":-) */
 		} else {
 			while (e->err == BPG_OK && (c = t->child) != NULL) {
 				cJSON_DetachItemViaPointer(t, c);

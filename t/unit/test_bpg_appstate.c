@@ -573,6 +573,41 @@ START_TEST(test_summary_fields_same_as_body)
 }
 END_TEST
 
+/*
+ * Row text that starts with '"' but may not be ours: text and tree agree whatever it is, and
+ * exactly the compact, valid member lists (what the list itself writes) go in unchanged.
+ */
+START_TEST(test_summary_members_checked)
+{
+	static const struct { const char *members; int verbatim; } rows[] = {
+		{ "\"dagName\":\"d\",\"applicationArguments\":[\"a\",\"b\"]", 1 },
+		{ "\"a\":{\"b\":[1,-2,true,false,null,{},[]],\"c\":[]},\"d\":\"x\\n\\u001f\\\"\"", 1 },
+		{ "\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 1 },
+		{ "\"a\":1 ", -1 }, { "\"a\": 1", -1 }, { "\"a\":1},{\"b\":2", -1 }, { "\"a\":01", -1 },
+		{ "\"a\":1.5", 0 }, { "\"a\":1e3", -1 }, { "\"a\":.", -1 }, { "\"a\":-0", 0 }, { "\"a\":[-0,0,10]", 0 }, { "\"a\":.", -1 }, { "\"a\":tru", -1 },
+		{ "\"a\":", -1 }, { "\"a\"", -1 }, { "\"", 0 }, { "\"a\":1,", -1 }, { "\"a\":[1,]", -1 },
+		{ "\"a\":\"\\u00e9\"", 0 }, { "\"a\":\"\xc3\xa9\"", 0 }, { "\"a\":\"\\/\"", -1 },
+		{ "\"a\":\"\\u0000\"", 0 }, { "\"a\":\"\\t\"", 1 }, { "\"a\":1234567890123456", 0 },
+		{ "\"a\":123456789012345", 1 }, { "\"a\":{\"b\":1", -1 }, { "\"a\":[1}", -1 },
+		{ "\"a\":1,\"a\":2", 1 }, { "\"a\":\"x\"\"b\":1", -1 } };
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct bpg_sub_row r;
+		char *got;
+
+		bpg_sub_row_init(&r);
+		r.submission_id = strdup("c01-abc");
+		r.request_body = strdup(rows[i].members);
+		got = summary_both(&r);
+		if (rows[i].verbatim != 0)
+			ck_assert_msg((strstr(got, rows[i].members) != NULL) == (rows[i].verbatim > 0),
+			    "%s -> %s", rows[i].members, got);
+		free(got);
+		bpg_sub_row_release(&r);
+	}
+}
+END_TEST
+
 static Suite *
 appstate_suite(void)
 {
@@ -595,6 +630,7 @@ appstate_suite(void)
 	tcase_add_test(tc, test_summary_parity);
 	tcase_add_test(tc, test_summary_write_same_as_tree);
 	tcase_add_test(tc, test_summary_fields_same_as_body);
+	tcase_add_test(tc, test_summary_members_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }
