@@ -33,6 +33,28 @@ def syscall(pid):
     return int(first) if first.lstrip("-").isdigit() else None
 
 
+def memory_holds(pid, needles):
+    """The needles found anywhere in pid's writable memory (heap, stacks, anonymous maps);
+    None when it cannot be read (not allowed, or the process went away)."""
+    found = set()
+    try:
+        with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+            for line in maps:
+                addr, perms = line.split()[:2]
+                if not perms.startswith("rw"):
+                    continue
+                lo, hi = (int(x, 16) for x in addr.split("-"))
+                try:
+                    mem.seek(lo)
+                    chunk = mem.read(hi - lo)
+                except OSError:
+                    continue   # a guard page or a map gone meanwhile
+                found.update(n for n in needles if n in chunk)
+    except (PermissionError, FileNotFoundError, ProcessLookupError):
+        return None
+    return found
+
+
 class Stream:
     """Threads sending GET /healthcheck/status back to back, recording (time, ok)."""
 
@@ -149,6 +171,24 @@ class WorkerTest(unittest.TestCase):
         self.assertTrue(r["submissionId"].startswith("c01-"), r)
         self.assertTrue(poll(lambda: gone(busy[0]), 5.0, 0.005), "the busy worker did not exit after its request")
         self.assertTrue(poll(lambda: len(worker_pids()) == len(before) and busy[0] not in worker_pids(), 5.0))
+
+    def test_no_worker_ever_holds_a_users_password(self):
+        """nginx checks Basic auth and passes the worker the user's name, never the
+        Authorization header: after requests of every kind no worker's memory holds the
+        password, plain or base64 (freed memory is still memory)."""
+        import base64
+        pw = ENV["BPG_PASSWORD"].encode()
+        needles = [pw, base64.b64encode(b"%s:%s" % (ENV["BPG_USER"].encode(), pw))]
+        c = user_client()
+        for path in ["/healthcheck/status", "/spark/mySubmissions?limit=5", "/spark/c01-nosuch/status",
+                     "/no/such/route"]:
+            for _ in range(20):     # every worker, very likely
+                c.request("GET", path)
+        c.request("POST", "/spark", body="{not json", headers={"Content-Type": "application/json"})
+        held = {pid: memory_holds(pid, needles) for pid in worker_pids()}
+        if all(h is None for h in held.values()):
+            self.skipTest("workers' memory not readable here (needs root or ptrace rights)")
+        self.assertEqual({pid: h for pid, h in held.items() if h}, {})
 
     def test_worker_rss_flat(self):
         c = user_client()
