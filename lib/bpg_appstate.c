@@ -310,16 +310,18 @@ cm_value(const char **s, const char *end, int depth)
 	case '"':
 		return cm_string(s, end);
 	case '{':
-	case '[':
+	case '[': {
+		char close = *t == '{' ? '}' : ']';
 		if (depth >= 32)
 			return 0;
 		(*s)++;
-		if (*s == end || (**s != (*t == '{' ? '}' : ']') &&
-		    (!cm_list(s, end, *t == '{', depth + 1) || *s == end ||
-		    **s != (*t == '{' ? '}' : ']'))))
+		if (*s < end && **s != close && !cm_list(s, end, *t == '{', depth + 1))
+			return 0;   /* not empty, and not a list either */
+		if (*s == end || **s != close)
 			return 0;
 		(*s)++;
 		return 1;
+	}
 	case 't': case 'n':
 		if (n < 4 || memcmp(t, *t == 't' ? "true" : "null", 4) != 0)
 			return 0;

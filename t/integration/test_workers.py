@@ -1,5 +1,6 @@
 """The FastCGI pool: a killed worker is replaced at once and clients see no failure; SIGTERM
 stops an idle worker at once and a busy one after its request."""
+import base64
 import json
 import os
 import signal
@@ -176,7 +177,6 @@ class WorkerTest(unittest.TestCase):
         """nginx checks Basic auth and passes the worker the user's name, never the
         Authorization header: after requests of every kind no worker's memory holds the
         password, plain or base64 (freed memory is still memory)."""
-        import base64
         pw = ENV["BPG_PASSWORD"].encode()
         needles = [pw, base64.b64encode(b"%s:%s" % (ENV["BPG_USER"].encode(), pw))]
         c = user_client()
