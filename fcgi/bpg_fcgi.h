@@ -3,6 +3,7 @@
 #define BPG_FCGI_H
 
 #include <stddef.h>
+#include "bpg_buf.h"
 #include "bpg_config.h"
 #include "bpg_db.h"
 #include "bpg_dispatch.h"
@@ -41,6 +42,11 @@ struct bpg_app {
 		int have_run;           /* monitor_run had its row */
 		struct bpg_monitor_run run;
 	} health_db;
+	/*
+	 * The health check's last answer, rendered: sent again while every dependency's answer
+	 * is reused (none asked since it was rendered); rendered anew when one is asked.
+	 */
+	struct bpg_buf health_body;
 };
 
 /* A handler writes a success reply itself, or sets the request's error slot and returns it. */

@@ -19,9 +19,12 @@ elapsed_ms(const struct timespec *a)
 #define PROBE_REUSE_MS 1000   /* a dependency that answered this recently is not asked again */
 #define S3_PROBE_KEY   "bpg-health-probe"
 
-/* Asks cluster i (or S3 when i == n_clusters) unless it answered within PROBE_REUSE_MS. */
+/*
+ * Asks cluster i (or S3 when i == n_clusters) unless it answered within PROBE_REUSE_MS;
+ * *asked is set when it was asked.
+ */
 static enum bpg_err
-probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen)
+probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *asked)
 {
 	struct bpg_probe *p = &app->probes[i];
 	long long now = bpg_now_ms();
@@ -32,6 +35,7 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen)
 		*ms = p->latency_ms;
 		return BPG_OK;
 	}
+	*asked = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	why[0] = '\0';
 	if (i < app->cfg->n_clusters) {
@@ -53,7 +57,7 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen)
  * none, means the database answered. Reused like the other probes; a failure never is.
  */
 static enum bpg_err
-probe_db(struct bpg_app *app, double *ms)
+probe_db(struct bpg_app *app, double *ms, int *asked)
 {
 	struct bpg_health_db *h = &app->health_db;
 	long long now = bpg_now_ms();
@@ -64,6 +68,7 @@ probe_db(struct bpg_app *app, double *ms)
 		*ms = h->latency_ms;
 		return BPG_OK;
 	}
+	*asked = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = bpg_subdb_monitor_run(app->db, &h->run);
 	h->have_run = e == BPG_OK;
@@ -119,6 +124,37 @@ put_monitor(struct bpg_buf *b, const struct bpg_monitor_run *mr)
 	return bpg_buf_append(b, "}", 1);
 }
 
+/* Renders the answer into b (emptied first): ok, the database's and the others' answers. */
+static enum bpg_err
+render(const struct bpg_app *app, struct bpg_buf *b, int ok, const struct dep *db,
+    const struct dep *deps)
+{
+	const struct bpg_config *cfg = app->cfg;
+	enum bpg_err err;
+
+	bpg_buf_reset(b);
+	err = bpg_json_put_word(b, '{', "status");
+	if (err == BPG_OK)
+		err = bpg_json_put_str(b, ok ? "OK" : "DEGRADED");
+	if (err == BPG_OK && (err = bpg_json_put_word(b, ',', "version")) == BPG_OK)
+		err = bpg_json_put_str(b, BPG_VERSION);
+	if (err == BPG_OK)
+		err = put_dep(b, ',', "database", db);
+	if (err == BPG_OK)
+		err = bpg_json_put_word(b, ',', "clusters");
+	for (size_t i = 0; err == BPG_OK && i < cfg->n_clusters; i++)
+		err = put_dep(b, i == 0 ? '{' : ',', cfg->clusters[i].id, &deps[i]);
+	if (err == BPG_OK)
+		err = bpg_buf_puts(b, cfg->n_clusters == 0 ? "{}" : "}");
+	if (err == BPG_OK && app->s3 != NULL)
+		err = put_dep(b, ',', "s3", &deps[cfg->n_clusters]);
+	if (err == BPG_OK && app->health_db.have_run && app->health_db.ok_at_ms > 0)
+		err = put_monitor(b, &app->health_db.run);
+	if (err == BPG_OK)
+		err = bpg_buf_append(b, "}", 1);
+	return err;
+}
+
 /*
  * GET /healthcheck/status (any allowed user).
  * 200 {"status":"OK"|"DEGRADED","version":V,"database":{"reachable":B,"latencyMs":N[,"error":S]},
@@ -130,6 +166,8 @@ put_monitor(struct bpg_buf *b, const struct bpg_monitor_run *mr)
  * the last second is not asked again by this worker (its latency then is that answer's):
  * a probe every few seconds or a load balancer's burst costs each dependency at most one
  * request per worker and second. A failure is never reused: the next request asks again.
+ * While no dependency is asked, the answer is the one rendered when one last was (the same
+ * reused answers make the same bytes); it is rendered anew whenever one is asked.
  * Never 5xx for a down dependency, so a liveness probe does not restart workers for it.
  * The answer is written as text (no tree): this is the endpoint probes call most.
  * Side effects: (re)connects the worker's database, cluster and S3 connections.
@@ -140,45 +178,28 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	const struct bpg_config *cfg = app->cfg;
 	struct dep db, deps[BPG_CONFIG_MAX_CLUSTERS + 1];
 	size_t n = cfg->n_clusters + (app->s3 != NULL);
-	struct bpg_buf b;
-	enum bpg_err err;
-	int ok;
+	struct bpg_buf *b = &app->health_body;
+	enum bpg_err err = BPG_OK;
+	int ok, asked = 0;
 
-	db.err = probe_db(app, &db.ms);
+	db.err = probe_db(app, &db.ms, &asked);
 	db.why[0] = '\0';
 	if (db.err != BPG_OK)
 		snprintf(db.why, sizeof(db.why), "%s", bpg_db_last_error(app->db));
 	ok = db.err == BPG_OK;
 	for (size_t i = 0; i < n; i++) {
 		/* S3, when configured, is probe n_clusters */
-		deps[i].err = probe(app, i, &deps[i].ms, deps[i].why, sizeof(deps[i].why));
+		deps[i].err = probe(app, i, &deps[i].ms, deps[i].why, sizeof(deps[i].why), &asked);
 		ok &= deps[i].err == BPG_OK;
 	}
-	bpg_buf_init(&b, 0);
-	err = bpg_json_put_word(&b, '{', "status");
+	if (asked || b->len == 0)
+		err = render(app, b, ok, &db, deps);
 	if (err == BPG_OK)
-		err = bpg_json_put_str(&b, ok ? "OK" : "DEGRADED");
-	if (err == BPG_OK && (err = bpg_json_put_word(&b, ',', "version")) == BPG_OK)
-		err = bpg_json_put_str(&b, BPG_VERSION);
-	if (err == BPG_OK)
-		err = put_dep(&b, ',', "database", &db);
-	if (err == BPG_OK)
-		err = bpg_json_put_word(&b, ',', "clusters");
-	for (size_t i = 0; err == BPG_OK && i < cfg->n_clusters; i++)
-		err = put_dep(&b, i == 0 ? '{' : ',', cfg->clusters[i].id, &deps[i]);
-	if (err == BPG_OK)
-		err = bpg_buf_puts(&b, cfg->n_clusters == 0 ? "{}" : "}");
-	if (err == BPG_OK && app->s3 != NULL)
-		err = put_dep(&b, ',', "s3", &deps[cfg->n_clusters]);
-	if (err == BPG_OK && app->health_db.have_run && app->health_db.ok_at_ms > 0)
-		err = put_monitor(&b, &app->health_db.run);
-	if (err == BPG_OK)
-		err = bpg_buf_append(&b, "}", 1);
-	if (err == BPG_OK)
-		err = bpg_http_reply(req, 200, "application/json", NULL, b.data, b.len);
-	else
+		err = bpg_http_reply(req, 200, "application/json", NULL, b->data, b->len);
+	else {
+		bpg_buf_reset(b);   /* half a body is never sent again */
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
-	bpg_buf_release(&b);
+	}
 	return err == BPG_EIO ? BPG_OK : err;
 }
 

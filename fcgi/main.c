@@ -420,6 +420,7 @@ main(int argc, char **argv)
 	int listen_fd = 0, rc = 1;
 
 	memset(&app, 0, sizeof(app));
+	bpg_buf_init(&app.health_body, 0);
 	memset(&cli, 0, sizeof(cli));
 	if ((rc = parse_args(argc, argv, &cli, &sock, &log)) != 0) {
 		if (rc < 0)
@@ -483,6 +484,7 @@ out:
 	bpg_ratelimit_close(app.ratelimit);
 	bpg_k8s_free(app.k8s);
 	bpg_db_free(app.db);
+	bpg_buf_release(&app.health_body);
 	bpg_config_free(cfg);
 	return rc;
 }

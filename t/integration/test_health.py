@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from bpg import ENV, Client, admin_client, db, sim, user_client, worker_pids
+from bpg import ENV, Client, admin_client, db, poll, sim, user_client, worker_pids
 
 
 class HealthTest(unittest.TestCase):
@@ -63,6 +63,39 @@ class HealthTest(unittest.TestCase):
         self.assertTrue(all(b["status"] == "DEGRADED" and b["clusters"]["c02"]["reachable"] is False
                             for b in seen[-8:]), seen[-8:])
         self.assertTrue(all(b["clusters"]["c01"]["reachable"] for b in seen))
+
+    def test_a_recovered_cluster_is_ok_at_once(self):
+        """Each worker keeps its rendered answer while it asks nobody: a failed cluster is asked
+        again on the next request, and the answer then is rendered anew, never the old one."""
+        c = user_client()
+        sim("c02", "POST", "/_sim/faults", {"mode": "503"}, token=False)
+        try:
+            for _ in range(3 * len(worker_pids())):   # a DEGRADED answer in the workers
+                c.json("GET", "/healthcheck/status")
+        finally:
+            sim("c02", "DELETE", "/_sim/faults", token=False)
+        seen = [c.json("GET", "/healthcheck/status")[2] for _ in range(3 * len(worker_pids()))]
+        self.assertTrue(all(b["status"] == "OK" and b["clusters"]["c02"]["reachable"] is True
+                            and "error" not in b["clusters"]["c02"] for b in seen), seen)
+
+    def test_a_new_monitor_run_shows_once_the_database_is_asked(self):
+        """The monitor's last run is read with the database's probe (at most a second old): every
+        worker's answer shows a new run once its probe asks, not the answer it rendered before."""
+        c = user_client()
+        c.json("GET", "/healthcheck/status")
+        saved = db("SELECT COUNT(*) FROM monitor_run").strip()
+        objects = 900000 + int(uuid.uuid4().int % 99999)
+        db("INSERT INTO monitor_run (id, started_at, finished_at, outcome, clusters, failed_clusters, objects, "
+           "changed, finalized, stopped, restarts, duration_ms) VALUES (1, NOW(3), NOW(3), 'ok', 2, 0, %d, 0, 0, 0, "
+           "0, 1) ON DUPLICATE KEY UPDATE objects = VALUES(objects), outcome = 'ok'" % objects)
+        try:
+            def fresh():
+                got = [c.json("GET", "/healthcheck/status")[2] for _ in range(2 * len(worker_pids()))]
+                return all(b.get("monitor", {}).get("objects") == objects for b in got)
+            self.assertTrue(poll(fresh, 15, 0.1), c.json("GET", "/healthcheck/status")[2])
+        finally:
+            if saved == "0":
+                db("DELETE FROM monitor_run WHERE id = 1")
 
     def test_database_asked_at_most_once_a_second_per_worker(self):
         """A probe storm costs the database one read per worker and second, not one per request."""
