@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcgiapp.h>
+#include "bpg_csrf.h"
 #include "bpg_fcgi.h"
 #include "bpg_log.h"
 
@@ -174,6 +175,36 @@ take_token(struct bpg_app *app, struct bpg_http_req *req)
 	    "%d s", bpg_route_class_name(cls), req->user.name, retry);
 }
 
+/*
+ * Refuses what a browser sent from another site (403) and a body of a type the route does
+ * not read (415), before any handler acts: a cross-site form or no-cors fetch can send only
+ * text/plain, form and multipart bodies, and carries Origin and Sec-Fetch-Site.
+ */
+static enum bpg_err
+check_browser(const struct bpg_app *app, struct bpg_http_req *req)
+{
+	struct bpg_csrf_in in = { .method = req->method };
+	enum bpg_media media;
+	enum bpg_err err;
+	char why[320];
+
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		return BPG_OK;   /* no route reads a body or acts on these: no parameter scans */
+	in = (struct bpg_csrf_in){
+		.method = req->method,
+		.origin = bpg_http_param(req, "HTTP_ORIGIN"),
+		.sec_fetch_site = bpg_http_param(req, "HTTP_SEC_FETCH_SITE"),
+		.host = bpg_http_param(req, "HTTP_HOST"),
+	};
+
+	if ((err = bpg_csrf_check(&in, &app->cfg->gateway.allowed_origins, why, sizeof(why))) !=
+	    BPG_OK ||
+	    (err = bpg_media_accept(req->match.route->body, bpg_http_param(req, "CONTENT_TYPE"),
+	    &media, why, sizeof(why))) != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	return BPG_OK;
+}
+
 /* Authenticates, dispatches and runs one request; every error reply is written here. */
 static void
 handle(struct bpg_app *app, struct bpg_http_req *req)
@@ -229,6 +260,8 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 			goto fail;
 		}
 	}
+	if (check_browser(app, req) != BPG_OK)
+		goto fail;
 	h = (bpg_handler)req->match.route->handler;
 	err = h(app, req);
 	if (req->status != 0)

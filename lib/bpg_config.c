@@ -29,6 +29,7 @@ struct ck {
 #define G(f) offsetof(struct bpg_gateway_conf, f)
 static const struct ck gateway_keys[] = {
 	{ "base_path", CK_STR, G(base_path), 0, "/apiv2", 0, 0 },
+	{ "allowed_origins", CK_LIST, G(allowed_origins), 0, "", 0, 0 },
 	{ "default_queue", CK_STR, G(default_queue), 0, "poc", 0, 0 },
 	{ "workers", CK_INT, G(workers), 0, "4", 1, 256 },
 	{ "connect_timeout_ms", CK_INT, G(connect_timeout_ms), 0, "3000", 1, 60000 },
@@ -93,7 +94,7 @@ static const struct ck s3_keys[] = {
 static const struct ck livy_keys[] = {
 	{ "enabled", CK_BOOL, L(enabled), 0, "true", 0, 0 },
 	{ "prefix", CK_STR, L(prefix), 0, "/livy", 0, 0 },
-	{ "csrf", CK_BOOL, L(csrf), 0, "true", 0, 0 },
+	{ "csrf", CK_BOOL, L(csrf), 0, "false", 0, 0 },
 	{ "log_lines", CK_INT, L(log_lines), 0, "1000", 10, 100000 },
 	{ "spark_version", CK_STR, L(spark_version), 0, "3.5", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }

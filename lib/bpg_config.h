@@ -24,6 +24,7 @@ enum bpg_scheduler {
 
 struct bpg_gateway_conf {
 	char *base_path;             /* "/apiv2": starts with '/', no trailing '/' */
+	struct bpg_strlist allowed_origins; /* other sites' origins whose requests are trusted */
 	char *default_queue;
 	long long workers;
 	long long connect_timeout_ms;   /* every outbound connect */

@@ -23,6 +23,14 @@ enum bpg_route_class {
 	BPG_CLASS_COUNT
 };
 
+/* The body a route reads, and so the media types it accepts (bpg_csrf: 415 for others). */
+enum bpg_route_body {
+	BPG_BODY_NONE = 0,       /* none is read: Content-Type is ignored */
+	BPG_BODY_SUBMIT,         /* a submission: JSON or YAML */
+	BPG_BODY_JSON,           /* JSON only (the Livy API) */
+	BPG_BODY_UPLOAD,         /* an artifact's bytes as sent (any type), or one multipart file */
+};
+
 /* One route: "GET", "/spark/{id}/status"; handler is opaque to this module. */
 struct bpg_route {
 	const char *method;
@@ -30,6 +38,7 @@ struct bpg_route {
 	const void *handler;
 	enum bpg_route_access access;
 	enum bpg_route_class cls;
+	enum bpg_route_body body;
 };
 
 /* "other", "submit", "list", "poll"; "other" for an unknown value. */

@@ -23,6 +23,7 @@ static const struct {
 	[BPG_ECONFIG]    = { 500, "invalid configuration" },
 	[BPG_EIO]        = { 500, "i/o error" },
 	[BPG_EMISMATCH]  = { 422, "unprocessable" },
+	[BPG_EMEDIA]     = { 415, "unsupported media type" },
 };
 
 int

@@ -20,6 +20,7 @@ enum bpg_err {
 	BPG_ECONFIG,       /* the configuration is invalid (start-up only) */
 	BPG_EIO,           /* a local read or write failed */
 	BPG_EMISMATCH,     /* contradicts an earlier request (an Idempotency-Key reused): 422 */
+	BPG_EMEDIA,        /* a body of a media type the route does not read: 415 */
 	BPG_ERR_COUNT
 };
 

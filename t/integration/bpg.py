@@ -192,3 +192,11 @@ def next_wall_second():
     have whole seconds): a time written after it is later than one written before."""
     start = int(time.time())
     assert poll(lambda: int(time.time()) > start, 5, 0.01)
+
+
+def s3_client():
+    """A boto3 S3 client on the stack's moto, with the stack's credentials."""
+    import boto3
+    return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"])

@@ -4,60 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SHOTS = path.join(ROOT, 'build/ui');
-const env = {};
-for (const line of fs.readFileSync(process.env.BPG_STACK_ENV, 'utf8').split('\n')) {
-  const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-  if (m) env[m[1]] = m[2];
-}
-const API = env.BPG_URL;                       // https://localhost:PORT/apiv2
-const ORIGIN = new URL(API).origin;
-const UI = ORIGIN + '/ui/';
-const CA = fs.readFileSync(env.BPG_CACERT);
-const USER = { username: env.BPG_USER, password: env.BPG_PASSWORD };
-const ADMIN = { username: env.BPG_ADMIN_USER, password: env.BPG_ADMIN_PASSWORD };
-
-// The API straight from node (to make submissions the page must then show).
-function call(method, p, body, who = USER, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(p.startsWith('http') ? p : API + p);
-    const data = body === undefined ? null : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-    const req = https.request(u, {
-      method, ca: CA, timeout: 15000, auth: who.username + ':' + who.password,
-      headers: Object.assign(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}, headers),
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json = null;
-        try { json = JSON.parse(text); } catch (e) { json = null; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout: ' + method + ' ' + p)));
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
-function app(extra = {}) {
-  return Object.assign({
-    applicationName: 'ui-test',
-    sparkVersion: '3.5',
-    mainApplicationFile: 's3a://bpg/uploaded/app.py',
-    driver: { cores: 1, memory: '1g' },
-    executor: { instances: 1, cores: 1, memory: '1g' },
-  }, extra);
-}
+import { env, API, UI, USER, ADMIN, SHOTS, call, app, CHROMIUM_ARGS } from './stack.mjs';
 
 async function submit(extra) {
   const r = await call('POST', '/spark', app(extra));
@@ -74,8 +24,7 @@ before(async () => {
   // launch() gives Chromium a fresh temporary --user-data-dir of its own (and removes it)
   browser = await chromium.launch({
     executablePath: process.env.BPG_CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
   const common = { ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 } };
   userCtx = await browser.newContext(Object.assign({ httpCredentials: USER }, common));

@@ -8,15 +8,15 @@
 static const char h_health, h_submit, h_list, h_status, h_get, h_delete, h_log, h_admin, h_root;
 
 static const struct bpg_route routes[] = {
-	{ "GET", "/", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
-	{ "GET", "/healthcheck/status", &h_health, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
-	{ "POST", "/spark", &h_submit, BPG_ACCESS_USER, BPG_CLASS_SUBMIT },
-	{ "GET", "/spark/list", &h_list, BPG_ACCESS_USER, BPG_CLASS_OTHER },
-	{ "GET", "/spark/{id}/status", &h_status, BPG_ACCESS_USER, BPG_CLASS_OTHER },
-	{ "GET", "/spark/{id}", &h_get, BPG_ACCESS_USER, BPG_CLASS_OTHER },
-	{ "DELETE", "/spark/{id}", &h_delete, BPG_ACCESS_USER, BPG_CLASS_OTHER },
-	{ "GET", "/log/{cluster}/{id}/{kind}", &h_log, BPG_ACCESS_USER, BPG_CLASS_OTHER },
-	{ "POST", "/admin/clusters/{id}/drain", &h_admin, BPG_ACCESS_ADMIN, BPG_CLASS_OTHER },
+	{ "GET", "/", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "GET", "/healthcheck/status", &h_health, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "POST", "/spark", &h_submit, BPG_ACCESS_USER, BPG_CLASS_SUBMIT, BPG_BODY_NONE },
+	{ "GET", "/spark/list", &h_list, BPG_ACCESS_USER, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "GET", "/spark/{id}/status", &h_status, BPG_ACCESS_USER, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "GET", "/spark/{id}", &h_get, BPG_ACCESS_USER, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "DELETE", "/spark/{id}", &h_delete, BPG_ACCESS_USER, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "GET", "/log/{cluster}/{id}/{kind}", &h_log, BPG_ACCESS_USER, BPG_CLASS_OTHER, BPG_BODY_NONE },
+	{ "POST", "/admin/clusters/{id}/drain", &h_admin, BPG_ACCESS_ADMIN, BPG_CLASS_OTHER, BPG_BODY_NONE },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -142,8 +142,8 @@ END_TEST
 START_TEST(test_too_many_params)
 {
 	static const struct bpg_route many[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}/{e}", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
-		{ "GET", "/{a}/{b}/{c}/{d}", &h_get, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+		{ "GET", "/{a}/{b}/{c}/{d}/{e}", &h_root, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER, BPG_BODY_NONE },
+		{ "GET", "/{a}/{b}/{c}/{d}", &h_get, BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER, BPG_BODY_NONE },
 	};
 	struct bpg_match m;
 
