@@ -142,6 +142,13 @@ class CrossSiteTest(unittest.TestCase):
     def test_no_credentials_is_401_before_any_of_this(self):
         st, _, _ = Client().request("POST", "/spark", body=BODY, headers={"Content-Type": "text/plain", "Origin": "https://evil.example"})
         self.assertEqual(st, 401)
+        # an upload over the server-wide body limit (1m) but under the upload limit: 401,
+        # never 413, or a browser that sends its first upload without credentials fails
+        for n in (500 * 1024, 2 * 1024 * 1024):
+            st, h, d = Client().request("POST", "/s3/big.bin?folder=%s" % ENV["BPG_USER"], body=b"x" * n,
+                                        headers={"Content-Type": "application/octet-stream"})
+            self.assertEqual((st, json.loads(d)["code"]), (401, 401), n)
+            self.assertIn("www-authenticate", h)
 
 
 if __name__ == "__main__":

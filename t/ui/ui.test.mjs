@@ -332,6 +332,32 @@ test('upload: progress bar and the resulting s3a:// URL', async () => {
   await page.close();
 });
 
+test('upload: 50 MB as the first thing a fresh browser does (401 comes before any size limit)', async () => {
+  // no httpCredentials: the browser's own auth cache, filled by the password typed for the
+  // page; its first upload goes out without credentials and must be challenged, not refused
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+  const u = new URL(UI);
+  u.username = USER.username;
+  u.password = USER.password;
+  const page = await ctx.newPage();
+  const statuses = [];
+  page.on('response', (r) => { if (r.url().includes('/s3/')) statuses.push(r.status()); });
+  await page.goto(u.href + '#/upload');
+  await page.waitForSelector('#dropzone');
+  const name = 'first-' + crypto.randomBytes(4).toString('hex') + '.bin';
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.press('#dropzone', 'Enter')]);
+  // (playwright takes at most 50 MB as a buffer: the file is written to build/ first)
+  const file = path.join(SHOTS, name);
+  fs.writeFileSync(file, crypto.randomBytes(50 * 1024 * 1024));
+  await chooser.setFiles(file);
+  await page.waitForSelector('.upload input.url, .upload .error', { timeout: 120000 });
+  fs.unlinkSync(file);
+  const text = await page.textContent('.upload');
+  assert.ok(await page.$('.upload input.url'), 'upload failed: ' + text + ' (statuses ' + statuses + ')');
+  assert.ok(!statuses.includes(413), 'a 413 on the way: ' + statuses);
+  await ctx.close();
+});
+
 test('admin: a non-admin cannot open it; an admin sees health, metrics and every user', async () => {
   const page = await open(userCtx, '/admin');
   await page.waitForSelector('#not-admin');
