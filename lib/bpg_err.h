@@ -20,6 +20,7 @@ enum bpg_err {
 	BPG_ECONFIG,       /* the configuration is invalid (start-up only) */
 	BPG_EIO,           /* a local read or write failed */
 	BPG_EMISMATCH,     /* contradicts an earlier request (an Idempotency-Key reused): 422 */
+	BPG_ESLOW,         /* the client sent its request body too slowly: 408 */
 	BPG_ERR_COUNT
 };
 
