@@ -77,7 +77,7 @@ struct bpg_s3_conf {
 	int archive_executor_logs;      /* the monitor archives executors' logs too */
 	/* slow uploads must not hold the pool (nginx enforces the first three) */
 	long long max_concurrent_uploads;   /* uploads at once per gateway instance (< workers) */
-	long long max_uploads_per_user;     /* of those, one user's (one user's credentials) */
+	long long max_uploads_per_user;     /* of those, one user's (as nginx verified) */
 	long long upload_body_timeout_s;    /* longest silence while the body is read */
 	long long min_upload_kib_per_s;     /* slower on average after upload_grace_s: 408; 0 off */
 	long long upload_grace_s;
