@@ -221,12 +221,16 @@ s3_copy_body(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *
 	unsigned long long max = (unsigned long long)app->cfg->s3.max_upload_mb << 20;
 	char *chunk = malloc(CHUNK);
 	size_t n;
+	struct bpg_http_pace pace;
 	enum bpg_err err = BPG_ENOMEM;
 
 	if (chunk == NULL)
 		return bpg_http_fail(req, err, "out of memory");
+	bpg_http_pace_start(&pace, app->cfg->s3.upload_grace_s * 1000,
+	    (unsigned long long)app->cfg->s3.min_upload_kib_per_s << 10);
 	for (;;) {
-		if ((err = bpg_http_read_some(req, chunk, CHUNK, &n)) != BPG_OK) {
+		/* too slow: 408, its message set (the one below is then not) */
+		if ((err = bpg_http_read_paced(req, &pace, chunk, CHUNK, &n)) != BPG_OK) {
 			bpg_http_fail(req, BPG_EINVAL, "the request body was cut off after %llu bytes: "
 			    "nothing was stored", req->bytes_in);
 			break;
@@ -379,7 +383,8 @@ upload_idem_end(struct bpg_app *app, const struct bpg_http_req *req, struct uplo
  * above [s3] part_size_mb; a chunked body (no length) works. A multipart/form-data body
  * (curl -F) stores only its one file part's bytes, never the envelope; the limits count the
  * body. 200 {"url":"s3a://b/k"}; 400 bad name/folder/length, a body cut off or a
- * multipart body that is not one file part (nothing is stored); 409 exists (on /skatev2
+ * multipart body that is not one file part (nothing is stored); 408 a body slower than
+ * [s3] min_upload_kib_per_s after upload_grace_s (nothing is stored); 409 exists (on /skatev2
  * overwrite defaults to true: the Java gateway overwrote silently);
  * 413 over [s3] max_upload_mb; 502/503/504 S3.
  * Header Idempotency-Key: a retry with the same key and the same upload (name, folder,

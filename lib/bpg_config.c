@@ -86,6 +86,11 @@ static const struct ck s3_keys[] = {
 	{ "upload_concurrency", CK_INT, S(upload_concurrency), 0, "10", 1, 64 },
 	{ "upload_spool_dir", CK_PATH, S(upload_spool_dir), 0, NULL, 0, 0 },
 	{ "archive_executor_logs", CK_BOOL, S(archive_executor_logs), 0, "false", 0, 0 },
+	{ "max_concurrent_uploads", CK_INT, S(max_concurrent_uploads), 0, "0", 0, 256 },
+	{ "max_uploads_per_user", CK_INT, S(max_uploads_per_user), 0, "0", 0, 256 },
+	{ "upload_body_timeout_s", CK_INT, S(upload_body_timeout_s), 0, "20", 1, 3600 },
+	{ "min_upload_kib_per_s", CK_INT, S(min_upload_kib_per_s), 0, "16", 0, 1048576 },
+	{ "upload_grace_s", CK_INT, S(upload_grace_s), 0, "10", 0, 3600 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef S
@@ -860,6 +865,31 @@ check_gateway(struct loader *ld, struct bpg_config *cfg)
 	    &cfg->gateway.spark_conf_fixed);
 }
 
+/*
+ * Uploads may hold at most max_concurrent_uploads workers (0: half of them, at least one),
+ * so that status, submit and health always find one free; a user at most
+ * max_uploads_per_user of those (0: two, or fewer when the cap is lower).
+ */
+static void
+check_uploads(struct loader *ld, struct bpg_config *cfg)
+{
+	struct bpg_s3_conf *s3 = &cfg->s3;
+	long long most = cfg->gateway.workers > 1 ? cfg->gateway.workers - 1 : 1;
+
+	if (s3->max_concurrent_uploads == 0)
+		s3->max_concurrent_uploads = cfg->gateway.workers > 1 ? cfg->gateway.workers / 2 : 1;
+	if (s3->max_uploads_per_user == 0)
+		s3->max_uploads_per_user = s3->max_concurrent_uploads < 2 ?
+		    s3->max_concurrent_uploads : 2;
+	if (s3->max_concurrent_uploads > most)
+		cfg_error(ld, "s3", "max_concurrent_uploads", "%lld would let uploads hold every one "
+		    "of the %lld workers: at most %lld", s3->max_concurrent_uploads,
+		    cfg->gateway.workers, most);
+	if (s3->max_uploads_per_user > s3->max_concurrent_uploads)
+		cfg_error(ld, "s3", "max_uploads_per_user", "%lld is above max_concurrent_uploads "
+		    "%lld", s3->max_uploads_per_user, s3->max_concurrent_uploads);
+}
+
 static void
 check_clusters(struct loader *ld, struct bpg_config *cfg)
 {
@@ -986,6 +1016,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 		goto out;
 	}
 	check_gateway(&ld, cfg);
+	check_uploads(&ld, cfg);
 	check_livy(&ld, cfg);
 	check_clusters(&ld, cfg);
 	check_queues(&ld, cfg);

@@ -76,6 +76,12 @@ struct bpg_s3_conf {
 	long long upload_concurrency;   /* parts of one upload in flight at once */
 	char *upload_spool_dir;         /* where uploads spool; NULL: $TMPDIR, else /var/tmp */
 	int archive_executor_logs;      /* the monitor archives executors' logs too */
+	/* slow uploads must not hold the pool (nginx enforces the first three) */
+	long long max_concurrent_uploads;   /* uploads at once per gateway instance (< workers) */
+	long long max_uploads_per_user;     /* of those, one user's (as nginx verified) */
+	long long upload_body_timeout_s;    /* longest silence while the body is read */
+	long long min_upload_kib_per_s;     /* slower on average after upload_grace_s: 408; 0 off */
+	long long upload_grace_s;
 };
 
 /* [livy]: Apache Livy's batch API, mapped onto submissions. */

@@ -24,6 +24,7 @@ static const struct {
 	[BPG_EIO]        = { 500, "i/o error" },
 	[BPG_EMISMATCH]  = { 422, "unprocessable" },
 	[BPG_EMEDIA]     = { 415, "unsupported media type" },
+	[BPG_ESLOW]      = { 408, "too slow" },
 };
 
 int
@@ -55,6 +56,7 @@ bpg_err_reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 410: return "Gone";
 	case 413: return "Payload Too Large";

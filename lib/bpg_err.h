@@ -21,6 +21,7 @@ enum bpg_err {
 	BPG_EIO,           /* a local read or write failed */
 	BPG_EMISMATCH,     /* contradicts an earlier request (an Idempotency-Key reused): 422 */
 	BPG_EMEDIA,        /* a body of a media type the route does not read: 415 */
+	BPG_ESLOW,         /* the client sent its request body too slowly: 408 */
 	BPG_ERR_COUNT
 };
 

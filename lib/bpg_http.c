@@ -1,8 +1,10 @@
 /* bpg_http: one FastCGI request in, one HTTP response out (the only user of fcgiapp.h). */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <fcgiapp.h>
 #include "bpg_buf.h"
 #include "bpg_http.h"
@@ -189,13 +191,38 @@ bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out)
 	return BPG_OK;
 }
 
+/*
+ * Up to want (>= 1) bytes of in that have arrived, waiting only for the first: FCGX_GetStr
+ * waits until it has all it was asked for, so a body trickling in would hold the caller
+ * blind. What has arrived is libfcgi's buffer (rdNext to stop, read-only here; FCGX_GetStr
+ * takes it without waiting). 0 at the end of the body or on an error (FCGX_GetError).
+ */
+static int
+fcgi_read_arrived(FCGX_Stream *in, char *p, int want)
+{
+	int got = 0, more, c;
+
+	if (in->stop - in->rdNext <= 0) {
+		if ((c = FCGX_GetChar(in)) == EOF)
+			return 0;
+		p[got++] = (char)c;
+	}
+	more = (int)(in->stop - in->rdNext);
+	if (more > want - got)
+		more = want - got;
+	if (more > 0)
+		got += FCGX_GetStr(p + got, more, in);
+	return got;
+}
+
 enum bpg_err
 bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 {
 	int want = cap > (1 << 30) ? 1 << 30 : (int)cap, n;
 	long long total;
 
-	n = FCGX_GetStr(p, want, req->fcgi->in);
+	assert(cap > 0);
+	n = fcgi_read_arrived(req->fcgi->in, p, want);
 	if (n < 0 || FCGX_GetError(req->fcgi->in) != 0) {
 		bpg_log(BPG_LOG_WARN, "http", "request body cut off (client gone?)", NULL);
 		return BPG_EIO;
@@ -208,6 +235,45 @@ bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 	}
 	*n_out = (size_t)n;
 	return BPG_OK;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void
+bpg_http_pace_start(struct bpg_http_pace *pace, long long grace_ms,
+    unsigned long long min_bytes_s)
+{
+	pace->start_ms = mono_ms();
+	pace->grace_ms = grace_ms;
+	pace->min_bytes_s = min_bytes_s;
+}
+
+enum bpg_err
+bpg_http_read_paced(struct bpg_http_req *req, const struct bpg_http_pace *pace, void *p,
+    size_t cap, size_t *n_out)
+{
+	long long ms;
+	char got[24], took[24];
+	enum bpg_err err = bpg_http_read_some(req, p, cap, n_out);
+
+	if (err != BPG_OK || *n_out == 0 || pace->min_bytes_s == 0)
+		return err;
+	ms = mono_ms() - pace->start_ms;
+	if (ms < pace->grace_ms || req->bytes_in * 1000 >= pace->min_bytes_s * (unsigned long long)ms)
+		return BPG_OK;
+	snprintf(got, sizeof(got), "%llu", req->bytes_in);
+	snprintf(took, sizeof(took), "%lld", ms);
+	bpg_log(BPG_LOG_WARN, "http", "upload too slow: cut", "bytes", got, "ms", took, NULL);
+	return bpg_http_fail(req, BPG_ESLOW, "upload too slow: %llu bytes in %lld.%lld s, below "
+	    "this gateway's minimum of %llu bytes/s: nothing was stored; send it again over a "
+	    "faster link", req->bytes_in, ms / 1000, ms % 1000 / 100, pace->min_bytes_s);
 }
 
 /* Appends the n bytes of p at *at when they fit before end; *at becomes NULL once not. */

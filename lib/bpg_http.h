@@ -80,12 +80,34 @@ enum bpg_err bpg_http_content_length(const struct bpg_http_req *req, long long *
 enum bpg_err bpg_http_read_body(struct bpg_http_req *req, size_t limit, struct bpg_buf *out);
 
 /*
- * Reads up to cap bytes of the request body into p, as they arrive (for bodies streamed
- * through: nginx's fastcgi_request_buffering off). *n_out is 0 at the end of the body.
+ * Reads up to cap (> 0) bytes of the request body into p, as they arrive (for bodies
+ * streamed through: nginx's fastcgi_request_buffering off): what has arrived, waiting only
+ * when nothing has (a piece is about 8 KiB at most). *n_out is 0 at the end of the body.
  * BPG_EIO when the body was cut off (the client or nginx went away): the FastCGI stream
  * broke, or it ended before CONTENT_LENGTH bytes.
  */
 enum bpg_err bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out);
+
+/*
+ * The slowest upload body accepted: a client trickling its body holds a worker all along,
+ * so after grace_ms its average rate since start_ms must stay at min_bytes_s or above.
+ */
+struct bpg_http_pace {
+	long long start_ms;             /* monotonic clock, when the body began */
+	long long grace_ms;             /* no floor before this much time has passed */
+	unsigned long long min_bytes_s; /* the floor; 0: none */
+};
+
+/* Starts the clock of pace now. */
+void bpg_http_pace_start(struct bpg_http_pace *pace, long long grace_ms,
+    unsigned long long min_bytes_s);
+
+/*
+ * bpg_http_read_some(), then BPG_ESLOW (408, the message set on req) when the body so far
+ * came in below the pace's floor: the caller stops reading and stores nothing.
+ */
+enum bpg_err bpg_http_read_paced(struct bpg_http_req *req, const struct bpg_http_pace *pace,
+    void *p, size_t cap, size_t *n_out);
 
 /*
  * Starts a streamed response (no Content-Length: nginx chunks it). The status is final:

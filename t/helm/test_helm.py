@@ -114,6 +114,17 @@ class ChartTest(unittest.TestCase):
         self.assertIn("max_upload_mb = 1024", cm["data"]["bpg.ini"])
         s3loc = cm["data"]["nginx.conf"].split("/s3/ {", 1)[1].split("}", 1)[0]
         self.assertIn("client_max_body_size 1025m;", s3loc)
+        # slow uploads (issue 32): half the 4 workers, 2 a user, 20 s of silence, counted in
+        # @upload once the password is checked; the worker's floor in bpg.ini
+        self.assertIn("try_files /nonexistent @upload;", s3loc)
+        uploc = cm["data"]["nginx.conf"].split("location @upload {", 1)[1].split("}", 1)[0]
+        for line in ("limit_conn uploads 2;", "limit_conn peruploader 2;", "limit_conn peraddr 200;",
+                     "client_body_timeout 20s;", "client_max_body_size 1025m;", "fastcgi_request_buffering off;",
+                     "error_page 429 /_bpg_error/429upload;"):
+            self.assertIn(line, uploc)
+        for line in ("max_concurrent_uploads = 2\n", "max_uploads_per_user = 2\n", "upload_body_timeout_s = 20\n",
+                     "min_upload_kib_per_s = 16\n", "upload_grace_s = 10\n"):
+            self.assertIn(line, cm["data"]["bpg.ini"])
         # per-user budgets are the workers'; nginx limits per address and trusts no proxy header
         self.assertIn("[ratelimit]\nfile = /dev/shm/bpg-ratelimit\nsubmit_rate = 20\nsubmit_burst = 40\n"
                       "list_rate = 20\nlist_burst = 40\npoll_rate = 200\npoll_burst = 400\n", cm["data"]["bpg.ini"])
@@ -157,6 +168,11 @@ class ChartTest(unittest.TestCase):
         docs = render(TWO)
         dep, cm = self.check_release(docs, 2)
         self.assertNotIn("replicas", dep["spec"])        # the HPA decides
+        # 8 workers a pod: uploads hold at most 4 of them, a user 2 (nginx and the workers agree)
+        uploc = cm["data"]["nginx.conf"].split("location @upload {", 1)[1].split("}", 1)[0]
+        self.assertIn("limit_conn uploads 4;", uploc)
+        self.assertIn("limit_conn peruploader 2;", uploc)
+        self.assertIn("max_concurrent_uploads = 4\nmax_uploads_per_user = 2\n", cm["data"]["bpg.ini"])
         (hpa,) = kinds(docs, "HorizontalPodAutoscaler")
         self.assertEqual((hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]), (3, 12))
         (ing,) = kinds(docs, "Ingress")

@@ -368,6 +368,41 @@ START_TEST(test_minimal_ok)
 	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_POLL], 200);
 	ck_assert_int_eq(cfg->ratelimit.burst[BPG_CLASS_POLL], 400);
 	ck_assert_double_eq(cfg->ratelimit.rate[BPG_CLASS_OTHER], 20);
+	/* [s3]: uploads hold at most half the workers, and a user two of those */
+	ck_assert_int_eq(cfg->s3.max_concurrent_uploads, 2);
+	ck_assert_int_eq(cfg->s3.max_uploads_per_user, 2);
+	ck_assert_int_eq(cfg->s3.upload_body_timeout_s, 20);
+	ck_assert_int_eq(cfg->s3.min_upload_kib_per_s, 16);
+	ck_assert_int_eq(cfg->s3.upload_grace_s, 10);
+	bpg_config_free(cfg);
+}
+END_TEST
+
+/* The upload caps' defaults follow [gateway] workers; given values are kept. */
+static const struct {
+	const char *ini;
+	long long uploads, per_user;
+} upload_cases[] = {
+	{ "[gateway]\nworkers = 1\n", 1, 1 },
+	{ "[gateway]\nworkers = 2\n", 1, 1 },
+	{ "[gateway]\nworkers = 3\n", 1, 1 },
+	{ "[gateway]\nworkers = 16\n", 8, 2 },
+	{ "[gateway]\nworkers = 16\n[s3]\nmax_concurrent_uploads = 15\n", 15, 2 },
+	{ "[gateway]\nworkers = 16\n[s3]\nmax_uploads_per_user = 8\n", 8, 8 },
+	{ "[gateway]\nworkers = 4\n[s3]\nmax_concurrent_uploads = 3\n"
+	    "max_uploads_per_user = 1\n", 3, 1 },
+};
+
+START_TEST(test_upload_caps)
+{
+	struct bpg_config *cfg;
+	char ini[1024];
+
+	snprintf(ini, sizeof(ini), "%s" DB AU CL QU, upload_cases[_i].ini);
+	write_file("bpg.ini", ini, NULL, 0);
+	cfg = load_ok(ini_path);
+	ck_assert_int_eq(cfg->s3.max_concurrent_uploads, upload_cases[_i].uploads);
+	ck_assert_int_eq(cfg->s3.max_uploads_per_user, upload_cases[_i].per_user);
 	bpg_config_free(cfg);
 }
 END_TEST
@@ -419,6 +454,11 @@ static const struct {
 	    "'maybe' is not a boolean", NULL },
 	{ "numeric boolean out of set", BASE "[s3]\npath_style = 2\n", NULL, "[s3] path_style",
 	    "'2' is not a boolean", NULL },
+	{ "uploads could hold every worker", BASE "[s3]\nmax_concurrent_uploads = 4\n", NULL,
+	    "[s3] max_concurrent_uploads", "4 would let uploads hold every one of the 4 workers: "
+	    "at most 3", NULL },
+	{ "a user's uploads above the cap", BASE "[s3]\nmax_uploads_per_user = 3\n", NULL,
+	    "[s3] max_uploads_per_user", "3 is above max_concurrent_uploads 2", NULL },
 	{ "bad double", BASE "driver_cpu_buffer_ratio = 1.x\n", NULL,
 	    "[queue.poc] driver_cpu_buffer_ratio", "'1.x' is not a number", NULL },
 	{ "nan double", BASE "executor_cpu_buffer_ratio = nan\n", NULL,
@@ -678,6 +718,7 @@ config_suite(void)
 	tcase_add_test(tc, test_spark_conf_case_kept);
 	tcase_add_test(tc, test_relative_ini_path);
 	tcase_add_test(tc, test_minimal_ok);
+	tcase_add_loop_test(tc, test_upload_caps, 0, sizeof(upload_cases) / sizeof(upload_cases[0]));
 	tcase_add_test(tc, test_dump_masks_password);
 	tcase_add_test(tc, test_lookups);
 	suite_add_tcase(s, tc);

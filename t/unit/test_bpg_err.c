@@ -27,6 +27,7 @@ static const struct {
 	{ BPG_EIO, 500, "i/o error" },
 	{ BPG_EMISMATCH, 422, "unprocessable" },
 	{ BPG_EMEDIA, 415, "unsupported media type" },
+	{ BPG_ESLOW, 408, "too slow" },
 };
 
 START_TEST(test_err_table)
@@ -66,7 +67,8 @@ static const struct {
 } reason_cases[] = {
 	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" }, { 204, "No Content" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
-	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 409, "Conflict" }, { 410, "Gone" },
+	{ 404, "Not Found" }, { 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" }, { 409, "Conflict" }, { 410, "Gone" },
 	{ 413, "Payload Too Large" }, { 415, "Unsupported Media Type" },
 	{ 422, "Unprocessable Entity" }, { 429, "Too Many Requests" },
 	{ 500, "Internal Server Error" }, { 502, "Bad Gateway" }, { 503, "Service Unavailable" },
