@@ -23,6 +23,8 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/version", H(h_admin_version), BPG_ACCESS_ADMIN, BPG_CLASS_OTHER },
 	{ "GET", "/openapi.json", H(h_openapi), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
 	{ "GET", "/openapi.yaml", H(h_openapi_yaml), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
+	/* nginx asks it before serving the web UI: the UI is behind the API's authentication */
+	{ "GET", "/ui/config.json", H(h_ui_config), BPG_ACCESS_USER, BPG_CLASS_OTHER },
 	/* the Java gateway's Dropwizard admin probes; nginx maps /healthcheck and /ping here */
 	{ "GET", "/healthcheck", H(h_health_admin), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
 	{ "GET", "/ping", H(h_health_ping), BPG_ACCESS_PUBLIC, BPG_CLASS_OTHER },
