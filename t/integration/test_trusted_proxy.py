@@ -197,11 +197,18 @@ class TrustModeTest(unittest.TestCase):
 
 
 class SocketTest(unittest.TestCase):
-    """The workers' FastCGI socket: the stack user's and group's only (0660)."""
+    """The workers' FastCGI socket (0660) and the stack's password files (0600, 0640) are
+    the stack user's (and group's) only."""
 
     def test_socket_not_open_to_others(self):
         mode = stat.S_IMODE(os.stat(ENV["BPG_FCGI_SOCKET"]).st_mode)
         self.assertEqual(mode & 0o007, 0, oct(mode))
+
+    def test_password_files_not_world_readable(self):
+        run = ENV["BPG_RUN_DIR"]
+        for path, most in (("etc/users.env", 0o600), ("nginx/htpasswd", 0o640)):
+            mode = stat.S_IMODE(os.stat(os.path.join(run, path)).st_mode)
+            self.assertEqual(mode & ~most, 0, (path, oct(mode)))
 
     def test_other_user_is_refused_nginx_is_not(self):
         if os.geteuid() != 0:
