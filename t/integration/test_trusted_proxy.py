@@ -2,7 +2,7 @@
 
 The local stack trusts BPG_TRUSTED_PROXY_ADDR (127.0.0.3); 127.0.0.1 and 127.0.0.2 are
 untrusted sources on the same machine (Linux routes all of 127/8 to lo). nginx believes the
-X-Forwarded-For of BPG_REAL_IP_PROXY_ADDR (127.0.0.4, a load balancer in front): a forwarded
+X-Forwarded-For of BPG_REAL_IP_PROXY_ADDR (127.0.0.44, a load balancer in front): a forwarded
 address never makes its sender a trusted proxy, only the TCP peer counts. Nobody but nginx
 may speak FastCGI to the workers: their socket is the stack user's only.
 """
@@ -187,7 +187,7 @@ class TrustModeTest(unittest.TestCase):
     def test_peer_address_decides_not_remote_addr(self):
         # REMOTE_ADDR is the trusted proxy's (as after real-IP rewriting), the TCP peer is not
         st, body = fcgi_get("/apiv2/admin/version", {"HTTP_USER_ACCOUNT": ENV["BPG_ADMIN_USER"],
-                                                     "REMOTE_ADDR": TRUSTED, "BPG_PEER_ADDR": "127.0.0.4",
+                                                     "REMOTE_ADDR": TRUSTED, "BPG_PEER_ADDR": REAL_IP_PROXY,
                                                      "BPG_TRUST_MODE": TRUSTED + "/32"})
         self.assertEqual(st, 401, body)
         st, body = fcgi_get("/apiv2/admin/version", {"HTTP_USER_ACCOUNT": ENV["BPG_ADMIN_USER"],
