@@ -168,21 +168,26 @@ def fcgi_get(path, extra):
 
 class TrustModeTest(unittest.TestCase):
     """nginx and the workers are rendered from the same [auth] trusted_proxies; a worker
-    refuses (500) when the list nginx sends (BPG_TRUST_MODE) is not its own."""
+    refuses (500) a User-Account nginx passed when the list nginx sends (BPG_TRUST_MODE) is
+    not its own. Without the header the list decides nothing: Basic auth is served."""
 
     def test_same_list_is_served(self):
-        st, body = fcgi_get("/apiv2/spark/mySubmissions", {"REMOTE_USER": ENV["BPG_USER"],
+        st, body = fcgi_get("/apiv2/spark/mySubmissions", {"HTTP_USER_ACCOUNT": ENV["BPG_OTHER_USER"],
+                                                           "BPG_PEER_ADDR": TRUSTED,
                                                            "BPG_TRUST_MODE": TRUSTED + "/32"})
         self.assertEqual(st, 200, body)
 
     def test_other_list_or_none_is_refused(self):
         for mode in ("off", "127.0.0.0/8", TRUSTED + "/32,10.0.0.0/8", None):
-            extra = {"REMOTE_USER": ENV["BPG_USER"]}
+            extra = {"HTTP_USER_ACCOUNT": ENV["BPG_OTHER_USER"], "BPG_PEER_ADDR": TRUSTED}
             if mode is not None:
                 extra["BPG_TRUST_MODE"] = mode
             st, body = fcgi_get("/apiv2/spark/mySubmissions", extra)
             self.assertEqual(st, 500, (mode, body))
             self.assertIn("trusted_proxies", json.loads(body)["message"])
+            # Basic auth alone (no header) is not about the list
+            st, body = fcgi_get("/apiv2/spark/mySubmissions", {"REMOTE_USER": ENV["BPG_USER"], "BPG_TRUST_MODE": mode or ""})
+            self.assertEqual(st, 200, (mode, body))
 
     def test_peer_address_decides_not_remote_addr(self):
         # REMOTE_ADDR is the trusted proxy's (as after real-IP rewriting), the TCP peer is not
