@@ -19,6 +19,7 @@ EXPOSE 8080
 # glibc's per-thread cache of freed chunks, 7 per size by default: a worker frees ~1000 small
 # ones per list page; keeping them cuts its instructions per request by a sixth (README Performance)
 ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=256
-# the chart's pod runs nginx and the FastCGI pool as two containers of this image
-CMD ["spawn-fcgi", "-n", "-s", "/run/bpg/bpg.sock", "-M", "0666", "--", "/usr/bin/multiwatch", "-f", "4", \
+# the chart's pod runs nginx and the FastCGI pool as two containers of this image, both as
+# bpg (10001): the socket is that user's and group's only, no other local user speaks FastCGI
+CMD ["spawn-fcgi", "-n", "-s", "/run/bpg/bpg.sock", "-M", "0660", "--", "/usr/bin/multiwatch", "-f", "4", \
      "-s", "TERM", "-r", "100", "-t", "1000", "--", "/usr/local/bin/bpg-fcgi", "--config", "/etc/bpg/bpg.ini"]

@@ -171,6 +171,7 @@ enum bpg_err h_metrics(struct bpg_app *app, struct bpg_http_req *req);
 /* h_openapi.c */
 enum bpg_err h_openapi(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_openapi_yaml(struct bpg_app *app, struct bpg_http_req *req);
+enum bpg_err h_ui_config(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_health.c */
 enum bpg_err h_health_status(struct bpg_app *app, struct bpg_http_req *req);

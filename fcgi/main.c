@@ -243,9 +243,20 @@ handle(struct bpg_app *app, struct bpg_http_req *req)
 		goto fail;
 	}
 	if (req->match.route->access != BPG_ACCESS_PUBLIC) {
-		/* User-Account counts only from a trusted proxy's address (nginx strips it too) */
-		const char *hu = req->header_user != NULL && req->header_user[0] != '\0' &&
-		    bpg_auth_header_trusted(&app->cfg->auth, req->remote_addr) ? req->header_user : NULL;
+		/* User-Account counts only from a trusted proxy's own TCP address, never from one
+		 * a header named (nginx strips it too). nginx passes one only as its list decided:
+		 * that list must be ours (nginx rendered from the same [auth] trusted_proxies) */
+		int has_hu = req->header_user != NULL && req->header_user[0] != '\0';
+		const char *hu = has_hu && bpg_auth_header_trusted(&app->cfg->auth, req->peer_addr) ?
+		    req->header_user : NULL;
+		if (has_hu && !bpg_auth_trust_mode_same(&app->cfg->auth, req->trust_mode)) {
+			bpg_log(BPG_LOG_ERROR, "main", "nginx and the workers disagree on trusted "
+			    "proxies: render nginx from the same [auth] trusted_proxies", "nginx",
+			    req->trust_mode ? req->trust_mode : "(none)", NULL);
+			bpg_http_fail(req, BPG_EINTERNAL, "gateway misconfigured: nginx and the "
+			    "workers disagree on [auth] trusted_proxies");
+			goto fail;
+		}
 		if (bpg_auth_identify(&app->cfg->auth, hu != NULL ? NULL : req->remote_user,
 		    hu, &req->user) != BPG_OK) {
 			bpg_http_fail(req, BPG_EUNAUTH, "authentication required: unknown, blocked "

@@ -29,6 +29,8 @@ const struct bpg_route bpg_routes[] = {
 	{ "GET", "/admin/version", H(h_admin_version), ADMIN, BPG_CLASS_OTHER, NONE },
 	{ "GET", "/openapi.json", H(h_openapi), PUBLIC, BPG_CLASS_OTHER, NONE },
 	{ "GET", "/openapi.yaml", H(h_openapi_yaml), PUBLIC, BPG_CLASS_OTHER, NONE },
+	/* nginx asks it before serving the web UI: the UI is behind the API's authentication */
+	{ "GET", "/ui/config.json", H(h_ui_config), USER, BPG_CLASS_OTHER, NONE },
 	/* the Java gateway's Dropwizard admin probes; nginx maps /healthcheck and /ping here */
 	{ "GET", "/healthcheck", H(h_health_admin), PUBLIC, BPG_CLASS_OTHER, NONE },
 	{ "GET", "/ping", H(h_health_ping), PUBLIC, BPG_CLASS_OTHER, NONE },

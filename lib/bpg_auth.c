@@ -39,15 +39,33 @@ bpg_auth_identify(const struct bpg_auth_conf *auth, const char *remote_user,
 }
 
 int
-bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *remote_addr)
+bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *peer_addr)
 {
-	if (!auth->trust_user_header || remote_addr == NULL)
+	if (!auth->trust_user_header || peer_addr == NULL)
 		return 0;
 	for (size_t i = 0; i < auth->trusted_proxies.n; i++) {
 		int match = 0;
-		if (bpg_config_cidr_match(auth->trusted_proxies.v[i], remote_addr, &match) == BPG_OK &&
+		if (bpg_config_cidr_match(auth->trusted_proxies.v[i], peer_addr, &match) == BPG_OK &&
 		    match)
 			return 1;
 	}
 	return 0;
+}
+
+int
+bpg_auth_trust_mode_same(const struct bpg_auth_conf *auth, const char *mode)
+{
+	if (mode == NULL)
+		return 0;
+	if (!auth->trust_user_header)
+		return strcmp(mode, "off") == 0;
+	for (size_t i = 0; i < auth->trusted_proxies.n; i++) {
+		size_t n = strlen(auth->trusted_proxies.v[i]);
+		if (i > 0 && *mode++ != ',')
+			return 0;
+		if (strncmp(mode, auth->trusted_proxies.v[i], n) != 0)
+			return 0;
+		mode += n;
+	}
+	return *mode == '\0';
 }

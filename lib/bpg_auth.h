@@ -22,10 +22,18 @@ enum bpg_err bpg_auth_identify(const struct bpg_auth_conf *auth, const char *rem
     const char *header_user, struct bpg_principal *out);
 
 /*
- * 1 when a User-Account header from remote_addr (REMOTE_ADDR) may be believed: trust_user_header
- * is on and the address is inside one of trusted_proxies. Otherwise the header must be
- * ignored (nginx strips it too) and the Basic-auth user counts.
+ * 1 when a User-Account header from peer_addr may be believed: trust_user_header is on and
+ * the address is inside one of trusted_proxies. peer_addr is the TCP peer nginx saw
+ * (BPG_PEER_ADDR, $realip_remote_addr), never an address a header claimed. Otherwise the
+ * header must be ignored (nginx strips it too) and the Basic-auth user counts.
  */
-int bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *remote_addr);
+int bpg_auth_header_trusted(const struct bpg_auth_conf *auth, const char *peer_addr);
+
+/*
+ * 1 when mode, nginx's BPG_TRUST_MODE ("off", or the trusted proxies joined by "," as
+ * rendered from the same [auth] trusted_proxies), is this configuration's: nginx and the
+ * workers then agree on whose User-Account counts. 0 when they differ or mode is NULL.
+ */
+int bpg_auth_trust_mode_same(const struct bpg_auth_conf *auth, const char *mode);
 
 #endif

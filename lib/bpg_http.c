@@ -50,6 +50,8 @@ bpg_http_req_init(struct bpg_http_req *req, struct FCGX_Request *r)
 			break;
 		case 'B':
 			ENV_TAKE(rid, "BPG_REQUEST_ID");
+			ENV_TAKE(req->peer_addr, "BPG_PEER_ADDR");
+			ENV_TAKE(req->trust_mode, "BPG_TRUST_MODE");
 			break;
 		default:
 			break;

@@ -23,6 +23,8 @@ struct bpg_http_req {
 	const char *remote_user;   /* REMOTE_USER from nginx's Basic auth, or NULL */
 	const char *header_user;   /* HTTP_USER_ACCOUNT, or NULL */
 	const char *remote_addr;   /* REMOTE_ADDR (the client as nginx saw it), or NULL */
+	const char *peer_addr;     /* BPG_PEER_ADDR: the TCP peer, before real-IP rewriting */
+	const char *trust_mode;    /* BPG_TRUST_MODE: nginx's trusted proxies, or "off" */
 	const char *request_id;    /* BPG_REQUEST_ID from nginx, or "-" */
 	char path[BPG_PATH_MAX];   /* the route path, base path stripped */
 	const char *base;          /* the base path stripped (one of the prefixes), or NULL */

@@ -29,6 +29,15 @@ def render(*values):
     return [d for d in yaml.safe_load_all(p.stdout) if d]
 
 
+def render_with(text):
+    """Renders the chart with values given as YAML text."""
+    d = tempfile.mkdtemp()
+    vals = os.path.join(d, "values.yaml")
+    with open(vals, "w") as f:
+        f.write(text)
+    return render(vals)
+
+
 def kinds(docs, kind):
     return [d for d in docs if d["kind"] == kind]
 
@@ -67,6 +76,13 @@ class ChartTest(unittest.TestCase):
             self.assertEqual(subprocess.run(["sh", "-n", "-c", script]).returncode, 0, script)
         fcgi = spec["containers"][1]["command"]
         self.assertEqual(fcgi[:2], ["spawn-fcgi", "-n"])
+        # the socket: the pod user's and group's only, the same user for nginx and the workers
+        self.assertEqual(fcgi[fcgi.index("-M") + 1], "0660")
+        psc = spec["securityContext"]
+        self.assertTrue(psc["runAsUser"] and psc["fsGroup"])
+        for c in spec["containers"]:
+            self.assertNotIn("runAsUser", c["securityContext"])
+            self.assertNotIn("runAsGroup", c["securityContext"])
         self.assertIn("/usr/bin/multiwatch", fcgi)
         (cron,) = kinds(docs, "CronJob")
         self.assertEqual(cron["spec"]["concurrencyPolicy"], "Forbid")
@@ -152,17 +168,54 @@ class ChartTest(unittest.TestCase):
         (cm,) = kinds(docs, "ConfigMap")
         self.assertIn("trusted_proxies = 10.0.0.0/8, 192.0.2.7/32", cm["data"]["bpg.ini"])
         self.assertIn("10.0.0.0/8 1; 192.0.2.7/32 1;", cm["data"]["nginx.conf"])
+        self.assertIn('fastcgi_param BPG_TRUST_MODE "10.0.0.0/8,192.0.2.7/32";', cm["data"]["nginx.conf"])
         self.check_config_valid(cm)
         # off by default: no address is trusted
         (cm,) = kinds(render(), "ConfigMap")
-        geo = cm["data"]["nginx.conf"].split("geo $bpg_trusted_proxy {", 1)[1].split("}", 1)[0]
+        geo = cm["data"]["nginx.conf"].split("geo $realip_remote_addr $bpg_trusted_proxy {", 1)[1].split("}", 1)[0]
         self.assertEqual(geo.split(), ["default", "0;"])
+        self.assertIn('fastcgi_param BPG_TRUST_MODE "off";', cm["data"]["nginx.conf"])
+        self.assertIn("trust_user_header = false", cm["data"]["bpg.ini"])
         # the header trusted from nowhere is refused at template time
         with open(vals, "w") as f:
             f.write("auth:\n  trustUserHeader: true\n")
         p = helm("template", "rel", CHART, "-f", vals)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("auth.trustUserHeader needs auth.trustedProxies", p.stderr)
+
+    def test_trust_decided_on_the_peer_with_real_ip(self):
+        # a load balancer in front (real IP) and a trusted proxy: the User-Account trust is
+        # the TCP peer's, never the address X-Forwarded-For names; the worker is told the peer
+        (cm,) = kinds(render_with("auth:\n  trustUserHeader: true\n  trustedProxies: [10.0.0.0/8]\n"
+                                  "nginx:\n  realIp:\n    trustedProxies: [10.0.0.0/8]\n"), "ConfigMap")
+        conf = cm["data"]["nginx.conf"]
+        self.assertIn("set_real_ip_from 10.0.0.0/8;", conf)
+        self.assertIn("geo $realip_remote_addr $bpg_trusted_proxy {", conf)
+        self.assertNotIn("geo $bpg_trusted_proxy", conf)
+        self.assertIn("fastcgi_param BPG_PEER_ADDR $realip_remote_addr;", conf)
+        self.assertIn('fastcgi_param BPG_TRUST_MODE "10.0.0.0/8";', conf)
+        self.check_config_valid(cm)
+
+    def test_tls_mozilla_intermediate_and_hsts(self):
+        (cm,) = kinds(render_with("nginx:\n  tls:\n    enabled: true\n    existingSecret: bpg-tls\n"), "ConfigMap")
+        conf = cm["data"]["nginx.conf"]
+        self.assertIn("listen 8080 ssl;", conf)
+        self.assertIn("ssl_protocols TLSv1.2 TLSv1.3;", conf)
+        self.assertIn("ssl_ecdh_curve X25519:prime256v1:secp384r1;", conf)
+        self.assertIn("ssl_session_tickets off;", conf)
+        ciphers = conf.split("ssl_ciphers ", 1)[1].split(";", 1)[0].split(":")
+        self.assertEqual(len(ciphers), 9)
+        for c in ciphers:
+            self.assertRegex(c, r"^(ECDHE|DHE)-.*(GCM|CHACHA20)")
+        # HSTS wherever X-Request-Id is added (nginx drops the server's in such a location)
+        self.assertEqual(conf.count("add_header X-Request-Id"), conf.count("add_header Strict-Transport-Security"))
+        self.check_config_valid(cm)
+
+    def test_ingress_routes_every_front(self):
+        for values, want in (("livy:\n  prefix: /batchapi\n", ["/apiv2", "/batchapi", "/skatev2", "/ui"]),
+                             ("livy:\n  enabled: false\n", ["/apiv2", "/skatev2", "/ui"])):
+            (ing,) = kinds(render_with("ingress:\n  enabled: true\n" + values), "Ingress")
+            self.assertEqual(sorted(p["path"] for p in ing["spec"]["rules"][0]["http"]["paths"]), want)
 
     def test_two_clusters_existing_secrets(self):
         docs = render(TWO)
@@ -176,7 +229,7 @@ class ChartTest(unittest.TestCase):
         (hpa,) = kinds(docs, "HorizontalPodAutoscaler")
         self.assertEqual((hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]), (3, 12))
         (ing,) = kinds(docs, "Ingress")
-        self.assertEqual([p["path"] for p in ing["spec"]["rules"][0]["http"]["paths"]], ["/apiv2", "/skatev2"])
+        self.assertEqual([p["path"] for p in ing["spec"]["rules"][0]["http"]["paths"]], ["/apiv2", "/skatev2", "/ui", "/livy"])
         # existing Secrets are used, only c02's (no existingSecret) is made
         secrets = [s["metadata"]["name"] for s in kinds(docs, "Secret")]
         self.assertEqual(secrets, ["rel-bpg-cluster-c02"])

@@ -86,6 +86,16 @@ def stack(*args):
                    check=True, env=dict(os.environ, BPG_PORT_BASE=str(int(ENV["MYSQL_PORT"]) - 306)))
 
 
+def recv_all(sock):
+    """Everything sock receives until the peer closes it."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def poll(fn, timeout, interval=0.05):
     """Calls fn until it returns a true value or timeout seconds pass; returns the last value."""
     deadline = time.monotonic() + timeout

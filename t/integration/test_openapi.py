@@ -4,6 +4,7 @@ import os
 import re
 import unittest
 
+import yaml
 from openapi_spec_validator import validate_spec
 
 from bpg import ROOT, Client, admin_client
@@ -65,6 +66,34 @@ class OpenApiTest(unittest.TestCase):
                     if code.startswith(("4", "5")):
                         schema = resp["content"]["application/json"]["schema"]
                         self.assertEqual(schema, {"$ref": "#/components/schemas/%s" % body}, (method, path, code))
+
+    def test_nginx_errors_documented(self):
+        # nginx answers 414 on every path and 413 on every body; both in the path's shape
+        for path, ops in self.doc["paths"].items():
+            for method, op in ops.items():
+                if method == "servers":
+                    continue
+                self.assertIn("414", op["responses"], (method, path))
+                if "requestBody" in op:
+                    self.assertIn("413", op["responses"], (method, path))
+
+    def test_skatev2_serves_its_own_document(self):
+        status, headers, body = Client().request("GET", "/openapi.json", base="/skatev2")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("application/json"))
+        skate = json.loads(body)
+        validate_spec(skate)
+        self.assertEqual(skate["servers"], [{"url": "/skatev2"}])
+        self.assertEqual(self.doc["servers"], [{"url": "/apiv2"}])
+        self.assertNotEqual(skate["info"]["description"], self.doc["info"]["description"])
+        self.assertIn("Java gateway", skate["info"]["description"])
+        # one source: the operations are the same
+        self.assertEqual(skate["paths"], self.doc["paths"])
+        status, headers, body = Client().request("GET", "/openapi.yaml", base="/skatev2")
+        self.assertEqual(status, 200)
+        self.assertEqual(yaml.safe_load(body), skate)
+        status, _, body = Client().request("GET", "/openapi.yaml")
+        self.assertEqual(yaml.safe_load(body), self.doc)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,29 @@ class AuthTest(unittest.TestCase):
         self.assertJsonError(status, headers, body, 401)
 
 
+class UiAuthTest(unittest.TestCase):
+    """The web UI is behind the API's own authentication, config.json included."""
+
+    PATHS = ("/ui/", "/ui/index.html", "/ui/config.json", "/ui/assets/none.js")
+
+    def test_no_credentials_401(self):
+        for path in self.PATHS:
+            status, headers, body = Client().json("GET", path, base="")
+            self.assertEqual((status, body["code"]), (401, 401), path)
+            self.assertEqual(headers["www-authenticate"], 'Basic realm="bpg"', path)
+
+    def test_blocked_user_gets_no_ui(self):
+        c = Client(ENV["BPG_BLOCKED_USER"], ENV["BPG_BLOCKED_PASSWORD"])
+        for path in self.PATHS:
+            status, headers, body = c.json("GET", path, base="")
+            self.assertEqual((status, body["code"]), (401, 401), path)
+
+    def test_allowed_user_gets_the_config(self):
+        status, headers, body = user_client().json("GET", "/ui/config.json", base="")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"apiBase": "/apiv2"})
+
+
 class RoutingTest(unittest.TestCase):
     def test_unknown_route_404_json(self):
         status, headers, body = user_client().json("GET", "/no/such/route")

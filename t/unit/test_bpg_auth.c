@@ -183,6 +183,38 @@ START_TEST(test_header_trusted)
 }
 END_TEST
 
+/* nginx's BPG_TRUST_MODE against the workers' [auth]: the same list, in order, or "off". */
+static const struct {
+	int trust;          /* trust_user_header */
+	const char *mode;   /* BPG_TRUST_MODE */
+	int same;
+} modes[] = {
+	{ 1, "10.0.0.0/8,127.0.0.3", 1 },
+	{ 1, "10.0.0.0/8", 0 },
+	{ 1, "10.0.0.0/8,127.0.0.3,", 0 },
+	{ 1, "10.0.0.0/8,127.0.0.4", 0 },
+	{ 1, "10.0.0.0/8, 127.0.0.3", 0 },
+	{ 1, "127.0.0.3,10.0.0.0/8", 0 },
+	{ 1, "off", 0 },
+	{ 1, "", 0 },
+	{ 1, NULL, 0 },
+	{ 0, "off", 1 },
+	{ 0, "10.0.0.0/8,127.0.0.3", 0 },
+	{ 0, NULL, 0 },
+};
+
+START_TEST(test_trust_mode_same)
+{
+	static char *proxies[] = { "10.0.0.0/8", "127.0.0.3" };
+	struct bpg_auth_conf a = conf_of(ALL_TRUSTED);
+
+	a.trusted_proxies = LIST(proxies);
+	a.trust_user_header = modes[_i].trust;
+	ck_assert_msg(bpg_auth_trust_mode_same(&a, modes[_i].mode) == modes[_i].same, "%d %s",
+	    modes[_i].trust, modes[_i].mode ? modes[_i].mode : "(null)");
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -194,6 +226,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_empty_allowed);
 	tcase_add_test(tc, test_cidr_match);
 	tcase_add_test(tc, test_header_trusted);
+	tcase_add_loop_test(tc, test_trust_mode_same, 0, sizeof(modes) / sizeof(modes[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
