@@ -704,6 +704,32 @@ code_status(const char *code)
 	return 400;
 }
 
+/*
+ * What a 403 with this <Code> ("" when the answer had no body, as for a HEAD) means; NULL
+ * for another code.
+ */
+static const char *
+forbidden_reason(const char *code)
+{
+	static const struct { const char *code; const char *reason; } map[] = {
+		{ "SignatureDoesNotMatch", "the request signature did not match the one S3 "
+		  "computed (SignatureDoesNotMatch): a gateway signing bug when other S3 requests "
+		  "work (report this key), else a secret key that is not the access key's" },
+		{ "InvalidAccessKeyId", "S3 does not know the gateway's access key "
+		  "(InvalidAccessKeyId): check [s3] credentials" },
+		{ "AccessDenied", "S3 denied the gateway access (AccessDenied): its credentials "
+		  "lack a permission on this bucket or key" },
+		{ "", "S3 answered HTTP 403 with no reason (a HEAD answer has no body): the "
+		  "gateway's credentials are wrong or lack a permission, or the request signature "
+		  "did not match" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(code, map[i].code) == 0)
+			return map[i].reason;
+	return NULL;
+}
+
 enum bpg_err
 bpg_s3_check(long status, const char *body, size_t len, const char *what, char *why,
     size_t whylen)
@@ -720,9 +746,8 @@ bpg_s3_check(long status, const char *body, size_t len, const char *what, char *
 	}
 	if (status >= 200 && status < 300)
 		status = code_status(code);
-	if (status == 403) {
-		set_why(why, whylen, "S3 rejected the gateway's credentials: %s (%s)",
-		    code[0] ? code : "HTTP 403", what);
+	if (status == 403 && forbidden_reason(code) != NULL) {
+		set_why(why, whylen, "%s: %s", what, forbidden_reason(code));
 		return BPG_EUPSTREAM;
 	}
 	set_why(why, whylen, "%s: S3 answered HTTP %ld%s%s%s%s", what, status, code[0] ? " " : "",

@@ -34,8 +34,9 @@ void bpg_s3_free(struct bpg_s3 *s);
 
 /*
  * Every call below returns BPG_OK on a 2xx; BPG_ENOTFOUND on 404 (NoSuchKey, NoSuchBucket,
- * NoSuchUpload); BPG_ECONFLICT on 409 and 412; BPG_EUPSTREAM on 403 ("S3 rejected the
- * gateway's credentials: <Code>") and other unexpected answers; BPG_EUNAVAIL when S3 could
+ * NoSuchUpload); BPG_ECONFLICT on 409 and 412; BPG_EUPSTREAM on 403 (why tells a signature
+ * S3 computed otherwise, SignatureDoesNotMatch, from an unknown key or a denied access) and
+ * other unexpected answers; BPG_EUNAVAIL when S3 could
  * not be reached, answered 5xx or 503 SlowDown; BPG_ETIMEOUT when it did not answer in time;
  * BPG_EINVAL for a key that is empty, too long or holds a NUL (or a bucket name that is not
  * one), and for a GET range past the end (416). why gets a one-line reason
