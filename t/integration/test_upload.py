@@ -191,6 +191,25 @@ class UploadTest(unittest.TestCase):
         self.assertRegex(key_of(body["url"]),
                          r"^uploaded/\d{8}/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/x\.txt$")
 
+    def test_every_allowed_name_reads_back(self):
+        """Issue 32 item 7: names and folders with = + @ , (the README allows them) were a
+        502 SignatureDoesNotMatch. Each uploads and reads back byte for byte, with boto3 and
+        with the AWS CLI, from moto checking signatures."""
+        names = ["a=b.txt", "a+b.txt", "a@b.txt", "a,b.txt", "x=1+2@h,k.jar", "=+@,", "_-.x",
+                 "A.Z-a_z.0+9=@,"]
+        for i, name in enumerate(names):
+            folder = "%s/f=%d+g@h,i" % (self.folder, i)
+            data = payload(2000 + i, name)
+            st, _, body = self.c.json(
+                "POST", "/s3/%s?folder=%s" % (urllib.parse.quote(name, safe=""),
+                                              urllib.parse.quote(folder, safe="/")),
+                body=data, headers={"Content-Type": "application/octet-stream"})
+            self.assertEqual(st, 200, (name, body))
+            key = "uploaded/%s/%s" % (folder, name)
+            self.assertEqual(body, {"url": "s3a://%s/%s" % (BUCKET, key)})
+            self.assertEqual(s3().get_object(Bucket=BUCKET, Key=key)["Body"].read(), data, name)
+            self.assertEqual(aws_cp(key), data, name)
+
     def test_bad_names_and_folders(self):
         bad_names = ["..", ".hidden", "a%20b", "a%2Fb", "x%00y", "%E2%82%AC.txt", "a;b", "a*b", "n" * 256]
         for n in bad_names:
