@@ -374,6 +374,26 @@ class S3ClientTest(unittest.TestCase):
         self.assertIn(b"SignatureDoesNotMatch", r.stderr)
         self.assertNotIn(b"rejected the gateway's credentials", r.stderr)
 
+    def test_owner_is_recorded_single_and_multipart(self):
+        """x-amz-meta-bpg-owner on a PUT, a streamed multipart upload and mpu-upload; HEAD
+        reads it back (what the gateway checks before replacing an object)."""
+        data = os.urandom(2 * 5 * MIB + 7)
+        path = os.path.join(self.tmp, "owned.bin")
+        with open(path, "wb") as f:
+            f.write(data)
+        for endpoint, b3 in ((self.signed, self.b3), (self.fake, self.b3fake)):
+            env = self.env(endpoint, BPG_S3_OWNER="a%40b.c")
+            for args in (("put", "own/one=1", path), ("stream", "own/two+2", path, 5 * MIB, 2),
+                         ("mpu-upload", "own/three@3", path, 5 * MIB)):
+                r = self.tool(*args, env=env)
+                self.assertEqual(r.returncode, 0, r.stderr.decode())
+                h = b3.head_object(Bucket=BUCKET, Key=args[1])
+                self.assertEqual(h["Metadata"], {"bpg-owner": "a%40b.c"}, (endpoint, args))
+                self.assertEqual(self.ok("head", args[1], endpoint=endpoint),
+                                 b"%d\ta%%40b.c\n" % len(data))
+            self.put("own/none", b"x", endpoint=endpoint)
+            self.assertEqual(self.ok("head", "own/none", endpoint=endpoint), b"1\n")
+
     def test_virtual_hosted(self):
         # curl resolves *.localhost to the loopback; moto takes the bucket from the Host.
         endpoint = self.signed.replace("127.0.0.1", "localhost")

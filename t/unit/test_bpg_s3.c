@@ -214,8 +214,8 @@ START_TEST(test_bad_arguments_before_any_request)
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", 0, "x", 1, etag, why, sizeof(why)),
