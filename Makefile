@@ -232,6 +232,11 @@ $(S3TOOL_BIN): $(BUILD)/t/s3/s3tool.o $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 -include $(BUILD)/t/s3/s3tool.d
+# fakes3: a second S3 (rclone's gofakes3, pinned by go.sum) that checks SigV4 as AWS does
+FAKES3_BIN := $(BUILD)/t/fakes3
+$(FAKES3_BIN): t/s3/fakes3/main.go t/s3/fakes3/go.mod t/s3/fakes3/go.sum
+	@mkdir -p $(@D)
+	cd t/s3/fakes3 && go build -mod=readonly -trimpath -o $(abspath $@) .
 # --- end t/s3 ---
 
 # t/integration/observe_tool.c: replays a SparkApplication through the observation writers

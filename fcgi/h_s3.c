@@ -13,60 +13,18 @@
 #include "bpg_multipart.h"
 #include "bpg_query.h"
 #include "bpg_s3up.h"
+#include "bpg_upauth.h"
+#include "bpg_upname.h"
 
-#define NAME_MAX_LEN    255
-#define FOLDER_MAX_LEN  512
-#define FOLDER_MAX_SEGS 16
 #define CHUNK           65536
 #define WHY             512
 
 struct s3_in {
 	const char *name;           /* the route parameter, checked */
-	char folder[FOLDER_MAX_LEN + 1];   /* checked, trailing '/' stripped; "" for none */
+	char folder[BPG_UPNAME_FOLDER_MAX + 1];   /* checked, trailing '/' stripped; "" for none */
 	int overwrite;
 	long long length;           /* declared length, -1 when unknown (chunked) */
 };
-
-/* A name or folder segment: [A-Za-z0-9._+=@,-], not "." or "..", no leading '.'. */
-static int
-s3_segment_ok(const char *s, size_t n)
-{
-	if (n == 0 || s[0] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '.' || c == '_' || c == '-' || c == '+' || c == '=' || c == '@' || c == ','))
-			return 0;
-	}
-	return 1;
-}
-
-static enum bpg_err
-s3_folder_parse(struct bpg_http_req *req, const char *f, struct s3_in *in)
-{
-	size_t n = strlen(f), segs = 0;
-	const char *p = f;
-
-	while (n > 0 && f[n - 1] == '/')
-		n--;
-	if (n > FOLDER_MAX_LEN)
-		return bpg_http_fail(req, BPG_EINVAL, "folder: longer than %d bytes", FOLDER_MAX_LEN);
-	if (f[0] == '/')
-		return bpg_http_fail(req, BPG_EINVAL, "folder: must not start with '/'");
-	while (p < f + n) {
-		const char *e = memchr(p, '/', (size_t)(f + n - p));
-		size_t len = e ? (size_t)(e - p) : (size_t)(f + n - p);
-		if (!s3_segment_ok(p, len) || ++segs > FOLDER_MAX_SEGS)
-			return bpg_http_fail(req, BPG_EINVAL, "folder: each of at most %d '/'-separated "
-			    "parts must be letters, digits and . _ - + = @ , (not starting with '.', "
-			    "no '..', no empty part)", FOLDER_MAX_SEGS);
-		p += len + 1;
-	}
-	memcpy(in->folder, f, n);
-	in->folder[n] = '\0';
-	return BPG_OK;
-}
 
 /* The declared length: ?content-length= wins over the header; -1 when neither (chunked). */
 static enum bpg_err
@@ -91,6 +49,27 @@ s3_length_parse(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_
 	return BPG_OK;
 }
 
+/*
+ * 403 unless the caller may create objects in the folder asked for (without one: his own
+ * folder, where the key is made): bpg_upauth_folder.
+ */
+static enum bpg_err
+s3_authorize(const struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *in)
+{
+	const char *user = req->user.name;
+
+	if (in->folder[0] == '\0' && !bpg_upname_segment_ok(user, strlen(user)))
+		return bpg_http_fail(req, BPG_EFORBIDDEN, "without ?folder= an upload goes to your "
+		    "own folder, but your user name cannot be one (letters, digits and . _ - + = @ , "
+		    "only): give ?folder= a folder granted to you");
+	if (bpg_upauth_folder(app->cfg, user, req->user.admin, in->folder[0] ? in->folder :
+	    user) == BPG_UPAUTH_DENIED)
+		return bpg_http_fail(req, BPG_EFORBIDDEN, "folder '%s' is not yours: upload under "
+		    "your own folder (folder=%s or folder=%s/...), or a folder an [upload.NAME] "
+		    "grant gives you; nothing was stored", in->folder, user, user);
+	return BPG_OK;
+}
+
 static enum bpg_err
 s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 {
@@ -101,9 +80,10 @@ s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 	enum bpg_err err;
 
 	in->name = req->match.params[0];
-	if (strlen(in->name) > NAME_MAX_LEN || !s3_segment_ok(in->name, strlen(in->name)))
+	if (strlen(in->name) > BPG_UPNAME_NAME_MAX ||
+	    !bpg_upname_segment_ok(in->name, strlen(in->name)))
 		return bpg_http_fail(req, BPG_EINVAL, "name: 1 to %d letters, digits and "
-		    ". _ - + = @ , not starting with '.'", NAME_MAX_LEN);
+		    ". _ - + = @ , not starting with '.'", BPG_UPNAME_NAME_MAX);
 	if (bpg_query_parse(req->query, &q, why, sizeof(why)) != BPG_OK ||
 	    bpg_query_only(&q, names, why, sizeof(why)) != BPG_OK ||
 	    bpg_query_bool(&q, "overwrite", bpg_http_is_legacy(req), &in->overwrite, why,
@@ -111,14 +91,20 @@ s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	f = bpg_query_get(&q, "folder");
 	in->folder[0] = '\0';
-	if (f != NULL && *f != '\0' && (err = s3_folder_parse(req, f, in)) != BPG_OK)
+	if (f != NULL && bpg_upname_folder(f, in->folder, why, sizeof(why)) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
+	if ((err = s3_length_parse(app, req, &q, in)) != BPG_OK)
 		return err;
-	return s3_length_parse(app, req, &q, in);
+	return s3_authorize(app, req, in);
 }
 
-/* <folder>/<folder param>/<name>, or <folder>/<yyyyMMdd>/<uuid>/<name> (the Java layout). */
+/*
+ * <[s3] folder>/<folder param>/<name>; without a folder <[s3] folder>/<user>/<yyyyMMdd>/
+ * <uuid>/<name> (the Java layout, under the caller's own folder; admins' too).
+ */
 static enum bpg_err
-s3_key(const struct bpg_app *app, const struct s3_in *in, struct bpg_buf *key)
+s3_key(const struct bpg_app *app, const struct s3_in *in, const char *user,
+    struct bpg_buf *key)
 {
 	const char *top = app->cfg->s3.folder ? app->cfg->s3.folder : "";
 	const char *sep = *top ? "/" : "";
@@ -134,28 +120,38 @@ s3_key(const struct bpg_app *app, const struct s3_in *in, struct bpg_buf *key)
 		return BPG_EINTERNAL;
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	return bpg_buf_printf(key, "%s%s%s/%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x/%s", top, sep, day, r[0], r[1], r[2], r[3], r[4], r[5],
-	    r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], in->name);
+	return bpg_buf_printf(key, "%s%s%s/%s/%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x/%s", top, sep, user, day, r[0], r[1], r[2], r[3], r[4],
+	    r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], in->name);
 }
 
-/* 409 when key exists and the caller did not ask to overwrite. */
+/*
+ * When key exists: 403 unless the caller may replace it (bpg_upauth_replace: its recorded
+ * owner, the owner of its folder when none is recorded, or an admin), else 409 unless the
+ * caller asked to overwrite (on /skatev2 overwrite defaults to true, for his own objects).
+ */
 static enum bpg_err
-s3_check_absent(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *in,
+s3_check_replace(struct bpg_app *app, struct bpg_http_req *req, const struct s3_in *in,
     const char *key)
 {
-	char why[WHY];
+	char why[WHY], owner[BPG_S3_OWNER_MAX + 1];
+	const char *folder = in->folder[0] ? in->folder : req->user.name;
 	enum bpg_err err;
 
-	if (in->overwrite)
-		return BPG_OK;
-	err = bpg_s3_head(app->s3, app->cfg->s3.bucket, key, NULL, why, sizeof(why));
-	if (err == BPG_OK)
-		return bpg_http_fail(req, BPG_ECONFLICT, "s3a://%s/%s already exists; add "
-		    "overwrite=true to replace it", app->cfg->s3.bucket, key);
+	err = bpg_s3_head_owner(app->s3, app->cfg->s3.bucket, key, NULL, owner, why, sizeof(why));
 	if (err == BPG_ENOTFOUND)
 		return BPG_OK;
-	return bpg_http_fail(req, err, "%s", why);
+	if (err != BPG_OK)
+		return bpg_http_fail(req, err, "%s", why);
+	if (!bpg_upauth_replace(req->user.name, req->user.admin, folder, owner))
+		return bpg_http_fail(req, BPG_EFORBIDDEN, "s3a://%s/%s belongs to another user: "
+		    "%s; nothing was stored", app->cfg->s3.bucket, key, owner[0] ?
+		    "only its owner or an admin may replace it" : "it has no recorded owner, so "
+		    "only the owner of its folder or an admin may replace it");
+	if (!in->overwrite)
+		return bpg_http_fail(req, BPG_ECONFLICT, "s3a://%s/%s already exists; add "
+		    "overwrite=true to replace it", app->cfg->s3.bucket, key);
+	return BPG_OK;
 }
 
 #define DATA_BINARY_HINT "or send the file itself as the body: curl --data-binary @FILE " \
@@ -378,14 +374,18 @@ upload_idem_end(struct bpg_app *app, const struct bpg_http_req *req, struct uplo
 }
 
 /*
- * POST /s3/{name}?folder=F[&overwrite=true][&content-length=N], any allowed user.
- * The body streams through to s3://<[s3] bucket>/<key> (the Java key layout), multipart
- * above [s3] part_size_mb; a chunked body (no length) works. A multipart/form-data body
+ * POST /s3/{name}?folder=F[&overwrite=true][&content-length=N], any allowed user, in a
+ * folder he may write (his own, an [upload.NAME] grant's, anywhere for admins: bpg_upauth).
+ * The body streams through to s3://<[s3] bucket>/<key> (the Java key layout; without a
+ * folder under the caller's own), multipart above [s3] part_size_mb, the caller recorded
+ * as its owner (x-amz-meta-bpg-owner); a chunked body (no length) works. A multipart/form-data body
  * (curl -F) stores only its one file part's bytes, never the envelope; the limits count the
  * body. 200 {"url":"s3a://b/k"}; 400 bad name/folder/length, a body cut off or a
  * multipart body that is not one file part (nothing is stored); 408 a body slower than
- * [s3] min_upload_kib_per_s after upload_grace_s (nothing is stored); 409 exists (on /skatev2
- * overwrite defaults to true: the Java gateway overwrote silently);
+ * [s3] min_upload_kib_per_s after upload_grace_s (nothing is stored); 403 a folder not his, or
+ * an existing object he may not replace (another's: HEAD first; nothing is read or
+ * stored); 409 exists (on /skatev2 overwrite defaults to true: the Java gateway overwrote
+ * silently);
  * 413 over [s3] max_upload_mb; 502/503/504 S3.
  * Header Idempotency-Key: a retry with the same key and the same upload (name, folder,
  * overwrite and bytes) gets the first 2xx answer again (Idempotent-Replayed: true) and stores
@@ -401,7 +401,7 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	struct part_sink ps = { NULL, BPG_OK, "", NULL };   /* the part's bytes go to ps.w */
 	struct upload_idem ui;
 	const char *ct = bpg_http_param(req, "CONTENT_TYPE");
-	struct bpg_buf key, url, answer;
+	struct bpg_buf key, url, answer, owner;
 	cJSON *j = NULL;
 	char why[WHY], fp[BPG_IDEM_FP_LEN + 1], *fpp = NULL;
 	enum bpg_err err;
@@ -411,6 +411,7 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	bpg_buf_init(&key, BPG_S3_KEY_MAX + 1);
 	bpg_buf_init(&url, BPG_S3_KEY_MAX + 512);
 	bpg_buf_init(&answer, 0);
+	bpg_buf_init(&owner, BPG_S3_OWNER_MAX);
 	if ((err = s3_in_parse(app, req, &in)) != BPG_OK)
 		goto out;
 	if ((ui.key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY")) != NULL &&
@@ -452,14 +453,16 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 		err = upload_replay(req, &ui, fp);
 		goto out;
 	}
-	if ((err = s3_key(app, &in, &key)) != BPG_OK) {
+	if ((err = s3_key(app, &in, req->user.name, &key)) != BPG_OK) {
 		bpg_http_fail(req, err, "the object key is too long");
 		goto out;
 	}
-	if ((err = s3_check_absent(app, req, &in, key.data)) != BPG_OK)
+	if ((err = s3_check_replace(app, req, &in, key.data)) != BPG_OK)
 		goto out;
-	if ((err = bpg_s3up_new(app->s3, app->s3up, app->cfg->s3.bucket, key.data,
-	    (size_t)app->cfg->s3.part_size_mb << 20, &w)) != BPG_OK) {
+	if ((err = bpg_upauth_owner_tag(req->user.name, &owner)) != BPG_OK ||
+	    (err = bpg_s3up_new(app->s3, app->s3up, app->cfg->s3.bucket, key.data,
+	    (size_t)app->cfg->s3.part_size_mb << 20, &w)) != BPG_OK ||
+	    (err = bpg_s3up_set_owner(w, owner.data)) != BPG_OK) {
 		bpg_http_fail(req, err, "out of memory");
 		goto out;
 	}
@@ -495,6 +498,7 @@ out:
 	bpg_s3up_free(w);   /* aborts an unfinished multipart upload */
 	free(mp);
 	cJSON_Delete(j);
+	bpg_buf_release(&owner);
 	bpg_buf_release(&answer);
 	bpg_buf_release(&url);
 	bpg_buf_release(&key);

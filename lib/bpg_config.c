@@ -13,6 +13,7 @@
 #include "bpg_config.h"
 #include "bpg_k8sname.h"
 #include "bpg_json.h"
+#include "bpg_upname.h"
 
 enum ck_type { CK_STR, CK_PATH, CK_INT, CK_BOOL, CK_DOUBLE, CK_LIST, CK_SCHED };
 
@@ -195,6 +196,15 @@ static const struct ck image_keys[] = {
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef I
+
+#define U(f) offsetof(struct bpg_upload_grant, f)
+static const struct ck grant_keys[] = {
+	{ "folder", CK_STR, U(folder), 1, NULL, 0, 0 },
+	{ "users", CK_LIST, U(users), 0, "", 0, 0 },
+	{ "queues", CK_LIST, U(queues), 0, "", 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 }
+};
+#undef U
 
 /* The state of one load: where messages go and what is being read. */
 struct loader {
@@ -783,9 +793,10 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "cluster.", 8) == 0 && sec[8] != '\0';
 		known |= strncmp(sec, "queue.", 6) == 0 && sec[6] != '\0';
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
+		known |= strncmp(sec, "upload.", 7) == 0 && sec[7] != '\0';
 		if (!known)
 			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
-			    "auth, ratelimit, livy, cluster.ID, queue.NAME or image.NAME)");
+			    "auth, ratelimit, livy, cluster.ID, queue.NAME, image.NAME or upload.NAME)");
 	}
 }
 
@@ -955,6 +966,31 @@ check_queues(struct loader *ld, struct bpg_config *cfg)
 	}
 }
 
+/* Each [upload.NAME]: a well-formed folder, someone to grant it to, queues that exist. */
+static void
+check_grants(struct loader *ld, struct bpg_config *cfg)
+{
+	char sec[160], norm[BPG_UPNAME_FOLDER_MAX + 1], why[256];
+
+	for (size_t i = 0; i < cfg->n_grants; i++) {
+		const struct bpg_upload_grant *g = &cfg->grants[i];
+		snprintf(sec, sizeof(sec), "upload.%s", g->name ? g->name : "");
+		if (g->folder == NULL)
+			continue;   /* reported as missing */
+		if (bpg_upname_folder(g->folder, norm, why, sizeof(why)) != BPG_OK)
+			cfg_error(ld, sec, "folder", "'%s': %s", g->folder, why);
+		else if (norm[0] == '\0' || strcmp(norm, g->folder) != 0)
+			cfg_error(ld, sec, "folder", "'%s' must name a folder, without a trailing '/'",
+			    g->folder);
+		if (g->users.n == 0 && g->queues.n == 0)
+			cfg_error(ld, sec, NULL, "grants the folder to nobody: give users or queues");
+		for (size_t j = 0; j < g->queues.n; j++)
+			if (bpg_config_queue(cfg, g->queues.v[j]) == NULL)
+				cfg_error(ld, sec, "queues", "queue '%s' has no [queue.%s] section",
+				    g->queues.v[j], g->queues.v[j]);
+	}
+}
+
 const char *
 bpg_config_path(const char *flag, const char *positional)
 {
@@ -1011,6 +1047,8 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	    offsetof(struct bpg_queue, name), &cfg->n_queues);
 	cfg->images = load_multi(&ld, "image.", image_keys, sizeof(struct bpg_image),
 	    offsetof(struct bpg_image, name), &cfg->n_images);
+	cfg->grants = load_multi(&ld, "upload.", grant_keys, sizeof(struct bpg_upload_grant),
+	    offsetof(struct bpg_upload_grant, name), &cfg->n_grants);
 	if (ld.nomem) {
 		err = BPG_ENOMEM;
 		goto out;
@@ -1020,6 +1058,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	check_livy(&ld, cfg);
 	check_clusters(&ld, cfg);
 	check_queues(&ld, cfg);
+	check_grants(&ld, cfg);
 	if (ld.nomem)
 		err = BPG_ENOMEM;
 	else if (ld.nerr == 0)
@@ -1091,9 +1130,14 @@ bpg_config_free(struct bpg_config *cfg)
 		release_fields(image_keys, &cfg->images[i]);
 		free(cfg->images[i].name);
 	}
+	for (size_t i = 0; i < cfg->n_grants; i++) {
+		release_fields(grant_keys, &cfg->grants[i]);
+		free(cfg->grants[i].name);
+	}
 	free(cfg->clusters);
 	free(cfg->queues);
 	free(cfg->images);
+	free(cfg->grants);
 	free(cfg->path);
 	free(cfg);
 }
@@ -1164,6 +1208,10 @@ bpg_config_dump(const struct bpg_config *cfg, struct bpg_buf *out)
 	for (size_t i = 0; i < cfg->n_images && err == BPG_OK; i++) {
 		snprintf(prefix, sizeof(prefix), "image.%s", cfg->images[i].name);
 		err = dump_fields(prefix, image_keys, &cfg->images[i], out);
+	}
+	for (size_t i = 0; i < cfg->n_grants && err == BPG_OK; i++) {
+		snprintf(prefix, sizeof(prefix), "upload.%s", cfg->grants[i].name);
+		err = dump_fields(prefix, grant_keys, &cfg->grants[i], out);
 	}
 	return err;
 }

@@ -159,6 +159,18 @@ struct bpg_queue {
 	int allow_cluster_id;       /* users of this queue may pin clusterId (admins always may) */
 };
 
+/*
+ * [upload.NAME]: a folder (under [s3] folder) where more users than its owner may upload:
+ * the users named, and the users listed in the named queues' users. Who may write where:
+ * bpg_upauth.h.
+ */
+struct bpg_upload_grant {
+	char *name;
+	char *folder;                 /* checked as an upload folder: no trailing '/' */
+	struct bpg_strlist users;     /* exact user names */
+	struct bpg_strlist queues;    /* [queue.X] sections: their users lists */
+};
+
 struct bpg_image {
 	char *name;
 	char *image;
@@ -180,6 +192,8 @@ struct bpg_config {
 	size_t n_queues;
 	struct bpg_image *images;
 	size_t n_images;
+	struct bpg_upload_grant *grants;
+	size_t n_grants;
 };
 
 /*

@@ -26,6 +26,8 @@
 #define S3_MAX_PARAMS     6
 #define S3_WHAT_MAX       (BPG_S3_KEY_MAX + 128)
 #define S3_UPLOAD_BUFFER  (256L << 10)           /* curl's buffer for a file body */
+#define S3_OWNER_HDR      "x-amz-meta-bpg-owner"  /* an object's owner (user metadata) */
+#define S3_OWNER_HDR_LEN  (sizeof(S3_OWNER_HDR ":") - 1)
 
 enum s3_cred_src { CRED_CONF, CRED_ENV, CRED_SHARED };
 
@@ -65,6 +67,7 @@ struct s3_op {
 	const char *content_type;             /* sent and signed when not NULL */
 	const char *checksum_hdr;             /* an x-amz-checksum-* header, sent and signed */
 	const char *checksum_val;
+	const char *owner;                    /* x-amz-meta-bpg-owner, sent and signed */
 	int idempotent;                       /* retried once on EUNAVAIL */
 	bpg_s3_sink sink;                     /* a streamed GET of [offset, offset+length) */
 	void *arg;
@@ -81,6 +84,8 @@ struct s3_resp {
 	char etag[BPG_S3_ETAG_MAX];
 	char first_etag[BPG_S3_ETAG_MAX];     /* of the GET's first answer, for If-Match */
 	int etag_bad;
+	char owner[BPG_S3_OWNER_MAX + 1];     /* x-amz-meta-bpg-owner of the answer, or "" */
+	int owner_bad;
 	long long delivered;
 	size_t sent;                          /* of a file body, this attempt */
 	int sink_stopped, overflow, connected, cancelled, read_failed;
@@ -704,6 +709,32 @@ code_status(const char *code)
 	return 400;
 }
 
+/*
+ * What a 403 with this <Code> ("" when the answer had no body, as for a HEAD) means; NULL
+ * for another code.
+ */
+static const char *
+forbidden_reason(const char *code)
+{
+	static const struct { const char *code; const char *reason; } map[] = {
+		{ "SignatureDoesNotMatch", "the request signature did not match the one S3 "
+		  "computed (SignatureDoesNotMatch): a gateway signing bug when other S3 requests "
+		  "work (report this key), else a secret key that is not the access key's" },
+		{ "InvalidAccessKeyId", "S3 does not know the gateway's access key "
+		  "(InvalidAccessKeyId): check [s3] credentials" },
+		{ "AccessDenied", "S3 denied the gateway access (AccessDenied): its credentials "
+		  "lack a permission on this bucket or key" },
+		{ "", "S3 answered HTTP 403 with no reason (a HEAD answer has no body): the "
+		  "gateway's credentials are wrong or lack a permission, or the request signature "
+		  "did not match" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(code, map[i].code) == 0)
+			return map[i].reason;
+	return NULL;
+}
+
 enum bpg_err
 bpg_s3_check(long status, const char *body, size_t len, const char *what, char *why,
     size_t whylen)
@@ -720,9 +751,8 @@ bpg_s3_check(long status, const char *body, size_t len, const char *what, char *
 	}
 	if (status >= 200 && status < 300)
 		status = code_status(code);
-	if (status == 403) {
-		set_why(why, whylen, "S3 rejected the gateway's credentials: %s (%s)",
-		    code[0] ? code : "HTTP 403", what);
+	if (status == 403 && forbidden_reason(code) != NULL) {
+		set_why(why, whylen, "%s: %s", what, forbidden_reason(code));
 		return BPG_EUPSTREAM;
 	}
 	set_why(why, whylen, "%s: S3 answered HTTP %ld%s%s%s%s", what, status, code[0] ? " " : "",
@@ -763,28 +793,40 @@ write_cb(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Copies a header's value (trimmed) into out; *bad when it does not fit or holds a NUL. */
+static void
+header_value(const char *v, size_t vl, char *out, size_t outlen, int *bad)
+{
+	trim_span(&v, &vl);
+	while (vl > 0 && (v[vl - 1] == '\n' || v[vl - 1] == '\r'))
+		vl--;
+	out[0] = '\0';
+	if (vl >= outlen || memchr(v, '\0', vl) != NULL) {
+		*bad = 1;
+		return;
+	}
+	memcpy(out, v, vl);
+	out[vl] = '\0';
+}
+
 static size_t
 header_cb(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct s3_resp *r = ud;
-	size_t n = size * nmemb, vl;
-	const char *v;
+	size_t n = size * nmemb;
 
 	if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
 		r->etag[0] = '\0';        /* a new answer (after a 100 Continue) */
 		r->etag_bad = 0;
+		r->owner[0] = '\0';
+		r->owner_bad = 0;
+	} else if (n > S3_OWNER_HDR_LEN && strncasecmp(p, S3_OWNER_HDR ":", S3_OWNER_HDR_LEN) == 0) {
+		header_value(p + S3_OWNER_HDR_LEN, n - S3_OWNER_HDR_LEN, r->owner, sizeof(r->owner),
+		    &r->owner_bad);
 	} else if (n > 5 && strncasecmp(p, "ETag:", 5) == 0) {
-		v = p + 5;
-		vl = n - 5;
-		trim_span(&v, &vl);
-		while (vl > 0 && (v[vl - 1] == '\n' || v[vl - 1] == '\r'))
-			vl--;
-		if (vl == 0 || vl >= BPG_S3_ETAG_MAX || memchr(v, '\0', vl) != NULL) {
+		header_value(p + 5, n - 5, r->etag, sizeof(r->etag), &r->etag_bad);
+		if (r->etag[0] == '\0')
 			r->etag_bad = 1;
-		} else {
-			memcpy(r->etag, v, vl);
-			r->etag[vl] = '\0';
-		}
 	}
 	return n;
 }
@@ -912,7 +954,7 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
     struct bpg_buf *url, struct curl_slist **hdrs)
 {
 	struct bpg_buf host, path, tmp, range;
-	struct bpg_sigv4_pair hv[2];
+	struct bpg_sigv4_pair hv[3];
 	size_t nh = 0;
 	struct bpg_sigv4_input in;
 	char sha[BPG_SIGV4_HEX_LEN + 1], auth[BPG_SIGV4_AUTH_MAX], date[BPG_SIGV4_DATE_LEN + 1];
@@ -930,6 +972,8 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
 		hv[nh++] = (struct bpg_sigv4_pair){ "Content-Type", op->content_type };
 	if (op->checksum_hdr != NULL)
 		hv[nh++] = (struct bpg_sigv4_pair){ op->checksum_hdr, op->checksum_val };
+	if (op->owner != NULL)
+		hv[nh++] = (struct bpg_sigv4_pair){ S3_OWNER_HDR, op->owner };
 	memset(&in, 0, sizeof(in));
 	in = (struct bpg_sigv4_input){ .method = op->method, .params = op->params,
 	    .n_params = op->n_params, .headers = hv, .n_headers = nh,
@@ -954,6 +998,7 @@ build_request(struct bpg_s3 *s, const struct s3_op *op, const struct s3_resp *r,
 	    (in.session_token && !add_header(hdrs, &tmp, "X-Amz-Security-Token", in.session_token)) ||
 	    (op->content_type && !add_header(hdrs, &tmp, "Content-Type", op->content_type)) ||
 	    (op->checksum_hdr && !add_header(hdrs, &tmp, op->checksum_hdr, op->checksum_val)) ||
+	    (op->owner && !add_header(hdrs, &tmp, S3_OWNER_HDR, op->owner)) ||
 	    (range.len > 0 && !add_header(hdrs, &tmp, "Range", range.data)) ||
 	    (range.len > 0 && r->first_etag[0] && !add_header(hdrs, &tmp, "If-Match", r->first_etag)))
 		goto out;
@@ -1220,22 +1265,23 @@ s3_simple(struct bpg_s3 *s, const struct s3_op *op, char *why, size_t whylen)
 
 enum bpg_err
 bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key, const void *data,
-    size_t len, const char *content_type, char *why, size_t whylen)
+    size_t len, const char *content_type, const char *owner, char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .body = data ? data : "",
 	    .len = data ? len : 0, .content_type = content_type ? content_type :
-	    "application/octet-stream" };
+	    "application/octet-stream", .owner = owner };
 
 	return s3_simple(s, &op, why, whylen);
 }
 
 enum bpg_err
 bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
-    const struct bpg_s3_file_body *f, const char *content_type, char *why, size_t whylen)
+    const struct bpg_s3_file_body *f, const char *content_type, const char *owner, char *why,
+    size_t whylen)
 {
 	struct s3_op op = { .method = "PUT", .bucket = bucket, .key = key, .file = f,
 	    .len = f->len, .content_type = content_type ? content_type :
-	    "application/octet-stream" };
+	    "application/octet-stream", .owner = owner };
 
 	return s3_simple(s, &op, why, whylen);
 }
@@ -1243,6 +1289,13 @@ bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
 enum bpg_err
 bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key, long long *size_out,
     char *why, size_t whylen)
+{
+	return bpg_s3_head_owner(s, bucket, key, size_out, NULL, why, whylen);
+}
+
+enum bpg_err
+bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char *key, long long *size_out,
+    char owner_out[BPG_S3_OWNER_MAX + 1], char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "HEAD", .bucket = bucket, .key = key, .idempotent = 1 };
 	struct s3_resp r;
@@ -1261,8 +1314,16 @@ bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key, long long *si
 		err = BPG_EUPSTREAM;
 		goto out;
 	}
+	if (r.owner_bad) {
+		set_why(why, whylen, "HEAD %s/%s: S3 sent an unusable %s", bucket, key, S3_OWNER_HDR);
+		bpg_log(BPG_LOG_WARN, "s3", "bad owner metadata", "bucket", bucket, "key", key, NULL);
+		err = BPG_EUPSTREAM;
+		goto out;
+	}
 	if (size_out != NULL)
 		*size_out = (long long)cl;
+	if (owner_out != NULL)
+		memcpy(owner_out, r.owner, strlen(r.owner) + 1);
 out:
 	bpg_buf_release(&r.body);
 	return err;
@@ -1488,12 +1549,12 @@ bpg_s3_list_page(const char *body, size_t len, int uploads, bpg_s3_each_object e
 /* CreateMultipartUpload; with crc32, each part carries its CRC-32 (S3 checks them). */
 static enum bpg_err
 mpu_create(struct bpg_s3 *s, const char *bucket, const char *key, const char *content_type,
-    int crc32, char *upload_id, char *why, size_t whylen)
+    const char *owner, int crc32, char *upload_id, char *why, size_t whylen)
 {
 	struct s3_op op = { .method = "POST", .bucket = bucket, .key = key, .n_params = 1,
 	    .params = { { "uploads", "" } }, .content_type = content_type ? content_type :
 	    "application/octet-stream", .checksum_hdr = crc32 ? "x-amz-checksum-algorithm" : NULL,
-	    .checksum_val = "CRC32" };
+	    .checksum_val = "CRC32", .owner = owner };
 	char id[BPG_S3_UPLOAD_ID_MAX];
 	struct s3_resp r;
 	enum bpg_err err;
@@ -1519,16 +1580,16 @@ out:
 
 enum bpg_err
 bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, char *upload_id, char *why, size_t whylen)
+    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen)
 {
-	return mpu_create(s, bucket, key, content_type, 0, upload_id, why, whylen);
+	return mpu_create(s, bucket, key, content_type, owner, 0, upload_id, why, whylen);
 }
 
 enum bpg_err
 bpg_s3_mpu_create_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, char *upload_id, char *why, size_t whylen)
+    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen)
 {
-	return mpu_create(s, bucket, key, content_type, 1, upload_id, why, whylen);
+	return mpu_create(s, bucket, key, content_type, owner, 1, upload_id, why, whylen);
 }
 
 /* PUT of part part_no, its body in memory (op->body) or in a file (op->file). */

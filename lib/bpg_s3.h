@@ -14,6 +14,7 @@
 #define BPG_S3_MIN_PART      ((size_t)5 << 20)   /* every part but the last */
 #define BPG_S3_SHA256_HEX    64                  /* a SHA-256 in hex */
 #define BPG_S3_CRC32_B64     BPG_CRC32_B64_LEN   /* a CRC-32 in base64 (bpg_crc32_b64) */
+#define BPG_S3_OWNER_MAX     512                 /* the owner recorded on an object */
 
 struct bpg_s3;
 
@@ -34,8 +35,9 @@ void bpg_s3_free(struct bpg_s3 *s);
 
 /*
  * Every call below returns BPG_OK on a 2xx; BPG_ENOTFOUND on 404 (NoSuchKey, NoSuchBucket,
- * NoSuchUpload); BPG_ECONFLICT on 409 and 412; BPG_EUPSTREAM on 403 ("S3 rejected the
- * gateway's credentials: <Code>") and other unexpected answers; BPG_EUNAVAIL when S3 could
+ * NoSuchUpload); BPG_ECONFLICT on 409 and 412; BPG_EUPSTREAM on 403 (why tells a signature
+ * S3 computed otherwise, SignatureDoesNotMatch, from an unknown key or a denied access) and
+ * other unexpected answers; BPG_EUNAVAIL when S3 could
  * not be reached, answered 5xx or 503 SlowDown; BPG_ETIMEOUT when it did not answer in time;
  * BPG_EINVAL for a key that is empty, too long or holds a NUL (or a bucket name that is not
  * one), and for a GET range past the end (416). why gets a one-line reason
@@ -43,9 +45,14 @@ void bpg_s3_free(struct bpg_s3 *s);
  * part PUT) are retried once on a connection failure or 5xx.
  */
 
-/* PUT of one whole object from memory (Content-Type application/octet-stream when NULL). */
+/*
+ * PUT of one whole object from memory (Content-Type application/octet-stream when NULL).
+ * owner (NULL: none) is kept on the object as x-amz-meta-bpg-owner, signed; at most
+ * BPG_S3_OWNER_MAX printable ASCII bytes (bpg_upauth_owner_tag writes one).
+ */
 enum bpg_err bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key,
-    const void *data, size_t len, const char *content_type, char *why, size_t whylen);
+    const void *data, size_t len, const char *content_type, const char *owner, char *why,
+    size_t whylen);
 
 /*
  * A body read from a file as it is sent (pread, curl's buffer at a time; never held whole):
@@ -62,13 +69,21 @@ struct bpg_s3_file_body {
 	const int *cancel;
 };
 
-/* PUT of one whole object from a file. */
+/* PUT of one whole object from a file (owner as bpg_s3_put's). */
 enum bpg_err bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
-    const struct bpg_s3_file_body *f, const char *content_type, char *why, size_t whylen);
+    const struct bpg_s3_file_body *f, const char *content_type, const char *owner, char *why,
+    size_t whylen);
 
 /* HEAD: *size_out gets the object's length (may be NULL). */
 enum bpg_err bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key,
     long long *size_out, char *why, size_t whylen);
+
+/*
+ * HEAD that also reads the owner kept on the object (x-amz-meta-bpg-owner) into owner_out
+ * (may be NULL): "" when it has none. BPG_EUPSTREAM when that header is too long.
+ */
+enum bpg_err bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char *key,
+    long long *size_out, char owner_out[BPG_S3_OWNER_MAX + 1], char *why, size_t whylen);
 
 /*
  * Receives a GET's body as it arrives; returns 0 to go on, non-zero to stop (then the GET
@@ -104,9 +119,12 @@ typedef int (*bpg_s3_each_object)(void *arg, const struct bpg_s3_object *o);
 enum bpg_err bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
     bpg_s3_each_object each, void *arg, char *why, size_t whylen);
 
-/* Multipart upload: create gives upload_id (BPG_S3_UPLOAD_ID_MAX bytes). */
+/*
+ * Multipart upload: create gives upload_id (BPG_S3_UPLOAD_ID_MAX bytes); owner as
+ * bpg_s3_put's (the completed object keeps it).
+ */
 enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, char *upload_id, char *why, size_t whylen);
+    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen);
 
 /*
  * The same, its parts checksummed: each part then carries x-amz-checksum-crc32 (the file
@@ -114,7 +132,7 @@ enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char 
  * and keeps a composite checksum instead of computing one over the whole object).
  */
 enum bpg_err bpg_s3_mpu_create_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, char *upload_id, char *why, size_t whylen);
+    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen);
 
 /* Uploads part part_no (1..BPG_S3_MAX_PARTS); etag gets its ETag, quotes kept. */
 enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,

@@ -46,6 +46,7 @@ struct bpg_s3up {
 	const char *spool_dir;                 /* NULL: the slots are in memory */
 	char *bucket;
 	char *key;
+	char *owner;                           /* kept on the object; NULL: none */
 	size_t part_size;
 	int fd;                                /* the spool file; -1 until the first byte */
 	struct s3up_slot *slots;
@@ -119,6 +120,20 @@ bpg_s3up_pool_free(struct bpg_s3up_pool *p)
 }
 
 /* --- the writer --- */
+
+enum bpg_err
+bpg_s3up_set_owner(struct bpg_s3up *w, const char *owner)
+{
+	char *o;
+
+	if (w->total > 0 || w->upload_id[0] != '\0')
+		return BPG_EINVAL;
+	if ((o = strdup(owner)) == NULL)
+		return BPG_ENOMEM;
+	free(w->owner);
+	w->owner = o;
+	return BPG_OK;
+}
 
 enum bpg_err
 bpg_s3up_new(struct bpg_s3 *s, struct bpg_s3up_pool *pool, const char *bucket,
@@ -413,7 +428,8 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 		return err;
 	/* spooled parts carry their CRC-32, as the AWS CLI's do: S3 checks each one */
 	if (w->upload_id[0] == '\0' && (err = (w->md != NULL ? bpg_s3_mpu_create_crc32 :
-	    bpg_s3_mpu_create)(w->s3, w->bucket, w->key, NULL, w->upload_id, why, whylen)) != BPG_OK) {
+	    bpg_s3_mpu_create)(w->s3, w->bucket, w->key, NULL, w->owner, w->upload_id, why,
+	    whylen)) != BPG_OK) {
 		w->upload_id[0] = '\0';
 		return err;
 	}
@@ -501,16 +517,17 @@ s3up_put_one(struct bpg_s3up *w, char *why, size_t whylen)
 	enum bpg_err err;
 
 	if (w->fill < 0)
-		return bpg_s3_put(w->s3, w->bucket, w->key, "", 0, NULL, why, whylen);
+		return bpg_s3_put(w->s3, w->bucket, w->key, "", 0, NULL, w->owner, why, whylen);
 	sl = &w->slots[w->fill];
 	if (w->fd < 0)
-		return bpg_s3_put(w->s3, w->bucket, w->key, sl->mem, w->used, NULL, why, whylen);
+		return bpg_s3_put(w->s3, w->bucket, w->key, sl->mem, w->used, NULL, w->owner, why,
+		    whylen);
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
 	f.off = (long long)w->fill * (long long)w->part_size;
 	f.len = sl->len;
 	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
-	return bpg_s3_put_file(w->s3, w->bucket, w->key, &f, NULL, why, whylen);
+	return bpg_s3_put_file(w->s3, w->bucket, w->key, &f, NULL, w->owner, why, whylen);
 }
 
 enum bpg_err
@@ -564,6 +581,7 @@ bpg_s3up_free(struct bpg_s3up *w)
 	pthread_cond_destroy(&w->work);
 	pthread_mutex_destroy(&w->mu);
 	EVP_MD_CTX_free(w->md);
+	free(w->owner);
 	free(w->etags);
 	free(w->crcs);
 	free(w->slots);

@@ -38,6 +38,12 @@ enum bpg_err bpg_s3up_new(struct bpg_s3 *s, struct bpg_s3up_pool *pool, const ch
     const char *key, size_t part_size, struct bpg_s3up **out);
 
 /*
+ * Records owner (copied) on the object, as bpg_s3_put's owner; before the first write only
+ * (BPG_EINVAL after it). BPG_ENOMEM.
+ */
+enum bpg_err bpg_s3up_set_owner(struct bpg_s3up *w, const char *owner);
+
+/*
  * Appends n bytes; a full part is queued for a thread (the first one creates the multipart
  * upload). Blocks while every slot is full or in flight. Returns the first failure of a
  * part as soon as it is known (why says which part and how).

@@ -290,7 +290,7 @@ class CommandsTest(unittest.TestCase):
 
     # --- upload ---
     def test_upload_prints_the_url_conflicts_and_overwrites(self):
-        folder = "cli-" + uuid.uuid4().hex[:8]
+        folder = "%s/cli-%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own folder
         path = self.home.write("data.bin", "x" * 100000)
         rc, out, err = self.bpg("upload", path, "--folder", folder)
         self.assertEqual((rc, out, err), (0, "s3a://%s/uploaded/%s/data.bin\n" % (ENV["S3_BUCKET"], folder), ""))
@@ -310,8 +310,9 @@ class CommandsTest(unittest.TestCase):
         probe = ("import resource,subprocess,sys\n"
                  "r=subprocess.run(sys.argv[1:],capture_output=True,text=True)\n"
                  "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stdout.strip())\n")
-        out = subprocess.run(["python3", "-c", probe, BPG, "upload", path, "--folder", "cli-big",
-                              "--overwrite"], env=self.env, capture_output=True, text=True, timeout=120).stdout
+        out = subprocess.run(["python3", "-c", probe, BPG, "upload", path, "--folder",
+                              ENV["BPG_USER"] + "/cli-big", "--overwrite"], env=self.env,
+                             capture_output=True, text=True, timeout=120).stdout
         rc, rss_kib, url = out.split()
         self.assertEqual(rc, "0", out)
         self.assertTrue(url.endswith("/cli-big/big.bin"))

@@ -77,7 +77,7 @@ class TerminalTest(unittest.TestCase):
         with open(path, "wb") as f:
             for _ in range(32):
                 f.write(os.urandom(1 << 20))
-        folder = "cli-tty-" + uuid.uuid4().hex[:8]
+        folder = "%s/cli-tty-%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own
         self.type("%s upload %s --folder %s; echo rc=$?" % (BPG, path, folder))
         self.wait_screen(r"s3a://%s/uploaded/%s/big.bin\n.*rc=0" % (ENV["S3_BUCKET"], folder))
         raw = self.raw_bytes()

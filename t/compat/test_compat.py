@@ -30,7 +30,7 @@ def client(user=None, password=None):
 class GettingStartedTest(unittest.TestCase):
     def setUp(self):
         self.c = client()
-        self.folder = "compat-" + uuid.uuid4().hex[:8]
+        self.folder = "%s/compat-%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own
 
     def test_upload_submit_poll_log_list_delete(self):
         url = self.c.upload("MinimalSparkApp.py", APP_PY, folder=self.folder)

@@ -135,7 +135,7 @@ class DocumentedBehaviourTest(unittest.TestCase):
             self.assertEqual(req(base + "/admin/submissions")[0], 403)
 
     def check_upload_overwrite(self):
-        folder = "doc" + uuid.uuid4().hex[:8]
+        folder = "%s/doc%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own folder
         for base, second in ((self.S, 200), (self.A, 409)):
             path = "%s/s3/a.txt?folder=%s%s" % (base, folder, base.strip("/"))
             self.assertEqual(req(path, b"1", ct="application/octet-stream")[0], 200)

@@ -24,7 +24,7 @@ def submit(base, query="?dryRun=true", **over):
 class SkateTest(unittest.TestCase):
     def test_upload_to_an_existing_name_overwrites(self):
         c = user_client()
-        folder = "skate" + uuid.uuid4().hex[:10]
+        folder = "%s/skate%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:10])   # the user's own
 
         def up(base, data, query=""):
             return c.json("POST", "/s3/same.jar?folder=%s%s" % (folder, query), body=data,

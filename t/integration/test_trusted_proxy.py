@@ -61,8 +61,8 @@ class TrustedProxyTest(unittest.TestCase):
             # every location: plain, /log (streamed) and /s3 (uploads)
             self.assertEqual(call(TRUSTED, "GET", "/spark/%s/status" % sid, user_header=other, base=base)[0], 200)
             self.assertEqual(call(TRUSTED, "GET", "/log?subId=" + sid, user_header=other, base=base)[0], 200)
-            st, r = call(TRUSTED, "POST", "/s3/trusted.txt?folder=tp&overwrite=true", user_header=other,
-                         body=b"hello", base=base)
+            st, r = call(TRUSTED, "POST", "/s3/trusted.txt?folder=%s/tp&overwrite=true" % other,
+                         user_header=other, body=b"hello", base=base)
             self.assertEqual(st, 200, r)
             # the owner check still holds for the header's user
             self.assertEqual(call(TRUSTED, "GET", "/spark/%s/status" % sid, user_header=ENV["BPG_USER"],

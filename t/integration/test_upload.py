@@ -1,5 +1,8 @@
 """POST /s3/{name}: uploads streamed through nginx and a worker into moto (SigV4 enforced).
 
+Uploads go under the user's own folder (<user>/...): who may write where is
+test_upload_owner.py's.
+
 What was stored is read back with `aws s3 cp` (an independent client), byte for byte.
 """
 import hashlib
@@ -122,7 +125,7 @@ class UploadTest(unittest.TestCase):
     def setUp(self):
         self.c = user_client()
         self.c.timeout = 120
-        self.folder = "t" + uuid.uuid4().hex[:12]
+        self.folder = "%s/t%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:12])
 
     def upload(self, name, body, query="", headers=None):
         q = "folder=%s%s" % (self.folder, "&" + query if query else "")
@@ -184,12 +187,31 @@ class UploadTest(unittest.TestCase):
         self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp[:300])
         self.assertEqual(aws_cp("uploaded/%s/chunky.bin" % self.folder), data)
 
-    def test_default_folder_is_date_and_uuid(self):
+    def test_default_folder_is_own_date_and_uuid(self):
         st, _, body = self.c.json("POST", "/s3/x.txt", body=b"hello",
                                   headers={"Content-Type": "application/octet-stream"})
         self.assertEqual(st, 200, body)
         self.assertRegex(key_of(body["url"]),
-                         r"^uploaded/\d{8}/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/x\.txt$")
+                         r"^uploaded/" + ENV["BPG_USER"] + r"/\d{8}/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/x\.txt$")
+
+    def test_every_allowed_name_reads_back(self):
+        """Issue 32 item 7: names and folders with = + @ , (the README allows them) were a
+        502 SignatureDoesNotMatch. Each uploads and reads back byte for byte, with boto3 and
+        with the AWS CLI, from moto checking signatures."""
+        names = ["a=b.txt", "a+b.txt", "a@b.txt", "a,b.txt", "x=1+2@h,k.jar", "=+@,", "_-.x",
+                 "A.Z-a_z.0+9=@,"]
+        for i, name in enumerate(names):
+            folder = "%s/f=%d+g@h,i" % (self.folder, i)
+            data = payload(2000 + i, name)
+            st, _, body = self.c.json(
+                "POST", "/s3/%s?folder=%s" % (urllib.parse.quote(name, safe=""),
+                                              urllib.parse.quote(folder, safe="/")),
+                body=data, headers={"Content-Type": "application/octet-stream"})
+            self.assertEqual(st, 200, (name, body))
+            key = "uploaded/%s/%s" % (folder, name)
+            self.assertEqual(body, {"url": "s3a://%s/%s" % (BUCKET, key)})
+            self.assertEqual(s3().get_object(Bucket=BUCKET, Key=key)["Body"].read(), data, name)
+            self.assertEqual(aws_cp(key), data, name)
 
     def test_bad_names_and_folders(self):
         bad_names = ["..", ".hidden", "a%20b", "a%2Fb", "x%00y", "%E2%82%AC.txt", "a;b", "a*b", "n" * 256]
@@ -298,7 +320,7 @@ class FormUploadTest(unittest.TestCase):
     """curl -F: a multipart/form-data body stores only its one file part's bytes."""
 
     def setUp(self):
-        self.folder = "f" + uuid.uuid4().hex[:12]
+        self.folder = "%s/f%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:12])
         self.tmp = tempfile.mkdtemp()
 
     def tearDown(self):
@@ -372,7 +394,7 @@ class UploadIdempotencyTest(unittest.TestCase):
 
     def setUp(self):
         self.c = user_client()
-        self.folder = "k" + uuid.uuid4().hex[:12]
+        self.folder = "%s/k%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:12])
         self.tmp = tempfile.mkdtemp()
 
     def tearDown(self):

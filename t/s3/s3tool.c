@@ -4,7 +4,7 @@
  * usage: s3tool [-c gateway.ini] [-b bucket] [-p page_size] COMMAND ARGS
  *   put KEY FILE [CONTENT_TYPE]    FILE "-" is stdin
  *   get KEY [OFFSET [LENGTH]]      to stdout
- *   head KEY                       prints the size
+ *   head KEY                       prints the size (and a TAB and the owner when it has one)
  *   delete KEY
  *   list [PREFIX]                  "size<TAB>etag<TAB>key" lines
  *   mpu-upload KEY FILE PART_BYTES multipart upload of FILE; prints the number of parts
@@ -16,6 +16,7 @@
  * Without -c the S3 settings come from the environment: BPG_S3_ENDPOINT, BPG_S3_REGION,
  * BPG_S3_BUCKET, BPG_S3_PATH_STYLE (1: path-style), BPG_S3_CA_FILE,
  * BPG_S3_CONNECT_TIMEOUT_MS, BPG_S3_TIMEOUT_MS; credentials as bpg_s3_new() finds them.
+ * $BPG_S3_OWNER, when set, is recorded on what put, mpu-* and stream write (x-amz-meta-bpg-owner).
  * Exit status: 0, 2 for usage, else 10 + the enum bpg_err value (14 not found, 21 upstream,
  * 22 unavailable, 23 timeout, 24 config).
  */
@@ -35,6 +36,7 @@ struct tool {
 	struct bpg_s3 *s3;
 	const struct bpg_s3_conf *conf;
 	const char *bucket;
+	const char *owner;      /* $BPG_S3_OWNER: recorded on what put, mpu-* and stream write */
 	char why[1024];
 };
 
@@ -103,7 +105,7 @@ cmd_put(struct tool *t, int argc, char **argv)
 	bpg_buf_init(&b, (size_t)1 << 30);
 	if ((err = read_all(fp, &b)) == BPG_OK)
 		err = bpg_s3_put(t->s3, t->bucket, argv[0], b.data, b.len, argc > 2 ? argv[2] : NULL,
-		    t->why, sizeof(t->why));
+		    t->owner, t->why, sizeof(t->why));
 	if (fp != stdin)
 		fclose(fp);
 	bpg_buf_release(&b);
@@ -132,11 +134,13 @@ static enum bpg_err
 cmd_head(struct tool *t, int argc, char **argv)
 {
 	long long size = -1;
+	char owner[BPG_S3_OWNER_MAX + 1];
 	enum bpg_err err;
 
 	(void)argc;
-	if ((err = bpg_s3_head(t->s3, t->bucket, argv[0], &size, t->why, sizeof(t->why))) == BPG_OK)
-		printf("%lld\n", size);
+	if ((err = bpg_s3_head_owner(t->s3, t->bucket, argv[0], &size, owner, t->why,
+	    sizeof(t->why))) == BPG_OK)
+		printf("%lld%s%s\n", size, owner[0] ? "\t" : "", owner);
 	return err;
 }
 
@@ -168,7 +172,8 @@ cmd_mpu_create(struct tool *t, int argc, char **argv)
 	enum bpg_err err;
 
 	(void)argc;
-	err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, id, t->why, sizeof(t->why));
+	err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, t->owner, id, t->why,
+	    sizeof(t->why));
 	if (err == BPG_OK)
 		printf("%s\n", id);
 	return err;
@@ -218,7 +223,7 @@ cmd_mpu_upload(struct tool *t, int argc, char **argv)
 		snprintf(t->why, sizeof(t->why), "bad PART_BYTES, or cannot open %s", argv[1]);
 		goto out;
 	}
-	if ((err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, id, t->why,
+	if ((err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, t->owner, id, t->why,
 	    sizeof(t->why))) != BPG_OK ||
 	    (err = mpu_parts(t, argv[0], id, fp, part, (size_t)psize, etags, &n)) != BPG_OK ||
 	    (err = bpg_s3_mpu_complete(t->s3, t->bucket, argv[0], id, etags, n, t->why,
@@ -260,7 +265,8 @@ cmd_stream(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	if ((conc > 0 && (err = bpg_s3up_pool_new(&conf, &pool)) != BPG_OK) ||
-	    (err = bpg_s3up_new(t->s3, pool, t->bucket, argv[0], (size_t)psize, &w)) != BPG_OK)
+	    (err = bpg_s3up_new(t->s3, pool, t->bucket, argv[0], (size_t)psize, &w)) != BPG_OK ||
+	    (t->owner != NULL && (err = bpg_s3up_set_owner(w, t->owner)) != BPG_OK))
 		goto out;
 	while (err == BPG_OK && (n = fread(chunk, 1, 65536, fp)) > 0)
 		err = bpg_s3up_write(w, chunk, n, t->why, sizeof(t->why));
@@ -325,7 +331,8 @@ usage(void)
 static int
 run(const struct bpg_s3_conf *conf, const char *bucket, int page, int argc, char **argv)
 {
-	struct tool t = { .bucket = bucket ? bucket : conf->bucket, .conf = conf };
+	struct tool t = { .bucket = bucket ? bucket : conf->bucket, .conf = conf,
+	    .owner = getenv("BPG_S3_OWNER") };
 	enum bpg_err err = BPG_EINVAL;
 	size_t i;
 

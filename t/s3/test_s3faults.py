@@ -294,7 +294,7 @@ class FaultTest(unittest.TestCase):
     def test_403_without_body(self):
         r = self.tool("head", "x")
         self.assertEqual(r.returncode, EX_UPSTREAM, r.stderr.decode())
-        self.assertIn(b"rejected the gateway's credentials", r.stderr)
+        self.assertIn(b"S3 answered HTTP 403 with no reason", r.stderr)
 
 
 if __name__ == "__main__":

@@ -544,6 +544,25 @@ static const struct {
 	    "-1 is out of range", NULL },
 	{ "zero burst", BASE "[ratelimit]\nsubmit_burst = 0\n", NULL, "[ratelimit] submit_burst",
 	    "0 is out of range", NULL },
+	/* [upload.NAME]: upload grants */
+	{ "grant without folder", BASE "[upload.t]\nusers = a\n", NULL, "[upload.t] folder",
+	    "missing (required)", NULL },
+	{ "grant folder with ..", BASE "[upload.t]\nfolder = a/../b\nusers = a\n", NULL,
+	    "[upload.t] folder", "'a/../b': folder: each of at most 16", NULL },
+	{ "grant folder with //", BASE "[upload.t]\nfolder = a//b\nusers = a\n", NULL,
+	    "[upload.t] folder", "folder: each of at most 16", NULL },
+	{ "grant folder trailing /", BASE "[upload.t]\nfolder = team/\nusers = a\n", NULL,
+	    "[upload.t] folder", "without a trailing '/'", NULL },
+	{ "grant folder /", BASE "[upload.t]\nfolder = /\nusers = a\n", NULL,
+	    "[upload.t] folder", "'/': folder: must not start with '/'", NULL },
+	{ "grant to nobody", BASE "[upload.t]\nfolder = team\n", NULL, "[upload.t]",
+	    "grants the folder to nobody", NULL },
+	{ "grant to an unknown queue", BASE "[upload.t]\nfolder = team\nqueues = nope\n", NULL,
+	    "[upload.t] queues", "queue 'nope' has no [queue.nope] section", NULL },
+	{ "grant unknown key", BASE "[upload.t]\nfolder = team\nusers = a\ngroups = g\n", NULL,
+	    "[upload.t] groups", "unknown key", NULL },
+	{ "upload section without name", BASE "[upload]\nfolder = team\n", NULL, "[upload]",
+	    "unknown section", NULL },
 };
 
 START_TEST(test_errors_table)

@@ -29,9 +29,19 @@ static const struct {
 	  "BucketNotEmpty" },
 	{ 412, "", BPG_ECONFLICT, "HTTP 412" },
 	{ 416, "<Error><Code>InvalidRange</Code></Error>", BPG_EINVAL, "InvalidRange" },
+	/* a signature S3 computed otherwise is a gateway bug, never blamed on credentials */
 	{ 403, "<Error><Code>SignatureDoesNotMatch</Code><Message>sig</Message></Error>",
-	  BPG_EUPSTREAM, "S3 rejected the gateway's credentials: SignatureDoesNotMatch (GET b/k)" },
-	{ 403, "", BPG_EUPSTREAM, "S3 rejected the gateway's credentials: HTTP 403" },
+	  BPG_EUPSTREAM, "GET b/k: the request signature did not match the one S3 computed "
+	  "(SignatureDoesNotMatch): a gateway signing bug when other S3 requests work" },
+	{ 200, "<Error><Code>SignatureDoesNotMatch</Code></Error>", BPG_EUPSTREAM,
+	  "signature did not match" },
+	{ 403, "<Error><Code>InvalidAccessKeyId</Code></Error>", BPG_EUPSTREAM,
+	  "GET b/k: S3 does not know the gateway's access key (InvalidAccessKeyId)" },
+	{ 403, "<Error><Code>AccessDenied</Code></Error>", BPG_EUPSTREAM,
+	  "S3 denied the gateway access (AccessDenied)" },
+	{ 403, "", BPG_EUPSTREAM, "GET b/k: S3 answered HTTP 403 with no reason" },
+	{ 403, "<Error><Code>AllAccessDisabled</Code></Error>", BPG_EUPSTREAM,
+	  "GET b/k: S3 answered HTTP 403 AllAccessDisabled" },
 	{ 500, "<Error><Code>InternalError</Code></Error>", BPG_EUNAVAIL, "InternalError" },
 	{ 503, "<Error><Code>SlowDown</Code><Message>a &lt;b&gt; &amp; &#x41;&#66; &quot;q&apos;"
 	  "</Message></Error>", BPG_EUNAVAIL, "SlowDown: a <b> & AB \"q'" },
@@ -61,6 +71,8 @@ START_TEST(test_check_table)
 	ck_assert_int_eq(bpg_s3_check(cases[_i].status, body, body ? strlen(body) : 0, "GET b/k",
 	    why, sizeof(why)), cases[_i].err);
 	ck_assert_msg(strstr(why, cases[_i].why) != NULL, "'%s' lacks '%s'", why, cases[_i].why);
+	/* issue 32: a signature mismatch was reported as S3 rejecting the credentials */
+	ck_assert_ptr_null(strstr(why, "rejected the gateway's credentials"));
 }
 END_TEST
 
@@ -202,8 +214,8 @@ START_TEST(test_bad_arguments_before_any_request)
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", 0, "x", 1, etag, why, sizeof(why)),

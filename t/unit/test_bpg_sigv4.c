@@ -161,6 +161,36 @@ START_TEST(test_uri_encode)
 }
 END_TEST
 
+/*
+ * Upload keys as the gateway makes them (issue 32 item 7: every allowed name byte outside
+ * A-Za-z0-9-._~ encoded once, '/' kept between segments), and other keys' bytes.
+ */
+static const struct {
+	const char *path, *uri;
+} uri_cases[] = {
+	{ "/bpg/uploaded/demo/a=b.txt", "/bpg/uploaded/demo/a%3Db.txt" },
+	{ "/bpg/uploaded/demo/a+b.txt", "/bpg/uploaded/demo/a%2Bb.txt" },
+	{ "/bpg/uploaded/demo/a@b.txt", "/bpg/uploaded/demo/a%40b.txt" },
+	{ "/bpg/uploaded/demo/a,b.txt", "/bpg/uploaded/demo/a%2Cb.txt" },
+	{ "/b/f=1/g+2/h@3/i,4/n", "/b/f%3D1/g%2B2/h%403/i%2C4/n" },
+	{ "/b/A-Z_a.z~0-9", "/b/A-Z_a.z~0-9" },
+	{ "/b/a b", "/b/a%20b" },
+	{ "/b/\xc3\xa9t\xc3\xa9/\xf0\x9f\x98\x80", "/b/%C3%A9t%C3%A9/%F0%9F%98%80" },
+	{ "/b/%2F%", "/b/%252F%25" },
+	{ "/b/!$&'()*;:?#[]", "/b/%21%24%26%27%28%29%2A%3B%3A%3F%23%5B%5D" },
+};
+
+START_TEST(test_canonical_uri_of_upload_keys)
+{
+	struct bpg_buf b;
+
+	bpg_buf_init(&b, 0);
+	ck_assert_int_eq(bpg_sigv4_canonical_uri(uri_cases[_i].path, &b), BPG_OK);
+	ck_assert_str_eq(b.data, uri_cases[_i].uri);
+	bpg_buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_canonical_query_and_uri)
 {
 	const struct bpg_sigv4_pair p[] = { { "uploads", "" }, { "b", "2" }, { "b", "10" },
@@ -287,6 +317,8 @@ sigv4_suite(void)
 	tcase_add_test(tc, test_aws_documented_example);
 	tcase_add_loop_test(tc, test_uri_encode, 0, (int)(sizeof(enc_cases) / sizeof(enc_cases[0])));
 	tcase_add_test(tc, test_canonical_query_and_uri);
+	tcase_add_loop_test(tc, test_canonical_uri_of_upload_keys, 0,
+	    (int)(sizeof(uri_cases) / sizeof(uri_cases[0])));
 	tcase_add_test(tc, test_sha256_hex);
 	tcase_add_loop_test(tc, test_rejects_bad_header, 0,
 	    (int)(sizeof(bad_headers) / sizeof(bad_headers[0])));

@@ -11,7 +11,7 @@ function fmtBytes(n) {
 }
 
 export function render(main) {
-  const folder = h('input', { id: 'up-folder', placeholder: 'optional, e.g. jobs/etl', size: 24 });
+  const folder = h('input', { id: 'up-folder', placeholder: 'optional: your-name/jobs', size: 24 });
   const overwrite = h('input', { type: 'checkbox', id: 'up-overwrite' });
   const picker = h('input', { type: 'file', id: 'up-files', multiple: true, class: 'visually-hidden' });
   const drop = h('div', { class: 'dropzone', id: 'dropzone', tabindex: '0', role: 'button',
