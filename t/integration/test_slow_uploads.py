@@ -36,11 +36,12 @@ SUBMISSION = {"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/
 
 
 def credentials():
-    """Four users' Basic credentials (the stack gives demo, other and airflow one password)."""
+    """Four users and their Basic credentials (the stack gives demo, other and airflow one
+    password)."""
     pw = ENV["BPG_PASSWORD"]
     users = [(ENV["BPG_USER"], pw), ("other", pw), ("airflow", pw),
              (ENV["BPG_ADMIN_USER"], ENV["BPG_ADMIN_PASSWORD"])]
-    return ["Basic " + base64.b64encode(("%s:%s" % u).encode()).decode() for u in users]
+    return [(u[0], "Basic " + base64.b64encode(("%s:%s" % u).encode()).decode()) for u in users]
 
 
 def parse_response(raw):
@@ -153,7 +154,8 @@ class SlowUploadTest(unittest.TestCase):
                             headers={"Content-Type": "application/json"})
         self.assertEqual(st, 200, sub)
         sid = sub["submissionId"]
-        folder = "slow" + uuid.uuid4().hex[:10]
+        leaf = "slow" + uuid.uuid4().hex[:10]     # under each uploader's own folder
+        folder = "%s/%s" % (ENV["BPG_USER"], leaf)
         auths = credentials()
         outcomes, lock = [], threading.Lock()
         t_start = time.monotonic()
@@ -161,7 +163,8 @@ class SlowUploadTest(unittest.TestCase):
         def slot(i):
             n = 0
             while time.monotonic() - t_start < PRESSURE_S:
-                r = slow_upload(auths[i % len(auths)], folder, "s%d-%d.bin" % (i, n))
+                user, auth = auths[i % len(auths)]
+                r = slow_upload(auth, "%s/%s" % (user, leaf), "s%d-%d.bin" % (i, n))
                 with lock:
                     outcomes.append(r)
                 n += 1
@@ -204,9 +207,10 @@ class SlowUploadTest(unittest.TestCase):
             self.assertEqual(body["code"], 429, body)
             self.assertIn("uploads", body["message"])
             self.assertTrue(retry, "429 without Retry-After")
+        for user, _ in auths:
+            self.assertEqual(keys("uploaded/%s/%s/" % (user, leaf)), [])
+            self.assertEqual(dangling("uploaded/%s/%s/" % (user, leaf)), [])
         prefix = "uploaded/%s/" % folder
-        self.assertEqual(keys(prefix), [])
-        self.assertEqual(dangling(prefix), [])
 
         # the pool is free again: a normal upload works and is stored
         st, _, body = c.json("POST", "/s3/after.bin?folder=%s" % folder, body=b"fine" * 1000,
@@ -219,7 +223,7 @@ class SlowUploadTest(unittest.TestCase):
         """Uploads with a wrong password or none get 401, and nginx then reads (discards) their
         bodies for a while: those must not count against the caps, or anyone could block every
         user's uploads without a password."""
-        folder = "stranger" + uuid.uuid4().hex[:10]
+        folder = "%s/stranger%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:10])
         wrong = "Basic " + base64.b64encode(("%s:wrong" % ENV["BPG_USER"]).encode()).decode()
         stop = threading.Event()
 
