@@ -1,5 +1,6 @@
 /* bpg_dispatch: matches a method and path against a route table. */
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include "bpg_dispatch.h"
 
@@ -45,8 +46,7 @@ bpg_dispatch(const struct bpg_route *routes, size_t n, const char *method,
 {
 	char norm[BPG_PATH_MAX];
 	struct bpg_match m;
-	size_t len = strlen(path), alen = 0;
-	int path_seen = 0;
+	size_t len = strlen(path), alen = 0, level = SIZE_MAX;
 	enum bpg_err err;
 
 	if (len == 0 || path[0] != '/')
@@ -61,8 +61,15 @@ bpg_dispatch(const struct bpg_route *routes, size_t n, const char *method,
 		err = match_pattern(routes[i].pattern, norm, &m);
 		if (err == BPG_EINVAL)
 			return err;
-		if (err != BPG_OK)
+		/* a route with fewer captures (listed first) owns the path: /spark/mySubmissions
+		 * is not /spark/{id}, for dispatch and for Allow alike */
+		if (err != BPG_OK || m.nparams > level)
 			continue;
+		if (m.nparams < level) {
+			level = m.nparams;
+			out->allow[0] = '\0';
+			alen = 0;
+		}
 		if (strcmp(routes[i].method, method) == 0 ||
 		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
 			memcpy(out->params, m.params, sizeof(m.params));
@@ -70,7 +77,6 @@ bpg_dispatch(const struct bpg_route *routes, size_t n, const char *method,
 			out->route = &routes[i];
 			return BPG_OK;
 		}
-		path_seen = 1;
 		if (strstr(out->allow, routes[i].method) == NULL) {
 			int w = snprintf(out->allow + alen, sizeof(out->allow) - alen, "%s%s",
 			    alen ? ", " : "", routes[i].method);
@@ -78,7 +84,7 @@ bpg_dispatch(const struct bpg_route *routes, size_t n, const char *method,
 				alen += (size_t)w;
 		}
 	}
-	return path_seen ? BPG_EMETHOD : BPG_ENOTFOUND;
+	return level != SIZE_MAX ? BPG_EMETHOD : BPG_ENOTFOUND;
 }
 
 const char *

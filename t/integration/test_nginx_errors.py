@@ -86,6 +86,14 @@ class NginxErrorsTest(unittest.TestCase):
         for prefix in PREFIXES:
             req = ("TRACE %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % target(prefix)).encode()
             self.assertShape(prefix, *raw(req), 405, "TRACE")
+        # nginx's own 405 names what the path allows (RFC 9110), as the workers' do
+        for path, allow in (("/apiv2/spark", "POST"), ("/skatev2/spark/mySubmissions", "GET, HEAD"),
+                            ("/apiv2/spark/c01-x", "DELETE"), ("/apiv2/spark/c01-x/status", "GET, HEAD"),
+                            ("/apiv2/s3/a.py?folder=x", "POST"), ("/livy/batches", "GET, HEAD, POST"),
+                            ("/livy/batches/7", "GET, HEAD, DELETE"), ("/livy/batches/7/log", "GET, HEAD")):
+            req = ("TRACE %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" % path).encode()
+            status, headers, _ = raw(req)
+            self.assertEqual((status, headers.get("allow")), (405, allow), path)
 
     def test_unknown_transfer_encoding_501(self):
         for prefix in PREFIXES:

@@ -44,6 +44,9 @@ static const struct {
 	{ "POST", "/admin/clusters/c02/drain", BPG_OK, &h_admin, 1, "c02", NULL, NULL, NULL },
 	/* methods: the path exists, the method does not */
 	{ "PUT", "/spark/c01-abc", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "GET, DELETE" },
+	/* a literal route owns its path: /spark/list is not /spark/{id} */
+	{ "DELETE", "/spark/list", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "GET" },
+	{ "OPTIONS", "/spark/list/", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "GET" },
 	{ "GET", "/spark", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "POST" },
 	{ "DELETE", "/healthcheck/status", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "GET" },
 	{ "get", "/healthcheck/status", BPG_EMETHOD, NULL, 0, NULL, NULL, NULL, "GET" },
