@@ -185,6 +185,12 @@ fuzz-smoke: $(FUZZ_BIN)
 bench: deps all build/bench/hello build/bench/dbhello
 	@bench/run
 
+# make proofs: the fault matrix (its ci profile) and a short soak of the ASan+UBSan build, each on
+# a fresh stack (bench/proofs; .ci/run runs it); last line "N passed, N failed".
+.PHONY: proofs
+proofs: deps all
+	@bench/proofs
+
 deps:
 	@t/deps
 
