@@ -288,6 +288,24 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(rc, 2, err)
         self.assertIn("container", err)
 
+    def test_logs_before_the_pod_and_of_a_missing_executor(self):
+        sid, create = make_app(ENV["BPG_USER"], outcome="success", run_s=1, later=True)
+        rc, out, err = self.bpg("logs", sid)              # no pod yet: not the gateway's text
+        self.assertEqual((rc, out), (4, ""), err)
+        self.assertIn("no driver log found", err)
+        p = subprocess.Popen([BPG, "logs", sid, "-f"], env=self.env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertFalse(poll(lambda: p.poll() is not None, 2, 0.1))   # -f waits for the pod
+        create()
+        out, err = p.communicate(timeout=60)
+        self.assertEqual((p.returncode, err), (0, ""))     # piped: nothing but the log
+        self.assertIn("%s-driver line" % sid, out)
+        self.assertNotIn("Cannot find", out)
+        for args in (["--exec", "99"], ["--exec", "99", "-f"]):
+            rc, out, err = self.bpg("logs", sid, *args)
+            self.assertEqual((rc, out), (4, ""), err)
+            self.assertRegex(err, r"^bpg: error: %s: no (such executor|executor 99 log)" % sid)
+
     # --- upload ---
     def test_upload_prints_the_url_conflicts_and_overwrites(self):
         folder = "cli-" + uuid.uuid4().hex[:8]
