@@ -43,7 +43,7 @@ struct cli_opts {
 	/* list */
 	const char *state, *since;
 	long limit;                 /* -1 when not given */
-	int all;
+	int all, all_users;
 	/* logs */
 	long tail, exec;            /* -1 when not given */
 	const char *container;

@@ -118,7 +118,8 @@ cmd_upload(struct cli *c, int argc, char **argv)
 	snprintf(path + 4, sizeof(path) - 4, "%s", e);
 	curl_free(e);
 	if (add(c, path, sizeof(path), "folder", c->o.folder) ||
-	    add(c, path, sizeof(path), "overwrite", c->o.overwrite ? "true" : NULL)) {
+	    add(c, path, sizeof(path), "overwrite", c->o.overwrite ? "true" : NULL) ||
+	    add(c, path, sizeof(path), "allowEmpty", st.st_size == 0 ? "true" : NULL)) {
 		fprintf(stderr, "bpg: error: the name or folder is too long\n");
 		goto out;
 	}
@@ -126,7 +127,12 @@ cmd_upload(struct cli *c, int argc, char **argv)
 	rq.upload = f;
 	rq.upload_size = (curl_off_t)st.st_size;
 	rq.progress = 1;
+	rq.keep_errors = 1;
 	if ((ret = cli_http(c, &rq, &resp)) != CLI_OK) {
+		if (resp.status == 409)   /* the server's "add overwrite=true" is the API's word */
+			cli_error(c, "%.*s: bpg upload --overwrite replaces it", (int)strcspn(resp.err, ";"), resp.err);
+		else if (ret != CLI_INTERRUPTED)
+			cli_error(c, "%s", resp.err);
 		if (ret == CLI_INTERRUPTED)
 			fprintf(stderr, "bpg: interrupted: the upload of %s was abandoned (nothing stored)\n", argv[0]);
 		goto out;
