@@ -65,7 +65,8 @@ cmd_logs(struct cli *c, int argc, char **argv)
 		if (c->o.exec >= 0)
 			cli_error(c, "%s: no executor %ld log found", argv[0], c->o.exec);
 		else
-			cli_error(c, "%s: no driver log found (not started yet? bpg logs -f waits for it)", argv[0]);
+			cli_error(c, "%s: no driver log found%s", argv[0],
+			    c->o.follow ? "" : " (not started yet? bpg logs -f waits for it)");
 		ret = CLI_NOTFOUND;
 	}
 	cli_resp_release(&resp);

@@ -8,6 +8,7 @@
 #define WAIT_MAX_MS        5000
 #define WAIT_MAX_FAILURES  6     /* network or 5xx answers in a row before giving up */
 #define WAIT_SUBFAIL_POLLS 2     /* SUBMISSION_FAILED this many polls in a row is final */
+#define WAIT_EXEC_S        30.0  /* logs -f --exec: how long a running application may lack it */
 
 struct waiter {
 	const char *id;
@@ -192,9 +193,6 @@ sleep:
 	}
 }
 
-/* An executor's log is awaited this long once the application runs, then it is not found. */
-#define WAIT_EXEC_S 30.0
-
 /* The message and exit of a log that is not there (state: the application's). */
 static int
 no_log(const struct cli *c, const char *id, const char *state, int exec)
@@ -211,7 +209,7 @@ int
 cli_wait_log(struct cli *c, const char *id, const char *path, int exec)
 {
 	struct waiter w = { .id = id, .start_s = cli_now_s() };
-	double running_s = 0;
+	double running_s = 0;   /* when the state first said the pod has a log */
 	char el[32];
 	long delay = WAIT_FIRST_MS;
 	int ret, none;

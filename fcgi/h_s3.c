@@ -70,7 +70,8 @@ s3_folder_parse(struct bpg_http_req *req, const char *f, struct s3_in *in)
 
 /*
  * A declared length of 0 is a 400 unless ?allowEmpty=true: `curl --data-binary @FILE` with a
- * FILE that is missing only warns and sends no bytes, which would store an empty object.
+ * FILE that is missing only warns and sends no bytes, which would store an empty object. On
+ * /skatev2 allowEmpty defaults to true: the Java gateway stored empty bodies.
  */
 static enum bpg_err
 s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q, const struct s3_in *in)
@@ -78,7 +79,7 @@ s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q, const struct
 	char why[WHY];
 	int allow;
 
-	if (bpg_query_bool(q, "allowEmpty", 0, &allow, why, sizeof(why)) != BPG_OK)
+	if (bpg_query_bool(q, "allowEmpty", bpg_http_is_legacy(req), &allow, why, sizeof(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (in->length == 0 && !allow)
 		return bpg_http_fail(req, BPG_EINVAL, "empty upload: the body has no bytes (curl "

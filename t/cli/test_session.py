@@ -57,6 +57,9 @@ class SessionTest(unittest.TestCase):
         st, _, r = c.request("POST", "/s3/app.py?folder=%s&allowEmpty=true" % folder, body=b"",
                              headers={"Content-Type": "application/octet-stream"})
         self.assertEqual(st, 200, r)
+        st, _, r = c.request("POST", "/s3/app.py?folder=%s&overwrite=true" % folder, body=b"",
+                             headers={"Content-Type": "application/octet-stream"}, base=ENV["BPG_URL_SKATE"])
+        self.assertEqual(st, 200, r)                     # /skatev2 stores it, as the Java gateway did
         empty = self.home.write("empty.txt", "")
         rc, out, err = run(["upload", empty, "--folder", folder], self.env)   # a file it opened
         self.assertEqual(rc, 0, err)
