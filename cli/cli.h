@@ -43,7 +43,7 @@ struct cli_opts {
 	/* list */
 	const char *state, *since;
 	long limit;                 /* -1 when not given */
-	int all;
+	int all, all_users;
 	/* logs */
 	long tail, exec;            /* -1 when not given */
 	const char *container;
@@ -86,12 +86,14 @@ struct cli_req {
 	int follow;                 /* no total timeout (log follow) */
 	int progress;               /* draw the upload progress bar */
 	int keep_errors;            /* do not print the error: the caller decides */
+	const char *sniff;          /* a 2xx body exactly this text is not written: resp->sniffed */
 };
 
 struct cli_resp {
 	long status;                /* 0 when no answer came */
 	struct bpg_buf body;        /* the body (error bodies too, when streaming) */
 	char err[512];              /* one line: what went wrong, when the result is not CLI_OK */
+	int sniffed;                /* the 2xx body was rq->sniff exactly (nothing written) */
 };
 
 /* http.c */
@@ -163,7 +165,17 @@ int cmd_completion(struct cli *c, int argc, char **argv);
  * "2026-12-01[T10:00[:00]][Z]"; epoch ms into *out. -1 if unreadable (nothing printed). */
 int cli_parse_since(const char *s, long long now_ms, long long *out);
 
+/* The gateway's 200 answer to /log when there is no log to read (the Java gateway's text). */
+#define CLI_LOG_NOT_FOUND "Cannot find matched log files. Please try again in 5 minutes if " \
+    "this is a new job which was just started within 5 minutes."
+
 /* wait.c: polls /status until a final state; the exit status of that state. */
 int cli_wait(struct cli *c, const char *id, int follow);
+/*
+ * bpg logs -f: polls /status (the live line on a terminal) until the application's pod has a
+ * log, then streams path (a /log query with follow=true) to stdout. exec: the log is an
+ * executor's, which may never exist. CLI_NOTFOUND (with a message) when there is no such log.
+ */
+int cli_wait_log(struct cli *c, const char *id, const char *path, int exec);
 
 #endif

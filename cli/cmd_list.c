@@ -1,5 +1,6 @@
-/* cmd_list.c: bpg list: the user's submissions, one page or (--all) every page by the `next`
- * cursor, as an aligned table with relative times, JSON or YAML. */
+/* cmd_list.c: bpg list: the user's submissions (--all-users: everyone's, for admins), one page
+ * or (--all) every page by the `next` cursor, as an aligned table with relative times, JSON or
+ * YAML. */
 #define _XOPEN_SOURCE 700   /* strptime */
 #include <ctype.h>
 #include <stdio.h>
@@ -7,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
-
-#define LIST_NCOL 6
 
 int
 cli_parse_since(const char *s, long long now_ms, long long *out)
@@ -99,7 +98,8 @@ fetch_page(struct cli *c, const struct bpg_buf *q, const char *cursor, cJSON *al
 
 	bpg_buf_init(&path, 0);
 	*next = NULL;
-	if (bpg_buf_printf(&path, "/spark/mySubmissions%s", q->len ? q->data : "") != BPG_OK)
+	if (bpg_buf_printf(&path, "%s%s", c->o.all_users ? "/admin/submissions" : "/spark/mySubmissions",
+	    q->len ? q->data : "") != BPG_OK)
 		goto out;
 	if (cursor != NULL && add_param(c, &path, "next", cursor) != 0)
 		goto out;
@@ -136,38 +136,66 @@ num_of(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-/* The table: id, name, state, queue, created (relative), duration. */
+/* The table's columns: a field shown as it is, or a time made human. */
+enum list_kind { LIST_TEXT, LIST_AGO, LIST_DURATION };
+static const struct {
+	const char *head, *field;
+	enum list_kind kind;
+	int all_users;              /* only with --all-users */
+} list_cols[] = {
+	{ "SUBMISSION ID", "submissionId", LIST_TEXT, 0 },
+	{ "USER", "user", LIST_TEXT, 1 },
+	{ "NAME", "applicationName", LIST_TEXT, 0 },
+	{ "STATE", "applicationState", LIST_TEXT, 0 },
+	{ "QUEUE", "queue", LIST_TEXT, 0 },
+	{ "CREATED", "creationTime", LIST_AGO, 0 },
+	{ "DURATION", "duration", LIST_DURATION, 0 },
+};
+#define LIST_MAXCOL (sizeof(list_cols) / sizeof(list_cols[0]))
+
+/* One cell (strdup'ed; NULL on ENOMEM). */
+static char *
+list_cell(const cJSON *it, size_t col, long long now)
+{
+	char t[64];
+
+	switch (list_cols[col].kind) {
+	case LIST_AGO:
+		cli_fmt_ago((long long)num_of(it, list_cols[col].field), now, t, sizeof(t));
+		return strdup(t);
+	case LIST_DURATION:
+		cli_fmt_duration((long long)num_of(it, list_cols[col].field), t, sizeof(t));
+		return strdup(t);
+	default:
+		return strdup(str_of(it, list_cols[col].field));
+	}
+}
+
 static int
 print_list_table(struct cli *c, const cJSON *all)
 {
-	static const char *const head[LIST_NCOL] = { "SUBMISSION ID", "NAME", "STATE", "QUEUE",
-	    "CREATED", "DURATION" };
-	size_t n = (size_t)cJSON_GetArraySize(all), i = 0;
-	char **cells = calloc(n * LIST_NCOL + 1, sizeof(*cells));
+	const char *head[LIST_MAXCOL];
+	size_t n = (size_t)cJSON_GetArraySize(all), i = 0, ncol = 0;
+	char **cells = calloc(n * LIST_MAXCOL + 1, sizeof(*cells));
 	long long now = cli_now_ms();
 	const cJSON *it;
-	char t[64];
 	int ret = CLI_SERVER;
 
 	if (cells == NULL)
 		return CLI_SERVER;
-	cJSON_ArrayForEach(it, all) {
-		char **row = cells + i++ * LIST_NCOL;
-		row[0] = strdup(str_of(it, "submissionId"));
-		row[1] = strdup(str_of(it, "applicationName"));
-		row[2] = strdup(str_of(it, "applicationState"));
-		row[3] = strdup(str_of(it, "queue"));
-		cli_fmt_ago((long long)num_of(it, "creationTime"), now, t, sizeof(t));
-		row[4] = strdup(t);
-		cli_fmt_duration((long long)num_of(it, "duration"), t, sizeof(t));
-		row[5] = strdup(t);
-	}
-	for (i = 0; i < n * LIST_NCOL; i++)
+	for (size_t k = 0; k < LIST_MAXCOL; k++)
+		if (!list_cols[k].all_users || c->o.all_users)
+			head[ncol++] = list_cols[k].head;
+	cJSON_ArrayForEach(it, all)
+		for (size_t k = 0; k < LIST_MAXCOL; k++)
+			if (!list_cols[k].all_users || c->o.all_users)
+				cells[i++] = list_cell(it, k, now);
+	for (i = 0; i < n * ncol; i++)
 		if (cells[i] == NULL)
 			goto out;
-	ret = cli_print_table(c, head, LIST_NCOL, cells, n);
+	ret = cli_print_table(c, head, (int)ncol, cells, n);
 out:
-	for (i = 0; i < n * LIST_NCOL; i++)
+	for (i = 0; i < n * ncol; i++)
 		free(cells[i]);
 	free(cells);
 	return ret;
@@ -185,7 +213,7 @@ cmd_list(struct cli *c, int argc, char **argv)
 	bpg_buf_init(&q, 0);
 	if (argc != 0) {
 		fprintf(stderr, "bpg: error: usage: bpg list [--state S] [--queue Q] [--name N] [--since T] "
-		    "[--limit N] [--all]\n");
+		    "[--limit N] [--all] [--all-users]\n");
 		ret = CLI_USAGE;
 		goto out;
 	}

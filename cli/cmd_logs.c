@@ -37,16 +37,17 @@ add_num(struct cli *c, char *path, size_t len, const char *name, long v)
 int
 cmd_logs(struct cli *c, int argc, char **argv)
 {
-	struct cli_req rq = { .method = "GET", .stream = 1, .follow = c->o.follow };
+	struct cli_req rq = { .method = "GET", .stream = 1, .sniff = CLI_LOG_NOT_FOUND };
 	struct cli_resp resp;
 	char path[1024] = "/log";
-	int ret;
+	int app_id, ret;
 
 	if (argc != 1) {
 		fprintf(stderr, "bpg: error: usage: bpg logs ID [-f] [--tail N] [--exec N] [--container C]\n");
 		return CLI_USAGE;
 	}
-	if (add(c, path, sizeof(path), strncmp(argv[0], "spark-", 6) == 0 ? "appId" : "subId", argv[0]) ||
+	app_id = strncmp(argv[0], "spark-", 6) == 0;
+	if (add(c, path, sizeof(path), app_id ? "appId" : "subId", argv[0]) ||
 	    add_num(c, path, sizeof(path), "execId", c->o.exec) ||
 	    add_num(c, path, sizeof(path), "tailLines", c->o.tail) ||
 	    add(c, path, sizeof(path), "container", c->o.container) ||
@@ -54,8 +55,20 @@ cmd_logs(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "bpg: error: the arguments are too long\n");
 		return CLI_USAGE;
 	}
+	/* a submission's state tells when its pod has a log; an appId's pod exists already */
+	if (c->o.follow && !app_id)
+		return cli_wait_log(c, argv[0], path, c->o.exec >= 0);
 	rq.path = path;
+	rq.follow = c->o.follow;
 	ret = cli_http(c, &rq, &resp);
+	if (ret == CLI_OK && resp.sniffed) {
+		if (c->o.exec >= 0)
+			cli_error(c, "%s: no executor %ld log found", argv[0], c->o.exec);
+		else
+			cli_error(c, "%s: no driver log found%s", argv[0],
+			    c->o.follow ? "" : " (not started yet? bpg logs -f waits for it)");
+		ret = CLI_NOTFOUND;
+	}
 	cli_resp_release(&resp);
 	if (ret == CLI_INTERRUPTED) {
 		fflush(stdout);
@@ -106,7 +119,8 @@ cmd_upload(struct cli *c, int argc, char **argv)
 	snprintf(path + 4, sizeof(path) - 4, "%s", e);
 	curl_free(e);
 	if (add(c, path, sizeof(path), "folder", c->o.folder) ||
-	    add(c, path, sizeof(path), "overwrite", c->o.overwrite ? "true" : NULL)) {
+	    add(c, path, sizeof(path), "overwrite", c->o.overwrite ? "true" : NULL) ||
+	    add(c, path, sizeof(path), "allowEmpty", st.st_size == 0 ? "true" : NULL)) {
 		fprintf(stderr, "bpg: error: the name or folder is too long\n");
 		goto out;
 	}
@@ -114,7 +128,12 @@ cmd_upload(struct cli *c, int argc, char **argv)
 	rq.upload = f;
 	rq.upload_size = (curl_off_t)st.st_size;
 	rq.progress = 1;
+	rq.keep_errors = 1;
 	if ((ret = cli_http(c, &rq, &resp)) != CLI_OK) {
+		if (resp.status == 409)   /* the server's "add overwrite=true" is the API's word */
+			cli_error(c, "%.*s: bpg upload --overwrite replaces it", (int)strcspn(resp.err, ";"), resp.err);
+		else if (ret != CLI_INTERRUPTED)
+			cli_error(c, "%s", resp.err);
 		if (ret == CLI_INTERRUPTED)
 			fprintf(stderr, "bpg: interrupted: the upload of %s was abandoned (nothing stored)\n", argv[0]);
 		goto out;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <iniparser.h>
@@ -208,6 +209,57 @@ netrc_password(const char *host, char **user)
 	return found;
 }
 
+/* s without the white space around it (in place). */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
+}
+
+/*
+ * iniparser ends an unquoted value at ';' or '#' (its comments), which cuts a shell command
+ * such as "pass show x; echo"; the profile's password_command is the whole rest of its line
+ * (without the quotes around it, if any), read here again from the file.
+ */
+static void
+whole_password_command(dictionary *ini, const char *path, const char *profile)
+{
+	char full[256], *line = NULL, *p, *v;
+	size_t cap = 0, n;
+	int in = 0;
+	FILE *f;
+
+	if (snprintf(full, sizeof(full), "%s:password_command", profile) >= (int)sizeof(full) ||
+	    iniparser_getstring(ini, full, NULL) == NULL || (f = fopen(path, "r")) == NULL)
+		return;
+	while (getline(&line, &cap, f) != -1) {
+		p = trim(line);
+		if (*p == '[') {
+			n = strcspn(p + 1, "]");
+			p[n + 1] = '\0';
+			in = strcasecmp(trim(p + 1), profile) == 0;
+		} else if (in && strncasecmp(p, "password_command", 16) == 0 &&
+		    *(v = p + 16 + strspn(p + 16, " \t")) == '=') {
+			v = trim(v + 1);
+			n = strlen(v);
+			if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+				v[n - 1] = '\0';
+				v++;
+			}
+			iniparser_set(ini, full, v);
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
 /* Loads the config file if there is one; *ini NULL otherwise. CLI_USAGE on a named profile
  * that is missing. */
 static int
@@ -240,6 +292,7 @@ load_ini(const struct cli_opts *o, const char *profile, int named, dictionary **
 		return CLI_OK;
 	}
 	check_keys(*ini, profile, path);
+	whole_password_command(*ini, path, profile);
 	return CLI_OK;
 }
 

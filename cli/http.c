@@ -18,6 +18,7 @@ struct xfer {
 	const struct cli_req *rq;
 	struct cli_resp *resp;
 	double start_s;
+	int sniff_off;              /* the body is not rq->sniff: written as it comes */
 };
 
 int
@@ -51,6 +52,39 @@ cli_escape(struct cli *c, const char *s)
 	return curl_easy_escape(c->curl, s, 0);
 }
 
+/* Writes the held start of a sniffed body; CLI_OK or the write's failure. */
+static int
+sniff_flush(struct xfer *x)
+{
+	int ret = CLI_OK;
+
+	if (x->resp->body.len > 0)
+		ret = cli_write(x->c, x->resp->body.data, x->resp->body.len);
+	x->resp->body.len = 0;
+	x->sniff_off = 1;
+	return ret;
+}
+
+/*
+ * A 2xx body to stdout; while it still matches the start of rq->sniff it is held back in
+ * resp->body (cli_http() decides at the end whether it was all of it).
+ */
+static int
+sniff_write(struct xfer *x, const char *p, size_t len)
+{
+	const char *want = x->rq->sniff;
+	size_t have = x->resp->body.len;
+
+	if (want != NULL && !x->sniff_off) {
+		size_t n = strlen(want);
+		if (have + len <= n && memcmp(want + have, p, len) == 0)
+			return bpg_buf_append(&x->resp->body, p, len) == BPG_OK ? CLI_OK : CLI_SERVER;
+		if (sniff_flush(x) != CLI_OK)
+			return CLI_SERVER;
+	}
+	return cli_write(x->c, p, len);
+}
+
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -59,11 +93,8 @@ on_write(char *p, size_t size, size_t n, void *arg)
 	long status = 0;
 
 	(void)curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &status);
-	if (x->rq->stream && status >= 200 && status < 300) {
-		if (cli_write(x->c, p, len) != CLI_OK)
-			return 0;
-		return len;
-	}
+	if (x->rq->stream && status >= 200 && status < 300)
+		return sniff_write(x, p, len) == CLI_OK ? len : 0;
 	if (x->rq->stream && x->resp->body.len + len > CLI_ERRBODY_LIMIT)
 		return len;   /* an error body: its start is enough */
 	if (bpg_buf_append(&x->resp->body, p, len) != BPG_OK)
@@ -198,7 +229,7 @@ int
 cli_http(struct cli *c, const struct cli_req *rq, struct cli_resp *resp)
 {
 	struct curl_slist *hdrs = NULL;
-	struct xfer x = { c, rq, resp, cli_now_s() };
+	struct xfer x = { c, rq, resp, cli_now_s(), 0 };
 	char url[4096];
 	CURLcode rc;
 	int ret = CLI_OK;
@@ -229,6 +260,12 @@ cli_http(struct cli *c, const struct cli_req *rq, struct cli_resp *resp)
 	if (resp->status < 200 || resp->status >= 300) {
 		error_message(c, resp);
 		ret = status_exit(resp->status);
+	} else if (rq->stream && rq->sniff != NULL && !x.sniff_off) {
+		if (resp->body.len == strlen(rq->sniff))
+			resp->sniffed = 1;
+		else if (sniff_flush(&x) != CLI_OK && !c->stdout_broken)
+			ret = CLI_SERVER;
+		resp->body.len = 0;
 	}
 out:
 	curl_slist_free_all(hdrs);

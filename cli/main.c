@@ -9,9 +9,9 @@
 /* Which commands take an option (bits of the command table's index). */
 #define C(x) (1u << (x))
 enum { K_SUBMIT, K_STATUS, K_WAIT, K_SPEC, K_DESCRIBE, K_DRIVER, K_DELETE, K_LIST, K_LOGS,
-       K_UPLOAD, K_HEALTH, K_VERSION, K_COMPLETION, K_COUNT };
+       K_UPLOAD, K_HEALTH, K_VERSION, K_COMPLETION, K_HELP, K_COUNT };
 #define ALL ((1u << K_COUNT) - 1)
-#define NEEDS_SERVER (ALL & ~C(K_COMPLETION))
+#define NEEDS_SERVER (ALL & ~C(K_COMPLETION) & ~C(K_HELP))
 
 struct command {
 	const char *name;
@@ -19,9 +19,12 @@ struct command {
 	const char *usage;
 };
 
+static int cmd_help(struct cli *c, int argc, char **argv);
+
 static const struct command commands[K_COUNT] = {
 	[K_SUBMIT] = { "submit", cmd_submit, "submit [FILE|-] [--queue Q] [--spark-version V] [--main-file URL] "
-	    "[--main-class C] [--name N] [--conf k=v]... [--arg A]... [--executors N] [--dry-run] "
+	    "[--main-class C] [--name N] [--image I] [--conf k=v]... [--arg A]... [--driver-cores N] "
+	    "[--driver-memory M] [--executor-cores N] [--executor-memory M] [--executors N] [--dry-run] "
 	    "[--idempotency-key K] [--wait] [--follow]" },
 	[K_STATUS] = { "status", cmd_status, "status ID [--wait]" },
 	[K_WAIT] = { "wait", cmd_wait, "wait ID" },
@@ -29,68 +32,73 @@ static const struct command commands[K_COUNT] = {
 	[K_DESCRIBE] = { "describe", cmd_describe, "describe ID" },
 	[K_DRIVER] = { "driver", cmd_driver, "driver ID" },
 	[K_DELETE] = { "delete", cmd_delete, "delete ID" },
-	[K_LIST] = { "list", cmd_list, "list [--state S] [--queue Q] [--name N] [--since 2h|DATE] [--limit N] [--all]" },
+	[K_LIST] = { "list", cmd_list, "list [--state S] [--queue Q] [--name N] [--since 2h|DATE] [--limit N] [--all] "
+	    "[--all-users]" },
 	[K_LOGS] = { "logs", cmd_logs, "logs ID [-f] [--tail N] [--exec N] [--container C]" },
 	[K_UPLOAD] = { "upload", cmd_upload, "upload FILE [--folder F] [--name N] [--overwrite]" },
 	[K_HEALTH] = { "health", cmd_health, "health" },
 	[K_VERSION] = { "version", cmd_version, "version [--client]" },
 	[K_COMPLETION] = { "completion", cmd_completion, "completion bash|zsh" },
+	[K_HELP] = { "help", cmd_help, "help [COMMAND]" },
 };
 
 enum {
 	O_URL = 256, O_USER, O_CACERT, O_PROFILE, O_CONFIG, O_QUEUE, O_SPARK_VERSION, O_MAIN_CLASS,
 	O_MAIN_FILE, O_NAME, O_IMAGE, O_CONF, O_ARG, O_DRIVER_MEMORY, O_EXECUTOR_MEMORY,
 	O_DRIVER_CORES, O_EXECUTOR_CORES, O_EXECUTORS, O_DRY_RUN, O_IDEM, O_WAIT, O_STATE, O_SINCE,
-	O_LIMIT, O_ALL, O_TAIL, O_EXEC, O_CONTAINER, O_FOLDER, O_OVERWRITE, O_CLIENT
+	O_LIMIT, O_ALL, O_ALL_USERS, O_TAIL, O_EXEC, O_CONTAINER, O_FOLDER, O_OVERWRITE, O_CLIENT
 };
 
-/* The options: getopt_long's entry and the commands that take it. */
+/* The options: getopt_long's entry, the commands that take it, its value's name and help. */
 static const struct {
 	struct option opt;
 	unsigned cmds;
+	const char *metavar;        /* NULL: a flag without a value */
+	const char *help;
 } options[] = {
-	{ { "url", required_argument, NULL, O_URL }, NEEDS_SERVER },
-	{ { "user", required_argument, NULL, O_USER }, NEEDS_SERVER },
-	{ { "cacert", required_argument, NULL, O_CACERT }, NEEDS_SERVER },
-	{ { "profile", required_argument, NULL, O_PROFILE }, NEEDS_SERVER },
-	{ { "config", required_argument, NULL, O_CONFIG }, NEEDS_SERVER },
-	{ { "output", required_argument, NULL, 'o' }, ALL },
-	{ { "quiet", no_argument, NULL, 'q' }, ALL },
-	{ { "help", no_argument, NULL, 'h' }, ALL },
-	{ { "queue", required_argument, NULL, O_QUEUE }, C(K_SUBMIT) | C(K_LIST) },
-	{ { "spark-version", required_argument, NULL, O_SPARK_VERSION }, C(K_SUBMIT) },
-	{ { "main-class", required_argument, NULL, O_MAIN_CLASS }, C(K_SUBMIT) },
-	{ { "main-file", required_argument, NULL, O_MAIN_FILE }, C(K_SUBMIT) },
-	{ { "name", required_argument, NULL, O_NAME }, C(K_SUBMIT) | C(K_LIST) | C(K_UPLOAD) },
-	{ { "image", required_argument, NULL, O_IMAGE }, C(K_SUBMIT) },
-	{ { "conf", required_argument, NULL, O_CONF }, C(K_SUBMIT) },
-	{ { "arg", required_argument, NULL, O_ARG }, C(K_SUBMIT) },
-	{ { "driver-memory", required_argument, NULL, O_DRIVER_MEMORY }, C(K_SUBMIT) },
-	{ { "executor-memory", required_argument, NULL, O_EXECUTOR_MEMORY }, C(K_SUBMIT) },
-	{ { "driver-cores", required_argument, NULL, O_DRIVER_CORES }, C(K_SUBMIT) },
-	{ { "executor-cores", required_argument, NULL, O_EXECUTOR_CORES }, C(K_SUBMIT) },
-	{ { "executors", required_argument, NULL, O_EXECUTORS }, C(K_SUBMIT) },
-	{ { "dry-run", no_argument, NULL, O_DRY_RUN }, C(K_SUBMIT) },
-	{ { "idempotency-key", required_argument, NULL, O_IDEM }, C(K_SUBMIT) },
-	{ { "wait", no_argument, NULL, O_WAIT }, C(K_SUBMIT) | C(K_STATUS) },
-	{ { "follow", no_argument, NULL, 'f' }, C(K_SUBMIT) | C(K_LOGS) | C(K_WAIT) },
-	{ { "state", required_argument, NULL, O_STATE }, C(K_LIST) },
-	{ { "since", required_argument, NULL, O_SINCE }, C(K_LIST) },
-	{ { "limit", required_argument, NULL, O_LIMIT }, C(K_LIST) },
-	{ { "all", no_argument, NULL, O_ALL }, C(K_LIST) },
-	{ { "tail", required_argument, NULL, O_TAIL }, C(K_LOGS) },
-	{ { "exec", required_argument, NULL, O_EXEC }, C(K_LOGS) },
-	{ { "container", required_argument, NULL, O_CONTAINER }, C(K_LOGS) },
-	{ { "folder", required_argument, NULL, O_FOLDER }, C(K_UPLOAD) },
-	{ { "overwrite", no_argument, NULL, O_OVERWRITE }, C(K_UPLOAD) },
-	{ { "client", no_argument, NULL, O_CLIENT }, C(K_VERSION) },
+	{ { "url", required_argument, NULL, O_URL }, NEEDS_SERVER, "URL", "the gateway's base URL" },
+	{ { "user", required_argument, NULL, O_USER }, NEEDS_SERVER, "U", "the user name" },
+	{ { "cacert", required_argument, NULL, O_CACERT }, NEEDS_SERVER, "FILE", "the CA certificates to verify the server with" },
+	{ { "profile", required_argument, NULL, O_PROFILE }, NEEDS_SERVER, "P", "the profile of the configuration file" },
+	{ { "config", required_argument, NULL, O_CONFIG }, NEEDS_SERVER, "FILE", "another configuration file" },
+	{ { "output", required_argument, NULL, 'o' }, ALL, "FMT", "json, yaml or table" },
+	{ { "quiet", no_argument, NULL, 'q' }, ALL, NULL, "no live status line, progress bar or state lines" },
+	{ { "help", no_argument, NULL, 'h' }, ALL, NULL, "this help" },
+	{ { "queue", required_argument, NULL, O_QUEUE }, C(K_SUBMIT) | C(K_LIST), "Q", "the queue" },
+	{ { "spark-version", required_argument, NULL, O_SPARK_VERSION }, C(K_SUBMIT), "V", "the Spark version (3.5)" },
+	{ { "main-class", required_argument, NULL, O_MAIN_CLASS }, C(K_SUBMIT), "C", "the main class (Scala, Java)" },
+	{ { "main-file", required_argument, NULL, O_MAIN_FILE }, C(K_SUBMIT), "URL", "the application file (s3a://...)" },
+	{ { "name", required_argument, NULL, O_NAME }, C(K_SUBMIT) | C(K_LIST) | C(K_UPLOAD), "N", "the application's name (upload: the object's name)" },
+	{ { "image", required_argument, NULL, O_IMAGE }, C(K_SUBMIT), "I", "the container image" },
+	{ { "conf", required_argument, NULL, O_CONF }, C(K_SUBMIT), "k=v", "a Spark setting (repeatable)" },
+	{ { "arg", required_argument, NULL, O_ARG }, C(K_SUBMIT), "A", "an argument of the application (repeatable)" },
+	{ { "driver-memory", required_argument, NULL, O_DRIVER_MEMORY }, C(K_SUBMIT), "M", "the driver's memory (2g)" },
+	{ { "executor-memory", required_argument, NULL, O_EXECUTOR_MEMORY }, C(K_SUBMIT), "M", "each executor's memory (2g)" },
+	{ { "driver-cores", required_argument, NULL, O_DRIVER_CORES }, C(K_SUBMIT), "N", "the driver's cores" },
+	{ { "executor-cores", required_argument, NULL, O_EXECUTOR_CORES }, C(K_SUBMIT), "N", "each executor's cores" },
+	{ { "executors", required_argument, NULL, O_EXECUTORS }, C(K_SUBMIT), "N", "the number of executors" },
+	{ { "dry-run", no_argument, NULL, O_DRY_RUN }, C(K_SUBMIT), NULL, "check and print the request, send nothing" },
+	{ { "idempotency-key", required_argument, NULL, O_IDEM }, C(K_SUBMIT), "K", "the same key submits once" },
+	{ { "wait", no_argument, NULL, O_WAIT }, C(K_SUBMIT) | C(K_STATUS), NULL, "wait for a final state (the live line on a terminal)" },
+	{ { "follow", no_argument, NULL, 'f' }, C(K_SUBMIT) | C(K_LOGS) | C(K_WAIT), NULL, "stream the driver's log (logs: wait for the pod first)" },
+	{ { "state", required_argument, NULL, O_STATE }, C(K_LIST), "S", "only this state" },
+	{ { "since", required_argument, NULL, O_SINCE }, C(K_LIST), "T", "created after an age (2h, 7d) or a UTC date" },
+	{ { "limit", required_argument, NULL, O_LIMIT }, C(K_LIST), "N", "the page size (1-1000)" },
+	{ { "all", no_argument, NULL, O_ALL }, C(K_LIST), NULL, "every page, following the next cursors" },
+	{ { "all-users", no_argument, NULL, O_ALL_USERS }, C(K_LIST), NULL, "everyone's submissions (admins)" },
+	{ { "tail", required_argument, NULL, O_TAIL }, C(K_LOGS), "N", "the last N lines" },
+	{ { "exec", required_argument, NULL, O_EXEC }, C(K_LOGS), "N", "executor N's log instead of the driver's" },
+	{ { "container", required_argument, NULL, O_CONTAINER }, C(K_LOGS), "C", "another container of the pod" },
+	{ { "folder", required_argument, NULL, O_FOLDER }, C(K_UPLOAD), "F", "the folder under uploaded/" },
+	{ { "overwrite", no_argument, NULL, O_OVERWRITE }, C(K_UPLOAD), NULL, "replace an existing object" },
+	{ { "client", no_argument, NULL, O_CLIENT }, C(K_VERSION), NULL, "the client's version only, no request" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: bpg COMMAND [ARGS] [OPTIONS]\n\ncommands:\n");
+	fprintf(f, "usage: bpg COMMAND [ARGS] [OPTIONS]   (bpg help COMMAND: its options)\n\ncommands:\n");
 	for (int k = 0; k < K_COUNT; k++)
 		fprintf(f, "  bpg %s\n", commands[k].usage);
 	fprintf(f, "\nconnection (flags > environment > ~/.config/bpg/config profile):\n"
@@ -100,6 +108,33 @@ usage(FILE *f)
 	    "output: -o json|yaml|table, -q/--quiet (no live status line or progress bar)\n"
 	    "exit: 0 done/COMPLETED, 1 FAILED, 2 usage or invalid, 3 server or network,\n"
 	    "      4 not found, 5 unauthenticated or forbidden, 130 interrupted (see bpg(1))\n");
+}
+
+/* One option's help line: "  -f, --follow     stream ..." */
+static void
+option_help(FILE *f, size_t i)
+{
+	char name[48], flag[4] = "   ";
+	int v = options[i].opt.val;
+
+	if (v < 256)
+		snprintf(flag, sizeof(flag), "-%c,", v);
+	snprintf(name, sizeof(name), "%s --%s%s%s", flag, options[i].opt.name,
+	    options[i].metavar ? " " : "", options[i].metavar ? options[i].metavar : "");
+	fprintf(f, "  %-26s %s\n", name, options[i].help);
+}
+
+/* bpg COMMAND --help: its usage and every option it takes, its own first. */
+static void
+command_help(FILE *f, int k)
+{
+	fprintf(f, "usage: bpg %s\n\noptions:\n", commands[k].usage);
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].cmds & C(k) && options[i].cmds != ALL && options[i].cmds != NEEDS_SERVER)
+			option_help(f, i);
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (options[i].cmds & C(k) && (options[i].cmds == ALL || options[i].cmds == NEEDS_SERVER))
+			option_help(f, i);
 }
 
 /* A whole number in [lo, hi] or -2 with a message. */
@@ -182,6 +217,7 @@ set_option(struct cli_opts *o, int ch, const char *arg)
 	case O_SINCE: o->since = arg; break;
 	case O_LIMIT: num = &o->limit; name = "limit"; lo = 1; hi = 1000; break;
 	case O_ALL: o->all = 1; break;
+	case O_ALL_USERS: o->all_users = 1; break;
 	case O_TAIL: num = &o->tail; name = "tail"; break;
 	case O_EXEC: num = &o->exec; name = "exec"; hi = 100000; break;
 	case O_CONTAINER: o->container = arg; break;
@@ -203,6 +239,25 @@ find_command(const char *name)
 		if (strcmp(commands[k].name, name) == 0)
 			return k;
 	return -1;
+}
+
+/* bpg help [COMMAND]: the usage (of one command) on stdout. */
+static int
+cmd_help(struct cli *c, int argc, char **argv)
+{
+	int k;
+
+	(void)c;
+	if (argc == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (argc > 1 || (k = find_command(argv[0])) < 0) {
+		fprintf(stderr, "bpg: error: usage: bpg help [COMMAND]; commands: bpg help\n");
+		return CLI_USAGE;
+	}
+	command_help(stdout, k);
+	return CLI_OK;
 }
 
 /* Parses argv into c->o; the command's index in *cmd, its arguments moved to argv[optind..]. */
@@ -256,7 +311,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	if ((ret = parse_args(argc, argv, &c, &cmd, &help)) != CLI_OK || help || cmd < 0) {
 		if (cmd >= 0 && ret == CLI_OK)
-			fprintf(stdout, "usage: bpg %s\n", commands[cmd].usage);
+			command_help(stdout, cmd);
 		else
 			usage(ret == CLI_OK && help ? stdout : stderr);
 		return ret == CLI_OK && help ? CLI_OK : CLI_USAGE;

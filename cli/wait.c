@@ -8,6 +8,7 @@
 #define WAIT_MAX_MS        5000
 #define WAIT_MAX_FAILURES  6     /* network or 5xx answers in a row before giving up */
 #define WAIT_SUBFAIL_POLLS 2     /* SUBMISSION_FAILED this many polls in a row is final */
+#define WAIT_EXEC_S        30.0  /* logs -f --exec: how long a running application may lack it */
 
 struct waiter {
 	const char *id;
@@ -28,27 +29,44 @@ interrupted(const struct cli *c, const char *id)
 	return CLI_INTERRUPTED;
 }
 
-/* Streams the driver log (follow=true) until the server ends it. Failures only warn. */
+/*
+ * Streams path (a /log query with follow=true) until the server ends it. *none: the answer
+ * was the gateway's no-log text (nothing written). CLI_OK, CLI_INTERRUPTED or the failure,
+ * its message printed as an error (as a warning with warn).
+ */
 static int
-follow_log(struct cli *c, const char *id)
+stream_log(struct cli *c, const char *path, int warn, int *none)
 {
-	char path[512];
-	char *e = cli_escape(c, id);
-	struct cli_req rq = { .method = "GET", .path = path, .stream = 1, .follow = 1, .keep_errors = 1 };
+	struct cli_req rq = { .method = "GET", .path = path, .stream = 1, .follow = 1, .keep_errors = 1,
+	    .sniff = CLI_LOG_NOT_FOUND };
 	struct cli_resp resp;
 	int ret;
 
-	if (e == NULL)
-		return CLI_SERVER;
-	snprintf(path, sizeof(path), "/log?subId=%s&follow=true", e);
-	curl_free(e);
 	cli_term_clear(c);
 	fflush(stdout);
 	ret = cli_http(c, &rq, &resp);
 	fflush(stdout);
+	*none = resp.sniffed;
 	if (ret != CLI_OK && ret != CLI_INTERRUPTED)
-		fprintf(stderr, "bpg: warning: the driver log: %s\n", resp.err);
+		fprintf(stderr, "bpg: %s: the log: %s\n", warn ? "warning" : "error", resp.err);
 	cli_resp_release(&resp);
+	return ret;
+}
+
+/* Streams the driver log (follow=true) until the server ends it. Failures only warn. */
+static int
+follow_log(struct cli *c, const char *id, int *none)
+{
+	char path[512];
+	char *e = cli_escape(c, id);
+	int ret;
+
+	*none = 0;
+	if (e == NULL)
+		return CLI_SERVER;
+	snprintf(path, sizeof(path), "/log?subId=%s&follow=true", e);
+	curl_free(e);
+	ret = stream_log(c, path, 1, none);
 	return ret == CLI_INTERRUPTED ? ret : CLI_OK;
 }
 
@@ -94,6 +112,13 @@ out:
 	cJSON_Delete(j);
 	cli_resp_release(&resp);
 	return ret;
+}
+
+/* The state is COMPLETED or FAILED. */
+static int
+is_done(const char *state)
+{
+	return strcmp(state, "COMPLETED") == 0 || strcmp(state, "FAILED") == 0;
 }
 
 /* The exit status of a final state, or -1 while the application is not done. */
@@ -143,10 +168,13 @@ cli_wait(struct cli *c, const char *id, int follow)
 			delay = WAIT_FIRST_MS;
 		}
 		if (follow && !w.followed && has_log(w.state)) {
-			w.followed = 1;
-			if (follow_log(c, id) == CLI_INTERRUPTED)
+			int none;
+			if (follow_log(c, id, &none) == CLI_INTERRUPTED)
 				return interrupted(c, id);
-			continue;
+			if (!none) {
+				w.followed = 1;
+				continue;
+			}
 		}
 		cli_fmt_duration((long long)((cli_now_s() - w.start_s) * 1000), el, sizeof(el));
 		if ((ret = final_exit(&w)) >= 0) {
@@ -158,6 +186,54 @@ cli_wait(struct cli *c, const char *id, int follow)
 		}
 		if (!(follow && w.followed))
 			cli_term_line(c, "%s  %s  (waiting %s; Ctrl-C leaves it running)", id, w.state, el);
+sleep:
+		if (cli_sleep_ms(delay))
+			return interrupted(c, id);
+		delay = delay * 3 / 2 > WAIT_MAX_MS ? WAIT_MAX_MS : delay * 3 / 2;
+	}
+}
+
+/* The message and exit of a log that is not there (state: the application's). */
+static int
+no_log(const struct cli *c, const char *id, const char *state, int exec)
+{
+	cli_term_clear(c);
+	if (exec)
+		cli_error(c, "%s: no such executor (the application is %s)", id, state);
+	else
+		cli_error(c, "%s: no driver log (the application is %s)", id, state);
+	return CLI_NOTFOUND;
+}
+
+int
+cli_wait_log(struct cli *c, const char *id, const char *path, int exec)
+{
+	struct waiter w = { .id = id, .start_s = cli_now_s() };
+	double running_s = 0;   /* when the state first said the pod has a log */
+	char el[32];
+	long delay = WAIT_FIRST_MS;
+	int ret, none;
+
+	for (;;) {
+		if ((ret = poll_once(c, &w)) != CLI_OK)
+			return ret == CLI_INTERRUPTED ? interrupted(c, id) : ret;
+		if (w.failures > 0)
+			goto sleep;
+		if (has_log(w.state)) {
+			if ((ret = stream_log(c, path, 0, &none)) == CLI_INTERRUPTED)
+				return interrupted(c, id);
+			if (ret != CLI_OK || !none)
+				return ret;
+			if (running_s == 0)
+				running_s = cli_now_s();
+			if (is_done(w.state) || (exec && cli_now_s() - running_s >= WAIT_EXEC_S))
+				return no_log(c, id, w.state, exec);
+		} else if (final_exit(&w) >= 0) {
+			return no_log(c, id, w.state, exec);
+		}
+		cli_fmt_duration((long long)((cli_now_s() - w.start_s) * 1000), el, sizeof(el));
+		cli_term_line(c, "%s  %s  (waiting for the %s's log %s; Ctrl-C leaves it running)", id,
+		    w.state, exec ? "executor" : "driver", el);
 sleep:
 		if (cli_sleep_ms(delay))
 			return interrupted(c, id);

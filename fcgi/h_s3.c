@@ -26,6 +26,26 @@ struct s3_in {
 	long long length;           /* declared length, -1 when unknown (chunked) */
 };
 
+/*
+ * A declared length of 0 is a 400 unless ?allowEmpty=true: `curl --data-binary @FILE` with a
+ * FILE that is missing only warns and sends no bytes, which would store an empty object. On
+ * /skatev2 allowEmpty defaults to true: the Java gateway stored empty bodies.
+ */
+static enum bpg_err
+s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q, const struct s3_in *in)
+{
+	char why[WHY];
+	int allow;
+
+	if (bpg_query_bool(q, "allowEmpty", bpg_http_is_legacy(req), &allow, why, sizeof(why)) != BPG_OK)
+		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
+	if (in->length == 0 && !allow)
+		return bpg_http_fail(req, BPG_EINVAL, "empty upload: the body has no bytes (curl "
+		    "--data-binary @FILE sends none when FILE is missing); add allowEmpty=true to "
+		    "store an empty object");
+	return BPG_OK;
+}
+
 /* The declared length: ?content-length= wins over the header; -1 when neither (chunked). */
 static enum bpg_err
 s3_length_parse(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_query *q,
@@ -46,7 +66,7 @@ s3_length_parse(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_
 	if (in->length > max)
 		return bpg_http_fail(req, BPG_ETOOLARGE, "upload of %lld bytes is over the limit of "
 		    "%lld MiB", in->length, app->cfg->s3.max_upload_mb);
-	return BPG_OK;
+	return s3_empty_check(req, q, in);
 }
 
 /*
@@ -73,7 +93,8 @@ s3_authorize(const struct bpg_app *app, struct bpg_http_req *req, const struct s
 static enum bpg_err
 s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct s3_in *in)
 {
-	static const char *const names[] = { "folder", "overwrite", "content-length", NULL };
+	static const char *const names[] = { "folder", "overwrite", "content-length", "allowEmpty",
+	    NULL };
 	struct bpg_query q;
 	const char *f;
 	char why[WHY];

@@ -60,9 +60,10 @@ class Home:
         self.tmp.cleanup()
 
 
-def make_app(user, outcome="success", run_s=2, name="cli"):
+def make_app(user, outcome="success", run_s=2, name="cli", later=False):
     """A SparkApplication on c01 with its database row, as a submission leaves them, whose
-    outcome the simulator takes from its annotations."""
+    outcome the simulator takes from its annotations. later: only the row now; returns
+    (sid, create), create() makes the SparkApplication (the operator has not seen it yet)."""
     sid = "c01-" + uuid.uuid4().hex
     body = {"apiVersion": "sparkoperator.k8s.io/v1beta2", "kind": "SparkApplication",
             "metadata": {"name": sid, "labels": {"app.kubernetes.io/managed-by": "bpg", "proxyUser": user},
@@ -76,8 +77,13 @@ def make_app(user, outcome="success", run_s=2, name="cli"):
                      "restartPolicy": {"type": "Never"}, "timeToLiveSeconds": 3600}}
     db("INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, app_name, "
        "spark_version, queue) VALUES ('%s','c01','%s','%s','%s','3.5','poc')" % (sid, NS, user, name))
-    st, obj = sim("c01", "POST", SIM_APPS, body)
-    assert st == 201, obj
+
+    def create():
+        st, obj = sim("c01", "POST", SIM_APPS, body)
+        assert st == 201, obj
+    if later:
+        return sid, create
+    create()
     return sid
 
 

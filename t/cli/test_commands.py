@@ -43,6 +43,21 @@ class CommandsTest(unittest.TestCase):
         rc, out, _ = run(["version", "--client"], base_env(self.home.path))   # no server needed
         self.assertEqual((rc, out), (0, "client: bpg %s\n" % out.split()[-1]))
 
+    def test_help_lists_every_option_of_each_command(self):
+        import main_options
+        for cmd, opts in main_options.by_command().items():
+            for args in (["help", cmd], [cmd, "--help"]):
+                rc, out, err = run(args, base_env(self.home.path))
+                self.assertEqual((rc, err), (0, ""), args)
+                for o in opts:
+                    self.assertRegex(out, r"\n  (-., |    )--%s\b" % o, (args, o))
+        for opt in ("--driver-cores", "--driver-memory", "--executor-cores", "--executor-memory"):
+            self.assertIn(opt, run(["submit", "--help"], base_env(self.home.path))[1])
+        rc, out, err = run(["help"], base_env(self.home.path))
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("bpg logs ID", out)
+        self.assertEqual(run(["help", "nope"], base_env(self.home.path))[0], 2)
+
     # --- submit and wait: exits 0 and 1 ---
     def test_submit_wait_completed_exit_0(self):
         rc, out, err = self.bpg("submit", *SUBMIT_FLAGS, "--name", "cli-ok", "--conf", "spark.a=1", "--wait")
@@ -267,6 +282,18 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertTrue(all(s["applicationState"] == "UNKNOWN" for s in json.loads(out)))
 
+    def test_list_all_users_is_for_admins(self):
+        sid = make_app(ENV["BPG_OTHER_USER"], name="cli-everyone")
+        rc, out, err = self.bpg("list", "--all-users", "--name", "cli-everyone")
+        self.assertEqual(rc, 5, err)                               # 403: demo is no admin
+        admin = stack_env(self.home.path, BPG_USER=ENV["BPG_ADMIN_USER"], BPG_PASSWORD=ENV["BPG_ADMIN_PASSWORD"])
+        rc, out, err = self.bpg("list", "--all-users", "--name", "cli-everyone", "--all", env=admin)
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"^SUBMISSION ID\s+USER\s+NAME\s+STATE")
+        self.assertRegex(out, r"\n%s\s+%s\s+cli-everyone\s" % (sid, ENV["BPG_OTHER_USER"]))
+        rc, out, err = self.bpg("list", "--name", "cli-everyone", "-o", "json", env=admin)
+        self.assertNotIn(sid, out)                                 # without it: the admin's own
+
     # --- logs ---
     def test_logs_follow_tail_exec_container(self):
         sid = make_app(ENV["BPG_USER"], outcome="success", run_s=3)
@@ -288,6 +315,24 @@ class CommandsTest(unittest.TestCase):
         self.assertEqual(rc, 2, err)
         self.assertIn("container", err)
 
+    def test_logs_before_the_pod_and_of_a_missing_executor(self):
+        sid, create = make_app(ENV["BPG_USER"], outcome="success", run_s=1, later=True)
+        rc, out, err = self.bpg("logs", sid)              # no pod yet: not the gateway's text
+        self.assertEqual((rc, out), (4, ""), err)
+        self.assertIn("no driver log found", err)
+        p = subprocess.Popen([BPG, "logs", sid, "-f"], env=self.env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertFalse(poll(lambda: p.poll() is not None, 2, 0.1))   # -f waits for the pod
+        create()
+        out, err = p.communicate(timeout=60)
+        self.assertEqual((p.returncode, err), (0, ""))     # piped: nothing but the log
+        self.assertIn("%s-driver line" % sid, out)
+        self.assertNotIn("Cannot find", out)
+        for args in (["--exec", "99"], ["--exec", "99", "-f"]):
+            rc, out, err = self.bpg("logs", sid, *args)
+            self.assertEqual((rc, out), (4, ""), err)
+            self.assertRegex(err, r"^bpg: error: %s: no (such executor|executor 99 log)" % sid)
+
     # --- upload ---
     def test_upload_prints_the_url_conflicts_and_overwrites(self):
         folder = "%s/cli-%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own folder
@@ -297,6 +342,8 @@ class CommandsTest(unittest.TestCase):
         rc, out, err = self.bpg("upload", path, "--folder", folder)
         self.assertEqual(rc, 2)
         self.assertIn("already exists", err)
+        self.assertIn("--overwrite", err)                   # the CLI's flag, not the API's parameter
+        self.assertNotIn("overwrite=true", err)
         rc, out, err = self.bpg("upload", path, "--folder", folder, "--overwrite", "--name", "renamed.bin")
         self.assertEqual((rc, out), (0, "s3a://%s/uploaded/%s/renamed.bin\n" % (ENV["S3_BUCKET"], folder)))
         rc, out, err = self.bpg("upload", path, "--folder", "../up")

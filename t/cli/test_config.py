@@ -70,6 +70,15 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("password_command failed", err)
         self.assertEqual(self.health(BPG_PASSWORD=ENV["BPG_PASSWORD"])[0], 0)   # env over the command
 
+    def test_password_command_may_contain_semicolons_and_hashes(self):
+        # iniparser would end the value at ';' (a comment): the command is the whole line
+        for cmd in ("true; cat %s #x" % self.pwfile, "'true; cat %s'" % self.pwfile):
+            self.home.write(".config/bpg/config", profile("default", url=ENV["BPG_URL"], user=ENV["BPG_USER"],
+                                                           cacert=ENV["BPG_CACERT"], password_command=cmd) +
+                            profile("other", password_command="false"))
+            rc, err = self.health()
+            self.assertEqual(rc, 0, (cmd, err))
+
     def test_netrc_gives_user_and_password(self):
         host = urllib.parse.urlsplit(ENV["BPG_URL"]).hostname
         self.home.write(".netrc", "machine other.example login x password y\n"

@@ -62,6 +62,26 @@ class TerminalTest(unittest.TestCase):
         self.assertNotIn("(waiting", self.screen())     # the live line was cleared
         self.assertEqual(app_state(sid), "RUNNING")
 
+    def test_logs_follow_waits_for_the_driver_with_the_live_line(self):
+        sid, create = make_app(ENV["BPG_USER"], outcome="hang", later=True)
+        self.type("%s logs %s -f; echo rc=$?" % (BPG, sid))
+        # no pod yet: the live line, not the gateway's "Cannot find matched log files" text
+        self.wait_screen(r"%s  UNKNOWN  \(waiting for the driver's log \d+s; Ctrl-C leaves it running\)" % sid)
+        self.assertTrue(poll(lambda: self.raw_bytes().count(b"\r\x1b[K" + sid.encode()) >= 2, 30, 0.1))
+        create()
+        self.wait_screen(r"%s-driver line" % sid)
+        self.assertNotIn("(waiting", self.screen())       # cleared before the log
+        self.assertNotIn("Cannot find", self.screen())
+        self.tmux("send-keys", "-t", "t", "C-c")
+        self.wait_screen(r"bpg: interrupted: %s keeps running(.|\n)*\nrc=130" % sid, 10)
+
+    def test_logs_follow_of_a_missing_executor_is_not_found(self):
+        sid = make_app(ENV["BPG_USER"], outcome="success", run_s=1)
+        self.assertTrue(poll(lambda: app_state(sid) == "COMPLETED", 60, 0.2))
+        self.type("%s logs %s -f --exec 99; echo rc=$?" % (BPG, sid))
+        self.wait_screen(r"bpg: error: %s: no such executor \(the application is COMPLETED\)\n.*rc=4" % sid)
+        self.assertNotIn("Cannot find", self.screen())
+
     def test_submit_wait_on_a_terminal_ends_with_one_clean_line(self):
         from cli import SUBMIT_FLAGS
         self.type("%s submit %s --wait; echo rc=$?" % (BPG, " ".join(SUBMIT_FLAGS)))

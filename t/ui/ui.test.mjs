@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { env, API, UI, USER, ADMIN, SHOTS, call, app, CHROMIUM_ARGS } from './stack.mjs';
+import { env, API, UI, ORIGIN, ROOT, USER, ADMIN, SHOTS, call, app, CHROMIUM_ARGS } from './stack.mjs';
 
 async function submit(extra) {
   const r = await call('POST', '/spark', app(extra));
@@ -391,4 +392,59 @@ test('phone width and dark mode render without errors', async () => {
   assert.ok(overflow <= 1, 'no horizontal page scroll on a phone: ' + overflow);
   page.check();
   await ctx.close();
+});
+
+// Issue 37 point 5: times say their zone (a UTC switch, kept), the monitor's times are dates,
+// the submission page shows what was asked for, and the root leads to the UI.
+test('times carry their zone and switch to UTC; the submission page shows name, queue and resources', async () => {
+  const id = await submit({ applicationName: 'ui-zone', driver: { cores: 2, memory: '2g' }, executor: { instances: 3, cores: 1, memory: '1g' } });
+  const ctx = await browser.newContext({ httpCredentials: USER, ignoreHTTPSErrors: true, timezoneId: 'Europe/Berlin',
+    viewport: { width: 1280, height: 860 } });
+  const page = await open(ctx, '/sub/' + id);
+  await waitText(page, '#app', /Queue/);                          // from the list row, after the spec
+  const appText = await page.innerText('#app');
+  assert.match(appText, /Name\s+ui-zone/);
+  assert.match(appText, /Queue\s+root\.\w+/);
+  assert.match(appText, /Driver\s+2 cores, \d+[mg]/);
+  assert.match(appText, /Executors\s+3 × 1 core, \d+[mg]/);
+  const local = /Created\s*(\d{4}-\d\d-\d\d (\d\d):\d\d:\d\d) (GMT\+1|CET)/;
+  await waitText(page, '#status', local);
+  const [, , hourLocal] = local.exec(await page.innerText('#status'));
+  await page.shot('submission-app-zone');
+  await page.click('#utc');                                      // (page.check is open()'s)
+  const utc = /Created\s*\d{4}-\d\d-\d\d (\d\d):\d\d:\d\d UTC/;
+  await waitText(page, '#status', utc);
+  const [, hourUtc] = utc.exec(await page.innerText('#status'));
+  assert.equal((Number(hourLocal) + 23) % 24, Number(hourUtc), 'Berlin is UTC+1 in winter');
+  await page.reload({ waitUntil: 'load' });                      // the switch is kept
+  await waitText(page, '#status', utc);
+  assert.equal(await page.isChecked('#utc'), true);
+  await page.uncheck('#utc');
+  await waitText(page, '#status', local);
+  page.check();
+  await ctx.close();
+});
+
+test('admin: the monitor\'s last run shows as dates', async () => {
+  execFileSync(path.join(ROOT, 'monitor', 'bpg-monitor'), ['--config', env.BPG_CONFIG], { stdio: 'ignore', timeout: 60000 });
+  const adm = await open(adminCtx, '/admin');
+  await waitText(adm, '#health', /monitor/);
+  const text = await adm.textContent('#health');
+  assert.match(text, /lastRunStarted: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+/);
+  assert.match(text, /lastRunFinished: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+/);
+  assert.doesNotMatch(text, /lastRun\w+: \d{12,}/);
+  await adm.shot('admin-monitor');
+  adm.check();
+  await adm.close();
+});
+
+test('the root leads to the UI', async () => {
+  const r = await call('GET', ORIGIN + '/', undefined, { username: '', password: '' });
+  assert.equal(r.status, 302);
+  assert.equal(new URL(r.headers.location, ORIGIN).pathname, '/ui/');
+  const page = await userCtx.newPage();
+  await page.goto(ORIGIN + '/', { waitUntil: 'load' });
+  assert.equal(new URL(page.url()).pathname, '/ui/');
+  await page.waitForSelector('#nav-admin', { state: 'attached' });
+  await page.close();
 });

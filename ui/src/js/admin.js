@@ -1,6 +1,6 @@
 // Admin: everyone's submissions, the health of each part, the main /metrics figures.
 import * as api from './api.js';
-import { h, clear, errorBox, section, fmtTime } from './util.js';
+import { h, clear, errorBox, section, fmtTime, isTimeField } from './util.js';
 import { submissionsView } from './list.js';
 
 // Prometheus text -> [{name, labels, value}]
@@ -32,7 +32,7 @@ function healthView(hs, monitor) {
     const ok = v && (v.reachable === true || v.status === 'OK' || v.ok === true);
     const bad = v && (v.reachable === false || v.ok === false);
     const detail = Object.entries(v || {}).filter(([k]) => k !== 'reachable')
-      .map(([k, x]) => `${k}: ${typeof x === 'number' && /time|at$/i.test(k) && x > 1e11 ? fmtTime(x) : (typeof x === 'object' ? JSON.stringify(x) : x)}`).join(' · ');
+      .map(([k, x]) => `${k}: ${isTimeField(k, x) ? fmtTime(x) : (typeof x === 'object' ? JSON.stringify(x) : x)}`).join(' · ');
     rows.push(h('tr', {}, h('th', { scope: 'row', text: what }),
       h('td', {}, h('span', { class: 'badge ' + (ok ? 'b-ok' : bad ? 'b-bad' : 'b-muted'), text: ok ? 'OK' : bad ? 'DOWN' : '?' })),
       h('td', { class: 'small', text: detail })));

@@ -1,6 +1,6 @@
 // The router: hash routes, one page module each; a page's render() may return a cleanup.
 import * as api from './api.js';
-import { h, clear, errorBox } from './util.js';
+import { h, clear, errorBox, useUtc, setUtc } from './util.js';
 import * as list from './list.js';
 import * as submission from './submission.js';
 import * as logs from './logs.js';
@@ -59,6 +59,9 @@ async function start() {
     ev.preventDefault();
     document.getElementById('main').focus();
   });
+  const utc = document.getElementById('utc');
+  utc.checked = useUtc();
+  utc.addEventListener('change', () => { setUtc(utc.checked); route(); });   // redrawn in the zone
   await api.init();
   window.addEventListener('hashchange', route);
   route();

@@ -39,11 +39,37 @@ export function badge(state) {
   return h('span', { class: 'badge b-' + (STATE_CLASS[s] || 'muted'), text: s });
 }
 
+// Times show their zone: the browser's (its short name, "CET", "GMT+1") or, with the header's
+// UTC switch (kept in localStorage), UTC as the CLI prints them.
+const UTC_KEY = 'bpg.utc';
+
+export function useUtc() {
+  try { return localStorage.getItem(UTC_KEY) === '1'; } catch (e) { return false; }
+}
+
+export function setUtc(on) {
+  try { localStorage.setItem(UTC_KEY, on ? '1' : '0'); } catch (e) { /* private mode: not kept */ }
+}
+
+function zoneName(d) {
+  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d)
+    .find((x) => x.type === 'timeZoneName');
+  return part ? part.value : 'local';
+}
+
 export function fmtTime(ms) {
   if (!ms) return '';
   const d = new Date(ms);
   const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  if (useUtc()) {
+    return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
+  }
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${zoneName(d)}`;
+}
+
+// A field the API gives as epoch milliseconds ("creationTime", "lastRunAt", "lastRunStarted").
+export function isTimeField(key, v) {
+  return typeof v === 'number' && v > 1e11 && /(time|at|started|finished)$/i.test(key);
 }
 
 export function fmtDuration(ms) {
