@@ -35,12 +35,12 @@ class SessionTest(unittest.TestCase):
         for path in used:
             self.assertTrue(os.path.isfile(os.path.join(ROOT, path)), "README uploads %s: no such file" % path)
         rc, out, err = run(["upload", os.path.join(ROOT, "examples", "etl.py"), "--folder",
-                            "session-" + uuid.uuid4().hex[:8]], self.env)
+                            ENV["BPG_USER"] + "/session-" + uuid.uuid4().hex[:8]], self.env)
         self.assertEqual(rc, 0, err)
         self.assertRegex(out, r"^s3a://\S+/etl\.py\n$")
 
     def test_an_empty_upload_is_400_unless_allowed(self):
-        folder = "empty-" + uuid.uuid4().hex[:8]
+        folder = ENV["BPG_USER"] + "/empty-" + uuid.uuid4().hex[:8]
         base = [ "curl", "-sS", "--cacert", ENV["BPG_CACERT"], "-u", "%s:%s" % (ENV["BPG_USER"], ENV["BPG_PASSWORD"]),
                  "-H", "Content-Type: application/octet-stream", "-w", "\n%{http_code}"]
         missing = os.path.join(self.home.path, "no-such-file.py")
