@@ -135,9 +135,11 @@ class ChartTest(unittest.TestCase):
         self.assertIn("try_files /nonexistent @upload;", s3loc)
         uploc = cm["data"]["nginx.conf"].split("location @upload {", 1)[1].split("}", 1)[0]
         for line in ("limit_conn uploads 2;", "limit_conn peruploader 2;", "limit_conn peraddr 200;",
-                     "client_body_timeout 20s;", "client_max_body_size 1025m;", "fastcgi_request_buffering off;",
-                     "error_page 429 /_bpg_error/429upload;"):
+                     "client_body_timeout 20s;", "client_max_body_size 1025m;", "fastcgi_request_buffering off;"):
             self.assertIn(line, uploc)
+        # no error_page of its own (it would drop the server's): the 429 page names the caps
+        self.assertNotIn("error_page", uploc)
+        self.assertIn("too many uploads at once", cm["data"]["nginx.conf"])
         for line in ("max_concurrent_uploads = 2\n", "max_uploads_per_user = 2\n", "upload_body_timeout_s = 20\n",
                      "min_upload_kib_per_s = 16\n", "upload_grace_s = 10\n"):
             self.assertIn(line, cm["data"]["bpg.ini"])
