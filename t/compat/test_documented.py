@@ -1,4 +1,4 @@
-"""Walks README.md's "/skatev2 and /apiv2" table: one check per row, and no row without its check."""
+"""Walks docs/api.md's "/skatev2 and /apiv2" table: one check per row, and no row without its check."""
 import base64
 import http.client
 import json
@@ -16,8 +16,8 @@ REQ = {"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/x.py"}
 
 
 def table_ids():
-    """The ids of the README table's rows, in order."""
-    with open(os.path.join(ROOT, "README.md")) as f:
+    """The ids of the docs/api.md table's rows, in order."""
+    with open(os.path.join(ROOT, "docs", "api.md")) as f:
         text = f.read()
     section = text.split("### `/skatev2` and `/apiv2`", 1)[1].split("\n### ", 1)[0]
     return re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M)
