@@ -177,6 +177,7 @@ static const struct ck queue_keys[] = {
 	{ "allow_custom_image", CK_BOOL, Q(allow_custom_image), 0, "false", 0, 0 },
 	{ "allow_service_account", CK_BOOL, Q(allow_service_account), 0, "false", 0, 0 },
 	{ "allow_cluster_id", CK_BOOL, Q(allow_cluster_id), 0, "false", 0, 0 },
+	{ "allow_k8s_spark_conf", CK_BOOL, Q(allow_k8s_spark_conf), 0, "false", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef Q
