@@ -44,7 +44,9 @@ static const struct ck gateway_keys[] = {
 	{ "idempotency_ttl_s", CK_INT, G(idempotency_ttl_s), 0, "86400", 60, 2592000 },
 	{ "log_follow_max_ms", CK_INT, G(log_follow_max_ms), 0, "3600000", 1000, 86400000 },
 	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
-	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key", 0, 0 },
+	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key,"
+	    "fs.azure.account.key,.sas.,gs.auth.service.account.*key,"
+	    "google.cloud.auth.service.account.*key", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef G
@@ -184,6 +186,7 @@ static const struct ck queue_keys[] = {
 	{ "allow_custom_image", CK_BOOL, Q(allow_custom_image), 0, "false", 0, 0 },
 	{ "allow_service_account", CK_BOOL, Q(allow_service_account), 0, "false", 0, 0 },
 	{ "allow_cluster_id", CK_BOOL, Q(allow_cluster_id), 0, "false", 0, 0 },
+	{ "allow_k8s_spark_conf", CK_BOOL, Q(allow_k8s_spark_conf), 0, "false", 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 }
 };
 #undef Q

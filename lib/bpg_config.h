@@ -157,6 +157,7 @@ struct bpg_queue {
 	struct bpg_strlist allowed_zones;
 	int allow_privileged, allow_host_path, allow_custom_image, allow_service_account;
 	int allow_cluster_id;       /* users of this queue may pin clusterId (admins always may) */
+	int allow_k8s_spark_conf;   /* users may set the Spark properties no field says (bpg_guard) */
 };
 
 /*

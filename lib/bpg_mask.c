@@ -1,14 +1,44 @@
 /* bpg_mask: secrets masked in everything the gateway returns, stores or logs. */
 #define _GNU_SOURCE   /* strcasestr */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 #include "bpg_mask.h"
+
+/*
+ * 1 when pattern stands anywhere in key, case-insensitively: a substring, or with '*' in it
+ * a glob whose '*' is any run of characters ("gs.auth.service.account.*key").
+ */
+static int
+key_has(const char *key, const char *pattern)
+{
+	const char *g = pattern, *restart = pattern, *back = key, *s = key;
+
+	if (strchr(pattern, '*') == NULL)
+		return strcasestr(key, pattern) != NULL;
+	/* the classic '*' matcher with an implied '*' before and after the pattern */
+	while (*g != '\0') {
+		if (*g == '*') {
+			restart = ++g;
+			back = s;
+		} else if (*s == '\0') {
+			return 0;
+		} else if (tolower((unsigned char)*g) == tolower((unsigned char)*s)) {
+			g++;
+			s++;
+		} else {
+			g = restart;
+			s = ++back;
+		}
+	}
+	return 1;
+}
 
 int
 bpg_mask_key_is_secret(const char *key, const struct bpg_strlist *patterns)
 {
 	for (size_t i = 0; i < patterns->n; i++)
-		if (strcasestr(key, patterns->v[i]) != NULL)
+		if (key_has(key, patterns->v[i]))
 			return 1;
 	return 0;
 }

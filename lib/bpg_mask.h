@@ -7,7 +7,10 @@
 
 #define BPG_MASK "***"
 
-/* True when a Spark conf key holds a secret: it contains a pattern (case-insensitive). */
+/*
+ * True when a Spark conf key holds a secret: it contains a pattern (case-insensitive); a
+ * pattern with '*' is a glob found anywhere in the key, '*' any run of characters.
+ */
 int bpg_mask_key_is_secret(const char *key, const struct bpg_strlist *patterns);
 
 /*

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "bpg_guard.h"
 #include "bpg_json.h"
 #include "bpg_k8sname.h"
 #include "bpg_request.h"
@@ -525,6 +526,10 @@ parse_strmap(struct rp *p, cJSON *obj, const char *path, size_t max, int label_r
 			return fail(p, "%s: keys must be 1 to %d characters", path, BPG_REQ_MAX_KEY);
 		if (check_dup(p, obj, it, path) != 0)
 			return -1;
+		/* a Spark property's name never holds one: a line break could start another */
+		for (const char *c = it->string; !label_rules && *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return fail(p, "%s: keys may not contain control characters", path);
 		subpath(sub, sizeof(sub), path, it->string, 0);
 		if (cJSON_IsNull(it))
 			return fail(p, "%s: must be a string", sub);
@@ -1117,7 +1122,7 @@ check_pod(struct rp *p, const struct bpg_pod_req *pod, const char *role, const s
 
 enum bpg_err
 bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
-    const char *queue_name, char *why, size_t whylen)
+    const char *queue_name, int admin, char *why, size_t whylen)
 {
 	struct rp p = { why, whylen, 0, 0, NULL };
 	long long inst = r->executor.instances >= 0 ? r->executor.instances : 1;
@@ -1160,7 +1165,8 @@ bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
 		    r->driver.image ? "driver.image" : "executor.image", queue_name);
 		return BPG_EFORBIDDEN;
 	}
-	return BPG_OK;
+	/* the same rules said as Spark properties, and what only Spark properties can say */
+	return bpg_guard_request(r->j, q, queue_name, admin, why, whylen);
 }
 
 enum bpg_err

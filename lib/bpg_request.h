@@ -96,10 +96,12 @@ void bpg_request_free(struct bpg_submit_req *r);
  * The rules that depend on the queue, after routing: cores and memory within the queue's
  * minimum and maximum, executor instances (field and spark.executor.instances) within its
  * cap, bpg.maxRunningMillis within its limit (BPG_EINVAL); privileged pods, hostPath
- * volumes, service accounts and images only where the queue allows them (BPG_EFORBIDDEN).
+ * volumes, service accounts and images only where the queue allows them, whether asked by
+ * a field or a Spark property, and the Spark properties and pod metadata bpg_guard holds
+ * (BPG_EFORBIDDEN). admin: the caller is an admin (bpg_guard's allow_k8s_spark_conf rule).
  */
 enum bpg_err bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
-    const char *queue_name, char *why, size_t whylen);
+    const char *queue_name, int admin, char *why, size_t whylen);
 
 /*
  * The suffix fits with this cluster's id: "<cluster_id>-<32 hex>-<suffix>" is at most

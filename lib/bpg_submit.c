@@ -39,7 +39,7 @@ bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 		    whylen)) != BPG_OK)
 			return err;
 	}
-	return bpg_request_check(in->req, p->qconf, p->queue, why, whylen);
+	return bpg_request_check(in->req, p->qconf, p->queue, in->admin, why, whylen);
 }
 
 enum bpg_err

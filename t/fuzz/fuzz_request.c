@@ -76,7 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t qi = 0; qi < cfg->n_queues; qi++) {
 		const struct bpg_queue *q = &cfg->queues[qi];
-		(void)bpg_request_check(r, q, q->name, why, sizeof(why));   /* build even what it refuses */
+		(void)bpg_request_check(r, q, q->name, 0, why, sizeof(why));   /* build even what it refuses */
 		for (size_t ci = 0; ci < cfg->n_clusters; ci++) {
 			const struct bpg_cluster *c = &cfg->clusters[ci];
 			struct bpg_crd_in in;

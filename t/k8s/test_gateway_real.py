@@ -1,7 +1,8 @@
 """The gateway against the real cluster (make test-k8s: c01 a real kube-apiserver with kwok and the
 real Spark operator, c02 kubesim): failover from the simulated to the real cluster, /log of a live
 and of a finished driver through the API server and kwok, archiving by the monitor and /log after
-the pods are garbage-collected, and a CR deleted behind the gateway's back.
+the pods are garbage-collected, a CR deleted behind the gateway's back, and Spark properties
+that change the driver pod held to the queue's rules (issue 32 item 2), read back from the pod.
 """
 import json
 import os
@@ -14,7 +15,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 sys.path.insert(0, os.path.join(ROOT, "t", "integration"))
 if not os.environ.get("BPG_STACK_ENV"):
     raise unittest.SkipTest("no stack (BPG_STACK_ENV): run through make test-k8s")
-from bpg import ENV, SIM_APPS, db, poll, real_cluster, sim, user_client  # noqa: E402
+from bpg import ENV, SIM_APPS, admin_client, db, poll, real_cluster, sim, user_client  # noqa: E402
 
 MINIMAL = {"sparkVersion": "3.5", "mainApplicationFile": "s3a://bpg/uploaded/foo/MinimalSparkApp.py",
            "driver": {"cores": 1, "memory": "2g"}, "executor": {"instances": 1, "cores": 1, "memory": "2g"}}
@@ -107,6 +108,52 @@ class GatewayOnRealCluster(unittest.TestCase):
         self.assertEqual(status, "FAILED", out)
         self.assertIn("disappeared from cluster c01", msg)
 
+    def driver_pod(self, sid):
+        """The driver pod spark-submit (run by the real operator) created for sid, and its container."""
+        pod = {}
+
+        def created():
+            st, obj = sim("c01", "GET", PODS + sid + "-driver")
+            pod.update(obj if st == 200 else {})
+            return st == 200
+        self.assertTrue(poll(created, 120, 0.5), "no driver pod: the operator's spark-submit did not create it")
+        driver = [c for c in pod["spec"]["containers"] if c["name"] == "spark-kubernetes-driver"]
+        self.assertEqual(len(driver), 1, pod["spec"]["containers"])
+        return pod["spec"], driver[0]
+
+    def test_spark_properties_reach_the_driver_pod_only_where_the_queue_allows(self):
+        guarded = {"spark.kubernetes.driver.container.image": "bpg-guard/spark:3.5.1",
+                   "spark.kubernetes.driver.volumes.hostPath.guard.mount.path": "/host",
+                   "spark.kubernetes.driver.volumes.hostPath.guard.options.path": "/",
+                   "spark.kubernetes.authenticate.driver.serviceAccountName": "bpg-guard-sa"}
+        secret = {"spark.kubernetes.driver.secrets.bpg-guard": "/etc/guard"}
+        # refused before anything reaches a cluster: the field rules on poc, secrets for a user anywhere
+        for queue, conf in [("poc", {k: v}) for k, v in guarded.items()] + [("open", secret)]:
+            b = dict(MINIMAL, queue=queue, sparkConf=conf)
+            st, _, e = self.c.json("POST", "/spark", body=json.dumps(b), headers={"Content-Type": "application/json"})
+            self.assertEqual(st, 403, (conf, e))
+            self.assertIn("sparkConf.%s: queue %s does not allow" % (next(iter(conf)), queue), e["message"])
+        # on open (served by c01 only) the hostPath volume reaches the driver pod: mounting / is real
+        sid = self.submit(queue="open", sparkConf=guarded)
+        spec, driver = self.driver_pod(sid)
+        vols = {v["name"]: v for v in spec.get("volumes", [])}
+        self.assertEqual(vols.get("guard", {}).get("hostPath", {}).get("path"), "/", spec.get("volumes"))
+        self.assertIn(("guard", "/host"), [(m["name"], m["mountPath"]) for m in driver.get("volumeMounts", [])])
+        # the image and the service account: this operator (v2.5.2) passes spec.image and
+        # spec.driver.serviceAccount (the gateway always sets both: the queue's image, the
+        # cluster's "spark") as --conf after sparkConf, so there they never win; its webhook, when
+        # enabled, refuses both keys. The gateway holds them all the same (above).
+        self.assertEqual((driver["image"], spec.get("serviceAccountName")), ("apache/spark:3.5.1", "spark"))
+        self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + sid)[0], 200)
+        # what no field says passes for an admin (pinned to the real cluster): a secret volume
+        b = dict(MINIMAL, queue="poc", clusterId="c01", sparkConf=secret)
+        st, _, r = admin_client().json("POST", "/spark", body=json.dumps(b), headers={"Content-Type": "application/json"})
+        self.assertEqual(st, 200, r)
+        spec, driver = self.driver_pod(r["submissionId"])
+        names = [v["name"] for v in spec.get("volumes", []) if v.get("secret", {}).get("secretName") == "bpg-guard"]
+        self.assertEqual(len(names), 1, spec.get("volumes"))
+        self.assertIn((names[0], "/etc/guard"), [(m["name"], m["mountPath"]) for m in driver.get("volumeMounts", [])])
+        self.assertEqual(sim("c01", "DELETE", SIM_APPS + "/" + r["submissionId"])[0], 200)
 
 if __name__ == "__main__":
     unittest.main()

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_config.h"
+#include "bpg_mask.h"
 
 #define FIXTURES BPG_SRCDIR "/t/fixtures/config"
 
@@ -142,7 +143,7 @@ START_TEST(test_example_loads)
 	ck_assert_str_eq(cfg->gateway.log_level, "info");
 	ck_assert_str_eq(cfg->gateway.spark_conf_defaults_file, BPG_SRCDIR "/etc/spark-defaults.conf");
 	ck_assert_str_eq(cfg->gateway.spark_conf_fixed_file, BPG_SRCDIR "/etc/spark-fixed.conf");
-	ck_assert_uint_eq(cfg->gateway.mask_patterns.n, 6);
+	ck_assert_uint_eq(cfg->gateway.mask_patterns.n, 10);
 	ck_assert_str_eq(cfg->gateway.mask_patterns.v[0], "password");
 	ck_assert_str_eq(cfg->gateway.mask_patterns.v[5], "fs.s3a.secret.key");
 	ck_assert_str_eq(bpg_sparkconf_get(&cfg->gateway.spark_conf_defaults,
@@ -348,7 +349,15 @@ START_TEST(test_minimal_ok)
 	ck_assert_int_eq(cfg->gateway.workers, 4);
 	ck_assert_ptr_null(cfg->gateway.spark_conf_defaults_file);
 	ck_assert_uint_eq(cfg->gateway.spark_conf_defaults.n, 0);
-	ck_assert_uint_eq(cfg->gateway.mask_patterns.n, 6);
+	ck_assert_uint_eq(cfg->gateway.mask_patterns.n, 10);
+	/* issue 32 item 11: the default patterns mask Azure and GCS keys */
+	ck_assert(bpg_mask_key_is_secret("spark.hadoop.fs.azure.account.key.a.dfs.core.windows.net",
+	    &cfg->gateway.mask_patterns));
+	ck_assert(bpg_mask_key_is_secret("spark.hadoop.fs.azure.sas.c.a.blob.core.windows.net",
+	    &cfg->gateway.mask_patterns));
+	ck_assert(bpg_mask_key_is_secret("spark.hadoop.fs.gs.auth.service.account.private.key",
+	    &cfg->gateway.mask_patterns));
+	ck_assert(!bpg_mask_key_is_secret("spark.hadoop.fs.gs.project.id", &cfg->gateway.mask_patterns));
 	ck_assert_str_eq(cfg->database.host, "127.0.0.1");
 	ck_assert_int_eq(cfg->database.port, 3306);
 	ck_assert_str_eq(cfg->s3.region, "us-east-1");

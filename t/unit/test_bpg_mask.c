@@ -21,6 +21,53 @@ START_TEST(test_keys)
 }
 END_TEST
 
+/* Issue 32 item 11: Azure account keys and SAS tokens, GCS service-account keys. */
+static char *cloud_pats[] = { "password", "secret", "token", "credential", "fs.s3a.access.key",
+    "fs.s3a.secret.key", "fs.azure.account.key", ".sas.", "gs.auth.service.account.*key",
+    "google.cloud.auth.service.account.*key" };
+static const struct bpg_strlist cloud = { cloud_pats, 10 };
+static const struct { const char *key; int secret; } cloud_keys[] = {
+	{ "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net", 1 },
+	{ "fs.azure.account.key.acct.blob.core.windows.net", 1 },
+	{ "spark.hadoop.FS.AZURE.ACCOUNT.KEY.acct.dfs.core.windows.net", 1 },
+	{ "spark.hadoop.fs.azure.sas.container.acct.blob.core.windows.net", 1 },
+	{ "spark.hadoop.fs.azure.sas.fixed.token", 1 },
+	{ "spark.hadoop.fs.gs.auth.service.account.private.key", 1 },
+	{ "spark.hadoop.fs.gs.auth.service.account.private.key.id", 1 },
+	{ "spark.hadoop.fs.gs.auth.service.account.json.keyfile", 1 },
+	{ "spark.hadoop.google.cloud.auth.service.account.json.keyfile", 1 },
+	{ "spark.hadoop.fs.gs.auth.service.account.enable", 0 },
+	{ "spark.hadoop.fs.gs.auth.service.account.email", 0 },
+	{ "spark.hadoop.fs.azure.account.auth.type", 0 },
+	{ "spark.hadoop.fs.gs.project.id", 0 },
+	{ "spark.sql.sources.partitionOverwriteMode", 0 },
+	{ "key.gs.auth.service.account.", 0 },   /* the glob's order matters */
+};
+
+START_TEST(test_cloud_keys)
+{
+	ck_assert_msg(bpg_mask_key_is_secret(cloud_keys[_i].key, &cloud) == cloud_keys[_i].secret,
+	    "%s", cloud_keys[_i].key);
+}
+END_TEST
+
+/* The globs: '*' any run, found anywhere, case-insensitive; no '*' is a substring. */
+static const struct { const char *pattern, *key; int match; } globs[] = {
+	{ "a*b", "xxaYYbzz", 1 }, { "a*b", "xxbYYazz", 0 }, { "a*b*c", "_a_b_c_", 1 },
+	{ "a*b*c", "_a_c_b_", 0 }, { "*", "anything", 1 }, { "ab*", "xAB", 1 }, { "*ab", "aXb", 0 },
+	{ "aab*", "aaab", 1 }, { "a*a*a", "aa", 0 }, { "a*a*a", "aaa", 1 }, { "x.y", "XX.Y", 1 },
+};
+
+START_TEST(test_globs)
+{
+	char *p[] = { (char *)globs[_i].pattern };
+	const struct bpg_strlist one = { p, 1 };
+
+	ck_assert_msg(bpg_mask_key_is_secret(globs[_i].key, &one) == globs[_i].match, "%s ~ %s",
+	    globs[_i].pattern, globs[_i].key);
+}
+END_TEST
+
 START_TEST(test_app)
 {
 	cJSON *app = cJSON_Parse("{\"spec\":{\"sparkConf\":{\"spark.app.name\":\"x\","
@@ -112,6 +159,8 @@ mask_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_keys);
+	tcase_add_loop_test(tc, test_cloud_keys, 0, sizeof(cloud_keys) / sizeof(cloud_keys[0]));
+	tcase_add_loop_test(tc, test_globs, 0, sizeof(globs) / sizeof(globs[0]));
 	tcase_add_test(tc, test_app);
 	tcase_add_test(tc, test_request_and_odd_shapes);
 	tcase_add_loop_test(tc, test_key_table, 0, sizeof(keys) / sizeof(keys[0]));

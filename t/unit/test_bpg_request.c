@@ -99,6 +99,9 @@ static const struct { const char *part; enum bpg_err err; const char *msg; } par
 	{ ",\"submissionIdSuffix\":\"abcdefghijklmnopqrstuvwxyz12\"}", BPG_OK, "" },
 	{ ",\"submissionIdSuffix\":\"abcdefghijklmnopqrstuvwxyz123\"}", BPG_EINVAL, "submissionIdSuffix" },
 	{ ",\"type\":\"Go\"}", BPG_EINVAL, "type: one of Java, Scala, Python, R" },
+	{ ",\"sparkConf\":{\"a\\nspark.kubernetes.namespace\":\"x\"}}", BPG_EINVAL,
+	  "sparkConf: keys may not contain control characters" },
+	{ ",\"sparkConf\":{\"a\\u007f\":\"x\"}}", BPG_EINVAL, "control characters" },
 	{ ",\"driver\":{\"memory\":\"1024\"}}", BPG_OK, "" },                         /* bug 12: no 500 */
 	{ ",\"driver\":{\"memory\":\"\"}}", BPG_EINVAL, "driver.memory" },
 	{ ",\"driver\":{\"memory\":\"lots\"}}", BPG_EINVAL, "driver.memory: 'lots' is not a memory size" },
@@ -298,6 +301,16 @@ static const struct { const char *part; enum bpg_err err; const char *msg; } qru
 	{ ",\"image\":\"x/y\"}", BPG_EFORBIDDEN, "image: queue q does not allow custom images" },
 	{ ",\"driver\":{\"image\":\"x/y\"}}", BPG_EFORBIDDEN, "driver.image" },
 	{ ",\"image\":\"\",\"driver\":{\"image\":\"\",\"serviceAccount\":\"\"}}", BPG_OK, "" },
+	/* the same rules said as Spark properties (bpg_guard holds each key) */
+	{ ",\"sparkConf\":{\"spark.kubernetes.container.image\":\"x/y\"}}", BPG_EFORBIDDEN,
+	  "sparkConf.spark.kubernetes.container.image: queue q does not allow custom images" },
+	{ ",\"sparkConf\":{\"spark.kubernetes.driver.volumes.hostPath.r.options.path\":\"/\"}}",
+	  BPG_EFORBIDDEN, "queue q does not allow hostPath volumes" },
+	{ ",\"sparkConf\":{\"spark.kubernetes.authenticate.driver.serviceAccountName\":\"admin\"}}",
+	  BPG_EFORBIDDEN, "does not allow choosing a service account" },
+	{ ",\"driver\":{\"annotations\":{\"iam.amazonaws.com/role\":\"admin\"}}}", BPG_EFORBIDDEN,
+	  "driver.annotations.iam.amazonaws.com/role" },
+	{ ",\"sparkConf\":{\"Spark.kubernetes.container.image\":\"x/y\"}}", BPG_OK, "" },
 };
 
 START_TEST(test_queue_rules)
@@ -317,12 +330,13 @@ START_TEST(test_queue_rules)
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"%s",
 	    qrules[_i].part);
 	ck_assert_msg(bpg_request_parse(body, strlen(body), &r, why, sizeof(why)) == BPG_OK, "%s", why);
-	ck_assert_int_eq(bpg_request_check(r, &q, "q", why, sizeof(why)), qrules[_i].err);
+	ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, why, sizeof(why)), qrules[_i].err);
 	if (qrules[_i].err != BPG_OK)
 		ck_assert_msg(strstr(why, qrules[_i].msg) != NULL, "'%s' lacks '%s'", why, qrules[_i].msg);
 	q.allow_privileged = q.allow_host_path = q.allow_custom_image = q.allow_service_account = 1;
+	q.allow_k8s_spark_conf = 1;
 	if (qrules[_i].err == BPG_EFORBIDDEN)      /* the permissive queue takes it */
-		ck_assert_int_eq(bpg_request_check(r, &q, "q", why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, why, sizeof(why)), BPG_OK);
 	bpg_request_free(r);
 }
 END_TEST
