@@ -106,9 +106,13 @@ add_str_or_null(cJSON *j, const char *key, const char *s)
 	return s != NULL ? cJSON_AddStringToObject(j, key, s) : cJSON_AddNullToObject(j, key);
 }
 
-/* Livy's Batch object for submission row, batch id. NULL when out of memory. */
+/*
+ * Livy's Batch object for submission row, batch id; host is the request's Host (NULL: the
+ * log URL is relative). NULL when out of memory.
+ */
 static cJSON *
-livy_batch_json(struct bpg_app *app, long long id, int killed, const struct bpg_sub_row *row)
+livy_batch_json(struct bpg_app *app, const char *host, long long id, int killed,
+    const struct bpg_sub_row *row)
 {
 	const struct bpg_cluster *c = bpg_config_cluster(app->cfg, row->cluster_id ?
 	    row->cluster_id : "");
@@ -120,7 +124,9 @@ livy_batch_json(struct bpg_app *app, long long id, int killed, const struct bpg_
 	if (j == NULL || bpg_appstate_status_json(row, c, bpg_now_ms(), &st) != BPG_OK)
 		goto fail;
 	ui = cJSON_GetObjectItemCaseSensitive(st, "sparkUIUrl");
-	snprintf(url, sizeof(url), "%s/log?subId=%s", app->cfg->gateway.base_path,
+	/* absolute, as Livy's: the gateway as the client reached it (nginx passes Host) */
+	snprintf(url, sizeof(url), "%s%s%s/log?subId=%s", host != NULL && host[0] != '\0' ?
+	    "https://" : "", host != NULL ? host : "", app->cfg->gateway.base_path,
 	    row->submission_id);
 	if (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
 	    add_str_or_null(j, "name", row->app_name) == NULL ||
@@ -180,7 +186,7 @@ livy_reply_created(struct bpg_app *app, struct bpg_http_req *req, const char *si
 	}
 	snprintf(hdr, sizeof(hdr), "Location: %s/batches/%lld\r\n%s", app->cfg->livy.prefix, id,
 	    replayed ? "Idempotent-Replayed: true\r\n" : "");
-	j = livy_batch_json(app, id, 0, &row);
+	j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), id, 0, &row);
 	err = livy_reply(req, 201, hdr, j);
 out:
 	cJSON_Delete(j);
@@ -239,6 +245,15 @@ out:
 	return err;
 }
 
+/* err, with the request's error message naming Livy's fields, not the pipeline's. */
+static enum bpg_err
+livy_named(struct bpg_http_req *req, enum bpg_err err)
+{
+	if (err != BPG_OK && req->status == 0)
+		bpg_livy_name_fields(req->err_msg, sizeof(req->err_msg));
+	return err;
+}
+
 /*
  * POST {livy}/batches (any allowed user): Livy's CreateBatchRequest. 201 the Batch (Location:
  * its URL) once its SparkApplication exists; 400 {"msg"} bad input (nothing created), 403
@@ -264,16 +279,17 @@ h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 	    (err = livy_owner(app, req, proxy, &proxy_p, &in.owner)) != BPG_OK) {
 		bpg_request_free(in.req);
 		cJSON_Delete(body);
-		return err;
+		return livy_named(req, err);
 	}
 	in.idem = key;
 	err = bpg_submit_run(app, req, &in, &livy);
 	cJSON_Delete(body);
-	return err;
+	return livy_named(req, err);
 }
 
 struct livy_list {
 	struct bpg_app *app;
+	const char *host;
 	cJSON *sessions;
 };
 
@@ -281,7 +297,7 @@ static enum bpg_err
 livy_list_add(void *ctx, long long id, int killed, const struct bpg_sub_row *row)
 {
 	struct livy_list *l = ctx;
-	cJSON *b = livy_batch_json(l->app, id, killed, row);
+	cJSON *b = livy_batch_json(l->app, l->host, id, killed, row);
 
 	if (b == NULL)
 		return BPG_ENOMEM;
@@ -297,7 +313,7 @@ enum bpg_err
 h_livy_list(struct bpg_app *app, struct bpg_http_req *req)
 {
 	long long from = 0, size = LIVY_PAGE_DEFAULT, total = 0;
-	struct livy_list l = { app, NULL };
+	struct livy_list l = { app, bpg_http_param(req, "HTTP_HOST"), NULL };
 	cJSON *j = cJSON_CreateObject();
 	enum bpg_err err;
 
@@ -337,7 +353,7 @@ livy_show(struct bpg_app *app, struct bpg_http_req *req, int state_only)
 	if ((err = livy_lookup(app, req, 0, &s, &id, &killed)) == BPG_OK &&
 	    (err = bpg_sub_refresh(app, req, &s, 0)) == BPG_OK) {
 		if (!state_only)
-			j = livy_batch_json(app, id, killed, &s.row);
+			j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), id, killed, &s.row);
 		else if ((j = cJSON_CreateObject()) != NULL &&
 		    (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
 		    cJSON_AddStringToObject(j, "state", bpg_livy_state(s.row.status,

@@ -40,6 +40,56 @@ livy_field(const char *name)
 	return NULL;
 }
 
+/* 1 when the n bytes at p, inside msg, are a whole field path: a word starts there and
+ * the path ends before ':', '.', '[', ' ' or the end. */
+static int
+path_at(const char *msg, const char *p, size_t n)
+{
+	char before = p > msg ? p[-1] : ' ', after = p[n];
+
+	return (before == ' ' || before == '(' || before == '\'') &&
+	    (after == ':' || after == '.' || after == '[' || after == ' ' || after == '\0' ||
+	    after == '\'');
+}
+
+void
+bpg_livy_name_fields(char *msg, size_t cap)
+{
+	char out[1024];
+	size_t o = 0;
+	const char *p = msg;
+
+	if (cap > sizeof(out))
+		return;
+	while (*p != '\0') {
+		const struct livy_field *hit = NULL;
+		size_t hn = 0;
+
+		for (size_t i = 0; i < N_LIVY_FIELDS; i++) {
+			const char *to = livy_fields[i].to;
+			size_t n = to != NULL ? strlen(to) : 0;
+			if (n > hn && strncmp(p, to, n) == 0 && path_at(msg, p, n)) {
+				hit = &livy_fields[i];
+				hn = n;
+			}
+		}
+		if (hit != NULL) {
+			size_t nn = strlen(hit->name);
+			if (o + nn >= cap)
+				return;
+			memcpy(out + o, hit->name, nn);
+			o += nn;
+			p += hn;
+			continue;
+		}
+		if (o + 1 >= cap)
+			return;
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	memcpy(msg, out, o + 1);
+}
+
 /* 1 when v has the kind's JSON type (null is "not given", checked apart). */
 static int
 kind_ok(const cJSON *v, enum livy_kind k)

@@ -20,6 +20,15 @@ enum bpg_err bpg_livy_request(const cJSON *body, const char *spark_version, cJSO
     const char **proxy_user_out, char *why, size_t whylen);
 
 /*
+ * Renames, in the error message msg (NUL-terminated, cap bytes), every request field path
+ * the pipeline named (mainApplicationFile, executor.instances, sparkConf.k, deps.jars[0], ...)
+ * to the Livy field it came from (file, numExecutors, conf.k, jars[0], ...), so a Livy client
+ * reads the names it sent. A path counts where it starts a word and ends at ':', '.', '[', ' '
+ * or the end; a message that would no longer fit is left as it is.
+ */
+void bpg_livy_name_fields(char *msg, size_t cap);
+
+/*
  * The Livy state of a submission: status is the stored operator state (NULL before the
  * operator wrote one), final says it is final (bpg's definition), killed that it was deleted.
  * not_started, starting, running, success, dead, killed (the table in README.md).

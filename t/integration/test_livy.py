@@ -62,7 +62,11 @@ class LivyTest(unittest.TestCase):
         st, _, b = livy(self.c, "GET", "/batches/%d" % r["id"])
         self.assertEqual((st, b["state"]), (200, "success"))
         self.assertTrue(b["appId"].startswith("spark-"), b)
-        self.assertEqual(b["appInfo"]["driverLogUrl"], "/apiv2/log?subId=" + sid)
+        # absolute, as Livy's: where this client reached the gateway
+        host = ENV["BPG_URL"].split("/")[2]
+        self.assertEqual(b["appInfo"]["driverLogUrl"], "https://%s/apiv2/log?subId=%s" % (host, sid))
+        st, _, data = self.c.request("GET", b["appInfo"]["driverLogUrl"].split(host, 1)[1], base="")
+        self.assertEqual(st, 200, data[:200])
         # and the same submission is visible through the REST API
         st, _, s = self.c.json("GET", "/spark/%s/status" % sid)
         self.assertEqual((st, s["applicationState"]), (200, "COMPLETED"))
@@ -142,13 +146,21 @@ class LivyTest(unittest.TestCase):
                  ({"file": "s3a://b/x.py", "numExecutors": 1e300}, "numExecutors: must be an integer"),
                  ({"file": "s3a://b/x.py", "args": [1]}, "args: must be a list of strings"),
                  ({"file": "s3a://b/x.py", "conf": {"a": {"b": 1}}}, "conf: must be an object"),
-                 ({"file": "s3a://b/x.py", "driverMemory": "lots"}, "memory"),
-                 ({"file": "s3a://b/x.py", "queue": "no-such-queue"}, "queue")]
+                 ({"file": "s3a://b/x.py", "driverMemory": "lots"}, "driverMemory: "),
+                 ({"file": "s3a://b/x.py", "queue": "no-such-queue"}, "queue"),
+                 # the pipeline's own checks name the Livy field, never the request's
+                 ({"file": "x.py"}, "file: ")]
         for body, msg in cases:
             st, _, e = livy(self.c, "POST", "/batches", body)
             self.assertEqual(st, 400, (body, e))
             self.assertEqual(set(e), {"msg"}, e)
             self.assertIn(msg, e["msg"])
+            for theirs in ("mainApplicationFile", "executor.instances", "driver.memory", "sparkConf"):
+                self.assertNotIn(theirs, e["msg"], body)
+        st, _, e = livy(self.c, "POST", "/batches", {"file": "s3a://b/x.py", "conf": {"spark.kubernetes.namespace": "x"}})
+        self.assertEqual((st, set(e)), (403, {"msg"}), e)
+        self.assertIn("conf.spark.kubernetes.namespace", e["msg"])
+        self.assertNotIn("sparkConf", e["msg"])
         for raw in (b"not json", b"[1,2]", b'{"file":"a","file":"b"}'):
             st, _, data = self.c.request("POST", "/batches", body=raw, headers=H, base="/livy")
             self.assertEqual(st, 400, raw)

@@ -1,5 +1,6 @@
 /* Unit tests for bpg_livy: Livy's request mapped onto a SubmitApplicationRequest, its states. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_livy.h"
@@ -113,6 +114,46 @@ START_TEST(test_int_param)
 }
 END_TEST
 
+static const struct {
+	const char *in, *out;
+} name_cases[] = {
+	{ "mainApplicationFile: must be an s3a://, local:// or https:// URL",
+	  "file: must be an s3a://, local:// or https:// URL" },
+	{ "executor.instances: at most 10 on queue poc", "numExecutors: at most 10 on queue poc" },
+	{ "driver.memory: '1x' is not a quantity", "driverMemory: '1x' is not a quantity" },
+	{ "sparkConf.spark.kubernetes.namespace: queue poc does not allow it",
+	  "conf.spark.kubernetes.namespace: queue poc does not allow it" },
+	{ "deps.jars[0]: not a URL", "jars[0]: not a URL" },
+	{ "applicationName: too long", "name: too long" },
+	{ "arguments: at most 1000 items", "args: at most 1000 items" },
+	/* not a path of its own: a word inside another, or another field */
+	{ "image: queue poc does not allow a custom image", "image: queue poc does not allow a custom image" },
+	{ "xmainApplicationFile: x", "xmainApplicationFile: x" },
+	{ "queue 'nope' does not exist", "queue 'nope' does not exist" },
+	{ "the queue: poc", "the queue: poc" },
+	{ "", "" },
+};
+
+START_TEST(test_name_fields)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s", name_cases[_i].in);
+	bpg_livy_name_fields(msg, sizeof(msg));
+	ck_assert_str_eq(msg, name_cases[_i].out);
+}
+END_TEST
+
+/* A message the renaming would push past its buffer stays as it was. */
+START_TEST(test_name_fields_no_room)
+{
+	char msg[24] = "arguments: x";
+
+	bpg_livy_name_fields(msg, 5);
+	ck_assert_str_eq(msg, "arguments: x");
+}
+END_TEST
+
 static Suite *
 livy_suite(void)
 {
@@ -122,6 +163,8 @@ livy_suite(void)
 	tcase_add_loop_test(tc, test_state, 0, sizeof(state_cases) / sizeof(state_cases[0]));
 	tcase_add_loop_test(tc, test_request, 0, sizeof(req_cases) / sizeof(req_cases[0]));
 	tcase_add_test(tc, test_proxy_user);
+	tcase_add_loop_test(tc, test_name_fields, 0, sizeof(name_cases) / sizeof(name_cases[0]));
+	tcase_add_test(tc, test_name_fields_no_room);
 	tcase_add_loop_test(tc, test_int_param, 0, sizeof(int_cases) / sizeof(int_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
