@@ -87,7 +87,9 @@ class QueueGuardTest(unittest.TestCase):
         for name, send in fronts.all():
             st, msg, _ = send(conf, queue)
             self.assertEqual(st, 403, (name, conf, msg))
-            self.assertIn("sparkConf.%s: queue %s does not allow" % (key, queue), msg, name)
+            # the Livy API names Livy's field (conf), the others the request's (sparkConf)
+            field = "conf" if name == "livy" else "sparkConf"
+            self.assertIn("%s.%s: queue %s does not allow" % (field, key, queue), msg, name)
             self.assertIn(words, msg, name)
 
     def assert_passed(self, fronts, conf, queue):
