@@ -183,20 +183,17 @@ take_token(struct bpg_app *app, struct bpg_http_req *req)
 static enum bpg_err
 check_browser(const struct bpg_app *app, struct bpg_http_req *req)
 {
-	struct bpg_csrf_in in = { .method = req->method };
+	struct bpg_csrf_in in;
 	enum bpg_media media;
 	enum bpg_err err;
 	char why[320];
 
 	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
 		return BPG_OK;   /* no route reads a body or acts on these: no parameter scans */
-	in = (struct bpg_csrf_in){
-		.method = req->method,
-		.origin = bpg_http_param(req, "HTTP_ORIGIN"),
-		.sec_fetch_site = bpg_http_param(req, "HTTP_SEC_FETCH_SITE"),
-		.host = bpg_http_param(req, "HTTP_HOST"),
-	};
-
+	in.method = req->method;
+	in.origin = bpg_http_param(req, "HTTP_ORIGIN");
+	in.sec_fetch_site = bpg_http_param(req, "HTTP_SEC_FETCH_SITE");
+	in.host = bpg_http_param(req, "HTTP_HOST");
 	if ((err = bpg_csrf_check(&in, &app->cfg->gateway.allowed_origins, why, sizeof(why))) !=
 	    BPG_OK ||
 	    (err = bpg_media_accept(req->match.route->body, bpg_http_param(req, "CONTENT_TYPE"),

@@ -204,9 +204,13 @@ def next_wall_second():
     assert poll(lambda: int(time.time()) > start, 5, 0.01)
 
 
-def s3_client():
-    """A boto3 S3 client on the stack's moto, with the stack's credentials."""
+def s3_client(**s3_options):
+    """A boto3 S3 client on the stack's moto, with the stack's credentials and bounded timeouts;
+    s3_options are botocore's S3 settings (addressing_style="path", ...)."""
     import boto3
+    import botocore.config
     return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
                         aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"])
+                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
+                        config=botocore.config.Config(connect_timeout=5, read_timeout=30,
+                                                      s3=s3_options or None))

@@ -12,11 +12,9 @@ import unittest
 import urllib.parse
 import uuid
 
-import boto3
-import botocore.config
 
 from bpg import (ENV, ROOT, SIM_APPS, Client, admin_client, db, poll, sim, sim_advance, skip_on_real,
-                 stopped_clock, user_client)
+                 s3_client, stopped_clock, user_client)
 
 NS = "spark-applications"
 NOT_FOUND = (b"Cannot find matched log files. Please try again in 5 minutes if this is a new job which "
@@ -25,10 +23,7 @@ MONITOR = os.environ.get("BPG_MONITOR_BIN") or os.path.join(ROOT, "monitor", "bp
 
 
 def s3():
-    return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
-                        aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
-                        config=botocore.config.Config(connect_timeout=5, read_timeout=30))
+    return s3_client()
 
 
 def make_app(user, outcome="success", run=2, log_bytes=5000, sidecar=False, executors=1):

@@ -19,20 +19,15 @@ import unittest
 import urllib.parse
 import uuid
 
-import boto3
-import botocore.config
 
-from bpg import ENV, admin_client, poll, user_client
+from bpg import ENV, admin_client, poll, s3_client, user_client
 
 BUCKET = ENV["S3_BUCKET"]
 MiB = 1 << 20
 
 
 def s3():
-    return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
-                        aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
-                        config=botocore.config.Config(connect_timeout=5, read_timeout=30))
+    return s3_client()
 
 
 def aws_cp(key):

@@ -7,7 +7,6 @@ or anywhere as an admin; an existing object is replaced only by its recorded own
 folder or an admin. Every refusal is a 403 JSON body, and the victim's object is read back
 from moto with boto3 afterwards: byte for byte what its owner wrote, still his.
 """
-import base64
 import http.client
 import json
 import os
@@ -15,11 +14,9 @@ import unittest
 import urllib.parse
 import uuid
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
-from bpg import ENV, Client, admin_client, user_client
+from bpg import ENV, Client, admin_client, s3_client, user_client
 
 BUCKET = ENV["S3_BUCKET"]
 A, B, ADMIN = ENV["BPG_USER"], ENV["BPG_OTHER_USER"], ENV["BPG_ADMIN_USER"]
@@ -28,11 +25,7 @@ BOUNDARY = "----bpgowner"
 
 
 def s3():
-    return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
-                        aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
-                        config=botocore.config.Config(connect_timeout=5, read_timeout=30,
-                                                      s3={"addressing_style": "path"}))
+    return s3_client(addressing_style="path")
 
 
 def obj(key):
