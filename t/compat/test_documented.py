@@ -134,6 +134,17 @@ class DocumentedBehaviourTest(unittest.TestCase):
         for base in (self.S, self.A):
             self.assertEqual(req(base + "/admin/submissions")[0], 403)
 
+    def check_body_type(self):
+        for base in (self.S, self.A):
+            self.assertEqual(submit(base, REQ)[0], 200, base)                      # as BPG clients send
+            self.assertEqual(submit(base, REQ, ct="text/yaml")[0], 200, base)      # JSON is YAML
+            st, h, data, _ = req(base + "/spark?dryRun=true", json.dumps(REQ).encode(), ct="text/plain")
+            self.assertEqual((st, json.loads(data)["code"]), (415, 415), (base, data))
+            st, h, data, _ = req(base + "/spark?dryRun=true", REQ,
+                                 headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+            self.assertEqual(st, 403, (base, data))
+            self.assertIn("cross-site request refused", json.loads(data)["message"])
+
     def check_upload_overwrite(self):
         folder = "%s/doc%s" % (ENV["BPG_USER"], uuid.uuid4().hex[:8])   # the user's own folder
         for base, second in ((self.S, 200), (self.A, 409)):
