@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_request.h"
+#include "testkit.h"
 
 static const struct { const char *in; enum bpg_err err; long long mb; } mem[] = {
 	{ "512m", BPG_OK, 512 }, { "2g", BPG_OK, 2048 }, { "2G", BPG_OK, 2048 }, { "1.5g", BPG_OK, 1536 },
@@ -315,18 +316,12 @@ static const struct { const char *part; enum bpg_err err; const char *msg; } qru
 
 START_TEST(test_queue_rules)
 {
-	struct bpg_queue q;
+	struct bpg_queue q = { .name = TK_STR("q"), .min_cores = 1, .max_cores = 8,
+	    .min_memory_mb = 512, .max_memory_mb = 16384, .max_executor_instances = 10,
+	    .max_running_millis = 3600000 };
 	struct bpg_submit_req *r = NULL;
 	char body[1024], why[512] = "";
 
-	memset(&q, 0, sizeof(q));
-	q.name = "q";
-	q.min_cores = 1;
-	q.max_cores = 8;
-	q.min_memory_mb = 512;
-	q.max_memory_mb = 16384;
-	q.max_executor_instances = 10;
-	q.max_running_millis = 3600000;
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"%s",
 	    qrules[_i].part);
 	ck_assert_msg(bpg_request_parse(body, strlen(body), &r, why, sizeof(why)) == BPG_OK, "%s", why);
