@@ -306,38 +306,26 @@ START_TEST(test_pinning_and_yunikorn)
 }
 END_TEST
 
-static Suite *
-fixtures_suite(void)
-{
-	Suite *s = suite_create("bpg_fixtures");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_all_fixtures);
-	if (access(VALIDATE, R_OK) == 0)
-		tcase_add_test(tc, test_crd_schema_strict);
-	else
-		printf("SKIPPED: test_bpg_fixtures: ../shared/crd is missing: the strict CRD check did not run\n");
-	tcase_add_test(tc, test_java_bug_resources);
-	tcase_add_test(tc, test_java_bug_volumes_zones);
-	tcase_add_test(tc, test_java_bug_labels_queue);
-	tcase_add_test(tc, test_java_bug_proxy_user_label);
-	tcase_add_test(tc, test_coercions);
-	tcase_add_test(tc, test_pinning_and_yunikorn);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fixtures_suite());
-	int failed;
+	/* no fork: the schema check must see the files test_all_fixtures wrote */
+	static const struct tk_opts opt = { setup, teardown, 60, 1 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_all_fixtures),
+		TK_TEST(test_java_bug_resources),
+		TK_TEST(test_java_bug_volumes_zones),
+		TK_TEST(test_java_bug_labels_queue),
+		TK_TEST(test_java_bug_proxy_user_label),
+		TK_TEST(test_coercions),
+		TK_TEST(test_pinning_and_yunikorn),
+		TK_TEST(test_crd_schema_strict),   /* last: it runs only where ../shared/crd is */
+	};
+	size_t n = TK_LEN(tests);
 
-	srunner_set_fork_status(sr, CK_NOFORK);   /* the schema check must see the files written first */
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (access(VALIDATE, R_OK) != 0) {
+		printf("SKIPPED: test_bpg_fixtures: ../shared/crd is missing: the strict CRD check did not run\n");
+		n--;
+	}
+	return tk_run("bpg_fixtures", tests, n, &opt);
 }

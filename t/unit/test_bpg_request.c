@@ -336,35 +336,22 @@ START_TEST(test_queue_rules)
 }
 END_TEST
 
-static Suite *
-request_suite(void)
-{
-	Suite *s = suite_create("bpg_request");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_memory, 0, sizeof(mem) / sizeof(mem[0]));
-	tcase_add_loop_test(tc, test_millicores, 0, sizeof(cpu) / sizeof(cpu[0]));
-	tcase_add_loop_test(tc, test_label_value, 0, sizeof(labels) / sizeof(labels[0]));
-	tcase_add_test(tc, test_label_value_63);
-	tcase_add_test(tc, test_unknown_nested_fields_dropped);
-	tcase_add_loop_test(tc, test_parse_rules, 0, sizeof(parse) / sizeof(parse[0]));
-	tcase_add_test(tc, test_coercions_accessors);
-	tcase_add_test(tc, test_check_cluster);
-	tcase_add_loop_test(tc, test_number_text, 0, sizeof(numbers) / sizeof(numbers[0]));
-	tcase_add_test(tc, test_nul_refused);
-	tcase_add_loop_test(tc, test_queue_rules, 0, sizeof(qrules) / sizeof(qrules[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(request_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_memory, mem),
+		TK_LOOP(test_millicores, cpu),
+		TK_LOOP(test_label_value, labels),
+		TK_TEST(test_label_value_63),
+		TK_TEST(test_unknown_nested_fields_dropped),
+		TK_LOOP(test_parse_rules, parse),
+		TK_TEST(test_coercions_accessors),
+		TK_TEST(test_check_cluster),
+		TK_LOOP(test_number_text, numbers),
+		TK_TEST(test_nul_refused),
+		TK_LOOP(test_queue_rules, qrules),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_request", tests, TK_LEN(tests), NULL);
 }
