@@ -317,10 +317,10 @@ START_TEST(test_queue_rules)
 {
 	struct bpg_queue q;
 	struct bpg_submit_req *r = NULL;
-	char body[1024], why[512] = "";
+	char body[1024], why[512] = "", qname[] = "q";
 
 	memset(&q, 0, sizeof(q));
-	q.name = "q";
+	q.name = qname;
 	q.min_cores = 1;
 	q.max_cores = 8;
 	q.min_memory_mb = 512;
