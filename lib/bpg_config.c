@@ -10,10 +10,9 @@
 #include <strings.h>
 #include <arpa/inet.h>
 #include <iniparser.h>
+#include "bpg_confcheck.h"
 #include "bpg_config.h"
-#include "bpg_k8sname.h"
 #include "bpg_json.h"
-#include "bpg_upname.h"
 
 enum ck_type { CK_STR, CK_PATH, CK_INT, CK_BOOL, CK_DOUBLE, CK_LIST, CK_SCHED };
 
@@ -209,22 +208,10 @@ static const struct ck grant_keys[] = {
 };
 #undef U
 
-/* The state of one load: where messages go and what is being read. */
-struct loader {
-	const char *path;
-	char *dir;                 /* folder of the INI, for relative paths */
-	const dictionary *ini;
-	struct bpg_buf *errors;
-	int nerr;
-	int nomem;
-};
 
-static void cfg_error(struct loader *, const char *, const char *, const char *, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Records one problem: "FILE: [SECTION] KEY: message". */
-static void
-cfg_error(struct loader *ld, const char *sec, const char *key, const char *fmt, ...)
+/* Records one problem (bpg_confcheck.h). */
+void
+bpg_confcheck_error(struct bpg_confload *ld, const char *sec, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -242,7 +229,7 @@ cfg_error(struct loader *ld, const char *sec, const char *key, const char *fmt, 
 }
 
 static char *
-cfg_strdup(struct loader *ld, const char *s)
+cfg_strdup(struct bpg_confload *ld, const char *s)
 {
 	char *p = strdup(s);
 
@@ -253,7 +240,7 @@ cfg_strdup(struct loader *ld, const char *s)
 
 /* Splits a comma-separated list, trimming items; an empty item is an error. */
 static int
-parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_list(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     struct bpg_strlist *out)
 {
 	const char *p = s, *e, *ie;
@@ -275,7 +262,7 @@ parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
 		while (ie > p && isspace((unsigned char)ie[-1]))
 			ie--;
 		if (ie == p) {
-			cfg_error(ld, sec, key, "empty item in list '%s'", s);
+			bpg_confcheck_error(ld, sec, key, "empty item in list '%s'", s);
 			return -1;
 		}
 		v = realloc(out->v, (out->n + 1) * sizeof(*v));
@@ -295,7 +282,7 @@ parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
 
 /* Parses a whole decimal integer within [min,max]. */
 static int
-parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_int(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     double min, double max, long long *out)
 {
 	char *end;
@@ -304,11 +291,11 @@ parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (end == s || *end != '\0' || errno == ERANGE) {
-		cfg_error(ld, sec, key, "'%s' is not an integer", s);
+		bpg_confcheck_error(ld, sec, key, "'%s' is not an integer", s);
 		return -1;
 	}
 	if ((double)v < min || (double)v > max) {
-		cfg_error(ld, sec, key, "%lld is out of range [%.0f, %.0f]", v, min, max);
+		bpg_confcheck_error(ld, sec, key, "%lld is out of range [%.0f, %.0f]", v, min, max);
 		return -1;
 	}
 	*out = v;
@@ -316,7 +303,7 @@ parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
 }
 
 static int
-parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_double(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     double min, double max, double *out)
 {
 	char *end;
@@ -325,11 +312,11 @@ parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno == ERANGE || v != v) {
-		cfg_error(ld, sec, key, "'%s' is not a number", s);
+		bpg_confcheck_error(ld, sec, key, "'%s' is not a number", s);
 		return -1;
 	}
 	if (v < min || v > max) {
-		cfg_error(ld, sec, key, "%g is out of range [%g, %g]", v, min, max);
+		bpg_confcheck_error(ld, sec, key, "%g is out of range [%g, %g]", v, min, max);
 		return -1;
 	}
 	*out = v;
@@ -337,7 +324,7 @@ parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
 }
 
 static int
-parse_bool(struct loader *ld, const char *sec, const char *key, const char *s, int *out)
+parse_bool(struct bpg_confload *ld, const char *sec, const char *key, const char *s, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
@@ -352,13 +339,13 @@ parse_bool(struct loader *ld, const char *sec, const char *key, const char *s, i
 			return 0;
 		}
 	}
-	cfg_error(ld, sec, key, "'%s' is not a boolean (true or false)", s);
+	bpg_confcheck_error(ld, sec, key, "'%s' is not a boolean (true or false)", s);
 	return -1;
 }
 
 /* Resolves a relative path against the INI's folder. */
 static char *
-resolve_path(struct loader *ld, const char *s)
+resolve_path(struct bpg_confload *ld, const char *s)
 {
 	struct bpg_buf b;
 	char *out = NULL;
@@ -375,14 +362,14 @@ resolve_path(struct loader *ld, const char *s)
 
 /* Stores one value of key k into the struct at base. */
 static void
-set_value(struct loader *ld, const char *sec, const struct ck *k, const char *s, void *base)
+set_value(struct bpg_confload *ld, const char *sec, const struct ck *k, const char *s, void *base)
 {
 	char *field = (char *)base + k->off;
 
 	switch (k->type) {
 	case CK_STR:
 		if (*s == '\0' && k->required) {
-			cfg_error(ld, sec, k->name, "must not be empty");
+			bpg_confcheck_error(ld, sec, k->name, "must not be empty");
 			return;
 		}
 		*(char **)field = *s ? cfg_strdup(ld, s) : NULL;
@@ -408,14 +395,14 @@ set_value(struct loader *ld, const char *sec, const struct ck *k, const char *s,
 		else if (strcasecmp(s, "yunikorn") == 0)
 			*(enum bpg_scheduler *)field = BPG_SCHED_YUNIKORN;
 		else
-			cfg_error(ld, sec, k->name, "'%s' is not one of none, yunikorn", s);
+			bpg_confcheck_error(ld, sec, k->name, "'%s' is not one of none, yunikorn", s);
 		break;
 	}
 }
 
 /* Loads section sec into base with the key table keys: unknown, missing, bad values. */
 static void
-load_section(struct loader *ld, const char *sec, const struct ck *keys, void *base)
+load_section(struct bpg_confload *ld, const char *sec, const struct ck *keys, void *base)
 {
 	int nkeys = iniparser_getsecnkeys(ld->ini, sec);
 	const char **names = NULL;
@@ -438,20 +425,20 @@ load_section(struct loader *ld, const char *sec, const struct ck *keys, void *ba
 			if (strcmp(k->name, key) == 0)
 				break;
 		if (k->name == NULL)
-			cfg_error(ld, sec, key, "unknown key");
+			bpg_confcheck_error(ld, sec, key, "unknown key");
 	}
 	free(names);
 	for (const struct ck *k = keys; k->name != NULL; k++) {
 		const char *v;
 
 		if ((size_t)snprintf(full, sizeof(full), "%s:%s", sec, k->name) >= sizeof(full)) {
-			cfg_error(ld, sec, k->name, "section name too long");
+			bpg_confcheck_error(ld, sec, k->name, "section name too long");
 			continue;
 		}
 		v = iniparser_getstring(ld->ini, full, NULL);
 		if (v == NULL) {
 			if (k->required) {
-				cfg_error(ld, sec, k->name, "missing (required)");
+				bpg_confcheck_error(ld, sec, k->name, "missing (required)");
 				continue;
 			}
 			v = k->def;
@@ -461,152 +448,9 @@ load_section(struct loader *ld, const char *sec, const struct ck *keys, void *ba
 	}
 }
 
-/* Returns 1 if s matches ^[a-z0-9]+$ and is at most max bytes. */
-static int
-is_lower_alnum(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
-			return 0;
-	return n > 0 && n <= max;
-}
-
-/* Returns 1 if s is a usable queue name: [a-z0-9_.-]+, at most 63 bytes. */
-static int
-is_queue_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
-		    *s == '_' || *s == '-' || *s == '.'))
-			return 0;
-	return 1;
-}
-
-/* A section header seen by the pre-scan, for duplicate detection. */
-struct seen {
-	char name[128];
-	unsigned line;
-};
-
-/*
- * Reads the raw file once for what iniparser hides: sections and keys given twice (it
- * silently keeps the last), keys outside a section, and cluster ids written with capitals
- * (it lowercases them). Reports "FILE:LINE: ..." and returns the number of problems.
- */
-static void
-prescan(struct loader *ld, const char *text)
-{
-	struct seen *secs = NULL, *keys = NULL;
-	size_t nsecs = 0, nkeys = 0;
-	char cur[128] = "";
-	const char *p = text;
-	unsigned lineno = 0;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *s = p, *e;
-		e = nl ? nl : p + strlen(p);
-		p = nl ? nl + 1 : e;
-		lineno++;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (s == e || *s == ';' || *s == '#')
-			continue;
-		if (*s == '[') {
-			const char *c = memchr(s, ']', (size_t)(e - s));
-			size_t n;
-			if (c == NULL)
-				continue;   /* iniparser reports the syntax error */
-			n = (size_t)(c - s - 1);
-			if (n >= sizeof(cur))
-				n = sizeof(cur) - 1;
-			memcpy(cur, s + 1, n);
-			cur[n] = '\0';
-			if (strncasecmp(cur, "cluster.", 8) == 0) {
-				const char *id = cur + 8;
-				if (strchr(id, '-') != NULL) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: cluster id '%s' "
-					    "contains '-': submission ids are <clusterId>-<hex>, "
-					    "so a cluster id must not\n", ld->path, lineno, cur, id);
-				} else if (!is_lower_alnum(id, BPG_CLUSTER_ID_MAX)) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: cluster id '%s' "
-					    "must be 1 to %d lowercase letters and digits\n",
-					    ld->path, lineno, cur, id, BPG_CLUSTER_ID_MAX);
-				}
-			}
-			for (char *q = cur; *q; q++)
-				*q = (char)tolower((unsigned char)*q);
-			for (size_t i = 0; i < nsecs; i++) {
-				if (strcmp(secs[i].name, cur) == 0) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: section given twice "
-					    "(first at line %u)%s\n", ld->path, lineno, cur, secs[i].line,
-					    strncmp(cur, "cluster.", 8) == 0 ? ": duplicate cluster id" : "");
-				}
-			}
-			struct seen *ns = realloc(secs, (nsecs + 1) * sizeof(*secs));
-			if (ns == NULL) {
-				ld->nomem = 1;
-				goto out;
-			}
-			secs = ns;
-			snprintf(secs[nsecs].name, sizeof(secs[nsecs].name), "%s", cur);
-			secs[nsecs++].line = lineno;
-			nkeys = 0;
-			continue;
-		}
-		{
-			const char *eq = memchr(s, '=', (size_t)(e - s)), *ke;
-			char key[128];
-			size_t n;
-			if (eq == NULL)
-				continue;   /* iniparser reports it */
-			for (ke = eq; ke > s && isspace((unsigned char)ke[-1]); ke--)
-				;
-			n = (size_t)(ke - s) < sizeof(key) - 1 ? (size_t)(ke - s) : sizeof(key) - 1;
-			for (size_t i = 0; i < n; i++)
-				key[i] = (char)tolower((unsigned char)s[i]);
-			key[n] = '\0';
-			if (cur[0] == '\0') {
-				ld->nerr++;
-				bpg_buf_printf(ld->errors, "%s:%u: %s: key outside any section\n",
-				    ld->path, lineno, key);
-				continue;
-			}
-			for (size_t i = 0; i < nkeys; i++) {
-				if (strcmp(keys[i].name, key) == 0) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s] %s: key given twice "
-					    "(first at line %u)\n", ld->path, lineno, cur, key, keys[i].line);
-				}
-			}
-			struct seen *nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-			if (nk == NULL) {
-				ld->nomem = 1;
-				goto out;
-			}
-			keys = nk;
-			snprintf(keys[nkeys].name, sizeof(keys[nkeys].name), "%s", key);
-			keys[nkeys++].line = lineno;
-		}
-	}
-out:
-	free(secs);
-	free(keys);
-}
-
 /* Reads the whole INI file into text (NUL-terminated); reports and fails on I/O or size. */
 static int
-read_ini(struct loader *ld, struct bpg_buf *text)
+read_ini(struct bpg_confload *ld, struct bpg_buf *text)
 {
 	char chunk[8192];
 	size_t n;
@@ -614,22 +458,22 @@ read_ini(struct loader *ld, struct bpg_buf *text)
 	int rc = 0;
 
 	if (fp == NULL) {
-		cfg_error(ld, NULL, NULL, "cannot open: %s", strerror(errno));
+		bpg_confcheck_error(ld, NULL, NULL, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (bpg_buf_append(text, chunk, n) != BPG_OK) {
-			cfg_error(ld, NULL, NULL, "larger than %u bytes", BPG_CONFIG_MAX_FILE);
+			bpg_confcheck_error(ld, NULL, NULL, "larger than %u bytes", BPG_CONFIG_MAX_FILE);
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(fp)) {
-		cfg_error(ld, NULL, NULL, "read error");
+		bpg_confcheck_error(ld, NULL, NULL, "read error");
 		rc = -1;
 	}
 	if (rc == 0 && text->len > 0 && memchr(text->data, '\0', text->len) != NULL) {
-		cfg_error(ld, NULL, NULL, "NUL byte in file");
+		bpg_confcheck_error(ld, NULL, NULL, "NUL byte in file");
 		rc = -1;
 	}
 	if (rc == 0 && bpg_buf_append(text, "", 0) != BPG_OK)
@@ -639,7 +483,7 @@ read_ini(struct loader *ld, struct bpg_buf *text)
 }
 
 /* iniparser reports syntax errors through a printf-like callback; it gets no context. */
-static struct loader *ini_loader;
+static struct bpg_confload *ini_loader;
 
 static int
 ini_error_cb(const char *fmt, ...)
@@ -659,86 +503,13 @@ ini_error_cb(const char *fmt, ...)
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
 	if (ini_loader != NULL)
-		cfg_error(ini_loader, NULL, NULL, "%s", msg);
+		bpg_confcheck_error(ini_loader, NULL, NULL, "%s", msg);
 	return 0;
-}
-
-/* Loads one Spark conf file if path is set. */
-static void
-load_sparkconf(struct loader *ld, const char *sec, const char *key, const char *path,
-    struct bpg_sparkconf *out)
-{
-	struct bpg_buf errs;
-
-	if (path == NULL)
-		return;
-	bpg_buf_init(&errs, 0);
-	if (bpg_sparkconf_load(path, out, &errs) != BPG_OK) {
-		/* each line already names the conf file and line */
-		cfg_error(ld, sec, key, "in the Spark conf file it names:\n%s",
-		    errs.data ? errs.data : "");
-		if (ld->errors->len > 0 && ld->errors->data[ld->errors->len - 1] == '\n' &&
-		    ld->errors->len > 1 && ld->errors->data[ld->errors->len - 2] == '\n')
-			ld->errors->data[--ld->errors->len] = '\0';
-	}
-	bpg_buf_release(&errs);
-}
-
-/* The top-level keys a cluster's spec_defaults JSON may hold. */
-static const char *const spec_default_keys[] = { "volumes", "driver", "executor",
-    "sparkUIOptions" };
-
-/* Loads and checks the cluster's spec_defaults JSON file, if set. */
-static void
-load_spec_defaults(struct loader *ld, const char *sec, struct bpg_cluster *c)
-{
-	struct bpg_buf text;
-	char why[160], chunk[8192];
-	const cJSON *item;
-	size_t n;
-	FILE *fp;
-
-	if (c->spec_defaults_file == NULL)
-		return;
-	bpg_buf_init(&text, BPG_CONFIG_MAX_FILE);
-	if ((fp = fopen(c->spec_defaults_file, "r")) == NULL) {
-		cfg_error(ld, sec, "spec_defaults", "cannot open %s: %s", c->spec_defaults_file,
-		    strerror(errno));
-		return;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (bpg_buf_append(&text, chunk, n) != BPG_OK) {
-			cfg_error(ld, sec, "spec_defaults", "%s: too large", c->spec_defaults_file);
-			goto out;
-		}
-	}
-	if (bpg_json_parse(text.data ? text.data : "", text.len, &c->spec_defaults, why,
-	    sizeof(why)) != BPG_OK) {
-		cfg_error(ld, sec, "spec_defaults", "%s: %s", c->spec_defaults_file, why);
-		goto out;
-	}
-	if (!cJSON_IsObject(c->spec_defaults)) {
-		cfg_error(ld, sec, "spec_defaults", "%s: must hold a JSON object",
-		    c->spec_defaults_file);
-		goto out;
-	}
-	cJSON_ArrayForEach(item, c->spec_defaults) {
-		size_t i;
-		for (i = 0; i < sizeof(spec_default_keys) / sizeof(spec_default_keys[0]); i++)
-			if (strcmp(item->string, spec_default_keys[i]) == 0)
-				break;
-		if (i == sizeof(spec_default_keys) / sizeof(spec_default_keys[0]))
-			cfg_error(ld, sec, "spec_defaults", "%s: unknown field '%s' (expected volumes, "
-			    "driver, executor or sparkUIOptions)", c->spec_defaults_file, item->string);
-	}
-out:
-	fclose(fp);
-	bpg_buf_release(&text);
 }
 
 /* Loads every "PREFIX.NAME" section into a new array of structs of size sz. */
 static void *
-load_multi(struct loader *ld, const char *prefix, const struct ck *keys, size_t sz,
+load_multi(struct bpg_confload *ld, const char *prefix, const struct ck *keys, size_t sz,
     size_t name_off, size_t *n_out)
 {
 	int nsec = iniparser_getnsec(ld->ini);
@@ -782,7 +553,7 @@ static const struct {
 
 /* Reports sections that are neither a singleton nor cluster./queue./image. */
 static void
-check_sections(struct loader *ld)
+check_sections(struct bpg_confload *ld)
 {
 	int nsec = iniparser_getnsec(ld->ini);
 
@@ -798,199 +569,8 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
 		known |= strncmp(sec, "upload.", 7) == 0 && sec[7] != '\0';
 		if (!known)
-			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
+			bpg_confcheck_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
 			    "auth, ratelimit, livy, cluster.ID, queue.NAME, image.NAME or upload.NAME)");
-	}
-}
-
-/* Returns 1 if some cluster serves queue q (or its parent, for "parent.child"). */
-static int
-queue_served(const struct bpg_config *cfg, const char *q)
-{
-	size_t plen = strcspn(q, ".");
-
-	for (size_t i = 0; i < cfg->n_clusters; i++)
-		for (size_t j = 0; j < cfg->clusters[i].queues.n; j++) {
-			const char *cq = cfg->clusters[i].queues.v[j];
-			if (strcasecmp(cq, q) == 0 ||
-			    (strlen(cq) == plen && strncasecmp(cq, q, plen) == 0))
-				return 1;
-		}
-	return 0;
-}
-
-/* A path prefix such as base_path: "/x[/y...]", letters, digits, '/', '_' and '-'. */
-static void
-check_prefix(struct loader *ld, const char *sec, const char *key, const char *bp)
-{
-	size_t n;
-	int ok;
-
-	if (bp == NULL)
-		return;
-	n = strlen(bp);
-	ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
-	for (const char *p = bp; ok && *p; p++)
-		ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
-	if (!ok)
-		cfg_error(ld, sec, key, "'%s' must start with '/', not end with '/', and hold only "
-		    "letters, digits, '/', '_' and '-'", bp);
-}
-
-/* The Livy prefix may not shadow the REST API's base paths. */
-static void
-check_livy(struct loader *ld, const struct bpg_config *cfg)
-{
-	const char *p = cfg->livy.prefix, *bp = cfg->gateway.base_path;
-
-	check_prefix(ld, "livy", "prefix", p);
-	if (p != NULL && bp != NULL && (strcmp(p, bp) == 0 || strcmp(p, "/skatev2") == 0))
-		cfg_error(ld, "livy", "prefix", "'%s' is a base path of the REST API already", p);
-}
-
-static void
-check_gateway(struct loader *ld, struct bpg_config *cfg)
-{
-	check_prefix(ld, "gateway", "base_path", cfg->gateway.base_path);
-	if (cfg->gateway.log_level != NULL &&
-	    strcmp(cfg->gateway.log_level, "debug") != 0 && strcmp(cfg->gateway.log_level, "info") != 0 &&
-	    strcmp(cfg->gateway.log_level, "warn") != 0 && strcmp(cfg->gateway.log_level, "error") != 0)
-		cfg_error(ld, "gateway", "log_level", "'%s' is not one of debug, info, warn, error",
-		    cfg->gateway.log_level);
-	if (cfg->gateway.default_queue != NULL &&
-	    bpg_config_queue(cfg, cfg->gateway.default_queue) == NULL)
-		cfg_error(ld, "gateway", "default_queue", "queue '%s' has no [queue.%s] section",
-		    cfg->gateway.default_queue, cfg->gateway.default_queue);
-	if (cfg->database.password != NULL && cfg->database.password_file != NULL)
-		cfg_error(ld, "database", "password_file", "give password or password_file, "
-		    "not both");
-	for (size_t i = 0; i < cfg->auth.trusted_proxies.n; i++) {
-		int match;
-		if (bpg_config_cidr_match(cfg->auth.trusted_proxies.v[i], "127.0.0.1", &match) != BPG_OK)
-			cfg_error(ld, "auth", "trusted_proxies", "'%s' is not an address or CIDR "
-			    "(like 10.0.0.0/8 or fd00::/8)", cfg->auth.trusted_proxies.v[i]);
-	}
-	if (cfg->auth.trust_user_header && cfg->auth.trusted_proxies.n == 0)
-		cfg_error(ld, "auth", "trusted_proxies", "trust_user_header needs the addresses of "
-		    "the trusted proxies (a CIDR list)");
-	load_sparkconf(ld, "gateway", "spark_conf_defaults", cfg->gateway.spark_conf_defaults_file,
-	    &cfg->gateway.spark_conf_defaults);
-	load_sparkconf(ld, "gateway", "spark_conf_fixed", cfg->gateway.spark_conf_fixed_file,
-	    &cfg->gateway.spark_conf_fixed);
-}
-
-/*
- * Uploads may hold at most max_concurrent_uploads workers (0: half of them, at least one),
- * so that status, submit and health always find one free; a user at most
- * max_uploads_per_user of those (0: two, or fewer when the cap is lower).
- */
-static void
-check_uploads(struct loader *ld, struct bpg_config *cfg)
-{
-	struct bpg_s3_conf *s3 = &cfg->s3;
-	long long most = cfg->gateway.workers > 1 ? cfg->gateway.workers - 1 : 1;
-
-	if (s3->max_concurrent_uploads == 0)
-		s3->max_concurrent_uploads = cfg->gateway.workers > 1 ? cfg->gateway.workers / 2 : 1;
-	if (s3->max_uploads_per_user == 0)
-		s3->max_uploads_per_user = s3->max_concurrent_uploads < 2 ?
-		    s3->max_concurrent_uploads : 2;
-	if (s3->max_concurrent_uploads > most)
-		cfg_error(ld, "s3", "max_concurrent_uploads", "%lld would let uploads hold every one "
-		    "of the %lld workers: at most %lld", s3->max_concurrent_uploads,
-		    cfg->gateway.workers, most);
-	if (s3->max_uploads_per_user > s3->max_concurrent_uploads)
-		cfg_error(ld, "s3", "max_uploads_per_user", "%lld is above max_concurrent_uploads "
-		    "%lld", s3->max_uploads_per_user, s3->max_concurrent_uploads);
-}
-
-static void
-check_clusters(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160];
-	int routable = 0;
-
-	if (cfg->n_clusters == 0)
-		cfg_error(ld, NULL, NULL, "no [cluster.ID] section: at least one cluster is needed");
-	if (cfg->n_clusters > BPG_CONFIG_MAX_CLUSTERS)
-		cfg_error(ld, NULL, NULL, "more than %d clusters", BPG_CONFIG_MAX_CLUSTERS);
-	for (size_t i = 0; i < cfg->n_clusters; i++) {
-		struct bpg_cluster *c = &cfg->clusters[i];
-		snprintf(sec, sizeof(sec), "cluster.%s", c->id ? c->id : "");
-		routable |= c->weight > 0;
-		if (c->api_server != NULL && strncmp(c->api_server, "https://", 8) != 0)
-			cfg_error(ld, sec, "api_server", "'%s' must be an https:// URL",
-			    c->api_server);
-		if (c->spark_history_url != NULL && ((strncmp(c->spark_history_url, "https://", 8) != 0 &&
-		    strncmp(c->spark_history_url, "http://", 7) != 0) ||
-		    strstr(c->spark_history_url, "{appId}") == NULL))
-			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
-			    "{appId}", c->spark_history_url);
-		if (c->namespace != NULL && !bpg_k8sname_label(c->namespace, BPG_K8SNAME_LABEL_MAX))
-			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
-		for (size_t j = 0; j < c->queues.n; j++)
-			if (bpg_config_queue(cfg, c->queues.v[j]) == NULL)
-				cfg_error(ld, sec, "queues", "queue '%s' has no [queue.%s] section",
-				    c->queues.v[j], c->queues.v[j]);
-		if (c->connect_timeout_ms == 0)
-			c->connect_timeout_ms = cfg->gateway.connect_timeout_ms;
-		if (c->timeout_ms == 0)
-			c->timeout_ms = cfg->gateway.upstream_timeout_ms;
-		load_sparkconf(ld, sec, "spark_conf", c->spark_conf_file, &c->spark_conf);
-		load_spec_defaults(ld, sec, c);
-	}
-	if (cfg->n_clusters > 0 && !routable)
-		cfg_error(ld, "cluster.*", "weight", "no cluster has weight > 0: nothing can be "
-		    "routed");
-}
-
-static void
-check_queues(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160];
-
-	for (size_t i = 0; i < cfg->n_queues; i++) {
-		const struct bpg_queue *q = &cfg->queues[i];
-		snprintf(sec, sizeof(sec), "queue.%s", q->name ? q->name : "");
-		if (q->name == NULL)
-			continue;
-		if (!is_queue_name(q->name))
-			cfg_error(ld, sec, NULL, "queue name '%s' must be lowercase letters, digits, "
-			    "'_', '-' and '.', at most 63", q->name);
-		if (!queue_served(cfg, q->name))
-			cfg_error(ld, sec, NULL, "no cluster serves queue '%s' (add it to some "
-			    "cluster's queues)", q->name);
-		if (q->min_cores > q->max_cores)
-			cfg_error(ld, sec, "min_cores", "%lld is above max_cores %lld",
-			    q->min_cores, q->max_cores);
-		if (q->min_memory_mb > q->max_memory_mb)
-			cfg_error(ld, sec, "min_memory_mb", "%lld is above max_memory_mb %lld",
-			    q->min_memory_mb, q->max_memory_mb);
-	}
-}
-
-/* Each [upload.NAME]: a well-formed folder, someone to grant it to, queues that exist. */
-static void
-check_grants(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160], norm[BPG_UPNAME_FOLDER_MAX + 1], why[256];
-
-	for (size_t i = 0; i < cfg->n_grants; i++) {
-		const struct bpg_upload_grant *g = &cfg->grants[i];
-		snprintf(sec, sizeof(sec), "upload.%s", g->name ? g->name : "");
-		if (g->folder == NULL)
-			continue;   /* reported as missing */
-		if (bpg_upname_folder(g->folder, norm, why, sizeof(why)) != BPG_OK)
-			cfg_error(ld, sec, "folder", "'%s': %s", g->folder, why);
-		else if (norm[0] == '\0' || strcmp(norm, g->folder) != 0)
-			cfg_error(ld, sec, "folder", "'%s' must name a folder, without a trailing '/'",
-			    g->folder);
-		if (g->users.n == 0 && g->queues.n == 0)
-			cfg_error(ld, sec, NULL, "grants the folder to nobody: give users or queues");
-		for (size_t j = 0; j < g->queues.n; j++)
-			if (bpg_config_queue(cfg, g->queues.v[j]) == NULL)
-				cfg_error(ld, sec, "queues", "queue '%s' has no [queue.%s] section",
-				    g->queues.v[j], g->queues.v[j]);
 	}
 }
 
@@ -1011,7 +591,7 @@ bpg_config_path(const char *flag, const char *positional)
 enum bpg_err
 bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors)
 {
-	struct loader ld = { path, NULL, NULL, errors, 0, 0 };
+	struct bpg_confload ld = { path, NULL, NULL, errors, 0, 0 };
 	struct bpg_config *cfg = NULL;
 	struct bpg_buf text;
 	dictionary *ini = NULL;
@@ -1021,7 +601,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	bpg_buf_init(&text, BPG_CONFIG_MAX_FILE);
 	if (read_ini(&ld, &text) != 0)
 		goto out;
-	prescan(&ld, text.data);
+	bpg_confcheck_prescan(&ld, text.data);
 	ini_loader = &ld;
 	iniparser_set_error_callback(ini_error_cb);
 	ini = iniparser_load(path);
@@ -1029,7 +609,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	ini_loader = NULL;
 	if (ini == NULL) {
 		if (ld.nerr == 0)
-			cfg_error(&ld, NULL, NULL, "cannot parse");
+			bpg_confcheck_error(&ld, NULL, NULL, "cannot parse");
 		goto out;
 	}
 	ld.ini = ini;
@@ -1056,12 +636,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 		err = BPG_ENOMEM;
 		goto out;
 	}
-	check_gateway(&ld, cfg);
-	check_uploads(&ld, cfg);
-	check_livy(&ld, cfg);
-	check_clusters(&ld, cfg);
-	check_queues(&ld, cfg);
-	check_grants(&ld, cfg);
+	bpg_confcheck_rules(&ld, cfg);
 	if (ld.nomem)
 		err = BPG_ENOMEM;
 	else if (ld.nerr == 0)
