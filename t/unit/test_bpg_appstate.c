@@ -283,16 +283,28 @@ str(const cJSON *j, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The cluster c01 of these tests (its strings are the config's, so not const). */
+static char c01_id[] = "c01", c01_ns[] = "spark-applications", c01_ui[] = "https://ui.example";
+static char history_jobs[] = "https://history.example/history/{appId}/jobs?x={appId}";
+static char history_h[] = "https://history.example/h/{appId}";
+
+static void
+test_cluster(struct bpg_cluster *c, char *history_url)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = c01_id;
+	c->namespace = c01_ns;
+	c->spark_ui_url = c01_ui;
+	c->spark_history_url = history_url;
+}
+
 START_TEST(test_status_json)
 {
 	struct bpg_cluster c;
 	struct bpg_sub_row r;
 	cJSON *j;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
+	test_cluster(&c, NULL);
 	bpg_sub_row_init(&r);
 	r.submission_id = strdup("c01-abc");
 	r.status = strdup("RUNNING");
@@ -405,11 +417,7 @@ START_TEST(test_summary_parity)
 	struct bpg_sub_row r;
 	cJSON *j;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
-	c.spark_history_url = "https://history.example/history/{appId}/jobs?x={appId}";
+	test_cluster(&c, history_jobs);
 	bpg_sub_row_init(&r);
 	r.submission_id = strdup("c01-abc");
 	r.status = strdup("COMPLETED");
@@ -450,11 +458,7 @@ START_TEST(test_summary_write_same_as_tree)
 	static const char *const sts[] = { "COMPLETED", "RUNNING", "FAILED", NULL };
 	struct bpg_cluster c;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
-	c.spark_history_url = "https://history.example/h/{appId}";
+	test_cluster(&c, history_h);
 	for (size_t bi = 0; bi < sizeof(bodies) / sizeof(bodies[0]); bi++)
 		for (size_t si = 0; si < sizeof(sts) / sizeof(sts[0]); si++)
 			for (int full = 0; full < 2; full++) {

@@ -12,7 +12,8 @@
 #define PY_NONE "eyJhbGciOiAibm9uZSJ9.eyJpc3MiOiAiYWRtaW4iLCAiYWxsb3dlZFF1ZXVlcyI6IFsic2VjdXJlIl19." \
 	"8aXKk2CtycmYqF0CzKQYklq29aMcfMt3Kcxs8lcipl4"
 
-static char *iss[] = { "admin", "airflow" };
+static char iss_admin[] = "admin", iss_airflow[] = "airflow";
+static char *iss[] = { iss_admin, iss_airflow };
 static const struct bpg_strlist issuers = { iss, 2 };
 static struct bpg_jwt_secrets secrets;
 

@@ -35,10 +35,10 @@ START_TEST(test_check_table)
 {
 	struct bpg_cluster c;
 	struct bpg_k8s_resp r;
-	char why[512] = "";
+	char why[512] = "", id[] = "c01";
 
 	memset(&c, 0, sizeof(c));
-	c.id = "c01";
+	c.id = id;
 	bpg_k8s_resp_init(&r);
 	r.status = cases[_i].status;
 	ck_assert_int_eq(bpg_buf_puts(&r.body, cases[_i].body), BPG_OK);
@@ -69,7 +69,8 @@ START_TEST(test_unreachable_cluster)
 	struct bpg_config cfg;
 	struct bpg_cluster c;
 	struct bpg_k8s *k = NULL;
-	char tok[] = "/tmp/bpg-k8s-tok-XXXXXX", why[512];
+	char tok[] = "/tmp/bpg-k8s-tok-XXXXXX", why[512], id[] = "c09", api[] = "https://127.0.0.1:1";
+	char ns[] = "ns", ca[] = "/etc/ssl/certs/ca-certificates.crt", gone[] = "/nonexistent/token";
 	int fd = mkstemp(tok);
 
 	ck_assert_int_ge(fd, 0);
@@ -77,10 +78,10 @@ START_TEST(test_unreachable_cluster)
 	close(fd);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&c, 0, sizeof(c));
-	c.id = "c09";
-	c.api_server = "https://127.0.0.1:1";
-	c.namespace = "ns";
-	c.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	c.id = id;
+	c.api_server = api;
+	c.namespace = ns;
+	c.ca_file = ca;
 	c.token_file = tok;
 	c.connect_timeout_ms = 500;
 	c.timeout_ms = 1000;
@@ -90,7 +91,7 @@ START_TEST(test_unreachable_cluster)
 	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09 is unavailable"));
 	ck_assert_ptr_null(strstr(why, "secret-token"));
-	c.token_file = "/nonexistent/token";
+	c.token_file = gone;
 	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09: cannot read its token file"));
 	bpg_k8s_free(k);
