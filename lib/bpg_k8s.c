@@ -10,6 +10,7 @@
 #include "bpg_k8s.h"
 #include "bpg_log.h"
 #include "bpg_metrics.h"
+#include "bpg_time.h"
 
 /* One cluster's connection and its cached bearer token. */
 struct k8s_conn {
@@ -339,7 +340,7 @@ k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_cal
 	struct curl_slist *hdrs = NULL;
 	struct bpg_buf url, auth, ct;
 	enum bpg_err err = BPG_EINTERNAL;
-	uint64_t t0 = bpg_metrics_now_us();
+	long long t0 = bpg_time_mono_us();
 
 	bpg_buf_init(&url, 8192);
 	bpg_buf_init(&auth, BPG_K8S_MAX_TOKEN + 64);
@@ -359,7 +360,7 @@ k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_cal
 out:
 	if (cn != NULL)
 		bpg_metrics_dep(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
-		    resp->status < 400, bpg_metrics_now_us() - t0);
+		    resp->status < 400, (uint64_t)(bpg_time_mono_us() - t0));
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);
 	bpg_buf_wipe(&auth);
