@@ -26,187 +26,204 @@ struct ck {
 	double min, max;     /* for CK_INT and CK_DOUBLE */
 };
 
-#define G(f) offsetof(struct bpg_gateway_conf, f)
+/*
+ * A key row: the key is the field's name (K_*) or another (K_AS_*); required, the default
+ * (parsed like a value, NULL: none) and, for numbers, the bounds. OFF(f) is the field's
+ * offset in the struct of the table being written (defined before each table).
+ */
+#define K_ROW(key, type, f, req, def, lo, hi) { key, type, OFF(f), req, def, lo, hi }
+#define K_STR(f, req, def)             K_ROW(#f, CK_STR, f, req, def, 0, 0)
+#define K_PATH(f, req, def)            K_ROW(#f, CK_PATH, f, req, def, 0, 0)
+#define K_LIST(f, req, def)            K_ROW(#f, CK_LIST, f, req, def, 0, 0)
+#define K_BOOL(f, req, def)            K_ROW(#f, CK_BOOL, f, req, def, 0, 0)
+#define K_SCHED(f, req, def)           K_ROW(#f, CK_SCHED, f, req, def, 0, 0)
+#define K_INT(f, req, def, lo, hi)     K_ROW(#f, CK_INT, f, req, def, lo, hi)
+#define K_DOUBLE(f, req, def, lo, hi)  K_ROW(#f, CK_DOUBLE, f, req, def, lo, hi)
+#define K_AS_PATH(key, f, req, def)    K_ROW(key, CK_PATH, f, req, def, 0, 0)
+#define K_AS_INT(key, f, req, def, lo, hi)    K_ROW(key, CK_INT, f, req, def, lo, hi)
+#define K_AS_DOUBLE(key, f, req, def, lo, hi) K_ROW(key, CK_DOUBLE, f, req, def, lo, hi)
+#define K_END { NULL, 0, 0, 0, NULL, 0, 0 }
+
+#define OFF(f) offsetof(struct bpg_gateway_conf, f)
 static const struct ck gateway_keys[] = {
-	{ "base_path", CK_STR, G(base_path), 0, "/apiv2", 0, 0 },
-	{ "allowed_origins", CK_LIST, G(allowed_origins), 0, "", 0, 0 },
-	{ "default_queue", CK_STR, G(default_queue), 0, "poc", 0, 0 },
-	{ "workers", CK_INT, G(workers), 0, "4", 1, 256 },
-	{ "connect_timeout_ms", CK_INT, G(connect_timeout_ms), 0, "3000", 1, 60000 },
-	{ "upstream_timeout_ms", CK_INT, G(upstream_timeout_ms), 0, "15000", 1, 300000 },
-	{ "spark_conf_defaults", CK_PATH, G(spark_conf_defaults_file), 0, NULL, 0, 0 },
-	{ "spark_conf_fixed", CK_PATH, G(spark_conf_fixed_file), 0, NULL, 0, 0 },
-	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
-	{ "metrics_file", CK_PATH, G(metrics_file), 0, "/dev/shm/bpg-metrics", 0, 0 },
-	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
-	{ "log_stream_max_ms", CK_INT, G(log_stream_max_ms), 0, "600000", 1000, 86400000 },
-	{ "idempotency_ttl_s", CK_INT, G(idempotency_ttl_s), 0, "86400", 60, 2592000 },
-	{ "log_follow_max_ms", CK_INT, G(log_follow_max_ms), 0, "3600000", 1000, 86400000 },
-	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
-	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key,"
-	    "fs.azure.account.key,.sas.,gs.auth.service.account.*key,"
-	    "google.cloud.auth.service.account.*key", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(base_path, 0, "/apiv2"),
+	K_LIST(allowed_origins, 0, ""),
+	K_STR(default_queue, 0, "poc"),
+	K_INT(workers, 0, "4", 1, 256),
+	K_INT(connect_timeout_ms, 0, "3000", 1, 60000),
+	K_INT(upstream_timeout_ms, 0, "15000", 1, 300000),
+	K_AS_PATH("spark_conf_defaults", spark_conf_defaults_file, 0, NULL),
+	K_AS_PATH("spark_conf_fixed", spark_conf_fixed_file, 0, NULL),
+	K_STR(log_level, 0, "info"),
+	K_PATH(metrics_file, 0, "/dev/shm/bpg-metrics"),
+	K_INT(status_max_age_ms, 0, "2000", 0, 3600000),
+	K_INT(log_stream_max_ms, 0, "600000", 1000, 86400000),
+	K_INT(idempotency_ttl_s, 0, "86400", 60, 2592000),
+	K_INT(log_follow_max_ms, 0, "3600000", 1000, 86400000),
+	K_LIST(mask_patterns, 0, "password,secret,token,credential,fs.s3a.access.key,"
+	    "fs.s3a.secret.key,fs.azure.account.key,.sas.,gs.auth.service.account.*key,"
+	    "google.cloud.auth.service.account.*key"),
+	K_END
 };
-#undef G
+#undef OFF
 
-#define D(f) offsetof(struct bpg_database_conf, f)
+#define OFF(f) offsetof(struct bpg_database_conf, f)
 static const struct ck database_keys[] = {
-	{ "host", CK_STR, D(host), 0, "127.0.0.1", 0, 0 },
-	{ "port", CK_INT, D(port), 0, "3306", 1, 65535 },
-	{ "socket", CK_PATH, D(socket), 0, NULL, 0, 0 },
-	{ "name", CK_STR, D(name), 1, NULL, 0, 0 },
-	{ "user", CK_STR, D(user), 1, NULL, 0, 0 },
-	{ "password", CK_STR, D(password), 0, NULL, 0, 0 },
-	{ "password_file", CK_PATH, D(password_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_s", CK_INT, D(connect_timeout_s), 0, "3", 1, 60 },
-	{ "read_timeout_s", CK_INT, D(read_timeout_s), 0, "10", 1, 300 },
-	{ "write_timeout_s", CK_INT, D(write_timeout_s), 0, "10", 1, 300 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(host, 0, "127.0.0.1"),
+	K_INT(port, 0, "3306", 1, 65535),
+	K_PATH(socket, 0, NULL),
+	K_STR(name, 1, NULL),
+	K_STR(user, 1, NULL),
+	K_STR(password, 0, NULL),
+	K_PATH(password_file, 0, NULL),
+	K_INT(connect_timeout_s, 0, "3", 1, 60),
+	K_INT(read_timeout_s, 0, "10", 1, 300),
+	K_INT(write_timeout_s, 0, "10", 1, 300),
+	K_END
 };
-#undef D
+#undef OFF
 
-#define S(f) offsetof(struct bpg_s3_conf, f)
+#define OFF(f) offsetof(struct bpg_s3_conf, f)
 static const struct ck s3_keys[] = {
-	{ "endpoint", CK_STR, S(endpoint), 0, NULL, 0, 0 },
-	{ "region", CK_STR, S(region), 0, "us-east-1", 0, 0 },
-	{ "bucket", CK_STR, S(bucket), 0, NULL, 0, 0 },
-	{ "folder", CK_STR, S(folder), 0, "uploaded", 0, 0 },
-	{ "log_bucket", CK_STR, S(log_bucket), 0, NULL, 0, 0 },
-	{ "log_prefix", CK_STR, S(log_prefix), 0, "spark-logs", 0, 0 },
-	{ "path_style", CK_BOOL, S(path_style), 0, "false", 0, 0 },
-	{ "access_key_id", CK_STR, S(access_key_id), 0, NULL, 0, 0 },
-	{ "secret_access_key_file", CK_PATH, S(secret_access_key_file), 0, NULL, 0, 0 },
-	{ "ca_file", CK_PATH, S(ca_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_ms", CK_INT, S(connect_timeout_ms), 0, "3000", 1, 60000 },
-	{ "timeout_ms", CK_INT, S(timeout_ms), 0, "30000", 1, 3600000 },
-	{ "session_token_file", CK_PATH, S(session_token_file), 0, NULL, 0, 0 },
-	{ "credentials_file", CK_PATH, S(credentials_file), 0, NULL, 0, 0 },
-	{ "credentials_profile", CK_STR, S(credentials_profile), 0, "default", 0, 0 },
-	{ "max_upload_mb", CK_INT, S(max_upload_mb), 0, "1024", 1, 5242880 },
-	{ "part_size_mb", CK_INT, S(part_size_mb), 0, "8", 5, 512 },
-	{ "upload_concurrency", CK_INT, S(upload_concurrency), 0, "10", 1, 64 },
-	{ "upload_spool_dir", CK_PATH, S(upload_spool_dir), 0, NULL, 0, 0 },
-	{ "archive_executor_logs", CK_BOOL, S(archive_executor_logs), 0, "false", 0, 0 },
-	{ "max_concurrent_uploads", CK_INT, S(max_concurrent_uploads), 0, "0", 0, 256 },
-	{ "max_uploads_per_user", CK_INT, S(max_uploads_per_user), 0, "0", 0, 256 },
-	{ "upload_body_timeout_s", CK_INT, S(upload_body_timeout_s), 0, "20", 1, 3600 },
-	{ "min_upload_kib_per_s", CK_INT, S(min_upload_kib_per_s), 0, "16", 0, 1048576 },
-	{ "upload_grace_s", CK_INT, S(upload_grace_s), 0, "10", 0, 3600 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(endpoint, 0, NULL),
+	K_STR(region, 0, "us-east-1"),
+	K_STR(bucket, 0, NULL),
+	K_STR(folder, 0, "uploaded"),
+	K_STR(log_bucket, 0, NULL),
+	K_STR(log_prefix, 0, "spark-logs"),
+	K_BOOL(path_style, 0, "false"),
+	K_STR(access_key_id, 0, NULL),
+	K_PATH(secret_access_key_file, 0, NULL),
+	K_PATH(ca_file, 0, NULL),
+	K_INT(connect_timeout_ms, 0, "3000", 1, 60000),
+	K_INT(timeout_ms, 0, "30000", 1, 3600000),
+	K_PATH(session_token_file, 0, NULL),
+	K_PATH(credentials_file, 0, NULL),
+	K_STR(credentials_profile, 0, "default"),
+	K_INT(max_upload_mb, 0, "1024", 1, 5242880),
+	K_INT(part_size_mb, 0, "8", 5, 512),
+	K_INT(upload_concurrency, 0, "10", 1, 64),
+	K_PATH(upload_spool_dir, 0, NULL),
+	K_BOOL(archive_executor_logs, 0, "false"),
+	K_INT(max_concurrent_uploads, 0, "0", 0, 256),
+	K_INT(max_uploads_per_user, 0, "0", 0, 256),
+	K_INT(upload_body_timeout_s, 0, "20", 1, 3600),
+	K_INT(min_upload_kib_per_s, 0, "16", 0, 1048576),
+	K_INT(upload_grace_s, 0, "10", 0, 3600),
+	K_END
 };
-#undef S
+#undef OFF
 
-#define L(f) offsetof(struct bpg_livy_conf, f)
+#define OFF(f) offsetof(struct bpg_livy_conf, f)
 static const struct ck livy_keys[] = {
-	{ "enabled", CK_BOOL, L(enabled), 0, "true", 0, 0 },
-	{ "prefix", CK_STR, L(prefix), 0, "/livy", 0, 0 },
-	{ "csrf", CK_BOOL, L(csrf), 0, "false", 0, 0 },
-	{ "log_lines", CK_INT, L(log_lines), 0, "1000", 10, 100000 },
-	{ "spark_version", CK_STR, L(spark_version), 0, "3.5", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_BOOL(enabled, 0, "true"),
+	K_STR(prefix, 0, "/livy"),
+	K_BOOL(csrf, 0, "false"),
+	K_INT(log_lines, 0, "1000", 10, 100000),
+	K_STR(spark_version, 0, "3.5"),
+	K_END
 };
-#undef L
+#undef OFF
 
-#define A(f) offsetof(struct bpg_auth_conf, f)
+#define OFF(f) offsetof(struct bpg_auth_conf, f)
 static const struct ck auth_keys[] = {
-	{ "allowed_users", CK_LIST, A(allowed_users), 1, NULL, 0, 0 },
-	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
-	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
-	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
-	{ "proxy_users", CK_LIST, A(proxy_users), 0, "airflow_system_account", 0, 0 },
-	{ "trusted_proxies", CK_LIST, A(trusted_proxies), 0, "", 0, 0 },
-	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
-	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
-	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_LIST(allowed_users, 1, NULL),
+	K_LIST(blocked_users, 0, ""),
+	K_LIST(admin_users, 0, ""),
+	K_BOOL(trust_user_header, 0, "false"),
+	K_LIST(proxy_users, 0, "airflow_system_account"),
+	K_LIST(trusted_proxies, 0, ""),
+	K_BOOL(open_read, 0, "false"),
+	K_PATH(queue_token_secrets_file, 0, NULL),
+	K_LIST(queue_token_issuers, 0, "admin,airflow"),
+	K_END
 };
-#undef A
+#undef OFF
 
-#define R(f) offsetof(struct bpg_ratelimit_conf, f)
+#define OFF(f) offsetof(struct bpg_ratelimit_conf, f)
 static const struct ck ratelimit_keys[] = {
-	{ "file", CK_PATH, R(file), 0, "/dev/shm/bpg-ratelimit", 0, 0 },
-	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1e9 },
-	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1e9 },
-	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1e9 },
-	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1e9 },
-	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1e9 },
-	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1e9 },
-	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1e9 },
-	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1e9 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_PATH(file, 0, "/dev/shm/bpg-ratelimit"),
+	K_AS_DOUBLE("submit_rate", rate[BPG_CLASS_SUBMIT], 0, "20", 0, 1e9),
+	K_AS_INT("submit_burst", burst[BPG_CLASS_SUBMIT], 0, "40", 1, 1e9),
+	K_AS_DOUBLE("list_rate", rate[BPG_CLASS_LIST], 0, "20", 0, 1e9),
+	K_AS_INT("list_burst", burst[BPG_CLASS_LIST], 0, "40", 1, 1e9),
+	K_AS_DOUBLE("poll_rate", rate[BPG_CLASS_POLL], 0, "200", 0, 1e9),
+	K_AS_INT("poll_burst", burst[BPG_CLASS_POLL], 0, "400", 1, 1e9),
+	K_AS_DOUBLE("other_rate", rate[BPG_CLASS_OTHER], 0, "20", 0, 1e9),
+	K_AS_INT("other_burst", burst[BPG_CLASS_OTHER], 0, "40", 1, 1e9),
+	K_END
 };
-#undef R
+#undef OFF
 
-#define C(f) offsetof(struct bpg_cluster, f)
+#define OFF(f) offsetof(struct bpg_cluster, f)
 static const struct ck cluster_keys[] = {
-	{ "weight", CK_INT, C(weight), 1, NULL, 0, 1000000 },
-	{ "api_server", CK_STR, C(api_server), 1, NULL, 0, 0 },
-	{ "namespace", CK_STR, C(namespace), 1, NULL, 0, 0 },
-	{ "ca_file", CK_PATH, C(ca_file), 1, NULL, 0, 0 },
-	{ "token_file", CK_PATH, C(token_file), 1, NULL, 0, 0 },
-	{ "spark_versions", CK_LIST, C(spark_versions), 1, NULL, 0, 0 },
-	{ "queues", CK_LIST, C(queues), 1, NULL, 0, 0 },
-	{ "service_account", CK_STR, C(service_account), 0, NULL, 0, 0 },
-	{ "ttl_seconds", CK_INT, C(ttl_seconds), 0, "-1", -1, 31536000 },
-	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
-	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
-	{ "spark_history_url", CK_STR, C(spark_history_url), 0, NULL, 0, 0 },
-	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
-	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
-	{ "timeout_ms", CK_INT, C(timeout_ms), 0, "0", 0, 300000 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_INT(weight, 1, NULL, 0, 1000000),
+	K_STR(api_server, 1, NULL),
+	K_STR(namespace, 1, NULL),
+	K_PATH(ca_file, 1, NULL),
+	K_PATH(token_file, 1, NULL),
+	K_LIST(spark_versions, 1, NULL),
+	K_LIST(queues, 1, NULL),
+	K_STR(service_account, 0, NULL),
+	K_INT(ttl_seconds, 0, "-1", -1, 31536000),
+	K_SCHED(batch_scheduler, 0, "none"),
+	K_STR(spark_ui_url, 0, NULL),
+	K_STR(spark_history_url, 0, NULL),
+	K_AS_PATH("spark_conf", spark_conf_file, 0, NULL),
+	K_AS_PATH("spec_defaults", spec_defaults_file, 0, NULL),
+	K_INT(connect_timeout_ms, 0, "0", 0, 60000),
+	K_INT(timeout_ms, 0, "0", 0, 300000),
+	K_END
 };
-#undef C
+#undef OFF
 
-#define Q(f) offsetof(struct bpg_queue, f)
+#define OFF(f) offsetof(struct bpg_queue, f)
 static const struct ck queue_keys[] = {
-	{ "users", CK_LIST, Q(users), 0, "", 0, 0 },
-	{ "secure", CK_BOOL, Q(secure), 0, "false", 0, 0 },
-	{ "max_running_millis", CK_INT, Q(max_running_millis), 0, "43200000", 1, 31536000000.0 },
-	{ "max_executor_instances", CK_INT, Q(max_executor_instances), 0, "5000", 0, 100000 },
-	{ "min_cores", CK_INT, Q(min_cores), 0, "1", 1, 1024 },
-	{ "max_cores", CK_INT, Q(max_cores), 0, "64", 1, 1024 },
-	{ "min_memory_mb", CK_INT, Q(min_memory_mb), 0, "512", 1, 16777216 },
-	{ "max_memory_mb", CK_INT, Q(max_memory_mb), 0, "262144", 1, 16777216 },
-	{ "driver_node_label_key", CK_STR, Q(driver_node_label_key), 0, "node_group_category", 0, 0 },
-	{ "driver_node_label_values", CK_LIST, Q(driver_node_label_values), 0, "", 0, 0 },
-	{ "executor_node_label_key", CK_STR, Q(executor_node_label_key), 0, "node_group_category", 0, 0 },
-	{ "executor_node_label_values", CK_LIST, Q(executor_node_label_values), 0, "", 0, 0 },
-	{ "executor_spot_node_label_values", CK_LIST, Q(executor_spot_node_label_values), 0, "", 0, 0 },
-	{ "driver_cpu_buffer_ratio", CK_DOUBLE, Q(driver_cpu_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "executor_cpu_buffer_ratio", CK_DOUBLE, Q(executor_cpu_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "driver_mem_buffer_ratio", CK_DOUBLE, Q(driver_mem_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "executor_mem_buffer_ratio", CK_DOUBLE, Q(executor_mem_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "allowed_zones", CK_LIST, Q(allowed_zones), 0, "", 0, 0 },
-	{ "allow_privileged", CK_BOOL, Q(allow_privileged), 0, "false", 0, 0 },
-	{ "allow_host_path", CK_BOOL, Q(allow_host_path), 0, "false", 0, 0 },
-	{ "allow_custom_image", CK_BOOL, Q(allow_custom_image), 0, "false", 0, 0 },
-	{ "allow_service_account", CK_BOOL, Q(allow_service_account), 0, "false", 0, 0 },
-	{ "allow_cluster_id", CK_BOOL, Q(allow_cluster_id), 0, "false", 0, 0 },
-	{ "allow_k8s_spark_conf", CK_BOOL, Q(allow_k8s_spark_conf), 0, "false", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_LIST(users, 0, ""),
+	K_BOOL(secure, 0, "false"),
+	K_INT(max_running_millis, 0, "43200000", 1, 31536000000.0),
+	K_INT(max_executor_instances, 0, "5000", 0, 100000),
+	K_INT(min_cores, 0, "1", 1, 1024),
+	K_INT(max_cores, 0, "64", 1, 1024),
+	K_INT(min_memory_mb, 0, "512", 1, 16777216),
+	K_INT(max_memory_mb, 0, "262144", 1, 16777216),
+	K_STR(driver_node_label_key, 0, "node_group_category"),
+	K_LIST(driver_node_label_values, 0, ""),
+	K_STR(executor_node_label_key, 0, "node_group_category"),
+	K_LIST(executor_node_label_values, 0, ""),
+	K_LIST(executor_spot_node_label_values, 0, ""),
+	K_DOUBLE(driver_cpu_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(executor_cpu_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(driver_mem_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(executor_mem_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_LIST(allowed_zones, 0, ""),
+	K_BOOL(allow_privileged, 0, "false"),
+	K_BOOL(allow_host_path, 0, "false"),
+	K_BOOL(allow_custom_image, 0, "false"),
+	K_BOOL(allow_service_account, 0, "false"),
+	K_BOOL(allow_cluster_id, 0, "false"),
+	K_BOOL(allow_k8s_spark_conf, 0, "false"),
+	K_END
 };
-#undef Q
+#undef OFF
 
-#define I(f) offsetof(struct bpg_image, f)
+#define OFF(f) offsetof(struct bpg_image, f)
 static const struct ck image_keys[] = {
-	{ "image", CK_STR, I(image), 1, NULL, 0, 0 },
-	{ "spark_version", CK_STR, I(spark_version), 1, NULL, 0, 0 },
-	{ "types", CK_LIST, I(types), 0, "Java,Scala,Python,R", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(image, 1, NULL),
+	K_STR(spark_version, 1, NULL),
+	K_LIST(types, 0, "Java,Scala,Python,R"),
+	K_END
 };
-#undef I
+#undef OFF
 
-#define U(f) offsetof(struct bpg_upload_grant, f)
+#define OFF(f) offsetof(struct bpg_upload_grant, f)
 static const struct ck grant_keys[] = {
-	{ "folder", CK_STR, U(folder), 1, NULL, 0, 0 },
-	{ "users", CK_LIST, U(users), 0, "", 0, 0 },
-	{ "queues", CK_LIST, U(queues), 0, "", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(folder, 1, NULL),
+	K_LIST(users, 0, ""),
+	K_LIST(queues, 0, ""),
+	K_END
 };
-#undef U
+#undef OFF
 
 
 /* Records one problem (bpg_confcheck.h). */
