@@ -432,40 +432,103 @@ bpg_reqshape_strmap(struct bpg_reqshape *p, cJSON *obj, const char *path, size_t
 	return 0;
 }
 
-/* env: [{name, value | valueFrom}] */
+/* 1 when an item of arr before e has the string member key equal to v. */
 static int
-parse_env(struct bpg_reqshape *p, cJSON *env, const char *path)
+given_before(const cJSON *arr, const cJSON *e, const char *key, const char *v)
+{
+	for (const cJSON *d = arr->child; d != e; d = d->next)
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(d, key)->valuestring, v) == 0)
+			return 1;
+	return 0;
+}
+
+/* One item e of an array, at sub; arg is the caller's. 0 or -1. */
+typedef int (*item_fn)(struct bpg_reqshape *p, const cJSON *arr, cJSON *e, const char *sub,
+    void *arg);
+
+/* An array of at most max items ("more than max unit" past it), each through one. */
+static int
+each_item(struct bpg_reqshape *p, cJSON *arr, const char *path, int max, const char *unit,
+    item_fn one, void *arg)
 {
 	char sub[BPG_REQ_PATH_MAX];
 	size_t i = 0;
 
-	if (!cJSON_IsArray(env))
+	if (!cJSON_IsArray(arr))
 		return bpg_reqshape_fail(p, "%s: must be an array", path);
-	for (cJSON *e = env->child; e != NULL; e = e->next, i++) {
-		const cJSON *name, *vf;
-		if (i >= BPG_REQ_MAX_ENV)
-			return bpg_reqshape_fail(p, "%s: more than %d variables", path, BPG_REQ_MAX_ENV);
+	for (cJSON *e = arr->child; e != NULL; e = e->next, i++) {
+		if (i >= (size_t)max)
+			return bpg_reqshape_fail(p, "%s: more than %d%s", path, max, unit);
 		subpath(sub, sizeof(sub), path, NULL, i);
-		if (shape_obj(p, e, sh_env, sub) != 0)
+		if (one(p, arr, e, sub, arg) != 0)
 			return -1;
-		name = cJSON_GetObjectItemCaseSensitive(e, "name");
-		if (name->valuestring[0] == '\0' || strlen(name->valuestring) > BPG_REQ_MAX_KEY)
-			return bpg_reqshape_fail(p, "%s.name: required, a non-empty string", sub);
-		for (const char *c = name->valuestring; *c; c++)
-			if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') ||
-			    (c == name->valuestring && isdigit((unsigned char)*c)))
-				return bpg_reqshape_fail(p, "%s.name: letters, digits, '_', '-' and '.', not starting with a "
-				    "digit", sub);
-		for (const cJSON *d = env->child; d != e; d = d->next)
-			if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "name")->valuestring,
-			    name->valuestring) == 0)
-				return bpg_reqshape_fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
-		vf = cJSON_GetObjectItemCaseSensitive(e, "valueFrom");
-		if (vf != NULL && cJSON_GetArraySize(vf) != 1)
-			return bpg_reqshape_fail(p, "%s.valueFrom: exactly one of fieldRef, secretKeyRef, "
-			    "configMapKeyRef, resourceFieldRef", sub);
-		if (vf != NULL && cJSON_GetObjectItemCaseSensitive(e, "value") != NULL)
-			return bpg_reqshape_fail(p, "%s: value and valueFrom are exclusive", sub);
+	}
+	return 0;
+}
+
+/* One env variable: {name, value | valueFrom}. */
+static int
+env_item(struct bpg_reqshape *p, const cJSON *env, cJSON *e, const char *sub, void *arg)
+{
+	const cJSON *name, *vf;
+
+	(void)arg;
+	if (shape_obj(p, e, sh_env, sub) != 0)
+		return -1;
+	name = cJSON_GetObjectItemCaseSensitive(e, "name");
+	if (name->valuestring[0] == '\0' || strlen(name->valuestring) > BPG_REQ_MAX_KEY)
+		return bpg_reqshape_fail(p, "%s.name: required, a non-empty string", sub);
+	for (const char *c = name->valuestring; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.') ||
+		    (c == name->valuestring && isdigit((unsigned char)*c)))
+			return bpg_reqshape_fail(p, "%s.name: letters, digits, '_', '-' and '.', not "
+			    "starting with a digit", sub);
+	if (given_before(env, e, "name", name->valuestring))
+		return bpg_reqshape_fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
+	vf = cJSON_GetObjectItemCaseSensitive(e, "valueFrom");
+	if (vf != NULL && cJSON_GetArraySize(vf) != 1)
+		return bpg_reqshape_fail(p, "%s.valueFrom: exactly one of fieldRef, secretKeyRef, "
+		    "configMapKeyRef, resourceFieldRef", sub);
+	if (vf != NULL && cJSON_GetObjectItemCaseSensitive(e, "value") != NULL)
+		return bpg_reqshape_fail(p, "%s: value and valueFrom are exclusive", sub);
+	return 0;
+}
+
+/* env: [{name, value | valueFrom}] */
+static int
+parse_env(struct bpg_reqshape *p, cJSON *env, const char *path)
+{
+	return each_item(p, env, path, BPG_REQ_MAX_ENV, " variables", env_item, NULL);
+}
+
+/* One volume: a name and exactly one source; a hostPath is absolute (and noted in r). */
+static int
+volume_item(struct bpg_reqshape *p, const cJSON *vols, cJSON *v, const char *sub, void *arg)
+{
+	struct bpg_submit_req *r = arg;
+	const cJSON *name, *hp;
+	int nk = 0;
+
+	if (cJSON_IsObject(v) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "name")))
+		return bpg_reqshape_fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, "
+		    "digits, '-')", sub);
+	if (shape_obj(p, v, sh_volume, sub) != 0)
+		return -1;
+	name = cJSON_GetObjectItemCaseSensitive(v, "name");
+	if (!bpg_k8sname_label(name->valuestring, 63))
+		return bpg_reqshape_fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, "
+		    "digits, '-')", sub);
+	if (given_before(vols, v, "name", name->valuestring))
+		return bpg_reqshape_fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
+	for (const struct shape *k = sh_volume; k->kind == K_OBJ; k++)
+		nk += cJSON_GetObjectItemCaseSensitive(v, k->name) != NULL;
+	if (nk != 1)
+		return bpg_reqshape_fail(p, "%s: exactly one of hostPath, configMap, secret, emptyDir, "
+		    "persistentVolumeClaim", sub);
+	if ((hp = cJSON_GetObjectItemCaseSensitive(v, "hostPath")) != NULL) {
+		if (cJSON_GetObjectItemCaseSensitive(hp, "path")->valuestring[0] != '/')
+			return bpg_reqshape_fail(p, "%s.hostPath.path: an absolute path", sub);
+		r->host_path = 1;
 	}
 	return 0;
 }
@@ -474,67 +537,30 @@ parse_env(struct bpg_reqshape *p, cJSON *env, const char *path)
 int
 bpg_reqshape_volumes(struct bpg_reqshape *p, cJSON *vols, struct bpg_submit_req *r)
 {
-	char sub[BPG_REQ_PATH_MAX];
-	size_t i = 0;
+	return each_item(p, vols, "volumes", BPG_REQ_MAX_VOLUMES, "", volume_item, r);
+}
 
-	if (!cJSON_IsArray(vols))
-		return bpg_reqshape_fail(p, "volumes: must be an array");
-	for (cJSON *v = vols->child; v != NULL; v = v->next, i++) {
-		const cJSON *name, *hp;
-		int nk = 0;
-		if (i >= BPG_REQ_MAX_VOLUMES)
-			return bpg_reqshape_fail(p, "volumes: more than %d", BPG_REQ_MAX_VOLUMES);
-		snprintf(sub, sizeof(sub), "volumes[%zu]", i);
-		if (cJSON_IsObject(v) && !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(v, "name")))
-			return bpg_reqshape_fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, "
-			    "digits, '-')", sub);
-		if (shape_obj(p, v, sh_volume, sub) != 0)
-			return -1;
-		name = cJSON_GetObjectItemCaseSensitive(v, "name");
-		if (!bpg_k8sname_label(name->valuestring, 63))
-			return bpg_reqshape_fail(p, "%s.name: required, a DNS-1123 label (lowercase letters, "
-			    "digits, '-')", sub);
-		for (const cJSON *w = vols->child; w != v; w = w->next)
-			if (strcmp(cJSON_GetObjectItemCaseSensitive(w, "name")->valuestring, name->valuestring) == 0)
-				return bpg_reqshape_fail(p, "%s.name: '%s' given twice", sub, name->valuestring);
-		for (const struct shape *k = sh_volume; k->kind == K_OBJ; k++)
-			nk += cJSON_GetObjectItemCaseSensitive(v, k->name) != NULL;
-		if (nk != 1)
-			return bpg_reqshape_fail(p, "%s: exactly one of hostPath, configMap, secret, emptyDir, "
-			    "persistentVolumeClaim", sub);
-		if ((hp = cJSON_GetObjectItemCaseSensitive(v, "hostPath")) != NULL) {
-			if (cJSON_GetObjectItemCaseSensitive(hp, "path")->valuestring[0] != '/')
-				return bpg_reqshape_fail(p, "%s.hostPath.path: an absolute path", sub);
-			r->host_path = 1;
-		}
-	}
+/* One volume mount: a name and an absolute mountPath, not given before. */
+static int
+mount_item(struct bpg_reqshape *p, const cJSON *mounts, cJSON *m, const char *sub, void *arg)
+{
+	const cJSON *mp;
+
+	(void)arg;
+	if (!cJSON_IsObject(m) || shape_obj(p, m, sh_mount, sub) != 0)
+		return bpg_reqshape_fail(p, "%s: name and an absolute mountPath are required", sub);
+	mp = cJSON_GetObjectItemCaseSensitive(m, "mountPath");
+	if (mp->valuestring[0] != '/')
+		return bpg_reqshape_fail(p, "%s: name and an absolute mountPath are required", sub);
+	if (given_before(mounts, m, "mountPath", mp->valuestring))
+		return bpg_reqshape_fail(p, "%s.mountPath: '%s' given twice", sub, mp->valuestring);
 	return 0;
 }
 
 static int
 parse_mounts(struct bpg_reqshape *p, cJSON *mounts, const char *path)
 {
-	char sub[BPG_REQ_PATH_MAX];
-	size_t i = 0;
-
-	if (!cJSON_IsArray(mounts))
-		return bpg_reqshape_fail(p, "%s: must be an array", path);
-	for (cJSON *m = mounts->child; m != NULL; m = m->next, i++) {
-		const cJSON *mp;
-		subpath(sub, sizeof(sub), path, NULL, i);
-		if (i >= BPG_REQ_MAX_VOLUMES)
-			return bpg_reqshape_fail(p, "%s: more than %d", path, BPG_REQ_MAX_VOLUMES);
-		if (!cJSON_IsObject(m) || shape_obj(p, m, sh_mount, sub) != 0)
-			return bpg_reqshape_fail(p, "%s: name and an absolute mountPath are required", sub);
-		mp = cJSON_GetObjectItemCaseSensitive(m, "mountPath");
-		if (mp->valuestring[0] != '/')
-			return bpg_reqshape_fail(p, "%s: name and an absolute mountPath are required", sub);
-		for (const cJSON *d = mounts->child; d != m; d = d->next)
-			if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "mountPath")->valuestring,
-			    mp->valuestring) == 0)
-				return bpg_reqshape_fail(p, "%s.mountPath: '%s' given twice", sub, mp->valuestring);
-	}
-	return 0;
+	return each_item(p, mounts, path, BPG_REQ_MAX_VOLUMES, "", mount_item, NULL);
 }
 
 /* True when a securityContext asks for more than an ordinary pod has. */
