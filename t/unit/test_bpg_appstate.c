@@ -298,6 +298,14 @@ test_cluster(struct bpg_cluster *c, char *history_url)
 	c->spark_history_url = history_url;
 }
 
+/* A row of submission c01-abc (release with bpg_sub_row_release()). */
+static void
+test_row(struct bpg_sub_row *r)
+{
+	bpg_sub_row_init(r);
+	r->submission_id = strdup("c01-abc");
+}
+
 START_TEST(test_status_json)
 {
 	struct bpg_cluster c;
@@ -305,8 +313,7 @@ START_TEST(test_status_json)
 	cJSON *j;
 
 	test_cluster(&c, NULL);
-	bpg_sub_row_init(&r);
-	r.submission_id = strdup("c01-abc");
+	test_row(&r);
 	r.status = strdup("RUNNING");
 	r.cr_created_ms = 1000;
 	r.execution_attempts = 1;
@@ -351,8 +358,7 @@ START_TEST(test_status_gateway_failed)
 	struct bpg_sub_row r;
 	cJSON *j, *a;
 
-	bpg_sub_row_init(&r);
-	r.submission_id = strdup("c01-abc");
+	test_row(&r);
 	r.status = strdup("SUBMISSION_FAILED");
 	r.error_message = strdup("failed to run spark-submit");
 	ck_assert_int_eq(bpg_appstate_status_json(&r, NULL, 1, &j), BPG_OK);
@@ -388,8 +394,7 @@ START_TEST(test_summary_json)
 	struct bpg_sub_row r;
 	cJSON *j;
 
-	bpg_sub_row_init(&r);
-	r.submission_id = strdup("c01-abc");
+	test_row(&r);
 	r.user = strdup("alice");
 	r.queue = strdup("poc");
 	r.status = strdup("COMPLETED");
@@ -418,8 +423,7 @@ START_TEST(test_summary_parity)
 	cJSON *j;
 
 	test_cluster(&c, history_jobs);
-	bpg_sub_row_init(&r);
-	r.submission_id = strdup("c01-abc");
+	test_row(&r);
 	r.status = strdup("COMPLETED");
 	r.app_id = strdup("spark-0123");
 	r.request_body = strdup("{\"arguments\":[\"--date\",\"2024-01-01\"],"
