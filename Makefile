@@ -82,7 +82,7 @@ FUZZ_SECONDS ?= 600
 .SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_KIT_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test test-k8s unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
+.PHONY: all test test-k8s unit layers limits run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN) ui
@@ -161,6 +161,11 @@ unit: $(UNIT_BIN)
 # Every lib/ module includes only from its own or a lower layer of lib/LAYERS (t/layers).
 layers:
 	@t/layers lib
+
+# No C file over 1,000 lines (monitor/main.c 300), no function over 80 lines or CCN 25 (t/limits,
+# lizard pinned by t/deps pytools).
+limits:
+	@PYTHONPATH=$$(t/deps pytools) t/limits
 
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
 # -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
