@@ -94,13 +94,28 @@ START_TEST(test_check_long_code_and_nul)
 }
 END_TEST
 
+/* A writable copy of str (struct bpg_s3_conf's strings are not const); NULL stays NULL. */
+static char *
+conf_str(const char *str)
+{
+	static char pool[8][512];
+	static unsigned next;
+	char *p;
+
+	if (str == NULL)
+		return NULL;
+	p = pool[next++ % 8];
+	snprintf(p, sizeof(pool[0]), "%s", str);
+	return p;
+}
+
 /* A conf with nothing set, and an environment without AWS credentials. */
 static void
 clean_conf(struct bpg_s3_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->region = "eu-west-3";
-	c->credentials_profile = "default";
+	c->region = conf_str("eu-west-3");
+	c->credentials_profile = conf_str("default");
 	c->connect_timeout_ms = 1000;
 	c->timeout_ms = 1000;
 	unsetenv("AWS_ACCESS_KEY_ID");
@@ -141,18 +156,18 @@ START_TEST(test_new_credentials_sources)
 	    "aws_secret_access_key=S\naws_session_token = T\n");
 	c.credentials_file = path;
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* [default] has no secret */
-	c.credentials_profile = "other";
+	c.credentials_profile = conf_str("other");
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
 	bpg_s3_free(s);
-	c.credentials_profile = "missing";
+	c.credentials_profile = conf_str("missing");
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);
 	clean_conf(&c);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
-	c.credentials_profile = "other";
+	c.credentials_profile = conf_str("other");
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
 	bpg_s3_free(s);
 	clean_conf(&c);
-	c.access_key_id = "AK";
+	c.access_key_id = conf_str("AK");
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* no secret file given */
 	c.secret_access_key_file = sk;
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_ECONFIG);          /* not there */
@@ -191,7 +206,7 @@ START_TEST(test_new_endpoint)
 	clean_conf(&c);
 	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
-	c.endpoint = (char *)endpoints[_i].endpoint;
+	c.endpoint = conf_str(endpoints[_i].endpoint);
 	ck_assert_int_eq(bpg_s3_new(&c, &s), endpoints[_i].err);
 	if (endpoints[_i].err == BPG_OK) {
 		ck_assert_str_eq(bpg_s3_host(s), endpoints[_i].host);
@@ -210,21 +225,26 @@ START_TEST(test_bad_arguments_before_any_request)
 	clean_conf(&c);
 	setenv("AWS_ACCESS_KEY_ID", "AK", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "SK", 1);
-	c.endpoint = "http://127.0.0.1:1";       /* never reached: every call fails first */
+	c.endpoint = conf_str("http://127.0.0.1:1");       /* never reached: every call fails first */
 	ck_assert_int_eq(bpg_s3_new(&c, &s), BPG_OK);
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
-	ck_assert_int_eq(bpg_s3_put(s, "b", "", "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_put(s, "b", key, "x", 1, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, &(struct bpg_s3_req){ .bucket = "b", .key = "", .data = "x",
+	    .len = 1 }, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_put(s, &(struct bpg_s3_req){ .bucket = "b", .key = key, .data = "x",
+	    .len = 1 }, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", 0, "x", 1, etag, why, sizeof(why)),
+	ck_assert_int_eq(bpg_s3_mpu_part(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
+	    .upload_id = "id", .part_no = 0, .data = "x", .len = 1 }, etag, why, sizeof(why)),
 	    BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_mpu_part(s, "b", "k", "id", BPG_S3_MAX_PARTS + 1, "x", 1, etag, why,
-	    sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_part(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
+	    .upload_id = "id", .part_no = BPG_S3_MAX_PARTS + 1, .data = "x", .len = 1 }, etag,
+	    why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "", why, sizeof(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "a\nb", why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_mpu_complete(s, "b", "k", "id", NULL, 0, why, sizeof(why)),
+	ck_assert_int_eq(bpg_s3_mpu_complete(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
+	    .upload_id = "id" }, &(struct bpg_s3_parts){ NULL, NULL, 0 }, why, sizeof(why)),
 	    BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_get(s, "b", "k", -1, 5, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
 	/* and a refused connection is "unavailable" */
