@@ -1,9 +1,9 @@
 /* Unit tests for bpg_idemkey: begin -> decision -> finish over a store faked in memory. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_idemkey.h"
+#include "unit.h"
 
 #define NOW     1000000LL
 #define TTL     60000LL
@@ -277,29 +277,16 @@ START_TEST(test_hold_then_finish)
 }
 END_TEST
 
-static Suite *
-idemkey_suite(void)
-{
-	Suite *s = suite_create("bpg_idemkey");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_begin, 0, sizeof(begin_cases) / sizeof(begin_cases[0]));
-	tcase_add_test(tc, test_database_down);
-	tcase_add_test(tc, test_verify);
-	tcase_add_test(tc, test_take_over_and_finish);
-	tcase_add_test(tc, test_hold_then_finish);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(idemkey_suite());
-	int failed;
+	const struct unit_test tests[] = {
+		{ test_begin, UNIT_N(begin_cases) },
+		{ test_database_down, 0 },
+		{ test_verify, 0 },
+		{ test_take_over_and_finish, 0 },
+		{ test_hold_then_finish, 0 },
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run("bpg_idemkey", tests, (size_t)UNIT_N(tests), 0);
 }
