@@ -311,6 +311,7 @@ static const struct {
 static void
 conf_from_env(struct bpg_s3_conf *conf)
 {
+	static char profile[] = "default";   /* the conf's strings are not const */
 	const char *v;
 
 	memset(conf, 0, sizeof(*conf));
@@ -322,7 +323,7 @@ conf_from_env(struct bpg_s3_conf *conf)
 	conf->connect_timeout_ms = (v = getenv("BPG_S3_CONNECT_TIMEOUT_MS")) ?
 	    parse_num(v, 600000) : 3000;
 	conf->timeout_ms = (v = getenv("BPG_S3_TIMEOUT_MS")) ? parse_num(v, 3600000) : 30000;
-	conf->credentials_profile = "default";
+	conf->credentials_profile = profile;
 }
 
 static int
