@@ -1,4 +1,5 @@
-/* bpg-fcgi: POST /s3/{name}: an artifact streamed from the client through to S3. */
+/* bpg-fcgi: POST /s3/{name}: the wire of an upload (query, paced body, answer); its lifecycle
+ * is lib/bpg_upload's. */
 #include <stdio.h>
 #include <string.h>
 #include "bpg_fcgi.h"
@@ -14,7 +15,8 @@
  * /skatev2 allowEmpty defaults to true: the Java gateway stored empty bodies.
  */
 static enum bpg_err
-s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q, const struct bpg_upload_in *in)
+s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q,
+    const struct bpg_upload_in *in)
 {
 	char why[WHY];
 	int allow;
