@@ -279,7 +279,8 @@ object_one(const struct bpg_s3xml_lister *l, const char *p, const char *end)
 	char key[BPG_S3XML_KEY_MAX + 1], etag[BPG_S3XML_ETAG_MAX], size[32], *e;
 	struct bpg_s3_object o;
 
-	if (!bpg_s3xml_get(p, end, "Key", key, sizeof(key)) || !bpg_s3xml_get(p, end, "Size", size, sizeof(size)))
+	if (!bpg_s3xml_get(p, end, "Key", key, sizeof(key)) ||
+	    !bpg_s3xml_get(p, end, "Size", size, sizeof(size)))
 		return -1;
 	if (!bpg_s3xml_get(p, end, "ETag", etag, sizeof(etag)))
 		etag[0] = '\0';
@@ -299,7 +300,8 @@ upload_one(const struct bpg_s3xml_lister *l, const char *p, const char *end)
 	char key[BPG_S3XML_KEY_MAX + 1], id[BPG_S3XML_ID_MAX], when[64];
 	long long initiated = -1;
 
-	if (!bpg_s3xml_get(p, end, "Key", key, sizeof(key)) || !bpg_s3xml_get(p, end, "UploadId", id, sizeof(id)))
+	if (!bpg_s3xml_get(p, end, "Key", key, sizeof(key)) ||
+	    !bpg_s3xml_get(p, end, "UploadId", id, sizeof(id)))
 		return -1;
 	if (bpg_s3xml_get(p, end, "Initiated", when, sizeof(when)))
 		initiated = bpg_time_parse_rfc3339(when);
