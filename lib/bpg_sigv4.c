@@ -166,9 +166,9 @@ is_scope_part(const char *s)
 	return 1;
 }
 
-/* 1 when the request line, host, payload hash and credential scope are usable. */
+/* Returns 1 if the request line and scope fields of in are usable. */
 static int
-sign_valid_request(const struct bpg_sigv4_input *in)
+fields_ok(const struct bpg_sigv4_input *in)
 {
 	return in->method != NULL && is_token(in->method) && in->host != NULL &&
 	    *in->host != '\0' && is_value(in->host) && strpbrk(in->host, " \t") == NULL &&
@@ -178,9 +178,9 @@ sign_valid_request(const struct bpg_sigv4_input *in)
 	    (in->session_token == NULL || (is_value(in->session_token) && *in->session_token));
 }
 
-/* 1 when header i is a token name with a value, none we set, and not given before. */
+/* Returns 1 if header i of in is a token name, not one we set, not repeated, with a value. */
 static int
-sign_valid_header(const struct bpg_sigv4_input *in, size_t i)
+header_ok(const struct bpg_sigv4_input *in, size_t i)
 {
 	static const char *const reserved[] = { "host", "x-amz-date", "x-amz-content-sha256",
 	    "x-amz-security-token", "authorization" };
@@ -201,12 +201,12 @@ sign_valid_header(const struct bpg_sigv4_input *in, size_t i)
 static enum bpg_err
 sign_validate(const struct bpg_sigv4_input *in)
 {
-	if (!sign_valid_request(in) ||
-	    in->n_headers > BPG_SIGV4_MAX_HEADERS || in->n_params > BPG_SIGV4_MAX_PARAMS ||
-	    (in->n_headers > 0 && in->headers == NULL) || (in->n_params > 0 && in->params == NULL))
+	if (!fields_ok(in) || in->n_headers > BPG_SIGV4_MAX_HEADERS ||
+	    in->n_params > BPG_SIGV4_MAX_PARAMS || (in->n_headers > 0 && in->headers == NULL) ||
+	    (in->n_params > 0 && in->params == NULL))
 		return BPG_EINVAL;
 	for (size_t i = 0; i < in->n_headers; i++)
-		if (!sign_valid_header(in, i))
+		if (!header_ok(in, i))
 			return BPG_EINVAL;
 	return BPG_OK;
 }
