@@ -297,32 +297,39 @@ out:
 	return err;
 }
 
+/* {"id","state"} of batch b; NULL when out of memory. */
+static cJSON *
+livy_state_json(const struct bpg_svc_batch *b)
+{
+	const struct bpg_sub_row *r = &b->sub.row;
+	cJSON *j = cJSON_CreateObject();
+
+	if (j != NULL && (cJSON_AddNumberToObject(j, "id", (double)b->id) == NULL ||
+	    cJSON_AddStringToObject(j, "state", bpg_livy_state(r->status,
+	    bpg_appstate_is_final(r->status, r->gateway_failed), b->killed)) == NULL)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
 /* The Batch, or with state_only {"id","state"}, its state read from the cluster when stale. */
 static enum bpg_err
 livy_show(struct bpg_app *app, struct bpg_http_req *req, int state_only)
 {
 	struct bpg_svc svc;
 	struct bpg_svc_batch b;
-	const struct bpg_sub_row *r = &b.sub.row;
 	cJSON *j = NULL;
 	enum bpg_err err;
 
 	bpg_front_svc(app, req, &svc);
 	if ((err = bpg_svc_batch_get(&svc, req->match.params[0], &b)) != BPG_OK) {
 		err = bpg_front_fail(req, &svc, err);
-		goto out;
+	} else {
+		j = state_only ? livy_state_json(&b) : livy_batch_json(app,
+		    bpg_http_param(req, "HTTP_HOST"), b.id, b.killed, &b.sub.row);
+		err = bpg_front_reply_json(req, 200, NULL, j);
 	}
-	if (!state_only)
-		j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), b.id, b.killed, r);
-	else if ((j = cJSON_CreateObject()) != NULL &&
-	    (cJSON_AddNumberToObject(j, "id", (double)b.id) == NULL ||
-	    cJSON_AddStringToObject(j, "state", bpg_livy_state(r->status,
-	    bpg_appstate_is_final(r->status, r->gateway_failed), b.killed)) == NULL)) {
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	err = bpg_front_reply_json(req, 200, NULL, j);
-out:
 	cJSON_Delete(j);
 	bpg_svc_batch_release(&b);
 	return err;
@@ -417,20 +424,16 @@ h_livy_delete(struct bpg_app *app, struct bpg_http_req *req)
 	cJSON *j = NULL;
 	enum bpg_err err;
 
-	bpg_svc_batch_init(&b);
-	bpg_front_svc(app, req, &svc);
 	if ((err = livy_csrf(app, req)) != BPG_OK)
-		goto out;
-	if ((err = bpg_svc_batch_delete(&svc, req->match.params[0], &b)) != BPG_OK) {
+		return err;
+	bpg_front_svc(app, req, &svc);
+	if ((err = bpg_svc_batch_delete(&svc, req->match.params[0], &b)) != BPG_OK)
 		err = bpg_front_fail(req, &svc, err);
-		goto out;
-	}
-	if ((j = cJSON_CreateObject()) != NULL && cJSON_AddStringToObject(j, "msg", "deleted") == NULL) {
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	err = bpg_front_reply_json(req, 200, NULL, j);
-out:
+	else if ((j = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(j, "msg", "deleted") == NULL)
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	else
+		err = bpg_front_reply_json(req, 200, NULL, j);
 	cJSON_Delete(j);
 	bpg_svc_batch_release(&b);
 	return err;
