@@ -5,7 +5,8 @@
 #   make stop       stops the stack make run started
 #   make asan       ASan+UBSan build of the library and the unit tests, run
 #   make unit       only the unit tests
-#   make layers     lib/ includes only from its own or lower layers (lib/LAYERS)
+#   make layers     lib/ includes only from its own or lower layers (lib/LAYERS); no
+#                   handler calls another handler (t/fronts)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make ui         the web UI's static files, content-hashed, in build/ui-dist (python3, offline)
 
@@ -158,9 +159,11 @@ unit-bin: $(UNIT_BIN)
 unit: $(UNIT_BIN)
 	@t/unit-run $(UNIT_BIN)
 
-# Every lib/ module includes only from its own or a lower layer of lib/LAYERS (t/layers).
+# Every lib/ module includes only from its own or a lower layer of lib/LAYERS (t/layers);
+# no handler in fcgi/ calls a function of another handler (t/fronts).
 layers:
 	@t/layers lib
+	@t/fronts fcgi
 
 # No C file over 1,000 lines (monitor/main.c 300), no function over 80 lines or CCN 25 (t/limits,
 # lizard pinned by t/deps pytools).

@@ -14,6 +14,7 @@
 #include "bpg_ratelimit.h"
 #include "bpg_s3.h"
 #include "bpg_s3up.h"
+#include "bpg_service.h"
 #include "bpg_subdb.h"
 
 #define BPG_VERSION "0.1.0"
@@ -37,8 +38,7 @@ struct bpg_app {
 	} probes[BPG_CONFIG_MAX_CLUSTERS + 1];
 	/* the health check's last good read of the database, with the monitor's run it read */
 	struct bpg_health_db {
-		long long ok_at_ms;     /* 0: none yet, or the last read failed */
-		double latency_ms;
+		struct bpg_probe probe; /* ok_at_ms 0: none yet, or the last read failed */
 		int have_run;           /* monitor_run had its row */
 		struct bpg_monitor_run run;
 	} health_db;
@@ -71,40 +71,19 @@ int bpg_cli_run(const struct bpg_cli *cli);
 extern const struct bpg_route bpg_routes[];
 extern const size_t bpg_n_routes;
 
-/* A submission looked up from the {id} route parameter (a submission or Spark app id). */
-struct bpg_sub {
-	const char *id;                      /* the submission id */
-	const struct bpg_cluster *cluster;
-	struct bpg_sub_row row;              /* release with bpg_sub_row_release() */
-	int have_row;
-};
-
 /* main.c */
 long long bpg_now_ms(void);
 
+/* front.c: the service's context and answers, for every front */
+/* Fills svc for req: the worker's clients, the clock, the caller; the error slot empty. */
+void bpg_front_svc(struct bpg_app *app, const struct bpg_http_req *req, struct bpg_svc *svc);
+/* err; the service's error, when it set one, becomes req's (Retry-After included). */
+enum bpg_err bpg_front_fail(struct bpg_http_req *req, const struct bpg_svc *svc, enum bpg_err err);
+/* Replies status with j as JSON and extra headers (may be NULL); j NULL: out of memory. */
+enum bpg_err bpg_front_reply_json(struct bpg_http_req *req, int status, const char *extra,
+    const cJSON *j);
+
 /* h_spark.c */
-/*
- * Resolves req's {id}, loads its row and checks the caller may read it (flags
- * BPG_SUB_WRITE: may delete it; BPG_SUB_ATTEMPTS: the row's attempt history too). On
- * failure the request's error is set and returned; s->row is always to be released.
- */
-#define BPG_SUB_WRITE    1
-#define BPG_SUB_ATTEMPTS 2
-enum bpg_err bpg_sub_lookup(struct bpg_app *app, struct bpg_http_req *req, int flags,
-    struct bpg_sub *s);
-/* The same for an id from elsewhere (a query parameter). */
-enum bpg_err bpg_sub_lookup_id(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-    int flags, struct bpg_sub *s);
-/*
- * Brings a looked-up submission's row up to date: unless it is fresh ([gateway]
- * status_max_age_ms) or terminal, the CR is read and written through; a cluster that is down
- * or a CR that is gone leave the stored state. Errors are set on req.
- */
-enum bpg_err bpg_sub_refresh(struct bpg_app *app, struct bpg_http_req *req, struct bpg_sub *s,
-    int flags);
-/* Deletes a looked-up submission's SparkApplication (gone already is fine); notes who did. */
-enum bpg_err bpg_sub_delete(struct bpg_app *app, struct bpg_http_req *req,
-    const struct bpg_sub *s);
 enum bpg_err h_spark_status(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_spec(struct bpg_app *app, struct bpg_http_req *req);
 enum bpg_err h_spark_driver(struct bpg_app *app, struct bpg_http_req *req);
@@ -114,41 +93,11 @@ enum bpg_err h_spark_delete(struct bpg_app *app, struct bpg_http_req *req);
 /* h_submit.c */
 enum bpg_err h_submit(struct bpg_app *app, struct bpg_http_req *req);
 
-/* How a front end (POST /spark, Livy's POST /batches) answers a submission that exists. */
-struct bpg_submit_front {
-	const char *route;   /* names the operation in the Idempotency-Key fingerprint */
-	/* answers the success: id created now, or replayed (an Idempotency-Key retry) */
-	enum bpg_err (*reply)(struct bpg_app *app, struct bpg_http_req *req, const char *id,
-	    int replayed);
-};
-
-/* What a front end parsed; req is taken over by bpg_submit_run (freed whatever happens). */
-struct bpg_submit_args {
-	struct bpg_submit_req *req;
-	const char *owner;   /* who the submission belongs to (the proxy user); lives on */
-	const char *idem;    /* a checked Idempotency-Key, or NULL */
-	int dry_run;
-};
-
-/*
- * Runs the submit pipeline (validation against the queue, routing, the row, the create,
- * failover, Idempotency-Key) and answers through front. Errors are set on req.
- */
-enum bpg_err bpg_submit_run(struct bpg_app *app, struct bpg_http_req *req,
-    const struct bpg_submit_args *in, const struct bpg_submit_front *front);
-
 /* h_s3.c */
 enum bpg_err h_s3_upload(struct bpg_app *app, struct bpg_http_req *req);
 
 /* h_log.c */
 enum bpg_err h_log(struct bpg_app *app, struct bpg_http_req *req);
-/*
- * Appends the driver's log of a looked-up submission (its last tail_lines lines, 0: all) to
- * out, as GET /log reads it: the live pod, else S3; nothing when there is neither. What
- * does not fit out's limit is dropped. Errors are set on req.
- */
-enum bpg_err bpg_log_read(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub *s,
-    long long tail_lines, struct bpg_buf *out);
 
 /* h_livy.c */
 enum bpg_err h_livy_create(struct bpg_app *app, struct bpg_http_req *req);

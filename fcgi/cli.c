@@ -55,13 +55,34 @@ check_or_show(const char *path, int show)
 	return rc;
 }
 
+/* The database to migrate, as the config's account or the admin's; NULL on failure. */
+static struct bpg_db *
+migrate_db(const struct bpg_config *cfg)
+{
+	const char *admin = getenv("BPG_DB_ADMIN_USER");
+	struct bpg_db *db = NULL;
+
+	if (bpg_db_new(&cfg->database, &db) != BPG_OK)
+		return NULL;
+	if (admin != NULL && *admin != '\0' &&
+	    bpg_db_set_account(db, admin, getenv("BPG_DB_ADMIN_PASSWORD_FILE")) != BPG_OK) {
+		bpg_db_free(db);
+		return NULL;
+	}
+	if (bpg_db_ping(db) != BPG_OK) {
+		fprintf(stderr, "bpg-fcgi: database unavailable: %s\n", bpg_db_last_error(db));
+		bpg_db_free(db);
+		return NULL;
+	}
+	return db;
+}
+
 /* --migrate: applies sql/ migrations with the config's database (or an admin account). */
 static int
 migrate(const char *path, const char *sql_dir)
 {
 	struct bpg_config *cfg = bpg_cli_load(path);
-	const char *admin = getenv("BPG_DB_ADMIN_USER");
-	struct bpg_db *db = NULL;
+	struct bpg_db *db;
 	int applied = 0, rc = 1;
 
 	if (cfg == NULL)
@@ -70,22 +91,13 @@ migrate(const char *path, const char *sql_dir)
 		sql_dir = getenv("BPG_SQL_DIR");
 	if (sql_dir == NULL || *sql_dir == '\0')
 		sql_dir = BPG_SQL_DIR_DEFAULT;
-	if (bpg_db_new(&cfg->database, &db) != BPG_OK)
-		goto out;
-	if (admin != NULL && *admin != '\0' &&
-	    bpg_db_set_account(db, admin, getenv("BPG_DB_ADMIN_PASSWORD_FILE")) != BPG_OK)
-		goto out;
-	if (bpg_db_ping(db) != BPG_OK) {
-		fprintf(stderr, "bpg-fcgi: database unavailable: %s\n", bpg_db_last_error(db));
-		goto out;
-	}
-	if (bpg_db_migrate(db, sql_dir, &applied) != BPG_OK) {
+	db = migrate_db(cfg);
+	if (db != NULL && bpg_db_migrate(db, sql_dir, &applied) == BPG_OK) {
+		printf("migrations: %d applied, schema up to date\n", applied);
+		rc = 0;
+	} else if (db != NULL) {
 		fprintf(stderr, "bpg-fcgi: migration failed (%d applied before it)\n", applied);
-		goto out;
 	}
-	printf("migrations: %d applied, schema up to date\n", applied);
-	rc = 0;
-out:
 	bpg_db_free(db);
 	bpg_config_free(cfg);
 	return rc;

@@ -19,6 +19,27 @@ elapsed_ms(const struct timespec *a)
 #define PROBE_REUSE_MS 1000   /* a dependency that answered this recently is not asked again */
 #define S3_PROBE_KEY   "bpg-health-probe"
 
+/* 1 when p answered within PROBE_REUSE_MS of now: its latency then is the answer's. */
+static int
+probe_reused(const struct bpg_probe *p, long long now, double *ms)
+{
+	if (p->ok_at_ms <= 0 || now - p->ok_at_ms >= PROBE_REUSE_MS)
+		return 0;
+	*ms = p->latency_ms;
+	return 1;
+}
+
+/* Notes p's answer e, asked at t0 (monotonic) and now (wall clock): a failure is never reused. */
+static enum bpg_err
+probe_done(struct bpg_probe *p, enum bpg_err e, long long now, const struct timespec *t0,
+    double *ms)
+{
+	*ms = elapsed_ms(t0);
+	p->ok_at_ms = e == BPG_OK ? now : 0;
+	p->latency_ms = *ms;
+	return e;
+}
+
 /*
  * Asks cluster i (or S3 when i == n_clusters) unless it answered within PROBE_REUSE_MS;
  * *asked is set when it was asked.
@@ -31,10 +52,8 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *
 	struct timespec t0;
 	enum bpg_err e;
 
-	if (p->ok_at_ms > 0 && now - p->ok_at_ms < PROBE_REUSE_MS) {
-		*ms = p->latency_ms;
+	if (probe_reused(p, now, ms))
 		return BPG_OK;
-	}
 	*asked = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	why[0] = '\0';
@@ -46,10 +65,7 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *
 		if (e == BPG_ENOTFOUND)
 			e = BPG_OK;
 	}
-	*ms = elapsed_ms(&t0);
-	p->ok_at_ms = e == BPG_OK ? now : 0;
-	p->latency_ms = *ms;
-	return e;
+	return probe_done(p, e, now, &t0, ms);
 }
 
 /*
@@ -64,20 +80,13 @@ probe_db(struct bpg_app *app, double *ms, int *asked)
 	struct timespec t0;
 	enum bpg_err e;
 
-	if (h->ok_at_ms > 0 && now - h->ok_at_ms < PROBE_REUSE_MS) {
-		*ms = h->latency_ms;
+	if (probe_reused(&h->probe, now, ms))
 		return BPG_OK;
-	}
 	*asked = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = bpg_subdb_monitor_run(app->db, &h->run);
 	h->have_run = e == BPG_OK;
-	if (e == BPG_ENOTFOUND)
-		e = BPG_OK;
-	*ms = elapsed_ms(&t0);
-	h->ok_at_ms = e == BPG_OK ? now : 0;
-	h->latency_ms = *ms;
-	return e;
+	return probe_done(&h->probe, e == BPG_ENOTFOUND ? BPG_OK : e, now, &t0, ms);
 }
 
 /* One dependency's answer, as probed. */
@@ -148,7 +157,7 @@ render(const struct bpg_app *app, struct bpg_buf *b, int ok, const struct dep *d
 		err = bpg_buf_puts(b, cfg->n_clusters == 0 ? "{}" : "}");
 	if (err == BPG_OK && app->s3 != NULL)
 		err = put_dep(b, ',', "s3", &deps[cfg->n_clusters]);
-	if (err == BPG_OK && app->health_db.have_run && app->health_db.ok_at_ms > 0)
+	if (err == BPG_OK && app->health_db.have_run && app->health_db.probe.ok_at_ms > 0)
 		err = put_monitor(b, &app->health_db.run);
 	if (err == BPG_OK)
 		err = bpg_buf_append(b, "}", 1);

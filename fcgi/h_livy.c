@@ -9,7 +9,6 @@
 #include "bpg_idem.h"
 #include "bpg_json.h"
 #include "bpg_livy.h"
-#include "bpg_log.h"
 #include "bpg_query.h"
 #include "bpg_request.h"
 
@@ -48,32 +47,6 @@ livy_query(struct bpg_http_req *req, long long *from, long long *size)
 		return bpg_http_fail(req, BPG_EINVAL, "size: a whole number from 0 to %d is expected",
 		    LIVY_PAGE_MAX);
 	return BPG_OK;
-}
-
-/* The {id} of the route as a batch id, its submission looked up (access checked). */
-static enum bpg_err
-livy_lookup(struct bpg_app *app, struct bpg_http_req *req, int for_write, struct bpg_sub *s,
-    long long *id, int *killed)
-{
-	const char *p = req->match.params[0];
-	char *sid = NULL;
-	enum bpg_err err;
-
-	bpg_sub_row_init(&s->row);
-	*id = -1;
-	if (bpg_livy_int_param(p, INT_MAX, id) != BPG_OK)
-		return bpg_http_fail(req, BPG_EINVAL, "'%s' is not a batch id (a whole number)", p);
-	err = bpg_subdb_livy_get(app->db, *id, &sid, killed);
-	if (err == BPG_ENOTFOUND)
-		return bpg_http_fail(req, err, "Session '%lld' not found.", *id);
-	if (err != BPG_OK)
-		return bpg_http_fail(req, BPG_EUNAVAIL, "database unavailable");
-	err = bpg_sub_lookup_id(app, req, sid, for_write, s);
-	if (err == BPG_OK && !s->have_row)
-		err = bpg_http_fail(req, BPG_ENOTFOUND, "Session '%lld' not found.", *id);
-	/* s->id points into s->row when there is a row: sid is no longer needed */
-	free(sid);
-	return err;
 }
 
 /* A JSON array of the lines of text (a final newline ends the last line). */
@@ -149,48 +122,23 @@ fail:
 	return NULL;
 }
 
-/* Replies status with j and extra headers (may be NULL). */
+/* The service's answer: 201 and the Batch, with its Location; or a stored first answer. */
 static enum bpg_err
-livy_reply(struct bpg_http_req *req, int status, const char *extra, const cJSON *j)
+livy_reply_created(struct bpg_app *app, struct bpg_http_req *req,
+    const struct bpg_svc_submit_out *out)
 {
-	struct bpg_buf b;
-	enum bpg_err err;
-
-	bpg_buf_init(&b, 0);
-	if (j == NULL || bpg_json_print(j, &b) != BPG_OK)
-		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
-	else
-		err = bpg_http_reply(req, status, "application/json", extra, b.data, b.len);
-	bpg_buf_release(&b);
-	return err;
-}
-
-/* The submit pipeline's answer: 201 and the Batch, with its Location. */
-static enum bpg_err
-livy_reply_created(struct bpg_app *app, struct bpg_http_req *req, const char *sid, int replayed)
-{
-	struct bpg_sub_row row;
-	long long id = -1;
-	cJSON *j = NULL;
+	cJSON *j;
 	char hdr[256];
 	enum bpg_err err;
 
-	bpg_sub_row_init(&row);
-	if (bpg_subdb_livy_id(app->db, sid, &id) != BPG_OK ||
-	    bpg_subdb_get(app->db, sid, 0, &row) != BPG_OK) {
-		/* created, but its batch id is unknown: the client can only find it by listing */
-		err = bpg_http_fail(req, BPG_EUNAVAIL, "submission %s was created, but the database "
-		    "failed before its batch id was recorded: retry with the same Idempotency-Key",
-		    sid);
-		goto out;
-	}
-	snprintf(hdr, sizeof(hdr), "Location: %s/batches/%lld\r\n%s", app->cfg->livy.prefix, id,
-	    replayed ? "Idempotent-Replayed: true\r\n" : "");
-	j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), id, 0, &row);
-	err = livy_reply(req, 201, hdr, j);
-out:
+	if (out->outcome == BPG_SVC_REPLAY)
+		return bpg_http_reply(req, out->status, "application/json",
+		    "Idempotent-Replayed: true\r\n", out->body, strlen(out->body));
+	snprintf(hdr, sizeof(hdr), "Location: %s/batches/%lld\r\n%s", app->cfg->livy.prefix,
+	    out->batch_id, out->replayed ? "Idempotent-Replayed: true\r\n" : "");
+	j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), out->batch_id, 0, &out->row);
+	err = bpg_front_reply_json(req, 201, hdr, j);
 	cJSON_Delete(j);
-	bpg_sub_row_release(&row);
 	return err;
 }
 
@@ -262,8 +210,9 @@ livy_named(struct bpg_http_req *req, enum bpg_err err)
 enum bpg_err
 h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 {
-	static const struct bpg_submit_front livy = { "POST /livy/batches", livy_reply_created };
-	struct bpg_submit_args in;
+	struct bpg_svc svc;
+	struct bpg_svc_submit_in in;
+	struct bpg_svc_submit_out out;
 	struct bpg_principal proxy_p;
 	const char *proxy = NULL, *key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
 	cJSON *body = NULL;
@@ -271,6 +220,7 @@ h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 	enum bpg_err err;
 
 	memset(&in, 0, sizeof(in));
+	bpg_svc_submit_out_init(&out);
 	if ((err = livy_csrf(app, req)) != BPG_OK)
 		return err;
 	if (key != NULL && bpg_idem_key_check(key, why, sizeof(why)) != BPG_OK)
@@ -281,8 +231,15 @@ h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 		cJSON_Delete(body);
 		return livy_named(req, err);
 	}
+	in.route = "POST /livy/batches";
 	in.idem = key;
-	err = bpg_submit_run(app, req, &in, &livy);
+	in.batch = 1;
+	bpg_front_svc(app, req, &svc);
+	if ((err = bpg_svc_submit(&svc, &in, &out)) != BPG_OK)
+		err = bpg_front_fail(req, &svc, err);
+	else
+		err = livy_reply_created(app, req, &out);
+	bpg_svc_submit_out_release(&out);
 	cJSON_Delete(body);
 	return livy_named(req, err);
 }
@@ -312,6 +269,7 @@ livy_list_add(void *ctx, long long id, int killed, const struct bpg_sub_row *row
 enum bpg_err
 h_livy_list(struct bpg_app *app, struct bpg_http_req *req)
 {
+	struct bpg_svc svc;
 	long long from = 0, size = LIVY_PAGE_DEFAULT, total = 0;
 	struct livy_list l = { app, bpg_http_param(req, "HTTP_HOST"), NULL };
 	cJSON *j = cJSON_CreateObject();
@@ -323,48 +281,57 @@ h_livy_list(struct bpg_app *app, struct bpg_http_req *req)
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		goto out;
 	}
-	err = bpg_subdb_livy_list(app->db, req->user.admin ? NULL : req->user.name, from, size,
-	    livy_list_add, &l, &total);
-	if (err != BPG_OK) {
-		err = bpg_http_fail(req, err == BPG_ENOMEM ? err : BPG_EUNAVAIL, "database unavailable");
+	bpg_front_svc(app, req, &svc);
+	if ((err = bpg_svc_batch_list(&svc, from, size, livy_list_add, &l, &total)) != BPG_OK) {
+		err = bpg_front_fail(req, &svc, err);
 		goto out;
 	}
 	cJSON_AddNumberToObject(j, "from", (double)from);
 	cJSON_AddNumberToObject(j, "total", (double)total);
 	cJSON_AddItemToObject(j, "sessions", l.sessions);
 	l.sessions = NULL;
-	err = livy_reply(req, 200, NULL, j);
+	err = bpg_front_reply_json(req, 200, NULL, j);
 out:
 	cJSON_Delete(l.sessions);
 	cJSON_Delete(j);
 	return err;
 }
 
+/* {"id","state"} of batch b; NULL when out of memory. */
+static cJSON *
+livy_state_json(const struct bpg_svc_batch *b)
+{
+	const struct bpg_sub_row *r = &b->sub.row;
+	cJSON *j = cJSON_CreateObject();
+
+	if (j != NULL && (cJSON_AddNumberToObject(j, "id", (double)b->id) == NULL ||
+	    cJSON_AddStringToObject(j, "state", bpg_livy_state(r->status,
+	    bpg_appstate_is_final(r->status, r->gateway_failed), b->killed)) == NULL)) {
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	return j;
+}
+
 /* The Batch, or with state_only {"id","state"}, its state read from the cluster when stale. */
 static enum bpg_err
 livy_show(struct bpg_app *app, struct bpg_http_req *req, int state_only)
 {
-	struct bpg_sub s;
-	long long id;
-	int killed = 0;
+	struct bpg_svc svc;
+	struct bpg_svc_batch b;
 	cJSON *j = NULL;
 	enum bpg_err err;
 
-	if ((err = livy_lookup(app, req, 0, &s, &id, &killed)) == BPG_OK &&
-	    (err = bpg_sub_refresh(app, req, &s, 0)) == BPG_OK) {
-		if (!state_only)
-			j = livy_batch_json(app, bpg_http_param(req, "HTTP_HOST"), id, killed, &s.row);
-		else if ((j = cJSON_CreateObject()) != NULL &&
-		    (cJSON_AddNumberToObject(j, "id", (double)id) == NULL ||
-		    cJSON_AddStringToObject(j, "state", bpg_livy_state(s.row.status,
-		    bpg_appstate_is_final(s.row.status, s.row.gateway_failed), killed)) == NULL)) {
-			cJSON_Delete(j);
-			j = NULL;
-		}
-		err = livy_reply(req, 200, NULL, j);
+	bpg_front_svc(app, req, &svc);
+	if ((err = bpg_svc_batch_get(&svc, req->match.params[0], &b)) != BPG_OK) {
+		err = bpg_front_fail(req, &svc, err);
+	} else {
+		j = state_only ? livy_state_json(&b) : livy_batch_json(app,
+		    bpg_http_param(req, "HTTP_HOST"), b.id, b.killed, &b.sub.row);
+		err = bpg_front_reply_json(req, 200, NULL, j);
 	}
 	cJSON_Delete(j);
-	bpg_sub_row_release(&s.row);
+	bpg_svc_batch_release(&b);
 	return err;
 }
 
@@ -422,25 +389,29 @@ log_page(long long id, const struct bpg_buf *text, long long from, long long siz
 enum bpg_err
 h_livy_log(struct bpg_app *app, struct bpg_http_req *req)
 {
-	struct bpg_sub s;
+	long long from = -1, size = LIVY_PAGE_DEFAULT;
 	struct bpg_buf text;
-	long long id, from = -1, size = LIVY_PAGE_DEFAULT;
-	int killed = 0;
+	struct bpg_svc_batch b;
+	struct bpg_svc svc;
 	cJSON *j = NULL;
 	enum bpg_err err;
 
 	bpg_buf_init(&text, LIVY_LOG_MAX);
-	bpg_sub_row_init(&s.row);
-	if ((err = livy_query(req, &from, &size)) != BPG_OK ||
-	    (err = livy_lookup(app, req, 0, &s, &id, &killed)) != BPG_OK ||
-	    (err = bpg_log_read(app, req, &s, app->cfg->livy.log_lines, &text)) != BPG_OK)
+	bpg_svc_batch_init(&b);
+	bpg_front_svc(app, req, &svc);
+	if ((err = livy_query(req, &from, &size)) != BPG_OK)
 		goto out;
-	j = log_page(id, &text, from, size);
-	err = livy_reply(req, 200, NULL, j);
+	if ((err = bpg_svc_batch_log(&svc, req->match.params[0], app->cfg->livy.log_lines, &b,
+	    &text)) != BPG_OK) {
+		err = bpg_front_fail(req, &svc, err);
+		goto out;
+	}
+	j = log_page(b.id, &text, from, size);
+	err = bpg_front_reply_json(req, 200, NULL, j);
 out:
 	cJSON_Delete(j);
 	bpg_buf_release(&text);
-	bpg_sub_row_release(&s.row);
+	bpg_svc_batch_release(&b);
 	return err;
 }
 
@@ -448,26 +419,22 @@ out:
 enum bpg_err
 h_livy_delete(struct bpg_app *app, struct bpg_http_req *req)
 {
-	struct bpg_sub s;
-	long long id;
-	int killed = 0;
+	struct bpg_svc svc;
+	struct bpg_svc_batch b;
 	cJSON *j = NULL;
 	enum bpg_err err;
 
-	bpg_sub_row_init(&s.row);
-	if ((err = livy_csrf(app, req)) != BPG_OK ||
-	    (err = livy_lookup(app, req, 1, &s, &id, &killed)) != BPG_OK ||
-	    (err = bpg_sub_delete(app, req, &s)) != BPG_OK)
-		goto out;
-	if (bpg_subdb_livy_kill(app->db, id) != BPG_OK)
-		bpg_log(BPG_LOG_WARN, "livy", "could not mark the batch killed", "id", s.id, NULL);
-	if ((j = cJSON_CreateObject()) != NULL && cJSON_AddStringToObject(j, "msg", "deleted") == NULL) {
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	err = livy_reply(req, 200, NULL, j);
-out:
+	if ((err = livy_csrf(app, req)) != BPG_OK)
+		return err;
+	bpg_front_svc(app, req, &svc);
+	if ((err = bpg_svc_batch_delete(&svc, req->match.params[0], &b)) != BPG_OK)
+		err = bpg_front_fail(req, &svc, err);
+	else if ((j = cJSON_CreateObject()) == NULL ||
+	    cJSON_AddStringToObject(j, "msg", "deleted") == NULL)
+		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
+	else
+		err = bpg_front_reply_json(req, 200, NULL, j);
 	cJSON_Delete(j);
-	bpg_sub_row_release(&s.row);
+	bpg_svc_batch_release(&b);
 	return err;
 }

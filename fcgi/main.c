@@ -23,10 +23,7 @@ static int stop_listen_fd = -1, stop_devnull_fd = -1;
 long long
 bpg_now_ms(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	return bpg_svc_clock_ms();
 }
 
 /*
@@ -202,75 +199,78 @@ check_browser(const struct bpg_app *app, struct bpg_http_req *req)
 	return BPG_OK;
 }
 
-/* Authenticates, dispatches and runs one request; every error reply is written here. */
-static void
-handle(struct bpg_app *app, struct bpg_http_req *req)
+/* Finds req's route (base path or Livy prefix stripped): BPG_OK, or the error set. */
+static enum bpg_err
+route(const struct bpg_app *app, struct bpg_http_req *req)
 {
 	const char *prefixes[] = { app->cfg->gateway.base_path, "/skatev2" };
-	bpg_handler h;
-	enum bpg_err err;
+	enum bpg_err err = livy_path(app->cfg, req);
 
-	err = livy_path(app->cfg, req);
 	if (err == BPG_ENOTFOUND)
 		err = bpg_http_strip_base(req, prefixes, sizeof(prefixes) / sizeof(prefixes[0]));
-	if (err == BPG_EINVAL) {
-		bpg_http_fail(req, err, "path longer than %d bytes", BPG_PATH_MAX - 1);
-		goto fail;
-	}
-	if (err != BPG_OK) {
-		bpg_http_fail(req, err, "no route for %s %s", req->method, req->uri);
-		goto fail;
-	}
+	if (err == BPG_EINVAL)
+		return bpg_http_fail(req, err, "path longer than %d bytes", BPG_PATH_MAX - 1);
+	if (err != BPG_OK)
+		return bpg_http_fail(req, err, "no route for %s %s", req->method, req->uri);
 	err = bpg_dispatch(bpg_routes, bpg_n_routes, req->method, req->path, &req->match);
 	if (err == BPG_EMETHOD) {
 		snprintf(req->err_headers, sizeof(req->err_headers), "Allow: %s\r\n",
 		    req->match.allow);
-		bpg_http_fail(req, err, "method %s not allowed on %s (allowed: %s)", req->method,
-		    req->path, req->match.allow);
-		goto fail;
+		return bpg_http_fail(req, err, "method %s not allowed on %s (allowed: %s)",
+		    req->method, req->path, req->match.allow);
 	}
-	if (err == BPG_EINVAL) {
-		bpg_http_fail(req, err, "path segment too long");
-		goto fail;
-	}
+	if (err == BPG_EINVAL)
+		return bpg_http_fail(req, err, "path segment too long");
 	if (err == BPG_OK && (strncmp(req->match.route->pattern, "/livy/", 6) == 0) != req->livy)
 		err = BPG_ENOTFOUND;   /* the Livy API only under its prefix, and only it there */
-	if (err != BPG_OK) {
-		bpg_http_fail(req, err, "no route for %s %s", req->method, req->path);
-		goto fail;
+	if (err != BPG_OK)
+		return bpg_http_fail(req, err, "no route for %s %s", req->method, req->path);
+	return BPG_OK;
+}
+
+/* Who the caller is, their budget and their right to the route: BPG_OK, or the error set. */
+static enum bpg_err
+authenticate(struct bpg_app *app, struct bpg_http_req *req)
+{
+	/* User-Account counts only from a trusted proxy's own TCP address, never from one
+	 * a header named (nginx strips it too). nginx passes one only as its list decided:
+	 * that list must be ours (nginx rendered from the same [auth] trusted_proxies) */
+	int has_hu = req->header_user != NULL && req->header_user[0] != '\0';
+	const char *hu = has_hu && bpg_auth_header_trusted(&app->cfg->auth, req->peer_addr) ?
+	    req->header_user : NULL;
+
+	if (req->match.route->access == BPG_ACCESS_PUBLIC)
+		return BPG_OK;
+	if (has_hu && !bpg_auth_trust_mode_same(&app->cfg->auth, req->trust_mode)) {
+		bpg_log(BPG_LOG_ERROR, "main", "nginx and the workers disagree on trusted "
+		    "proxies: render nginx from the same [auth] trusted_proxies", "nginx",
+		    req->trust_mode ? req->trust_mode : "(none)", NULL);
+		return bpg_http_fail(req, BPG_EINTERNAL, "gateway misconfigured: nginx and the "
+		    "workers disagree on [auth] trusted_proxies");
 	}
-	if (req->match.route->access != BPG_ACCESS_PUBLIC) {
-		/* User-Account counts only from a trusted proxy's own TCP address, never from one
-		 * a header named (nginx strips it too). nginx passes one only as its list decided:
-		 * that list must be ours (nginx rendered from the same [auth] trusted_proxies) */
-		int has_hu = req->header_user != NULL && req->header_user[0] != '\0';
-		const char *hu = has_hu && bpg_auth_header_trusted(&app->cfg->auth, req->peer_addr) ?
-		    req->header_user : NULL;
-		if (has_hu && !bpg_auth_trust_mode_same(&app->cfg->auth, req->trust_mode)) {
-			bpg_log(BPG_LOG_ERROR, "main", "nginx and the workers disagree on trusted "
-			    "proxies: render nginx from the same [auth] trusted_proxies", "nginx",
-			    req->trust_mode ? req->trust_mode : "(none)", NULL);
-			bpg_http_fail(req, BPG_EINTERNAL, "gateway misconfigured: nginx and the "
-			    "workers disagree on [auth] trusted_proxies");
-			goto fail;
-		}
-		if (bpg_auth_identify(&app->cfg->auth, hu != NULL ? NULL : req->remote_user,
-		    hu, &req->user) != BPG_OK) {
-			bpg_http_fail(req, BPG_EUNAUTH, "authentication required: unknown, blocked "
-			    "or missing user");
-			goto fail;
-		}
-		/* after authentication: only a verified user's own requests use its budget */
-		if (take_token(app, req) != BPG_OK)
-			goto fail;
-		if (req->match.route->access == BPG_ACCESS_ADMIN && !req->user.admin) {
-			bpg_http_fail(req, BPG_EFORBIDDEN, "user %s is not an admin", req->user.name);
-			goto fail;
-		}
-	}
-	if (check_browser(app, req) != BPG_OK)
+	if (bpg_auth_identify(&app->cfg->auth, hu != NULL ? NULL : req->remote_user,
+	    hu, &req->user) != BPG_OK)
+		return bpg_http_fail(req, BPG_EUNAUTH, "authentication required: unknown, blocked "
+		    "or missing user");
+	/* after authentication: only a verified user's own requests use its budget */
+	if (take_token(app, req) != BPG_OK)
+		return req->err;
+	if (req->match.route->access == BPG_ACCESS_ADMIN && !req->user.admin)
+		return bpg_http_fail(req, BPG_EFORBIDDEN, "user %s is not an admin", req->user.name);
+	return BPG_OK;
+}
+
+/* Authenticates, dispatches and runs one request; every error reply is written here. */
+static void
+handle(struct bpg_app *app, struct bpg_http_req *req)
+{
+	bpg_handler h;
+	enum bpg_err err;
+
+	if (route(app, req) != BPG_OK || authenticate(app, req) != BPG_OK ||
+	    check_browser(app, req) != BPG_OK)
 		goto fail;
-	h = (bpg_handler)req->match.route->handler;
+	h = *(const bpg_handler *)req->match.route->handler;
 	err = h(app, req);
 	if (req->status != 0)
 		return;

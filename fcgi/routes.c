@@ -2,11 +2,12 @@
 #include "bpg_fcgi.h"
 
 /*
- * The handler pointer is stored as const void * in the generic table. The fifth column is
+ * The generic table holds the handler as const void *: here, the address of a constant
+ * bpg_handler (a compound literal, static at file scope), which main.c reads back typed. The fifth column is
  * the per-user rate-limit budget ([ratelimit] in the config) the route draws from, then
  * the body it reads (the media types it takes; others are 415 before the handler runs).
  */
-#define H(f) ((const void *)(f))
+#define H(f) ((const void *)&(const bpg_handler){ f })
 /* short names for the table's columns */
 #define PUBLIC BPG_ACCESS_PUBLIC
 #define USER   BPG_ACCESS_USER

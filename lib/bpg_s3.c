@@ -283,16 +283,6 @@ bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *q, char *why, size_t why
 }
 
 enum bpg_err
-bpg_s3_get(struct bpg_s3 *s, const char *bucket, const char *key, long long offset,
-    long long length, bpg_s3_sink sink, void *arg, char *why, size_t whylen)
-{
-	struct bpg_s3_req q = { .bucket = bucket, .key = key, .offset = offset, .length = length,
-	    .sink = sink, .arg = arg };
-
-	return bpg_s3_fetch(s, &q, why, whylen);
-}
-
-enum bpg_err
 bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key, char *why, size_t whylen)
 {
 	struct bpg_s3_op op = { .method = "DELETE", .bucket = bucket, .key = key, .idempotent = 1 };

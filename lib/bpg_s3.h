@@ -118,9 +118,6 @@ enum bpg_err bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char 
 enum bpg_err bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why,
     size_t whylen);
 
-/* bpg_s3_fetch with its fields as arguments (kept for fcgi/h_log.c; issue 33). */
-enum bpg_err bpg_s3_get(struct bpg_s3 *s, const char *bucket, const char *key,
-    long long offset, long long length, bpg_s3_sink sink, void *arg, char *why, size_t whylen);
 
 /* DELETE of an object; deleting a missing key is BPG_OK (S3 answers 204). */
 enum bpg_err bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key,

@@ -1,6 +1,7 @@
 /* bpg_submit: POST /spark's decisions, without I/O: the queue, its token and rules, the
- * cluster, the submission id and the SparkApplication. The handler (fcgi/h_submit.c) and the
- * tests run this same code; the handler adds the row, the create and failover around it. */
+ * cluster, the submission id and the SparkApplication. The submission service
+ * (lib/bpg_service_submit.c) and the tests run this same code; the service adds the row,
+ * the create and failover around it. */
 #ifndef BPG_SUBMIT_H
 #define BPG_SUBMIT_H
 

@@ -163,7 +163,8 @@ START_TEST(test_bad_arguments_before_any_request)
 	ck_assert_int_eq(bpg_s3_mpu_complete(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
 	    .upload_id = "id" }, &(struct bpg_s3_parts){ NULL, NULL, 0 }, why, sizeof(why)),
 	    BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_get(s, "b", "k", -1, 5, NULL, NULL, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_fetch(s, &(const struct bpg_s3_req){ .bucket = "b", .key = "k",
+	    .offset = -1, .length = 5 }, why, sizeof(why)), BPG_EINVAL);
 	/* and a refused connection is "unavailable" */
 	ck_assert_int_eq(bpg_s3_head(s, "b", "k", NULL, why, sizeof(why)), BPG_EUNAVAIL);
 	ck_assert_msg(strstr(why, "HEAD b/k") != NULL, "%s", why);
