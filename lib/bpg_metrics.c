@@ -75,6 +75,7 @@ void
 bpg_metrics_attach(struct bpg_metrics *m)
 {
 	current = m;
+	bpg_depcall_listen(m != NULL ? bpg_metrics_dep : NULL);
 }
 
 uint64_t
@@ -120,7 +121,7 @@ bpg_metrics_request(int route, int status, uint64_t usec)
 }
 
 void
-bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec)
+bpg_metrics_dep(enum bpg_dep dep, int slot, int ok, long long usec)
 {
 	struct dep_slot *d;
 
@@ -131,7 +132,7 @@ bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec)
 	add(&d->calls, 1);
 	if (!ok)
 		add(&d->errors, 1);
-	observe(&d->lat, usec);
+	observe(&d->lat, usec > 0 ? (uint64_t)usec : 0);
 }
 
 void
