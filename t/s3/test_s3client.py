@@ -20,7 +20,6 @@ of keys round-trips on the patched moto and on fakes3.
 """
 import json
 import os
-import random
 import shutil
 import socket
 import ssl
@@ -36,8 +35,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOL = os.environ.get("S3TOOL", os.path.join(ROOT, "build", "t", "s3tool"))
+import bpgtest
+from s3harness import ROOT, TOOL, need_tool
+
 SETUP = os.path.join(ROOT, "t", "s3setup.py")
 MOTO = os.path.join(ROOT, "t", "s3", "motoserver.py")
 FAKES3 = os.environ.get("FAKES3", os.path.join(ROOT, "build", "t", "fakes3"))
@@ -61,16 +61,10 @@ ANY_KEYS = UPLOAD_KEYS + ["any/a b.txt", "any/été ü 日本語 😀.bin", "any
 
 
 def free_port():
-    base = int(os.environ["BPG_PORT_BASE"]) + 900 if os.environ.get("BPG_PORT_BASE") else 27000
-    span = 100 if os.environ.get("BPG_PORT_BASE") else 1000
-    for port in random.sample(range(base, base + span), span):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in %d-%d" % (base, base + span - 1))
+    """A free port of BPG_PORT_BASE+900..+999, else of 27000..27999."""
+    if os.environ.get("BPG_PORT_BASE"):
+        return bpgtest.free_port(int(os.environ["BPG_PORT_BASE"]) + 900, 100)
+    return bpgtest.free_port(27000, 1000)
 
 
 def start_moto(patched=True):
@@ -194,9 +188,7 @@ class TlsForwarder:
 class S3ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(TOOL):
-            subprocess.run(["make", "-C", ROOT, "build/t/s3tool"], check=True,
-                           stdout=subprocess.DEVNULL)
+        need_tool()
         cls.tmp = tempfile.mkdtemp(prefix="bpg-s3test-")
         cls.procs = []
         proc, cls.signed, cls.key_id, cls.secret = signed_moto(cls.tmp)
