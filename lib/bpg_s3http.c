@@ -229,7 +229,7 @@ sign_op(const struct bpg_s3 *s, const struct bpg_s3_op *op, struct s3_wire *w)
 	    .n_params = op->n_params, .headers = hv, .n_headers = nh,
 	    .payload_sha256 = w->sha, .region = s->region, .service = "s3",
 	    .access_key = s->cred.akid.data, .secret_key = s->cred.secret.data,
-	    .session_token = w->token, .now = time(NULL), .host = w->host.data,
+	    .session_token = w->token, .now = (time_t)(bpg_time_now_ms() / 1000), .host = w->host.data,
 	    .path = w->path.data };
 	return bpg_sigv4_sign(&in, NULL, w->auth, sizeof(w->auth), w->date);
 }
