@@ -18,6 +18,7 @@
 #include "bpg_log.h"
 #include "bpg_podlogarchive.h"
 #include "bpg_reconcile.h"
+#include "bpg_recstore.h"
 #include "bpg_subdb.h"
 
 #define PAGE_DEFAULT  500
@@ -282,7 +283,7 @@ hash_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Adds an open row (a callback of bpg_reconcile_open_rows), before the listing. */
+/* Adds an open row (a callback of bpg_recstore_open_rows), before the listing. */
 static enum bpg_err
 open_add(void *ctx, const struct bpg_sub_row *row)
 {
@@ -458,7 +459,7 @@ write_batch(struct monitor *m, const struct bpg_cluster *t, struct bpg_reconcile
     struct run *r)
 {
 	unsigned long long n = 0;
-	enum bpg_err err = bpg_reconcile_batch_write(m->db, batch, &n);
+	enum bpg_err err = bpg_recstore_batch_write(m->db, batch, &n);
 
 	if (err != BPG_OK)
 		db_error(r, err, "update of the rows of cluster", t->id);
@@ -592,7 +593,7 @@ page_rows(struct lister *l, struct page *pg)
 		err = BPG_ENOMEM;
 		goto out;
 	}
-	err = bpg_reconcile_page_rows(l->m->list_db, text, l->clusters, collect, &pg->rows);
+	err = bpg_recstore_page_rows(l->m->list_db, text, l->clusters, collect, &pg->rows);
 	if (err == BPG_OK && pg->rows.n > 1)
 		qsort(pg->rows.v, pg->rows.n, sizeof(pg->rows.v[0]), row_cmp);
 out:
@@ -950,7 +951,7 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct seen *se
 		if (!bpg_reconcile_same_target(t, c))
 			continue;
 		for (;;) {
-			enum bpg_err err = bpg_reconcile_open_rows(m->db, c->id, after, m->page,
+			enum bpg_err err = bpg_recstore_open_rows(m->db, c->id, after, m->page,
 			    collect, &rows);
 			free(after);
 			after = NULL;
@@ -992,9 +993,9 @@ read_open(struct monitor *m, const struct bpg_cluster *t, struct seen *seen, str
 		enum bpg_err err;
 		if (!bpg_reconcile_same_target(t, c))
 			continue;
-		if ((err = bpg_reconcile_open_rows(m->db, c->id, NULL, LONG_MAX, open_add,
+		if ((err = bpg_recstore_open_rows(m->db, c->id, NULL, LONG_MAX, open_add,
 		    seen)) != BPG_OK ||
-		    (err = bpg_reconcile_abandoned(m->db, c->id, ids_add, &seen->abandoned)) != BPG_OK) {
+		    (err = bpg_recstore_abandoned(m->db, c->id, ids_add, &seen->abandoned)) != BPG_OK) {
 			r->r.fatal = 1;
 			run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
 			    bpg_err_str(err));
@@ -1031,7 +1032,7 @@ reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 			r->r.failed++;
 		goto out;
 	}
-	if ((err = bpg_reconcile_lock_held(m->db, &held)) != BPG_OK || !held) {
+	if ((err = bpg_recstore_lock_held(m->db, &held)) != BPG_OK || !held) {
 		r->r.fatal = 1;   /* a reconnect lost the lock: another monitor may run now */
 		run_error(r, "database: the monitor lock was lost");
 	}
@@ -1060,7 +1061,7 @@ finish_run(struct monitor *m, struct run *r)
 	int rc = bpg_reconcile_exit_code(&r->r);
 	enum bpg_err err;
 
-	err = bpg_reconcile_record_run(m->db, &r->r, ms, r->errors.len ? r->errors.data : NULL);
+	err = bpg_recstore_record_run(m->db, &r->r, ms, r->errors.len ? r->errors.data : NULL);
 	if (err != BPG_OK) {
 		run_error(r, "database: the run was not recorded (%s)", bpg_err_str(err));
 		rc = 1;
