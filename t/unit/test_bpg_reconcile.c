@@ -1,11 +1,27 @@
 /* Unit tests for bpg_reconcile: the monitor's decisions, without servers. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
 #include "bpg_reconcile.h"
 
 #define MIN 60000LL
+
+/* A writable copy of s (the row's and the cluster's fields are char *), alive for the test. */
+static char *
+w(const char *s)
+{
+	static char pool[64][512];
+	static size_t next;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = pool[next++ % 64];
+	snprintf(p, sizeof(pool[0]), "%s", s);
+	return p;
+}
 
 /* ---- distinct (API server, namespace) ---- */
 
@@ -17,11 +33,11 @@ START_TEST(test_targets_distinct)
 
 	memset(c, 0, sizeof(c));
 	memset(&cfg, 0, sizeof(cfg));
-	c[0].api_server = "https://a"; c[0].namespace = "ns1";
-	c[1].api_server = "https://a"; c[1].namespace = "ns1";   /* same as c[0]: listed once */
-	c[2].api_server = "https://a"; c[2].namespace = "ns2";
-	c[3].api_server = "https://b"; c[3].namespace = "ns1";
-	c[4].api_server = "https://b"; c[4].namespace = "ns1"; c[4].weight = 0;   /* drained: still */
+	c[0].api_server = w("https://a"); c[0].namespace = w("ns1");
+	c[1].api_server = w("https://a"); c[1].namespace = w("ns1");   /* same as c[0]: listed once */
+	c[2].api_server = w("https://a"); c[2].namespace = w("ns2");
+	c[3].api_server = w("https://b"); c[3].namespace = w("ns1");
+	c[4].api_server = w("https://b"); c[4].namespace = w("ns1"); c[4].weight = 0;   /* drained: still */
 	c[3].weight = 0;
 	cfg.clusters = c;
 	cfg.n_clusters = 5;
@@ -120,13 +136,13 @@ START_TEST(test_keep_note)
 
 	bpg_sub_row_init(&row);
 	bpg_sub_row_init(&obs);
-	row.last_error = (char *)note_cases[_i].last_error;
+	row.last_error = w(note_cases[_i].last_error);
 	if (note_cases[_i].operator_msg != NULL)
 		obs.error_message = strdup(note_cases[_i].operator_msg);
 	ck_assert_int_eq(bpg_reconcile_keep_note(&row, &obs), BPG_OK);
 	ck_assert_str_eq(obs.error_message, note_cases[_i].expect);
 	/* stable: once stored, the next observation is no change */
-	row.status = obs.status = "FAILED";
+	row.status = obs.status = w("FAILED");
 	row.error_message = obs.error_message;
 	ck_assert(!bpg_reconcile_changed(&row, &obs));
 	free(obs.error_message);
@@ -153,10 +169,10 @@ START_TEST(test_changed)
 	struct bpg_sub_row row, obs;
 
 	bpg_sub_row_init(&row);
-	row.status = "RUNNING";
-	row.app_id = "spark-1";
-	row.app_name = "job";
-	row.driver_info = "{\"podName\":\"p\"}";
+	row.status = w("RUNNING");
+	row.app_id = w("spark-1");
+	row.app_name = w("job");
+	row.driver_info = w("{\"podName\":\"p\"}");
 	row.execution_attempts = 1;
 	row.executor_count = 2;
 	row.start_ms = 1000;
@@ -167,13 +183,13 @@ START_TEST(test_changed)
 	case F_RV: obs.resource_version = 51; break;
 	case F_RV_UNKNOWN: obs.resource_version = -1; break;
 	case F_NONE: break;
-	case F_STATUS: obs.status = "SUCCEEDING"; break;
-	case F_APP_ID: obs.app_id = "spark-2"; break;
+	case F_STATUS: obs.status = w("SUCCEEDING"); break;
+	case F_APP_ID: obs.app_id = w("spark-2"); break;
 	case F_APP_NAME: row.app_name = NULL; break;
-	case F_APP_NAME_KEPT: obs.app_name = "other"; break;   /* written once, never replaced */
-	case F_ERROR: obs.error_message = "boom"; break;
-	case F_ERROR_CLEARED: row.error_message = "old"; break;
-	case F_DRIVER: obs.driver_info = "{\"podName\":\"q\"}"; break;
+	case F_APP_NAME_KEPT: obs.app_name = w("other"); break;   /* written once, never replaced */
+	case F_ERROR: obs.error_message = w("boom"); break;
+	case F_ERROR_CLEARED: row.error_message = w("old"); break;
+	case F_DRIVER: obs.driver_info = w("{\"podName\":\"q\"}"); break;
 	case F_ATTEMPTS: obs.execution_attempts = 2; break;
 	case F_EXECUTORS: obs.executor_count = 3; break;
 	case F_START: row.start_ms = -1; break;
@@ -220,8 +236,8 @@ START_TEST(test_missing)
 	struct bpg_sub_row row;
 
 	bpg_sub_row_init(&row);
-	row.status = (char *)missing_cases[_i].status;
-	row.app_id = (char *)missing_cases[_i].app_id;
+	row.status = w(missing_cases[_i].status);
+	row.app_id = w(missing_cases[_i].app_id);
 	row.created_ms = missing_cases[_i].created;
 	row.cr_created_ms = missing_cases[_i].cr_created;
 	ck_assert_int_eq(bpg_reconcile_missing(&row, missing_cases[_i].now, missing_cases[_i].grace),
@@ -279,7 +295,7 @@ START_TEST(test_overrunning)
 	long long ran = -1;
 
 	bpg_sub_row_init(&obs);
-	obs.status = (char *)over_cases[_i].status;
+	obs.status = w(over_cases[_i].status);
 	obs.start_ms = over_cases[_i].start;
 	obs.cr_created_ms = 0;   /* created long before it started: queueing does not count */
 	ck_assert_int_eq(bpg_reconcile_overrunning(&obs, over_cases[_i].max, over_cases[_i].now, &ran),
@@ -299,16 +315,16 @@ START_TEST(test_batch_json)
 	bpg_reconcile_batch_init(&b);
 	bpg_sub_row_init(&obs);
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_EINVAL);   /* no id, no status */
-	obs.submission_id = "c01-a";
-	obs.status = "RUNNING";
-	obs.error_message = "say \"hi\"\n";
+	obs.submission_id = w("c01-a");
+	obs.status = w("RUNNING");
+	obs.error_message = w("say \"hi\"\n");
 	obs.start_ms = 1763950000123LL;
 	obs.executor_count = 0;
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
-	obs.submission_id = "c01-b";
-	obs.status = "COMPLETED";
+	obs.submission_id = w("c01-b");
+	obs.status = w("COMPLETED");
 	obs.error_message = NULL;
-	obs.app_id = "spark-1";
+	obs.app_id = w("spark-1");
 	obs.finished_ms = 1763950009999LL;
 	obs.resource_version = 4711;
 	obs.submission_attempts = 2;
