@@ -1,0 +1,130 @@
+/* Unit tests for bpg_subdb: the statements BPG_SUBDB_ROW makes, without a server. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bpg_subdb.h"
+
+/* The top-level comma-separated items of s (commas inside parentheses are not counted). */
+static int
+items(const char *s)
+{
+	int n = 1, depth = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')')
+			depth--;
+		else if (*s == ',' && depth == 0)
+			n++;
+	}
+	return n;
+}
+
+/* The index-th top-level item of s, trimmed, into out. */
+static void
+item(const char *s, int index, char *out, size_t outsz)
+{
+	int n = 0, depth = 0;
+	const char *start = s;
+
+	for (;; s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')')
+			depth--;
+		if ((*s == ',' && depth == 0) || *s == '\0') {
+			if (n++ == index) {
+				while (*start == ' ')
+					start++;
+				snprintf(out, outsz, "%.*s", (int)(s - start), start);
+				return;
+			}
+			if (*s == '\0')
+				break;
+			start = s + 1;
+		}
+	}
+	out[0] = '\0';
+}
+
+static const struct {
+	const char *cols;
+	int n;                  /* columns the decoder reads */
+	int body_at;            /* where the stored request goes */
+	const char *body;
+} select_cases[] = {
+	{ BPG_SUBDB_COLS, 35, 8, "request_body" },
+	{ BPG_SUBDB_COLS_BODY(BPG_SUBDB_LIST_BODY), 35, 8, BPG_SUBDB_LIST_BODY },
+};
+
+START_TEST(test_select_list)
+{
+	char got[128];
+
+	ck_assert_int_eq(items(select_cases[_i].cols), select_cases[_i].n);
+	item(select_cases[_i].cols, select_cases[_i].body_at, got, sizeof(got));
+	ck_assert_str_eq(got, select_cases[_i].body);
+	item(select_cases[_i].cols, 0, got, sizeof(got));
+	ck_assert_str_eq(got, "submission_id");
+	item(select_cases[_i].cols, select_cases[_i].n - 1, got, sizeof(got));
+	ck_assert_str_eq(got, "gateway_failed");
+	for (int i = 0; i < select_cases[_i].n; i++) {   /* inserted only */
+		item(select_cases[_i].cols, i, got, sizeof(got));
+		ck_assert_str_ne(got, "summary_fields");
+	}
+}
+END_TEST
+
+/* The INSERT: its columns, in the order bench/dbhello.c binds them, one '?' each. */
+static const char *const insert_cols[] = {
+	"submission_id", "cluster_id", "namespace", "`user`", "original_user", "app_name",
+	"spark_version", "queue", "request_body", "summary_fields", "idempotency_key",
+	"max_running_millis", "driver_core", "driver_memory_mb", "number_executor",
+	"executor_core", "executor_memory_mb", "idem_fingerprint", "claim_owner",
+};
+
+START_TEST(test_insert)
+{
+	const char *sql = BPG_SUBDB_INSERT_SQL;
+	const char *cols = strchr(sql, '(') + 1, *values = strstr(sql, "VALUES (");
+	char list[1024], got[64];
+	int marks = 0;
+
+	ck_assert_ptr_nonnull(values);
+	snprintf(list, sizeof(list), "%.*s", (int)(strchr(cols, ')') - cols), cols);
+	ck_assert_int_eq(items(list), (int)(sizeof(insert_cols) / sizeof(insert_cols[0])));
+	item(list, _i, got, sizeof(got));
+	ck_assert_str_eq(got, insert_cols[_i]);
+	for (const char *p = values; *p != '\0'; p++)
+		marks += *p == '?';
+	ck_assert_int_eq(marks, items(list));
+}
+END_TEST
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *
+subdb_suite(void)
+{
+	Suite *s = suite_create("bpg_subdb");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_select_list, 0, N(select_cases));
+	tcase_add_loop_test(tc, test_insert, 0, N(insert_cols));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(subdb_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
