@@ -1,5 +1,4 @@
 /* bpg_recstore: the monitor's SQL: open rows, a page's observations, its lock, its run. */
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_appstate.h"
@@ -9,64 +8,27 @@
 
 #define ERRORS_MAX 4000          /* characters of the run's errors kept in monitor_run */
 
-/*
- * A column buffer lent to a borrowed row (struct bpg_sub_row holds char *: its callbacks
- * read the row and never write or free it). The one place a const is set aside.
- */
-static char *
-borrow(const char *s)
-{
-	return (char *)(uintptr_t)s;
-}
-
 struct open_ctx {
 	enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r);
 	void *ctx;
 };
 
-static long long
-num(const char *s)
-{
-	return s != NULL ? strtoll(s, NULL, 10) : -1;
-}
-
-/* The row points into cols (borrowed: never released). */
+/* The row is borrowed: it points into cols, and is never released. */
 static enum bpg_err
 open_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
 {
 	struct open_ctx *o = ctx;
 	struct bpg_sub_row r;
+	enum bpg_err err = bpg_subdb_open_row(ncols, cols, &r);
 
 	(void)lens;
-	if (ncols != 16)
-		return BPG_EINTERNAL;
-	bpg_sub_row_init(&r);
-	r.submission_id = borrow(cols[0]);
-	r.status = borrow(cols[1]);
-	r.app_id = borrow(cols[2]);
-	r.app_name = borrow(cols[3]);
-	r.error_message = borrow(cols[4]);
-	r.driver_info = borrow(cols[5]);
-	r.last_error = borrow(cols[6]);
-	r.execution_attempts = num(cols[7]);
-	r.executor_count = num(cols[8]);
-	r.max_running_millis = num(cols[9]);
-	r.created_ms = num(cols[10]);
-	r.cr_created_ms = num(cols[11]);
-	r.start_ms = num(cols[12]);
-	r.finished_ms = num(cols[13]);
-	r.resource_version = num(cols[14]);
-	r.claim_owner = borrow(cols[15]);
+	if (err != BPG_OK)
+		return err;
 	return r.submission_id != NULL ? o->fn(o->ctx, &r) : BPG_EINTERNAL;
 }
 
-/* The columns open_cb reads, for the table prefix "a.". */
-#define OPEN_COLS "a.submission_id, a.status, a.app_id, a.app_name, a.error_message, " \
-	"a.driver_info, a.last_error, a.execution_attempts, a.executor_count, " \
-	"a.max_running_millis, CAST(UNIX_TIMESTAMP(a.created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(a.cr_created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(a.start_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(a.finished_time) * 1000 AS SIGNED), a.resource_version, a.claim_owner "
+/* The columns open_cb reads (BPG_SUBDB_ROW's monitor columns: no request body). */
+#define OPEN_COLS BPG_SUBDB_OPEN_COLS " "
 
 enum bpg_err
 bpg_recstore_open_rows(struct bpg_db *db, const char *cluster_id, const char *after,

@@ -21,18 +21,25 @@ struct sub_col {
 #define SUB_FIELD(k, f) { SUB_##k, offsetof(struct bpg_sub_row, f) },
 #define SUB_NONE(k, f)
 /* The selected fields (R, RW), in SUB_COLS order: what the decoder reads. */
-#define SUB_SEL_(k, f, c, s, u) SUB_SEL_##u(k, f)
+#define SUB_SEL_(k, f, c, s, u, m) SUB_SEL_##u(k, f)
 #define SUB_SEL_RW SUB_FIELD
 #define SUB_SEL_R SUB_FIELD
 #define SUB_SEL_W SUB_NONE
 static const struct sub_col sub_sel[] = { BPG_SUBDB_ROW(SUB_SEL_, SUB_SEL_, "") };
 /* The inserted fields (RW, W), in BPG_SUBDB_INSERT_SQL's parameter order. */
-#define SUB_INS_(k, f, c, s, u) SUB_INS_##u(k, f)
+#define SUB_INS_(k, f, c, s, u, m) SUB_INS_##u(k, f)
 #define SUB_INS_RW SUB_FIELD
 #define SUB_INS_W SUB_FIELD
 #define SUB_INS_R SUB_NONE
 static const struct sub_col sub_ins[] = { BPG_SUBDB_ROW(SUB_INS_, SUB_INS_, "") };
 
+/* The monitor's fields (M), in BPG_SUBDB_OPEN_COLS order. */
+#define SUB_OPEN_(k, f, c, s, u, m) SUB_OPEN_##m(k, f)
+#define SUB_OPEN_M SUB_FIELD
+#define SUB_OPEN_N SUB_NONE
+static const struct sub_col sub_open[] = { BPG_SUBDB_ROW(SUB_OPEN_, SUB_OPEN_, "") };
+
+#define SUB_NOPEN ((unsigned)(sizeof(sub_open) / sizeof(sub_open[0])))
 #define SUB_NCOLS ((unsigned)(sizeof(sub_sel) / sizeof(sub_sel[0])))
 #define SUB_NINS (sizeof(sub_ins) / sizeof(sub_ins[0]))
 
@@ -112,6 +119,19 @@ sub_row_set(struct bpg_sub_row *r, unsigned ncols, const char *const *cols, int 
 			return BPG_ENOMEM;
 		}
 	}
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subdb_open_row(unsigned ncols, const char *const *cols, struct bpg_sub_row *r)
+{
+	bpg_sub_row_init(r);
+	if (ncols != SUB_NOPEN) {
+		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
+		return BPG_EINTERNAL;
+	}
+	for (unsigned i = 0; i < SUB_NOPEN; i++)
+		(void)sub_field_set(r, &sub_open[i], cols[i], 1);   /* borrowed: never fails */
 	return BPG_OK;
 }
 

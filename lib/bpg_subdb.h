@@ -14,73 +14,80 @@
  */
 /*
  * The row of application_submission as the gateway moves it, described once. Each entry
- * X(kind, field, column, select, use):
+ * X(kind, field, column, select, use, monitor):
  *   kind    STR (char *), MS (a TIMESTAMP read as epoch ms), NUM (long long), FLAG (int 0/1)
  *   field   its member of struct bpg_sub_row
  *   column  its column, as the INSERT names it
  *   select  what a SELECT reads for it (body: where the stored request goes, see below)
  *   use     RW: selected and inserted; R: selected only; W: inserted only
+ *   monitor M: the monitor reads it (BPG_SUBDB_OPEN_COLS: no request body); N: not
  * The first entry goes to F, the others to X (so that lists need no trailing comma). It
- * makes the SELECT list (BPG_SUBDB_COLS_BODY), the INSERT (BPG_SUBDB_INSERT_SQL) and, in
- * bpg_subdb.c, the decoder's and the insert's field tables. The INSERT's parameters are
+ * makes the SELECT lists (BPG_SUBDB_COLS_BODY, BPG_SUBDB_OPEN_COLS), the INSERT
+ * (BPG_SUBDB_INSERT_SQL) and, in bpg_subdb.c, the decoders' and the insert's field tables. The INSERT's parameters are
  * its entries in this order (bench/dbhello.c binds them).
  */
 #define BPG_SUBDB_MS_(c) "CAST(UNIX_TIMESTAMP(" c ") * 1000 AS SIGNED)"
 #define BPG_SUBDB_ROW(F, X, body) \
-	F(STR, submission_id, "submission_id", "submission_id", RW) \
-	X(STR, cluster_id, "cluster_id", "cluster_id", RW) \
-	X(STR, namespace, "namespace", "namespace", RW) \
-	X(STR, user, "`user`", "`user`", RW) \
-	X(STR, original_user, "original_user", "original_user", RW) \
-	X(STR, app_name, "app_name", "app_name", RW) \
-	X(STR, spark_version, "spark_version", "spark_version", RW) \
-	X(STR, queue, "queue", "queue", RW) \
-	X(STR, request_body, "request_body", body, RW) \
-	X(STR, summary_fields, "summary_fields", "", W) \
-	X(STR, idempotency_key, "idempotency_key", "idempotency_key", RW) \
-	X(NUM, max_running_millis, "max_running_millis", "max_running_millis", RW) \
-	X(NUM, driver_core, "driver_core", "driver_core", RW) \
-	X(NUM, driver_memory_mb, "driver_memory_mb", "driver_memory_mb", RW) \
-	X(NUM, number_executor, "number_executor", "number_executor", RW) \
-	X(NUM, executor_core, "executor_core", "executor_core", RW) \
-	X(NUM, executor_memory_mb, "executor_memory_mb", "executor_memory_mb", RW) \
-	X(STR, idem_fingerprint, "idem_fingerprint", "idem_fingerprint", RW) \
-	X(STR, claim_owner, "claim_owner", "claim_owner", RW) \
-	X(STR, status, "status", "status", R) \
-	X(STR, app_id, "app_id", "app_id", R) \
-	X(STR, error_message, "error_message", "error_message", R) \
-	X(STR, driver_info, "driver_info", "driver_info", R) \
-	X(STR, last_error, "last_error", "last_error", R) \
-	X(STR, idem_response, "idem_response", "idem_response", R) \
-	X(MS, created_ms, "created_time", BPG_SUBDB_MS_("created_time"), R) \
-	X(MS, updated_ms, "updated_time", BPG_SUBDB_MS_("updated_time"), R) \
-	X(MS, status_ms, "status_time", BPG_SUBDB_MS_("status_time"), R) \
-	X(MS, cr_created_ms, "cr_created_time", BPG_SUBDB_MS_("cr_created_time"), R) \
-	X(MS, start_ms, "start_time", BPG_SUBDB_MS_("start_time"), R) \
-	X(MS, finished_ms, "finished_time", BPG_SUBDB_MS_("finished_time"), R) \
-	X(NUM, execution_attempts, "execution_attempts", "execution_attempts", R) \
-	X(NUM, executor_count, "executor_count", "executor_count", R) \
-	X(NUM, idem_status, "idem_status", "idem_status", R) \
-	X(NUM, resource_version, "resource_version", "resource_version", R) \
-	X(FLAG, gateway_failed, "gateway_failed", "gateway_failed", R)
+	F(STR, submission_id, "submission_id", "submission_id", RW, M) \
+	X(STR, cluster_id, "cluster_id", "cluster_id", RW, N) \
+	X(STR, namespace, "namespace", "namespace", RW, N) \
+	X(STR, user, "`user`", "`user`", RW, N) \
+	X(STR, original_user, "original_user", "original_user", RW, N) \
+	X(STR, app_name, "app_name", "app_name", RW, M) \
+	X(STR, spark_version, "spark_version", "spark_version", RW, N) \
+	X(STR, queue, "queue", "queue", RW, N) \
+	X(STR, request_body, "request_body", body, RW, N) \
+	X(STR, summary_fields, "summary_fields", "", W, N) \
+	X(STR, idempotency_key, "idempotency_key", "idempotency_key", RW, N) \
+	X(NUM, max_running_millis, "max_running_millis", "max_running_millis", RW, M) \
+	X(NUM, driver_core, "driver_core", "driver_core", RW, N) \
+	X(NUM, driver_memory_mb, "driver_memory_mb", "driver_memory_mb", RW, N) \
+	X(NUM, number_executor, "number_executor", "number_executor", RW, N) \
+	X(NUM, executor_core, "executor_core", "executor_core", RW, N) \
+	X(NUM, executor_memory_mb, "executor_memory_mb", "executor_memory_mb", RW, N) \
+	X(STR, idem_fingerprint, "idem_fingerprint", "idem_fingerprint", RW, N) \
+	X(STR, claim_owner, "claim_owner", "claim_owner", RW, M) \
+	X(STR, status, "status", "status", R, M) \
+	X(STR, app_id, "app_id", "app_id", R, M) \
+	X(STR, error_message, "error_message", "error_message", R, M) \
+	X(STR, driver_info, "driver_info", "driver_info", R, M) \
+	X(STR, last_error, "last_error", "last_error", R, M) \
+	X(STR, idem_response, "idem_response", "idem_response", R, N) \
+	X(MS, created_ms, "created_time", BPG_SUBDB_MS_("created_time"), R, M) \
+	X(MS, updated_ms, "updated_time", BPG_SUBDB_MS_("updated_time"), R, N) \
+	X(MS, status_ms, "status_time", BPG_SUBDB_MS_("status_time"), R, N) \
+	X(MS, cr_created_ms, "cr_created_time", BPG_SUBDB_MS_("cr_created_time"), R, M) \
+	X(MS, start_ms, "start_time", BPG_SUBDB_MS_("start_time"), R, M) \
+	X(MS, finished_ms, "finished_time", BPG_SUBDB_MS_("finished_time"), R, M) \
+	X(NUM, execution_attempts, "execution_attempts", "execution_attempts", R, M) \
+	X(NUM, executor_count, "executor_count", "executor_count", R, M) \
+	X(NUM, idem_status, "idem_status", "idem_status", R, N) \
+	X(NUM, resource_version, "resource_version", "resource_version", R, M) \
+	X(FLAG, gateway_failed, "gateway_failed", "gateway_failed", R, N)
 
 /* The SELECT list: the selected entries (R, RW), comma-separated. */
-#define BPG_SUBDB_SEL1_(k, f, c, s, u) s
-#define BPG_SUBDB_SEL_(k, f, c, s, u) BPG_SUBDB_SEL_##u(s)
+#define BPG_SUBDB_SEL1_(k, f, c, s, u, m) s
+#define BPG_SUBDB_SEL_(k, f, c, s, u, m) BPG_SUBDB_SEL_##u(s)
 #define BPG_SUBDB_SEL_RW(s) ", " s
 #define BPG_SUBDB_SEL_R(s) ", " s
 #define BPG_SUBDB_SEL_W(s)
 /* The INSERT's columns and placeholders: the inserted entries (RW, W). */
-#define BPG_SUBDB_INS1_(k, f, c, s, u) c
-#define BPG_SUBDB_INS_(k, f, c, s, u) BPG_SUBDB_INS_##u(c)
+#define BPG_SUBDB_INS1_(k, f, c, s, u, m) c
+#define BPG_SUBDB_INS_(k, f, c, s, u, m) BPG_SUBDB_INS_##u(c)
 #define BPG_SUBDB_INS_RW(c) ", " c
 #define BPG_SUBDB_INS_W(c) ", " c
 #define BPG_SUBDB_INS_R(c)
-#define BPG_SUBDB_Q1_(k, f, c, s, u) "?"
-#define BPG_SUBDB_Q_(k, f, c, s, u) BPG_SUBDB_Q_##u
+#define BPG_SUBDB_Q1_(k, f, c, s, u, m) "?"
+#define BPG_SUBDB_Q_(k, f, c, s, u, m) BPG_SUBDB_Q_##u
 #define BPG_SUBDB_Q_RW ", ?"
 #define BPG_SUBDB_Q_W ", ?"
 #define BPG_SUBDB_Q_R
+/* The monitor's columns (M). */
+#define BPG_SUBDB_OPEN1_(k, f, c, s, u, m) s
+#define BPG_SUBDB_OPEN_(k, f, c, s, u, m) BPG_SUBDB_OPEN_##m(s)
+#define BPG_SUBDB_OPEN_M(s) ", " s
+#define BPG_SUBDB_OPEN_N(s)
+#define BPG_SUBDB_OPEN_COLS BPG_SUBDB_ROW(BPG_SUBDB_OPEN1_, BPG_SUBDB_OPEN_, "request_body")
 
 #define BPG_SUBDB_COLS BPG_SUBDB_COLS_BODY("request_body")
 /*
@@ -160,6 +167,13 @@
  * max_running_millis and the resources). BPG_ECONFLICT when the (user, idempotency_key) pair exists already.
  */
 enum bpg_err bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r);
+
+/*
+ * Fills r from one row of SELECT BPG_SUBDB_OPEN_COLS (the monitor's columns), borrowed: its
+ * strings are the column buffers (valid during the row callback; r is never released).
+ * BPG_EINTERNAL for another column count.
+ */
+enum bpg_err bpg_subdb_open_row(unsigned ncols, const char *const *cols, struct bpg_sub_row *r);
 
 /*
  * Finds the submission id stored for the key that the authenticated user (original_user)

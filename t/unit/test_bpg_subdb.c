@@ -5,6 +5,8 @@
 #include <string.h>
 #include "bpg_subdb.h"
 
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 /* The top-level comma-separated items of s (commas inside parentheses are not counted). */
 static int
 items(const char *s)
@@ -103,7 +105,58 @@ START_TEST(test_insert)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/*
+ * The monitor's columns: each with the text a row gives for it; bpg_subdb_open_row must put
+ * it in its field, whatever the order of BPG_SUBDB_OPEN_COLS.
+ */
+#define MS(c) "CAST(UNIX_TIMESTAMP(" c ") * 1000 AS SIGNED)"
+static const struct { const char *col, *text; } open_cols[] = {
+	{ "submission_id", "c01-x" }, { "status", "RUNNING" }, { "app_id", "spark-1" },
+	{ "app_name", "job" }, { "error_message", NULL }, { "driver_info", "{}" },
+	{ "last_error", "boom" }, { "claim_owner", "w1" }, { "execution_attempts", "2" },
+	{ "executor_count", "3" }, { "max_running_millis", "4000" }, { MS("created_time"), "5" },
+	{ MS("cr_created_time"), "6" }, { MS("start_time"), NULL }, { MS("finished_time"), "8" },
+	{ "resource_version", "9" },
+};
+
+START_TEST(test_open_row)
+{
+	const char *cols[16];
+	struct bpg_sub_row r;
+	char got[128];
+	int n = items(BPG_SUBDB_OPEN_COLS);
+
+	ck_assert_int_eq(n, N(open_cols));
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+		item(BPG_SUBDB_OPEN_COLS, i, got, sizeof(got));
+		while (k < N(open_cols) && strcmp(open_cols[k].col, got) != 0)
+			k++;
+		ck_assert_msg(k < N(open_cols), "unexpected column %s", got);
+		cols[i] = open_cols[k].text;
+	}
+	ck_assert_int_eq(bpg_subdb_open_row((unsigned)n, cols, &r), BPG_OK);
+	ck_assert_str_eq(r.submission_id, "c01-x");
+	ck_assert_str_eq(r.status, "RUNNING");
+	ck_assert_str_eq(r.app_id, "spark-1");
+	ck_assert_str_eq(r.app_name, "job");
+	ck_assert_ptr_null(r.error_message);
+	ck_assert_str_eq(r.driver_info, "{}");
+	ck_assert_str_eq(r.last_error, "boom");
+	ck_assert_str_eq(r.claim_owner, "w1");
+	ck_assert_int_eq(r.execution_attempts, 2);
+	ck_assert_int_eq(r.executor_count, 3);
+	ck_assert_int_eq(r.max_running_millis, 4000);
+	ck_assert_int_eq(r.created_ms, 5);
+	ck_assert_int_eq(r.cr_created_ms, 6);
+	ck_assert_int_eq(r.start_ms, -1);
+	ck_assert_int_eq(r.finished_ms, 8);
+	ck_assert_int_eq(r.resource_version, 9);
+	ck_assert_ptr_null(r.request_body);
+	ck_assert_ptr_null(r.user);
+	ck_assert_int_eq(bpg_subdb_open_row((unsigned)n - 1, cols, &r), BPG_EINTERNAL);
+}
+END_TEST
 
 static Suite *
 subdb_suite(void)
@@ -113,6 +166,7 @@ subdb_suite(void)
 
 	tcase_add_loop_test(tc, test_select_list, 0, N(select_cases));
 	tcase_add_loop_test(tc, test_insert, 0, N(insert_cols));
+	tcase_add_test(tc, test_open_row);
 	suite_add_tcase(s, tc);
 	return s;
 }
