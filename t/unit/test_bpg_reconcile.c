@@ -78,40 +78,55 @@ END_TEST
 
 /* ---- observation ---- */
 
-START_TEST(test_observe_app_name_and_finish)
-{
-	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
-	    "\"2026-11-24T10:00:00Z\"},\"spec\":{\"sparkConf\":{\"spark.app.name\":\"nightly\"}},"
-	    "\"status\":{\"applicationState\":{\"state\":\"FAILED\",\"errorMessage\":\"boom\"},"
-	    "\"sparkApplicationId\":\"spark-1\"}}";
-	cJSON *j = cJSON_Parse(cr);
-	struct bpg_sub_row obs;
+#define CR_HEAD "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":" \
+	"\"2026-11-24T10:00:00Z\"},"
+#define NOW 123456LL
 
-	bpg_sub_row_init(&obs);
-	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
-	ck_assert_str_eq(obs.status, "FAILED");
-	ck_assert_str_eq(obs.app_name, "nightly");
-	ck_assert_str_eq(obs.app_id, "spark-1");
-	ck_assert_str_eq(obs.error_message, "boom");
-	ck_assert_int_eq(obs.finished_ms, 123456);   /* terminal without terminationTime */
-	bpg_sub_row_release(&obs);
-	cJSON_Delete(j);
+/* A CR observed at NOW: what the row would get (NULL: none; start -2: the time given in the
+ * CR, -3: not checked). */
+static const struct {
+	const char *cr;
+	const char *status, *app_name, *app_id, *error;
+	long long finished, start;
+} observe_cases[] = {
+	/* app name from sparkConf; a final state without terminationTime finishes now */
+	{ CR_HEAD "\"spec\":{\"sparkConf\":{\"spark.app.name\":\"nightly\"}},\"status\":"
+	  "{\"applicationState\":{\"state\":\"FAILED\",\"errorMessage\":\"boom\"},"
+	  "\"sparkApplicationId\":\"spark-1\"}}",
+	  "FAILED", "nightly", "spark-1", "boom", NOW, -3 },
+	/* running: no app name, no finish, started at its last submission attempt */
+	{ CR_HEAD "\"spec\":{},\"status\":{\"applicationState\":{\"state\":\"RUNNING\"},"
+	  "\"lastSubmissionAttemptTime\":\"2026-11-24T10:00:05Z\"}}",
+	  "RUNNING", NULL, NULL, NULL, -1, -2 },
+};
+
+static void
+ck_str_or_null(const char *got, const char *want)
+{
+	if (want == NULL)
+		ck_assert_ptr_null(got);
+	else
+		ck_assert_str_eq(got, want);
 }
-END_TEST
 
-START_TEST(test_observe_running_has_no_finish)
+START_TEST(test_observe)
 {
-	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
-	    "\"2026-11-24T10:00:00Z\"},\"spec\":{},\"status\":{\"applicationState\":"
-	    "{\"state\":\"RUNNING\"},\"lastSubmissionAttemptTime\":\"2026-11-24T10:00:05Z\"}}";
-	cJSON *j = cJSON_Parse(cr);
+	cJSON *j = cJSON_Parse(observe_cases[_i].cr);
 	struct bpg_sub_row obs;
+	long long start = observe_cases[_i].start;
 
+	ck_assert_ptr_nonnull(j);
 	bpg_sub_row_init(&obs);
-	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
-	ck_assert_ptr_null(obs.app_name);
-	ck_assert_int_eq(obs.finished_ms, -1);
-	ck_assert_int_eq(obs.start_ms, bpg_appstate_parse_time("2026-11-24T10:00:05Z"));
+	ck_assert_int_eq(bpg_reconcile_observe(j, NOW, &obs), BPG_OK);
+	ck_str_or_null(obs.status, observe_cases[_i].status);
+	ck_str_or_null(obs.app_name, observe_cases[_i].app_name);
+	ck_str_or_null(obs.app_id, observe_cases[_i].app_id);
+	ck_str_or_null(obs.error_message, observe_cases[_i].error);
+	ck_assert_int_eq(obs.finished_ms, observe_cases[_i].finished);
+	if (start == -2)
+		start = bpg_appstate_parse_time("2026-11-24T10:00:05Z");
+	if (start != -3)
+		ck_assert_int_eq(obs.start_ms, start);
 	bpg_sub_row_release(&obs);
 	cJSON_Delete(j);
 }
@@ -396,8 +411,7 @@ reconcile_suite(void)
 
 	tcase_add_test(tc, test_targets_distinct);
 	tcase_add_loop_test(tc, test_is_ours, 0, N(ours_cases));
-	tcase_add_test(tc, test_observe_app_name_and_finish);
-	tcase_add_test(tc, test_observe_running_has_no_finish);
+	tcase_add_loop_test(tc, test_observe, 0, N(observe_cases));
 	tcase_add_loop_test(tc, test_keep_note, 0, N(note_cases));
 	tcase_add_loop_test(tc, test_changed, 0, N(changed_cases));
 	tcase_add_loop_test(tc, test_missing, 0, N(missing_cases));

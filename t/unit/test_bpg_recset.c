@@ -185,12 +185,13 @@ static Suite *
 recset_suite(void)
 {
 	Suite *s = suite_create("bpg_recset");
-	TCase *tc = tcase_create("core");
+	TCase *page = tcase_create("page"), *sets = tcase_create("sets");
 
-	tcase_add_loop_test(tc, test_decide_page, 0, N(page_cases));
-	tcase_add_loop_test(tc, test_pod_name_ok, 0, N(pod_cases));
-	tcase_add_loop_test(tc, test_ids_has, 0, N(ids_cases));
-	suite_add_tcase(s, tc);
+	tcase_add_loop_test(page, test_decide_page, 0, N(page_cases));
+	tcase_add_loop_test(page, test_pod_name_ok, 0, N(pod_cases));
+	tcase_add_loop_test(sets, test_ids_has, 0, N(ids_cases));
+	suite_add_tcase(s, page);
+	suite_add_tcase(s, sets);
 	return s;
 }
 
