@@ -280,13 +280,13 @@ mon_list_target(struct monitor *m, const struct bpg_cluster *t, struct bpg_recse
 	l.t = t;
 	l.seen = seen;
 	if (lister_clusters(&l) != BPG_OK) {
-		bpg_recset_error(&r->errors, "cluster %s: out of memory", t->id);
+		run_error(r, "cluster %s: out of memory", t->id);
 		return -1;
 	}
 	pthread_mutex_init(&l.mu, NULL);
 	pthread_cond_init(&l.cv, NULL);
 	if (pthread_create(&l.thread, NULL, lister_main, &l) != 0) {
-		bpg_recset_error(&r->errors, "cluster %s: cannot start the lister thread", t->id);
+		run_error(r, "cluster %s: cannot start the lister thread", t->id);
 		goto out;
 	}
 	rc = write_pages(m, &l, r);
@@ -298,7 +298,7 @@ mon_list_target(struct monitor *m, const struct bpg_cluster *t, struct bpg_recse
 	mon_page_free(l.ready);
 	mon_page_free(l.spent);
 	if (rc != 0 && l.why[0] != '\0') {
-		bpg_recset_error(&r->errors, "%s", l.why);
+		run_error(r, "%s", l.why);
 		if (l.fatal)
 			r->r.fatal = 1;
 	}

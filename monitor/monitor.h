@@ -50,6 +50,9 @@ struct page {
 	int last;                /* no page follows */
 };
 
+/* Adds one clause to the run's errors (the summary line and monitor_run show them). */
+#define run_error(r, ...) bpg_recset_error(&(r)->errors, __VA_ARGS__)
+
 /* run.c */
 long long mon_now_ms(void);
 int mon_run_once(struct monitor *m);

@@ -30,10 +30,10 @@ db_error(struct run *r, enum bpg_err err, const char *what, const char *id)
 {
 	if (err == BPG_EUNAVAIL) {
 		r->r.fatal = 1;
-		bpg_recset_error(&r->errors, "database unavailable (%s)", what);
+		run_error(r, "database unavailable (%s)", what);
 	} else {
 		r->target_failed = 1;
-		bpg_recset_error(&r->errors, "database: %s %s failed (%s)", what, id, bpg_err_str(err));
+		run_error(r, "database: %s %s failed (%s)", what, id, bpg_err_str(err));
 	}
 }
 
@@ -46,7 +46,8 @@ db_error(struct run *r, enum bpg_err err, const char *what, const char *id)
  * Returns -1 when the run must end (database lost).
  */
 static int
-do_stops(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_stops *s, struct run *r)
+do_stops(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_stops *s,
+    struct run *r)
 {
 	char why[MON_WHY];
 	enum bpg_err err;
@@ -64,7 +65,7 @@ do_stops(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_stops
 			bpg_log(BPG_LOG_INFO, "monitor", "stopped an over-running application", "id",
 			    st->id, "cluster", c->id, "pod", st->pod, NULL);
 		} else if (err != BPG_ENOTFOUND) {   /* gone already: the operator is on it */
-			bpg_recset_error(&r->errors, "stop %s on cluster %s: %s", st->id, c->id, why);
+			run_error(r, "stop %s on cluster %s: %s", st->id, c->id, why);
 		}
 	}
 	s->n = 0;
@@ -87,7 +88,8 @@ write_batch(struct monitor *m, const struct bpg_cluster *t, struct bpg_reconcile
 
 /* Deletes the CRs of abandoned creates found on this page, noting why on their rows. */
 static int
-do_orphans(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_ids *orphans, struct run *r)
+do_orphans(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_ids *orphans,
+    struct run *r)
 {
 	char why[MON_WHY], note[MON_WHY];
 	enum bpg_err err;
@@ -96,7 +98,7 @@ do_orphans(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_ids
 		const char *id = orphans->v[i];
 		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, why, sizeof(why));
 		if (err != BPG_OK && err != BPG_ENOTFOUND) {
-			bpg_recset_error(&r->errors, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
+			run_error(r, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
 			continue;
 		}
 		r->r.orphans++;
@@ -124,7 +126,7 @@ mon_write_page(struct monitor *m, const struct bpg_cluster *t, struct page *pg, 
 	r->r.objects += pg->dec.objects;
 	r->r.restarts += pg->restarts;
 	if (pg->dec.errors.len > 0)
-		bpg_recset_error(&r->errors, "%s", pg->dec.errors.data);
+		run_error(r, "%s", pg->dec.errors.data);
 	if (write_batch(m, t, &pg->dec.batch, r) != 0 || do_orphans(m, t, &pg->dec.orphans, r) != 0)
 		return -1;
 	return do_stops(m, t, &pg->dec.stops, r);
@@ -177,12 +179,12 @@ resolve_missing(struct monitor *m, const struct bpg_cluster *t, const struct bpg
 	if (err == BPG_OK && bpg_reconcile_is_ours(cr)) {
 		bpg_sub_row_init(&obs);
 		if (bpg_recset_observe(cr, row, mon_now_ms(), &obs, adopted) != BPG_OK)
-			bpg_recset_error(&r->errors, "out of memory observing %s", row->submission_id);
+			run_error(r, "out of memory observing %s", row->submission_id);
 		bpg_sub_row_release(&obs);
 	} else if (err == BPG_OK || err == BPG_ENOTFOUND) {
 		finalize_row(m, t, row, what, r);
 	} else {
-		bpg_recset_error(&r->errors, "cluster %s: %s", t->id, why);
+		run_error(r, "cluster %s: %s", t->id, why);
 		rc = -1;
 	}
 	cJSON_Delete(cr);
@@ -252,7 +254,7 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct bpg_recs
 			after = NULL;
 			if (err != BPG_OK) {
 				r->r.fatal = 1;
-				bpg_recset_error(&r->errors, "database: cannot read the rows of cluster %s (%s)", c->id,
+				run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
 				    bpg_err_str(err));
 				rc = -1;
 				break;
@@ -261,7 +263,7 @@ finalize_missing(struct monitor *m, const struct bpg_cluster *t, struct bpg_recs
 			if (rc != 0 || rows.n < (size_t)m->page)
 				break;
 			if ((after = strdup(rows.v[rows.n - 1].submission_id)) == NULL) {
-				bpg_recset_error(&r->errors, "cluster %s: out of memory", c->id);
+				run_error(r, "cluster %s: out of memory", c->id);
 				rc = -1;
 				break;
 			}
@@ -290,15 +292,16 @@ read_open(struct monitor *m, const struct bpg_cluster *t, struct bpg_recset_seen
 			continue;
 		if ((err = bpg_recstore_open_rows(m->db, c->id, NULL, LONG_MAX, bpg_recset_seen_add,
 		    seen)) != BPG_OK ||
-		    (err = bpg_recstore_abandoned(m->db, c->id, bpg_recset_ids_add, &seen->abandoned)) != BPG_OK) {
+		    (err = bpg_recstore_abandoned(m->db, c->id, bpg_recset_ids_add,
+		    &seen->abandoned)) != BPG_OK) {
 			r->r.fatal = 1;
-			bpg_recset_error(&r->errors, "database: cannot read the rows of cluster %s (%s)", c->id,
+			run_error(r, "database: cannot read the rows of cluster %s (%s)", c->id,
 			    bpg_err_str(err));
 			return -1;
 		}
 	}
 	if (bpg_recset_seen_ready(seen) != BPG_OK) {
-		bpg_recset_error(&r->errors, "cluster %s: out of memory", t->id);
+		run_error(r, "cluster %s: out of memory", t->id);
 		return -1;
 	}
 	return 0;
@@ -325,7 +328,7 @@ reconcile_target(struct monitor *m, const struct bpg_cluster *t, struct run *r)
 	}
 	if ((err = bpg_recstore_lock_held(m->db, &held)) != BPG_OK || !held) {
 		r->r.fatal = 1;   /* a reconnect lost the lock: another monitor may run now */
-		bpg_recset_error(&r->errors, "database: the monitor lock was lost");
+		run_error(r, "database: the monitor lock was lost");
 	}
 out:
 	bpg_recset_seen_release(&seen);
@@ -354,7 +357,7 @@ finish_run(struct monitor *m, struct run *r)
 
 	err = bpg_recstore_record_run(m->db, &r->r, ms, r->errors.len ? r->errors.data : NULL);
 	if (err != BPG_OK) {
-		bpg_recset_error(&r->errors, "database: the run was not recorded (%s)", bpg_err_str(err));
+		run_error(r, "database: the run was not recorded (%s)", bpg_err_str(err));
 		rc = 1;
 	}
 	if (rc == 0 && r->archive.failed > 0)
@@ -379,7 +382,7 @@ archive_logs(struct monitor *m, struct run *r)
 	    (size_t)m->archive_max, &r->archive, &r->errors);
 
 	if (err != BPG_OK)
-		bpg_recset_error(&r->errors, "database: log archiving stopped (%s)", bpg_err_str(err));
+		run_error(r, "database: log archiving stopped (%s)", bpg_err_str(err));
 }
 
 /* Frees the Idempotency-Keys older than [gateway] idempotency_ttl_s. */
