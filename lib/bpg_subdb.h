@@ -335,9 +335,7 @@ enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *ou
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
 	const char *user;           /* rows it owns (user) or submitted (original_user) */
-	const char *status;
-	const char *queue;
-	const char *app_name;
+	const char *status, *queue, *app_name;   /* equal to */
 	long long created_after_ms;
 	long long created_before_ms;
 	/* cursor: rows strictly older than (cursor_ms, cursor_id) */
