@@ -68,18 +68,21 @@ FCGI_SRC := $(sort $(wildcard fcgi/*.c))
 FCGI_OBJ := $(FCGI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/fcgi/openapi_doc.o
 UNIT_SRC := $(sort $(wildcard t/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
+# t/unit/testkit.c: the helpers every unit test links (its suite runner, the CR pipeline).
+TESTKIT_OBJ := $(BUILD)/t/unit/testkit.o
 
 FUZZ_SRC := $(sort $(wildcard t/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_KIT_OBJ := build/fuzz/t/fuzz/fuzzkit.o
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                -MMD -MP
 FUZZ_SECONDS ?= 600
 # the fuzz build of the library is kept between targets (not an intermediate to delete)
-.SECONDARY: $(FUZZ_LIB_OBJ)
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_KIT_OBJ)
 FUZZ_SMOKE_RUNS ?= 20000
 
-.PHONY: all test test-k8s unit layers run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
+.PHONY: all test test-k8s unit layers limits run stop asan clean install deps fuzz fuzz-bin fuzz-smoke bench ui
 .DEFAULT_GOAL := all
 
 all: $(LIB_A) $(FCGI_BIN) $(if $(MON_SRC),$(MON_BIN)) $(CLI_BIN) ui
@@ -129,9 +132,9 @@ $(BUILD)/cli/%.o: CPPFLAGS += -Icli
 # t/unit/test_cli.c tests the client's pure helpers: it links cli/ too (all but its main).
 CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 $(BUILD)/t/unit/test_cli.o: CPPFLAGS += -Icli
-$(BUILD)/t/test_cli: $(BUILD)/t/unit/test_cli.o $(CLI_LIB_OBJ) $(LIB_A)
+$(BUILD)/t/test_cli: $(BUILD)/t/unit/test_cli.o $(TESTKIT_OBJ) $(CLI_LIB_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(CLI_LIB_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TESTKIT_OBJ) $(CLI_LIB_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
 
 build/bench/hello: bench/hello.c
 	@mkdir -p $(@D)
@@ -141,9 +144,9 @@ build/bench/dbhello: bench/dbhello.c lib/bpg_subdb.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(LIB_A)
+$(BUILD)/t/%: $(BUILD)/t/unit/%.o $(TESTKIT_OBJ) $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(TESTKIT_OBJ) $(LIB_A) $(LDLIBS) $(CHECK_LIBS)
 
 $(BUILD)/t/unit/%.o: t/unit/%.c
 	@mkdir -p $(@D)
@@ -159,6 +162,11 @@ unit: $(UNIT_BIN)
 layers:
 	@t/layers lib
 
+# No C file over 1,000 lines (monitor/main.c 300), no function over 80 lines or CCN 25 (t/limits,
+# lizard pinned by t/deps pytools).
+limits:
+	@PYTHONPATH=$$(t/deps pytools) t/limits
+
 # libFuzzer targets (clang): t/fuzz/fuzz_NAME.c with seeds in t/fuzz/NAME/.
 # -MMD: a changed header (a struct grown) rebuilds the fuzz objects too, never a stale mix.
 build/fuzz/%.o: %.c
@@ -166,10 +174,11 @@ build/fuzz/%.o: %.c
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
 # (its .d goes to build/fuzz/deps/: build/fuzz/fuzz_* are the targets alone)
-build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+# t/fuzz/fuzzkit.c: the targets' shared set-up (their configuration), linked into each.
+build/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(FUZZ_KIT_OBJ) $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D) build/fuzz/deps
 	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -MF build/fuzz/deps/$(@F).d -fsanitize=fuzzer -o $@ $< \
-	    $(FUZZ_LIB_OBJ) $(LDLIBS)
+	    $(FUZZ_KIT_OBJ) $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 fuzz-bin: $(FUZZ_BIN)
 
@@ -253,5 +262,5 @@ $(OBSTOOL_BIN): $(BUILD)/t/integration/observe_tool.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 -include $(BUILD)/t/integration/observe_tool.d
 
--include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d)
--include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_BIN:build/fuzz/%=build/fuzz/deps/%.d)
+-include $(LIB_OBJ:.o=.d) $(FCGI_OBJ:.o=.d) $(MON_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:$(BUILD)/t/%=$(BUILD)/t/unit/%.d) $(TESTKIT_OBJ:.o=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_KIT_OBJ:.o=.d) $(FUZZ_BIN:build/fuzz/%=build/fuzz/deps/%.d)

@@ -130,8 +130,8 @@ void cli_term_line(const struct cli *c, const char *fmt, ...) __attribute__((for
 void cli_term_clear(const struct cli *c);
 /* Upload progress: done of total bytes, since the start at start_s (monotonic seconds). */
 void cli_term_progress(const struct cli *c, double done, double total, double start_s);
+/* Now on the monotonic clock in seconds (bpg_time_mono_us(): the one clock). */
 double cli_now_s(void);
-long long cli_now_ms(void);
 /* Human formats into out: "12.3 MiB", "1h02m", "5m ago". */
 void cli_fmt_bytes(double n, char *out, size_t outlen);
 void cli_fmt_duration(long long ms, char *out, size_t outlen);

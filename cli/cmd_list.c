@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bpg_time.h"
 #include "cli.h"
 
 int
@@ -67,7 +68,7 @@ build_query(struct cli *c, struct bpg_buf *q)
 	long long since;
 
 	if (c->o.since != NULL) {
-		if (cli_parse_since(c->o.since, cli_now_ms(), &since) != 0) {
+		if (cli_parse_since(c->o.since, bpg_time_now_ms(), &since) != 0) {
 			fprintf(stderr, "bpg: error: --since %s: give an age (90s, 30m, 2h, 7d, 1w) or a UTC "
 			    "date (2026-12-01 or 2026-12-01T10:00:00Z)\n", c->o.since);
 			return CLI_USAGE;
@@ -177,7 +178,7 @@ print_list_table(struct cli *c, const cJSON *all)
 	const char *head[LIST_MAXCOL];
 	size_t n = (size_t)cJSON_GetArraySize(all), i = 0, ncol = 0;
 	char **cells = calloc(n * LIST_MAXCOL + 1, sizeof(*cells));
-	long long now = cli_now_ms();
+	long long now = bpg_time_now_ms();
 	const cJSON *it;
 	int ret = CLI_SERVER;
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "bpg_time.h"
 #include "cli.h"
 
 /* Exactly one ID argument; CLI_USAGE with a message otherwise. */
@@ -47,7 +48,7 @@ fmt_time(long long ms, char *out, size_t outlen)
 		snprintf(out, outlen, "-");
 		return;
 	}
-	cli_fmt_ago(ms, cli_now_ms(), ago, sizeof(ago));
+	cli_fmt_ago(ms, bpg_time_now_ms(), ago, sizeof(ago));
 	snprintf(out, outlen, "%s (%s)", when, ago);
 }
 

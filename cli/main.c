@@ -1,5 +1,6 @@
 /* main.c: bpg, the gateway's command-line client: options, the command table, dispatch. */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,54 +182,66 @@ set_output(struct cli_opts *o, const char *v)
 	return 0;
 }
 
+/* Where each option's value goes: a string, a flag set to 1, or a number in [lo, hi]. */
+enum slot_kind { SLOT_STR, SLOT_FLAG, SLOT_NUM };
+
+#define OPT_STR(ch, f)  { ch, SLOT_STR, offsetof(struct cli_opts, f), NULL, 0, 0 }
+#define OPT_FLAG(ch, f) { ch, SLOT_FLAG, offsetof(struct cli_opts, f), NULL, 0, 0 }
+#define OPT_NUM(ch, f, name, lo, hi) { ch, SLOT_NUM, offsetof(struct cli_opts, f), name, lo, hi }
+
+static const struct slot {
+	int ch;
+	enum slot_kind kind;
+	size_t off;                 /* in struct cli_opts: const char *, int or long */
+	const char *name;           /* SLOT_NUM: for its message */
+	long lo, hi;
+} slots[] = {
+	OPT_STR(O_URL, url), OPT_STR(O_USER, user), OPT_STR(O_CACERT, cacert),
+	OPT_STR(O_PROFILE, profile), OPT_STR(O_CONFIG, config), OPT_FLAG('q', quiet),
+	OPT_STR(O_QUEUE, queue), OPT_STR(O_SPARK_VERSION, spark_version),
+	OPT_STR(O_MAIN_CLASS, main_class), OPT_STR(O_MAIN_FILE, main_file), OPT_STR(O_NAME, name),
+	OPT_STR(O_IMAGE, image), OPT_STR(O_DRIVER_MEMORY, driver_memory),
+	OPT_STR(O_EXECUTOR_MEMORY, executor_memory),
+	OPT_NUM(O_DRIVER_CORES, driver_cores, "driver-cores", 1, 1024),
+	OPT_NUM(O_EXECUTOR_CORES, executor_cores, "executor-cores", 1, 1024),
+	OPT_NUM(O_EXECUTORS, executors, "executors", 0, 100000),
+	OPT_FLAG(O_DRY_RUN, dry_run), OPT_STR(O_IDEM, idem_key), OPT_FLAG(O_WAIT, wait),
+	OPT_FLAG('f', follow), OPT_STR(O_STATE, state), OPT_STR(O_SINCE, since),
+	OPT_NUM(O_LIMIT, limit, "limit", 1, 1000), OPT_FLAG(O_ALL, all),
+	OPT_FLAG(O_ALL_USERS, all_users), OPT_NUM(O_TAIL, tail, "tail", 0, 1000000),
+	OPT_NUM(O_EXEC, exec, "exec", 0, 100000), OPT_STR(O_CONTAINER, container),
+	OPT_STR(O_FOLDER, folder), OPT_FLAG(O_OVERWRITE, overwrite),
+	OPT_FLAG(O_CLIENT, client_only),
+};
+
 /* Stores one parsed option; -1 on a bad value. */
 static int
 set_option(struct cli_opts *o, int ch, const char *arg)
 {
-	long *num = NULL, lo = 0, hi = 1000000;
-	const char *name = NULL;
+	char *base = (char *)o;
+	long v;
 
-	switch (ch) {
-	case O_URL: o->url = arg; break;
-	case O_USER: o->user = arg; break;
-	case O_CACERT: o->cacert = arg; break;
-	case O_PROFILE: o->profile = arg; break;
-	case O_CONFIG: o->config = arg; break;
-	case 'o': return set_output(o, arg);
-	case 'q': o->quiet = 1; break;
-	case O_QUEUE: o->queue = arg; break;
-	case O_SPARK_VERSION: o->spark_version = arg; break;
-	case O_MAIN_CLASS: o->main_class = arg; break;
-	case O_MAIN_FILE: o->main_file = arg; break;
-	case O_NAME: o->name = arg; break;
-	case O_IMAGE: o->image = arg; break;
-	case O_CONF: return push(o->conf, &o->nconf, arg, "conf");
-	case O_ARG: return push(o->args, &o->nargs, arg, "arg");
-	case O_DRIVER_MEMORY: o->driver_memory = arg; break;
-	case O_EXECUTOR_MEMORY: o->executor_memory = arg; break;
-	case O_DRIVER_CORES: num = &o->driver_cores; name = "driver-cores"; lo = 1; hi = 1024; break;
-	case O_EXECUTOR_CORES: num = &o->executor_cores; name = "executor-cores"; lo = 1; hi = 1024; break;
-	case O_EXECUTORS: num = &o->executors; name = "executors"; hi = 100000; break;
-	case O_DRY_RUN: o->dry_run = 1; break;
-	case O_IDEM: o->idem_key = arg; break;
-	case O_WAIT: o->wait = 1; break;
-	case 'f': o->follow = 1; break;
-	case O_STATE: o->state = arg; break;
-	case O_SINCE: o->since = arg; break;
-	case O_LIMIT: num = &o->limit; name = "limit"; lo = 1; hi = 1000; break;
-	case O_ALL: o->all = 1; break;
-	case O_ALL_USERS: o->all_users = 1; break;
-	case O_TAIL: num = &o->tail; name = "tail"; break;
-	case O_EXEC: num = &o->exec; name = "exec"; hi = 100000; break;
-	case O_CONTAINER: o->container = arg; break;
-	case O_FOLDER: o->folder = arg; break;
-	case O_OVERWRITE: o->overwrite = 1; break;
-	case O_CLIENT: o->client_only = 1; break;
-	default: return -1;
+	if (ch == 'o')
+		return set_output(o, arg);
+	if (ch == O_CONF)
+		return push(o->conf, &o->nconf, arg, "conf");
+	if (ch == O_ARG)
+		return push(o->args, &o->nargs, arg, "arg");
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		const struct slot *sl = &slots[i];
+		if (sl->ch != ch)
+			continue;
+		if (sl->kind == SLOT_STR)
+			memcpy(base + sl->off, &arg, sizeof(arg));
+		else if (sl->kind == SLOT_FLAG)
+			*(int *)(void *)(base + sl->off) = 1;
+		else if ((v = number(sl->name, arg, sl->lo, sl->hi)) == -2)
+			return -1;
+		else
+			*(long *)(void *)(base + sl->off) = v;
+		return 0;
 	}
-	if (num != NULL && (*num = number(name, arg, lo, hi)) == -2)
-		return -1;
-	return 0;
+	return -1;
 }
 
 /* The command named by the first positional argument, or -1. */

@@ -298,50 +298,58 @@ cm_list(const char **s, const char *end, int obj, int depth)
 	}
 }
 
+/* An object or array at *s (cm_value's rules). */
+static int
+cm_container(const char **s, const char *end, int depth)
+{
+	char open = **s, close = open == '{' ? '}' : ']';
+
+	if (depth >= 32)
+		return 0;
+	(*s)++;
+	if (*s < end && **s != close && !cm_list(s, end, open == '{', depth + 1))
+		return 0;   /* not empty, and not a list either */
+	if (*s == end || **s != close)
+		return 0;
+	(*s)++;
+	return 1;
+}
+
+/* true, false, null or an integer at *s (cm_value's rules). */
+static int
+cm_scalar(const char **s, const char *end)
+{
+	static const char *const words[] = { "true", "false", "null" };
+	const char *t = *s;
+	size_t n = (size_t)(end - t), d = 0, z = *t == '-';
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t wn = strlen(words[i]);
+		if (*t == words[i][0]) {
+			if (n < wn || memcmp(t, words[i], wn) != 0)
+				return 0;
+			*s = t + wn;
+			return 1;
+		}
+	}
+	while (z + d < n && t[z + d] >= '0' && t[z + d] <= '9')
+		d++;
+	if (d == 0 || d > 15 || (d > 1 && t[z] == '0'))
+		return 0;   /* what follows is checked by the caller: not '.' nor 'e' */
+	*s = t + z + d;
+	return 1;
+}
+
 static int
 cm_value(const char **s, const char *end, int depth)
 {
-	const char *t = *s;
-	size_t n = (size_t)(end - t);
-
-	if (t == end)
+	if (*s == end)
 		return 0;
-	switch (*t) {
-	case '"':
+	if (**s == '"')
 		return cm_string(s, end);
-	case '{':
-	case '[': {
-		char close = *t == '{' ? '}' : ']';
-		if (depth >= 32)
-			return 0;
-		(*s)++;
-		if (*s < end && **s != close && !cm_list(s, end, *t == '{', depth + 1))
-			return 0;   /* not empty, and not a list either */
-		if (*s == end || **s != close)
-			return 0;
-		(*s)++;
-		return 1;
-	}
-	case 't': case 'n':
-		if (n < 4 || memcmp(t, *t == 't' ? "true" : "null", 4) != 0)
-			return 0;
-		*s = t + 4;
-		return 1;
-	case 'f':
-		if (n < 5 || memcmp(t, "false", 5) != 0)
-			return 0;
-		*s = t + 5;
-		return 1;
-	default: {
-		size_t d = 0, z = *t == '-';
-		while (z + d < n && t[z + d] >= '0' && t[z + d] <= '9')
-			d++;
-		if (d == 0 || d > 15 || (d > 1 && t[z] == '0'))
-			return 0;   /* what follows is checked by the caller: not '.' nor 'e' */
-		*s = t + z + d;
-		return 1;
-	}
-	}
+	if (**s == '{' || **s == '[')
+		return cm_container(s, end, depth);
+	return cm_scalar(s, end);
 }
 
 /*

@@ -10,10 +10,9 @@
 #include <strings.h>
 #include <arpa/inet.h>
 #include <iniparser.h>
+#include "bpg_confcheck.h"
 #include "bpg_config.h"
-#include "bpg_k8sname.h"
 #include "bpg_json.h"
-#include "bpg_upname.h"
 
 enum ck_type { CK_STR, CK_PATH, CK_INT, CK_BOOL, CK_DOUBLE, CK_LIST, CK_SCHED };
 
@@ -27,204 +26,209 @@ struct ck {
 	double min, max;     /* for CK_INT and CK_DOUBLE */
 };
 
-#define G(f) offsetof(struct bpg_gateway_conf, f)
+/*
+ * A key row: the key is the field's name (K_*) or another (K_AS_*); required, the default
+ * (parsed like a value, NULL: none) and, for numbers, the bounds. OFF(f) is the field's
+ * offset in the struct of the table being written (defined before each table).
+ */
+#define K_ROW(key, type, f, req, def, lo, hi) { key, type, OFF(f), req, def, lo, hi }
+#define K_STR(f, req, def)             K_ROW(#f, CK_STR, f, req, def, 0, 0)
+#define K_PATH(f, req, def)            K_ROW(#f, CK_PATH, f, req, def, 0, 0)
+#define K_LIST(f, req, def)            K_ROW(#f, CK_LIST, f, req, def, 0, 0)
+#define K_BOOL(f, req, def)            K_ROW(#f, CK_BOOL, f, req, def, 0, 0)
+#define K_SCHED(f, req, def)           K_ROW(#f, CK_SCHED, f, req, def, 0, 0)
+#define K_INT(f, req, def, lo, hi)     K_ROW(#f, CK_INT, f, req, def, lo, hi)
+#define K_DOUBLE(f, req, def, lo, hi)  K_ROW(#f, CK_DOUBLE, f, req, def, lo, hi)
+#define K_AS_PATH(key, f, req, def)    K_ROW(key, CK_PATH, f, req, def, 0, 0)
+#define K_AS_INT(key, f, req, def, lo, hi)    K_ROW(key, CK_INT, f, req, def, lo, hi)
+#define K_AS_DOUBLE(key, f, req, def, lo, hi) K_ROW(key, CK_DOUBLE, f, req, def, lo, hi)
+#define K_END { NULL, 0, 0, 0, NULL, 0, 0 }
+
+#define OFF(f) offsetof(struct bpg_gateway_conf, f)
 static const struct ck gateway_keys[] = {
-	{ "base_path", CK_STR, G(base_path), 0, "/apiv2", 0, 0 },
-	{ "allowed_origins", CK_LIST, G(allowed_origins), 0, "", 0, 0 },
-	{ "default_queue", CK_STR, G(default_queue), 0, "poc", 0, 0 },
-	{ "workers", CK_INT, G(workers), 0, "4", 1, 256 },
-	{ "connect_timeout_ms", CK_INT, G(connect_timeout_ms), 0, "3000", 1, 60000 },
-	{ "upstream_timeout_ms", CK_INT, G(upstream_timeout_ms), 0, "15000", 1, 300000 },
-	{ "spark_conf_defaults", CK_PATH, G(spark_conf_defaults_file), 0, NULL, 0, 0 },
-	{ "spark_conf_fixed", CK_PATH, G(spark_conf_fixed_file), 0, NULL, 0, 0 },
-	{ "log_level", CK_STR, G(log_level), 0, "info", 0, 0 },
-	{ "metrics_file", CK_PATH, G(metrics_file), 0, "/dev/shm/bpg-metrics", 0, 0 },
-	{ "status_max_age_ms", CK_INT, G(status_max_age_ms), 0, "2000", 0, 3600000 },
-	{ "log_stream_max_ms", CK_INT, G(log_stream_max_ms), 0, "600000", 1000, 86400000 },
-	{ "idempotency_ttl_s", CK_INT, G(idempotency_ttl_s), 0, "86400", 60, 2592000 },
-	{ "log_follow_max_ms", CK_INT, G(log_follow_max_ms), 0, "3600000", 1000, 86400000 },
-	{ "mask_patterns", CK_LIST, G(mask_patterns), 0,
-	    "password,secret,token,credential,fs.s3a.access.key,fs.s3a.secret.key,"
-	    "fs.azure.account.key,.sas.,gs.auth.service.account.*key,"
-	    "google.cloud.auth.service.account.*key", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(base_path, 0, "/apiv2"),
+	K_LIST(allowed_origins, 0, ""),
+	K_STR(default_queue, 0, "poc"),
+	K_INT(workers, 0, "4", 1, 256),
+	K_INT(connect_timeout_ms, 0, "3000", 1, 60000),
+	K_INT(upstream_timeout_ms, 0, "15000", 1, 300000),
+	K_AS_PATH("spark_conf_defaults", spark_conf_defaults_file, 0, NULL),
+	K_AS_PATH("spark_conf_fixed", spark_conf_fixed_file, 0, NULL),
+	K_STR(log_level, 0, "info"),
+	K_PATH(metrics_file, 0, "/dev/shm/bpg-metrics"),
+	K_INT(status_max_age_ms, 0, "2000", 0, 3600000),
+	K_INT(log_stream_max_ms, 0, "600000", 1000, 86400000),
+	K_INT(idempotency_ttl_s, 0, "86400", 60, 2592000),
+	K_INT(log_follow_max_ms, 0, "3600000", 1000, 86400000),
+	K_LIST(mask_patterns, 0, "password,secret,token,credential,fs.s3a.access.key,"
+	    "fs.s3a.secret.key,fs.azure.account.key,.sas.,gs.auth.service.account.*key,"
+	    "google.cloud.auth.service.account.*key"),
+	K_END
 };
-#undef G
+#undef OFF
 
-#define D(f) offsetof(struct bpg_database_conf, f)
+#define OFF(f) offsetof(struct bpg_database_conf, f)
 static const struct ck database_keys[] = {
-	{ "host", CK_STR, D(host), 0, "127.0.0.1", 0, 0 },
-	{ "port", CK_INT, D(port), 0, "3306", 1, 65535 },
-	{ "socket", CK_PATH, D(socket), 0, NULL, 0, 0 },
-	{ "name", CK_STR, D(name), 1, NULL, 0, 0 },
-	{ "user", CK_STR, D(user), 1, NULL, 0, 0 },
-	{ "password", CK_STR, D(password), 0, NULL, 0, 0 },
-	{ "password_file", CK_PATH, D(password_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_s", CK_INT, D(connect_timeout_s), 0, "3", 1, 60 },
-	{ "read_timeout_s", CK_INT, D(read_timeout_s), 0, "10", 1, 300 },
-	{ "write_timeout_s", CK_INT, D(write_timeout_s), 0, "10", 1, 300 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(host, 0, "127.0.0.1"),
+	K_INT(port, 0, "3306", 1, 65535),
+	K_PATH(socket, 0, NULL),
+	K_STR(name, 1, NULL),
+	K_STR(user, 1, NULL),
+	K_STR(password, 0, NULL),
+	K_PATH(password_file, 0, NULL),
+	K_INT(connect_timeout_s, 0, "3", 1, 60),
+	K_INT(read_timeout_s, 0, "10", 1, 300),
+	K_INT(write_timeout_s, 0, "10", 1, 300),
+	K_END
 };
-#undef D
+#undef OFF
 
-#define S(f) offsetof(struct bpg_s3_conf, f)
+#define OFF(f) offsetof(struct bpg_s3_conf, f)
 static const struct ck s3_keys[] = {
-	{ "endpoint", CK_STR, S(endpoint), 0, NULL, 0, 0 },
-	{ "region", CK_STR, S(region), 0, "us-east-1", 0, 0 },
-	{ "bucket", CK_STR, S(bucket), 0, NULL, 0, 0 },
-	{ "folder", CK_STR, S(folder), 0, "uploaded", 0, 0 },
-	{ "log_bucket", CK_STR, S(log_bucket), 0, NULL, 0, 0 },
-	{ "log_prefix", CK_STR, S(log_prefix), 0, "spark-logs", 0, 0 },
-	{ "path_style", CK_BOOL, S(path_style), 0, "false", 0, 0 },
-	{ "access_key_id", CK_STR, S(access_key_id), 0, NULL, 0, 0 },
-	{ "secret_access_key_file", CK_PATH, S(secret_access_key_file), 0, NULL, 0, 0 },
-	{ "ca_file", CK_PATH, S(ca_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_ms", CK_INT, S(connect_timeout_ms), 0, "3000", 1, 60000 },
-	{ "timeout_ms", CK_INT, S(timeout_ms), 0, "30000", 1, 3600000 },
-	{ "session_token_file", CK_PATH, S(session_token_file), 0, NULL, 0, 0 },
-	{ "credentials_file", CK_PATH, S(credentials_file), 0, NULL, 0, 0 },
-	{ "credentials_profile", CK_STR, S(credentials_profile), 0, "default", 0, 0 },
-	{ "max_upload_mb", CK_INT, S(max_upload_mb), 0, "1024", 1, 5242880 },
-	{ "part_size_mb", CK_INT, S(part_size_mb), 0, "8", 5, 512 },
-	{ "upload_concurrency", CK_INT, S(upload_concurrency), 0, "10", 1, 64 },
-	{ "upload_spool_dir", CK_PATH, S(upload_spool_dir), 0, NULL, 0, 0 },
-	{ "archive_executor_logs", CK_BOOL, S(archive_executor_logs), 0, "false", 0, 0 },
-	{ "max_concurrent_uploads", CK_INT, S(max_concurrent_uploads), 0, "0", 0, 256 },
-	{ "max_uploads_per_user", CK_INT, S(max_uploads_per_user), 0, "0", 0, 256 },
-	{ "upload_body_timeout_s", CK_INT, S(upload_body_timeout_s), 0, "20", 1, 3600 },
-	{ "min_upload_kib_per_s", CK_INT, S(min_upload_kib_per_s), 0, "16", 0, 1048576 },
-	{ "upload_grace_s", CK_INT, S(upload_grace_s), 0, "10", 0, 3600 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(endpoint, 0, NULL),
+	K_STR(region, 0, "us-east-1"),
+	K_STR(bucket, 0, NULL),
+	K_STR(folder, 0, "uploaded"),
+	K_STR(log_bucket, 0, NULL),
+	K_STR(log_prefix, 0, "spark-logs"),
+	K_BOOL(path_style, 0, "false"),
+	K_STR(access_key_id, 0, NULL),
+	K_PATH(secret_access_key_file, 0, NULL),
+	K_PATH(ca_file, 0, NULL),
+	K_INT(connect_timeout_ms, 0, "3000", 1, 60000),
+	K_INT(timeout_ms, 0, "30000", 1, 3600000),
+	K_PATH(session_token_file, 0, NULL),
+	K_PATH(credentials_file, 0, NULL),
+	K_STR(credentials_profile, 0, "default"),
+	K_INT(max_upload_mb, 0, "1024", 1, 5242880),
+	K_INT(part_size_mb, 0, "8", 5, 512),
+	K_INT(upload_concurrency, 0, "10", 1, 64),
+	K_PATH(upload_spool_dir, 0, NULL),
+	K_BOOL(archive_executor_logs, 0, "false"),
+	K_INT(max_concurrent_uploads, 0, "0", 0, 256),
+	K_INT(max_uploads_per_user, 0, "0", 0, 256),
+	K_INT(upload_body_timeout_s, 0, "20", 1, 3600),
+	K_INT(min_upload_kib_per_s, 0, "16", 0, 1048576),
+	K_INT(upload_grace_s, 0, "10", 0, 3600),
+	K_END
 };
-#undef S
+#undef OFF
 
-#define L(f) offsetof(struct bpg_livy_conf, f)
+#define OFF(f) offsetof(struct bpg_livy_conf, f)
 static const struct ck livy_keys[] = {
-	{ "enabled", CK_BOOL, L(enabled), 0, "true", 0, 0 },
-	{ "prefix", CK_STR, L(prefix), 0, "/livy", 0, 0 },
-	{ "csrf", CK_BOOL, L(csrf), 0, "false", 0, 0 },
-	{ "log_lines", CK_INT, L(log_lines), 0, "1000", 10, 100000 },
-	{ "spark_version", CK_STR, L(spark_version), 0, "3.5", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_BOOL(enabled, 0, "true"),
+	K_STR(prefix, 0, "/livy"),
+	K_BOOL(csrf, 0, "false"),
+	K_INT(log_lines, 0, "1000", 10, 100000),
+	K_STR(spark_version, 0, "3.5"),
+	K_END
 };
-#undef L
+#undef OFF
 
-#define A(f) offsetof(struct bpg_auth_conf, f)
+#define OFF(f) offsetof(struct bpg_auth_conf, f)
 static const struct ck auth_keys[] = {
-	{ "allowed_users", CK_LIST, A(allowed_users), 1, NULL, 0, 0 },
-	{ "blocked_users", CK_LIST, A(blocked_users), 0, "", 0, 0 },
-	{ "admin_users", CK_LIST, A(admin_users), 0, "", 0, 0 },
-	{ "trust_user_header", CK_BOOL, A(trust_user_header), 0, "false", 0, 0 },
-	{ "proxy_users", CK_LIST, A(proxy_users), 0, "airflow_system_account", 0, 0 },
-	{ "trusted_proxies", CK_LIST, A(trusted_proxies), 0, "", 0, 0 },
-	{ "open_read", CK_BOOL, A(open_read), 0, "false", 0, 0 },
-	{ "queue_token_secrets_file", CK_PATH, A(queue_token_secrets_file), 0, NULL, 0, 0 },
-	{ "queue_token_issuers", CK_LIST, A(queue_token_issuers), 0, "admin,airflow", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_LIST(allowed_users, 1, NULL),
+	K_LIST(blocked_users, 0, ""),
+	K_LIST(admin_users, 0, ""),
+	K_BOOL(trust_user_header, 0, "false"),
+	K_LIST(proxy_users, 0, "airflow_system_account"),
+	K_LIST(trusted_proxies, 0, ""),
+	K_BOOL(open_read, 0, "false"),
+	K_PATH(queue_token_secrets_file, 0, NULL),
+	K_LIST(queue_token_issuers, 0, "admin,airflow"),
+	K_END
 };
-#undef A
+#undef OFF
 
-#define R(f) offsetof(struct bpg_ratelimit_conf, f)
+#define OFF(f) offsetof(struct bpg_ratelimit_conf, f)
 static const struct ck ratelimit_keys[] = {
-	{ "file", CK_PATH, R(file), 0, "/dev/shm/bpg-ratelimit", 0, 0 },
-	{ "submit_rate", CK_DOUBLE, R(rate[BPG_CLASS_SUBMIT]), 0, "20", 0, 1e9 },
-	{ "submit_burst", CK_INT, R(burst[BPG_CLASS_SUBMIT]), 0, "40", 1, 1e9 },
-	{ "list_rate", CK_DOUBLE, R(rate[BPG_CLASS_LIST]), 0, "20", 0, 1e9 },
-	{ "list_burst", CK_INT, R(burst[BPG_CLASS_LIST]), 0, "40", 1, 1e9 },
-	{ "poll_rate", CK_DOUBLE, R(rate[BPG_CLASS_POLL]), 0, "200", 0, 1e9 },
-	{ "poll_burst", CK_INT, R(burst[BPG_CLASS_POLL]), 0, "400", 1, 1e9 },
-	{ "other_rate", CK_DOUBLE, R(rate[BPG_CLASS_OTHER]), 0, "20", 0, 1e9 },
-	{ "other_burst", CK_INT, R(burst[BPG_CLASS_OTHER]), 0, "40", 1, 1e9 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_PATH(file, 0, "/dev/shm/bpg-ratelimit"),
+	K_AS_DOUBLE("submit_rate", rate[BPG_CLASS_SUBMIT], 0, "20", 0, 1e9),
+	K_AS_INT("submit_burst", burst[BPG_CLASS_SUBMIT], 0, "40", 1, 1e9),
+	K_AS_DOUBLE("list_rate", rate[BPG_CLASS_LIST], 0, "20", 0, 1e9),
+	K_AS_INT("list_burst", burst[BPG_CLASS_LIST], 0, "40", 1, 1e9),
+	K_AS_DOUBLE("poll_rate", rate[BPG_CLASS_POLL], 0, "200", 0, 1e9),
+	K_AS_INT("poll_burst", burst[BPG_CLASS_POLL], 0, "400", 1, 1e9),
+	K_AS_DOUBLE("other_rate", rate[BPG_CLASS_OTHER], 0, "20", 0, 1e9),
+	K_AS_INT("other_burst", burst[BPG_CLASS_OTHER], 0, "40", 1, 1e9),
+	K_END
 };
-#undef R
+#undef OFF
 
-#define C(f) offsetof(struct bpg_cluster, f)
+#define OFF(f) offsetof(struct bpg_cluster, f)
 static const struct ck cluster_keys[] = {
-	{ "weight", CK_INT, C(weight), 1, NULL, 0, 1000000 },
-	{ "api_server", CK_STR, C(api_server), 1, NULL, 0, 0 },
-	{ "namespace", CK_STR, C(namespace), 1, NULL, 0, 0 },
-	{ "ca_file", CK_PATH, C(ca_file), 1, NULL, 0, 0 },
-	{ "token_file", CK_PATH, C(token_file), 1, NULL, 0, 0 },
-	{ "spark_versions", CK_LIST, C(spark_versions), 1, NULL, 0, 0 },
-	{ "queues", CK_LIST, C(queues), 1, NULL, 0, 0 },
-	{ "service_account", CK_STR, C(service_account), 0, NULL, 0, 0 },
-	{ "ttl_seconds", CK_INT, C(ttl_seconds), 0, "-1", -1, 31536000 },
-	{ "batch_scheduler", CK_SCHED, C(batch_scheduler), 0, "none", 0, 0 },
-	{ "spark_ui_url", CK_STR, C(spark_ui_url), 0, NULL, 0, 0 },
-	{ "spark_history_url", CK_STR, C(spark_history_url), 0, NULL, 0, 0 },
-	{ "spark_conf", CK_PATH, C(spark_conf_file), 0, NULL, 0, 0 },
-	{ "spec_defaults", CK_PATH, C(spec_defaults_file), 0, NULL, 0, 0 },
-	{ "connect_timeout_ms", CK_INT, C(connect_timeout_ms), 0, "0", 0, 60000 },
-	{ "timeout_ms", CK_INT, C(timeout_ms), 0, "0", 0, 300000 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_INT(weight, 1, NULL, 0, 1000000),
+	K_STR(api_server, 1, NULL),
+	K_STR(namespace, 1, NULL),
+	K_PATH(ca_file, 1, NULL),
+	K_PATH(token_file, 1, NULL),
+	K_LIST(spark_versions, 1, NULL),
+	K_LIST(queues, 1, NULL),
+	K_STR(service_account, 0, NULL),
+	K_INT(ttl_seconds, 0, "-1", -1, 31536000),
+	K_SCHED(batch_scheduler, 0, "none"),
+	K_STR(spark_ui_url, 0, NULL),
+	K_STR(spark_history_url, 0, NULL),
+	K_AS_PATH("spark_conf", spark_conf_file, 0, NULL),
+	K_AS_PATH("spec_defaults", spec_defaults_file, 0, NULL),
+	K_INT(connect_timeout_ms, 0, "0", 0, 60000),
+	K_INT(timeout_ms, 0, "0", 0, 300000),
+	K_END
 };
-#undef C
+#undef OFF
 
-#define Q(f) offsetof(struct bpg_queue, f)
+#define OFF(f) offsetof(struct bpg_queue, f)
 static const struct ck queue_keys[] = {
-	{ "users", CK_LIST, Q(users), 0, "", 0, 0 },
-	{ "secure", CK_BOOL, Q(secure), 0, "false", 0, 0 },
-	{ "max_running_millis", CK_INT, Q(max_running_millis), 0, "43200000", 1, 31536000000.0 },
-	{ "max_executor_instances", CK_INT, Q(max_executor_instances), 0, "5000", 0, 100000 },
-	{ "min_cores", CK_INT, Q(min_cores), 0, "1", 1, 1024 },
-	{ "max_cores", CK_INT, Q(max_cores), 0, "64", 1, 1024 },
-	{ "min_memory_mb", CK_INT, Q(min_memory_mb), 0, "512", 1, 16777216 },
-	{ "max_memory_mb", CK_INT, Q(max_memory_mb), 0, "262144", 1, 16777216 },
-	{ "driver_node_label_key", CK_STR, Q(driver_node_label_key), 0, "node_group_category", 0, 0 },
-	{ "driver_node_label_values", CK_LIST, Q(driver_node_label_values), 0, "", 0, 0 },
-	{ "executor_node_label_key", CK_STR, Q(executor_node_label_key), 0, "node_group_category", 0, 0 },
-	{ "executor_node_label_values", CK_LIST, Q(executor_node_label_values), 0, "", 0, 0 },
-	{ "executor_spot_node_label_values", CK_LIST, Q(executor_spot_node_label_values), 0, "", 0, 0 },
-	{ "driver_cpu_buffer_ratio", CK_DOUBLE, Q(driver_cpu_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "executor_cpu_buffer_ratio", CK_DOUBLE, Q(executor_cpu_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "driver_mem_buffer_ratio", CK_DOUBLE, Q(driver_mem_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "executor_mem_buffer_ratio", CK_DOUBLE, Q(executor_mem_buffer_ratio), 0, "1.0", 0.01, 100 },
-	{ "allowed_zones", CK_LIST, Q(allowed_zones), 0, "", 0, 0 },
-	{ "allow_privileged", CK_BOOL, Q(allow_privileged), 0, "false", 0, 0 },
-	{ "allow_host_path", CK_BOOL, Q(allow_host_path), 0, "false", 0, 0 },
-	{ "allow_custom_image", CK_BOOL, Q(allow_custom_image), 0, "false", 0, 0 },
-	{ "allow_service_account", CK_BOOL, Q(allow_service_account), 0, "false", 0, 0 },
-	{ "allow_cluster_id", CK_BOOL, Q(allow_cluster_id), 0, "false", 0, 0 },
-	{ "allow_k8s_spark_conf", CK_BOOL, Q(allow_k8s_spark_conf), 0, "false", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_LIST(users, 0, ""),
+	K_BOOL(secure, 0, "false"),
+	K_INT(max_running_millis, 0, "43200000", 1, 31536000000.0),
+	K_INT(max_executor_instances, 0, "5000", 0, 100000),
+	K_INT(min_cores, 0, "1", 1, 1024),
+	K_INT(max_cores, 0, "64", 1, 1024),
+	K_INT(min_memory_mb, 0, "512", 1, 16777216),
+	K_INT(max_memory_mb, 0, "262144", 1, 16777216),
+	K_STR(driver_node_label_key, 0, "node_group_category"),
+	K_LIST(driver_node_label_values, 0, ""),
+	K_STR(executor_node_label_key, 0, "node_group_category"),
+	K_LIST(executor_node_label_values, 0, ""),
+	K_LIST(executor_spot_node_label_values, 0, ""),
+	K_DOUBLE(driver_cpu_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(executor_cpu_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(driver_mem_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_DOUBLE(executor_mem_buffer_ratio, 0, "1.0", 0.01, 100),
+	K_LIST(allowed_zones, 0, ""),
+	K_BOOL(allow_privileged, 0, "false"),
+	K_BOOL(allow_host_path, 0, "false"),
+	K_BOOL(allow_custom_image, 0, "false"),
+	K_BOOL(allow_service_account, 0, "false"),
+	K_BOOL(allow_cluster_id, 0, "false"),
+	K_BOOL(allow_k8s_spark_conf, 0, "false"),
+	K_END
 };
-#undef Q
+#undef OFF
 
-#define I(f) offsetof(struct bpg_image, f)
+#define OFF(f) offsetof(struct bpg_image, f)
 static const struct ck image_keys[] = {
-	{ "image", CK_STR, I(image), 1, NULL, 0, 0 },
-	{ "spark_version", CK_STR, I(spark_version), 1, NULL, 0, 0 },
-	{ "types", CK_LIST, I(types), 0, "Java,Scala,Python,R", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(image, 1, NULL),
+	K_STR(spark_version, 1, NULL),
+	K_LIST(types, 0, "Java,Scala,Python,R"),
+	K_END
 };
-#undef I
+#undef OFF
 
-#define U(f) offsetof(struct bpg_upload_grant, f)
+#define OFF(f) offsetof(struct bpg_upload_grant, f)
 static const struct ck grant_keys[] = {
-	{ "folder", CK_STR, U(folder), 1, NULL, 0, 0 },
-	{ "users", CK_LIST, U(users), 0, "", 0, 0 },
-	{ "queues", CK_LIST, U(queues), 0, "", 0, 0 },
-	{ NULL, 0, 0, 0, NULL, 0, 0 }
+	K_STR(folder, 1, NULL),
+	K_LIST(users, 0, ""),
+	K_LIST(queues, 0, ""),
+	K_END
 };
-#undef U
+#undef OFF
 
-/* The state of one load: where messages go and what is being read. */
-struct loader {
-	const char *path;
-	char *dir;                 /* folder of the INI, for relative paths */
-	const dictionary *ini;
-	struct bpg_buf *errors;
-	int nerr;
-	int nomem;
-};
 
-static void cfg_error(struct loader *, const char *, const char *, const char *, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* Records one problem: "FILE: [SECTION] KEY: message". */
-static void
-cfg_error(struct loader *ld, const char *sec, const char *key, const char *fmt, ...)
+/* Records one problem (bpg_confcheck.h). */
+void
+bpg_confcheck_error(struct bpg_confload *ld, const char *sec, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -242,7 +246,7 @@ cfg_error(struct loader *ld, const char *sec, const char *key, const char *fmt, 
 }
 
 static char *
-cfg_strdup(struct loader *ld, const char *s)
+cfg_strdup(struct bpg_confload *ld, const char *s)
 {
 	char *p = strdup(s);
 
@@ -253,7 +257,7 @@ cfg_strdup(struct loader *ld, const char *s)
 
 /* Splits a comma-separated list, trimming items; an empty item is an error. */
 static int
-parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_list(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     struct bpg_strlist *out)
 {
 	const char *p = s, *e, *ie;
@@ -275,7 +279,7 @@ parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
 		while (ie > p && isspace((unsigned char)ie[-1]))
 			ie--;
 		if (ie == p) {
-			cfg_error(ld, sec, key, "empty item in list '%s'", s);
+			bpg_confcheck_error(ld, sec, key, "empty item in list '%s'", s);
 			return -1;
 		}
 		v = realloc(out->v, (out->n + 1) * sizeof(*v));
@@ -295,7 +299,7 @@ parse_list(struct loader *ld, const char *sec, const char *key, const char *s,
 
 /* Parses a whole decimal integer within [min,max]. */
 static int
-parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_int(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     double min, double max, long long *out)
 {
 	char *end;
@@ -304,11 +308,11 @@ parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (end == s || *end != '\0' || errno == ERANGE) {
-		cfg_error(ld, sec, key, "'%s' is not an integer", s);
+		bpg_confcheck_error(ld, sec, key, "'%s' is not an integer", s);
 		return -1;
 	}
 	if ((double)v < min || (double)v > max) {
-		cfg_error(ld, sec, key, "%lld is out of range [%.0f, %.0f]", v, min, max);
+		bpg_confcheck_error(ld, sec, key, "%lld is out of range [%.0f, %.0f]", v, min, max);
 		return -1;
 	}
 	*out = v;
@@ -316,7 +320,7 @@ parse_int(struct loader *ld, const char *sec, const char *key, const char *s,
 }
 
 static int
-parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
+parse_double(struct bpg_confload *ld, const char *sec, const char *key, const char *s,
     double min, double max, double *out)
 {
 	char *end;
@@ -325,11 +329,11 @@ parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || errno == ERANGE || v != v) {
-		cfg_error(ld, sec, key, "'%s' is not a number", s);
+		bpg_confcheck_error(ld, sec, key, "'%s' is not a number", s);
 		return -1;
 	}
 	if (v < min || v > max) {
-		cfg_error(ld, sec, key, "%g is out of range [%g, %g]", v, min, max);
+		bpg_confcheck_error(ld, sec, key, "%g is out of range [%g, %g]", v, min, max);
 		return -1;
 	}
 	*out = v;
@@ -337,7 +341,7 @@ parse_double(struct loader *ld, const char *sec, const char *key, const char *s,
 }
 
 static int
-parse_bool(struct loader *ld, const char *sec, const char *key, const char *s, int *out)
+parse_bool(struct bpg_confload *ld, const char *sec, const char *key, const char *s, int *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
 	static const char *const no[] = { "false", "no", "off", "0" };
@@ -352,13 +356,13 @@ parse_bool(struct loader *ld, const char *sec, const char *key, const char *s, i
 			return 0;
 		}
 	}
-	cfg_error(ld, sec, key, "'%s' is not a boolean (true or false)", s);
+	bpg_confcheck_error(ld, sec, key, "'%s' is not a boolean (true or false)", s);
 	return -1;
 }
 
 /* Resolves a relative path against the INI's folder. */
 static char *
-resolve_path(struct loader *ld, const char *s)
+resolve_path(struct bpg_confload *ld, const char *s)
 {
 	struct bpg_buf b;
 	char *out = NULL;
@@ -375,14 +379,14 @@ resolve_path(struct loader *ld, const char *s)
 
 /* Stores one value of key k into the struct at base. */
 static void
-set_value(struct loader *ld, const char *sec, const struct ck *k, const char *s, void *base)
+set_value(struct bpg_confload *ld, const char *sec, const struct ck *k, const char *s, void *base)
 {
 	char *field = (char *)base + k->off;
 
 	switch (k->type) {
 	case CK_STR:
 		if (*s == '\0' && k->required) {
-			cfg_error(ld, sec, k->name, "must not be empty");
+			bpg_confcheck_error(ld, sec, k->name, "must not be empty");
 			return;
 		}
 		*(char **)field = *s ? cfg_strdup(ld, s) : NULL;
@@ -408,14 +412,14 @@ set_value(struct loader *ld, const char *sec, const struct ck *k, const char *s,
 		else if (strcasecmp(s, "yunikorn") == 0)
 			*(enum bpg_scheduler *)field = BPG_SCHED_YUNIKORN;
 		else
-			cfg_error(ld, sec, k->name, "'%s' is not one of none, yunikorn", s);
+			bpg_confcheck_error(ld, sec, k->name, "'%s' is not one of none, yunikorn", s);
 		break;
 	}
 }
 
 /* Loads section sec into base with the key table keys: unknown, missing, bad values. */
 static void
-load_section(struct loader *ld, const char *sec, const struct ck *keys, void *base)
+load_section(struct bpg_confload *ld, const char *sec, const struct ck *keys, void *base)
 {
 	int nkeys = iniparser_getsecnkeys(ld->ini, sec);
 	const char **names = NULL;
@@ -438,20 +442,20 @@ load_section(struct loader *ld, const char *sec, const struct ck *keys, void *ba
 			if (strcmp(k->name, key) == 0)
 				break;
 		if (k->name == NULL)
-			cfg_error(ld, sec, key, "unknown key");
+			bpg_confcheck_error(ld, sec, key, "unknown key");
 	}
 	free(names);
 	for (const struct ck *k = keys; k->name != NULL; k++) {
 		const char *v;
 
 		if ((size_t)snprintf(full, sizeof(full), "%s:%s", sec, k->name) >= sizeof(full)) {
-			cfg_error(ld, sec, k->name, "section name too long");
+			bpg_confcheck_error(ld, sec, k->name, "section name too long");
 			continue;
 		}
 		v = iniparser_getstring(ld->ini, full, NULL);
 		if (v == NULL) {
 			if (k->required) {
-				cfg_error(ld, sec, k->name, "missing (required)");
+				bpg_confcheck_error(ld, sec, k->name, "missing (required)");
 				continue;
 			}
 			v = k->def;
@@ -461,152 +465,9 @@ load_section(struct loader *ld, const char *sec, const struct ck *keys, void *ba
 	}
 }
 
-/* Returns 1 if s matches ^[a-z0-9]+$ and is at most max bytes. */
-static int
-is_lower_alnum(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	for (; *s; s++, n++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
-			return 0;
-	return n > 0 && n <= max;
-}
-
-/* Returns 1 if s is a usable queue name: [a-z0-9_.-]+, at most 63 bytes. */
-static int
-is_queue_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 63 || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (; *s; s++)
-		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) ||
-		    *s == '_' || *s == '-' || *s == '.'))
-			return 0;
-	return 1;
-}
-
-/* A section header seen by the pre-scan, for duplicate detection. */
-struct seen {
-	char name[128];
-	unsigned line;
-};
-
-/*
- * Reads the raw file once for what iniparser hides: sections and keys given twice (it
- * silently keeps the last), keys outside a section, and cluster ids written with capitals
- * (it lowercases them). Reports "FILE:LINE: ..." and returns the number of problems.
- */
-static void
-prescan(struct loader *ld, const char *text)
-{
-	struct seen *secs = NULL, *keys = NULL;
-	size_t nsecs = 0, nkeys = 0;
-	char cur[128] = "";
-	const char *p = text;
-	unsigned lineno = 0;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *s = p, *e;
-		e = nl ? nl : p + strlen(p);
-		p = nl ? nl + 1 : e;
-		lineno++;
-		while (s < e && isspace((unsigned char)*s))
-			s++;
-		while (e > s && isspace((unsigned char)e[-1]))
-			e--;
-		if (s == e || *s == ';' || *s == '#')
-			continue;
-		if (*s == '[') {
-			const char *c = memchr(s, ']', (size_t)(e - s));
-			size_t n;
-			if (c == NULL)
-				continue;   /* iniparser reports the syntax error */
-			n = (size_t)(c - s - 1);
-			if (n >= sizeof(cur))
-				n = sizeof(cur) - 1;
-			memcpy(cur, s + 1, n);
-			cur[n] = '\0';
-			if (strncasecmp(cur, "cluster.", 8) == 0) {
-				const char *id = cur + 8;
-				if (strchr(id, '-') != NULL) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: cluster id '%s' "
-					    "contains '-': submission ids are <clusterId>-<hex>, "
-					    "so a cluster id must not\n", ld->path, lineno, cur, id);
-				} else if (!is_lower_alnum(id, BPG_CLUSTER_ID_MAX)) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: cluster id '%s' "
-					    "must be 1 to %d lowercase letters and digits\n",
-					    ld->path, lineno, cur, id, BPG_CLUSTER_ID_MAX);
-				}
-			}
-			for (char *q = cur; *q; q++)
-				*q = (char)tolower((unsigned char)*q);
-			for (size_t i = 0; i < nsecs; i++) {
-				if (strcmp(secs[i].name, cur) == 0) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s]: section given twice "
-					    "(first at line %u)%s\n", ld->path, lineno, cur, secs[i].line,
-					    strncmp(cur, "cluster.", 8) == 0 ? ": duplicate cluster id" : "");
-				}
-			}
-			struct seen *ns = realloc(secs, (nsecs + 1) * sizeof(*secs));
-			if (ns == NULL) {
-				ld->nomem = 1;
-				goto out;
-			}
-			secs = ns;
-			snprintf(secs[nsecs].name, sizeof(secs[nsecs].name), "%s", cur);
-			secs[nsecs++].line = lineno;
-			nkeys = 0;
-			continue;
-		}
-		{
-			const char *eq = memchr(s, '=', (size_t)(e - s)), *ke;
-			char key[128];
-			size_t n;
-			if (eq == NULL)
-				continue;   /* iniparser reports it */
-			for (ke = eq; ke > s && isspace((unsigned char)ke[-1]); ke--)
-				;
-			n = (size_t)(ke - s) < sizeof(key) - 1 ? (size_t)(ke - s) : sizeof(key) - 1;
-			for (size_t i = 0; i < n; i++)
-				key[i] = (char)tolower((unsigned char)s[i]);
-			key[n] = '\0';
-			if (cur[0] == '\0') {
-				ld->nerr++;
-				bpg_buf_printf(ld->errors, "%s:%u: %s: key outside any section\n",
-				    ld->path, lineno, key);
-				continue;
-			}
-			for (size_t i = 0; i < nkeys; i++) {
-				if (strcmp(keys[i].name, key) == 0) {
-					ld->nerr++;
-					bpg_buf_printf(ld->errors, "%s:%u: [%s] %s: key given twice "
-					    "(first at line %u)\n", ld->path, lineno, cur, key, keys[i].line);
-				}
-			}
-			struct seen *nk = realloc(keys, (nkeys + 1) * sizeof(*keys));
-			if (nk == NULL) {
-				ld->nomem = 1;
-				goto out;
-			}
-			keys = nk;
-			snprintf(keys[nkeys].name, sizeof(keys[nkeys].name), "%s", key);
-			keys[nkeys++].line = lineno;
-		}
-	}
-out:
-	free(secs);
-	free(keys);
-}
-
 /* Reads the whole INI file into text (NUL-terminated); reports and fails on I/O or size. */
 static int
-read_ini(struct loader *ld, struct bpg_buf *text)
+read_ini(struct bpg_confload *ld, struct bpg_buf *text)
 {
 	char chunk[8192];
 	size_t n;
@@ -614,22 +475,22 @@ read_ini(struct loader *ld, struct bpg_buf *text)
 	int rc = 0;
 
 	if (fp == NULL) {
-		cfg_error(ld, NULL, NULL, "cannot open: %s", strerror(errno));
+		bpg_confcheck_error(ld, NULL, NULL, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (bpg_buf_append(text, chunk, n) != BPG_OK) {
-			cfg_error(ld, NULL, NULL, "larger than %u bytes", BPG_CONFIG_MAX_FILE);
+			bpg_confcheck_error(ld, NULL, NULL, "larger than %u bytes", BPG_CONFIG_MAX_FILE);
 			rc = -1;
 			break;
 		}
 	}
 	if (rc == 0 && ferror(fp)) {
-		cfg_error(ld, NULL, NULL, "read error");
+		bpg_confcheck_error(ld, NULL, NULL, "read error");
 		rc = -1;
 	}
 	if (rc == 0 && text->len > 0 && memchr(text->data, '\0', text->len) != NULL) {
-		cfg_error(ld, NULL, NULL, "NUL byte in file");
+		bpg_confcheck_error(ld, NULL, NULL, "NUL byte in file");
 		rc = -1;
 	}
 	if (rc == 0 && bpg_buf_append(text, "", 0) != BPG_OK)
@@ -639,7 +500,7 @@ read_ini(struct loader *ld, struct bpg_buf *text)
 }
 
 /* iniparser reports syntax errors through a printf-like callback; it gets no context. */
-static struct loader *ini_loader;
+static struct bpg_confload *ini_loader;
 
 static int
 ini_error_cb(const char *fmt, ...)
@@ -659,86 +520,13 @@ ini_error_cb(const char *fmt, ...)
 		if (msg[i] == '\n' || msg[i] == '\r')
 			msg[i] = ' ';
 	if (ini_loader != NULL)
-		cfg_error(ini_loader, NULL, NULL, "%s", msg);
+		bpg_confcheck_error(ini_loader, NULL, NULL, "%s", msg);
 	return 0;
-}
-
-/* Loads one Spark conf file if path is set. */
-static void
-load_sparkconf(struct loader *ld, const char *sec, const char *key, const char *path,
-    struct bpg_sparkconf *out)
-{
-	struct bpg_buf errs;
-
-	if (path == NULL)
-		return;
-	bpg_buf_init(&errs, 0);
-	if (bpg_sparkconf_load(path, out, &errs) != BPG_OK) {
-		/* each line already names the conf file and line */
-		cfg_error(ld, sec, key, "in the Spark conf file it names:\n%s",
-		    errs.data ? errs.data : "");
-		if (ld->errors->len > 0 && ld->errors->data[ld->errors->len - 1] == '\n' &&
-		    ld->errors->len > 1 && ld->errors->data[ld->errors->len - 2] == '\n')
-			ld->errors->data[--ld->errors->len] = '\0';
-	}
-	bpg_buf_release(&errs);
-}
-
-/* The top-level keys a cluster's spec_defaults JSON may hold. */
-static const char *const spec_default_keys[] = { "volumes", "driver", "executor",
-    "sparkUIOptions" };
-
-/* Loads and checks the cluster's spec_defaults JSON file, if set. */
-static void
-load_spec_defaults(struct loader *ld, const char *sec, struct bpg_cluster *c)
-{
-	struct bpg_buf text;
-	char why[160], chunk[8192];
-	const cJSON *item;
-	size_t n;
-	FILE *fp;
-
-	if (c->spec_defaults_file == NULL)
-		return;
-	bpg_buf_init(&text, BPG_CONFIG_MAX_FILE);
-	if ((fp = fopen(c->spec_defaults_file, "r")) == NULL) {
-		cfg_error(ld, sec, "spec_defaults", "cannot open %s: %s", c->spec_defaults_file,
-		    strerror(errno));
-		return;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if (bpg_buf_append(&text, chunk, n) != BPG_OK) {
-			cfg_error(ld, sec, "spec_defaults", "%s: too large", c->spec_defaults_file);
-			goto out;
-		}
-	}
-	if (bpg_json_parse(text.data ? text.data : "", text.len, &c->spec_defaults, why,
-	    sizeof(why)) != BPG_OK) {
-		cfg_error(ld, sec, "spec_defaults", "%s: %s", c->spec_defaults_file, why);
-		goto out;
-	}
-	if (!cJSON_IsObject(c->spec_defaults)) {
-		cfg_error(ld, sec, "spec_defaults", "%s: must hold a JSON object",
-		    c->spec_defaults_file);
-		goto out;
-	}
-	cJSON_ArrayForEach(item, c->spec_defaults) {
-		size_t i;
-		for (i = 0; i < sizeof(spec_default_keys) / sizeof(spec_default_keys[0]); i++)
-			if (strcmp(item->string, spec_default_keys[i]) == 0)
-				break;
-		if (i == sizeof(spec_default_keys) / sizeof(spec_default_keys[0]))
-			cfg_error(ld, sec, "spec_defaults", "%s: unknown field '%s' (expected volumes, "
-			    "driver, executor or sparkUIOptions)", c->spec_defaults_file, item->string);
-	}
-out:
-	fclose(fp);
-	bpg_buf_release(&text);
 }
 
 /* Loads every "PREFIX.NAME" section into a new array of structs of size sz. */
 static void *
-load_multi(struct loader *ld, const char *prefix, const struct ck *keys, size_t sz,
+load_multi(struct bpg_confload *ld, const char *prefix, const struct ck *keys, size_t sz,
     size_t name_off, size_t *n_out)
 {
 	int nsec = iniparser_getnsec(ld->ini);
@@ -782,7 +570,7 @@ static const struct {
 
 /* Reports sections that are neither a singleton nor cluster./queue./image. */
 static void
-check_sections(struct loader *ld)
+check_sections(struct bpg_confload *ld)
 {
 	int nsec = iniparser_getnsec(ld->ini);
 
@@ -798,199 +586,8 @@ check_sections(struct loader *ld)
 		known |= strncmp(sec, "image.", 6) == 0 && sec[6] != '\0';
 		known |= strncmp(sec, "upload.", 7) == 0 && sec[7] != '\0';
 		if (!known)
-			cfg_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
+			bpg_confcheck_error(ld, sec, NULL, "unknown section (expected gateway, database, s3, "
 			    "auth, ratelimit, livy, cluster.ID, queue.NAME, image.NAME or upload.NAME)");
-	}
-}
-
-/* Returns 1 if some cluster serves queue q (or its parent, for "parent.child"). */
-static int
-queue_served(const struct bpg_config *cfg, const char *q)
-{
-	size_t plen = strcspn(q, ".");
-
-	for (size_t i = 0; i < cfg->n_clusters; i++)
-		for (size_t j = 0; j < cfg->clusters[i].queues.n; j++) {
-			const char *cq = cfg->clusters[i].queues.v[j];
-			if (strcasecmp(cq, q) == 0 ||
-			    (strlen(cq) == plen && strncasecmp(cq, q, plen) == 0))
-				return 1;
-		}
-	return 0;
-}
-
-/* A path prefix such as base_path: "/x[/y...]", letters, digits, '/', '_' and '-'. */
-static void
-check_prefix(struct loader *ld, const char *sec, const char *key, const char *bp)
-{
-	size_t n;
-	int ok;
-
-	if (bp == NULL)
-		return;
-	n = strlen(bp);
-	ok = n >= 2 && bp[0] == '/' && bp[n - 1] != '/' && n < 64;
-	for (const char *p = bp; ok && *p; p++)
-		ok = isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-';
-	if (!ok)
-		cfg_error(ld, sec, key, "'%s' must start with '/', not end with '/', and hold only "
-		    "letters, digits, '/', '_' and '-'", bp);
-}
-
-/* The Livy prefix may not shadow the REST API's base paths. */
-static void
-check_livy(struct loader *ld, const struct bpg_config *cfg)
-{
-	const char *p = cfg->livy.prefix, *bp = cfg->gateway.base_path;
-
-	check_prefix(ld, "livy", "prefix", p);
-	if (p != NULL && bp != NULL && (strcmp(p, bp) == 0 || strcmp(p, "/skatev2") == 0))
-		cfg_error(ld, "livy", "prefix", "'%s' is a base path of the REST API already", p);
-}
-
-static void
-check_gateway(struct loader *ld, struct bpg_config *cfg)
-{
-	check_prefix(ld, "gateway", "base_path", cfg->gateway.base_path);
-	if (cfg->gateway.log_level != NULL &&
-	    strcmp(cfg->gateway.log_level, "debug") != 0 && strcmp(cfg->gateway.log_level, "info") != 0 &&
-	    strcmp(cfg->gateway.log_level, "warn") != 0 && strcmp(cfg->gateway.log_level, "error") != 0)
-		cfg_error(ld, "gateway", "log_level", "'%s' is not one of debug, info, warn, error",
-		    cfg->gateway.log_level);
-	if (cfg->gateway.default_queue != NULL &&
-	    bpg_config_queue(cfg, cfg->gateway.default_queue) == NULL)
-		cfg_error(ld, "gateway", "default_queue", "queue '%s' has no [queue.%s] section",
-		    cfg->gateway.default_queue, cfg->gateway.default_queue);
-	if (cfg->database.password != NULL && cfg->database.password_file != NULL)
-		cfg_error(ld, "database", "password_file", "give password or password_file, "
-		    "not both");
-	for (size_t i = 0; i < cfg->auth.trusted_proxies.n; i++) {
-		int match;
-		if (bpg_config_cidr_match(cfg->auth.trusted_proxies.v[i], "127.0.0.1", &match) != BPG_OK)
-			cfg_error(ld, "auth", "trusted_proxies", "'%s' is not an address or CIDR "
-			    "(like 10.0.0.0/8 or fd00::/8)", cfg->auth.trusted_proxies.v[i]);
-	}
-	if (cfg->auth.trust_user_header && cfg->auth.trusted_proxies.n == 0)
-		cfg_error(ld, "auth", "trusted_proxies", "trust_user_header needs the addresses of "
-		    "the trusted proxies (a CIDR list)");
-	load_sparkconf(ld, "gateway", "spark_conf_defaults", cfg->gateway.spark_conf_defaults_file,
-	    &cfg->gateway.spark_conf_defaults);
-	load_sparkconf(ld, "gateway", "spark_conf_fixed", cfg->gateway.spark_conf_fixed_file,
-	    &cfg->gateway.spark_conf_fixed);
-}
-
-/*
- * Uploads may hold at most max_concurrent_uploads workers (0: half of them, at least one),
- * so that status, submit and health always find one free; a user at most
- * max_uploads_per_user of those (0: two, or fewer when the cap is lower).
- */
-static void
-check_uploads(struct loader *ld, struct bpg_config *cfg)
-{
-	struct bpg_s3_conf *s3 = &cfg->s3;
-	long long most = cfg->gateway.workers > 1 ? cfg->gateway.workers - 1 : 1;
-
-	if (s3->max_concurrent_uploads == 0)
-		s3->max_concurrent_uploads = cfg->gateway.workers > 1 ? cfg->gateway.workers / 2 : 1;
-	if (s3->max_uploads_per_user == 0)
-		s3->max_uploads_per_user = s3->max_concurrent_uploads < 2 ?
-		    s3->max_concurrent_uploads : 2;
-	if (s3->max_concurrent_uploads > most)
-		cfg_error(ld, "s3", "max_concurrent_uploads", "%lld would let uploads hold every one "
-		    "of the %lld workers: at most %lld", s3->max_concurrent_uploads,
-		    cfg->gateway.workers, most);
-	if (s3->max_uploads_per_user > s3->max_concurrent_uploads)
-		cfg_error(ld, "s3", "max_uploads_per_user", "%lld is above max_concurrent_uploads "
-		    "%lld", s3->max_uploads_per_user, s3->max_concurrent_uploads);
-}
-
-static void
-check_clusters(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160];
-	int routable = 0;
-
-	if (cfg->n_clusters == 0)
-		cfg_error(ld, NULL, NULL, "no [cluster.ID] section: at least one cluster is needed");
-	if (cfg->n_clusters > BPG_CONFIG_MAX_CLUSTERS)
-		cfg_error(ld, NULL, NULL, "more than %d clusters", BPG_CONFIG_MAX_CLUSTERS);
-	for (size_t i = 0; i < cfg->n_clusters; i++) {
-		struct bpg_cluster *c = &cfg->clusters[i];
-		snprintf(sec, sizeof(sec), "cluster.%s", c->id ? c->id : "");
-		routable |= c->weight > 0;
-		if (c->api_server != NULL && strncmp(c->api_server, "https://", 8) != 0)
-			cfg_error(ld, sec, "api_server", "'%s' must be an https:// URL",
-			    c->api_server);
-		if (c->spark_history_url != NULL && ((strncmp(c->spark_history_url, "https://", 8) != 0 &&
-		    strncmp(c->spark_history_url, "http://", 7) != 0) ||
-		    strstr(c->spark_history_url, "{appId}") == NULL))
-			cfg_error(ld, sec, "spark_history_url", "'%s' must be an http(s) URL holding "
-			    "{appId}", c->spark_history_url);
-		if (c->namespace != NULL && !bpg_k8sname_label(c->namespace, BPG_K8SNAME_LABEL_MAX))
-			cfg_error(ld, sec, "namespace", "'%s' is not a DNS-1123 label", c->namespace);
-		for (size_t j = 0; j < c->queues.n; j++)
-			if (bpg_config_queue(cfg, c->queues.v[j]) == NULL)
-				cfg_error(ld, sec, "queues", "queue '%s' has no [queue.%s] section",
-				    c->queues.v[j], c->queues.v[j]);
-		if (c->connect_timeout_ms == 0)
-			c->connect_timeout_ms = cfg->gateway.connect_timeout_ms;
-		if (c->timeout_ms == 0)
-			c->timeout_ms = cfg->gateway.upstream_timeout_ms;
-		load_sparkconf(ld, sec, "spark_conf", c->spark_conf_file, &c->spark_conf);
-		load_spec_defaults(ld, sec, c);
-	}
-	if (cfg->n_clusters > 0 && !routable)
-		cfg_error(ld, "cluster.*", "weight", "no cluster has weight > 0: nothing can be "
-		    "routed");
-}
-
-static void
-check_queues(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160];
-
-	for (size_t i = 0; i < cfg->n_queues; i++) {
-		const struct bpg_queue *q = &cfg->queues[i];
-		snprintf(sec, sizeof(sec), "queue.%s", q->name ? q->name : "");
-		if (q->name == NULL)
-			continue;
-		if (!is_queue_name(q->name))
-			cfg_error(ld, sec, NULL, "queue name '%s' must be lowercase letters, digits, "
-			    "'_', '-' and '.', at most 63", q->name);
-		if (!queue_served(cfg, q->name))
-			cfg_error(ld, sec, NULL, "no cluster serves queue '%s' (add it to some "
-			    "cluster's queues)", q->name);
-		if (q->min_cores > q->max_cores)
-			cfg_error(ld, sec, "min_cores", "%lld is above max_cores %lld",
-			    q->min_cores, q->max_cores);
-		if (q->min_memory_mb > q->max_memory_mb)
-			cfg_error(ld, sec, "min_memory_mb", "%lld is above max_memory_mb %lld",
-			    q->min_memory_mb, q->max_memory_mb);
-	}
-}
-
-/* Each [upload.NAME]: a well-formed folder, someone to grant it to, queues that exist. */
-static void
-check_grants(struct loader *ld, struct bpg_config *cfg)
-{
-	char sec[160], norm[BPG_UPNAME_FOLDER_MAX + 1], why[256];
-
-	for (size_t i = 0; i < cfg->n_grants; i++) {
-		const struct bpg_upload_grant *g = &cfg->grants[i];
-		snprintf(sec, sizeof(sec), "upload.%s", g->name ? g->name : "");
-		if (g->folder == NULL)
-			continue;   /* reported as missing */
-		if (bpg_upname_folder(g->folder, norm, why, sizeof(why)) != BPG_OK)
-			cfg_error(ld, sec, "folder", "'%s': %s", g->folder, why);
-		else if (norm[0] == '\0' || strcmp(norm, g->folder) != 0)
-			cfg_error(ld, sec, "folder", "'%s' must name a folder, without a trailing '/'",
-			    g->folder);
-		if (g->users.n == 0 && g->queues.n == 0)
-			cfg_error(ld, sec, NULL, "grants the folder to nobody: give users or queues");
-		for (size_t j = 0; j < g->queues.n; j++)
-			if (bpg_config_queue(cfg, g->queues.v[j]) == NULL)
-				cfg_error(ld, sec, "queues", "queue '%s' has no [queue.%s] section",
-				    g->queues.v[j], g->queues.v[j]);
 	}
 }
 
@@ -1011,7 +608,7 @@ bpg_config_path(const char *flag, const char *positional)
 enum bpg_err
 bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *errors)
 {
-	struct loader ld = { path, NULL, NULL, errors, 0, 0 };
+	struct bpg_confload ld = { path, NULL, NULL, errors, 0, 0 };
 	struct bpg_config *cfg = NULL;
 	struct bpg_buf text;
 	dictionary *ini = NULL;
@@ -1021,7 +618,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	bpg_buf_init(&text, BPG_CONFIG_MAX_FILE);
 	if (read_ini(&ld, &text) != 0)
 		goto out;
-	prescan(&ld, text.data);
+	bpg_confcheck_prescan(&ld, text.data);
 	ini_loader = &ld;
 	iniparser_set_error_callback(ini_error_cb);
 	ini = iniparser_load(path);
@@ -1029,7 +626,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 	ini_loader = NULL;
 	if (ini == NULL) {
 		if (ld.nerr == 0)
-			cfg_error(&ld, NULL, NULL, "cannot parse");
+			bpg_confcheck_error(&ld, NULL, NULL, "cannot parse");
 		goto out;
 	}
 	ld.ini = ini;
@@ -1056,12 +653,7 @@ bpg_config_load(const char *path, struct bpg_config **out, struct bpg_buf *error
 		err = BPG_ENOMEM;
 		goto out;
 	}
-	check_gateway(&ld, cfg);
-	check_uploads(&ld, cfg);
-	check_livy(&ld, cfg);
-	check_clusters(&ld, cfg);
-	check_queues(&ld, cfg);
-	check_grants(&ld, cfg);
+	bpg_confcheck_rules(&ld, cfg);
 	if (ld.nomem)
 		err = BPG_ENOMEM;
 	else if (ld.nerr == 0)

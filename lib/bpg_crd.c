@@ -372,6 +372,62 @@ nomem:
 	return BPG_ENOMEM;
 }
 
+/* The pod's labels and annotations (safe-to-evict false: Java's rule); 0 or -1 (no memory). */
+static int
+pod_metadata(cJSON *pod, const cJSON *src, int driver)
+{
+	cJSON *ann;
+
+	if (cJSON_GetObjectItemCaseSensitive(src, "labels") != NULL) {
+		cJSON *l = pod_labels(cJSON_GetObjectItemCaseSensitive(src, "labels"));
+		if (l == NULL || !cJSON_AddItemToObject(pod, "labels", l))
+			return -1;
+	}
+	ann = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src, "annotations"), 1);
+	if (ann == NULL)
+		ann = cJSON_CreateObject();
+	if (ann == NULL || !cJSON_AddItemToObject(pod, "annotations", ann))
+		return -1;
+	/* the driver always; the executor only when it has no annotations (Java's rule) */
+	if ((driver || ann->child == NULL) && put_str(ann, SAFE_TO_EVICT, "false") != 0)
+		return -1;
+	return 0;
+}
+
+/* The pod's env, the request's over the cluster's defaults; none when empty. 0 or -1. */
+static int
+pod_env(cJSON *pod, const cJSON *src, const cJSON *defaults)
+{
+	cJSON *env = merge_env(cJSON_GetObjectItemCaseSensitive(src, "env"),
+	    cJSON_GetObjectItemCaseSensitive(defaults, "env"));
+
+	if (env == NULL || !cJSON_AddItemToObject(pod, "env", env))
+		return -1;
+	if (env->child == NULL)
+		cJSON_DeleteItemFromObjectCaseSensitive(pod, "env");
+	return 0;
+}
+
+/* The service account, the node affinity, the executor's dnsConfig. 0 or -1 (no memory). */
+static int
+pod_placement(const struct bpg_crd_in *in, int driver, const struct bpg_pod_req *pr,
+    cJSON *pod)
+{
+	const char *sa = pr->service_account != NULL ? pr->service_account :
+	    driver ? in->cluster->service_account : NULL;
+
+	if (sa != NULL && put_str(pod, "serviceAccount", sa) != 0)
+		return -1;
+	if (node_affinity(in, driver, cJSON_GetObjectItemCaseSensitive(pr->j, "affinity"), pod) != 0)
+		return -1;
+	if (!driver) {
+		cJSON *dns = cJSON_Parse("{\"options\":[{\"name\":\"ndots\",\"value\":\"1\"}]}");
+		if (dns == NULL || !cJSON_AddItemToObject(pod, "dnsConfig", dns))
+			return -1;
+	}
+	return 0;
+}
+
 /* Driver or executor spec (spec 4.7, 4.8, 4.10, 4.11) into *out. */
 static enum bpg_err
 pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out, char *why,
@@ -381,7 +437,7 @@ pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out
 	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults,
 	    driver ? "driver" : "executor");
 	const cJSON *src = pr->j;
-	cJSON *pod = cJSON_CreateObject(), *ann, *env;
+	cJSON *pod = cJSON_CreateObject();
 	enum bpg_err rc = BPG_ENOMEM;
 	static const char *const copied[] = { "coreRequest", "image", "javaOptions", "podName",
 	    "terminationGracePeriodSeconds", "securityContext", "deleteOnTermination" };
@@ -396,42 +452,13 @@ pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out
 			goto nomem;
 	if (!driver && put_num(pod, "instances", (double)(pr->instances > 0 ? pr->instances : 1)) != 0)
 		goto nomem;
-	if (cJSON_GetObjectItemCaseSensitive(src, "labels") != NULL) {
-		cJSON *l = pod_labels(cJSON_GetObjectItemCaseSensitive(src, "labels"));
-		if (l == NULL || !cJSON_AddItemToObject(pod, "labels", l))
-			goto nomem;
-	}
-	ann = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(src, "annotations"), 1);
-	if (ann == NULL)
-		ann = cJSON_CreateObject();
-	if (ann == NULL || !cJSON_AddItemToObject(pod, "annotations", ann))
+	if (pod_metadata(pod, src, driver) != 0 || pod_env(pod, src, defaults) != 0)
 		goto nomem;
-	/* the driver always; the executor only when it has no annotations (Java's rule) */
-	if ((driver || ann->child == NULL) && put_str(ann, SAFE_TO_EVICT, "false") != 0)
-		goto nomem;
-	env = merge_env(cJSON_GetObjectItemCaseSensitive(src, "env"),
-	    cJSON_GetObjectItemCaseSensitive(defaults, "env"));
-	if (env == NULL || !cJSON_AddItemToObject(pod, "env", env))
-		goto nomem;
-	if (env->child == NULL)
-		cJSON_DeleteItemFromObjectCaseSensitive(pod, "env");
 	if ((rc = pod_mounts(in, driver, vols, pod, why, whylen)) != BPG_OK)
 		goto out;
 	rc = BPG_ENOMEM;
-	if (pr->service_account != NULL) {
-		if (put_str(pod, "serviceAccount", pr->service_account) != 0)
-			goto nomem;
-	} else if (driver && in->cluster->service_account != NULL &&
-	    put_str(pod, "serviceAccount", in->cluster->service_account) != 0) {
+	if (pod_placement(in, driver, pr, pod) != 0)
 		goto nomem;
-	}
-	if (node_affinity(in, driver, cJSON_GetObjectItemCaseSensitive(src, "affinity"), pod) != 0)
-		goto nomem;
-	if (!driver) {
-		cJSON *dns = cJSON_Parse("{\"options\":[{\"name\":\"ndots\",\"value\":\"1\"}]}");
-		if (dns == NULL || !cJSON_AddItemToObject(pod, "dnsConfig", dns))
-			goto nomem;
-	}
 	*out = pod;
 	return BPG_OK;
 nomem:
@@ -520,64 +547,98 @@ metadata(const struct bpg_crd_in *in, cJSON *root)
 }
 
 
-/* The spec's top-level fields, volumes and pods. */
-static enum bpg_err
-build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, char *why, size_t whylen)
+/* The application's fields, in the CR's order: a value of ours, or the request's copied. */
+static int
+spec_app(const struct bpg_crd_in *in, const char *image, cJSON *spec)
 {
 	const struct bpg_submit_req *r = in->req;
-	const cJSON *vols;
+	const struct { const char *key, *v; int copy; } fields[] = {
+		{ "type", r->type, 0 }, { "sparkVersion", r->spark_version, 0 },
+		{ "mode", "cluster", 0 }, { "proxyUser", in->proxy_user, 0 }, { "image", image, 0 },
+		{ "imagePullPolicy", NULL, 1 }, { "mainClass", NULL, 1 },
+		{ "mainApplicationFile", r->main_file, 0 }, { "arguments", NULL, 1 },
+		{ "deps", NULL, 1 }, { "pythonVersion", NULL, 1 },
+	};
 	cJSON *c;
-	char q[BPG_CRD_QUEUE_LABEL_MAX];
-	enum bpg_err rc;
 
-	if (put_str(spec, "type", r->type) != 0 || put_str(spec, "sparkVersion", r->spark_version) != 0 ||
-	    put_str(spec, "mode", "cluster") != 0 || put_str(spec, "proxyUser", in->proxy_user) != 0 ||
-	    put_str(spec, "image", image) != 0 ||
-	    copy_item(spec, r->j, "imagePullPolicy") != 0 || copy_item(spec, r->j, "mainClass") != 0 ||
-	    put_str(spec, "mainApplicationFile", r->main_file) != 0 ||
-	    copy_item(spec, r->j, "arguments") != 0 || copy_item(spec, r->j, "deps") != 0 ||
-	    copy_item(spec, r->j, "pythonVersion") != 0)
-		goto nomem;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].copy ? copy_item(spec, r->j, fields[i].key) != 0 :
+		    put_str(spec, fields[i].key, fields[i].v) != 0)
+			return -1;
 	if (cJSON_GetObjectItemCaseSensitive(r->j, "restartPolicy") != NULL) {
 		if (copy_item(spec, r->j, "restartPolicy") != 0)
-			goto nomem;
+			return -1;
 	} else if ((c = cJSON_AddObjectToObject(spec, "restartPolicy")) == NULL ||
 	    put_str(c, "type", "Never") != 0) {
-		goto nomem;
+		return -1;
 	}
 	if ((c = spark_conf(in)) == NULL || !cJSON_AddItemToObject(spec, "sparkConf", c))
-		goto nomem;
-	/* volumes exactly once (Java bug 11): the request's, else the cluster's */
-	vols = cJSON_GetObjectItemCaseSensitive(r->j, "volumes");
-	if (vols == NULL || vols->child == NULL)
-		vols = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults, "volumes");
-	if (cJSON_GetArraySize(vols) > 0 && ((c = cJSON_Duplicate(vols, 1)) == NULL ||
-	    !cJSON_AddItemToObject(spec, "volumes", c)))
-		goto nomem;
-	if ((rc = pod_spec(in, 1, vols, &c, why, whylen)) != BPG_OK)
-		return rc;
-	if (!cJSON_AddItemToObject(spec, "driver", c)) {
-		cJSON_Delete(c);
-		goto nomem;
+		return -1;
+	return 0;
+}
+
+/* The driver and the executor, over vols. */
+static enum bpg_err
+spec_pods(const struct bpg_crd_in *in, const cJSON *vols, cJSON *spec, char *why,
+    size_t whylen)
+{
+	static const char *const roles[] = { "executor", "driver" };
+	enum bpg_err rc;
+	cJSON *c;
+
+	for (int driver = 1; driver >= 0; driver--) {
+		if ((rc = pod_spec(in, driver, vols, &c, why, whylen)) != BPG_OK)
+			return rc;
+		if (!cJSON_AddItemToObject(spec, roles[driver], c)) {
+			cJSON_Delete(c);
+			snprintf(why, whylen, "out of memory");
+			return BPG_ENOMEM;
+		}
 	}
-	if ((rc = pod_spec(in, 0, vols, &c, why, whylen)) != BPG_OK)
-		return rc;
-	if (!cJSON_AddItemToObject(spec, "executor", c)) {
-		cJSON_Delete(c);
-		goto nomem;
-	}
+	return BPG_OK;
+}
+
+/* The cluster's part: the batch scheduler, the time to live, the UI's options. 0 or -1. */
+static int
+spec_cluster(const struct bpg_crd_in *in, cJSON *spec)
+{
+	char q[BPG_CRD_QUEUE_LABEL_MAX];
+	cJSON *c;
+
 	/* only the fields the CRD has: Java's gang and reservationTimeoutInSeconds are pruned */
 	if (in->cluster->batch_scheduler == BPG_SCHED_YUNIKORN) {
 		snprintf(q, sizeof(q), "root.%s", in->queue_name);
 		if (put_str(spec, "batchScheduler", "yunikorn") != 0 ||
 		    (c = cJSON_AddObjectToObject(spec, "batchSchedulerOptions")) == NULL ||
 		    put_str(c, "queue", q) != 0)
-			goto nomem;
+			return -1;
 	}
 	if (in->cluster->ttl_seconds >= 0 &&
 	    put_num(spec, "timeToLiveSeconds", (double)in->cluster->ttl_seconds) != 0)
+		return -1;
+	return ui_options(in, spec);
+}
+
+/* The spec's top-level fields, volumes and pods. */
+static enum bpg_err
+build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, char *why, size_t whylen)
+{
+	const cJSON *vols;
+	cJSON *c;
+	enum bpg_err rc;
+
+	if (spec_app(in, image, spec) != 0)
 		goto nomem;
-	if (ui_options(in, spec) != 0)
+	/* volumes exactly once (Java bug 11): the request's, else the cluster's */
+	vols = cJSON_GetObjectItemCaseSensitive(in->req->j, "volumes");
+	if (vols == NULL || vols->child == NULL)
+		vols = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults, "volumes");
+	if (cJSON_GetArraySize(vols) > 0 && ((c = cJSON_Duplicate(vols, 1)) == NULL ||
+	    !cJSON_AddItemToObject(spec, "volumes", c)))
+		goto nomem;
+	if ((rc = spec_pods(in, vols, spec, why, whylen)) != BPG_OK)
+		return rc;
+	if (spec_cluster(in, spec) != 0)
 		goto nomem;
 	return BPG_OK;
 nomem:

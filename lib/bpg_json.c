@@ -462,6 +462,18 @@ pick_space(struct pick *k)
 		k->s++;
 }
 
+/* The escape after a '\\' at s: the byte past it, or NULL when it is not one of JSON's. */
+static const unsigned char *
+pick_escape(const unsigned char *s, const unsigned char *end)
+{
+	if (s == end)
+		return NULL;
+	if (*s == 'u')
+		return end - s >= 5 && is_hex((char)s[1]) && is_hex((char)s[2]) &&
+		    is_hex((char)s[3]) && is_hex((char)s[4]) ? s + 5 : NULL;
+	return *s != '\0' && strchr("\"\\/bfnrt", *s) != NULL ? s + 1 : NULL;
+}
+
 /* Skips a string at k->s == '"'; 0 when it is not one (unterminated, bad escape, raw control). */
 static int
 pick_string(struct pick *k)
@@ -485,19 +497,8 @@ pick_string(struct pick *k)
 			return 0;
 		if (*s == '"')
 			break;
-		if (++s == end)
+		if ((s = pick_escape(s + 1, end)) == NULL)
 			return 0;
-		if (*s == 'u') {
-			if (end - s < 5 || !is_hex((char)s[1]) || !is_hex((char)s[2]) ||
-			    !is_hex((char)s[3]) || !is_hex((char)s[4]))
-				return 0;
-			s += 5;
-		} else if (*s == '"' || *s == '\\' || *s == '/' || *s == 'b' || *s == 'f' ||
-		    *s == 'n' || *s == 'r' || *s == 't') {
-			s++;
-		} else {
-			return 0;
-		}
 	}
 	k->s = (const char *)s + 1;
 	return 1;

@@ -1,5 +1,6 @@
 /* bpg_jwt: HS256 queue tokens for secure queues (OpenSSL HMAC). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,61 @@ json_part(const char *s, size_t n, cJSON **out)
 	return rc;
 }
 
+/* The end of the messages that ask for another token (the Java gateway's words). */
+#define PLEASE "Please provide a valid queue token, or contact service support."
+
+static enum bpg_err deny(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Writes the reason into why; returns BPG_EFORBIDDEN. */
+static enum bpg_err
+deny(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return BPG_EFORBIDDEN;
+}
+
+/* The claims of a token whose signature is good: exp, nbf, iss, allowedQueues. */
+static enum bpg_err
+check_claims(const cJSON *claims, const char *queue, const struct bpg_strlist *issuers,
+    long long now, char *why, size_t whylen)
+{
+	const cJSON *iss, *aq, *q, *t;
+	int allowed = 0;
+
+	t = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+	/* compared as doubles: a huge claim must not be converted to long long (undefined) */
+	if (t != NULL && (!cJSON_IsNumber(t) || (double)now >= t->valuedouble))
+		return deny(why, whylen, "Queue token is not valid: expired");
+	t = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
+	if (t != NULL && (!cJSON_IsNumber(t) || (double)now < t->valuedouble))
+		return deny(why, whylen, "Queue token is not valid: not valid yet");
+	iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
+	if (!cJSON_IsString(iss))
+		return deny(why, whylen, "Queue token is not valid: no issuer. " PLEASE);
+	for (size_t i = 0; i < issuers->n && !allowed; i++)
+		allowed = strcasecmp(issuers->v[i], iss->valuestring) == 0;
+	if (!allowed)
+		return deny(why, whylen, "Queue token is not valid due to unsupported issuer: "
+		    "%.64s. " PLEASE, iss->valuestring);
+	aq = cJSON_GetObjectItemCaseSensitive(claims, "allowedQueues");
+	if (aq == NULL)
+		return deny(why, whylen, "Queue token is not valid due to no claim: "
+		    "allowedQueues. " PLEASE);
+	if (!cJSON_IsArray(aq) || cJSON_GetArraySize(aq) == 0)
+		return deny(why, whylen, "Queue token has no allowed queues. " PLEASE);
+	allowed = 0;
+	cJSON_ArrayForEach(q, aq)
+		allowed |= cJSON_IsString(q) && strcmp(q->valuestring, queue) == 0;
+	if (!allowed)
+		return deny(why, whylen, "Queue token does not allow queue %s. " PLEASE, queue);
+	return BPG_OK;
+}
+
 #define DENY(...) do { snprintf(why, whylen, __VA_ARGS__); err = BPG_EFORBIDDEN; goto out; } while (0)
 
 enum bpg_err
@@ -147,11 +203,11 @@ bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_s
 {
 	const char *d1, *d2;
 	cJSON *hdr = NULL, *claims = NULL;
-	const cJSON *alg, *iss, *aq, *q, *t;
+	const cJSON *alg;
 	struct bpg_buf sig;
 	unsigned char mac[32];
 	enum bpg_err err = BPG_OK;
-	int good = 0, allowed = 0;
+	int good = 0;
 
 	bpg_buf_init(&sig, 64);
 	if (strlen(token) > BPG_JWT_MAX)
@@ -177,37 +233,8 @@ bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_s
 		if (hs256(secrets->v[i], token, (size_t)(d2 - token), mac) == 0)
 			good |= CRYPTO_memcmp(mac, sig.data, 32) == 0;
 	if (!good)
-		DENY("Queue token is not valid: bad signature. Please provide a valid queue token, or "
-		    "contact service support.");
-	t = cJSON_GetObjectItemCaseSensitive(claims, "exp");
-	/* compared as doubles: a huge claim must not be converted to long long (undefined) */
-	if (t != NULL && (!cJSON_IsNumber(t) || (double)now >= t->valuedouble))
-		DENY("Queue token is not valid: expired");
-	t = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
-	if (t != NULL && (!cJSON_IsNumber(t) || (double)now < t->valuedouble))
-		DENY("Queue token is not valid: not valid yet");
-	iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
-	if (!cJSON_IsString(iss))
-		DENY("Queue token is not valid: no issuer. Please provide a valid queue token, or "
-		    "contact service support.");
-	for (size_t i = 0; i < issuers->n && !allowed; i++)
-		allowed = strcasecmp(issuers->v[i], iss->valuestring) == 0;
-	if (!allowed)
-		DENY("Queue token is not valid due to unsupported issuer: %.64s. Please provide a valid "
-		    "queue token, or contact service support.", iss->valuestring);
-	aq = cJSON_GetObjectItemCaseSensitive(claims, "allowedQueues");
-	if (aq == NULL)
-		DENY("Queue token is not valid due to no claim: allowedQueues. Please provide a valid "
-		    "queue token, or contact service support.");
-	if (!cJSON_IsArray(aq) || cJSON_GetArraySize(aq) == 0)
-		DENY("Queue token has no allowed queues. Please provide a valid queue token, or contact "
-		    "service support.");
-	allowed = 0;
-	cJSON_ArrayForEach(q, aq)
-		allowed |= cJSON_IsString(q) && strcmp(q->valuestring, queue) == 0;
-	if (!allowed)
-		DENY("Queue token does not allow queue %s. Please provide a valid queue token, or "
-		    "contact service support.", queue);
+		DENY("Queue token is not valid: bad signature. " PLEASE);
+	err = check_claims(claims, queue, issuers, now, why, whylen);
 out:
 	cJSON_Delete(hdr);
 	cJSON_Delete(claims);

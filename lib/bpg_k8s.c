@@ -10,6 +10,7 @@
 #include "bpg_k8s.h"
 #include "bpg_log.h"
 #include "bpg_metrics.h"
+#include "bpg_time.h"
 
 /* One cluster's connection and its cached bearer token. */
 struct k8s_conn {
@@ -237,21 +238,109 @@ k8s_stream_opts(struct k8s_conn *cn, struct k8s_stream *st)
 	return BPG_OK;
 }
 
+/* One request to a cluster: what k8s_perform sends. */
+struct k8s_call {
+	const char *method, *path;
+	const char *content_type;   /* or NULL */
+	const char *body;           /* or NULL */
+	size_t len;
+};
+
+/* Appends line to *hdrs; 0, or -1 (no memory: *hdrs unchanged). */
+static int
+k8s_header(struct curl_slist **hdrs, const char *line)
+{
+	struct curl_slist *h = curl_slist_append(*hdrs, line);
+
+	if (h == NULL)
+		return -1;
+	*hdrs = h;
+	return 0;
+}
+
+/* The URL and the headers (auth and ct hold the lines curl copies). BPG_ENOMEM. */
+static enum bpg_err
+k8s_prepare(const struct bpg_cluster *c, const struct k8s_conn *cn, const struct k8s_call *call,
+    struct bpg_buf *url, struct bpg_buf *auth, struct bpg_buf *ct, struct curl_slist **hdrs)
+{
+	if (bpg_buf_printf(url, "%s%s", c->api_server, call->path) != BPG_OK ||
+	    bpg_buf_puts(auth, "Authorization: Bearer ") != BPG_OK ||
+	    bpg_buf_append(auth, cn->token.data, cn->token.len) != BPG_OK ||
+	    k8s_header(hdrs, auth->data) != 0 || k8s_header(hdrs, "Accept: application/json") != 0)
+		return BPG_ENOMEM;
+	if (call->content_type != NULL &&
+	    (bpg_buf_printf(ct, "Content-Type: %s", call->content_type) != BPG_OK ||
+	    k8s_header(hdrs, ct->data) != 0))
+		return BPG_ENOMEM;
+	return k8s_header(hdrs, "Expect:") != 0 ? BPG_ENOMEM : BPG_OK;
+}
+
+/* The handle's options for this request. BPG_EINTERNAL when curl refuses one. */
+static enum bpg_err
+k8s_setopts(struct k8s_conn *cn, const struct k8s_call *call, const char *url,
+    struct curl_slist *hdrs, struct bpg_k8s_resp *resp, struct k8s_stream *st)
+{
+	if (curl_easy_setopt(cn->curl, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_CUSTOMREQUEST, call->method) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_WRITEDATA, st ? (void *)st : (void *)resp) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_HEADERDATA, resp) != CURLE_OK)
+		return BPG_EINTERNAL;
+	if (call->body != NULL &&
+	    (curl_easy_setopt(cn->curl, CURLOPT_POSTFIELDS, call->body) != CURLE_OK ||
+	    curl_easy_setopt(cn->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)call->len) != CURLE_OK))
+		return BPG_EINTERNAL;
+	if (strcmp(call->method, "GET") == 0 &&
+	    curl_easy_setopt(cn->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
+		return BPG_EINTERNAL;
+	if (st != NULL && k8s_stream_opts(cn, st) != BPG_OK)
+		return BPG_EINTERNAL;
+	return BPG_OK;
+}
+
+/* Performs the request; the transfer's failures as the gateway's errors, with why. */
+static enum bpg_err
+k8s_transfer(const struct bpg_cluster *c, struct k8s_conn *cn, const char *method,
+    struct bpg_k8s_resp *resp, const struct k8s_stream *st, char *why, size_t whylen)
+{
+	const char *id = c->id;
+	CURLcode cc = curl_easy_perform(cn->curl);
+
+	if (cc == CURLE_WRITE_ERROR && st != NULL && st->stopped) {
+		snprintf(why, whylen, "the reader of the log stopped");
+		return BPG_EIO;
+	}
+	if (cc == CURLE_WRITE_ERROR) {
+		snprintf(why, whylen, "cluster %s answered more than %zu bytes", id,
+		    (size_t)BPG_K8S_MAX_BODY);
+		return BPG_EUPSTREAM;
+	}
+	if (cc != CURLE_OK) {
+		snprintf(why, whylen, "cluster %s is unavailable: %s", id, curl_easy_strerror(cc));
+		bpg_log(BPG_LOG_WARN, "k8s", "request failed", "cluster", id, "method", method,
+		    "error", curl_easy_strerror(cc), NULL);
+		/* a broken connection is not reused */
+		curl_easy_cleanup(cn->curl);
+		cn->curl = NULL;
+		return BPG_EUNAVAIL;   /* timeouts too: the client sees 503 naming the cluster */
+	}
+	(void)curl_easy_getinfo(cn->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	return BPG_OK;
+}
+
 /*
  * Sends one request; a 2xx body goes to st's sink when st is not NULL (a streamed log),
  * any other body into resp->body.
  */
 static enum bpg_err
-k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
-    const char *path, const char *content_type, const char *body, size_t len,
+k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_call *call,
     struct bpg_k8s_resp *resp, struct k8s_stream *st, char *why, size_t whylen)
 {
 	struct k8s_conn *cn = k8s_conn(k, c);
-	struct curl_slist *hdrs = NULL, *h;
+	struct curl_slist *hdrs = NULL;
 	struct bpg_buf url, auth, ct;
 	enum bpg_err err = BPG_EINTERNAL;
-	CURLcode cc;
-	uint64_t t0 = bpg_metrics_now_us();
+	long long t0 = bpg_time_mono_us();
 
 	bpg_buf_init(&url, 8192);
 	bpg_buf_init(&auth, BPG_K8S_MAX_TOKEN + 64);
@@ -263,72 +352,15 @@ k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
 		snprintf(why, whylen, "cluster %s is not configured", c->id);
 		goto out;
 	}
-	if ((err = k8s_token(cn, why, whylen)) != BPG_OK)
+	if ((err = k8s_token(cn, why, whylen)) != BPG_OK || (err = k8s_handle(cn)) != BPG_OK ||
+	    (err = k8s_prepare(c, cn, call, &url, &auth, &ct, &hdrs)) != BPG_OK ||
+	    (err = k8s_setopts(cn, call, url.data, hdrs, resp, st)) != BPG_OK)
 		goto out;
-	if ((err = k8s_handle(cn)) != BPG_OK)
-		goto out;
-	err = BPG_ENOMEM;
-	if (bpg_buf_printf(&url, "%s%s", c->api_server, path) != BPG_OK ||
-	    bpg_buf_puts(&auth, "Authorization: Bearer ") != BPG_OK ||
-	    bpg_buf_append(&auth, cn->token.data, cn->token.len) != BPG_OK)
-		goto out;
-	if ((h = curl_slist_append(hdrs, auth.data)) == NULL)
-		goto out;
-	hdrs = h;
-	if ((h = curl_slist_append(hdrs, "Accept: application/json")) == NULL)
-		goto out;
-	hdrs = h;
-	if (content_type != NULL) {
-		if (bpg_buf_printf(&ct, "Content-Type: %s", content_type) != BPG_OK ||
-		    (h = curl_slist_append(hdrs, ct.data)) == NULL)
-			goto out;
-		hdrs = h;
-	}
-	if ((h = curl_slist_append(hdrs, "Expect:")) == NULL)
-		goto out;
-	hdrs = h;
-	err = BPG_EINTERNAL;
-	if (curl_easy_setopt(cn->curl, CURLOPT_URL, url.data) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_WRITEDATA, st ? (void *)st : (void *)resp) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_HEADERDATA, resp) != CURLE_OK)
-		goto out;
-	if (body != NULL && (curl_easy_setopt(cn->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(cn->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len) != CURLE_OK))
-		goto out;
-	if (strcmp(method, "GET") == 0 && curl_easy_setopt(cn->curl, CURLOPT_HTTPGET, 1L) != CURLE_OK)
-		goto out;
-	if (st != NULL && k8s_stream_opts(cn, st) != BPG_OK)
-		goto out;
-	cc = curl_easy_perform(cn->curl);
-	if (cc == CURLE_WRITE_ERROR && st != NULL && st->stopped) {
-		snprintf(why, whylen, "the reader of the log stopped");
-		err = BPG_EIO;
-		goto out;
-	}
-	if (cc == CURLE_WRITE_ERROR) {
-		snprintf(why, whylen, "cluster %s answered more than %zu bytes", c->id,
-		    (size_t)BPG_K8S_MAX_BODY);
-		err = BPG_EUPSTREAM;
-		goto out;
-	}
-	if (cc != CURLE_OK) {
-		snprintf(why, whylen, "cluster %s is unavailable: %s", c->id, curl_easy_strerror(cc));
-		bpg_log(BPG_LOG_WARN, "k8s", "request failed", "cluster", c->id, "method", method,
-		    "error", curl_easy_strerror(cc), NULL);
-		err = BPG_EUNAVAIL;   /* timeouts too: the client sees 503 naming the cluster */
-		/* a broken connection is not reused */
-		curl_easy_cleanup(cn->curl);
-		cn->curl = NULL;
-		goto out;
-	}
-	(void)curl_easy_getinfo(cn->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	err = BPG_OK;
+	err = k8s_transfer(c, cn, call->method, resp, st, why, whylen);
 out:
 	if (cn != NULL)
 		bpg_metrics_dep(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
-		    resp->status < 400, bpg_metrics_now_us() - t0);
+		    resp->status < 400, (uint64_t)(bpg_time_mono_us() - t0));
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);
 	bpg_buf_wipe(&auth);
@@ -341,7 +373,9 @@ bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *meth
     const char *path, const char *content_type, const char *body, size_t len,
     struct bpg_k8s_resp *resp, char *why, size_t whylen)
 {
-	return k8s_perform(k, c, method, path, content_type, body, len, resp, NULL, why, whylen);
+	const struct k8s_call call = { method, path, content_type, body, len };
+
+	return k8s_perform(k, c, &call, resp, NULL, why, whylen);
 }
 
 /* Appends the fields of a Status's details.causes to why, or its message. */
@@ -625,6 +659,7 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
     const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg, char *why, size_t whylen)
 {
 	struct k8s_stream st = { NULL, NULL, sink, arg, o->max_ms, o->follow, 0 };
+	struct k8s_call call = { "GET", NULL, NULL, NULL, 0 };
 	struct bpg_k8s_resp resp;
 	struct bpg_buf path;
 	enum bpg_err err = BPG_ENOMEM;
@@ -641,7 +676,8 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
 	    (o->tail_lines > 0 && bpg_buf_printf(&path, "&tailLines=%lld", o->tail_lines) != BPG_OK) ||
 	    (o->limit_bytes > 0 && bpg_buf_printf(&path, "&limitBytes=%lld", o->limit_bytes) != BPG_OK))
 		goto out;
-	err = k8s_perform(k, c, "GET", path.data, NULL, NULL, 0, &resp, &st, why, whylen);
+	call.path = path.data;
+	err = k8s_perform(k, c, &call, &resp, &st, why, whylen);
 	if (err == BPG_OK)
 		err = bpg_k8s_check(c, &resp, why, whylen);
 out:

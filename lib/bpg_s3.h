@@ -1,4 +1,5 @@
-/* bpg_s3: the S3 client (libcurl + bpg_sigv4): objects, ranges, listings, multipart uploads. */
+/* bpg_s3: the S3 client (libcurl + bpg_sigv4): objects, ranges, listings, multipart uploads.
+ * Its parts: bpg_s3cred (credentials), bpg_s3xml (S3's XML, errors), bpg_s3http (transport). */
 #ifndef BPG_S3_H
 #define BPG_S3_H
 
@@ -6,10 +7,11 @@
 #include "bpg_config.h"
 #include "bpg_crc32.h"
 #include "bpg_err.h"
+#include "bpg_s3xml.h"
 
-#define BPG_S3_KEY_MAX       1024        /* S3's own limit on a key, in bytes */
-#define BPG_S3_ETAG_MAX      128
-#define BPG_S3_UPLOAD_ID_MAX 1024
+#define BPG_S3_KEY_MAX       BPG_S3XML_KEY_MAX    /* S3's own limit on a key, in bytes */
+#define BPG_S3_ETAG_MAX      BPG_S3XML_ETAG_MAX
+#define BPG_S3_UPLOAD_ID_MAX BPG_S3XML_ID_MAX
 #define BPG_S3_MAX_PARTS     10000
 #define BPG_S3_MIN_PART      ((size_t)5 << 20)   /* every part but the last */
 #define BPG_S3_SHA256_HEX    64                  /* a SHA-256 in hex */
@@ -46,13 +48,10 @@ void bpg_s3_free(struct bpg_s3 *s);
  */
 
 /*
- * PUT of one whole object from memory (Content-Type application/octet-stream when NULL).
- * owner (NULL: none) is kept on the object as x-amz-meta-bpg-owner, signed; at most
- * BPG_S3_OWNER_MAX printable ASCII bytes (bpg_upauth_owner_tag writes one).
+ * Receives a GET's body as it arrives; returns 0 to go on, non-zero to stop (then the GET
+ * returns BPG_EIO without a retry).
  */
-enum bpg_err bpg_s3_put(struct bpg_s3 *s, const char *bucket, const char *key,
-    const void *data, size_t len, const char *content_type, const char *owner, char *why,
-    size_t whylen);
+typedef int (*bpg_s3_sink)(void *arg, const char *data, size_t len);
 
 /*
  * A body read from a file as it is sent (pread, curl's buffer at a time; never held whole):
@@ -69,9 +68,32 @@ struct bpg_s3_file_body {
 	const int *cancel;
 };
 
-/* PUT of one whole object from a file (owner as bpg_s3_put's). */
-enum bpg_err bpg_s3_put_file(struct bpg_s3 *s, const char *bucket, const char *key,
-    const struct bpg_s3_file_body *f, const char *content_type, const char *owner, char *why,
+/*
+ * One call on one object: each call below says which fields it reads; the others are
+ * ignored (zero them: struct bpg_s3_req r = { .bucket = b, .key = k, ... }).
+ */
+struct bpg_s3_req {
+	const char *bucket;
+	const char *key;
+	const void *data;                    /* a body in memory (NULL: empty) ... */
+	size_t len;
+	const struct bpg_s3_file_body *file; /* ... or read from a file (then data is ignored) */
+	const char *content_type;            /* NULL: application/octet-stream */
+	/*
+	 * kept on the object as x-amz-meta-bpg-owner, signed (NULL: none); at most
+	 * BPG_S3_OWNER_MAX printable ASCII bytes (bpg_upauth_owner_tag writes one)
+	 */
+	const char *owner;
+	const char *upload_id;               /* a multipart upload's */
+	int part_no;                         /* 1..BPG_S3_MAX_PARTS */
+	int crc32;                           /* mpu_create: the parts carry their CRC-32 */
+	long long offset, length;            /* get: the range */
+	bpg_s3_sink sink;                    /* get: where the bytes go */
+	void *arg;
+};
+
+/* PUT of one whole object: bucket, key, data/len or file, content_type, owner. */
+enum bpg_err bpg_s3_put(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why,
     size_t whylen);
 
 /* HEAD: *size_out gets the object's length (may be NULL). */
@@ -86,18 +108,17 @@ enum bpg_err bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char 
     long long *size_out, char owner_out[BPG_S3_OWNER_MAX + 1], char *why, size_t whylen);
 
 /*
- * Receives a GET's body as it arrives; returns 0 to go on, non-zero to stop (then the GET
- * returns BPG_EIO without a retry).
+ * GET of bucket/key's bytes [offset, offset+length) (length < 0: to the end; offset 0 and
+ * length < 0: the whole object, no Range header), streamed to sink(arg); nothing is
+ * buffered whole. A retry after part of the body was delivered resumes from the next byte
+ * (If-Match the first answer's ETag: an object replaced meanwhile gives BPG_ECONFLICT).
+ * length 0 fetches nothing. The request has no total timeout but fails when no byte came for
+ * timeout_ms.
  */
-typedef int (*bpg_s3_sink)(void *arg, const char *data, size_t len);
+enum bpg_err bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why,
+    size_t whylen);
 
-/*
- * GET of bytes [offset, offset+length) (length < 0: to the end; offset 0 and length < 0: the
- * whole object, no Range header), streamed to sink; nothing is buffered whole. A retry after
- * part of the body was delivered resumes from the next byte (If-Match the first answer's
- * ETag: an object replaced meanwhile gives BPG_ECONFLICT). length 0 fetches nothing.
- * The request has no total timeout but fails when no byte came for timeout_ms.
- */
+/* bpg_s3_fetch with its fields as arguments (kept for fcgi/h_log.c; issue 33). */
 enum bpg_err bpg_s3_get(struct bpg_s3 *s, const char *bucket, const char *key,
     long long offset, long long length, bpg_s3_sink sink, void *arg, char *why, size_t whylen);
 
@@ -105,63 +126,37 @@ enum bpg_err bpg_s3_get(struct bpg_s3 *s, const char *bucket, const char *key,
 enum bpg_err bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key,
     char *why, size_t whylen);
 
-/* One listed object; the strings live until the callback returns. */
-struct bpg_s3_object {
-	const char *key;
-	long long size;
-	const char *etag;
-};
-
-/* Returns 0 to go on, non-zero to stop the listing (the list call then returns BPG_OK). */
-typedef int (*bpg_s3_each_object)(void *arg, const struct bpg_s3_object *o);
-
 /* ListObjectsV2 of every key under prefix ("" for all), in key order, following pages. */
 enum bpg_err bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
     bpg_s3_each_object each, void *arg, char *why, size_t whylen);
 
 /*
- * Multipart upload: create gives upload_id (BPG_S3_UPLOAD_ID_MAX bytes); owner as
- * bpg_s3_put's (the completed object keeps it).
+ * Multipart upload of bucket/key: upload_id gets its id (BPG_S3_UPLOAD_ID_MAX bytes);
+ * content_type and owner as bpg_s3_put's (the completed object keeps them). With crc32 each
+ * part then carries x-amz-checksum-crc32 (the file body's crc32_b64) and the completion
+ * lists them (S3 checks each part against its CRC-32, and keeps a composite checksum
+ * instead of computing one over the whole object).
  */
-enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen);
+enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const struct bpg_s3_req *r,
+    char upload_id[BPG_S3_UPLOAD_ID_MAX], char *why, size_t whylen);
 
 /*
- * The same, its parts checksummed: each part then carries x-amz-checksum-crc32 (the file
- * body's crc32_b64) and the completion lists them (S3 checks each part against its CRC-32,
- * and keeps a composite checksum instead of computing one over the whole object).
+ * Uploads part part_no of upload_id from data/len or file; etag gets its ETag, quotes kept.
  */
-enum bpg_err bpg_s3_mpu_create_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *content_type, const char *owner, char *upload_id, char *why, size_t whylen);
-
-/* Uploads part part_no (1..BPG_S3_MAX_PARTS); etag gets its ETag, quotes kept. */
-enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, int part_no, const void *data, size_t len,
-    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen);
-
-/* Uploads part part_no from a file. */
-enum bpg_err bpg_s3_mpu_part_file(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, int part_no, const struct bpg_s3_file_body *f,
+enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const struct bpg_s3_req *r,
     char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen);
 
 /*
- * Completes with parts 1..n whose ETags are etags[0..n-1]. An HTTP 200 whose body is an
- * <Error> (S3 does that) is reported as the error it names.
+ * Completes upload_id with parts (bpg_s3xml.h; their CRC-32s for an upload created with
+ * crc32). An HTTP 200 whose body is an <Error> (S3 does that) is reported as the error it
+ * names.
  */
-enum bpg_err bpg_s3_mpu_complete(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], int n, char *why, size_t whylen);
-/* Completes an upload made with bpg_s3_mpu_create_crc32: crcs[i] is part i + 1's CRC-32. */
-enum bpg_err bpg_s3_mpu_complete_crc32(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, char (*etags)[BPG_S3_ETAG_MAX], char (*crcs)[BPG_S3_CRC32_B64 + 1],
-    int n, char *why, size_t whylen);
+enum bpg_err bpg_s3_mpu_complete(struct bpg_s3 *s, const struct bpg_s3_req *r,
+    const struct bpg_s3_parts *parts, char *why, size_t whylen);
 
 /* Aborts; an upload already gone is BPG_OK. */
 enum bpg_err bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,
     const char *upload_id, char *why, size_t whylen);
-
-/* One in-progress multipart upload, for each_upload: initiated_ms is -1 when not given. */
-typedef int (*bpg_s3_each_upload)(void *arg, const char *key, const char *upload_id,
-    long long initiated_ms);
 
 /* ListMultipartUploads under prefix (dangling uploads: tests and clean-up). */
 enum bpg_err bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
@@ -173,21 +168,6 @@ const char *bpg_s3_host(const struct bpg_s3 *s);
 /* Sets max-keys / max-uploads of each listing page (1..1000, the default; tests use less). */
 void bpg_s3_set_page_size(struct bpg_s3 *s, int n);
 
-/*
- * Maps an S3 answer (status, and the XML body, may be NULL) to the errors above; what
- * ("GET bucket/key") goes into why. A 2xx whose body is an <Error> document is the error
- * its <Code> names. Used by every call; exposed for tests.
- */
-enum bpg_err bpg_s3_check(long status, const char *body, size_t len, const char *what,
-    char *why, size_t whylen);
-
-/*
- * Walks one listing page of len bytes as bpg_s3_list (uploads 0: each <Contents> to
- * each_object) or bpg_s3_mpu_list (uploads 1: each <Upload> to each_upload) do, with the
- * page's <IsTruncated> and next markers. Returns 0 when read, 1 when the callback stopped
- * it, -1 when unreadable (a bad item, or truncated without its markers). Exposed for tests.
- */
-int bpg_s3_list_page(const char *body, size_t len, int uploads, bpg_s3_each_object each_object,
-    bpg_s3_each_upload each_upload, void *arg);
+_Static_assert(BPG_S3XML_CRC32_B64 == BPG_CRC32_B64_LEN, "bpg_s3xml's CRC-32 length");
 
 #endif

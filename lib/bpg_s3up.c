@@ -196,18 +196,19 @@ s3up_send(struct bpg_s3up *w, struct bpg_s3 *c, const struct s3up_slot *sl,
     char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
 {
 	struct bpg_s3_file_body f;
+	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .upload_id = w->upload_id,
+	    .part_no = sl->part_no, .data = sl->mem, .len = sl->len };
 
 	if (w->fd < 0)
-		return bpg_s3_mpu_part(c, w->bucket, w->key, w->upload_id, sl->part_no, sl->mem,
-		    sl->len, etag, why, whylen);
+		return bpg_s3_mpu_part(c, &q, etag, why, whylen);
 	f.fd = w->fd;
 	f.off = (long long)(sl - w->slots) * (long long)w->part_size;
 	f.len = sl->len;
 	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
 	memcpy(f.crc32_b64, sl->crc, sizeof(f.crc32_b64));
 	f.cancel = &w->cancel;
-	return bpg_s3_mpu_part_file(c, w->bucket, w->key, w->upload_id, sl->part_no, &f, etag,
-	    why, whylen);
+	q.file = &f;
+	return bpg_s3_mpu_part(c, &q, etag, why, whylen);
 }
 
 /* Thread i: sends queued parts through clients[i] until told to quit. */
@@ -422,14 +423,15 @@ static enum bpg_err
 s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 {
 	struct s3up_slot *sl = &w->slots[w->fill];
+	/* spooled parts carry their CRC-32, as the AWS CLI's do: S3 checks each one */
+	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .owner = w->owner,
+	    .crc32 = w->md != NULL };
 	enum bpg_err err;
 
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
-	/* spooled parts carry their CRC-32, as the AWS CLI's do: S3 checks each one */
-	if (w->upload_id[0] == '\0' && (err = (w->md != NULL ? bpg_s3_mpu_create_crc32 :
-	    bpg_s3_mpu_create)(w->s3, w->bucket, w->key, NULL, w->owner, w->upload_id, why,
-	    whylen)) != BPG_OK) {
+	if (w->upload_id[0] == '\0' &&
+	    (err = bpg_s3_mpu_create(w->s3, &q, w->upload_id, why, whylen)) != BPG_OK) {
 		w->upload_id[0] = '\0';
 		return err;
 	}
@@ -513,21 +515,34 @@ static enum bpg_err
 s3up_put_one(struct bpg_s3up *w, char *why, size_t whylen)
 {
 	struct bpg_s3_file_body f = { .fd = w->fd, .cancel = &w->cancel };
+	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .owner = w->owner };
 	struct s3up_slot *sl;
 	enum bpg_err err;
 
 	if (w->fill < 0)
-		return bpg_s3_put(w->s3, w->bucket, w->key, "", 0, NULL, w->owner, why, whylen);
+		return bpg_s3_put(w->s3, &q, why, whylen);
 	sl = &w->slots[w->fill];
+	q.data = sl->mem;
+	q.len = w->used;
 	if (w->fd < 0)
-		return bpg_s3_put(w->s3, w->bucket, w->key, sl->mem, w->used, NULL, w->owner, why,
-		    whylen);
+		return bpg_s3_put(w->s3, &q, why, whylen);
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
 	f.off = (long long)w->fill * (long long)w->part_size;
 	f.len = sl->len;
 	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
-	return bpg_s3_put_file(w->s3, w->bucket, w->key, &f, NULL, w->owner, why, whylen);
+	q.file = &f;
+	return bpg_s3_put(w->s3, &q, why, whylen);
+}
+
+/* Completes the multipart upload with the parts sent. */
+static enum bpg_err
+s3up_complete(struct bpg_s3up *w, char *why, size_t whylen)
+{
+	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .upload_id = w->upload_id };
+	struct bpg_s3_parts parts = { w->etags, w->md != NULL ? w->crcs : NULL, w->n_parts };
+
+	return bpg_s3_mpu_complete(w->s3, &q, &parts, why, whylen);
 }
 
 enum bpg_err
@@ -544,8 +559,7 @@ bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size
 		if (err == BPG_OK)
 			err = s3up_drain(w, why, whylen);
 		if (err == BPG_OK)
-			err = bpg_s3_mpu_complete_crc32(w->s3, w->bucket, w->key, w->upload_id,
-			    w->etags, w->md != NULL ? w->crcs : NULL, w->n_parts, why, whylen);
+			err = s3up_complete(w, why, whylen);
 	}
 	if (err != BPG_OK)
 		return err;   /* bpg_s3up_free() aborts the upload */

@@ -166,34 +166,48 @@ is_scope_part(const char *s)
 	return 1;
 }
 
+/* Returns 1 if the request line and scope fields of in are usable. */
+static int
+fields_ok(const struct bpg_sigv4_input *in)
+{
+	return in->method != NULL && is_token(in->method) && in->host != NULL &&
+	    *in->host != '\0' && is_value(in->host) && strpbrk(in->host, " \t") == NULL &&
+	    in->path != NULL && in->path[0] == '/' && is_scope_part(in->payload_sha256) &&
+	    is_scope_part(in->region) && is_scope_part(in->service) &&
+	    is_scope_part(in->access_key) && in->secret_key != NULL &&
+	    (in->session_token == NULL || (is_value(in->session_token) && *in->session_token));
+}
+
+/* Returns 1 if header i of in is a token name, not one we set, not repeated, with a value. */
+static int
+header_ok(const struct bpg_sigv4_input *in, size_t i)
+{
+	static const char *const reserved[] = { "host", "x-amz-date", "x-amz-content-sha256",
+	    "x-amz-security-token", "authorization" };
+	const struct bpg_sigv4_pair *h = &in->headers[i];
+
+	if (h->name == NULL || !is_token(h->name) || !is_value(h->value))
+		return 0;
+	for (size_t j = 0; j < sizeof(reserved) / sizeof(reserved[0]); j++)
+		if (strcasecmp(h->name, reserved[j]) == 0)
+			return 0;
+	for (size_t j = 0; j < i; j++)
+		if (strcasecmp(h->name, in->headers[j].name) == 0)
+			return 0;
+	return 1;
+}
+
 /* Checks the input's fields; BPG_EINVAL on the first bad one. */
 static enum bpg_err
 sign_validate(const struct bpg_sigv4_input *in)
 {
-	static const char *const reserved[] = { "host", "x-amz-date", "x-amz-content-sha256",
-	    "x-amz-security-token", "authorization" };
-
-	if (in->method == NULL || !is_token(in->method) || in->host == NULL || *in->host == '\0' ||
-	    !is_value(in->host) || strpbrk(in->host, " \t") != NULL ||
-	    in->path == NULL || in->path[0] != '/' ||
-	    in->payload_sha256 == NULL || !is_scope_part(in->payload_sha256) ||
-	    !is_scope_part(in->region) || !is_scope_part(in->service) ||
-	    !is_scope_part(in->access_key) || in->secret_key == NULL ||
-	    (in->session_token != NULL && (!is_value(in->session_token) || !*in->session_token)) ||
-	    in->n_headers > BPG_SIGV4_MAX_HEADERS || in->n_params > BPG_SIGV4_MAX_PARAMS ||
-	    (in->n_headers > 0 && in->headers == NULL) || (in->n_params > 0 && in->params == NULL))
+	if (!fields_ok(in) || in->n_headers > BPG_SIGV4_MAX_HEADERS ||
+	    in->n_params > BPG_SIGV4_MAX_PARAMS || (in->n_headers > 0 && in->headers == NULL) ||
+	    (in->n_params > 0 && in->params == NULL))
 		return BPG_EINVAL;
-	for (size_t i = 0; i < in->n_headers; i++) {
-		const struct bpg_sigv4_pair *h = &in->headers[i];
-		if (h->name == NULL || !is_token(h->name) || !is_value(h->value))
+	for (size_t i = 0; i < in->n_headers; i++)
+		if (!header_ok(in, i))
 			return BPG_EINVAL;
-		for (size_t j = 0; j < sizeof(reserved) / sizeof(reserved[0]); j++)
-			if (strcasecmp(h->name, reserved[j]) == 0)
-				return BPG_EINVAL;
-		for (size_t j = 0; j < i; j++)
-			if (strcasecmp(h->name, in->headers[j].name) == 0)
-				return BPG_EINVAL;
-	}
 	return BPG_OK;
 }
 

@@ -1,4 +1,4 @@
-/* bpg_time: times as the Kubernetes API and S3 write them. */
+/* bpg_time: the one clock, and times as the Kubernetes API and S3 write them. */
 #define _GNU_SOURCE   /* timegm */
 #include <ctype.h>
 #include <stdio.h>
@@ -41,4 +41,29 @@ bpg_time_parse_rfc3339(const char *s)
 	if (t == (time_t)-1)
 		return -1;
 	return (long long)t * 1000 + ms;
+}
+
+/* The clock reads (bpg_time.h). clock_gettime cannot fail for these two clocks on Linux. */
+long long
+bpg_time_now_ms(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+long long
+bpg_time_mono_us(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+long long
+bpg_time_mono_ms(void)
+{
+	return bpg_time_mono_us() / 1000;
 }

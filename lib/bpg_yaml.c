@@ -35,21 +35,27 @@ needs_quotes(const char *s)
 	return 0;
 }
 
+/* A string as it is, or double-quoted (JSON's escapes) when YAML would read it otherwise. */
 static enum bpg_err
-emit_scalar(const cJSON *j, struct bpg_buf *out)
+emit_str(const char *s, struct bpg_buf *out)
 {
 	enum bpg_err err;
 	cJSON *tmp;
 
-	if (cJSON_IsString(j)) {
-		if (!needs_quotes(j->valuestring))
-			return bpg_buf_puts(out, j->valuestring);
-		if ((tmp = cJSON_CreateString(j->valuestring)) == NULL)
-			return BPG_ENOMEM;
-		err = bpg_json_print(tmp, out);
-		cJSON_Delete(tmp);
-		return err;
-	}
+	if (!needs_quotes(s))
+		return bpg_buf_puts(out, s);
+	if ((tmp = cJSON_CreateString(s)) == NULL)
+		return BPG_ENOMEM;
+	err = bpg_json_print(tmp, out);
+	cJSON_Delete(tmp);
+	return err;
+}
+
+static enum bpg_err
+emit_scalar(const cJSON *j, struct bpg_buf *out)
+{
+	if (cJSON_IsString(j))
+		return emit_str(j->valuestring, out);
 	if (cJSON_IsNull(j))
 		return bpg_buf_puts(out, "null");
 	if (cJSON_IsObject(j))
@@ -67,17 +73,6 @@ is_block(const cJSON *j)
 }
 
 static enum bpg_err
-emit_key(const char *k, struct bpg_buf *out)
-{
-	cJSON tmp;
-
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.type = cJSON_String;
-	tmp.valuestring = (char *)k;
-	return emit_scalar(&tmp, out);
-}
-
-static enum bpg_err
 emit(const cJSON *j, int indent, int depth, struct bpg_buf *out)
 {
 	enum bpg_err err = BPG_OK;
@@ -89,7 +84,7 @@ emit(const cJSON *j, int indent, int depth, struct bpg_buf *out)
 		if ((err = bpg_buf_printf(out, "%*s", indent, "")) != BPG_OK)
 			return err;
 		if (cJSON_IsObject(j)) {
-			if ((err = emit_key(c->string, out)) != BPG_OK ||
+			if ((err = emit_str(c->string, out)) != BPG_OK ||
 			    (err = bpg_buf_puts(out, is_block(c) ? ":\n" : ": ")) != BPG_OK)
 				return err;
 			if (is_block(c))

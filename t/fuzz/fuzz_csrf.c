@@ -11,7 +11,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), *f[5] = { NULL }, why[320];
-	static char *trusted_v[] = { "https://ui.example.com" };
+	static char trusted0[] = "https://ui.example.com";
+	static char *trusted_v[] = { trusted0 };
 	const struct bpg_strlist trusted = { trusted_v, 1 };
 	struct bpg_csrf_in in;
 	enum bpg_media m;

@@ -176,6 +176,7 @@ check_pick(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char id[] = "c01", ns[] = "ns", ui[] = "https://ui";   /* the config's own strings */
 	struct bpg_cluster c;
 	struct bpg_sub_row row;
 	char why[512];
@@ -183,9 +184,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const cJSON *it;
 
 	memset(&c, 0, sizeof(c));
-	c.id = (char *)"c01";
-	c.namespace = (char *)"ns";
-	c.spark_ui_url = (char *)"https://ui";
+	c.id = id;
+	c.namespace = ns;
+	c.spark_ui_url = ui;
 	check_status(&c, data, size);
 	check_pick(data, size);
 	if (bpg_json_parse((const char *)data, size, &j, why, sizeof(why)) != BPG_OK)

@@ -18,31 +18,30 @@
 #include "bpg_http.h"
 #include "bpg_query.h"
 #include "bpg_subid.h"
-
-#define FUZZ_DEFAULT_CONFIG "t/fixtures/crd/crd.ini"
+#include "fuzzkit.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* fcgi/routes.c's table (patterns and methods; the handlers are not linked here). */
 static const struct bpg_route routes[] = {
-	{ "GET", "/healthcheck/status", NULL, BPG_ACCESS_USER },
-	{ "POST", "/spark", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/mySubmissions", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/status", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/spec", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/driver", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/describe", NULL, BPG_ACCESS_USER },
-	{ "DELETE", "/spark/{id}", NULL, BPG_ACCESS_USER },
-	{ "POST", "/s3/{name}", NULL, BPG_ACCESS_USER },
-	{ "GET", "/log", NULL, BPG_ACCESS_USER },
-	{ "GET", "/admin/submissions", NULL, BPG_ACCESS_ADMIN },
-	{ "GET", "/admin/version", NULL, BPG_ACCESS_ADMIN },
-	{ "GET", "/openapi.json", NULL, BPG_ACCESS_PUBLIC },
-	{ "GET", "/metrics", NULL, BPG_ACCESS_ADMIN },
+	{ .method = "GET", .pattern = "/healthcheck/status", .access = BPG_ACCESS_USER },
+	{ .method = "POST", .pattern = "/spark", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/mySubmissions", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/{id}/status", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/{id}/spec", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/{id}/driver", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/{id}/describe", .access = BPG_ACCESS_USER },
+	{ .method = "DELETE", .pattern = "/spark/{id}", .access = BPG_ACCESS_USER },
+	{ .method = "POST", .pattern = "/s3/{name}", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/log", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/admin/submissions", .access = BPG_ACCESS_ADMIN },
+	{ .method = "GET", .pattern = "/admin/version", .access = BPG_ACCESS_ADMIN },
+	{ .method = "GET", .pattern = "/openapi.json", .access = BPG_ACCESS_PUBLIC },
+	{ .method = "GET", .pattern = "/metrics", .access = BPG_ACCESS_ADMIN },
 	/* not routes of the gateway: more than one parameter, and a deeper pattern */
-	{ "PUT", "/t/{a}/{b}/{c}/{d}", NULL, BPG_ACCESS_USER },
-	{ "PATCH", "/t/{a}/x/{b}", NULL, BPG_ACCESS_USER },
+	{ .method = "PUT", .pattern = "/t/{a}/{b}/{c}/{d}", .access = BPG_ACCESS_USER },
+	{ .method = "PATCH", .pattern = "/t/{a}/x/{b}", .access = BPG_ACCESS_USER },
 };
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -57,18 +56,9 @@ static struct bpg_config *cfg;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *path = getenv("BPG_FUZZ_CONFIG");
-	struct bpg_buf errors;
-
 	(void)argc;
 	(void)argv;
-	bpg_buf_init(&errors, 0);
-	if (bpg_config_load(path ? path : FUZZ_DEFAULT_CONFIG, &cfg, &errors) != BPG_OK) {
-		fprintf(stderr, "fuzz_path: %s(run from the project root or set BPG_FUZZ_CONFIG)\n",
-		    errors.data ? errors.data : "");
-		exit(1);
-	}
-	bpg_buf_release(&errors);
+	cfg = fuzz_config_load("fuzz_path");
 	return 0;
 }
 

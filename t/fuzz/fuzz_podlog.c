@@ -137,24 +137,13 @@ check_lines(const char *p, size_t n)
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Cuts the log after the control bytes into objects at each OBJ_SEP; how many. */
+static size_t
+split_objs(const uint8_t *data, size_t size, struct obj *o)
 {
-	struct obj o[MAX_OBJS];
-	struct sink ref, got;
-	const char *p, *end, *want;
-	size_t nobj = 0, ring_cap, wlen, start;
-	long long tail, limit;
-	unsigned seed;
+	const char *p = (const char *)data + CTRL, *end = (const char *)data + size;
+	size_t nobj = 0;
 
-	if (size < CTRL)
-		return 0;
-	tail = data[1] % 16 == 15 ? 1000000 : data[1] % 16;            /* 0: all */
-	limit = data[2] < 128 ? 0 : (long long)(data[2] - 127) * data[3];   /* 0: none */
-	ring_cap = data[4] < 128 ? 0 : (size_t)(data[4] - 127);
-	seed = data[5];
-	p = (const char *)data + CTRL;
-	end = (const char *)data + size;
 	while (nobj < MAX_OBJS) {
 		const char *sep = nobj + 1 < MAX_OBJS ? find_sep(p, end) : NULL;
 		o[nobj].p = p;
@@ -165,6 +154,65 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		p = sep + sizeof(OBJ_SEP) - 1;
 	}
+	return nobj;
+}
+
+/* What a filter with tail, limit and ring_cap must give of the reference (*want, *wlen). */
+static void
+expected(const struct bpg_buf *ref, long long tail, long long limit, size_t ring_cap,
+    const char **want, size_t *wlen)
+{
+	const char *w = ref->data;
+	size_t n = ref->len, start;
+
+	if (tail > 0) {
+		if (ring_cap > 0 && n > ring_cap) {
+			w += n - ring_cap;
+			n = ring_cap;
+		}
+		start = tail_start(w, n, tail);
+		w += start;
+		n -= start;
+		if (count_nl(w, n) > (size_t)tail)
+			abort();
+	}
+	if (limit > 0 && n > (size_t)limit)
+		n = (size_t)limit;
+	*want = w;
+	*wlen = n;
+}
+
+/* The same bytes, cut short only when the sink asked to stop. */
+static void
+check_got(const struct sink *got, const char *want, size_t wlen, long long limit)
+{
+	if (got->out.len > wlen || memcmp(got->out.data, want, got->out.len) != 0)
+		abort();
+	if (got->stop_after == 0 && got->out.len != wlen)
+		abort();
+	if (got->stop_after > 0 && got->out.len < wlen && got->out.len < got->stop_after)
+		abort();
+	if (limit > 0 && got->out.len > (size_t)limit)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct obj o[MAX_OBJS];
+	struct sink ref, got;
+	const char *want;
+	size_t nobj, ring_cap, wlen;
+	long long tail, limit;
+	unsigned seed;
+
+	if (size < CTRL)
+		return 0;
+	tail = data[1] % 16 == 15 ? 1000000 : data[1] % 16;            /* 0: all */
+	limit = data[2] < 128 ? 0 : (long long)(data[2] - 127) * data[3];   /* 0: none */
+	ring_cap = data[4] < 128 ? 0 : (size_t)(data[4] - 127);
+	seed = data[5];
+	nobj = split_objs(data, size, o);
 	check_lines((const char *)data + CTRL, size - CTRL);
 
 	memset(&ref, 0, sizeof(ref));
@@ -175,32 +223,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	run(o, nobj, 0, 0, 0, 0, &ref);
 	/* every filter sees what a whole-object reader saw */
-	want = ref.out.data;
-	wlen = ref.out.len;
-	if (tail > 0) {
-		if (ring_cap > 0 && wlen > ring_cap) {
-			want += wlen - ring_cap;
-			wlen = ring_cap;
-		}
-		start = tail_start(want, wlen, tail);
-		want += start;
-		wlen -= start;
-		if (count_nl(want, wlen) > (size_t)tail)
-			abort();
-	}
-	if (limit > 0 && wlen > (size_t)limit)
-		wlen = (size_t)limit;
+	expected(&ref.out, tail, limit, ring_cap, &want, &wlen);
 	got.stop_after = (data[0] & 0x80) ? 1 + data[3] : 0;
 	run(o, nobj, tail, limit, ring_cap, seed, &got);
-	/* the same bytes, cut short only when the sink asked to stop */
-	if (got.out.len > wlen || memcmp(got.out.data, want, got.out.len) != 0)
-		abort();
-	if (got.stop_after == 0 && got.out.len != wlen)
-		abort();
-	if (got.stop_after > 0 && got.out.len < wlen && got.out.len < got.stop_after)
-		abort();
-	if (limit > 0 && got.out.len > (size_t)limit)
-		abort();
+	check_got(&got, want, wlen, limit);
 	bpg_buf_release(&ref.out);
 	bpg_buf_release(&got.out);
 	return 0;

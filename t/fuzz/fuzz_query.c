@@ -10,11 +10,11 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct bpg_route routes[] = {
-	{ "GET", "/healthcheck/status", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/mySubmissions", NULL, BPG_ACCESS_USER },
-	{ "GET", "/spark/{id}/status", NULL, BPG_ACCESS_USER },
-	{ "DELETE", "/spark/{id}", NULL, BPG_ACCESS_USER },
-	{ "POST", "/s3/{name}", NULL, BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/healthcheck/status", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/mySubmissions", .access = BPG_ACCESS_USER },
+	{ .method = "GET", .pattern = "/spark/{id}/status", .access = BPG_ACCESS_USER },
+	{ .method = "DELETE", .pattern = "/spark/{id}", .access = BPG_ACCESS_USER },
+	{ .method = "POST", .pattern = "/s3/{name}", .access = BPG_ACCESS_USER },
 };
 
 int

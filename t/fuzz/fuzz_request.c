@@ -12,8 +12,7 @@
 #include "bpg_crd.h"
 #include "bpg_mask.h"
 #include "bpg_request.h"
-
-#define FUZZ_DEFAULT_CONFIG "t/fixtures/crd/crd.ini"
+#include "fuzzkit.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,18 +22,9 @@ static struct bpg_config *cfg;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *path = getenv("BPG_FUZZ_CONFIG");
-	struct bpg_buf errors;
-
 	(void)argc;
 	(void)argv;
-	bpg_buf_init(&errors, 0);
-	if (bpg_config_load(path ? path : FUZZ_DEFAULT_CONFIG, &cfg, &errors) != BPG_OK) {
-		fprintf(stderr, "fuzz_request: %s(run from the project root or set BPG_FUZZ_CONFIG)\n",
-		    errors.data ? errors.data : "");
-		exit(1);
-	}
-	bpg_buf_release(&errors);
+	cfg = fuzz_config_load("fuzz_request");
 	return 0;
 }
 

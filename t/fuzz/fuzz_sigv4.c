@@ -144,42 +144,31 @@ is_lower_hex(const char *s, size_t n)
 	return 1;
 }
 
-/*
- * Checks a successful Authorization value: the credential scope as given, the signed
- * headers lowercased, sorted and complete, and a 64-digit signature at the end.
- */
+/* amz_date is YYYYMMDD'T'HHMMSS'Z' (when the time has four digits of year). */
 static void
-check_auth(const struct bpg_sigv4_input *in, const char *auth, const char *amz_date)
+check_date(const struct bpg_sigv4_input *in, const char *amz_date)
 {
-	struct bpg_buf pre;
-	const char *sh, *sig, *p;
-	size_t count = 0, len = strlen(auth);
-	const char *prev = NULL;
-	size_t prevlen = 0;
+	if (strlen(amz_date) != BPG_SIGV4_DATE_LEN)
+		abort();
+	if (in->now < 0 || in->now >= YEAR_10000)
+		return;
+	for (size_t i = 0; i < BPG_SIGV4_DATE_LEN; i++)
+		if (i == 8 ? amz_date[i] != 'T' : i == 15 ? amz_date[i] != 'Z' :
+		    !(amz_date[i] >= '0' && amz_date[i] <= '9'))
+			abort();
+}
+
+/* The signed headers in [sh, end): lowercased, strictly sorted, host and the token's. */
+static void
+check_signed_headers(const struct bpg_sigv4_input *in, const char *sh, const char *end)
+{
+	const char *prev = NULL, *p;
+	size_t count = 0, prevlen = 0;
 	int host = 0, tok = 0;
 
-	if (len >= BPG_SIGV4_AUTH_MAX || strlen(amz_date) != BPG_SIGV4_DATE_LEN)
-		abort();
-	if (in->now >= 0 && in->now < YEAR_10000) {
-		for (size_t i = 0; i < BPG_SIGV4_DATE_LEN; i++)
-			if (i == 8 ? amz_date[i] != 'T' : i == 15 ? amz_date[i] != 'Z' :
-			    !(amz_date[i] >= '0' && amz_date[i] <= '9'))
-				abort();
-	}
-	bpg_buf_init(&pre, 0);
-	if (bpg_buf_printf(&pre, "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
-	    "SignedHeaders=", in->access_key, amz_date, in->region, in->service) != BPG_OK)
-		abort();
-	if (len < pre.len || memcmp(auth, pre.data, pre.len) != 0)
-		abort();
-	sh = auth + pre.len;
-	bpg_buf_release(&pre);
-	if ((sig = strstr(sh, ", Signature=")) == NULL || strlen(sig + 12) != BPG_SIGV4_HEX_LEN ||
-	    !is_lower_hex(sig + 12, BPG_SIGV4_HEX_LEN))
-		abort();
-	for (p = sh; p < sig;) {
-		const char *semi = memchr(p, ';', (size_t)(sig - p));
-		size_t n = semi ? (size_t)(semi - p) : (size_t)(sig - p);
+	for (p = sh; p < end;) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		size_t n = semi ? (size_t)(semi - p) : (size_t)(end - p);
 		if (n == 0)
 			abort();
 		for (size_t i = 0; i < n; i++)
@@ -200,6 +189,34 @@ check_auth(const struct bpg_sigv4_input *in, const char *auth, const char *amz_d
 	if (!host || tok != (in->session_token != NULL) ||
 	    count != 3 + (in->session_token != NULL) + in->n_headers)
 		abort();
+}
+
+/*
+ * Checks a successful Authorization value: the credential scope as given, the signed
+ * headers lowercased, sorted and complete, and a 64-digit signature at the end.
+ */
+static void
+check_auth(const struct bpg_sigv4_input *in, const char *auth, const char *amz_date)
+{
+	struct bpg_buf pre;
+	const char *sh, *sig;
+	size_t len = strlen(auth);
+
+	if (len >= BPG_SIGV4_AUTH_MAX)
+		abort();
+	check_date(in, amz_date);
+	bpg_buf_init(&pre, 0);
+	if (bpg_buf_printf(&pre, "AWS4-HMAC-SHA256 Credential=%s/%.8s/%s/%s/aws4_request, "
+	    "SignedHeaders=", in->access_key, amz_date, in->region, in->service) != BPG_OK)
+		abort();
+	if (len < pre.len || memcmp(auth, pre.data, pre.len) != 0)
+		abort();
+	sh = auth + pre.len;
+	bpg_buf_release(&pre);
+	if ((sig = strstr(sh, ", Signature=")) == NULL || strlen(sig + 12) != BPG_SIGV4_HEX_LEN ||
+	    !is_lower_hex(sig + 12, BPG_SIGV4_HEX_LEN))
+		abort();
+	check_signed_headers(in, sh, sig);
 }
 
 /* The canonical request begins with the method, the canonical URI and query built alone. */
@@ -252,19 +269,119 @@ pair_of(char *line, char sep)
 	return (struct bpg_sigv4_pair){ line, s };
 }
 
+/* The input's lines: FIELDS fields, then query pairs up to an empty line, then headers. */
+struct lines {
+	char *f[FIELDS];
+	struct bpg_sigv4_pair params[MAX_PAIRS], headers[MAX_PAIRS];
+	size_t np, nh;
+};
+
+/* Cuts buf (NUL-terminated, cut in place) into l's fields and pairs. */
+static void
+split_lines(char *buf, struct lines *l)
+{
+	char *line, *nl;
+	size_t nf = 0;
+	int in_headers = 0;
+
+	memset(l, 0, sizeof(*l));
+	for (line = buf; line != NULL; line = nl) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl++ = '\0';
+		if (nf < FIELDS)
+			l->f[nf++] = line;
+		else if (!in_headers && *line == '\0')
+			in_headers = 1;
+		else if (!in_headers && l->np < MAX_PAIRS)
+			l->params[l->np++] = pair_of(line, '=');
+		else if (in_headers && *line != '\0' && l->nh < MAX_PAIRS)   /* not the last "\n" */
+			l->headers[l->nh++] = pair_of(line, ':');
+	}
+}
+
+/* The canonical URI: a path that starts with '/', encoded once, '/' kept; else BPG_EINVAL. */
+static void
+check_uri(const char *path)
+{
+	struct bpg_buf enc;
+
+	bpg_buf_init(&enc, 0);
+	if (path != NULL && path[0] == '/') {
+		if (bpg_sigv4_canonical_uri(path, &enc) != BPG_OK)
+			abort();
+		check_encoding(enc.data, enc.len, 1, path, strlen(path));
+	} else if (bpg_sigv4_canonical_uri(path, &enc) != BPG_EINVAL) {
+		abort();
+	}
+	bpg_buf_release(&enc);
+}
+
+/* The signing input from the lines and the flags' choices. */
+static void
+input_of(const struct lines *l, unsigned flags, struct bpg_sigv4_input *in)
+{
+	char *e;
+	long long now;
+
+	errno = 0;
+	now = l->f[9] != NULL ? strtoll(l->f[9], &e, 10) : 0;
+	if (l->f[9] == NULL || errno != 0 || e == l->f[9])
+		now = 1369353600;   /* 2013-05-24, the AWS examples' day */
+	memset(in, 0, sizeof(*in));
+	in->method = l->f[0];
+	in->host = l->f[1];
+	in->path = l->f[2];
+	in->region = l->f[3];
+	in->service = l->f[4];
+	in->access_key = l->f[5];
+	in->secret_key = l->f[6];
+	in->session_token = (flags & 1) ? NULL : l->f[7];
+	in->payload_sha256 = (flags & 2) ? BPG_SIGV4_UNSIGNED : l->f[8];
+	in->now = (time_t)now;
+	in->params = l->np > 0 ? l->params : NULL;
+	in->n_params = l->np;
+	in->headers = l->nh > 0 ? l->headers : NULL;
+	in->n_headers = l->nh;
+}
+
+/* Signs twice (a full buffer, one of authlen bytes): the same answer, or both refused. */
+static void
+check_signing(const struct bpg_sigv4_input *in, unsigned flags, size_t authlen)
+{
+	char d1[BPG_SIGV4_DATE_LEN + 1], d2[BPG_SIGV4_DATE_LEN + 1], *auth = NULL, *small = NULL;
+	struct bpg_buf cr;
+	enum bpg_err e1, e2;
+
+	bpg_buf_init(&cr, 0);
+	e1 = sign(in, (flags & 4) ? NULL : &cr, BPG_SIGV4_AUTH_MAX, &auth, d1);
+	e2 = sign(in, NULL, authlen, &small, d2);
+	if (e1 == BPG_OK) {
+		check_auth(in, auth, d1);
+		if (!(flags & 4))
+			check_canonical(in, &cr);
+		/* a smaller buffer: the same value when it fits, else BPG_ETOOLARGE */
+		if (strlen(auth) < authlen ? e2 != BPG_OK || strcmp(auth, small) != 0 ||
+		    strcmp(d1, d2) != 0 : e2 != BPG_ETOOLARGE)
+			abort();
+	} else if (e2 != e1 && !(e1 == BPG_ETOOLARGE && e2 == BPG_ETOOLARGE)) {
+		abort();
+	} else if (cr.len != 0) {
+		abort();   /* nothing appended on failure */
+	}
+	bpg_buf_release(&cr);
+	free(auth);
+	free(small);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *f[FIELDS] = { NULL }, *buf, *line, *nl, *auth = NULL, *small = NULL, *e;
-	char d1[BPG_SIGV4_DATE_LEN + 1], d2[BPG_SIGV4_DATE_LEN + 1];
-	struct bpg_sigv4_pair params[MAX_PAIRS], headers[MAX_PAIRS];
+	struct lines l;
 	struct bpg_sigv4_input in;
-	struct bpg_buf enc, cr;
-	size_t nf = 0, np = 0, nh = 0, authlen;
-	enum bpg_err e1, e2;
+	struct bpg_buf enc;
 	unsigned flags;
-	long long now;
-	int in_headers = 0;
+	size_t authlen;
+	char *buf;
 
 	if (size < 2)
 		return 0;
@@ -281,70 +398,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data + 2, size - 2);
 	buf[size - 2] = '\0';
-	for (line = buf; line != NULL; line = nl) {
-		if ((nl = strchr(line, '\n')) != NULL)
-			*nl++ = '\0';
-		if (nf < FIELDS)
-			f[nf++] = line;
-		else if (!in_headers && *line == '\0')
-			in_headers = 1;
-		else if (!in_headers && np < MAX_PAIRS)
-			params[np++] = pair_of(line, '=');
-		else if (in_headers && *line != '\0' && nh < MAX_PAIRS)   /* not the last "\n" */
-			headers[nh++] = pair_of(line, ':');
-	}
-
-	/* the canonical URI: a path that starts with '/', encoded once, '/' kept */
-	bpg_buf_init(&enc, 0);
-	if (f[2] != NULL && f[2][0] == '/') {
-		if (bpg_sigv4_canonical_uri(f[2], &enc) != BPG_OK)
-			abort();
-		check_encoding(enc.data, enc.len, 1, f[2], strlen(f[2]));
-	} else if (bpg_sigv4_canonical_uri(f[2], &enc) != BPG_EINVAL) {
-		abort();
-	}
-	bpg_buf_release(&enc);
-	check_query(params, np);
-
-	errno = 0;
-	now = f[9] != NULL ? strtoll(f[9], &e, 10) : 0;
-	if (f[9] == NULL || errno != 0 || e == f[9])
-		now = 1369353600;   /* 2013-05-24, the AWS examples' day */
-	memset(&in, 0, sizeof(in));
-	in.method = f[0];
-	in.host = f[1];
-	in.path = f[2];
-	in.region = f[3];
-	in.service = f[4];
-	in.access_key = f[5];
-	in.secret_key = f[6];
-	in.session_token = (flags & 1) ? NULL : f[7];
-	in.payload_sha256 = (flags & 2) ? BPG_SIGV4_UNSIGNED : f[8];
-	in.now = (time_t)now;
-	in.params = np > 0 ? params : NULL;
-	in.n_params = np;
-	in.headers = nh > 0 ? headers : NULL;
-	in.n_headers = nh;
-
-	bpg_buf_init(&cr, 0);
-	e1 = sign(&in, (flags & 4) ? NULL : &cr, BPG_SIGV4_AUTH_MAX, &auth, d1);
-	e2 = sign(&in, NULL, authlen, &small, d2);
-	if (e1 == BPG_OK) {
-		check_auth(&in, auth, d1);
-		if (!(flags & 4))
-			check_canonical(&in, &cr);
-		/* a smaller buffer: the same value when it fits, else BPG_ETOOLARGE */
-		if (strlen(auth) < authlen ? e2 != BPG_OK || strcmp(auth, small) != 0 ||
-		    strcmp(d1, d2) != 0 : e2 != BPG_ETOOLARGE)
-			abort();
-	} else if (e2 != e1 && !(e1 == BPG_ETOOLARGE && e2 == BPG_ETOOLARGE)) {
-		abort();
-	} else if (cr.len != 0) {
-		abort();   /* nothing appended on failure */
-	}
-	bpg_buf_release(&cr);
-	free(auth);
-	free(small);
+	split_lines(buf, &l);
+	check_uri(l.f[2]);
+	check_query(l.params, l.np);
+	input_of(&l, flags, &in);
+	check_signing(&in, flags, authlen);
 	free(buf);
 	return 0;
 }

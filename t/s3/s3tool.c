@@ -103,9 +103,11 @@ cmd_put(struct tool *t, int argc, char **argv)
 		return BPG_EIO;
 	}
 	bpg_buf_init(&b, (size_t)1 << 30);
-	if ((err = read_all(fp, &b)) == BPG_OK)
-		err = bpg_s3_put(t->s3, t->bucket, argv[0], b.data, b.len, argc > 2 ? argv[2] : NULL,
-		    t->owner, t->why, sizeof(t->why));
+	if ((err = read_all(fp, &b)) == BPG_OK) {
+		struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .data = b.data,
+		    .len = b.len, .content_type = argc > 2 ? argv[2] : NULL, .owner = t->owner };
+		err = bpg_s3_put(t->s3, &q, t->why, sizeof(t->why));
+	}
 	if (fp != stdin)
 		fclose(fp);
 	bpg_buf_release(&b);
@@ -123,8 +125,10 @@ cmd_get(struct tool *t, int argc, char **argv)
 		snprintf(t->why, sizeof(t->why), "bad OFFSET or LENGTH");
 		return BPG_EINVAL;
 	}
-	err = bpg_s3_get(t->s3, t->bucket, argv[0], off, len, to_stdout, NULL, t->why,
-	    sizeof(t->why));
+	struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .offset = off, .length = len,
+	    .sink = to_stdout };
+
+	err = bpg_s3_fetch(t->s3, &q, t->why, sizeof(t->why));
 	if (fflush(stdout) != 0 && err == BPG_OK)
 		err = BPG_EIO;
 	return err;
@@ -169,11 +173,11 @@ static enum bpg_err
 cmd_mpu_create(struct tool *t, int argc, char **argv)
 {
 	char id[BPG_S3_UPLOAD_ID_MAX];
+	struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .owner = t->owner };
 	enum bpg_err err;
 
 	(void)argc;
-	err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, t->owner, id, t->why,
-	    sizeof(t->why));
+	err = bpg_s3_mpu_create(t->s3, &q, id, t->why, sizeof(t->why));
 	if (err == BPG_OK)
 		printf("%s\n", id);
 	return err;
@@ -191,6 +195,7 @@ static enum bpg_err
 mpu_parts(struct tool *t, const char *key, const char *id, FILE *fp, char *part, size_t psize,
     char (*etags)[BPG_S3_ETAG_MAX], int *n_out)
 {
+	struct bpg_s3_req q = { .bucket = t->bucket, .key = key, .upload_id = id, .data = part };
 	enum bpg_err err = BPG_OK;
 	size_t n;
 	int i = 0;
@@ -198,8 +203,9 @@ mpu_parts(struct tool *t, const char *key, const char *id, FILE *fp, char *part,
 	while (err == BPG_OK && (n = fread(part, 1, psize, fp)) > 0) {
 		if (i == BPG_S3_MAX_PARTS)
 			return BPG_ETOOLARGE;
-		err = bpg_s3_mpu_part(t->s3, t->bucket, key, id, i + 1, part, n, etags[i], t->why,
-		    sizeof(t->why));
+		q.part_no = i + 1;
+		q.len = n;
+		err = bpg_s3_mpu_part(t->s3, &q, etags[i], t->why, sizeof(t->why));
 		i++;
 	}
 	if (err == BPG_OK && ferror(fp))
@@ -215,6 +221,9 @@ cmd_mpu_upload(struct tool *t, int argc, char **argv)
 	char (*etags)[BPG_S3_ETAG_MAX] = calloc(BPG_S3_MAX_PARTS, BPG_S3_ETAG_MAX);
 	char id[BPG_S3_UPLOAD_ID_MAX] = "", *part = psize > 0 ? malloc((size_t)psize) : NULL;
 	FILE *fp = fopen(argv[1], "rb");
+	struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .owner = t->owner,
+	    .upload_id = id };
+	struct bpg_s3_parts parts = { etags, NULL, 0 };
 	enum bpg_err err = BPG_EINVAL;
 	int n = 0;
 
@@ -223,11 +232,11 @@ cmd_mpu_upload(struct tool *t, int argc, char **argv)
 		snprintf(t->why, sizeof(t->why), "bad PART_BYTES, or cannot open %s", argv[1]);
 		goto out;
 	}
-	if ((err = bpg_s3_mpu_create(t->s3, t->bucket, argv[0], NULL, t->owner, id, t->why,
-	    sizeof(t->why))) != BPG_OK ||
-	    (err = mpu_parts(t, argv[0], id, fp, part, (size_t)psize, etags, &n)) != BPG_OK ||
-	    (err = bpg_s3_mpu_complete(t->s3, t->bucket, argv[0], id, etags, n, t->why,
-	    sizeof(t->why))) != BPG_OK)
+	if ((err = bpg_s3_mpu_create(t->s3, &q, id, t->why, sizeof(t->why))) != BPG_OK ||
+	    (err = mpu_parts(t, argv[0], id, fp, part, (size_t)psize, etags, &n)) != BPG_OK)
+		goto out;
+	parts.n = n;
+	if ((err = bpg_s3_mpu_complete(t->s3, &q, &parts, t->why, sizeof(t->why))) != BPG_OK)
 		goto out;
 	printf("%d\n", n);
 out:
@@ -302,6 +311,7 @@ static const struct {
 static void
 conf_from_env(struct bpg_s3_conf *conf)
 {
+	static char profile[] = "default";   /* the conf's strings are not const */
 	const char *v;
 
 	memset(conf, 0, sizeof(*conf));
@@ -313,7 +323,7 @@ conf_from_env(struct bpg_s3_conf *conf)
 	conf->connect_timeout_ms = (v = getenv("BPG_S3_CONNECT_TIMEOUT_MS")) ?
 	    parse_num(v, 600000) : 3000;
 	conf->timeout_ms = (v = getenv("BPG_S3_TIMEOUT_MS")) ? parse_num(v, 3600000) : 30000;
-	conf->credentials_profile = "default";
+	conf->credentials_profile = profile;
 }
 
 static int

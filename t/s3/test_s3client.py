@@ -18,7 +18,6 @@ the request line as AWS does; test_moto_quirk_parity asserts that the unpatched 
 fails our client and boto3 alike for such keys (so a fixed moto shows up), and the full set
 of keys round-trips on the patched moto and on fakes3.
 """
-import json
 import os
 import random
 import shutil
@@ -36,8 +35,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOL = os.environ.get("S3TOOL", os.path.join(ROOT, "build", "t", "s3tool"))
+from s3harness import ROOT, TOOL, ensure_tool
 SETUP = os.path.join(ROOT, "t", "s3setup.py")
 MOTO = os.path.join(ROOT, "t", "s3", "motoserver.py")
 FAKES3 = os.environ.get("FAKES3", os.path.join(ROOT, "build", "t", "fakes3"))
@@ -194,9 +192,7 @@ class TlsForwarder:
 class S3ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(TOOL):
-            subprocess.run(["make", "-C", ROOT, "build/t/s3tool"], check=True,
-                           stdout=subprocess.DEVNULL)
+        ensure_tool()
         cls.tmp = tempfile.mkdtemp(prefix="bpg-s3test-")
         cls.procs = []
         proc, cls.signed, cls.key_id, cls.secret = signed_moto(cls.tmp)

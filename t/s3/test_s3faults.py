@@ -21,8 +21,7 @@ import unittest
 import urllib.parse
 import zlib
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TOOL = os.environ.get("S3TOOL", os.path.join(ROOT, "build", "t", "s3tool"))
+from s3harness import TOOL, ensure_tool
 EX_UPSTREAM, EX_UNAVAIL, EX_CONFLICT = 21, 22, 16
 BODY = bytes(range(256)) * 64          # 16 KiB
 
@@ -129,9 +128,7 @@ class QuietServer(http.server.ThreadingHTTPServer):
 class FaultTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(TOOL):
-            subprocess.run(["make", "-C", ROOT, "build/t/s3tool"], check=True,
-                           stdout=subprocess.DEVNULL)
+        ensure_tool()
         cls.srv = QuietServer(("127.0.0.1", 0), Fake)
         cls.thread = threading.Thread(target=cls.srv.serve_forever, daemon=True)
         cls.thread.start()

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "bpg_appstate.h"
 #include "bpg_json.h"
+#include "testkit.h"
 
 static const struct {
 	const char *in;
@@ -266,6 +267,19 @@ START_TEST(test_observe_attempts)
 }
 END_TEST
 
+/* Cluster c01 as the configuration loads it, with its history server's URL template or NULL. */
+static void
+cluster_c01(struct bpg_cluster *c, char *history_url)
+{
+	static char id[] = "c01", ns[] = "spark-applications", ui[] = "https://ui.example";
+
+	memset(c, 0, sizeof(*c));
+	c->id = id;
+	c->namespace = ns;
+	c->spark_ui_url = ui;
+	c->spark_history_url = history_url;
+}
+
 static long long
 num(const cJSON *j, const char *k)
 {
@@ -289,10 +303,7 @@ START_TEST(test_status_json)
 	struct bpg_sub_row r;
 	cJSON *j;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
+	cluster_c01(&c, NULL);
 	bpg_sub_row_init(&r);
 	r.submission_id = strdup("c01-abc");
 	r.status = strdup("RUNNING");
@@ -405,11 +416,7 @@ START_TEST(test_summary_parity)
 	struct bpg_sub_row r;
 	cJSON *j;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
-	c.spark_history_url = "https://history.example/history/{appId}/jobs?x={appId}";
+	cluster_c01(&c, TK_STR("https://history.example/history/{appId}/jobs?x={appId}"));
 	bpg_sub_row_init(&r);
 	r.submission_id = strdup("c01-abc");
 	r.status = strdup("COMPLETED");
@@ -450,11 +457,7 @@ START_TEST(test_summary_write_same_as_tree)
 	static const char *const sts[] = { "COMPLETED", "RUNNING", "FAILED", NULL };
 	struct bpg_cluster c;
 
-	memset(&c, 0, sizeof(c));
-	c.id = "c01";
-	c.namespace = "spark-applications";
-	c.spark_ui_url = "https://ui.example";
-	c.spark_history_url = "https://history.example/h/{appId}";
+	cluster_c01(&c, TK_STR("https://history.example/h/{appId}"));
 	for (size_t bi = 0; bi < sizeof(bodies) / sizeof(bodies[0]); bi++)
 		for (size_t si = 0; si < sizeof(sts) / sizeof(sts[0]); si++)
 			for (int full = 0; full < 2; full++) {
@@ -608,41 +611,28 @@ START_TEST(test_summary_members_checked)
 }
 END_TEST
 
-static Suite *
-appstate_suite(void)
-{
-	Suite *s = suite_create("bpg_appstate");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_parse_time, 0, sizeof(times) / sizeof(times[0]));
-	tcase_add_loop_test(tc, test_final_states, 0, sizeof(states) / sizeof(states[0]));
-	tcase_add_test(tc, test_final_sql);
-	tcase_add_loop_test(tc, test_transitions, 0, sizeof(transitions) / sizeof(transitions[0]));
-	tcase_add_loop_test(tc, test_may_replace, 0, sizeof(writes) / sizeof(writes[0]));
-	tcase_add_loop_test(tc, test_resource_version, 0, sizeof(rvs) / sizeof(rvs[0]));
-	tcase_add_test(tc, test_observe_resubmitted);
-	tcase_add_test(tc, test_observe_running);
-	tcase_add_test(tc, test_observe_no_status_and_failed);
-	tcase_add_loop_test(tc, test_observe_attempts, 0, sizeof(attempts) / sizeof(attempts[0]));
-	tcase_add_test(tc, test_status_json);
-	tcase_add_test(tc, test_status_gateway_failed);
-	tcase_add_test(tc, test_summary_json);
-	tcase_add_test(tc, test_summary_parity);
-	tcase_add_test(tc, test_summary_write_same_as_tree);
-	tcase_add_test(tc, test_summary_fields_same_as_body);
-	tcase_add_test(tc, test_summary_members_checked);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(appstate_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_parse_time, times),
+		TK_LOOP(test_final_states, states),
+		TK_TEST(test_final_sql),
+		TK_LOOP(test_transitions, transitions),
+		TK_LOOP(test_may_replace, writes),
+		TK_LOOP(test_resource_version, rvs),
+		TK_TEST(test_observe_resubmitted),
+		TK_TEST(test_observe_running),
+		TK_TEST(test_observe_no_status_and_failed),
+		TK_LOOP(test_observe_attempts, attempts),
+		TK_TEST(test_status_json),
+		TK_TEST(test_status_gateway_failed),
+		TK_TEST(test_summary_json),
+		TK_TEST(test_summary_parity),
+		TK_TEST(test_summary_write_same_as_tree),
+		TK_TEST(test_summary_fields_same_as_body),
+		TK_TEST(test_summary_members_checked),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_appstate", tests, TK_LEN(tests), NULL);
 }

@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_auth.h"
+#include "testkit.h"
 
 /* The lists the configurations use (static: the strlists point into them). */
-static char *all[] = { "*" };
-static char *listed[] = { "alice", "bob", "admin", "eve" };
-static char *blocked[] = { "mallory", "eve" };
-static char *admins[] = { "admin", "root" };
+static char *all[] = { TK_STR("*") };
+static char *listed[] = { TK_STR("alice"), TK_STR("bob"), TK_STR("admin"), TK_STR("eve") };
+static char *blocked[] = { TK_STR("mallory"), TK_STR("eve") };
+static char *admins[] = { TK_STR("admin"), TK_STR("root") };
 #define LIST(a) ((struct bpg_strlist){ (a), sizeof(a) / sizeof((a)[0]) })
 #define EMPTY ((struct bpg_strlist){ NULL, 0 })
 
@@ -167,7 +168,7 @@ END_TEST
 /* The header counts only with trust_user_header on and from a trusted address. */
 START_TEST(test_header_trusted)
 {
-	static char *proxies[] = { "10.0.0.0/8", "127.0.0.3" };
+	char *proxies[] = { TK_STR("10.0.0.0/8"), TK_STR("127.0.0.3") };
 	struct bpg_auth_conf a = conf_of(ALL_TRUSTED);
 
 	a.trusted_proxies = LIST(proxies);
@@ -205,7 +206,7 @@ static const struct {
 
 START_TEST(test_trust_mode_same)
 {
-	static char *proxies[] = { "10.0.0.0/8", "127.0.0.3" };
+	char *proxies[] = { TK_STR("10.0.0.0/8"), TK_STR("127.0.0.3") };
 	struct bpg_auth_conf a = conf_of(ALL_TRUSTED);
 
 	a.trusted_proxies = LIST(proxies);
@@ -215,30 +216,17 @@ START_TEST(test_trust_mode_same)
 }
 END_TEST
 
-static Suite *
-auth_suite(void)
-{
-	Suite *s = suite_create("bpg_auth");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_identify_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_name_length);
-	tcase_add_test(tc, test_empty_allowed);
-	tcase_add_test(tc, test_cidr_match);
-	tcase_add_test(tc, test_header_trusted);
-	tcase_add_loop_test(tc, test_trust_mode_same, 0, sizeof(modes) / sizeof(modes[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(auth_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_identify_table, cases),
+		TK_TEST(test_name_length),
+		TK_TEST(test_empty_allowed),
+		TK_TEST(test_cidr_match),
+		TK_TEST(test_header_trusted),
+		TK_LOOP(test_trust_mode_same, modes),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_auth", tests, TK_LEN(tests), NULL);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_buf.h"
+#include "testkit.h"
 
 START_TEST(test_init_empty)
 {
@@ -134,30 +135,17 @@ START_TEST(test_wipe)
 }
 END_TEST
 
-static Suite *
-buf_suite(void)
-{
-	Suite *s = suite_create("bpg_buf");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_init_empty);
-	tcase_add_test(tc, test_append_puts_printf);
-	tcase_add_test(tc, test_growth_keeps_content);
-	tcase_add_test(tc, test_limit);
-	tcase_add_test(tc, test_detach);
-	tcase_add_test(tc, test_wipe);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(buf_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_TEST(test_init_empty),
+		TK_TEST(test_append_puts_printf),
+		TK_TEST(test_growth_keeps_content),
+		TK_TEST(test_limit),
+		TK_TEST(test_detach),
+		TK_TEST(test_wipe),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_buf", tests, TK_LEN(tests), NULL);
 }

@@ -125,13 +125,10 @@ every_line_names_file(const char *errors)
 
 /* ---- the documented example ---- */
 
-START_TEST(test_example_loads)
+/* etc/bpg.ini's [gateway], [database] and [s3]. */
+static void
+example_gateway(const struct bpg_config *cfg)
 {
-	struct bpg_config *cfg = load_ok(BPG_SRCDIR "/etc/bpg.ini");
-	const struct bpg_cluster *c01, *c02;
-	const struct bpg_queue *poc, *etl;
-
-	ck_assert_str_eq(cfg->path, BPG_SRCDIR "/etc/bpg.ini");
 	/* [gateway] */
 	ck_assert_str_eq(cfg->gateway.base_path, "/apiv2");
 	ck_assert_str_eq(cfg->gateway.default_queue, "poc");
@@ -165,6 +162,12 @@ START_TEST(test_example_loads)
 	ck_assert_int_eq(cfg->s3.path_style, 0);
 	ck_assert_ptr_null(cfg->s3.ca_file);
 	ck_assert_int_eq(cfg->s3.timeout_ms, 30000);
+}
+
+/* etc/bpg.ini's [auth]. */
+static void
+example_auth(const struct bpg_config *cfg)
+{
 	/* [auth] */
 	ck_assert(bpg_strlist_has(&cfg->auth.allowed_users, "*"));
 	ck_assert(bpg_strlist_has(&cfg->auth.blocked_users, "mallory"));
@@ -177,7 +180,14 @@ START_TEST(test_example_loads)
 	ck_assert_ptr_null(cfg->auth.queue_token_secrets_file);
 	ck_assert_uint_eq(cfg->auth.queue_token_issuers.n, 2);
 	ck_assert_str_eq(cfg->auth.queue_token_issuers.v[1], "airflow");
-	/* clusters */
+}
+
+/* etc/bpg.ini's [cluster.c01] and [cluster.c02]. */
+static void
+example_clusters(const struct bpg_config *cfg)
+{
+	const struct bpg_cluster *c01, *c02;
+
 	ck_assert_uint_eq(cfg->n_clusters, 2);
 	c01 = bpg_config_cluster(cfg, "c01");
 	c02 = bpg_config_cluster(cfg, "c02");
@@ -210,7 +220,14 @@ START_TEST(test_example_loads)
 	ck_assert_ptr_null(c02->spark_conf_file);
 	ck_assert_uint_eq(c02->spark_conf.n, 0);
 	ck_assert_ptr_null(c02->spec_defaults);
-	/* queues, with defaults for what [queue.etl] leaves out */
+}
+
+/* etc/bpg.ini's queues, with defaults for what [queue.etl] leaves out, and its images. */
+static void
+example_queues_images(const struct bpg_config *cfg)
+{
+	const struct bpg_queue *poc, *etl;
+
 	ck_assert_uint_eq(cfg->n_queues, 2);
 	poc = bpg_config_queue(cfg, "poc");
 	etl = bpg_config_queue(cfg, "etl");
@@ -239,6 +256,17 @@ START_TEST(test_example_loads)
 	ck_assert_str_eq(cfg->images[0].types.v[0], "Java");
 	ck_assert_str_eq(cfg->images[1].types.v[0], "Python");
 	ck_assert_uint_eq(cfg->images[2].types.n, 4);
+}
+
+START_TEST(test_example_loads)
+{
+	struct bpg_config *cfg = load_ok(BPG_SRCDIR "/etc/bpg.ini");
+
+	ck_assert_str_eq(cfg->path, BPG_SRCDIR "/etc/bpg.ini");
+	example_gateway(cfg);
+	example_auth(cfg);
+	example_clusters(cfg);
+	example_queues_images(cfg);
 	bpg_config_free(cfg);
 }
 END_TEST

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_crc32.h"
+#include "testkit.h"
 
 /* The plain bit-at-a-time definition, to hold the sliced one against. */
 static uint32_t
@@ -52,26 +53,13 @@ START_TEST(test_splits)
 }
 END_TEST
 
-static Suite *
-crc32_suite(void)
-{
-	Suite *s = suite_create("bpg_crc32");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_known);
-	tcase_add_test(tc, test_splits);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(crc32_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_TEST(test_known),
+		TK_TEST(test_splits),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tk_run("bpg_crc32", tests, TK_LEN(tests), NULL);
 }

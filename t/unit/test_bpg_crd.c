@@ -15,6 +15,7 @@
 #include "bpg_crd.h"
 #include "bpg_submit.h"
 #include "bpg_request.h"
+#include "testkit.h"
 
 #define CRD_DIR BPG_SRCDIR "/t/fixtures/crd"
 #define REQ_DIR BPG_SRCDIR "/t/fixtures/requests"
@@ -41,43 +42,14 @@ slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static uint64_t
-zero_rand(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
 /* Request text to CR through POST /spark's own pipeline (bpg_submit); the HTTP status. */
 static int
 build_body(const struct bpg_config *cfg, const char *body, size_t len, cJSON **cr, char *why,
     size_t whylen)
 {
-	static const unsigned char bytes[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };   /* the id's hex is CHECK_HEX */
-	struct bpg_submit_req *r = NULL;
-	struct bpg_submit_in in;
-	struct bpg_submit_plan plan;
-	enum bpg_err err;
+	const struct tk_build_in in = { cfg, body, len, "alice@example.com", 0 };
 
-	*cr = NULL;
-	if ((err = bpg_request_parse(body, len, &r, why, whylen)) != BPG_OK)
-		return bpg_err_http_status(err);
-	memset(&in, 0, sizeof(in));
-	in.cfg = cfg;
-	in.req = r;
-	in.user = in.owner = "alice@example.com";
-	in.rand64 = zero_rand;
-	in.id_bytes = bytes;
-	bpg_submit_plan_init(&plan);
-	if ((err = bpg_submit_queue(&in, &plan, why, whylen)) == BPG_OK &&
-	    (err = bpg_submit_build(&in, &plan, why, whylen)) == BPG_OK) {
-		*cr = plan.cr;
-		plan.cr = NULL;
-	}
-	bpg_submit_plan_release(&plan);
-	bpg_request_free(r);
-	return err == BPG_OK ? 200 : bpg_err_http_status(err);
+	return tk_build_cr(&in, cr, why, whylen);   /* the id's hex is CHECK_HEX */
 }
 
 
@@ -106,31 +78,9 @@ build_fixture(const char *name)
 	return cr;
 }
 
-static const cJSON *
-at(const cJSON *j, const char *path)
-{
-	char key[128];
-
-	while (j != NULL && *path) {
-		size_t n = strcspn(path, "/");
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		if (cJSON_IsArray(j))
-			j = cJSON_GetArrayItem(j, (int)strtol(key, NULL, 10));
-		else
-			j = cJSON_GetObjectItemCaseSensitive(j, key);
-		path += n + (path[n] == '/');
-	}
-	return j;
-}
-
-static const char *
-s_at(const cJSON *j, const char *path)
-{
-	const cJSON *v = at(j, path);
-
-	ck_assert_msg(cJSON_IsString(v), "%s is not a string", path);
-	return v->valuestring;
-}
+/* The value at a path of a CR, or NULL; its string (testkit). */
+#define at(j, path) tk_json_at((j), (path))
+#define s_at(j, path) tk_json_str_at((j), (path))
 
 static void
 setup(void)
@@ -417,34 +367,21 @@ START_TEST(test_build_inputs)
 }
 END_TEST
 
-static Suite *
-crd_suite(void)
-{
-	Suite *s = suite_create("bpg_crd");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_golden);
-	tcase_add_loop_test(tc, test_resources, 0, sizeof(res) / sizeof(res[0]));
-	tcase_add_loop_test(tc, test_refused, 0, sizeof(refused) / sizeof(refused[0]));
-	tcase_add_test(tc, test_bug_volumes_zones);
-	tcase_add_test(tc, test_bug_labels_metadata);
-	tcase_add_test(tc, test_affinity_merged);
-	tcase_add_test(tc, test_spark_conf_layers);
-	tcase_add_test(tc, test_env_merge);
-	tcase_add_test(tc, test_build_inputs);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(crd_suite());
-	int failed;
+	static const struct tk_opts opt = { setup, teardown, 0, 0 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_golden),
+		TK_LOOP(test_resources, res),
+		TK_LOOP(test_refused, refused),
+		TK_TEST(test_bug_volumes_zones),
+		TK_TEST(test_bug_labels_metadata),
+		TK_TEST(test_affinity_merged),
+		TK_TEST(test_spark_conf_layers),
+		TK_TEST(test_env_merge),
+		TK_TEST(test_build_inputs),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_crd", tests, TK_LEN(tests), &opt);
 }

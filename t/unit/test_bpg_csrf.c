@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_csrf.h"
+#include "testkit.h"
 
-static char *trusted_v[] = { "https://ui.example.com" };
+static char *trusted_v[] = { TK_STR("https://ui.example.com") };
 static const struct bpg_strlist trusted = { trusted_v, 1 };
 
 static const struct {
@@ -154,29 +155,16 @@ START_TEST(test_accept_table)
 }
 END_TEST
 
-static Suite *
-csrf_suite(void)
-{
-	Suite *s = suite_create("bpg_csrf");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_csrf_table, 0, sizeof(csrf_cases) / sizeof(csrf_cases[0]));
-	tcase_add_test(tc, test_csrf_no_trusted);
-	tcase_add_loop_test(tc, test_media_table, 0, sizeof(media_cases) / sizeof(media_cases[0]));
-	tcase_add_loop_test(tc, test_accept_table, 0,
-	    sizeof(accept_cases) / sizeof(accept_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(csrf_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_csrf_table, csrf_cases),
+		TK_TEST(test_csrf_no_trusted),
+		TK_LOOP(test_media_table, media_cases),
+		TK_LOOP(test_accept_table, accept_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_csrf", tests, TK_LEN(tests), NULL);
 }

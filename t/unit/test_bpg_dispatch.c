@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_dispatch.h"
+#include "testkit.h"
 
 /* Handlers are opaque to the module; distinct addresses identify the route. */
 static const char h_health, h_submit, h_list, h_status, h_get, h_delete, h_log, h_admin, h_root;
@@ -166,30 +167,17 @@ START_TEST(test_empty_table)
 }
 END_TEST
 
-static Suite *
-dispatch_suite(void)
-{
-	Suite *s = suite_create("bpg_dispatch");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_dispatch_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_access_kept);
-	tcase_add_test(tc, test_class_names);
-	tcase_add_test(tc, test_limits);
-	tcase_add_test(tc, test_too_many_params);
-	tcase_add_test(tc, test_empty_table);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(dispatch_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_dispatch_table, cases),
+		TK_TEST(test_access_kept),
+		TK_TEST(test_class_names),
+		TK_TEST(test_limits),
+		TK_TEST(test_too_many_params),
+		TK_TEST(test_empty_table),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_dispatch", tests, TK_LEN(tests), NULL);
 }

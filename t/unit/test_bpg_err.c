@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_err.h"
+#include "testkit.h"
 
 static const struct {
 	enum bpg_err err;
@@ -90,29 +91,16 @@ START_TEST(test_statuses_have_reasons)
 }
 END_TEST
 
-static Suite *
-err_suite(void)
-{
-	Suite *s = suite_create("bpg_err");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_err_table, 0, sizeof(err_cases) / sizeof(err_cases[0]));
-	tcase_add_test(tc, test_every_code_covered);
-	tcase_add_test(tc, test_out_of_range);
-	tcase_add_loop_test(tc, test_reason_table, 0, sizeof(reason_cases) / sizeof(reason_cases[0]));
-	tcase_add_test(tc, test_statuses_have_reasons);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(err_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_err_table, err_cases),
+		TK_TEST(test_every_code_covered),
+		TK_TEST(test_out_of_range),
+		TK_LOOP(test_reason_table, reason_cases),
+		TK_TEST(test_statuses_have_reasons),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_err", tests, TK_LEN(tests), NULL);
 }

@@ -17,19 +17,13 @@
 #include "bpg_place.h"
 #include "bpg_subid.h"
 #include "bpg_submit.h"
+#include "testkit.h"
 
 #define FIX BPG_SRCDIR "/t/fixtures/requests"
 #define OUT BPG_SRCDIR "/build/crd-fixtures"
 #define VALIDATE BPG_SRCDIR "/../shared/crd/validate.py"
 
 static struct bpg_config *cfg;
-
-static uint64_t
-zero_rand(void *ctx)
-{
-	(void)ctx;
-	return 0;
-}
 
 static char *
 slurp(const char *path, size_t *len)
@@ -55,33 +49,9 @@ static int
 pipeline(const char *body, size_t len, const char *user, int admin, cJSON **cr, char *why,
     size_t whylen)
 {
-	static const unsigned char bytes[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
-	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
-	struct bpg_submit_req *r = NULL;
-	struct bpg_submit_in in;
-	struct bpg_submit_plan plan;
-	enum bpg_err err;
+	const struct tk_build_in in = { cfg, body, len, user, admin };
 
-	*cr = NULL;
-	if ((err = bpg_request_parse(body, len, &r, why, whylen)) != BPG_OK)
-		return bpg_err_http_status(err);
-	memset(&in, 0, sizeof(in));
-	in.cfg = cfg;
-	in.req = r;
-	in.user = user;
-	in.owner = user;
-	in.admin = admin;
-	in.rand64 = zero_rand;
-	in.id_bytes = bytes;
-	bpg_submit_plan_init(&plan);
-	if ((err = bpg_submit_queue(&in, &plan, why, whylen)) == BPG_OK &&
-	    (err = bpg_submit_build(&in, &plan, why, whylen)) == BPG_OK) {
-		*cr = plan.cr;
-		plan.cr = NULL;
-	}
-	bpg_submit_plan_release(&plan);
-	bpg_request_free(r);
-	return err == BPG_OK ? 200 : bpg_err_http_status(err);
+	return tk_build_cr(&in, cr, why, whylen);
 }
 
 static void
@@ -187,32 +157,17 @@ build(const char *name)
 	return cr;
 }
 
+/* The value at a path of a CR, which must be there; its string (testkit). */
 static const cJSON *
 at(const cJSON *j, const char *path)
 {
-	char key[128];
+	const cJSON *v = tk_json_at(j, path);
 
-	while (j != NULL && *path) {
-		size_t n = strcspn(path, "/");
-		snprintf(key, sizeof(key), "%.*s", (int)n, path);
-		if (cJSON_IsArray(j))
-			j = cJSON_GetArrayItem(j, atoi(key));
-		else
-			j = cJSON_GetObjectItemCaseSensitive(j, key);
-		path += n + (path[n] == '/');
-	}
-	ck_assert_ptr_nonnull(j);
-	return j;
+	ck_assert_msg(v != NULL, "%s is missing", path);
+	return v;
 }
 
-static const char *
-s_at(const cJSON *j, const char *path)
-{
-	const cJSON *v = at(j, path);
-
-	ck_assert_msg(cJSON_IsString(v), "%s is not a string", path);
-	return v->valuestring;
-}
+#define s_at(j, path) tk_json_str_at((j), (path))
 
 /* Java bug 12: "1000.0m", the ratio applied twice, fractions truncated. */
 START_TEST(test_java_bug_resources)
@@ -351,38 +306,26 @@ START_TEST(test_pinning_and_yunikorn)
 }
 END_TEST
 
-static Suite *
-fixtures_suite(void)
-{
-	Suite *s = suite_create("bpg_fixtures");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_all_fixtures);
-	if (access(VALIDATE, R_OK) == 0)
-		tcase_add_test(tc, test_crd_schema_strict);
-	else
-		printf("SKIPPED: test_bpg_fixtures: ../shared/crd is missing: the strict CRD check did not run\n");
-	tcase_add_test(tc, test_java_bug_resources);
-	tcase_add_test(tc, test_java_bug_volumes_zones);
-	tcase_add_test(tc, test_java_bug_labels_queue);
-	tcase_add_test(tc, test_java_bug_proxy_user_label);
-	tcase_add_test(tc, test_coercions);
-	tcase_add_test(tc, test_pinning_and_yunikorn);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(fixtures_suite());
-	int failed;
+	/* no fork: the schema check must see the files test_all_fixtures wrote */
+	static const struct tk_opts opt = { setup, teardown, 60, 1 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_all_fixtures),
+		TK_TEST(test_java_bug_resources),
+		TK_TEST(test_java_bug_volumes_zones),
+		TK_TEST(test_java_bug_labels_queue),
+		TK_TEST(test_java_bug_proxy_user_label),
+		TK_TEST(test_coercions),
+		TK_TEST(test_pinning_and_yunikorn),
+		TK_TEST(test_crd_schema_strict),   /* last: it runs only where ../shared/crd is */
+	};
+	size_t n = TK_LEN(tests);
 
-	srunner_set_fork_status(sr, CK_NOFORK);   /* the schema check must see the files written first */
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	if (access(VALIDATE, R_OK) != 0) {
+		printf("SKIPPED: test_bpg_fixtures: ../shared/crd is missing: the strict CRD check did not run\n");
+		n--;
+	}
+	return tk_run("bpg_fixtures", tests, n, &opt);
 }

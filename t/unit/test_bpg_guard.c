@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_guard.h"
+#include "testkit.h"
 
 /* The queue flags a case turns on. */
 #define IMG  0x1
@@ -173,27 +174,14 @@ START_TEST(test_request)
 }
 END_TEST
 
-static Suite *
-guard_suite(void)
-{
-	Suite *s = suite_create("bpg_guard");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_conf_keys, 0, sizeof(keys) / sizeof(keys[0]));
-	tcase_add_loop_test(tc, test_meta_keys, 0, sizeof(meta) / sizeof(meta[0]));
-	tcase_add_loop_test(tc, test_request, 0, sizeof(reqs) / sizeof(reqs[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(guard_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_conf_keys, keys),
+		TK_LOOP(test_meta_keys, meta),
+		TK_LOOP(test_request, reqs),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return tk_run("bpg_guard", tests, TK_LEN(tests), NULL);
 }

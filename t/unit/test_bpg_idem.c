@@ -1,8 +1,8 @@
 /* Unit tests for bpg_idem: key rules, the fingerprint and the decision for a known key. */
-#include <check.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_idem.h"
+#include "testkit.h"
 
 static const struct {
 	const char *key;
@@ -143,30 +143,17 @@ START_TEST(test_decide)
 }
 END_TEST
 
-static Suite *
-idem_suite(void)
-{
-	Suite *s = suite_create("bpg_idem");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_key_rules, 0, sizeof(key_cases) / sizeof(key_cases[0]));
-	tcase_add_test(tc, test_key_length);
-	tcase_add_loop_test(tc, test_fingerprint_canonical, 0, sizeof(fp_cases) / sizeof(fp_cases[0]));
-	tcase_add_test(tc, test_fingerprint_identity);
-	tcase_add_test(tc, test_fingerprint_leaves_input);
-	tcase_add_loop_test(tc, test_decide, 0, sizeof(decide_cases) / sizeof(decide_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(idem_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		{ test_key_rules, (int)TK_LEN(key_cases) },
+		{ test_key_length, 0 },
+		{ test_fingerprint_canonical, (int)TK_LEN(fp_cases) },
+		{ test_fingerprint_identity, 0 },
+		{ test_fingerprint_leaves_input, 0 },
+		{ test_decide, (int)TK_LEN(decide_cases) },
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_idem", tests, TK_LEN(tests), NULL);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_json.h"
+#include "testkit.h"
 
 /* bpg_json_utf8_valid over byte strings (lengths given, so NUL can be inside). */
 static const struct {
@@ -545,39 +546,26 @@ START_TEST(test_put_same_as_print)
 }
 END_TEST
 
-static Suite *
-json_suite(void)
-{
-	Suite *s = suite_create("bpg_json");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_utf8_table, 0, sizeof(utf8_cases) / sizeof(utf8_cases[0]));
-	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
-	tcase_add_loop_test(tc, test_parse_no_nul, 0, sizeof(nul_cases) / sizeof(nul_cases[0]));
-	tcase_add_test(tc, test_depth_limit);
-	tcase_add_test(tc, test_parse_not_terminated);
-	tcase_add_test(tc, test_print);
-	tcase_add_loop_test(tc, test_print_same_as_cjson, 0,
-	    sizeof(same_cases) / sizeof(same_cases[0]));
-	tcase_add_test(tc, test_print_built);
-	tcase_add_test(tc, test_print_numbers_same_as_cjson);
-	tcase_add_loop_test(tc, test_error_body, 0, sizeof(body_cases) / sizeof(body_cases[0]));
-	tcase_add_loop_test(tc, test_pick, 0, sizeof(pick_cases) / sizeof(pick_cases[0]));
-	tcase_add_test(tc, test_pick_deep);
-	tcase_add_test(tc, test_span_plain);
-	tcase_add_test(tc, test_put_same_as_print);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(json_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_utf8_table, utf8_cases),
+		TK_LOOP(test_parse_table, parse_cases),
+		TK_LOOP(test_parse_no_nul, nul_cases),
+		TK_TEST(test_depth_limit),
+		TK_TEST(test_parse_not_terminated),
+		TK_TEST(test_print),
+		TK_LOOP(test_print_same_as_cjson, same_cases),
+		TK_TEST(test_print_built),
+		TK_TEST(test_print_numbers_same_as_cjson),
+		TK_LOOP(test_error_body, body_cases),
+		TK_LOOP(test_pick, pick_cases),
+		TK_TEST(test_pick_deep),
+		TK_TEST(test_span_plain),
+		TK_TEST(test_put_same_as_print),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_json", tests, TK_LEN(tests), NULL);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_jwt.h"
+#include "testkit.h"
 
 /* made independently with Python's hmac (secret "s3cr3t") */
 #define PY_TOKEN "eyJhbGciOiAiSFMyNTYiLCAidHlwIjogIkpXVCJ9.eyJpc3MiOiAiYWRtaW4iLCAic3ViIjogInF1ZXVl" \
@@ -12,7 +13,7 @@
 #define PY_NONE "eyJhbGciOiAibm9uZSJ9.eyJpc3MiOiAiYWRtaW4iLCAiYWxsb3dlZFF1ZXVlcyI6IFsic2VjdXJlIl19." \
 	"8aXKk2CtycmYqF0CzKQYklq29aMcfMt3Kcxs8lcipl4"
 
-static char *iss[] = { "admin", "airflow" };
+static char *iss[] = { TK_STR("admin"), TK_STR("airflow") };
 static const struct bpg_strlist issuers = { iss, 2 };
 static struct bpg_jwt_secrets secrets;
 
@@ -138,29 +139,16 @@ START_TEST(test_secrets_file)
 }
 END_TEST
 
-static Suite *
-jwt_suite(void)
-{
-	Suite *s = suite_create("bpg_jwt");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_python_made_token);
-	tcase_add_loop_test(tc, test_claims_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_malformed);
-	tcase_add_test(tc, test_secrets_file);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(jwt_suite());
-	int failed;
+	static const struct tk_opts opt = { setup, teardown, 0, 0 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_python_made_token),
+		TK_LOOP(test_claims_table, cases),
+		TK_TEST(test_malformed),
+		TK_TEST(test_secrets_file),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_jwt", tests, TK_LEN(tests), &opt);
 }

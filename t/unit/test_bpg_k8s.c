@@ -4,13 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_k8s.h"
+#include "testkit.h"
 
-static const struct {
-	long status;
-	const char *body;
-	enum bpg_err err;
-	const char *why;
-} cases[] = {
+static const struct tk_resp_case cases[] = {
 	{ 200, "{}", BPG_OK, "" },
 	{ 201, "{}", BPG_OK, "" },
 	{ 404, "{\"kind\":\"Status\",\"message\":\"sparkapplications.sparkoperator.k8s.io \\\"x\\\" not found\",\"reason\":\"NotFound\",\"code\":404}",
@@ -38,7 +34,7 @@ START_TEST(test_check_table)
 	char why[512] = "";
 
 	memset(&c, 0, sizeof(c));
-	c.id = "c01";
+	c.id = TK_STR("c01");
 	bpg_k8s_resp_init(&r);
 	r.status = cases[_i].status;
 	ck_assert_int_eq(bpg_buf_puts(&r.body, cases[_i].body), BPG_OK);
@@ -77,10 +73,10 @@ START_TEST(test_unreachable_cluster)
 	close(fd);
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&c, 0, sizeof(c));
-	c.id = "c09";
-	c.api_server = "https://127.0.0.1:1";
-	c.namespace = "ns";
-	c.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	c.id = TK_STR("c09");
+	c.api_server = TK_STR("https://127.0.0.1:1");
+	c.namespace = TK_STR("ns");
+	c.ca_file = TK_STR("/etc/ssl/certs/ca-certificates.crt");
 	c.token_file = tok;
 	c.connect_timeout_ms = 500;
 	c.timeout_ms = 1000;
@@ -90,7 +86,7 @@ START_TEST(test_unreachable_cluster)
 	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09 is unavailable"));
 	ck_assert_ptr_null(strstr(why, "secret-token"));
-	c.token_file = "/nonexistent/token";
+	c.token_file = TK_STR("/nonexistent/token");
 	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09: cannot read its token file"));
 	bpg_k8s_free(k);
@@ -98,27 +94,14 @@ START_TEST(test_unreachable_cluster)
 }
 END_TEST
 
-static Suite *
-k8s_suite(void)
-{
-	Suite *s = suite_create("bpg_k8s");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_check_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_query_escape);
-	tcase_add_test(tc, test_unreachable_cluster);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(k8s_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_check_table, cases),
+		TK_TEST(test_query_escape),
+		TK_TEST(test_unreachable_cluster),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_k8s", tests, TK_LEN(tests), NULL);
 }

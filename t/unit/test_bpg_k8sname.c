@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_k8sname.h"
+#include "testkit.h"
 
 #define L63 "a23456789012345678901234567890123456789012345678901234567890123"
 
@@ -44,26 +45,13 @@ START_TEST(test_lengths)
 }
 END_TEST
 
-static Suite *
-k8sname_suite(void)
-{
-	Suite *s = suite_create("bpg_k8sname");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_rules, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_lengths);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(k8sname_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_rules, cases),
+		TK_TEST(test_lengths),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_k8sname", tests, TK_LEN(tests), NULL);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_livy.h"
+#include "testkit.h"
 
 static const struct {
 	const char *status;
@@ -154,30 +155,17 @@ START_TEST(test_name_fields_no_room)
 }
 END_TEST
 
-static Suite *
-livy_suite(void)
-{
-	Suite *s = suite_create("bpg_livy");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_state, 0, sizeof(state_cases) / sizeof(state_cases[0]));
-	tcase_add_loop_test(tc, test_request, 0, sizeof(req_cases) / sizeof(req_cases[0]));
-	tcase_add_test(tc, test_proxy_user);
-	tcase_add_loop_test(tc, test_name_fields, 0, sizeof(name_cases) / sizeof(name_cases[0]));
-	tcase_add_test(tc, test_name_fields_no_room);
-	tcase_add_loop_test(tc, test_int_param, 0, sizeof(int_cases) / sizeof(int_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(livy_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_state, state_cases),
+		TK_LOOP(test_request, req_cases),
+		TK_TEST(test_proxy_user),
+		TK_LOOP(test_name_fields, name_cases),
+		TK_TEST(test_name_fields_no_room),
+		TK_LOOP(test_int_param, int_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_livy", tests, TK_LEN(tests), NULL);
 }

@@ -1,10 +1,10 @@
 /* Unit tests for bpg_multipart: one file part, the delimiter split at every offset. */
-#include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_buf.h"
 #include "bpg_multipart.h"
+#include "testkit.h"
 
 #define CT "multipart/form-data; boundary=AaB03x"
 
@@ -207,42 +207,35 @@ START_TEST(test_sink_refuses)
 }
 END_TEST
 
+/* Content-Types, and whether bpg_multipart_is_form takes them for a form. */
+static const struct {
+	const char *ct;
+	int form;
+} forms[] = {
+	{ "multipart/form-data; boundary=x", 1 }, { " Multipart/Form-Data", 1 },
+	{ "multipart/form-datax", 0 }, { "multipart/mixed; boundary=x", 0 },
+	{ "application/octet-stream", 0 }, { NULL, 0 },
+};
+
 START_TEST(test_is_form)
 {
-	ck_assert_int_eq(bpg_multipart_is_form("multipart/form-data; boundary=x"), 1);
-	ck_assert_int_eq(bpg_multipart_is_form(" Multipart/Form-Data"), 1);
-	ck_assert_int_eq(bpg_multipart_is_form("multipart/form-datax"), 0);
-	ck_assert_int_eq(bpg_multipart_is_form("multipart/mixed; boundary=x"), 0);
-	ck_assert_int_eq(bpg_multipart_is_form("application/octet-stream"), 0);
-	ck_assert_int_eq(bpg_multipart_is_form(NULL), 0);
+	ck_assert_msg(bpg_multipart_is_form(forms[_i].ct) == forms[_i].form, "%s",
+	    forms[_i].ct ? forms[_i].ct : "(null)");
 }
 END_TEST
-
-static Suite *
-multipart_suite(void)
-{
-	Suite *s = suite_create("bpg_multipart");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_split_at_every_offset);
-	tcase_add_test(tc, test_two_cuts_everywhere);
-	tcase_add_test(tc, test_binary_empty_preamble_epilogue);
-	tcase_add_test(tc, test_refused);
-	tcase_add_test(tc, test_sink_refuses);
-	tcase_add_test(tc, test_is_form);
-	suite_add_tcase(s, tc);
-	return s;
-}
 
 int
 main(void)
 {
-	SRunner *sr = srunner_create(multipart_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		{ test_split_at_every_offset, 0 },
+		{ test_two_cuts_everywhere, 0 },
+		{ test_binary_empty_preamble_epilogue, 0 },
+		{ test_refused, 0 },
+		{ test_sink_refuses, 0 },
+		{ test_is_form, (int)TK_LEN(forms) },
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_multipart", tests, TK_LEN(tests),
+	    &(const struct tk_opts){ .timeout = 60 });
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_place.h"
+#include "testkit.h"
 
 #define FIX BPG_SRCDIR "/t/fixtures/route.ini"
 
@@ -184,31 +185,18 @@ START_TEST(test_zones)
 }
 END_TEST
 
-static Suite *
-route_suite(void)
-{
-	Suite *s = suite_create("bpg_route");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_queue_table, 0, sizeof(queues) / sizeof(queues[0]));
-	tcase_add_test(tc, test_queue_errors);
-	tcase_add_test(tc, test_pick_rules);
-	tcase_add_test(tc, test_pick_deterministic);
-	tcase_add_test(tc, test_pick_chi_square);
-	tcase_add_test(tc, test_zones);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(route_suite());
-	int failed;
+	static const struct tk_opts opt = { setup, teardown, 0, 0 };
+	const struct tk_test tests[] = {
+		TK_LOOP(test_queue_table, queues),
+		TK_TEST(test_queue_errors),
+		TK_TEST(test_pick_rules),
+		TK_TEST(test_pick_deterministic),
+		TK_TEST(test_pick_chi_square),
+		TK_TEST(test_zones),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_route", tests, TK_LEN(tests), &opt);
 }

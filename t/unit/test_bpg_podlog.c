@@ -4,6 +4,7 @@
 #include <string.h>
 #include "bpg_podlogarchive.h"
 #include "bpg_podlog.h"
+#include "testkit.h"
 
 struct got {
 	struct bpg_buf b;
@@ -171,33 +172,20 @@ START_TEST(test_archive_key)
 }
 END_TEST
 
-static Suite *
-logfmt_suite(void)
-{
-	Suite *s = suite_create("bpg_podlog");
-	TCase *tc = tcase_create("core");
-
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_raw_passthrough);
-	tcase_add_test(tc, test_tail);
-	tcase_add_test(tc, test_limit);
-	tcase_add_test(tc, test_fluentbit_records);
-	tcase_add_test(tc, test_tail_past_the_ring);
-	tcase_add_test(tc, test_tail_while_the_ring_grows);
-	tcase_add_test(tc, test_sink_stop);
-	tcase_add_test(tc, test_archive_key);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(logfmt_suite());
-	int failed;
+	static const struct tk_opts opt = { NULL, NULL, 30, 0 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_raw_passthrough),
+		TK_TEST(test_tail),
+		TK_TEST(test_limit),
+		TK_TEST(test_fluentbit_records),
+		TK_TEST(test_tail_past_the_ring),
+		TK_TEST(test_tail_while_the_ring_grows),
+		TK_TEST(test_sink_stop),
+		TK_TEST(test_archive_key),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_podlog", tests, TK_LEN(tests), &opt);
 }

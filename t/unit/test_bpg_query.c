@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_query.h"
+#include "testkit.h"
 
 static const struct {
 	const char *qs;
@@ -128,28 +129,15 @@ START_TEST(test_long_strict)
 }
 END_TEST
 
-static Suite *
-query_suite(void)
-{
-	Suite *s = suite_create("bpg_query");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_limits);
-	tcase_add_test(tc, test_only_long_bool);
-	tcase_add_loop_test(tc, test_long_strict, 0, sizeof(long_cases) / sizeof(long_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(query_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_parse_table, cases),
+		TK_TEST(test_limits),
+		TK_TEST(test_only_long_bool),
+		TK_LOOP(test_long_strict, long_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_query", tests, TK_LEN(tests), NULL);
 }

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bpg_ratelimit.h"
+#include "testkit.h"
 
 #define S 1000000LL   /* one second in microseconds */
 
@@ -233,31 +234,18 @@ START_TEST(test_bad_open)
 }
 END_TEST
 
-static Suite *
-ratelimit_suite(void)
-{
-	Suite *s = suite_create("bpg_ratelimit");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_bucket_table, 0, sizeof(bucket_cases) / sizeof(bucket_cases[0]));
-	tcase_add_test(tc, test_users_and_classes_apart);
-	tcase_add_test(tc, test_long_names_differ);
-	tcase_add_test(tc, test_full_table);
-	tcase_add_test(tc, test_processes_share_one_bucket);
-	tcase_add_test(tc, test_killed_holder_does_not_block);
-	tcase_add_test(tc, test_bad_open);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ratelimit_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_bucket_table, bucket_cases),
+		TK_TEST(test_users_and_classes_apart),
+		TK_TEST(test_long_names_differ),
+		TK_TEST(test_full_table),
+		TK_TEST(test_processes_share_one_bucket),
+		TK_TEST(test_killed_holder_does_not_block),
+		TK_TEST(test_bad_open),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_ratelimit", tests, TK_LEN(tests), NULL);
 }

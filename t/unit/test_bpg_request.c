@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_request.h"
+#include "testkit.h"
 
 static const struct { const char *in; enum bpg_err err; long long mb; } mem[] = {
 	{ "512m", BPG_OK, 512 }, { "2g", BPG_OK, 2048 }, { "2G", BPG_OK, 2048 }, { "1.5g", BPG_OK, 1536 },
@@ -315,18 +316,12 @@ static const struct { const char *part; enum bpg_err err; const char *msg; } qru
 
 START_TEST(test_queue_rules)
 {
-	struct bpg_queue q;
+	struct bpg_queue q = { .name = TK_STR("q"), .min_cores = 1, .max_cores = 8,
+	    .min_memory_mb = 512, .max_memory_mb = 16384, .max_executor_instances = 10,
+	    .max_running_millis = 3600000 };
 	struct bpg_submit_req *r = NULL;
 	char body[1024], why[512] = "";
 
-	memset(&q, 0, sizeof(q));
-	q.name = "q";
-	q.min_cores = 1;
-	q.max_cores = 8;
-	q.min_memory_mb = 512;
-	q.max_memory_mb = 16384;
-	q.max_executor_instances = 10;
-	q.max_running_millis = 3600000;
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"%s",
 	    qrules[_i].part);
 	ck_assert_msg(bpg_request_parse(body, strlen(body), &r, why, sizeof(why)) == BPG_OK, "%s", why);
@@ -341,35 +336,22 @@ START_TEST(test_queue_rules)
 }
 END_TEST
 
-static Suite *
-request_suite(void)
-{
-	Suite *s = suite_create("bpg_request");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_memory, 0, sizeof(mem) / sizeof(mem[0]));
-	tcase_add_loop_test(tc, test_millicores, 0, sizeof(cpu) / sizeof(cpu[0]));
-	tcase_add_loop_test(tc, test_label_value, 0, sizeof(labels) / sizeof(labels[0]));
-	tcase_add_test(tc, test_label_value_63);
-	tcase_add_test(tc, test_unknown_nested_fields_dropped);
-	tcase_add_loop_test(tc, test_parse_rules, 0, sizeof(parse) / sizeof(parse[0]));
-	tcase_add_test(tc, test_coercions_accessors);
-	tcase_add_test(tc, test_check_cluster);
-	tcase_add_loop_test(tc, test_number_text, 0, sizeof(numbers) / sizeof(numbers[0]));
-	tcase_add_test(tc, test_nul_refused);
-	tcase_add_loop_test(tc, test_queue_rules, 0, sizeof(qrules) / sizeof(qrules[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(request_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_memory, mem),
+		TK_LOOP(test_millicores, cpu),
+		TK_LOOP(test_label_value, labels),
+		TK_TEST(test_label_value_63),
+		TK_TEST(test_unknown_nested_fields_dropped),
+		TK_LOOP(test_parse_rules, parse),
+		TK_TEST(test_coercions_accessors),
+		TK_TEST(test_check_cluster),
+		TK_LOOP(test_number_text, numbers),
+		TK_TEST(test_nul_refused),
+		TK_LOOP(test_queue_rules, qrules),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_request", tests, TK_LEN(tests), NULL);
 }

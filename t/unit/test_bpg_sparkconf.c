@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_sparkconf.h"
+#include "testkit.h"
 
 /* Parses text; the conf must hold exactly the pairs of expect (NULL-ended key, value list). */
 static void
@@ -234,31 +235,18 @@ START_TEST(test_load_too_large)
 }
 END_TEST
 
-static Suite *
-sparkconf_suite(void)
-{
-	Suite *s = suite_create("bpg_sparkconf");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_parse_ok, 0, sizeof(ok_cases) / sizeof(ok_cases[0]));
-	tcase_add_loop_test(tc, test_parse_bad, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
-	tcase_add_test(tc, test_all_errors_reported);
-	tcase_add_test(tc, test_limits);
-	tcase_add_test(tc, test_get_exact_case);
-	tcase_add_test(tc, test_load_files);
-	tcase_add_test(tc, test_load_too_large);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sparkconf_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_parse_ok, ok_cases),
+		TK_LOOP(test_parse_bad, bad_cases),
+		TK_TEST(test_all_errors_reported),
+		TK_TEST(test_limits),
+		TK_TEST(test_get_exact_case),
+		TK_TEST(test_load_files),
+		TK_TEST(test_load_too_large),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_sparkconf", tests, TK_LEN(tests), NULL);
 }

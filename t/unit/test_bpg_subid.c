@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_subid.h"
+#include "testkit.h"
 
 static struct bpg_config *cfg;
 
@@ -115,29 +116,16 @@ START_TEST(test_app_id)
 }
 END_TEST
 
-static Suite *
-subid_suite(void)
-{
-	Suite *s = suite_create("bpg_subid");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_new_format_and_length);
-	tcase_add_test(tc, test_new_is_unique);
-	tcase_add_loop_test(tc, test_parse_table, 0, sizeof(parse_cases) / sizeof(parse_cases[0]));
-	tcase_add_test(tc, test_app_id);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(subid_suite());
-	int failed;
+	static const struct tk_opts opt = { setup, teardown, 0, 0 };
+	const struct tk_test tests[] = {
+		TK_TEST(test_new_format_and_length),
+		TK_TEST(test_new_is_unique),
+		TK_LOOP(test_parse_table, parse_cases),
+		TK_TEST(test_app_id),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_subid", tests, TK_LEN(tests), &opt);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_upauth.h"
+#include "testkit.h"
 
 static const char ini[] =
 	"[database]\nname = bpg\nuser = bpg\n"
@@ -127,28 +128,15 @@ START_TEST(test_owner_tag)
 }
 END_TEST
 
-static Suite *
-upauth_suite(void)
-{
-	Suite *s = suite_create("bpg_upauth");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_folder, 0, sizeof(folder_cases) / sizeof(folder_cases[0]));
-	tcase_add_loop_test(tc, test_replace, 0, sizeof(replace_cases) / sizeof(replace_cases[0]));
-	tcase_add_loop_test(tc, test_owner_tag, 0, sizeof(tag_cases) / sizeof(tag_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(upauth_suite());
-	int failed;
+	static const struct tk_opts opt = { setup, teardown, 0, 0 };
+	const struct tk_test tests[] = {
+		TK_LOOP(test_folder, folder_cases),
+		TK_LOOP(test_replace, replace_cases),
+		TK_LOOP(test_owner_tag, tag_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_upauth", tests, TK_LEN(tests), &opt);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bpg_upname.h"
+#include "testkit.h"
 
 static const struct {
 	const char *s;
@@ -89,28 +90,15 @@ START_TEST(test_within)
 }
 END_TEST
 
-static Suite *
-upname_suite(void)
-{
-	Suite *s = suite_create("bpg_upname");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_segment, 0, sizeof(seg_cases) / sizeof(seg_cases[0]));
-	tcase_add_loop_test(tc, test_folder, 0, sizeof(folder_cases) / sizeof(folder_cases[0]));
-	tcase_add_test(tc, test_folder_length);
-	tcase_add_loop_test(tc, test_within, 0, sizeof(within_cases) / sizeof(within_cases[0]));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(upname_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_segment, seg_cases),
+		TK_LOOP(test_folder, folder_cases),
+		TK_TEST(test_folder_length),
+		TK_LOOP(test_within, within_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_upname", tests, TK_LEN(tests), NULL);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bpg_yaml.h"
+#include "testkit.h"
 
 static const struct {
 	const char *json;
@@ -74,26 +75,13 @@ START_TEST(test_roundtrip_with_pyyaml)
 }
 END_TEST
 
-static Suite *
-yaml_suite(void)
-{
-	Suite *s = suite_create("bpg_yaml");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_emit_table, 0, sizeof(cases) / sizeof(cases[0]));
-	tcase_add_test(tc, test_roundtrip_with_pyyaml);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(yaml_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_emit_table, cases),
+		TK_TEST(test_roundtrip_with_pyyaml),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_yaml", tests, TK_LEN(tests), NULL);
 }

@@ -8,6 +8,7 @@
 #include "bpg_json.h"
 #include "bpg_request.h"
 #include "bpg_yamlread.h"
+#include "testkit.h"
 
 /* YAML in, the compact JSON the reader must produce. */
 static const struct {
@@ -310,34 +311,21 @@ START_TEST(test_is_yaml)
 }
 END_TEST
 
-static Suite *
-yamlread_suite(void)
-{
-	Suite *s = suite_create("bpg_yamlread");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_good, 0, sizeof(good) / sizeof(good[0]));
-	tcase_add_loop_test(tc, test_bad, 0, sizeof(bad) / sizeof(bad[0]));
-	tcase_add_test(tc, test_depth);
-	tcase_add_test(tc, test_billion_laughs);
-	tcase_add_test(tc, test_node_limit);
-	tcase_add_test(tc, test_request_yaml_equals_json);
-	tcase_add_test(tc, test_request_yaml_errors);
-	tcase_add_test(tc, test_request_nested_unknown);
-	tcase_add_test(tc, test_is_yaml);
-	tcase_add_test(tc, test_request_java_leniency);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(yamlread_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_good, good),
+		TK_LOOP(test_bad, bad),
+		TK_TEST(test_depth),
+		TK_TEST(test_billion_laughs),
+		TK_TEST(test_node_limit),
+		TK_TEST(test_request_yaml_equals_json),
+		TK_TEST(test_request_yaml_errors),
+		TK_TEST(test_request_nested_unknown),
+		TK_TEST(test_is_yaml),
+		TK_TEST(test_request_java_leniency),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_yamlread", tests, TK_LEN(tests), NULL);
 }
