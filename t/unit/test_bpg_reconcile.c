@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testkit.h"
 #include "bpg_appstate.h"
 #include "bpg_reconcile.h"
 
 #define MIN 60000LL
 
-/* A writable copy of s (the row's and the cluster's fields are char *), alive for the test. */
+/* A writable copy of s (the row's fields are char *) that outlives the block it is made in
+ * (TK_STR's does not: a switch's case, a table's string). */
 static char *
 w(const char *s)
 {
@@ -33,11 +35,11 @@ START_TEST(test_targets_distinct)
 
 	memset(c, 0, sizeof(c));
 	memset(&cfg, 0, sizeof(cfg));
-	c[0].api_server = w("https://a"); c[0].namespace = w("ns1");
-	c[1].api_server = w("https://a"); c[1].namespace = w("ns1");   /* same as c[0]: listed once */
-	c[2].api_server = w("https://a"); c[2].namespace = w("ns2");
-	c[3].api_server = w("https://b"); c[3].namespace = w("ns1");
-	c[4].api_server = w("https://b"); c[4].namespace = w("ns1"); c[4].weight = 0;   /* drained: still */
+	c[0].api_server = TK_STR("https://a"); c[0].namespace = TK_STR("ns1");
+	c[1].api_server = TK_STR("https://a"); c[1].namespace = TK_STR("ns1");   /* same as c[0]: listed once */
+	c[2].api_server = TK_STR("https://a"); c[2].namespace = TK_STR("ns2");
+	c[3].api_server = TK_STR("https://b"); c[3].namespace = TK_STR("ns1");
+	c[4].api_server = TK_STR("https://b"); c[4].namespace = TK_STR("ns1"); c[4].weight = 0;   /* drained: still */
 	c[3].weight = 0;
 	cfg.clusters = c;
 	cfg.n_clusters = 5;
@@ -157,7 +159,7 @@ START_TEST(test_keep_note)
 	ck_assert_int_eq(bpg_reconcile_keep_note(&row, &obs), BPG_OK);
 	ck_assert_str_eq(obs.error_message, note_cases[_i].expect);
 	/* stable: once stored, the next observation is no change */
-	row.status = obs.status = w("FAILED");
+	row.status = obs.status = TK_STR("FAILED");
 	row.error_message = obs.error_message;
 	ck_assert(!bpg_reconcile_changed(&row, &obs));
 	free(obs.error_message);
@@ -184,10 +186,10 @@ START_TEST(test_changed)
 	struct bpg_sub_row row, obs;
 
 	bpg_sub_row_init(&row);
-	row.status = w("RUNNING");
-	row.app_id = w("spark-1");
-	row.app_name = w("job");
-	row.driver_info = w("{\"podName\":\"p\"}");
+	row.status = TK_STR("RUNNING");
+	row.app_id = TK_STR("spark-1");
+	row.app_name = TK_STR("job");
+	row.driver_info = TK_STR("{\"podName\":\"p\"}");
 	row.execution_attempts = 1;
 	row.executor_count = 2;
 	row.start_ms = 1000;
@@ -330,16 +332,16 @@ START_TEST(test_batch_json)
 	bpg_reconcile_batch_init(&b);
 	bpg_sub_row_init(&obs);
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_EINVAL);   /* no id, no status */
-	obs.submission_id = w("c01-a");
-	obs.status = w("RUNNING");
-	obs.error_message = w("say \"hi\"\n");
+	obs.submission_id = TK_STR("c01-a");
+	obs.status = TK_STR("RUNNING");
+	obs.error_message = TK_STR("say \"hi\"\n");
 	obs.start_ms = 1763950000123LL;
 	obs.executor_count = 0;
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
-	obs.submission_id = w("c01-b");
-	obs.status = w("COMPLETED");
+	obs.submission_id = TK_STR("c01-b");
+	obs.status = TK_STR("COMPLETED");
 	obs.error_message = NULL;
-	obs.app_id = w("spark-1");
+	obs.app_id = TK_STR("spark-1");
 	obs.finished_ms = 1763950009999LL;
 	obs.resource_version = 4711;
 	obs.submission_attempts = 2;
@@ -401,36 +403,21 @@ START_TEST(test_exit_code)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static Suite *
-reconcile_suite(void)
-{
-	Suite *s = suite_create("bpg_reconcile");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_targets_distinct);
-	tcase_add_loop_test(tc, test_is_ours, 0, N(ours_cases));
-	tcase_add_loop_test(tc, test_observe, 0, N(observe_cases));
-	tcase_add_loop_test(tc, test_keep_note, 0, N(note_cases));
-	tcase_add_loop_test(tc, test_changed, 0, N(changed_cases));
-	tcase_add_loop_test(tc, test_missing, 0, N(missing_cases));
-	tcase_add_loop_test(tc, test_max_running, 0, N(max_cases));
-	tcase_add_loop_test(tc, test_overrunning, 0, N(over_cases));
-	tcase_add_test(tc, test_batch_json);
-	tcase_add_loop_test(tc, test_exit_code, 0, N(exit_cases));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reconcile_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_TEST(test_targets_distinct),
+		TK_LOOP(test_is_ours, ours_cases),
+		TK_LOOP(test_observe, observe_cases),
+		TK_LOOP(test_keep_note, note_cases),
+		TK_LOOP(test_changed, changed_cases),
+		TK_LOOP(test_missing, missing_cases),
+		TK_LOOP(test_max_running, max_cases),
+		TK_LOOP(test_overrunning, over_cases),
+		TK_TEST(test_batch_json),
+		TK_LOOP(test_exit_code, exit_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_reconcile", tests, TK_LEN(tests), NULL);
 }

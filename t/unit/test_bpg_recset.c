@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testkit.h"
 #include "bpg_appstate.h"
 #include "bpg_recset.h"
 
@@ -179,30 +180,14 @@ START_TEST(test_ids_has)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static Suite *
-recset_suite(void)
-{
-	Suite *s = suite_create("bpg_recset");
-	TCase *page = tcase_create("page"), *sets = tcase_create("sets");
-
-	tcase_add_loop_test(page, test_decide_page, 0, N(page_cases));
-	tcase_add_loop_test(page, test_pod_name_ok, 0, N(pod_cases));
-	tcase_add_loop_test(sets, test_ids_has, 0, N(ids_cases));
-	suite_add_tcase(s, page);
-	suite_add_tcase(s, sets);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(recset_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_decide_page, page_cases),
+		TK_LOOP(test_pod_name_ok, pod_cases),
+		TK_LOOP(test_ids_has, ids_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_recset", tests, TK_LEN(tests), NULL);
 }

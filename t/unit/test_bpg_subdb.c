@@ -3,9 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testkit.h"
 #include "bpg_subdb.h"
-
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* The top-level comma-separated items of s (commas inside parentheses are not counted). */
 static int
@@ -126,13 +125,13 @@ START_TEST(test_open_row)
 	char got[128];
 	int n = items(BPG_SUBDB_OPEN_COLS);
 
-	ck_assert_int_eq(n, N(open_cols));
+	ck_assert_int_eq(n, (int)TK_LEN(open_cols));
 	for (int i = 0; i < n; i++) {
 		int k = 0;
 		item(BPG_SUBDB_OPEN_COLS, i, got, sizeof(got));
-		while (k < N(open_cols) && strcmp(open_cols[k].col, got) != 0)
+		while (k < (int)TK_LEN(open_cols) && strcmp(open_cols[k].col, got) != 0)
 			k++;
-		ck_assert_msg(k < N(open_cols), "unexpected column %s", got);
+		ck_assert_msg(k < (int)TK_LEN(open_cols), "unexpected column %s", got);
 		cols[i] = open_cols[k].text;
 	}
 	ck_assert_int_eq(bpg_subdb_open_row((unsigned)n, cols, &r), BPG_OK);
@@ -158,27 +157,14 @@ START_TEST(test_open_row)
 }
 END_TEST
 
-static Suite *
-subdb_suite(void)
-{
-	Suite *s = suite_create("bpg_subdb");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_loop_test(tc, test_select_list, 0, N(select_cases));
-	tcase_add_loop_test(tc, test_insert, 0, N(insert_cols));
-	tcase_add_test(tc, test_open_row);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(subdb_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_LOOP(test_select_list, select_cases),
+		TK_LOOP(test_insert, insert_cols),
+		TK_TEST(test_open_row),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_subdb", tests, TK_LEN(tests), NULL);
 }
