@@ -10,6 +10,7 @@
 #include <string.h>
 #include "bpg_crd.h"
 #include "bpg_recstore.h"
+#include "bpg_time.h"
 #include "monitor.h"
 
 #define MAX_RESTARTS  5          /* listings started over after 410 Expired, per target */
@@ -62,7 +63,7 @@ page_rows(struct lister *l, struct page *pg)
 static void
 decide_page(struct lister *l, struct page *pg)
 {
-	bpg_recset_decide_page(pg->list, &pg->rows, l->seen, mon_now_ms(), &pg->dec);
+	bpg_recset_decide_page(pg->list, &pg->rows, l->seen, bpg_time_now_ms(), &pg->dec);
 	cJSON_Delete(pg->list);
 	pg->list = NULL;
 	bpg_recset_rows_release(&pg->rows);

@@ -54,7 +54,6 @@ struct page {
 #define run_error(r, ...) bpg_recset_error(&(r)->errors, __VA_ARGS__)
 
 /* run.c */
-long long mon_now_ms(void);
 int mon_run_once(struct monitor *m);
 /* Writes what the lister decided for one page; -1: the run ends. */
 int mon_write_page(struct monitor *m, const struct bpg_cluster *t, struct page *pg,

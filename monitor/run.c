@@ -4,22 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "bpg_log.h"
 #include "bpg_recstore.h"
 #include "bpg_subdb.h"
+#include "bpg_time.h"
 #include "monitor.h"
 
 #define LOCK_WAIT_S   1
-
-long long
-mon_now_ms(void)
-{
-	struct timespec t;
-
-	(void)clock_gettime(CLOCK_REALTIME, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /*
  * A database error: BPG_EUNAVAIL ends the run (fatal); another (an SQL error, logged by
@@ -178,7 +169,7 @@ resolve_missing(struct monitor *m, const struct bpg_cluster *t, const struct bpg
 
 	if (err == BPG_OK && bpg_reconcile_is_ours(cr)) {
 		bpg_sub_row_init(&obs);
-		if (bpg_recset_observe(cr, row, mon_now_ms(), &obs, adopted) != BPG_OK)
+		if (bpg_recset_observe(cr, row, bpg_time_now_ms(), &obs, adopted) != BPG_OK)
 			run_error(r, "out of memory observing %s", row->submission_id);
 		bpg_sub_row_release(&obs);
 	} else if (err == BPG_OK || err == BPG_ENOTFOUND) {
@@ -210,7 +201,7 @@ static int
 missing_page(struct monitor *m, const struct bpg_cluster *t, const struct bpg_recset_rows *rows,
     const struct bpg_recset_seen *seen, struct bpg_reconcile_batch *adopted, struct run *r)
 {
-	long long now = mon_now_ms();
+	long long now = bpg_time_now_ms();
 	int rc = 0;
 
 	for (size_t i = 0; i < rows->n && rc == 0; i++) {
@@ -351,7 +342,7 @@ print_quoted(const char *s)
 static int
 finish_run(struct monitor *m, struct run *r)
 {
-	long long ms = mon_now_ms() - r->r.started_ms;
+	long long ms = bpg_time_now_ms() - r->r.started_ms;
 	int rc = bpg_reconcile_exit_code(&r->r);
 	enum bpg_err err;
 
@@ -408,7 +399,7 @@ mon_run_once(struct monitor *m)
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	r.r.started_ms = mon_now_ms();
+	r.r.started_ms = bpg_time_now_ms();
 	bpg_buf_init(&r.errors, MON_ERRORS_LIMIT);
 	err = bpg_db_lock(m->db, BPG_MONITOR_LOCK, LOCK_WAIT_S);
 	if (err == BPG_ECONFLICT) {
