@@ -41,11 +41,6 @@ void bpg_metrics_attach(struct bpg_metrics *m);
 /* Records one request: route index (-1: no route), HTTP status, duration in microseconds. */
 void bpg_metrics_request(int route, int status, uint64_t usec);
 
-/*
- * Records one call to a dependency; slot is the cluster index for BPG_DEP_K8S, else 0 (the
- * clients tell it through bpg_depcall, whose listener bpg_metrics_attach sets).
- */
-void bpg_metrics_dep(enum bpg_dep dep, int slot, int ok, long long usec);
 
 /* Records one accepted submission on cluster index c in queue index q. */
 void bpg_metrics_submission(int c, int q);
@@ -53,8 +48,6 @@ void bpg_metrics_submission(int c, int q);
 /* Records one refused request of route class cls. */
 void bpg_metrics_denied(enum bpg_metrics_denial reason, enum bpg_route_class cls);
 
-/* Monotonic microseconds, for durations. */
-uint64_t bpg_metrics_now_us(void);
 
 /*
  * Appends the Prometheus text exposition of m: route_names[i] labels route i (n_routes of
