@@ -1,5 +1,7 @@
 /* bpg_err: one table from error code to name and HTTP status. */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "bpg_err.h"
 
 static const struct {
@@ -69,4 +71,31 @@ bpg_err_reason(int status)
 	case 504: return "Gateway Timeout";
 	default:  return "Unknown";
 	}
+}
+
+enum bpg_err
+bpg_why_vset(struct bpg_why *w, enum bpg_err err, const char *fmt, va_list ap)
+{
+	if (w == NULL || w->text == NULL || w->size == 0)
+		return err;
+	if (vsnprintf(w->text, w->size, fmt, ap) < 0)
+		w->text[0] = '\0';
+	return err;
+}
+
+enum bpg_err
+bpg_why_set(struct bpg_why *w, enum bpg_err err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = bpg_why_vset(w, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *
+bpg_why_text(const struct bpg_why *w)
+{
+	return w != NULL && w->text != NULL && w->size > 0 ? w->text : "";
 }

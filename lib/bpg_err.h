@@ -2,6 +2,9 @@
 #ifndef BPG_ERR_H
 #define BPG_ERR_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 enum bpg_err {
 	BPG_OK = 0,
 	BPG_EINVAL,        /* the client sent something invalid: 400 */
@@ -33,5 +36,33 @@ const char *bpg_err_str(enum bpg_err err);
 
 /* Returns the standard reason phrase for an HTTP status ("Not Found"), or "Unknown". */
 const char *bpg_err_reason(int status);
+
+/*
+ * The one channel for error text: a buffer and its size. A function that can say why it failed
+ * takes a `struct bpg_why *why` (NULL when the caller does not want the text) and writes it with
+ * bpg_why_set. Make one over a char array with BPG_WHY(arr), over a pointer and a size with
+ * BPG_WHY_BUF(p, n).
+ */
+struct bpg_why {
+	char *text;
+	size_t size;
+};
+
+#define BPG_WHY_BUF(p, n) (&(struct bpg_why){ (p), (n) })
+#define BPG_WHY(arr) BPG_WHY_BUF((arr), sizeof(arr))
+
+/*
+ * Writes the formatted text into w, truncated to fit and always terminated; writes nothing when w
+ * is NULL or its size is 0. Returns err, so `return bpg_why_set(why, BPG_EINVAL, "...")` works.
+ */
+enum bpg_err bpg_why_set(struct bpg_why *w, enum bpg_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* bpg_why_set with a va_list. */
+enum bpg_err bpg_why_vset(struct bpg_why *w, enum bpg_err err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* Returns w's text, or "" when w is NULL or has no room. */
+const char *bpg_why_text(const struct bpg_why *w);
 
 #endif

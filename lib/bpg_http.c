@@ -149,7 +149,7 @@ bpg_http_fail(struct bpg_http_req *req, enum bpg_err err, const char *fmt, ...)
 		return err;
 	req->err = err;
 	va_start(ap, fmt);
-	vsnprintf(req->err_msg, sizeof(req->err_msg), fmt, ap);
+	err = bpg_why_vset(BPG_WHY(req->err_msg), err, fmt, ap);
 	va_end(ap);
 	/* messages quote client input: keep the JSON body valid UTF-8 */
 	http_utf8_scrub(req->err_msg);
@@ -419,7 +419,7 @@ bpg_http_reply_error(struct bpg_http_req *req)
 	enum bpg_err err;
 
 	if (req->err_msg[0] == '\0')
-		snprintf(req->err_msg, sizeof(req->err_msg), "%s", bpg_err_str(e));
+		bpg_why_set(BPG_WHY(req->err_msg), e, "%s", bpg_err_str(e));
 	if (status == 401)
 		extra = "WWW-Authenticate: Basic realm=\"bpg\"\r\n";
 	bpg_buf_init(&b, 0);

@@ -37,7 +37,7 @@ bpg_svc_fail(struct bpg_svc *svc, enum bpg_err err, const char *fmt, ...)
 		return err;
 	svc->e.err = err;
 	va_start(ap, fmt);
-	vsnprintf(svc->e.msg, sizeof(svc->e.msg), fmt, ap);
+	err = bpg_why_vset(BPG_WHY(svc->e.msg), err, fmt, ap);
 	va_end(ap);
 	return err;
 }

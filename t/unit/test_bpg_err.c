@@ -91,6 +91,66 @@ START_TEST(test_statuses_have_reasons)
 }
 END_TEST
 
+/* bpg_why_set: truncated to the buffer, always terminated, the code handed back. */
+static const struct {
+	size_t size;          /* the buffer's size given to the channel (of 16 bytes) */
+	enum bpg_err err;
+	const char *arg;      /* formatted with "<%s|%d>" and 42 */
+	const char *want;     /* the buffer afterwards; "#" = left as it was */
+} why_cases[] = {
+	{ 16, BPG_EINVAL, "abc", "<abc|42>" },
+	{ 16, BPG_OK, "", "<|42>" },
+	{ 9, BPG_EFORBIDDEN, "abc", "<abc|42>" },
+	{ 8, BPG_EUPSTREAM, "abc", "<abc|42" },
+	{ 4, BPG_EINVAL, "abcdef", "<ab" },
+	{ 1, BPG_EINTERNAL, "abc", "" },
+	{ 0, BPG_EUNAVAIL, "abc", "#" },
+	{ 16, BPG_ETIMEOUT, "0123456789abcdef", "<0123456789abcd" },
+};
+
+START_TEST(test_why_set)
+{
+	char buf[16];
+	struct bpg_why w = { buf, why_cases[_i].size };
+
+	memset(buf, '#', sizeof buf);
+	buf[1] = '\0';
+	ck_assert_int_eq(bpg_why_set(&w, why_cases[_i].err, "<%s|%d>", why_cases[_i].arg, 42),
+	    why_cases[_i].err);
+	ck_assert_str_eq(buf, why_cases[_i].want);
+	ck_assert_str_eq(bpg_why_text(&w), why_cases[_i].size > 0 ? why_cases[_i].want : "");
+	for (size_t i = why_cases[_i].size; i < sizeof buf && i > 1; i++)
+		ck_assert_int_eq(buf[i], '#');
+}
+END_TEST
+
+/* No channel, or one without a buffer: nothing is written, the code still comes back. */
+START_TEST(test_why_none)
+{
+	struct bpg_why nobuf = { NULL, 8 };
+
+	ck_assert_int_eq(bpg_why_set(NULL, BPG_EINVAL, "x %d", 1), BPG_EINVAL);
+	ck_assert_int_eq(bpg_why_set(&nobuf, BPG_ENOMEM, "x"), BPG_ENOMEM);
+	ck_assert_str_eq(bpg_why_text(NULL), "");
+	ck_assert_str_eq(bpg_why_text(&nobuf), "");
+}
+END_TEST
+
+/* BPG_WHY over an array takes its whole size; BPG_WHY_BUF a pointer and a size. */
+START_TEST(test_why_macros)
+{
+	char arr[6];
+	char big[32];
+
+	ck_assert_int_eq(BPG_WHY(arr)->size, sizeof arr);
+	ck_assert_ptr_eq(BPG_WHY(arr)->text, arr);
+	bpg_why_set(BPG_WHY(arr), BPG_OK, "%s", "truncated");
+	ck_assert_str_eq(arr, "trunc");
+	bpg_why_set(BPG_WHY_BUF(big, 3), BPG_OK, "%s", "truncated");
+	ck_assert_str_eq(big, "tr");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -100,6 +160,9 @@ main(void)
 		TK_TEST(test_out_of_range),
 		TK_LOOP(test_reason_table, reason_cases),
 		TK_TEST(test_statuses_have_reasons),
+		TK_LOOP(test_why_set, why_cases),
+		TK_TEST(test_why_none),
+		TK_TEST(test_why_macros),
 	};
 
 	return tk_run("bpg_err", tests, TK_LEN(tests), NULL);
