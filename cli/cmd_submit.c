@@ -135,7 +135,7 @@ build_json(const struct cli_opts *o, const struct bpg_buf *in, const char *src, 
 	int ret = CLI_USAGE;
 
 	if (in->len > 0) {
-		if (bpg_json_parse(in->data, in->len, &r, why, sizeof(why)) != BPG_OK) {
+		if (bpg_json_parse(in->data, in->len, &r, BPG_WHY(why)) != BPG_OK) {
 			fprintf(stderr, "bpg: error: %s: not valid JSON: %s\n", src, why);
 			goto out;
 		}
@@ -148,7 +148,7 @@ build_json(const struct cli_opts *o, const struct bpg_buf *in, const char *src, 
 	}
 	if (apply_flags(o, r) != 0 || (*body_out = cJSON_PrintUnformatted(r)) == NULL)
 		goto out;
-	if (bpg_request_parse(*body_out, strlen(*body_out), &req, why, sizeof(why)) != BPG_OK) {
+	if (bpg_request_parse(*body_out, strlen(*body_out), &req, BPG_WHY(why)) != BPG_OK) {
 		fprintf(stderr, "bpg: error: invalid request: %s\n", why);
 		free(*body_out);
 		*body_out = NULL;

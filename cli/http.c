@@ -149,7 +149,7 @@ error_message(const struct cli *c, struct cli_resp *resp)
 	char why[64];
 
 	if (resp->body.len > 0 &&
-	    bpg_json_parse(resp->body.data, resp->body.len, &j, why, sizeof(why)) == BPG_OK &&
+	    bpg_json_parse(resp->body.data, resp->body.len, &j, BPG_WHY(why)) == BPG_OK &&
 	    cJSON_IsString(m = cJSON_GetObjectItemCaseSensitive(j, "message")) && m->valuestring[0]) {
 		snprintf(resp->err, sizeof(resp->err), "%s (HTTP %ld)", m->valuestring, resp->status);
 	} else {
@@ -283,8 +283,8 @@ cli_get_json(struct cli *c, const char *path, cJSON **out)
 	int ret = cli_http(c, &rq, &resp);
 
 	if (ret == CLI_OK &&
-	    bpg_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, out, why,
-	    sizeof(why)) != BPG_OK) {
+	    bpg_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, out,
+	    BPG_WHY(why)) != BPG_OK) {
 		cli_error(c, "GET %s%s: the answer is not JSON: %s", c->conf.url, path, why);
 		ret = CLI_SERVER;
 	}

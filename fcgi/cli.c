@@ -153,8 +153,8 @@ queue_token(const char *path, const char *queue, const char *user, long ttl)
 		fprintf(stderr, "bpg-fcgi: %s: [auth] queue_token_secrets_file is not set\n", path);
 		goto out;
 	}
-	if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &secrets, why,
-	    sizeof(why)) != BPG_OK || secrets.n == 0) {
+	if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &secrets,
+	    BPG_WHY(why)) != BPG_OK || secrets.n == 0) {
 		fprintf(stderr, "bpg-fcgi: %s\n", secrets.n == 0 && why[0] == '\0' ?
 		    "queue token secrets: the file holds none" : why);
 		goto out;

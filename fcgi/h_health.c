@@ -42,7 +42,7 @@ probe_done(struct bpg_probe *p, enum bpg_err e, long long now, long long t0,
  * *asked is set when it was asked.
  */
 static enum bpg_err
-probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *asked)
+probe(struct bpg_app *app, size_t i, double *ms, struct bpg_why *why, int *asked)
 {
 	struct bpg_probe *p = &app->probes[i];
 	long long now = bpg_now_ms();
@@ -53,12 +53,12 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *
 		return BPG_OK;
 	*asked = 1;
 	t0 = bpg_time_mono_us();
-	why[0] = '\0';
+	bpg_why_set(why, BPG_OK, "%s", "");
 	if (i < app->cfg->n_clusters) {
-		e = bpg_k8s_ping(app->k8s, &app->cfg->clusters[i], why, whylen);
+		e = bpg_k8s_ping(app->k8s, &app->cfg->clusters[i], why);
 	} else {
 		/* a key that does not exist: 404 means S3 answered and took our signature */
-		e = bpg_s3_head(app->s3, app->cfg->s3.bucket, S3_PROBE_KEY, NULL, why, whylen);
+		e = bpg_s3_head(app->s3, app->cfg->s3.bucket, S3_PROBE_KEY, NULL, why);
 		if (e == BPG_ENOTFOUND)
 			e = BPG_OK;
 	}
@@ -195,7 +195,7 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	ok = db.err == BPG_OK;
 	for (size_t i = 0; i < n; i++) {
 		/* S3, when configured, is probe n_clusters */
-		deps[i].err = probe(app, i, &deps[i].ms, deps[i].why, sizeof(deps[i].why), &asked);
+		deps[i].err = probe(app, i, &deps[i].ms, BPG_WHY(deps[i].why), &asked);
 		ok &= deps[i].err == BPG_OK;
 	}
 	if (asked || b->len == 0)

@@ -167,14 +167,14 @@ list_parse(struct bpg_http_req *req, const char *user, int allow_ndjson, struct 
 	const char *fmt, *next;
 	enum bpg_err err;
 
-	if ((err = bpg_query_parse(req->query, &qs, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_query_only(&qs, names, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_query_long(&qs, "limit", 1, BPG_SUBDB_LIST_MAX, 100, &limit, why,
-	    sizeof(why))) != BPG_OK ||
+	if ((err = bpg_query_parse(req->query, &qs, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_only(&qs, names, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_long(&qs, "limit", 1, BPG_SUBDB_LIST_MAX, 100, &limit,
+	    BPG_WHY(why))) != BPG_OK ||
 	    (err = bpg_query_long(&qs, "createdAfter", 0, CURSOR_MS_MAX, -1, &f->created_after_ms,
-	    why, sizeof(why))) != BPG_OK ||
+	    BPG_WHY(why))) != BPG_OK ||
 	    (err = bpg_query_long(&qs, "createdBefore", 0, CURSOR_MS_MAX, -1,
-	    &f->created_before_ms, why, sizeof(why))) != BPG_OK)
+	    &f->created_before_ms, BPG_WHY(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
 	fmt = bpg_query_get(&qs, "format");
 	q->ndjson = fmt != NULL && strcmp(fmt, "ndjson") == 0;

@@ -38,8 +38,8 @@ livy_query(struct bpg_http_req *req, long long *from, long long *size)
 	char why[WHY];
 	enum bpg_err err;
 
-	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_query_parse(req->query, &q, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_only(&q, names, BPG_WHY(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
 	if (bpg_livy_int_param(bpg_query_get(&q, "from"), INT_MAX, from) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "from: a whole number from 0 is expected");
@@ -173,10 +173,10 @@ livy_parse(struct bpg_app *app, struct bpg_http_req *req, struct bpg_submit_req 
 	err = bpg_http_read_body(req, LIVY_MAX_BODY, &b);
 	if (err != BPG_OK)
 		goto out;
-	if ((err = bpg_json_parse_flags(b.data ? b.data : "", b.len, BPG_JSON_NO_NUL, body, why,
-	    sizeof(why))) != BPG_OK ||
-	    (err = bpg_livy_request(*body, app->cfg->livy.spark_version, &rj, proxy, why,
-	    sizeof(why))) != BPG_OK) {
+	if ((err = bpg_json_parse_flags(b.data ? b.data : "", b.len, BPG_JSON_NO_NUL, body,
+	    BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_livy_request(*body, app->cfg->livy.spark_version, &rj, proxy,
+	    BPG_WHY(why))) != BPG_OK) {
 		bpg_http_fail(req, err, "%s", why);
 		goto out;
 	}
@@ -184,7 +184,7 @@ livy_parse(struct bpg_app *app, struct bpg_http_req *req, struct bpg_submit_req 
 		err = bpg_http_fail(req, BPG_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((err = bpg_request_parse(text, strlen(text), out, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_request_parse(text, strlen(text), out, BPG_WHY(why))) != BPG_OK)
 		bpg_http_fail(req, err, "%s", why);
 out:
 	free(text);

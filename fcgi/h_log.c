@@ -89,13 +89,13 @@ log_in_parse(struct bpg_http_req *req, struct log_in *in)
 	const char *s3;
 	struct bpg_svc_log_in *sv = &in->svc;
 
-	if (bpg_query_parse(req->query, &q, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_only(&q, names, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_long(&q, "tailLines", 1, TAIL_MAX, 0, &sv->tail_lines, why, sizeof(why)) ||
-	    bpg_query_long(&q, "limitBytes", 1, 1LL << 40, 0, &sv->limit_bytes, why,
-	    sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "follow", bpg_http_is_legacy(req), &sv->follow, why,
-	    sizeof(why)) != BPG_OK)
+	if (bpg_query_parse(req->query, &q, BPG_WHY(why)) != BPG_OK ||
+	    bpg_query_only(&q, names, BPG_WHY(why)) != BPG_OK ||
+	    bpg_query_long(&q, "tailLines", 1, TAIL_MAX, 0, &sv->tail_lines, BPG_WHY(why)) ||
+	    bpg_query_long(&q, "limitBytes", 1, 1LL << 40, 0, &sv->limit_bytes,
+	    BPG_WHY(why)) != BPG_OK ||
+	    bpg_query_bool(&q, "follow", bpg_http_is_legacy(req), &sv->follow,
+	    BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (copy_value(&q, "subId", in->sub_id, sizeof(in->sub_id)) != 0 ||
 	    copy_value(&q, "appId", in->app_id, sizeof(in->app_id)) != 0 ||

@@ -21,7 +21,8 @@ s3_empty_check(struct bpg_http_req *req, const struct bpg_query *q,
 	char why[WHY];
 	int allow;
 
-	if (bpg_query_bool(q, "allowEmpty", bpg_http_is_legacy(req), &allow, why, sizeof(why)) != BPG_OK)
+	if (bpg_query_bool(q, "allowEmpty", bpg_http_is_legacy(req), &allow,
+	    BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (in->length == 0 && !allow)
 		return bpg_http_fail(req, BPG_EINVAL, "empty upload: the body has no bytes (curl "
@@ -41,8 +42,8 @@ s3_length_parse(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_
 	if (bpg_http_content_length(req, &hdr) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "Please provide valid value for "
 		    "content-length in http request header");
-	if (bpg_query_long(q, "content-length", 0, (1LL << 62), hdr, &in->length, why,
-	    sizeof(why)) != BPG_OK)
+	if (bpg_query_long(q, "content-length", 0, (1LL << 62), hdr, &in->length,
+	    BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if (hdr >= 0 && in->length != hdr)
 		return bpg_http_fail(req, BPG_EINVAL, "content-length %lld does not match the "
@@ -67,14 +68,14 @@ s3_in_parse(struct bpg_app *app, struct bpg_http_req *req, struct bpg_upload_in 
 	    !bpg_upname_segment_ok(in->name, strlen(in->name)))
 		return bpg_http_fail(req, BPG_EINVAL, "name: 1 to %d letters, digits and "
 		    ". _ - + = @ , not starting with '.'", BPG_UPNAME_NAME_MAX);
-	if (bpg_query_parse(req->query, &q, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_only(&q, names, why, sizeof(why)) != BPG_OK ||
-	    bpg_query_bool(&q, "overwrite", bpg_http_is_legacy(req), &in->overwrite, why,
-	    sizeof(why)) != BPG_OK)
+	if (bpg_query_parse(req->query, &q, BPG_WHY(why)) != BPG_OK ||
+	    bpg_query_only(&q, names, BPG_WHY(why)) != BPG_OK ||
+	    bpg_query_bool(&q, "overwrite", bpg_http_is_legacy(req), &in->overwrite,
+	    BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	f = bpg_query_get(&q, "folder");
 	in->folder[0] = '\0';
-	if (f != NULL && bpg_upname_folder(f, in->folder, why, sizeof(why)) != BPG_OK)
+	if (f != NULL && bpg_upname_folder(f, in->folder, BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	return s3_length_parse(app, req, &q, in);
 }

@@ -79,9 +79,9 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	char why[WHY];
 	enum bpg_err err;
 
-	if ((err = bpg_query_parse(req->query, &q, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_query_only(&q, names, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_query_bool(&q, "dryRun", 0, &s->dry_run, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_query_parse(req->query, &q, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_only(&q, names, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_bool(&q, "dryRun", 0, &s->dry_run, BPG_WHY(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
 	s->user = req->user.name;
 	dag = bpg_query_get(&q, "dagUser");
@@ -105,8 +105,8 @@ submit_parse(struct bpg_app *app, struct bpg_http_req *req, struct submit *s)
 	err = bpg_http_read_body(req, SUBMIT_MAX_BODY, &body);
 	if (err == BPG_OK && (err = bpg_request_parse_body(body.data ? body.data : "", body.len,
 	    (bpg_request_is_yaml(ct) ? BPG_REQ_YAML : 0) |
-	    (bpg_http_is_legacy(req) ? BPG_REQ_JAVA : BPG_REQ_STRICT), &s->req, why,
-	    sizeof(why))) != BPG_OK)
+	    (bpg_http_is_legacy(req) ? BPG_REQ_JAVA : BPG_REQ_STRICT), &s->req,
+	    BPG_WHY(why))) != BPG_OK)
 		bpg_http_fail(req, err, "%s", why);
 	bpg_buf_release(&body);
 	if (err == BPG_OK)

@@ -192,10 +192,10 @@ check_browser(const struct bpg_app *app, struct bpg_http_req *req)
 	in.origin = bpg_http_param(req, "HTTP_ORIGIN");
 	in.sec_fetch_site = bpg_http_param(req, "HTTP_SEC_FETCH_SITE");
 	in.host = bpg_http_param(req, "HTTP_HOST");
-	if ((err = bpg_csrf_check(&in, &app->cfg->gateway.allowed_origins, why, sizeof(why))) !=
+	if ((err = bpg_csrf_check(&in, &app->cfg->gateway.allowed_origins, BPG_WHY(why))) !=
 	    BPG_OK ||
 	    (err = bpg_media_accept(req->match.route->body, bpg_http_param(req, "CONTENT_TYPE"),
-	    &media, why, sizeof(why))) != BPG_OK)
+	    &media, BPG_WHY(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
 	return BPG_OK;
 }
@@ -486,8 +486,8 @@ main(int argc, char **argv)
 	}
 	if (cfg->auth.queue_token_secrets_file != NULL) {
 		char why[256];
-		if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &app.queue_secrets, why,
-		    sizeof(why)) != BPG_OK)
+		if (bpg_jwt_secrets_load(cfg->auth.queue_token_secrets_file, &app.queue_secrets,
+		    BPG_WHY(why)) != BPG_OK)
 			bpg_log(BPG_LOG_ERROR, "main", "secure queues will refuse every token", "error",
 			    why, NULL);
 	}

@@ -222,8 +222,8 @@ load_spec_defaults(struct bpg_confload *ld, const char *sec, struct bpg_cluster 
 			goto out;
 		}
 	}
-	if (bpg_json_parse(text.data ? text.data : "", text.len, &c->spec_defaults, why,
-	    sizeof(why)) != BPG_OK) {
+	if (bpg_json_parse(text.data ? text.data : "", text.len, &c->spec_defaults,
+	    BPG_WHY(why)) != BPG_OK) {
 		bpg_confcheck_error(ld, sec, "spec_defaults", "%s: %s", c->spec_defaults_file, why);
 		goto out;
 	}
@@ -423,7 +423,7 @@ check_grants(struct bpg_confload *ld, struct bpg_config *cfg)
 		snprintf(sec, sizeof(sec), "upload.%s", g->name ? g->name : "");
 		if (g->folder == NULL)
 			continue;   /* reported as missing */
-		if (bpg_upname_folder(g->folder, norm, why, sizeof(why)) != BPG_OK)
+		if (bpg_upname_folder(g->folder, norm, BPG_WHY(why)) != BPG_OK)
 			bpg_confcheck_error(ld, sec, "folder", "'%s': %s", g->folder, why);
 		else if (norm[0] == '\0' || strcmp(norm, g->folder) != 0)
 			bpg_confcheck_error(ld, sec, "folder", "'%s' must name a folder, without a trailing '/'",

@@ -287,8 +287,8 @@ has_volume(const cJSON *vols, const char *name)
  * (BPG_EINVAL), so a pod that Kubernetes would refuse is never created.
  */
 static enum bpg_err
-pod_mounts(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON *pod, char *why,
-    size_t whylen)
+pod_mounts(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON *pod,
+    struct bpg_why *why)
 {
 	const char *role = driver ? "driver" : "executor";
 	const cJSON *user = cJSON_GetObjectItemCaseSensitive(driver ? in->req->driver.j :
@@ -314,24 +314,22 @@ pod_mounts(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON *po
 			goto nomem;
 	cJSON_ArrayForEach(e, m) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
-		if (!cJSON_IsString(n) || !has_volume(vols, n->valuestring)) {
-			snprintf(why, whylen, "%s.volumeMounts: '%.64s' names no volume of the application "
+		if (!cJSON_IsString(n) || !has_volume(vols, n->valuestring))
+			return bpg_why_set(why, BPG_EINVAL,
+			    "%s.volumeMounts: '%.64s' names no volume of the application "
 			    "(volumes replace the cluster's when given)", role,
 			    cJSON_IsString(n) ? n->valuestring : "");
-			return BPG_EINVAL;
-		}
 	}
 	if (m->child == NULL)
 		cJSON_DeleteItemFromObjectCaseSensitive(pod, "volumeMounts");
 	return BPG_OK;
 nomem:
-	snprintf(why, whylen, "out of memory");
-	return BPG_ENOMEM;
+	return bpg_why_set(why, BPG_ENOMEM, "out of memory");
 }
 
 /* Cores, CPU limit and memory (spec 4.7, 4.8): ratios applied once, in whole millicores and MiB. */
 static enum bpg_err
-pod_resources(const struct bpg_crd_in *in, int driver, cJSON *pod, char *why, size_t whylen)
+pod_resources(const struct bpg_crd_in *in, int driver, cJSON *pod, struct bpg_why *why)
 {
 	const struct bpg_pod_req *pr = driver ? &in->req->driver : &in->req->executor;
 	const struct bpg_queue *q = in->queue;
@@ -347,11 +345,10 @@ pod_resources(const struct bpg_crd_in *in, int driver, cJSON *pod, char *why, si
 	limit_m = pr->core_limit_m > 0 ? (long long)ceil((double)pr->core_limit_m * rcpu) :
 	    cores * 1000;
 	req_m = pr->core_request_m > 0 ? pr->core_request_m : cores * 1000;
-	if (req_m > limit_m) {
-		snprintf(why, whylen, "%s.coreLimit: %lldm is below the CPU request of %lldm (cores or "
+	if (req_m > limit_m)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "%s.coreLimit: %lldm is below the CPU request of %lldm (cores or "
 		    "coreRequest, after queue %s's ratio)", role, limit_m, req_m, in->queue_name);
-		return BPG_EINVAL;
-	}
 	mem = (long long)ceil((double)(pr->memory_mb > 0 ? pr->memory_mb : BPG_CRD_DEFAULT_MEMORY_MB) *
 	    rmem);
 	if (put_num(pod, "cores", (double)cores) != 0)
@@ -368,8 +365,7 @@ pod_resources(const struct bpg_crd_in *in, int driver, cJSON *pod, char *why, si
 		goto nomem;
 	return BPG_OK;
 nomem:
-	snprintf(why, whylen, "out of memory");
-	return BPG_ENOMEM;
+	return bpg_why_set(why, BPG_ENOMEM, "out of memory");
 }
 
 /* The pod's labels and annotations (safe-to-evict false: Java's rule); 0 or -1 (no memory). */
@@ -430,8 +426,8 @@ pod_placement(const struct bpg_crd_in *in, int driver, const struct bpg_pod_req 
 
 /* Driver or executor spec (spec 4.7, 4.8, 4.10, 4.11) into *out. */
 static enum bpg_err
-pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out, char *why,
-    size_t whylen)
+pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out,
+    struct bpg_why *why)
 {
 	const struct bpg_pod_req *pr = driver ? &in->req->driver : &in->req->executor;
 	const cJSON *defaults = cJSON_GetObjectItemCaseSensitive(in->cluster->spec_defaults,
@@ -444,7 +440,7 @@ pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out
 
 	if (pod == NULL)
 		goto nomem;
-	if ((rc = pod_resources(in, driver, pod, why, whylen)) != BPG_OK)
+	if ((rc = pod_resources(in, driver, pod, why)) != BPG_OK)
 		goto out;
 	rc = BPG_ENOMEM;
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
@@ -454,7 +450,7 @@ pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out
 		goto nomem;
 	if (pod_metadata(pod, src, driver) != 0 || pod_env(pod, src, defaults) != 0)
 		goto nomem;
-	if ((rc = pod_mounts(in, driver, vols, pod, why, whylen)) != BPG_OK)
+	if ((rc = pod_mounts(in, driver, vols, pod, why)) != BPG_OK)
 		goto out;
 	rc = BPG_ENOMEM;
 	if (pod_placement(in, driver, pr, pod) != 0)
@@ -462,7 +458,7 @@ pod_spec(const struct bpg_crd_in *in, int driver, const cJSON *vols, cJSON **out
 	*out = pod;
 	return BPG_OK;
 nomem:
-	snprintf(why, whylen, "out of memory");
+	bpg_why_set(why, rc, "out of memory");
 out:
 	cJSON_Delete(pod);
 	return rc;
@@ -579,20 +575,18 @@ spec_app(const struct bpg_crd_in *in, const char *image, cJSON *spec)
 
 /* The driver and the executor, over vols. */
 static enum bpg_err
-spec_pods(const struct bpg_crd_in *in, const cJSON *vols, cJSON *spec, char *why,
-    size_t whylen)
+spec_pods(const struct bpg_crd_in *in, const cJSON *vols, cJSON *spec, struct bpg_why *why)
 {
 	static const char *const roles[] = { "executor", "driver" };
 	enum bpg_err rc;
 	cJSON *c;
 
 	for (int driver = 1; driver >= 0; driver--) {
-		if ((rc = pod_spec(in, driver, vols, &c, why, whylen)) != BPG_OK)
+		if ((rc = pod_spec(in, driver, vols, &c, why)) != BPG_OK)
 			return rc;
 		if (!cJSON_AddItemToObject(spec, roles[driver], c)) {
 			cJSON_Delete(c);
-			snprintf(why, whylen, "out of memory");
-			return BPG_ENOMEM;
+			return bpg_why_set(why, BPG_ENOMEM, "out of memory");
 		}
 	}
 	return BPG_OK;
@@ -621,7 +615,7 @@ spec_cluster(const struct bpg_crd_in *in, cJSON *spec)
 
 /* The spec's top-level fields, volumes and pods. */
 static enum bpg_err
-build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, char *why, size_t whylen)
+build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, struct bpg_why *why)
 {
 	const cJSON *vols;
 	cJSON *c;
@@ -636,18 +630,17 @@ build_spec(const struct bpg_crd_in *in, const char *image, cJSON *spec, char *wh
 	if (cJSON_GetArraySize(vols) > 0 && ((c = cJSON_Duplicate(vols, 1)) == NULL ||
 	    !cJSON_AddItemToObject(spec, "volumes", c)))
 		goto nomem;
-	if ((rc = spec_pods(in, vols, spec, why, whylen)) != BPG_OK)
+	if ((rc = spec_pods(in, vols, spec, why)) != BPG_OK)
 		return rc;
 	if (spec_cluster(in, spec) != 0)
 		goto nomem;
 	return BPG_OK;
 nomem:
-	snprintf(why, whylen, "out of memory");
-	return BPG_ENOMEM;
+	return bpg_why_set(why, BPG_ENOMEM, "out of memory");
 }
 
 enum bpg_err
-bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen)
+bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, struct bpg_why *why)
 {
 	const struct bpg_submit_req *r = in->req;
 	const char *image;
@@ -656,28 +649,24 @@ bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen
 
 	if (in->cfg == NULL || r == NULL || in->cluster == NULL || in->queue == NULL ||
 	    in->queue_name == NULL || in->submission_id == NULL || in->user == NULL ||
-	    in->proxy_user == NULL) {
-		snprintf(why, whylen, "bpg_crd_build: an input is missing");
-		return BPG_EINTERNAL;
-	}
-	if (!bpg_k8sname_label(in->submission_id, BPG_CRD_NAME_MAX)) {
-		snprintf(why, whylen, "submissionIdSuffix: the submission id '%.80s' is not a DNS-1123 "
+	    in->proxy_user == NULL)
+		return bpg_why_set(why, BPG_EINTERNAL, "bpg_crd_build: an input is missing");
+	if (!bpg_k8sname_label(in->submission_id, BPG_CRD_NAME_MAX))
+		return bpg_why_set(why, BPG_EINVAL,
+		    "submissionIdSuffix: the submission id '%.80s' is not a DNS-1123 "
 		    "label of at most %d characters", in->submission_id, BPG_CRD_NAME_MAX);
-		return BPG_EINVAL;
-	}
-	if ((image = pick_image(in)) == NULL) {
-		snprintf(why, whylen, "Spark image not found for type: %s, version: %s", r->type,
+	if ((image = pick_image(in)) == NULL)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "Spark image not found for type: %s, version: %s", r->type,
 		    r->spark_version);
-		return BPG_EINVAL;
-	}
 	if ((root = cJSON_CreateObject()) == NULL ||
 	    put_str(root, "apiVersion", BPG_CRD_API_VERSION) != 0 ||
 	    put_str(root, "kind", BPG_CRD_KIND) != 0 || metadata(in, root) != 0 ||
 	    (spec = cJSON_AddObjectToObject(root, "spec")) == NULL) {
-		snprintf(why, whylen, "out of memory");
+		bpg_why_set(why, rc, "out of memory");
 		goto out;
 	}
-	if ((rc = build_spec(in, image, spec, why, whylen)) != BPG_OK)
+	if ((rc = build_spec(in, image, spec, why)) != BPG_OK)
 		goto out;
 	*out = root;
 	return BPG_OK;

@@ -42,6 +42,6 @@ struct bpg_crd_in {
  * characters, a CPU limit is below its request, or a volume mount names no volume.
  * *out is written only on success; cJSON_Delete() it.
  */
-enum bpg_err bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, char *why, size_t whylen);
+enum bpg_err bpg_crd_build(const struct bpg_crd_in *in, cJSON **out, struct bpg_why *why);
 
 #endif

@@ -49,8 +49,7 @@ host_is(const char *host, const char *a, size_t alen)
 }
 
 enum bpg_err
-bpg_csrf_check(const struct bpg_csrf_in *in, const struct bpg_strlist *trusted, char *why,
-    size_t whylen)
+bpg_csrf_check(const struct bpg_csrf_in *in, const struct bpg_strlist *trusted, struct bpg_why *why)
 {
 	const char *sfs = in->sec_fetch_site, *o = in->origin, *a;
 	int origin_trusted = 0;
@@ -63,18 +62,17 @@ bpg_csrf_check(const struct bpg_csrf_in *in, const struct bpg_strlist *trusted, 
 			origin_trusted = strcasecmp(trusted->v[i], o) == 0;
 	}
 	if (sfs != NULL && sfs[0] != '\0' && strcmp(sfs, "same-origin") != 0 &&
-	    strcmp(sfs, "none") != 0 && !origin_trusted) {
-		snprintf(why, whylen, "cross-site request refused: the browser sent it from "
+	    strcmp(sfs, "none") != 0 && !origin_trusted)
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "cross-site request refused: the browser sent it from "
 		    "another site (Sec-Fetch-Site: %.32s)", sfs);
-		return BPG_EFORBIDDEN;
-	}
 	if (o == NULL || o[0] == '\0' || origin_trusted)
 		return BPG_OK;
 	if (in->host != NULL && origin_authority(o, &a, &alen) && host_is(in->host, a, alen))
 		return BPG_OK;
-	snprintf(why, whylen, "cross-site request refused: Origin %.200s is not this gateway's "
+	return bpg_why_set(why, BPG_EFORBIDDEN,
+	    "cross-site request refused: Origin %.200s is not this gateway's "
 	    "(add it to [gateway] allowed_origins to trust it)", o);
-	return BPG_EFORBIDDEN;
 }
 
 /* The media types by their essence; the first that matches wins. */
@@ -136,18 +134,17 @@ static const struct {
 
 enum bpg_err
 bpg_media_accept(enum bpg_route_body body, const char *content_type,
-    enum bpg_media *media_out, char *why, size_t whylen)
+    enum bpg_media *media_out, struct bpg_why *why)
 {
 	enum bpg_media m = bpg_media_of(content_type);
 
 	if ((unsigned)body >= sizeof(body_table) / sizeof(body_table[0]) ||
-	    (body_table[body].accept & (1u << m)) == 0) {
-		snprintf(why, whylen, "unsupported Content-Type '%.100s': this endpoint takes %s",
+	    (body_table[body].accept & (1u << m)) == 0)
+		return bpg_why_set(why, BPG_EMEDIA,
+		    "unsupported Content-Type '%.100s': this endpoint takes %s",
 		    content_type != NULL ? content_type : "",
 		    (unsigned)body < sizeof(body_table) / sizeof(body_table[0]) ?
 		    body_table[body].takes : "no body");
-		return BPG_EMEDIA;
-	}
 	*media_out = m;
 	return BPG_OK;
 }

@@ -23,7 +23,7 @@ struct bpg_csrf_in {
  * Airflow, the bpg CLI) passes. BPG_EFORBIDDEN with why saying which header refused it.
  */
 enum bpg_err bpg_csrf_check(const struct bpg_csrf_in *in, const struct bpg_strlist *trusted,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* A body's media type, from its Content-Type (its essence, any case, parameters ignored). */
 enum bpg_media {
@@ -46,6 +46,6 @@ enum bpg_media bpg_media_of(const char *content_type);
  * and what the route takes.
  */
 enum bpg_err bpg_media_accept(enum bpg_route_body body, const char *content_type,
-    enum bpg_media *media_out, char *why, size_t whylen);
+    enum bpg_media *media_out, struct bpg_why *why);
 
 #endif

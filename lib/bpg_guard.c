@@ -122,36 +122,36 @@ bpg_guard_meta_key_reserved(const char *key)
 /* The refusal for a property no field can say (G_CONF). */
 static enum bpg_err
 refuse_conf(const char *path, const char *key, const char *queue_name, const char *what,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
-	snprintf(why, whylen, "%s%.200s: queue %s does not allow setting %s through Spark "
+	return bpg_why_set(why, BPG_EFORBIDDEN,
+	    "%s%.200s: queue %s does not allow setting %s through Spark "
 	    "properties (allow_k8s_spark_conf)", path, key, queue_name, what);
-	return BPG_EFORBIDDEN;
 }
 
 /* spark.kubernetes.<role>.volumes.<type>.<name>.*: the type decides the rule. */
 static enum bpg_err
 guard_volume(const char *key, const char *type, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen)
+    const char *queue_name, int admin, struct bpg_why *why)
 {
 	if (strncmp(type, "hostPath.", 9) == 0) {
 		if (q->allow_host_path)
 			return BPG_OK;
-		snprintf(why, whylen, "sparkConf.%.200s: queue %s does not allow hostPath volumes", key,
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "sparkConf.%.200s: queue %s does not allow hostPath volumes", key,
 		    queue_name);
-		return BPG_EFORBIDDEN;
 	}
 	/* the kinds the volumes field lets every queue have */
 	if (strncmp(type, "emptyDir.", 9) == 0 || strncmp(type, "persistentVolumeClaim.", 22) == 0)
 		return BPG_OK;
 	if (q->allow_k8s_spark_conf || admin)
 		return BPG_OK;
-	return refuse_conf("sparkConf.", key, queue_name, "nfs or other volume types", why, whylen);
+	return refuse_conf("sparkConf.", key, queue_name, "nfs or other volume types", why);
 }
 
 enum bpg_err
 bpg_guard_conf_key(const char *key, const struct bpg_queue *q, const char *queue_name,
-    int admin, char *why, size_t whylen)
+    int admin, struct bpg_why *why)
 {
 	char k[GUARD_KEY_MAX];
 	size_t i, plen;
@@ -170,35 +170,34 @@ bpg_guard_conf_key(const char *key, const struct bpg_queue *q, const char *queue
 	case G_IMAGE:
 		if (q->allow_custom_image)
 			return BPG_OK;
-		snprintf(why, whylen, "sparkConf.%.200s: queue %s does not allow custom images", k,
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "sparkConf.%.200s: queue %s does not allow custom images", k,
 		    queue_name);
-		return BPG_EFORBIDDEN;
 	case G_SERVICE_ACCOUNT:
 		if (q->allow_service_account)
 			return BPG_OK;
-		snprintf(why, whylen, "sparkConf.%.200s: queue %s does not allow choosing a service "
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "sparkConf.%.200s: queue %s does not allow choosing a service "
 		    "account", k, queue_name);
-		return BPG_EFORBIDDEN;
 	case G_VOLUME:
-		return guard_volume(k, k + plen, q, queue_name, admin, why, whylen);
+		return guard_volume(k, k + plen, q, queue_name, admin, why);
 	case G_META:
 		if (!bpg_guard_meta_key_reserved(k + plen) || q->allow_k8s_spark_conf || admin)
 			return BPG_OK;
 		return refuse_conf("sparkConf.", k, queue_name, "reserved pod labels or annotations",
-		    why, whylen);
+		    why);
 	case G_CONF:
 		if (q->allow_k8s_spark_conf || admin)
 			return BPG_OK;
-		return refuse_conf("sparkConf.", k, queue_name, props[i].what, why, whylen);
+		return refuse_conf("sparkConf.", k, queue_name, props[i].what, why);
 	}
-	snprintf(why, whylen, "sparkConf.%.200s: no rule", k);
-	return BPG_EINTERNAL;
+	return bpg_why_set(why, BPG_EINTERNAL, "sparkConf.%.200s: no rule", k);
 }
 
 /* role.labels and role.annotations: reserved keys need the flag or an admin. */
 static enum bpg_err
 guard_meta(const cJSON *pod, const char *role, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen)
+    const char *queue_name, int admin, struct bpg_why *why)
 {
 	static const char *const maps[] = { "labels", "annotations" };
 	const cJSON *it;
@@ -211,25 +210,25 @@ guard_meta(const cJSON *pod, const char *role, const struct bpg_queue *q,
 			if (it->string != NULL && bpg_guard_meta_key_reserved(it->string)) {
 				snprintf(path, sizeof(path), "%s.%s.", role, maps[i]);
 				return refuse_conf(path, it->string, queue_name,
-				    "reserved pod labels or annotations", why, whylen);
+				    "reserved pod labels or annotations", why);
 			}
 	return BPG_OK;
 }
 
 enum bpg_err
 bpg_guard_request(const cJSON *req, const struct bpg_queue *q, const char *queue_name,
-    int admin, char *why, size_t whylen)
+    int admin, struct bpg_why *why)
 {
 	const cJSON *it;
 	enum bpg_err err;
 
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(req, "sparkConf"))
 		if (it->string != NULL && (err = bpg_guard_conf_key(it->string, q, queue_name, admin,
-		    why, whylen)) != BPG_OK)
+		    why)) != BPG_OK)
 			return err;
 	if ((err = guard_meta(cJSON_GetObjectItemCaseSensitive(req, "driver"), "driver", q,
-	    queue_name, admin, why, whylen)) != BPG_OK)
+	    queue_name, admin, why)) != BPG_OK)
 		return err;
 	return guard_meta(cJSON_GetObjectItemCaseSensitive(req, "executor"), "executor", q,
-	    queue_name, admin, why, whylen);
+	    queue_name, admin, why);
 }

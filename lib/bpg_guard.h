@@ -20,7 +20,7 @@
  * naming the property and the queue; BPG_OK otherwise.
  */
 enum bpg_err bpg_guard_conf_key(const char *key, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen);
+    const char *queue_name, int admin, struct bpg_why *why);
 
 /*
  * 1 when a pod label or annotation key is reserved: the domains Kubernetes, the cloud
@@ -37,6 +37,6 @@ int bpg_guard_meta_key_reserved(const char *key);
  * keys need allow_k8s_spark_conf or an admin). BPG_EFORBIDDEN naming the first refused.
  */
 enum bpg_err bpg_guard_request(const cJSON *req, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen);
+    const char *queue_name, int admin, struct bpg_why *why);
 
 #endif

@@ -106,62 +106,50 @@ json_scan(const char *s, size_t n, struct json_scan *sc)
 }
 
 enum bpg_err
-bpg_json_parse(const char *text, size_t len, cJSON **out, char *why, size_t whylen)
+bpg_json_parse(const char *text, size_t len, cJSON **out, struct bpg_why *why)
 {
-	return bpg_json_parse_flags(text, len, 0, out, why, whylen);
+	return bpg_json_parse_flags(text, len, 0, out, why);
 }
 
 enum bpg_err
-bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out, char *why,
-    size_t whylen)
+bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out, struct bpg_why *why)
 {
 	const char *end = NULL;
 	struct json_scan sc;
 	cJSON *j;
 
-	if (len == 0) {
-		snprintf(why, whylen, "empty body");
-		return BPG_EINVAL;
-	}
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(why, whylen, "NUL byte in JSON");
-		return BPG_EINVAL;
-	}
-	if (!bpg_json_utf8_valid(text, len)) {
-		snprintf(why, whylen, "invalid UTF-8 in JSON");
-		return BPG_EINVAL;
-	}
+	if (len == 0)
+		return bpg_why_set(why, BPG_EINVAL, "empty body");
+	if (memchr(text, '\0', len) != NULL)
+		return bpg_why_set(why, BPG_EINVAL, "NUL byte in JSON");
+	if (!bpg_json_utf8_valid(text, len))
+		return bpg_why_set(why, BPG_EINVAL, "invalid UTF-8 in JSON");
 	json_scan(text, len, &sc);
-	if (sc.depth > BPG_JSON_MAX_DEPTH) {
-		snprintf(why, whylen, "JSON nested deeper than %d", BPG_JSON_MAX_DEPTH);
-		return BPG_EINVAL;
-	}
-	if (sc.control >= 0) {
-		snprintf(why, whylen, "unescaped control character in a string at byte %ld",
+	if (sc.depth > BPG_JSON_MAX_DEPTH)
+		return bpg_why_set(why, BPG_EINVAL, "JSON nested deeper than %d",
+		    BPG_JSON_MAX_DEPTH);
+	if (sc.control >= 0)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "unescaped control character in a string at byte %ld",
 		    sc.control);
-		return BPG_EINVAL;
-	}
-	if (sc.bad_escape >= 0) {
-		snprintf(why, whylen, "malformed \\u escape at byte %ld", sc.bad_escape);
-		return BPG_EINVAL;
-	}
-	if ((flags & BPG_JSON_NO_NUL) && sc.nul >= 0) {
-		snprintf(why, whylen, "NUL character (\\u0000) in a string at byte %ld", sc.nul);
-		return BPG_EINVAL;
-	}
+	if (sc.bad_escape >= 0)
+		return bpg_why_set(why, BPG_EINVAL, "malformed \\u escape at byte %ld",
+		    sc.bad_escape);
+	if ((flags & BPG_JSON_NO_NUL) && sc.nul >= 0)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "NUL character (\\u0000) in a string at byte %ld", sc.nul);
 	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (j == NULL) {
 		const char *at = cJSON_GetErrorPtr();
 		long off = at && at >= text && at <= text + len ? (long)(at - text) : -1;
-		snprintf(why, whylen, "malformed JSON near byte %ld", off);
-		return BPG_EINVAL;
+		return bpg_why_set(why, BPG_EINVAL, "malformed JSON near byte %ld", off);
 	}
 	for (; end != NULL && end < text + len; end++) {
 		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
 			cJSON_Delete(j);
-			snprintf(why, whylen, "trailing bytes after the JSON value at byte %ld",
+			return bpg_why_set(why, BPG_EINVAL,
+			    "trailing bytes after the JSON value at byte %ld",
 			    (long)(end - text));
-			return BPG_EINVAL;
 		}
 	}
 	*out = j;

@@ -12,9 +12,9 @@
 /*
  * Parses len bytes of JSON (which need not be NUL-terminated) into *out, rejecting
  * invalid UTF-8, nesting deeper than BPG_JSON_MAX_DEPTH and trailing non-space bytes.
- * On BPG_EINVAL writes a short reason into why (size whylen). Free *out with cJSON_Delete().
+ * On BPG_EINVAL writes a short reason into why. Free *out with cJSON_Delete().
  */
-enum bpg_err bpg_json_parse(const char *text, size_t len, cJSON **out, char *why, size_t whylen);
+enum bpg_err bpg_json_parse(const char *text, size_t len, cJSON **out, struct bpg_why *why);
 
 /* Flags of bpg_json_parse_flags(). */
 #define BPG_JSON_NO_NUL 0x1u    /* refuse \u0000 in strings (cJSON would cut the string there) */
@@ -24,7 +24,7 @@ enum bpg_err bpg_json_parse(const char *text, size_t len, cJSON **out, char *why
  * escapes without 4 hex digits (invalid JSON that cJSON would read as a NUL).
  */
 enum bpg_err bpg_json_parse_flags(const char *text, size_t len, unsigned flags, cJSON **out,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Appends the compact text of j to out. */
 enum bpg_err bpg_json_print(const cJSON *j, struct bpg_buf *out);

@@ -91,16 +91,15 @@ bpg_jwt_secrets_release(struct bpg_jwt_secrets *s)
 }
 
 enum bpg_err
-bpg_jwt_secrets_load(const char *path, struct bpg_jwt_secrets *out, char *why, size_t whylen)
+bpg_jwt_secrets_load(const char *path, struct bpg_jwt_secrets *out, struct bpg_why *why)
 {
 	char line[1024];
 	FILE *fp = fopen(path, "r");
 
 	out->n = 0;
-	if (fp == NULL) {
-		snprintf(why, whylen, "queue token secrets: cannot open %s: %s", path, strerror(errno));
-		return BPG_EIO;
-	}
+	if (fp == NULL)
+		return bpg_why_set(why, BPG_EIO, "queue token secrets: cannot open %s: %s", path,
+		    strerror(errno));
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		size_t n = strcspn(line, "\r\n");
 		line[n] = '\0';
@@ -110,8 +109,8 @@ bpg_jwt_secrets_load(const char *path, struct bpg_jwt_secrets *out, char *why, s
 			fclose(fp);
 			OPENSSL_cleanse(line, sizeof(line));
 			bpg_jwt_secrets_release(out);
-			snprintf(why, whylen, "queue token secrets: more than %d", BPG_JWT_MAX_SECRETS);
-			return BPG_ECONFIG;
+			return bpg_why_set(why, BPG_ECONFIG, "queue token secrets: more than %d",
+			    BPG_JWT_MAX_SECRETS);
 		}
 		out->n++;
 	}
@@ -130,7 +129,7 @@ json_part(const char *s, size_t n, cJSON **out)
 
 	bpg_buf_init(&b, BPG_JWT_MAX);
 	if (b64url_decode(s, n, &b) == 0 && b.len > 0 &&
-	    bpg_json_parse(b.data, b.len, out, why, sizeof(why)) == BPG_OK)
+	    bpg_json_parse(b.data, b.len, out, BPG_WHY(why)) == BPG_OK)
 		rc = cJSON_IsObject(*out) ? 0 : -1;
 	if (rc != 0 && *out != NULL) {
 		cJSON_Delete(*out);
@@ -143,25 +142,10 @@ json_part(const char *s, size_t n, cJSON **out)
 /* The end of the messages that ask for another token (the Java gateway's words). */
 #define PLEASE "Please provide a valid queue token, or contact service support."
 
-static enum bpg_err deny(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the reason into why; returns BPG_EFORBIDDEN. */
-static enum bpg_err
-deny(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return BPG_EFORBIDDEN;
-}
-
 /* The claims of a token whose signature is good: exp, nbf, iss, allowedQueues. */
 static enum bpg_err
 check_claims(const cJSON *claims, const char *queue, const struct bpg_strlist *issuers,
-    long long now, char *why, size_t whylen)
+    long long now, struct bpg_why *why)
 {
 	const cJSON *iss, *aq, *q, *t;
 	int allowed = 0;
@@ -169,37 +153,41 @@ check_claims(const cJSON *claims, const char *queue, const struct bpg_strlist *i
 	t = cJSON_GetObjectItemCaseSensitive(claims, "exp");
 	/* compared as doubles: a huge claim must not be converted to long long (undefined) */
 	if (t != NULL && (!cJSON_IsNumber(t) || (double)now >= t->valuedouble))
-		return deny(why, whylen, "Queue token is not valid: expired");
+		return bpg_why_set(why, BPG_EFORBIDDEN, "Queue token is not valid: expired");
 	t = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
 	if (t != NULL && (!cJSON_IsNumber(t) || (double)now < t->valuedouble))
-		return deny(why, whylen, "Queue token is not valid: not valid yet");
+		return bpg_why_set(why, BPG_EFORBIDDEN, "Queue token is not valid: not valid yet");
 	iss = cJSON_GetObjectItemCaseSensitive(claims, "iss");
 	if (!cJSON_IsString(iss))
-		return deny(why, whylen, "Queue token is not valid: no issuer. " PLEASE);
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "Queue token is not valid: no issuer. " PLEASE);
 	for (size_t i = 0; i < issuers->n && !allowed; i++)
 		allowed = strcasecmp(issuers->v[i], iss->valuestring) == 0;
 	if (!allowed)
-		return deny(why, whylen, "Queue token is not valid due to unsupported issuer: "
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "Queue token is not valid due to unsupported issuer: "
 		    "%.64s. " PLEASE, iss->valuestring);
 	aq = cJSON_GetObjectItemCaseSensitive(claims, "allowedQueues");
 	if (aq == NULL)
-		return deny(why, whylen, "Queue token is not valid due to no claim: "
+		return bpg_why_set(why, BPG_EFORBIDDEN, "Queue token is not valid due to no claim: "
 		    "allowedQueues. " PLEASE);
 	if (!cJSON_IsArray(aq) || cJSON_GetArraySize(aq) == 0)
-		return deny(why, whylen, "Queue token has no allowed queues. " PLEASE);
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "Queue token has no allowed queues. " PLEASE);
 	allowed = 0;
 	cJSON_ArrayForEach(q, aq)
 		allowed |= cJSON_IsString(q) && strcmp(q->valuestring, queue) == 0;
 	if (!allowed)
-		return deny(why, whylen, "Queue token does not allow queue %s. " PLEASE, queue);
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "Queue token does not allow queue %s. " PLEASE, queue);
 	return BPG_OK;
 }
 
-#define DENY(...) do { snprintf(why, whylen, __VA_ARGS__); err = BPG_EFORBIDDEN; goto out; } while (0)
+#define DENY(...) do { err = bpg_why_set(why, BPG_EFORBIDDEN, __VA_ARGS__); goto out; } while (0)
 
 enum bpg_err
 bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_secrets *secrets,
-    const struct bpg_strlist *issuers, long long now, char *why, size_t whylen)
+    const struct bpg_strlist *issuers, long long now, struct bpg_why *why)
 {
 	const char *d1, *d2;
 	cJSON *hdr = NULL, *claims = NULL;
@@ -225,8 +213,8 @@ bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_s
 	if (b64url_decode(d2 + 1, strlen(d2 + 1), &sig) != 0 || sig.len != 32)
 		DENY("Queue token is not valid: malformed signature");
 	if (secrets == NULL || secrets->n == 0) {
-		snprintf(why, whylen, "Server not configured with secrets to verify queue token");
-		err = BPG_EINTERNAL;
+		err = bpg_why_set(why, BPG_EINTERNAL,
+		    "Server not configured with secrets to verify queue token");
 		goto out;
 	}
 	for (size_t i = 0; i < secrets->n; i++)   /* no early exit: same time for every secret */
@@ -234,7 +222,7 @@ bpg_jwt_check_queue(const char *token, const char *queue, const struct bpg_jwt_s
 			good |= CRYPTO_memcmp(mac, sig.data, 32) == 0;
 	if (!good)
 		DENY("Queue token is not valid: bad signature. " PLEASE);
-	err = check_claims(claims, queue, issuers, now, why, whylen);
+	err = check_claims(claims, queue, issuers, now, why);
 out:
 	cJSON_Delete(hdr);
 	cJSON_Delete(claims);

@@ -17,8 +17,8 @@ struct bpg_jwt_secrets {
 };
 
 /* Reads path; BPG_EIO/BPG_ECONFIG with why. Release (wipes) with bpg_jwt_secrets_release(). */
-enum bpg_err bpg_jwt_secrets_load(const char *path, struct bpg_jwt_secrets *out, char *why,
-    size_t whylen);
+enum bpg_err bpg_jwt_secrets_load(const char *path, struct bpg_jwt_secrets *out,
+    struct bpg_why *why);
 void bpg_jwt_secrets_release(struct bpg_jwt_secrets *s);
 
 /*
@@ -29,7 +29,7 @@ void bpg_jwt_secrets_release(struct bpg_jwt_secrets *s);
  */
 enum bpg_err bpg_jwt_check_queue(const char *token, const char *queue,
     const struct bpg_jwt_secrets *secrets, const struct bpg_strlist *issuers, long long now,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Makes an HS256 token of the JSON claims text (tests and admin tools). */
 enum bpg_err bpg_jwt_sign_hs256(const char *claims_json, const char *secret, struct bpg_buf *out);

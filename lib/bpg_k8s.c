@@ -95,7 +95,7 @@ k8s_conn(struct bpg_k8s *k, const struct bpg_cluster *c)
 
 /* (Re)reads the token file when it changed since the last read. */
 static enum bpg_err
-k8s_token(struct k8s_conn *cn, char *why, size_t whylen)
+k8s_token(struct k8s_conn *cn, struct bpg_why *why)
 {
 	const char *path = cn->cluster->token_file;
 	struct stat st;
@@ -103,38 +103,35 @@ k8s_token(struct k8s_conn *cn, char *why, size_t whylen)
 	size_t n;
 	FILE *fp;
 
-	if (stat(path, &st) != 0) {
-		snprintf(why, whylen, "cluster %s: cannot read its token file: %s", cn->cluster->id,
+	if (stat(path, &st) != 0)
+		return bpg_why_set(why, BPG_EUNAVAIL, "cluster %s: cannot read its token file: %s",
+		    cn->cluster->id,
 		    strerror(errno));
-		return BPG_EUNAVAIL;
-	}
 	if (cn->have_token && st.st_mtim.tv_sec == cn->token_st.st_mtim.tv_sec &&
 	    st.st_mtim.tv_nsec == cn->token_st.st_mtim.tv_nsec && st.st_ino == cn->token_st.st_ino &&
 	    st.st_size == cn->token_st.st_size)
 		return BPG_OK;
 	bpg_buf_wipe(&cn->token);
 	cn->have_token = 0;
-	if ((fp = fopen(path, "r")) == NULL) {
-		snprintf(why, whylen, "cluster %s: cannot open its token file: %s", cn->cluster->id,
+	if ((fp = fopen(path, "r")) == NULL)
+		return bpg_why_set(why, BPG_EUNAVAIL, "cluster %s: cannot open its token file: %s",
+		    cn->cluster->id,
 		    strerror(errno));
-		return BPG_EUNAVAIL;
-	}
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (bpg_buf_append(&cn->token, chunk, n) != BPG_OK) {
 			fclose(fp);
-			snprintf(why, whylen, "cluster %s: token file too large", cn->cluster->id);
-			return BPG_EUNAVAIL;
+			return bpg_why_set(why, BPG_EUNAVAIL, "cluster %s: token file too large",
+			    cn->cluster->id);
 		}
 	}
 	fclose(fp);
 	while (cn->token.len > 0 && (cn->token.data[cn->token.len - 1] == '\n' ||
 	    cn->token.data[cn->token.len - 1] == '\r' || cn->token.data[cn->token.len - 1] == ' '))
 		cn->token.data[--cn->token.len] = '\0';
-	if (cn->token.len == 0 || memchr(cn->token.data, '\n', cn->token.len) != NULL) {
-		snprintf(why, whylen, "cluster %s: token file is empty or has several lines",
+	if (cn->token.len == 0 || memchr(cn->token.data, '\n', cn->token.len) != NULL)
+		return bpg_why_set(why, BPG_EUNAVAIL,
+		    "cluster %s: token file is empty or has several lines",
 		    cn->cluster->id);
-		return BPG_EUNAVAIL;
-	}
 	cn->token_st = st;
 	cn->have_token = 1;
 	return BPG_OK;
@@ -301,22 +298,20 @@ k8s_setopts(struct k8s_conn *cn, const struct k8s_call *call, const char *url,
 /* Performs the request; the transfer's failures as the gateway's errors, with why. */
 static enum bpg_err
 k8s_transfer(const struct bpg_cluster *c, struct k8s_conn *cn, const char *method,
-    struct bpg_k8s_resp *resp, const struct k8s_stream *st, char *why, size_t whylen)
+    struct bpg_k8s_resp *resp, const struct k8s_stream *st, struct bpg_why *why)
 {
 	const char *id = c->id;
 	CURLcode cc = curl_easy_perform(cn->curl);
 
-	if (cc == CURLE_WRITE_ERROR && st != NULL && st->stopped) {
-		snprintf(why, whylen, "the reader of the log stopped");
-		return BPG_EIO;
-	}
-	if (cc == CURLE_WRITE_ERROR) {
-		snprintf(why, whylen, "cluster %s answered more than %zu bytes", id,
+	if (cc == CURLE_WRITE_ERROR && st != NULL && st->stopped)
+		return bpg_why_set(why, BPG_EIO, "the reader of the log stopped");
+	if (cc == CURLE_WRITE_ERROR)
+		return bpg_why_set(why, BPG_EUPSTREAM, "cluster %s answered more than %zu bytes",
+		    id,
 		    (size_t)BPG_K8S_MAX_BODY);
-		return BPG_EUPSTREAM;
-	}
 	if (cc != CURLE_OK) {
-		snprintf(why, whylen, "cluster %s is unavailable: %s", id, curl_easy_strerror(cc));
+		bpg_why_set(why, BPG_EUNAVAIL, "cluster %s is unavailable: %s", id,
+		    curl_easy_strerror(cc));
 		bpg_log(BPG_LOG_WARN, "k8s", "request failed", "cluster", id, "method", method,
 		    "error", curl_easy_strerror(cc), NULL);
 		/* a broken connection is not reused */
@@ -334,7 +329,7 @@ k8s_transfer(const struct bpg_cluster *c, struct k8s_conn *cn, const char *metho
  */
 static enum bpg_err
 k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_call *call,
-    struct bpg_k8s_resp *resp, struct k8s_stream *st, char *why, size_t whylen)
+    struct bpg_k8s_resp *resp, struct k8s_stream *st, struct bpg_why *why)
 {
 	struct k8s_conn *cn = k8s_conn(k, c);
 	struct curl_slist *hdrs = NULL;
@@ -349,14 +344,14 @@ k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_cal
 	resp->status = 0;
 	resp->retry_after = -1;
 	if (cn == NULL) {
-		snprintf(why, whylen, "cluster %s is not configured", c->id);
+		bpg_why_set(why, err, "cluster %s is not configured", c->id);
 		goto out;
 	}
-	if ((err = k8s_token(cn, why, whylen)) != BPG_OK || (err = k8s_handle(cn)) != BPG_OK ||
+	if ((err = k8s_token(cn, why)) != BPG_OK || (err = k8s_handle(cn)) != BPG_OK ||
 	    (err = k8s_prepare(c, cn, call, &url, &auth, &ct, &hdrs)) != BPG_OK ||
 	    (err = k8s_setopts(cn, call, url.data, hdrs, resp, st)) != BPG_OK)
 		goto out;
-	err = k8s_transfer(c, cn, call->method, resp, st, why, whylen);
+	err = k8s_transfer(c, cn, call->method, resp, st, why);
 out:
 	if (cn != NULL)
 		bpg_depcall_done(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
@@ -371,26 +366,29 @@ out:
 enum bpg_err
 bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
     const char *path, const char *content_type, const char *body, size_t len,
-    struct bpg_k8s_resp *resp, char *why, size_t whylen)
+    struct bpg_k8s_resp *resp, struct bpg_why *why)
 {
 	const struct k8s_call call = { method, path, content_type, body, len };
 
-	return k8s_perform(k, c, &call, resp, NULL, why, whylen);
+	return k8s_perform(k, c, &call, resp, NULL, why);
 }
 
-/* Appends the fields of a Status's details.causes to why, or its message. */
+/* Appends the fields of a Status's details.causes to why's text, or its message. */
 static void
-k8s_status_text(const struct bpg_k8s_resp *resp, char *why, size_t whylen, size_t off)
+k8s_status_text(const struct bpg_k8s_resp *resp, struct bpg_why *why)
 {
 	cJSON *st = NULL;
 	const cJSON *msg, *causes, *cause;
 	char parse_why[64];
+	size_t off = strlen(bpg_why_text(why));
+	struct bpg_why tail;
 
-	if (off >= whylen)
+	if (why == NULL || off >= why->size)
 		return;
-	if (resp->body.len == 0 || bpg_json_parse(resp->body.data, resp->body.len, &st, parse_why,
-	    sizeof(parse_why)) != BPG_OK) {
-		snprintf(why + off, whylen - off, "HTTP %ld", resp->status);
+	tail = (struct bpg_why){ why->text + off, why->size - off };
+	if (resp->body.len == 0 ||
+	    bpg_json_parse(resp->body.data, resp->body.len, &st, BPG_WHY(parse_why)) != BPG_OK) {
+		bpg_why_set(&tail, BPG_OK, "HTTP %ld", resp->status);
 		return;
 	}
 	causes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "details"),
@@ -399,45 +397,47 @@ k8s_status_text(const struct bpg_k8s_resp *resp, char *why, size_t whylen, size_
 		cJSON_ArrayForEach(cause, causes) {
 			const cJSON *f = cJSON_GetObjectItemCaseSensitive(cause, "field");
 			const cJSON *m = cJSON_GetObjectItemCaseSensitive(cause, "message");
-			int w = snprintf(why + off, whylen - off, "%s%s: %s", cause == causes->child ? "" : "; ",
+			int w = snprintf(tail.text, tail.size, "%s%s: %s",
+			    cause == causes->child ? "" : "; ",
 			    cJSON_IsString(f) ? f->valuestring : "(object)",
 			    cJSON_IsString(m) ? m->valuestring : "invalid");
-			if (w < 0 || (size_t)w >= whylen - off)
+			if (w < 0 || (size_t)w >= tail.size)
 				break;
-			off += (size_t)w;
+			tail.text += w;
+			tail.size -= (size_t)w;
 		}
 	} else if (cJSON_IsString(msg = cJSON_GetObjectItemCaseSensitive(st, "message"))) {
-		snprintf(why + off, whylen - off, "%s", msg->valuestring);
+		bpg_why_set(&tail, BPG_OK, "%s", msg->valuestring);
 	} else {
-		snprintf(why + off, whylen - off, "HTTP %ld", resp->status);
+		bpg_why_set(&tail, BPG_OK, "HTTP %ld", resp->status);
 	}
 	cJSON_Delete(st);
 }
 
 enum bpg_err
-bpg_k8s_check(const struct bpg_cluster *c, const struct bpg_k8s_resp *resp, char *why,
-    size_t whylen)
+bpg_k8s_check(const struct bpg_cluster *c, const struct bpg_k8s_resp *resp, struct bpg_why *why)
 {
 	long s = resp->status;
-	int off;
 
 	if (s >= 200 && s < 300)
 		return BPG_OK;
 	if (s == 401 || s == 403) {
-		snprintf(why, whylen, "cluster %s rejected the gateway's credentials (HTTP %ld)",
+		bpg_why_set(why, BPG_EUPSTREAM,
+		    "cluster %s rejected the gateway's credentials (HTTP %ld)",
 		    c->id, s);
 		bpg_log(BPG_LOG_ERROR, "k8s", "credentials rejected", "cluster", c->id, NULL);
 		return BPG_EUPSTREAM;
 	}
 	if (s == 429 || s >= 500) {
-		off = snprintf(why, whylen, "cluster %s is unavailable (HTTP %ld): ", c->id, s);
-		k8s_status_text(resp, why, whylen, off > 0 ? (size_t)off : 0);
+		bpg_why_set(why, BPG_EUNAVAIL, "cluster %s is unavailable (HTTP %ld): ", c->id, s);
+		k8s_status_text(resp, why);
 		return BPG_EUNAVAIL;
 	}
-	off = 0;
 	if (s == 400 || s == 422)
-		off = snprintf(why, whylen, "cluster %s refused the object: ", c->id);
-	k8s_status_text(resp, why, whylen, off > 0 ? (size_t)off : 0);
+		bpg_why_set(why, BPG_EINVAL, "cluster %s refused the object: ", c->id);
+	else
+		bpg_why_set(why, BPG_OK, "%s", "");
+	k8s_status_text(resp, why);
 	switch (s) {
 	case 400:
 	case 422:
@@ -474,21 +474,21 @@ bpg_k8s_query_escape(const char *s, struct bpg_buf *out)
 /* Sends the request, maps the status and parses a 2xx JSON body into *out (if out). */
 static enum bpg_err
 k8s_call(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, const char *path,
-    const char *ctype, const char *body, size_t len, cJSON **out, char *why, size_t whylen)
+    const char *ctype, const char *body, size_t len, cJSON **out, struct bpg_why *why)
 {
 	struct bpg_k8s_resp resp;
 	enum bpg_err err;
 	char pwhy[128];
 
 	bpg_k8s_resp_init(&resp);
-	err = bpg_k8s_request(k, c, method, path, ctype, body, len, &resp, why, whylen);
+	err = bpg_k8s_request(k, c, method, path, ctype, body, len, &resp, why);
 	if (err == BPG_OK)
-		err = bpg_k8s_check(c, &resp, why, whylen);
+		err = bpg_k8s_check(c, &resp, why);
 	if (err == BPG_OK && out != NULL) {
-		if (bpg_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, out, pwhy,
-		    sizeof(pwhy)) != BPG_OK) {
-			snprintf(why, whylen, "cluster %s sent an unreadable answer: %s", c->id, pwhy);
-			err = BPG_EUPSTREAM;
+		if (bpg_json_parse(resp.body.data ? resp.body.data : "", resp.body.len, out,
+		    BPG_WHY(pwhy)) != BPG_OK) {
+			err = bpg_why_set(why, BPG_EUPSTREAM,
+			    "cluster %s sent an unreadable answer: %s", c->id, pwhy);
 		}
 	}
 	bpg_k8s_resp_release(&resp);
@@ -512,7 +512,7 @@ k8s_app_path(const struct bpg_cluster *c, const char *name, struct bpg_buf *p)
 
 enum bpg_err
 bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
-    char *created, size_t createdlen, char *why, size_t whylen)
+    char *created, size_t createdlen, struct bpg_why *why)
 {
 	static const char *const ts_path[] = { "metadata", "creationTimestamp", NULL };
 	static const char *const *const paths[] = { ts_path };
@@ -528,12 +528,12 @@ bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *
 	if ((err = k8s_app_path(c, NULL, &path)) == BPG_OK &&
 	    (err = bpg_json_print(app, &body)) == BPG_OK &&
 	    (err = bpg_k8s_request(k, c, "POST", path.data, "application/json", body.data, body.len,
-	    &resp, why, whylen)) == BPG_OK &&
-	    (err = bpg_k8s_check(c, &resp, why, whylen)) == BPG_OK) {
+	    &resp, why)) == BPG_OK &&
+	    (err = bpg_k8s_check(c, &resp, why)) == BPG_OK) {
 		if (bpg_json_pick(resp.body.data ? resp.body.data : "", resp.body.len, paths, 1,
 		    &ts) != BPG_OK) {
-			snprintf(why, whylen, "cluster %s sent an unreadable answer: not JSON", c->id);
-			err = BPG_EUPSTREAM;
+			err = bpg_why_set(why, BPG_EUPSTREAM,
+			    "cluster %s sent an unreadable answer: not JSON", c->id);
 		} else {
 			(void)bpg_json_span_plain(&ts, created, createdlen);   /* "" when none */
 		}
@@ -546,35 +546,35 @@ bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *
 
 enum bpg_err
 bpg_k8s_get_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
 	struct bpg_buf path;
 	enum bpg_err err;
 
 	bpg_buf_init(&path, 0);
 	if ((err = k8s_app_path(c, name, &path)) == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
 
 enum bpg_err
 bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
 	struct bpg_buf path;
 	enum bpg_err err;
 
 	bpg_buf_init(&path, 0);
 	if ((err = k8s_app_path(c, name, &path)) == BPG_OK)
-		err = k8s_call(k, c, "DELETE", path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, "DELETE", path.data, NULL, NULL, 0, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
 
 enum bpg_err
 bpg_k8s_list_apps(struct bpg_k8s *k, const struct bpg_cluster *c, const char *label_selector,
-    long limit, const char *cont, cJSON **out, char *why, size_t whylen)
+    long limit, const char *cont, cJSON **out, struct bpg_why *why)
 {
 	struct bpg_buf path;
 	enum bpg_err err;
@@ -588,14 +588,14 @@ bpg_k8s_list_apps(struct bpg_k8s *k, const struct bpg_cluster *c, const char *la
 	if (err == BPG_OK && cont != NULL && *cont && (err = bpg_buf_puts(&path, "&continue=")) == BPG_OK)
 		err = bpg_k8s_query_escape(cont, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
 
 enum bpg_err
 bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
-    const char *kind, cJSON **out, char *why, size_t whylen)
+    const char *kind, cJSON **out, struct bpg_why *why)
 {
 	struct bpg_buf path, sel;
 	enum bpg_err err;
@@ -610,7 +610,7 @@ bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *
 	if (err == BPG_OK)
 		err = bpg_k8s_query_escape(sel.data, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
 	bpg_buf_release(&path);
 	bpg_buf_release(&sel);
 	return err;
@@ -619,7 +619,7 @@ bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *
 /* GET or DELETE of pod name. */
 static enum bpg_err
 k8s_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, const char *name,
-    cJSON **out, char *why, size_t whylen)
+    cJSON **out, struct bpg_why *why)
 {
 	struct bpg_buf path;
 	enum bpg_err err;
@@ -629,34 +629,34 @@ k8s_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, cons
 	if (err == BPG_OK)
 		err = bpg_k8s_query_escape(name, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, method, path.data, NULL, NULL, 0, out, why, whylen);
+		err = k8s_call(k, c, method, path.data, NULL, NULL, 0, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
 
 enum bpg_err
 bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, cJSON **out,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
-	return k8s_pod(k, c, "GET", name, out, why, whylen);
+	return k8s_pod(k, c, "GET", name, out, why);
 }
 
 enum bpg_err
-bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name, char *why,
-    size_t whylen)
+bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
+    struct bpg_why *why)
 {
-	return k8s_pod(k, c, "DELETE", name, NULL, why, whylen);
+	return k8s_pod(k, c, "DELETE", name, NULL, why);
 }
 
 enum bpg_err
-bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why, size_t whylen)
+bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, struct bpg_why *why)
 {
-	return k8s_call(k, c, "GET", "/version", NULL, NULL, 0, NULL, why, whylen);
+	return k8s_call(k, c, "GET", "/version", NULL, NULL, 0, NULL, why);
 }
 
 enum bpg_err
 bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *pod,
-    const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg, char *why, size_t whylen)
+    const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg, struct bpg_why *why)
 {
 	struct k8s_stream st = { NULL, NULL, sink, arg, o->max_ms, o->follow, 0 };
 	struct k8s_call call = { "GET", NULL, NULL, NULL, 0 };
@@ -677,9 +677,9 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
 	    (o->limit_bytes > 0 && bpg_buf_printf(&path, "&limitBytes=%lld", o->limit_bytes) != BPG_OK))
 		goto out;
 	call.path = path.data;
-	err = k8s_perform(k, c, &call, &resp, &st, why, whylen);
+	err = k8s_perform(k, c, &call, &resp, &st, why);
 	if (err == BPG_OK)
-		err = bpg_k8s_check(c, &resp, why, whylen);
+		err = bpg_k8s_check(c, &resp, why);
 out:
 	bpg_buf_release(&path);
 	bpg_k8s_resp_release(&resp);

@@ -39,7 +39,7 @@ void bpg_k8s_resp_release(struct bpg_k8s_resp *r);
  */
 enum bpg_err bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
     const char *path, const char *content_type, const char *body, size_t len,
-    struct bpg_k8s_resp *resp, char *why, size_t whylen);
+    struct bpg_k8s_resp *resp, struct bpg_why *why);
 
 /*
  * Maps a response to an error for the gateway's client: 2xx BPG_OK; 404 BPG_ENOTFOUND;
@@ -48,7 +48,7 @@ enum bpg_err bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, con
  * naming the cluster; anything else BPG_EUPSTREAM. why gets the message.
  */
 enum bpg_err bpg_k8s_check(const struct bpg_cluster *c, const struct bpg_k8s_resp *resp,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Percent-encodes s for a query value into out. */
 enum bpg_err bpg_k8s_query_escape(const char *s, struct bpg_buf *out);
@@ -59,13 +59,13 @@ enum bpg_err bpg_k8s_query_escape(const char *s, struct bpg_buf *out);
  * without a tree of the whole object.
  */
 enum bpg_err bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *app,
-    char *created, size_t createdlen, char *why, size_t whylen);
+    char *created, size_t createdlen, struct bpg_why *why);
 
 /* SparkApplication calls in the cluster's namespace; *out is the parsed object (cJSON_Delete). */
 enum bpg_err bpg_k8s_get_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
-    cJSON **out, char *why, size_t whylen);
+    cJSON **out, struct bpg_why *why);
 enum bpg_err bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
-    cJSON **out, char *why, size_t whylen);
+    cJSON **out, struct bpg_why *why);
 
 /*
  * One page of SparkApplications matching label_selector (NULL: all), at most limit, from
@@ -74,19 +74,19 @@ enum bpg_err bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, 
  */
 enum bpg_err bpg_k8s_list_apps(struct bpg_k8s *k, const struct bpg_cluster *c,
     const char *label_selector, long limit, const char *cont, cJSON **out,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Events of the object named name (kind may be NULL). *out is the EventList. */
 enum bpg_err bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c,
-    const char *name, const char *kind, cJSON **out, char *why, size_t whylen);
+    const char *name, const char *kind, cJSON **out, struct bpg_why *why);
 
 /* GET of a pod in the cluster's namespace. */
 enum bpg_err bpg_k8s_get_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
-    cJSON **out, char *why, size_t whylen);
+    cJSON **out, struct bpg_why *why);
 
 /* DELETE of a pod (how the monitor stops an over-running app: the operator fails it). */
 enum bpg_err bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Receives a streamed body as it arrives; returns 0 to go on, non-zero to stop. */
 typedef int (*bpg_k8s_sink)(void *arg, const char *data, size_t len);
@@ -108,10 +108,9 @@ struct bpg_k8s_log_opts {
  */
 enum bpg_err bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c,
     const char *pod, const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* GET /version: BPG_OK when the API server answers with our credentials. */
-enum bpg_err bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, char *why,
-    size_t whylen);
+enum bpg_err bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, struct bpg_why *why);
 
 #endif

@@ -151,7 +151,7 @@ put_at(cJSON *req, const char *path, const cJSON *v)
 
 enum bpg_err
 bpg_livy_request(const cJSON *body, const char *spark_version, cJSON **req_out,
-    const char **proxy_user_out, char *why, size_t whylen)
+    const char **proxy_user_out, struct bpg_why *why)
 {
 	const struct livy_field *f;
 	const cJSON *v;
@@ -159,26 +159,20 @@ bpg_livy_request(const cJSON *body, const char *spark_version, cJSON **req_out,
 	enum bpg_err err = BPG_OK;
 
 	*proxy_user_out = NULL;
-	if (!cJSON_IsObject(body)) {
-		snprintf(why, whylen, "the body must be a JSON object (a CreateBatchRequest)");
-		return BPG_EINVAL;
-	}
+	if (!cJSON_IsObject(body))
+		return bpg_why_set(why, BPG_EINVAL,
+		    "the body must be a JSON object (a CreateBatchRequest)");
 	cJSON_ArrayForEach(v, body) {
-		if ((f = livy_field(v->string)) == NULL) {
-			snprintf(why, whylen, "Unrecognized field \"%.200s\" (class "
+		if ((f = livy_field(v->string)) == NULL)
+			return bpg_why_set(why, BPG_EINVAL, "Unrecognized field \"%.200s\" (class "
 			    "org.apache.livy.server.batch.CreateBatchRequest)", v->string);
-			return BPG_EINVAL;
-		}
-		if (!cJSON_IsNull(v) && !kind_ok(v, f->kind)) {
-			snprintf(why, whylen, "%s: must be %s", f->name, kind_names[f->kind]);
-			return BPG_EINVAL;
-		}
+		if (!cJSON_IsNull(v) && !kind_ok(v, f->kind))
+			return bpg_why_set(why, BPG_EINVAL, "%s: must be %s", f->name,
+			    kind_names[f->kind]);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(body, "file");
-	if (!cJSON_IsString(v) || v->valuestring[0] == '\0') {
-		snprintf(why, whylen, "requirement failed: File is required.");
-		return BPG_EINVAL;
-	}
+	if (!cJSON_IsString(v) || v->valuestring[0] == '\0')
+		return bpg_why_set(why, BPG_EINVAL, "requirement failed: File is required.");
 	if ((req = cJSON_CreateObject()) == NULL)
 		return BPG_ENOMEM;
 	if (cJSON_AddStringToObject(req, "sparkVersion", spark_version) == NULL)

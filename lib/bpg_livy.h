@@ -17,7 +17,7 @@
  * refuses: not an object, an unknown field, a wrong type, no file.
  */
 enum bpg_err bpg_livy_request(const cJSON *body, const char *spark_version, cJSON **req_out,
-    const char **proxy_user_out, char *why, size_t whylen);
+    const char **proxy_user_out, struct bpg_why *why);
 
 /*
  * Renames, in the error message msg (NUL-terminated, cap bytes), every request field path

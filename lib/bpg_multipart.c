@@ -17,8 +17,8 @@ enum {
 	MP_ERROR
 };
 
-#define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); m->state = MP_ERROR; \
-	return BPG_EINVAL; } while (0)
+#define FAIL(...) do { m->state = MP_ERROR; \
+	return bpg_why_set(why, BPG_EINVAL, __VA_ARGS__); } while (0)
 
 int
 bpg_multipart_is_form(const char *ct)
@@ -77,7 +77,7 @@ param_get(const char *value, const char *name, char *out, size_t cap)
 
 enum bpg_err
 bpg_multipart_init(struct bpg_multipart *m, const char *ct, bpg_multipart_sink sink, void *ctx,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
 	char b[BPG_MULTIPART_BOUNDARY_MAX + 2];
 	size_t n;
@@ -97,7 +97,7 @@ bpg_multipart_init(struct bpg_multipart *m, const char *ct, bpg_multipart_sink s
 	m->dlen = n + 4;
 	m->state = MP_PREAMBLE;
 	/* the body may open with "--boundary": read it as if a CRLF came before */
-	return bpg_multipart_feed(m, "\r\n", 2, why, whylen);
+	return bpg_multipart_feed(m, "\r\n", 2, why);
 }
 
 /* Sends bytes of the part (nothing outside MP_BODY); -1 when the sink refused. */
@@ -152,7 +152,7 @@ scan(struct bpg_multipart *m, const char *p, size_t n, size_t *used_out)
 
 /* The part's headers: a Content-Disposition with a filename; no encoding but binary. */
 static enum bpg_err
-headers_check(struct bpg_multipart *m, char *why, size_t whylen)
+headers_check(struct bpg_multipart *m, struct bpg_why *why)
 {
 	char *line = m->headers, *end = m->headers + m->hlen, val[8];
 	int file = 0;
@@ -187,7 +187,7 @@ headers_check(struct bpg_multipart *m, char *why, size_t whylen)
 
 /* One byte of the lines around a delimiter or of the header block. */
 static enum bpg_err
-step(struct bpg_multipart *m, char c, char *why, size_t whylen)
+step(struct bpg_multipart *m, char c, struct bpg_why *why)
 {
 	switch (m->state) {
 	case MP_AFTER:
@@ -227,7 +227,7 @@ step(struct bpg_multipart *m, char c, char *why, size_t whylen)
 		m->headers[m->hlen++] = c;
 		if ((m->hlen == 2 && memcmp(m->headers, "\r\n", 2) == 0) ||
 		    (m->hlen >= 4 && memcmp(m->headers + m->hlen - 4, "\r\n\r\n", 4) == 0)) {
-			if (headers_check(m, why, whylen) != BPG_OK)
+			if (headers_check(m, why) != BPG_OK)
 				return BPG_EINVAL;
 			m->state = MP_BODY;
 			m->matched = 0;
@@ -237,7 +237,7 @@ step(struct bpg_multipart *m, char c, char *why, size_t whylen)
 }
 
 enum bpg_err
-bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, char *why, size_t whylen)
+bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, struct bpg_why *why)
 {
 	size_t i = 0;
 
@@ -252,7 +252,7 @@ bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, char *why, 
 		case MP_PREAMBLE:
 		case MP_BODY:
 			if ((r = scan(m, p + i, n - i, &used)) < 0) {
-				snprintf(why, whylen, "the upload could not be written");
+				bpg_why_set(why, BPG_EIO, "the upload could not be written");
 				m->state = MP_ERROR;
 				return BPG_EIO;
 			}
@@ -261,7 +261,7 @@ bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, char *why, 
 				m->state = MP_AFTER;
 			break;
 		default:
-			if (step(m, p[i++], why, whylen) != BPG_OK)
+			if (step(m, p[i++], why) != BPG_OK)
 				return BPG_EINVAL;
 			break;
 		}
@@ -270,16 +270,17 @@ bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, char *why, 
 }
 
 enum bpg_err
-bpg_multipart_finish(const struct bpg_multipart *m, char *why, size_t whylen)
+bpg_multipart_finish(const struct bpg_multipart *m, struct bpg_why *why)
 {
 	if (m->state == MP_EPILOGUE)
 		return BPG_OK;
 	if (m->state == MP_PREAMBLE)
-		snprintf(why, whylen, "multipart body without its boundary line");
+		bpg_why_set(why, BPG_EINVAL, "multipart body without its boundary line");
 	else if (m->state == MP_ERROR)
-		snprintf(why, whylen, "multipart body: already failed");
+		bpg_why_set(why, BPG_EINVAL, "multipart body: already failed");
 	else
-		snprintf(why, whylen, "multipart body ended before its closing boundary: nothing "
+		bpg_why_set(why, BPG_EINVAL,
+		    "multipart body ended before its closing boundary: nothing "
 		    "was stored");
 	return BPG_EINVAL;
 }

@@ -41,17 +41,17 @@ int bpg_multipart_is_form(const char *content_type);
  * character. Nothing is allocated.
  */
 enum bpg_err bpg_multipart_init(struct bpg_multipart *m, const char *content_type,
-    bpg_multipart_sink sink, void *ctx, char *why, size_t whylen);
+    bpg_multipart_sink sink, void *ctx, struct bpg_why *why);
 
 /*
  * Feeds n body bytes. BPG_EINVAL with why when the body is not one file part
  * (no Content-Disposition filename, a second part, bad framing, headers over
  * BPG_MULTIPART_HEADERS_MAX); BPG_EIO when the sink refused. After an error, stop feeding.
  */
-enum bpg_err bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n, char *why,
-    size_t whylen);
+enum bpg_err bpg_multipart_feed(struct bpg_multipart *m, const char *p, size_t n,
+    struct bpg_why *why);
 
 /* At the body's end: BPG_OK only when the closing delimiter was read after one file part. */
-enum bpg_err bpg_multipart_finish(const struct bpg_multipart *m, char *why, size_t whylen);
+enum bpg_err bpg_multipart_finish(const struct bpg_multipart *m, struct bpg_why *why);
 
 #endif

@@ -8,7 +8,7 @@
 
 enum bpg_err
 bpg_place_queue(const struct bpg_config *cfg, const char *requested, const char *user,
-    char *out, size_t outlen, char *why, size_t whylen)
+    char *out, size_t outlen, struct bpg_why *why)
 {
 	size_t o = 0;
 
@@ -16,10 +16,9 @@ bpg_place_queue(const struct bpg_config *cfg, const char *requested, const char 
 		for (const char *p = requested; *p; p++) {
 			if (*p == '.' && (o == 0 || out[o - 1] == '.'))
 				continue;
-			if (o + 1 >= outlen || o >= BPG_QUEUE_MAX) {
-				snprintf(why, whylen, "queue: longer than %d characters", BPG_QUEUE_MAX);
-				return BPG_EINVAL;
-			}
+			if (o + 1 >= outlen || o >= BPG_QUEUE_MAX)
+				return bpg_why_set(why, BPG_EINVAL,
+				    "queue: longer than %d characters", BPG_QUEUE_MAX);
 			out[o++] = (char)tolower((unsigned char)*p);
 		}
 		while (o > 0 && out[o - 1] == '.')
@@ -38,17 +37,15 @@ bpg_place_queue(const struct bpg_config *cfg, const char *requested, const char 
 		o = (size_t)snprintf(out, outlen, "%s", cfg->gateway.default_queue);
 	for (const char *p = out; *p; p++) {
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_' ||
-		    *p == '-' || *p == '.')) {
-			snprintf(why, whylen, "queue: '%.63s' may hold only letters, digits, '_', '-' and "
+		    *p == '-' || *p == '.'))
+			return bpg_why_set(why, BPG_EINVAL,
+			    "queue: '%.63s' may hold only letters, digits, '_', '-' and "
 			    "'.'", out);
-			return BPG_EINVAL;
-		}
 	}
-	if (bpg_place_queue_conf(cfg, out) == NULL) {
-		snprintf(why, whylen, "The queue %s does not exist. Please check the queue name and try "
+	if (bpg_place_queue_conf(cfg, out) == NULL)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "The queue %s does not exist. Please check the queue name and try "
 		    "again.", out);
-		return BPG_EINVAL;
-	}
 	return BPG_OK;
 }
 
@@ -109,8 +106,7 @@ uniform(const struct bpg_place_in *in, uint64_t n)
 }
 
 enum bpg_err
-bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out, char *why,
-    size_t whylen)
+bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out, struct bpg_why *why)
 {
 	const struct bpg_config *cfg = in->cfg;
 	const struct bpg_queue *qc = bpg_place_queue_conf(cfg, in->queue);
@@ -119,28 +115,23 @@ bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out, ch
 	size_t n = 0, by_version = 0, by_queue = 0;
 	uint64_t total = 0, r;
 
-	if (in->spark_version == NULL || *in->spark_version == '\0') {
-		snprintf(why, whylen, "sparkVersion: required");
-		return BPG_EINVAL;
-	}
+	if (in->spark_version == NULL || *in->spark_version == '\0')
+		return bpg_why_set(why, BPG_EINVAL, "sparkVersion: required");
 	if (in->cluster_id != NULL && *in->cluster_id != '\0') {
 		const struct bpg_cluster *c = bpg_config_cluster(cfg, in->cluster_id);
-		if (!in->admin && (qc == NULL || !qc->allow_cluster_id)) {
-			snprintf(why, whylen, "clusterId: queue %s does not let users choose a cluster",
+		if (!in->admin && (qc == NULL || !qc->allow_cluster_id))
+			return bpg_why_set(why, BPG_EFORBIDDEN,
+			    "clusterId: queue %s does not let users choose a cluster",
 			    in->queue);
-			return BPG_EFORBIDDEN;
-		}
 		if (c == NULL || !has_ci(&c->spark_versions, in->spark_version,
-		    strlen(in->spark_version))) {
-			snprintf(why, whylen, "Cluster with id %s having Spark version %s not found",
+		    strlen(in->spark_version)))
+			return bpg_why_set(why, BPG_EINVAL,
+			    "Cluster with id %s having Spark version %s not found",
 			    in->cluster_id, in->spark_version);
-			return BPG_EINVAL;
-		}
-		if (!has_ci(&c->queues, in->queue, plen)) {
-			snprintf(why, whylen, "clusterId: cluster %s does not serve queue %s", c->id,
+		if (!has_ci(&c->queues, in->queue, plen))
+			return bpg_why_set(why, BPG_EINVAL,
+			    "clusterId: cluster %s does not serve queue %s", c->id,
 			    in->queue);
-			return BPG_EINVAL;
-		}
 		*out = c;
 		return BPG_OK;
 	}
@@ -158,20 +149,16 @@ bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out, ch
 		pick[n++] = c;
 		total += (uint64_t)c->weight;
 	}
-	if (by_version == 0) {
-		snprintf(why, whylen, "Spark version not supported: %s", in->spark_version);
-		return BPG_EINVAL;
-	}
-	if (by_queue == 0) {
-		snprintf(why, whylen, "Cluster with queue %s having Spark version %s not found",
+	if (by_version == 0)
+		return bpg_why_set(why, BPG_EINVAL, "Spark version not supported: %s",
+		    in->spark_version);
+	if (by_queue == 0)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "Cluster with queue %s having Spark version %s not found",
 		    in->queue, in->spark_version);
-		return BPG_EINVAL;
-	}
-	if (n == 0) {
-		snprintf(why, whylen, "no other cluster runs Spark %s for queue %s",
+	if (n == 0)
+		return bpg_why_set(why, BPG_EUNAVAIL, "no other cluster runs Spark %s for queue %s",
 		    in->spark_version, in->queue);
-		return BPG_EUNAVAIL;
-	}
 	r = uniform(in, total);
 	for (size_t i = 0; i < n; i++) {
 		if (r < (uint64_t)pick[i]->weight) {

@@ -16,7 +16,7 @@
  * [queue.NAME] section (for "a.b": neither "a.b" nor "a") is BPG_EINVAL naming it.
  */
 enum bpg_err bpg_place_queue(const struct bpg_config *cfg, const char *requested,
-    const char *user, char *out, size_t outlen, char *why, size_t whylen);
+    const char *user, char *out, size_t outlen, struct bpg_why *why);
 
 /* The config governing queue name: its own section if there is one, else its parent's. */
 const struct bpg_queue *bpg_place_queue_conf(const struct bpg_config *cfg, const char *name);
@@ -41,7 +41,7 @@ struct bpg_place_in {
  * and version and says which filter left nothing.
  */
 enum bpg_err bpg_place_pick(const struct bpg_place_in *in, const struct bpg_cluster **out,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* The zone for the counter'th submission of queue q (round robin), or NULL if none. */
 const char *bpg_place_pick_zone(const struct bpg_queue *q, unsigned long counter);

@@ -47,7 +47,7 @@ job_sink(void *arg, const char *data, size_t len)
 {
 	struct job *j = arg;
 
-	j->werr = bpg_s3up_write(j->w, data, len, j->why, sizeof(j->why));
+	j->werr = bpg_s3up_write(j->w, data, len, BPG_WHY(j->why));
 	return j->werr != BPG_OK;
 }
 
@@ -65,8 +65,7 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 	bpg_buf_init(&key, BPG_S3_KEY_MAX + 1);
 	j->w = NULL;
 	j->werr = BPG_OK;
-	if ((err = bpg_k8s_get_pod(j->k8s, j->cluster, pod_name, &pod, j->why,
-	    sizeof(j->why))) != BPG_OK)
+	if ((err = bpg_k8s_get_pod(j->k8s, j->cluster, pod_name, &pod, BPG_WHY(j->why))) != BPG_OK)
 		goto out;
 	if ((err = bpg_podlogarchive_key(j->cfg->s3.log_prefix, j->t->finished_ms, j->t->id,
 	    container_id, &key)) != BPG_OK ||
@@ -75,12 +74,11 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 		goto out;
 	opts.container = bpg_appstate_log_container(pod, executor);
 	opts.max_ms = j->cfg->gateway.log_stream_max_ms;
-	err = bpg_k8s_stream_log(j->k8s, j->cluster, pod_name, &opts, job_sink, j, j->why,
-	    sizeof(j->why));
+	err = bpg_k8s_stream_log(j->k8s, j->cluster, pod_name, &opts, job_sink, j, BPG_WHY(j->why));
 	if (err == BPG_EIO && j->werr != BPG_OK)
 		err = j->werr;   /* S3 failed; why says how */
 	if (err == BPG_OK)
-		err = bpg_s3up_close(j->w, &size, j->why, sizeof(j->why));
+		err = bpg_s3up_close(j->w, &size, BPG_WHY(j->why));
 	if (err == BPG_OK && (err = bpg_podlogdb_add(j->db, key.data, container_id, j->t->finished_ms,
 	    BPG_PODLOG_FORMAT_RAW, (long long)size)) != BPG_OK)
 		snprintf(j->why, sizeof(j->why), "database: logindex not written");
@@ -129,8 +127,7 @@ archive_one(struct job *j)
 		snprintf(j->why, sizeof(j->why), "cluster %s is not configured", j->t->cluster_id);
 		return BPG_ENOTFOUND;
 	}
-	if ((err = bpg_k8s_get_app(j->k8s, j->cluster, j->t->id, &cr, j->why,
-	    sizeof(j->why))) != BPG_OK)
+	if ((err = bpg_k8s_get_app(j->k8s, j->cluster, j->t->id, &cr, BPG_WHY(j->why))) != BPG_OK)
 		return err;
 	status = cJSON_GetObjectItemCaseSensitive(cr, "status");
 	pn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(status,

@@ -46,15 +46,14 @@ decode(const char *s, const char *e, char *out, size_t cap)
 }
 
 enum bpg_err
-bpg_query_parse(const char *qs, struct bpg_query *out, char *why, size_t whylen)
+bpg_query_parse(const char *qs, struct bpg_query *out, struct bpg_why *why)
 {
 	const char *p = qs ? qs : "", *amp, *eq;
 
 	out->n = 0;
-	if (strlen(p) > BPG_QUERY_MAX_LEN) {
-		snprintf(why, whylen, "query string longer than %d bytes", BPG_QUERY_MAX_LEN);
-		return BPG_EINVAL;
-	}
+	if (strlen(p) > BPG_QUERY_MAX_LEN)
+		return bpg_why_set(why, BPG_EINVAL, "query string longer than %d bytes",
+		    BPG_QUERY_MAX_LEN);
 	while (*p) {
 		amp = strchr(p, '&');
 		if (amp == NULL)
@@ -63,33 +62,28 @@ bpg_query_parse(const char *qs, struct bpg_query *out, char *why, size_t whylen)
 			p++;
 			continue;
 		}
-		if (out->n >= BPG_QUERY_MAX_PARAMS) {
-			snprintf(why, whylen, "more than %d query parameters", BPG_QUERY_MAX_PARAMS);
-			return BPG_EINVAL;
-		}
+		if (out->n >= BPG_QUERY_MAX_PARAMS)
+			return bpg_why_set(why, BPG_EINVAL, "more than %d query parameters",
+			    BPG_QUERY_MAX_PARAMS);
 		eq = memchr(p, '=', (size_t)(amp - p));
 		if (decode(p, eq ? eq : amp, out->p[out->n].name, sizeof(out->p[0].name)) != 0 ||
-		    out->p[out->n].name[0] == '\0') {
-			snprintf(why, whylen, "malformed query parameter name");
-			return BPG_EINVAL;
-		}
+		    out->p[out->n].name[0] == '\0')
+			return bpg_why_set(why, BPG_EINVAL, "malformed query parameter name");
 		switch (decode(eq ? eq + 1 : amp, amp, out->p[out->n].value,
 		    sizeof(out->p[0].value))) {
 		case 0:
 			break;
 		case -2:
-			snprintf(why, whylen, "%s: longer than %d bytes", out->p[out->n].name,
+			return bpg_why_set(why, BPG_EINVAL, "%s: longer than %d bytes",
+			    out->p[out->n].name,
 			    BPG_QUERY_MAX_VALUE);
-			return BPG_EINVAL;
 		default:
-			snprintf(why, whylen, "%s: malformed value (bad escape, control character or "
+			return bpg_why_set(why, BPG_EINVAL,
+			    "%s: malformed value (bad escape, control character or "
 			    "invalid UTF-8)", out->p[out->n].name);
-			return BPG_EINVAL;
 		}
-		if (bpg_query_get(out, out->p[out->n].name) != NULL) {
-			snprintf(why, whylen, "%s: given twice", out->p[out->n].name);
-			return BPG_EINVAL;
-		}
+		if (bpg_query_get(out, out->p[out->n].name) != NULL)
+			return bpg_why_set(why, BPG_EINVAL, "%s: given twice", out->p[out->n].name);
 		out->n++;
 		p = *amp ? amp + 1 : amp;
 	}
@@ -106,24 +100,23 @@ bpg_query_get(const struct bpg_query *q, const char *name)
 }
 
 enum bpg_err
-bpg_query_only(const struct bpg_query *q, const char *const *names, char *why, size_t whylen)
+bpg_query_only(const struct bpg_query *q, const char *const *names, struct bpg_why *why)
 {
 	for (size_t i = 0; i < q->n; i++) {
 		const char *const *n;
 		for (n = names; *n != NULL; n++)
 			if (strcmp(*n, q->p[i].name) == 0)
 				break;
-		if (*n == NULL) {
-			snprintf(why, whylen, "%s: unknown query parameter", q->p[i].name);
-			return BPG_EINVAL;
-		}
+		if (*n == NULL)
+			return bpg_why_set(why, BPG_EINVAL, "%s: unknown query parameter",
+			    q->p[i].name);
 	}
 	return BPG_OK;
 }
 
 enum bpg_err
 bpg_query_long(const struct bpg_query *q, const char *name, long long min, long long max,
-    long long def, long long *out, char *why, size_t whylen)
+    long long def, long long *out, struct bpg_why *why)
 {
 	const char *v = bpg_query_get(q, name);
 	char *end;
@@ -134,23 +127,20 @@ bpg_query_long(const struct bpg_query *q, const char *name, long long min, long 
 		return BPG_OK;
 	}
 	/* strtoll would also take leading spaces and a '+': only digits, maybe after a '-' */
-	if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9'))) {
-		snprintf(why, whylen, "%s: must be a whole number from %lld to %lld", name, min, max);
-		return BPG_EINVAL;
-	}
+	if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9')))
+		return bpg_why_set(why, BPG_EINVAL, "%s: must be a whole number from %lld to %lld",
+		    name, min, max);
 	errno = 0;
 	n = strtoll(v, &end, 10);
-	if (end == v || *end != '\0' || errno == ERANGE || n < min || n > max) {
-		snprintf(why, whylen, "%s: must be a whole number from %lld to %lld", name, min, max);
-		return BPG_EINVAL;
-	}
+	if (end == v || *end != '\0' || errno == ERANGE || n < min || n > max)
+		return bpg_why_set(why, BPG_EINVAL, "%s: must be a whole number from %lld to %lld",
+		    name, min, max);
 	*out = n;
 	return BPG_OK;
 }
 
 enum bpg_err
-bpg_query_bool(const struct bpg_query *q, const char *name, int def, int *out, char *why,
-    size_t whylen)
+bpg_query_bool(const struct bpg_query *q, const char *name, int def, int *out, struct bpg_why *why)
 {
 	const char *v = bpg_query_get(q, name);
 
@@ -161,8 +151,7 @@ bpg_query_bool(const struct bpg_query *q, const char *name, int def, int *out, c
 	} else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
 		*out = 0;
 	} else {
-		snprintf(why, whylen, "%s: must be true or false", name);
-		return BPG_EINVAL;
+		return bpg_why_set(why, BPG_EINVAL, "%s: must be true or false", name);
 	}
 	return BPG_OK;
 }

@@ -23,7 +23,7 @@ struct bpg_query {
  * value over BPG_QUERY_MAX_VALUE, bad %-escapes, NUL or control characters, invalid UTF-8,
  * or a parameter given twice.
  */
-enum bpg_err bpg_query_parse(const char *qs, struct bpg_query *out, char *why, size_t whylen);
+enum bpg_err bpg_query_parse(const char *qs, struct bpg_query *out, struct bpg_why *why);
 
 /* The decoded value of name, or NULL. */
 const char *bpg_query_get(const struct bpg_query *q, const char *name);
@@ -32,15 +32,15 @@ const char *bpg_query_get(const struct bpg_query *q, const char *name);
  * Checks that every parameter is one of the NULL-terminated names; BPG_EINVAL naming the
  * first unknown one otherwise.
  */
-enum bpg_err bpg_query_only(const struct bpg_query *q, const char *const *names, char *why,
-    size_t whylen);
+enum bpg_err bpg_query_only(const struct bpg_query *q, const char *const *names,
+    struct bpg_why *why);
 
 /* Parses name as a whole number in [min, max] into *out; absent: def. */
 enum bpg_err bpg_query_long(const struct bpg_query *q, const char *name, long long min,
-    long long max, long long def, long long *out, char *why, size_t whylen);
+    long long max, long long def, long long *out, struct bpg_why *why);
 
 /* Parses name as true/false (absent: def). */
 enum bpg_err bpg_query_bool(const struct bpg_query *q, const char *name, int def, int *out,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 #endif

@@ -19,7 +19,7 @@ bpg_reqshape_fail(struct bpg_reqshape *p, const char *fmt, ...)
 
 	if (!p->failed) {
 		va_start(ap, fmt);
-		vsnprintf(p->why, p->whylen, fmt, ap);
+		bpg_why_vset(p->why, BPG_EINVAL, fmt, ap);
 		va_end(ap);
 		p->failed = 1;
 	}

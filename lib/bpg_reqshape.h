@@ -12,8 +12,7 @@
 
 /* The parse state: the first error wins. */
 struct bpg_reqshape {
-	char *why;
-	size_t whylen;
+	struct bpg_why *why;
 	int failed;
 	unsigned flags;             /* BPG_REQ_STRICT, BPG_REQ_JAVA */
 	cJSON *ignored;             /* unknown nested fields dropped (lenient), or NULL */

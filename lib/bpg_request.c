@@ -352,24 +352,22 @@ pod_init(struct bpg_pod_req *p)
 
 /* Reads the body by flags into *out: "Invalid JSON/YAML request: ..." in why on failure. */
 static enum bpg_err
-read_tree(const char *body, size_t len, unsigned flags, cJSON **out, char *why, size_t whylen)
+read_tree(const char *body, size_t len, unsigned flags, cJSON **out, struct bpg_why *why)
 {
 	const char *lang = (flags & BPG_REQ_YAML) ? "YAML" : "JSON";
 	char rwhy[256];
 	enum bpg_err err;
 
 	if (flags & BPG_REQ_YAML)
-		err = bpg_yamlread_parse(body, len, out, rwhy, sizeof(rwhy));
+		err = bpg_yamlread_parse(body, len, out, BPG_WHY(rwhy));
 	else
-		err = bpg_json_parse_flags(body, len, BPG_JSON_NO_NUL, out, rwhy, sizeof(rwhy));
+		err = bpg_json_parse_flags(body, len, BPG_JSON_NO_NUL, out, BPG_WHY(rwhy));
 	if (err == BPG_ENOMEM)
 		return err;
-	if (err != BPG_OK) {
-		snprintf(why, whylen, "Invalid %s request: %s", lang, rwhy);
-		return BPG_EINVAL;
-	}
+	if (err != BPG_OK)
+		return bpg_why_set(why, BPG_EINVAL, "Invalid %s request: %s", lang, rwhy);
 	if (!cJSON_IsObject(*out)) {
-		snprintf(why, whylen, "Invalid %s request: the body must be a %s", lang,
+		bpg_why_set(why, BPG_EINVAL, "Invalid %s request: the body must be a %s", lang,
 		    (flags & BPG_REQ_YAML) ? "YAML mapping" : "JSON object");
 		cJSON_Delete(*out);
 		*out = NULL;
@@ -419,9 +417,9 @@ bpg_request_is_yaml(const char *content_type)
 
 enum bpg_err
 bpg_request_parse_body(const char *body, size_t len, unsigned flags,
-    struct bpg_submit_req **out, char *why, size_t whylen)
+    struct bpg_submit_req **out, struct bpg_why *why)
 {
-	struct bpg_reqshape p = { why, whylen, 0, flags, NULL };
+	struct bpg_reqshape p = { why, 0, flags, NULL };
 	struct bpg_submit_req *r = calloc(1, sizeof(*r));
 	enum bpg_err err;
 
@@ -429,7 +427,7 @@ bpg_request_parse_body(const char *body, size_t len, unsigned flags,
 		return BPG_ENOMEM;
 	pod_init(&r->driver);
 	pod_init(&r->executor);
-	if ((err = read_tree(body, len, flags, &r->j, why, whylen)) != BPG_OK)
+	if ((err = read_tree(body, len, flags, &r->j, why)) != BPG_OK)
 		goto fail;
 	parse_top(&p, r);
 	r->ignored = p.ignored;
@@ -444,10 +442,9 @@ fail:
 }
 
 enum bpg_err
-bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, char *why,
-    size_t whylen)
+bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out, struct bpg_why *why)
 {
-	return bpg_request_parse_body(body, len, 0, out, why, whylen);
+	return bpg_request_parse_body(body, len, 0, out, why);
 }
 
 void
@@ -488,66 +485,59 @@ check_pod(struct bpg_reqshape *p, const struct bpg_pod_req *pod, const char *rol
 
 enum bpg_err
 bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen)
+    const char *queue_name, int admin, struct bpg_why *why)
 {
-	struct bpg_reqshape p = { why, whylen, 0, 0, NULL };
+	struct bpg_reqshape p = { why, 0, 0, NULL };
 	long long inst = r->executor.instances >= 0 ? r->executor.instances : 1;
 
 	if (check_pod(&p, &r->driver, "driver", q, queue_name) != 0 ||
 	    check_pod(&p, &r->executor, "executor", q, queue_name) != 0)
 		return BPG_EINVAL;
-	if (inst > q->max_executor_instances) {
-		snprintf(why, whylen, "Executor instances in Spark config (%lld) exceeds limit (%lld)",
+	if (inst > q->max_executor_instances)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "Executor instances in Spark config (%lld) exceeds limit (%lld)",
 		    inst, q->max_executor_instances);
-		return BPG_EINVAL;
-	}
-	if (r->conf_executor_instances > q->max_executor_instances) {
-		snprintf(why, whylen, "Executor instances in Spark config (%lld) exceeds limit (%lld)",
+	if (r->conf_executor_instances > q->max_executor_instances)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "Executor instances in Spark config (%lld) exceeds limit (%lld)",
 		    r->conf_executor_instances, q->max_executor_instances);
-		return BPG_EINVAL;
-	}
-	if (r->max_running_ms > q->max_running_millis) {
-		snprintf(why, whylen, "sparkConf.bpg.maxRunningMillis: %lld is above queue %s's limit "
+	if (r->max_running_ms > q->max_running_millis)
+		return bpg_why_set(why, BPG_EINVAL,
+		    "sparkConf.bpg.maxRunningMillis: %lld is above queue %s's limit "
 		    "%lld", r->max_running_ms, queue_name, q->max_running_millis);
-		return BPG_EINVAL;
-	}
-	if (!q->allow_privileged && (r->driver.privileged || r->executor.privileged)) {
-		snprintf(why, whylen, "%s.securityContext: queue %s does not allow privileged pods, "
+	if (!q->allow_privileged && (r->driver.privileged || r->executor.privileged))
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "%s.securityContext: queue %s does not allow privileged pods, "
 		    "privilege escalation, root or capabilities", r->driver.privileged ? "driver" :
 		    "executor", queue_name);
-		return BPG_EFORBIDDEN;
-	}
-	if (!q->allow_host_path && r->host_path) {
-		snprintf(why, whylen, "volumes: queue %s does not allow hostPath volumes", queue_name);
-		return BPG_EFORBIDDEN;
-	}
-	if (!q->allow_service_account && (r->driver.service_account || r->executor.service_account)) {
-		snprintf(why, whylen, "%s.serviceAccount: queue %s does not allow choosing a service "
+	if (!q->allow_host_path && r->host_path)
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "volumes: queue %s does not allow hostPath volumes", queue_name);
+	if (!q->allow_service_account && (r->driver.service_account || r->executor.service_account))
+		return bpg_why_set(why, BPG_EFORBIDDEN,
+		    "%s.serviceAccount: queue %s does not allow choosing a service "
 		    "account", r->driver.service_account ? "driver" : "executor", queue_name);
-		return BPG_EFORBIDDEN;
-	}
-	if (!q->allow_custom_image && (r->image || r->driver.image || r->executor.image)) {
-		snprintf(why, whylen, "%s: queue %s does not allow custom images", r->image ? "image" :
+	if (!q->allow_custom_image && (r->image || r->driver.image || r->executor.image))
+		return bpg_why_set(why, BPG_EFORBIDDEN, "%s: queue %s does not allow custom images",
+		    r->image ? "image" :
 		    r->driver.image ? "driver.image" : "executor.image", queue_name);
-		return BPG_EFORBIDDEN;
-	}
 	/* the same rules said as Spark properties, and what only Spark properties can say */
-	return bpg_guard_request(r->j, q, queue_name, admin, why, whylen);
+	return bpg_guard_request(r->j, q, queue_name, admin, why);
 }
 
 enum bpg_err
-bpg_request_check_cluster(const struct bpg_submit_req *r, const char *cluster_id, char *why,
-    size_t whylen)
+bpg_request_check_cluster(const struct bpg_submit_req *r, const char *cluster_id,
+    struct bpg_why *why)
 {
 	size_t total = strlen(cluster_id) + 1 + BPG_REQ_ID_HEX;
 
 	if (r->suffix != NULL)
 		total += 1 + strlen(r->suffix);
 	if (total > BPG_REQ_ID_MAX) {
-		snprintf(why, whylen, "submissionIdSuffix: with cluster %s the submission id would be %zu "
+		return bpg_why_set(why, BPG_EINVAL,
+		    "submissionIdSuffix: with cluster %s the submission id would be %zu "
 		    "characters; at most %d are allowed, so the suffix may have %d", cluster_id, total,
 		    BPG_REQ_ID_MAX, (int)(BPG_REQ_ID_MAX - strlen(cluster_id) - 2 - BPG_REQ_ID_HEX));
-		return BPG_EINVAL;
 	}
 	return BPG_OK;
 }

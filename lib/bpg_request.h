@@ -78,7 +78,7 @@ int bpg_request_is_yaml(const char *content_type);
  * "Invalid YAML request: line L, column C: ...". Free with bpg_request_free().
  */
 enum bpg_err bpg_request_parse_body(const char *body, size_t len, unsigned flags,
-    struct bpg_submit_req **out, char *why, size_t whylen);
+    struct bpg_submit_req **out, struct bpg_why *why);
 
 /*
  * Parses a JSON SubmitApplicationRequest with the Java gateway's coercions (numbers and
@@ -88,7 +88,7 @@ enum bpg_err bpg_request_parse_body(const char *body, size_t len, unsigned flags
  * Free with bpg_request_free().
  */
 enum bpg_err bpg_request_parse(const char *body, size_t len, struct bpg_submit_req **out,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 void bpg_request_free(struct bpg_submit_req *r);
 
@@ -101,14 +101,14 @@ void bpg_request_free(struct bpg_submit_req *r);
  * (BPG_EFORBIDDEN). admin: the caller is an admin (bpg_guard's allow_k8s_spark_conf rule).
  */
 enum bpg_err bpg_request_check(const struct bpg_submit_req *r, const struct bpg_queue *q,
-    const char *queue_name, int admin, char *why, size_t whylen);
+    const char *queue_name, int admin, struct bpg_why *why);
 
 /*
  * The suffix fits with this cluster's id: "<cluster_id>-<32 hex>-<suffix>" is at most
  * BPG_REQ_ID_MAX characters. BPG_EINVAL naming submissionIdSuffix otherwise.
  */
 enum bpg_err bpg_request_check_cluster(const struct bpg_submit_req *r, const char *cluster_id,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* Accessors; NULL when the request did not say (type is never NULL: Java's derivation). */
 const char *bpg_request_queue(const struct bpg_submit_req *r);

@@ -29,7 +29,7 @@ is_host(const char *h, size_t n)
 
 /* Sets scheme and host from "http(s)://host[:port][/]" or the AWS default for the region. */
 static enum bpg_err
-parse_endpoint(struct bpg_s3 *s, const char *ep, char *why, size_t whylen)
+parse_endpoint(struct bpg_s3 *s, const char *ep, struct bpg_why *why)
 {
 	struct bpg_buf b;
 	const char *h;
@@ -53,10 +53,9 @@ parse_endpoint(struct bpg_s3 *s, const char *ep, char *why, size_t whylen)
 		h = NULL;
 	}
 	n = h ? strcspn(h, "/") : 0;
-	if (h == NULL || !is_host(h, n) || (h[n] != '\0' && strcmp(h + n, "/") != 0)) {
-		bpg_s3_why(why, whylen, "[s3] endpoint '%s' is not an http(s)://host[:port] URL", ep);
-		return BPG_ECONFIG;
-	}
+	if (h == NULL || !is_host(h, n) || (h[n] != '\0' && strcmp(h + n, "/") != 0))
+		return bpg_why_set(why, BPG_ECONFIG,
+		    "[s3] endpoint '%s' is not an http(s)://host[:port] URL", ep);
 	if ((s->host = strndup(h, n)) == NULL)
 		return BPG_ENOMEM;
 	return BPG_OK;
@@ -97,11 +96,11 @@ bpg_s3_new(const struct bpg_s3_conf *conf, struct bpg_s3 **out)
 		goto out;
 	err = BPG_ECONFIG;
 	if (!is_region(s->region)) {
-		bpg_s3_why(why, sizeof(why), "[s3] region '%s' is not a region name", s->region);
+		bpg_why_set(BPG_WHY(why), err, "[s3] region '%s' is not a region name", s->region);
 		goto out;
 	}
-	if ((err = parse_endpoint(s, conf->endpoint, why, sizeof(why))) != BPG_OK ||
-	    (err = bpg_s3cred_init(&s->cred, conf, why, sizeof(why))) != BPG_OK)
+	if ((err = parse_endpoint(s, conf->endpoint, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_s3cred_init(&s->cred, conf, BPG_WHY(why))) != BPG_OK)
 		goto out;
 	err = BPG_ENOMEM;
 	if ((s->curl = curl_easy_init()) == NULL)
@@ -145,54 +144,48 @@ bpg_s3_host(const struct bpg_s3 *s)
 
 /* Checks a bucket name and a key (key NULL: not needed); BPG_EINVAL with a reason. */
 static enum bpg_err
-check_target(const char *bucket, const char *key, char *why, size_t whylen)
+check_target(const char *bucket, const char *key, struct bpg_why *why)
 {
 	size_t n = bucket ? strlen(bucket) : 0;
 
 	if (n == 0 || n > 255 || strspn(bucket, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-_") != n) {
-		bpg_s3_why(why, whylen, "'%s' is not an S3 bucket name", bucket ? bucket : "");
-		return BPG_EINVAL;
-	}
-	if (key != NULL && (key[0] == '\0' || strlen(key) > BPG_S3_KEY_MAX)) {
-		bpg_s3_why(why, whylen, "S3 key in bucket %s is empty or longer than %d bytes", bucket,
+	    "0123456789.-_") != n)
+		return bpg_why_set(why, BPG_EINVAL, "'%s' is not an S3 bucket name",
+		    bucket ? bucket : "");
+	if (key != NULL && (key[0] == '\0' || strlen(key) > BPG_S3_KEY_MAX))
+		return bpg_why_set(why, BPG_EINVAL,
+		    "S3 key in bucket %s is empty or longer than %d bytes", bucket,
 		    BPG_S3_KEY_MAX);
-		return BPG_EINVAL;
-	}
-	if (key == NULL && why != NULL && whylen > 0)
-		why[0] = '\0';
+	if (key == NULL)
+		bpg_why_set(why, BPG_OK, "%s", "");
 	return BPG_OK;
 }
 
 /* Checks an upload id (it goes into the query). */
 static enum bpg_err
-check_upload_id(const char *id, char *why, size_t whylen)
+check_upload_id(const char *id, struct bpg_why *why)
 {
 	size_t n = id ? strlen(id) : 0;
 
-	if (n == 0 || n >= BPG_S3_UPLOAD_ID_MAX) {
-		bpg_s3_why(why, whylen, "invalid multipart upload id");
-		return BPG_EINVAL;
-	}
+	if (n == 0 || n >= BPG_S3_UPLOAD_ID_MAX)
+		return bpg_why_set(why, BPG_EINVAL, "invalid multipart upload id");
 	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f) {
-			bpg_s3_why(why, whylen, "invalid multipart upload id");
-			return BPG_EINVAL;
-		}
+		if ((unsigned char)id[i] < 0x20 || id[i] == 0x7f)
+			return bpg_why_set(why, BPG_EINVAL, "invalid multipart upload id");
 	return BPG_OK;
 }
 
 /* Checks op's target and sends it; nothing of the answer but its outcome is kept. */
 static enum bpg_err
-s3_simple(struct bpg_s3 *s, const struct bpg_s3_op *op, char *why, size_t whylen)
+s3_simple(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_why *why)
 {
 	struct bpg_s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_target(op->bucket, op->key, why, whylen)) != BPG_OK)
+	if ((err = check_target(op->bucket, op->key, why)) != BPG_OK)
 		return err;
 	bpg_s3http_resp_init(&r);
-	err = bpg_s3http_call(s, op, &r, why, whylen);
+	err = bpg_s3http_call(s, op, &r, why);
 	bpg_buf_release(&r.body);
 	return err;
 }
@@ -207,44 +200,46 @@ op_body(struct bpg_s3_op *op, const struct bpg_s3_req *r)
 }
 
 enum bpg_err
-bpg_s3_put(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why, size_t whylen)
+bpg_s3_put(struct bpg_s3 *s, const struct bpg_s3_req *r, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "PUT", .bucket = r->bucket, .key = r->key,
 	    .content_type = r->content_type ? r->content_type : "application/octet-stream",
 	    .owner = r->owner };
 
 	op_body(&op, r);
-	return s3_simple(s, &op, why, whylen);
+	return s3_simple(s, &op, why);
 }
 
 enum bpg_err
 bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key, long long *size_out,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
-	return bpg_s3_head_owner(s, bucket, key, size_out, NULL, why, whylen);
+	return bpg_s3_head_owner(s, bucket, key, size_out, NULL, why);
 }
 
 enum bpg_err
 bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char *key, long long *size_out,
-    char owner_out[BPG_S3_OWNER_MAX + 1], char *why, size_t whylen)
+    char owner_out[BPG_S3_OWNER_MAX + 1], struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "HEAD", .bucket = bucket, .key = key, .idempotent = 1 };
 	struct bpg_s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_target(bucket, key, why, whylen)) != BPG_OK)
+	if ((err = check_target(bucket, key, why)) != BPG_OK)
 		return err;
 	bpg_s3http_resp_init(&r);
-	if ((err = bpg_s3http_call(s, &op, &r, why, whylen)) != BPG_OK)
+	if ((err = bpg_s3http_call(s, &op, &r, why)) != BPG_OK)
 		goto out;
 	if (r.content_length < 0) {
-		bpg_s3_why(why, whylen, "HEAD %s/%s: S3 sent no Content-Length", bucket, key);
+		bpg_why_set(why, BPG_EUPSTREAM, "HEAD %s/%s: S3 sent no Content-Length", bucket,
+		    key);
 		bpg_log(BPG_LOG_WARN, "s3", "no content-length", "bucket", bucket, "key", key, NULL);
 		err = BPG_EUPSTREAM;
 		goto out;
 	}
 	if (r.owner_bad) {
-		bpg_s3_why(why, whylen, "HEAD %s/%s: S3 sent an unusable %s", bucket, key, BPG_S3HTTP_OWNER_HDR);
+		bpg_why_set(why, BPG_EUPSTREAM, "HEAD %s/%s: S3 sent an unusable %s", bucket, key,
+		    BPG_S3HTTP_OWNER_HDR);
 		bpg_log(BPG_LOG_WARN, "s3", "bad owner metadata", "bucket", bucket, "key", key, NULL);
 		err = BPG_EUPSTREAM;
 		goto out;
@@ -259,7 +254,7 @@ out:
 }
 
 enum bpg_err
-bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *q, char *why, size_t whylen)
+bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *q, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "GET", .bucket = q->bucket, .key = q->key,
 	    .idempotent = 1, .sink = q->sink, .arg = q->arg, .offset = q->offset,
@@ -267,33 +262,31 @@ bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *q, char *why, size_t why
 	struct bpg_s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_target(q->bucket, q->key, why, whylen)) != BPG_OK)
+	if ((err = check_target(q->bucket, q->key, why)) != BPG_OK)
 		return err;
 	if (q->offset < 0 || q->sink == NULL ||
-	    (q->length >= 0 && q->offset > LLONG_MAX - q->length)) {
-		bpg_s3_why(why, whylen, "GET %s/%s: invalid range", q->bucket, q->key);
-		return BPG_EINVAL;
-	}
+	    (q->length >= 0 && q->offset > LLONG_MAX - q->length))
+		return bpg_why_set(why, BPG_EINVAL, "GET %s/%s: invalid range", q->bucket, q->key);
 	if (q->length == 0)
 		return BPG_OK;
 	bpg_s3http_resp_init(&r);
-	err = bpg_s3http_call(s, &op, &r, why, whylen);
+	err = bpg_s3http_call(s, &op, &r, why);
 	bpg_buf_release(&r.body);
 	return err;
 }
 
 enum bpg_err
-bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key, char *why, size_t whylen)
+bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "DELETE", .bucket = bucket, .key = key, .idempotent = 1 };
 
-	return s3_simple(s, &op, why, whylen);
+	return s3_simple(s, &op, why);
 }
 
 /* Runs the paged GET op until the listing ends or the callback stops it. */
 static enum bpg_err
-list_pages(struct bpg_s3 *s, struct bpg_s3_op *op, const struct bpg_s3xml_lister *l, char *why,
-    size_t whylen)
+list_pages(struct bpg_s3 *s, struct bpg_s3_op *op, const struct bpg_s3xml_lister *l,
+    struct bpg_why *why)
 {
 	char next[2][BPG_S3XML_VALUE_MAX], cur[2][BPG_S3XML_VALUE_MAX] = { "", "" };
 	struct bpg_s3_resp r;
@@ -302,13 +295,14 @@ list_pages(struct bpg_s3 *s, struct bpg_s3_op *op, const struct bpg_s3xml_lister
 
 	bpg_s3http_resp_init(&r);
 	for (;;) {
-		if ((err = bpg_s3http_call(s, op, &r, why, whylen)) != BPG_OK)
+		if ((err = bpg_s3http_call(s, op, &r, why)) != BPG_OK)
 			goto out;
 		err = BPG_EUPSTREAM;
 		if ((rc = bpg_s3xml_list_page(l, &r.body, next)) < 0 ||
 		    (rc == 0 && next[0][0] != '\0' && strcmp(next[0], cur[0]) == 0 &&
 		    (l->n_next < 2 || strcmp(next[1], cur[1]) == 0))) {
-			bpg_s3_why(why, whylen, "list %s: S3 sent a listing that cannot be read", op->bucket);
+			bpg_why_set(why, err, "list %s: S3 sent a listing that cannot be read",
+			    op->bucket);
 			bpg_log(BPG_LOG_WARN, "s3", "bad listing", "bucket", op->bucket, NULL);
 			goto out;
 		}
@@ -333,27 +327,26 @@ out:
  */
 static enum bpg_err
 list_run(struct bpg_s3 *s, struct bpg_s3_op *op, const struct bpg_s3xml_lister *l,
-    const char *what, char *why, size_t whylen)
+    const char *what, struct bpg_why *why)
 {
 	const char *prefix = op->params[1].value;
 	char max[16];
 	enum bpg_err err;
 
-	if ((err = check_target(op->bucket, NULL, why, whylen)) != BPG_OK)
+	if ((err = check_target(op->bucket, NULL, why)) != BPG_OK)
 		return err;
-	if ((l->each_object == NULL && l->each_upload == NULL) || strlen(prefix) > BPG_S3_KEY_MAX) {
-		bpg_s3_why(why, whylen, "%s %s: prefix longer than %d bytes", what, op->bucket,
+	if ((l->each_object == NULL && l->each_upload == NULL) || strlen(prefix) > BPG_S3_KEY_MAX)
+		return bpg_why_set(why, BPG_EINVAL, "%s %s: prefix longer than %d bytes", what,
+		    op->bucket,
 		    BPG_S3_KEY_MAX);
-		return BPG_EINVAL;
-	}
 	(void)snprintf(max, sizeof(max), "%d", s->page_size);
 	op->params[2].value = max;
-	return list_pages(s, op, l, why, whylen);
+	return list_pages(s, op, l, why);
 }
 
 enum bpg_err
 bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
-    bpg_s3_each_object each, void *arg, char *why, size_t whylen)
+    bpg_s3_each_object each, void *arg, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "GET", .bucket = bucket, .idempotent = 1, .n_params = 3,
 	    .params = { { "list-type", "2" }, { "prefix", prefix ? prefix : "" },
@@ -361,12 +354,12 @@ bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
 	struct bpg_s3xml_lister l = { .item = "Contents", .each_object = each, .arg = arg,
 	    .next_tag = { "NextContinuationToken" }, .next_param = { 3 }, .n_next = 1 };
 
-	return list_run(s, &op, &l, "list", why, whylen);
+	return list_run(s, &op, &l, "list", why);
 }
 
 enum bpg_err
 bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
-    bpg_s3_each_upload each, void *arg, char *why, size_t whylen)
+    bpg_s3_each_upload each, void *arg, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "GET", .bucket = bucket, .idempotent = 1, .n_params = 3,
 	    .params = { { "uploads", "" }, { "prefix", prefix ? prefix : "" },
@@ -375,12 +368,12 @@ bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
 	    .next_tag = { "NextKeyMarker", "NextUploadIdMarker" }, .next_param = { 3, 4 },
 	    .n_next = 2 };
 
-	return list_run(s, &op, &l, "list uploads", why, whylen);
+	return list_run(s, &op, &l, "list uploads", why);
 }
 
 enum bpg_err
 bpg_s3_mpu_create(struct bpg_s3 *s, const struct bpg_s3_req *q,
-    char upload_id[BPG_S3_UPLOAD_ID_MAX], char *why, size_t whylen)
+    char upload_id[BPG_S3_UPLOAD_ID_MAX], struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "POST", .bucket = q->bucket, .key = q->key,
 	    .n_params = 1, .params = { { "uploads", "" } }, .content_type = q->content_type ?
@@ -390,15 +383,16 @@ bpg_s3_mpu_create(struct bpg_s3 *s, const struct bpg_s3_req *q,
 	struct bpg_s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_target(q->bucket, q->key, why, whylen)) != BPG_OK)
+	if ((err = check_target(q->bucket, q->key, why)) != BPG_OK)
 		return err;
 	bpg_s3http_resp_init(&r);
-	if ((err = bpg_s3http_call(s, &op, &r, why, whylen)) != BPG_OK)
+	if ((err = bpg_s3http_call(s, &op, &r, why)) != BPG_OK)
 		goto out;
 	if (r.body.data == NULL ||
 	    !bpg_s3xml_get(r.body.data, r.body.data + r.body.len, "UploadId", id, sizeof(id)) ||
-	    check_upload_id(id, NULL, 0) != BPG_OK) {
-		bpg_s3_why(why, whylen, "POST %s/%s?uploads: S3 sent no usable UploadId", q->bucket,
+	    check_upload_id(id, NULL) != BPG_OK) {
+		bpg_why_set(why, BPG_EUPSTREAM, "POST %s/%s?uploads: S3 sent no usable UploadId",
+		    q->bucket,
 		    q->key);
 		bpg_log(BPG_LOG_WARN, "s3", "no upload id", "bucket", q->bucket, "key", q->key, NULL);
 		err = BPG_EUPSTREAM;
@@ -412,16 +406,16 @@ out:
 
 /* Checks a multipart call's bucket, key and upload id. */
 static enum bpg_err
-check_mpu(const struct bpg_s3_req *q, char *why, size_t whylen)
+check_mpu(const struct bpg_s3_req *q, struct bpg_why *why)
 {
-	enum bpg_err err = check_target(q->bucket, q->key, why, whylen);
+	enum bpg_err err = check_target(q->bucket, q->key, why);
 
-	return err != BPG_OK ? err : check_upload_id(q->upload_id, why, whylen);
+	return err != BPG_OK ? err : check_upload_id(q->upload_id, why);
 }
 
 enum bpg_err
 bpg_s3_mpu_part(struct bpg_s3 *s, const struct bpg_s3_req *q, char etag[BPG_S3_ETAG_MAX],
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
 	char num[16];
 	struct bpg_s3_op op = { .method = "PUT", .bucket = q->bucket, .key = q->key,
@@ -435,19 +429,19 @@ bpg_s3_mpu_part(struct bpg_s3 *s, const struct bpg_s3_req *q, char etag[BPG_S3_E
 		op.checksum_hdr = "x-amz-checksum-crc32";
 		op.checksum_val = q->file->crc32_b64;
 	}
-	if ((err = check_mpu(q, why, whylen)) != BPG_OK)
+	if ((err = check_mpu(q, why)) != BPG_OK)
 		return err;
-	if (q->part_no < 1 || q->part_no > BPG_S3_MAX_PARTS) {
-		bpg_s3_why(why, whylen, "PUT %s/%s: part number %d not in 1..%d", q->bucket, q->key,
+	if (q->part_no < 1 || q->part_no > BPG_S3_MAX_PARTS)
+		return bpg_why_set(why, BPG_EINVAL, "PUT %s/%s: part number %d not in 1..%d",
+		    q->bucket, q->key,
 		    q->part_no, BPG_S3_MAX_PARTS);
-		return BPG_EINVAL;
-	}
 	(void)snprintf(num, sizeof(num), "%d", q->part_no);
 	bpg_s3http_resp_init(&r);
-	if ((err = bpg_s3http_call(s, &op, &r, why, whylen)) != BPG_OK)
+	if ((err = bpg_s3http_call(s, &op, &r, why)) != BPG_OK)
 		goto out;
 	if (r.etag[0] == '\0' || r.etag_bad) {
-		bpg_s3_why(why, whylen, "PUT %s/%s part %d: S3 sent no usable ETag", q->bucket,
+		bpg_why_set(why, BPG_EUPSTREAM, "PUT %s/%s part %d: S3 sent no usable ETag",
+		    q->bucket,
 		    q->key, q->part_no);
 		bpg_log(BPG_LOG_WARN, "s3", "no etag", "bucket", q->bucket, "key", q->key, NULL);
 		err = BPG_EUPSTREAM;
@@ -461,7 +455,7 @@ out:
 
 enum bpg_err
 bpg_s3_mpu_complete(struct bpg_s3 *s, const struct bpg_s3_req *q,
-    const struct bpg_s3_parts *parts, char *why, size_t whylen)
+    const struct bpg_s3_parts *parts, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "POST", .bucket = q->bucket, .key = q->key,
 	    .n_params = 1, .params = { { "uploadId", q->upload_id } },
@@ -470,23 +464,22 @@ bpg_s3_mpu_complete(struct bpg_s3 *s, const struct bpg_s3_req *q,
 	struct bpg_s3_resp r;
 	enum bpg_err err;
 
-	if ((err = check_mpu(q, why, whylen)) != BPG_OK)
+	if ((err = check_mpu(q, why)) != BPG_OK)
 		return err;
-	if (parts->n < 1 || parts->n > BPG_S3_MAX_PARTS || parts->etags == NULL) {
-		bpg_s3_why(why, whylen, "complete %s/%s: %d parts not in 1..%d", q->bucket, q->key,
+	if (parts->n < 1 || parts->n > BPG_S3_MAX_PARTS || parts->etags == NULL)
+		return bpg_why_set(why, BPG_EINVAL, "complete %s/%s: %d parts not in 1..%d",
+		    q->bucket, q->key,
 		    parts->n, BPG_S3_MAX_PARTS);
-		return BPG_EINVAL;
-	}
 	bpg_buf_init(&doc, 0);
 	bpg_s3http_resp_init(&r);
 	if ((err = bpg_s3xml_complete_doc(parts, &doc)) != BPG_OK) {
-		bpg_s3_why(why, whylen, "complete %s/%s: an ETag or checksum is empty or too long",
+		bpg_why_set(why, err, "complete %s/%s: an ETag or checksum is empty or too long",
 		    q->bucket, q->key);
 		goto out;
 	}
 	op.body = doc.data;
 	op.len = doc.len;
-	err = bpg_s3http_call(s, &op, &r, why, whylen);
+	err = bpg_s3http_call(s, &op, &r, why);
 out:
 	bpg_buf_release(&r.body);
 	bpg_buf_release(&doc);
@@ -495,14 +488,14 @@ out:
 
 enum bpg_err
 bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, char *why, size_t whylen)
+    const char *upload_id, struct bpg_why *why)
 {
 	struct bpg_s3_op op = { .method = "DELETE", .bucket = bucket, .key = key, .n_params = 1,
 	    .params = { { "uploadId", upload_id } }, .idempotent = 1 };
 	enum bpg_err err;
 
-	if ((err = check_upload_id(upload_id, why, whylen)) != BPG_OK)
+	if ((err = check_upload_id(upload_id, why)) != BPG_OK)
 		return err;
-	err = s3_simple(s, &op, why, whylen);
+	err = s3_simple(s, &op, why);
 	return err == BPG_ENOTFOUND ? BPG_OK : err;   /* already gone: what the caller wanted */
 }

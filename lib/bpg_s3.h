@@ -93,19 +93,18 @@ struct bpg_s3_req {
 };
 
 /* PUT of one whole object: bucket, key, data/len or file, content_type, owner. */
-enum bpg_err bpg_s3_put(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why,
-    size_t whylen);
+enum bpg_err bpg_s3_put(struct bpg_s3 *s, const struct bpg_s3_req *r, struct bpg_why *why);
 
 /* HEAD: *size_out gets the object's length (may be NULL). */
 enum bpg_err bpg_s3_head(struct bpg_s3 *s, const char *bucket, const char *key,
-    long long *size_out, char *why, size_t whylen);
+    long long *size_out, struct bpg_why *why);
 
 /*
  * HEAD that also reads the owner kept on the object (x-amz-meta-bpg-owner) into owner_out
  * (may be NULL): "" when it has none. BPG_EUPSTREAM when that header is too long.
  */
 enum bpg_err bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char *key,
-    long long *size_out, char owner_out[BPG_S3_OWNER_MAX + 1], char *why, size_t whylen);
+    long long *size_out, char owner_out[BPG_S3_OWNER_MAX + 1], struct bpg_why *why);
 
 /*
  * GET of bucket/key's bytes [offset, offset+length) (length < 0: to the end; offset 0 and
@@ -115,17 +114,16 @@ enum bpg_err bpg_s3_head_owner(struct bpg_s3 *s, const char *bucket, const char 
  * length 0 fetches nothing. The request has no total timeout but fails when no byte came for
  * timeout_ms.
  */
-enum bpg_err bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *r, char *why,
-    size_t whylen);
+enum bpg_err bpg_s3_fetch(struct bpg_s3 *s, const struct bpg_s3_req *r, struct bpg_why *why);
 
 
 /* DELETE of an object; deleting a missing key is BPG_OK (S3 answers 204). */
 enum bpg_err bpg_s3_delete(struct bpg_s3 *s, const char *bucket, const char *key,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* ListObjectsV2 of every key under prefix ("" for all), in key order, following pages. */
 enum bpg_err bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
-    bpg_s3_each_object each, void *arg, char *why, size_t whylen);
+    bpg_s3_each_object each, void *arg, struct bpg_why *why);
 
 /*
  * Multipart upload of bucket/key: upload_id gets its id (BPG_S3_UPLOAD_ID_MAX bytes);
@@ -135,13 +133,13 @@ enum bpg_err bpg_s3_list(struct bpg_s3 *s, const char *bucket, const char *prefi
  * instead of computing one over the whole object).
  */
 enum bpg_err bpg_s3_mpu_create(struct bpg_s3 *s, const struct bpg_s3_req *r,
-    char upload_id[BPG_S3_UPLOAD_ID_MAX], char *why, size_t whylen);
+    char upload_id[BPG_S3_UPLOAD_ID_MAX], struct bpg_why *why);
 
 /*
  * Uploads part part_no of upload_id from data/len or file; etag gets its ETag, quotes kept.
  */
 enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const struct bpg_s3_req *r,
-    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen);
+    char etag[BPG_S3_ETAG_MAX], struct bpg_why *why);
 
 /*
  * Completes upload_id with parts (bpg_s3xml.h; their CRC-32s for an upload created with
@@ -149,15 +147,15 @@ enum bpg_err bpg_s3_mpu_part(struct bpg_s3 *s, const struct bpg_s3_req *r,
  * names.
  */
 enum bpg_err bpg_s3_mpu_complete(struct bpg_s3 *s, const struct bpg_s3_req *r,
-    const struct bpg_s3_parts *parts, char *why, size_t whylen);
+    const struct bpg_s3_parts *parts, struct bpg_why *why);
 
 /* Aborts; an upload already gone is BPG_OK. */
 enum bpg_err bpg_s3_mpu_abort(struct bpg_s3 *s, const char *bucket, const char *key,
-    const char *upload_id, char *why, size_t whylen);
+    const char *upload_id, struct bpg_why *why);
 
 /* ListMultipartUploads under prefix (dangling uploads: tests and clean-up). */
 enum bpg_err bpg_s3_mpu_list(struct bpg_s3 *s, const char *bucket, const char *prefix,
-    bpg_s3_each_upload each, void *arg, char *why, size_t whylen);
+    bpg_s3_each_upload each, void *arg, struct bpg_why *why);
 
 /* "s3.<region>.amazonaws.com" or the endpoint's host; for messages and metrics. */
 const char *bpg_s3_host(const struct bpg_s3 *s);

@@ -73,7 +73,7 @@ cred_file_changed(const struct bpg_s3cred_file *f)
 
 /* Reads a one-value file (a secret or a session token) into b when it changed. */
 static enum bpg_err
-load_value_file(struct bpg_s3cred_file *f, struct bpg_buf *b, char *why, size_t whylen)
+load_value_file(struct bpg_s3cred_file *f, struct bpg_buf *b, struct bpg_why *why)
 {
 	enum bpg_err err;
 	int changed = cred_file_changed(f);
@@ -81,14 +81,15 @@ load_value_file(struct bpg_s3cred_file *f, struct bpg_buf *b, char *why, size_t 
 	if (changed == 0)
 		return BPG_OK;
 	if (changed < 0 || (err = read_small_file(f->path, b, &f->st)) != BPG_OK) {
-		bpg_s3_why(why, whylen, "cannot read S3 credential file %s: %s", f->path,
+		bpg_why_set(why, BPG_EIO, "cannot read S3 credential file %s: %s", f->path,
 		    changed < 0 || errno != 0 ? strerror(errno) : "too large");
 		f->loaded = 0;
 		return BPG_EIO;
 	}
 	trim_buf(b);
 	if (b->len == 0 || memchr(b->data, '\n', b->len) != NULL || strlen(b->data) != b->len) {
-		bpg_s3_why(why, whylen, "S3 credential file %s is empty or has several lines", f->path);
+		bpg_why_set(why, BPG_EIO, "S3 credential file %s is empty or has several lines",
+		    f->path);
 		f->loaded = 0;
 		return BPG_EIO;
 	}
@@ -158,7 +159,7 @@ parse_shared(struct bpg_s3cred *s, const char *text, size_t len)
 
 /* Reads the shared credentials file when it changed. */
 static enum bpg_err
-load_shared(struct bpg_s3cred *s, char *why, size_t whylen)
+load_shared(struct bpg_s3cred *s, struct bpg_why *why)
 {
 	struct bpg_buf text;
 	enum bpg_err err = BPG_OK;
@@ -169,9 +170,9 @@ load_shared(struct bpg_s3cred *s, char *why, size_t whylen)
 	bpg_buf_init(&text, S3_MAX_CRED_FILE);
 	s->shared_f.loaded = 0;
 	if (changed < 0 || read_small_file(s->shared_f.path, &text, &s->shared_f.st) != BPG_OK) {
-		bpg_s3_why(why, whylen, "cannot read S3 credentials file %s: %s", s->shared_f.path,
+		err = bpg_why_set(why, BPG_EIO, "cannot read S3 credentials file %s: %s",
+		    s->shared_f.path,
 		    strerror(errno));
-		err = BPG_EIO;
 		goto out;
 	}
 	(void)set_secret(&s->akid, NULL, 0);
@@ -181,7 +182,7 @@ load_shared(struct bpg_s3cred *s, char *why, size_t whylen)
 		goto out;
 	err = BPG_EIO;
 	if (s->akid.len == 0 || s->secret.len == 0) {
-		bpg_s3_why(why, whylen, "S3 credentials file %s has no aws_access_key_id and "
+		bpg_why_set(why, err, "S3 credentials file %s has no aws_access_key_id and "
 		    "aws_secret_access_key in [%s]", s->shared_f.path, s->profile);
 		goto out;
 	}
@@ -193,16 +194,16 @@ out:
 }
 
 enum bpg_err
-bpg_s3cred_refresh(struct bpg_s3cred *s, char *why, size_t whylen)
+bpg_s3cred_refresh(struct bpg_s3cred *s, struct bpg_why *why)
 {
 	enum bpg_err err = BPG_OK;
 
 	if (s->src == BPG_S3CRED_CONF) {
-		err = load_value_file(&s->secret_f, &s->secret, why, whylen);
+		err = load_value_file(&s->secret_f, &s->secret, why);
 		if (err == BPG_OK && s->token_f.path != NULL)
-			err = load_value_file(&s->token_f, &s->token, why, whylen);
+			err = load_value_file(&s->token_f, &s->token, why);
 	} else if (s->src == BPG_S3CRED_SHARED) {
-		err = load_shared(s, why, whylen);
+		err = load_shared(s, why);
 	}
 	return err;
 }
@@ -234,7 +235,7 @@ shared_path(const char *path, const char *home, char **out)
 }
 
 enum bpg_err
-bpg_s3cred_init(struct bpg_s3cred *s, const struct bpg_s3_conf *conf, char *why, size_t whylen)
+bpg_s3cred_init(struct bpg_s3cred *s, const struct bpg_s3_conf *conf, struct bpg_why *why)
 {
 	const char *ek = getenv("AWS_ACCESS_KEY_ID"), *es = getenv("AWS_SECRET_ACCESS_KEY");
 	const char *et = getenv("AWS_SESSION_TOKEN"), *home = getenv("HOME");
@@ -248,10 +249,9 @@ bpg_s3cred_init(struct bpg_s3cred *s, const struct bpg_s3_conf *conf, char *why,
 	bpg_buf_init(&s->token, S3_MAX_CRED_FILE);
 	if (conf->access_key_id != NULL) {
 		s->src = BPG_S3CRED_CONF;
-		if (conf->secret_access_key_file == NULL) {
-			bpg_s3_why(why, whylen, "[s3] access_key_id needs secret_access_key_file");
-			return BPG_ECONFIG;
-		}
+		if (conf->secret_access_key_file == NULL)
+			return bpg_why_set(why, BPG_ECONFIG,
+			    "[s3] access_key_id needs secret_access_key_file");
 		if ((err = set_secret(&s->akid, conf->access_key_id,
 		    strlen(conf->access_key_id))) != BPG_OK ||
 		    (err = dup_opt(conf->secret_access_key_file, &s->secret_f.path)) != BPG_OK ||
@@ -266,17 +266,16 @@ bpg_s3cred_init(struct bpg_s3cred *s, const struct bpg_s3_conf *conf, char *why,
 		return BPG_OK;
 	} else {
 		s->src = BPG_S3CRED_SHARED;
-		if (shared == NULL && home == NULL) {
-			bpg_s3_why(why, whylen, "no S3 credentials: no access_key_id, no AWS_* "
+		if (shared == NULL && home == NULL)
+			return bpg_why_set(why, BPG_ECONFIG,
+			    "no S3 credentials: no access_key_id, no AWS_* "
 			    "environment and no HOME for ~/.aws/credentials");
-			return BPG_ECONFIG;
-		}
 		if ((err = shared_path(shared, home, &s->shared_f.path)) != BPG_OK ||
 		    (err = dup_opt(conf->credentials_profile ?
 		    conf->credentials_profile : "default", &s->profile)) != BPG_OK)
 			return err;
 	}
-	return bpg_s3cred_refresh(s, why, whylen) == BPG_OK ? BPG_OK : BPG_ECONFIG;
+	return bpg_s3cred_refresh(s, why) == BPG_OK ? BPG_OK : BPG_ECONFIG;
 }
 
 void

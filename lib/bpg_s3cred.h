@@ -34,11 +34,11 @@ struct bpg_s3cred {
  * them once. BPG_ECONFIG (why says why) when none can be found or read, BPG_ENOMEM.
  * Release with bpg_s3cred_release() whatever it returns.
  */
-enum bpg_err bpg_s3cred_init(struct bpg_s3cred *c, const struct bpg_s3_conf *conf, char *why,
-    size_t whylen);
+enum bpg_err bpg_s3cred_init(struct bpg_s3cred *c, const struct bpg_s3_conf *conf,
+    struct bpg_why *why);
 
 /* Reads again the files that changed since the last call; BPG_EIO (why names the file). */
-enum bpg_err bpg_s3cred_refresh(struct bpg_s3cred *c, char *why, size_t whylen);
+enum bpg_err bpg_s3cred_refresh(struct bpg_s3cred *c, struct bpg_why *why);
 
 /* Wipes the secrets and frees what c holds (c itself is the caller's). */
 void bpg_s3cred_release(struct bpg_s3cred *c);

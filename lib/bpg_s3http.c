@@ -387,39 +387,30 @@ set_options(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r,
 
 /* Maps a failed transfer to an error and a reason. */
 static enum bpg_err
-transfer_err(CURLcode rc, const struct bpg_s3_resp *r, const char *what, char *why, size_t whylen)
+transfer_err(CURLcode rc, const struct bpg_s3_resp *r, const char *what, struct bpg_why *why)
 {
 	const char *detail = r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc);
 
-	if (rc == CURLE_WRITE_ERROR && r->sink_stopped) {
-		bpg_s3_why(why, whylen, "%s: the receiver stopped the download", what);
-		return BPG_EIO;
-	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled) {
-		bpg_s3_why(why, whylen, "%s: cancelled", what);
-		return BPG_EIO;
-	}
-	if (rc == CURLE_ABORTED_BY_CALLBACK && r->read_failed) {
-		bpg_s3_why(why, whylen, "%s: cannot read the spooled body: %s", what,
+	if (rc == CURLE_WRITE_ERROR && r->sink_stopped)
+		return bpg_why_set(why, BPG_EIO, "%s: the receiver stopped the download", what);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->cancelled)
+		return bpg_why_set(why, BPG_EIO, "%s: cancelled", what);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && r->read_failed)
+		return bpg_why_set(why, BPG_EIO, "%s: cannot read the spooled body: %s", what,
 		    strerror(r->read_failed));
-		return BPG_EIO;
-	}
-	if (rc == CURLE_WRITE_ERROR && r->overflow) {
-		bpg_s3_why(why, whylen, "%s: S3's answer is larger than %zu bytes", what, BPG_S3HTTP_MAX_BODY);
-		return BPG_EUPSTREAM;
-	}
-	if (rc == CURLE_OPERATION_TIMEDOUT && r->connected) {
-		bpg_s3_why(why, whylen, "%s: S3 did not answer in time: %s", what, detail);
-		return BPG_ETIMEOUT;
-	}
-	bpg_s3_why(why, whylen, "%s: S3 cannot be reached: %s", what, detail);
-	return BPG_EUNAVAIL;
+	if (rc == CURLE_WRITE_ERROR && r->overflow)
+		return bpg_why_set(why, BPG_EUPSTREAM, "%s: S3's answer is larger than %zu bytes",
+		    what, BPG_S3HTTP_MAX_BODY);
+	if (rc == CURLE_OPERATION_TIMEDOUT && r->connected)
+		return bpg_why_set(why, BPG_ETIMEOUT, "%s: S3 did not answer in time: %s", what,
+		    detail);
+	return bpg_why_set(why, BPG_EUNAVAIL, "%s: S3 cannot be reached: %s", what, detail);
 }
 
 /* Sends op once; the answer's status, ETag and (capped) body land in r. */
 static enum bpg_err
 s3_once(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r, const char *what,
-    char *why, size_t whylen)
+    struct bpg_why *why)
 {
 	struct curl_slist *hdrs = NULL;
 	struct bpg_buf url;
@@ -436,28 +427,28 @@ s3_once(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r, con
 	r->etag_bad = r->overflow = r->connected = r->cancelled = r->read_failed = 0;
 	r->sent = 0;
 	r->curl_err[0] = '\0';
-	if ((err = bpg_s3cred_refresh(&s->cred, why, whylen)) != BPG_OK) {
+	if ((err = bpg_s3cred_refresh(&s->cred, why)) != BPG_OK) {
 		err = BPG_EUNAVAIL;
 		goto out;
 	}
 	if ((err = build_request(s, op, r, &url, &hdrs)) != BPG_OK) {
-		bpg_s3_why(why, whylen, "%s: cannot build the request: %s", what, bpg_err_str(err));
+		bpg_why_set(why, err, "%s: cannot build the request: %s", what, bpg_err_str(err));
 		goto out;
 	}
 	err = BPG_EINTERNAL;
 	if (!set_options(s, op, r, url.data, hdrs)) {
-		bpg_s3_why(why, whylen, "%s: cannot set up curl", what);
+		bpg_why_set(why, err, "%s: cannot set up curl", what);
 		goto out;
 	}
 	if ((rc = curl_easy_perform(s->curl)) != CURLE_OK) {
-		err = transfer_err(rc, r, what, why, whylen);
+		err = transfer_err(rc, r, what, why);
 		goto out;
 	}
 	if (curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status) != CURLE_OK)
 		goto out;
 	if (curl_easy_getinfo(s->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK)
 		r->content_length = (long long)cl;
-	err = bpg_s3_check(r->status, r->body.data, r->body.len, what, why, whylen);
+	err = bpg_s3_check(r->status, r->body.data, r->body.len, what, why);
 out:
 	/* a missing key is an answer, not a failure of S3 */
 	bpg_depcall_done(BPG_DEP_S3, 0, err == BPG_OK || err == BPG_ENOTFOUND, t0);
@@ -468,8 +459,8 @@ out:
 }
 
 enum bpg_err
-bpg_s3http_call(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r, char *why,
-    size_t whylen)
+bpg_s3http_call(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r,
+    struct bpg_why *why)
 {
 	char what[S3_WHAT_MAX], st[16];
 	enum bpg_err err;
@@ -479,20 +470,20 @@ bpg_s3http_call(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp
 	r->curl = s->curl;
 	r->op = op;
 	for (int attempt = 0;; attempt++) {
-		err = s3_once(s, op, r, what, why, whylen);
+		err = s3_once(s, op, r, what, why);
 		if (op->sink != NULL && r->first_etag[0] == '\0' && (err == BPG_OK || r->delivered > 0))
 			memcpy(r->first_etag, r->etag, sizeof(r->etag));
 		if (err != BPG_EUNAVAIL || !op->idempotent || attempt > 0 || r->sink_stopped ||
 		    r->cancelled)
 			break;
 		bpg_log(BPG_LOG_INFO, "s3", "retrying", "op", op->method, "bucket", op->bucket,
-		    "key", op->key, "error", why, NULL);
+		    "key", op->key, "error", bpg_why_text(why), NULL);
 	}
 	if (err != BPG_OK) {
 		(void)snprintf(st, sizeof(st), "%ld", r->status);
 		bpg_log(err == BPG_ENOTFOUND ? BPG_LOG_DEBUG : BPG_LOG_WARN, "s3", "request failed",
 		    "op", op->method, "bucket", op->bucket, "key", op->key, "status", st,
-		    "error", why, NULL);
+		    "error", bpg_why_text(why), NULL);
 	}
 	return err;
 }

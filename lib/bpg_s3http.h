@@ -77,6 +77,6 @@ void bpg_s3http_resp_init(struct bpg_s3_resp *r);
  * as bpg_s3.h lists them, why naming the method, bucket and key.
  */
 enum bpg_err bpg_s3http_call(struct bpg_s3 *s, const struct bpg_s3_op *op,
-    struct bpg_s3_resp *r, char *why, size_t whylen);
+    struct bpg_s3_resp *r, struct bpg_why *why);
 
 #endif

@@ -193,14 +193,14 @@ s3up_pick(struct bpg_s3up *w)
 /* Sends one part from its slot through c; etag gets its ETag. */
 static enum bpg_err
 s3up_send(struct bpg_s3up *w, struct bpg_s3 *c, const struct s3up_slot *sl,
-    char etag[BPG_S3_ETAG_MAX], char *why, size_t whylen)
+    char etag[BPG_S3_ETAG_MAX], struct bpg_why *why)
 {
 	struct bpg_s3_file_body f;
 	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .upload_id = w->upload_id,
 	    .part_no = sl->part_no, .data = sl->mem, .len = sl->len };
 
 	if (w->fd < 0)
-		return bpg_s3_mpu_part(c, &q, etag, why, whylen);
+		return bpg_s3_mpu_part(c, &q, etag, why);
 	f.fd = w->fd;
 	f.off = (long long)(sl - w->slots) * (long long)w->part_size;
 	f.len = sl->len;
@@ -208,7 +208,7 @@ s3up_send(struct bpg_s3up *w, struct bpg_s3 *c, const struct s3up_slot *sl,
 	memcpy(f.crc32_b64, sl->crc, sizeof(f.crc32_b64));
 	f.cancel = &w->cancel;
 	q.file = &f;
-	return bpg_s3_mpu_part(c, &q, etag, why, whylen);
+	return bpg_s3_mpu_part(c, &q, etag, why);
 }
 
 /* Thread i: sends queued parts through clients[i] until told to quit. */
@@ -238,7 +238,7 @@ s3up_thread(void *arg)
 			break;
 		sl->state = SLOT_SENDING;
 		pthread_mutex_unlock(&w->mu);
-		err = s3up_send(w, c, sl, etag, why, sizeof(why));
+		err = s3up_send(w, c, sl, etag, BPG_WHY(why));
 		pthread_mutex_lock(&w->mu);
 		if (err == BPG_OK) {
 			memcpy(w->etags[sl->part_no - 1], etag, sizeof(etag));
@@ -280,16 +280,16 @@ s3up_spawn(struct bpg_s3up *w)
 
 /* The first failure of a part, with its reason; under mu. */
 static enum bpg_err
-s3up_failed(const struct bpg_s3up *w, char *why, size_t whylen)
+s3up_failed(const struct bpg_s3up *w, struct bpg_why *why)
 {
 	if (w->bg_err != BPG_OK)
-		snprintf(why, whylen, "%s", w->bg_why);
+		bpg_why_set(why, w->bg_err, "%s", w->bg_why);
 	return w->bg_err;
 }
 
 /* Opens the spool file: unlinked from the start (O_TMPFILE), else made and unlinked at once. */
 static enum bpg_err
-s3up_spool_open(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_spool_open(struct bpg_s3up *w, struct bpg_why *why)
 {
 	char path[4096];
 	int n;
@@ -302,7 +302,7 @@ s3up_spool_open(struct bpg_s3up *w, char *why, size_t whylen)
 	}
 	if (w->fd >= 0)
 		return BPG_OK;
-	snprintf(why, whylen, "cannot spool the upload in %s ([s3] upload_spool_dir): %s",
+	bpg_why_set(why, BPG_EINTERNAL, "cannot spool the upload in %s ([s3] upload_spool_dir): %s",
 	    w->spool_dir, strerror(errno));
 	bpg_log(BPG_LOG_ERROR, "s3", "cannot spool an upload", "dir", w->spool_dir, "error",
 	    strerror(errno), NULL);
@@ -311,15 +311,15 @@ s3up_spool_open(struct bpg_s3up *w, char *why, size_t whylen)
 
 /* Takes a free slot to fill, waiting while every slot is queued or in flight. */
 static enum bpg_err
-s3up_take(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_take(struct bpg_s3up *w, struct bpg_why *why)
 {
 	struct s3up_slot *sl = NULL;
 	enum bpg_err err;
 
-	if (w->spool_dir != NULL && w->fd < 0 && (err = s3up_spool_open(w, why, whylen)) != BPG_OK)
+	if (w->spool_dir != NULL && w->fd < 0 && (err = s3up_spool_open(w, why)) != BPG_OK)
 		return err;
 	pthread_mutex_lock(&w->mu);
-	while ((err = s3up_failed(w, why, whylen)) == BPG_OK) {
+	while ((err = s3up_failed(w, why)) == BPG_OK) {
 		for (int i = 0; i < w->n_slots && sl == NULL; i++)
 			if (w->slots[i].state == SLOT_FREE)
 				sl = &w->slots[i];
@@ -344,7 +344,7 @@ s3up_take(struct bpg_s3up *w, char *why, size_t whylen)
 
 /* Appends n bytes to the slot being filled (it has room for them). */
 static enum bpg_err
-s3up_store(struct bpg_s3up *w, const char *p, size_t n, char *why, size_t whylen)
+s3up_store(struct bpg_s3up *w, const char *p, size_t n, struct bpg_why *why)
 {
 	struct s3up_slot *sl = &w->slots[w->fill];
 	off_t off = (off_t)w->fill * (off_t)w->part_size + (off_t)w->used;
@@ -361,7 +361,7 @@ s3up_store(struct bpg_s3up *w, const char *p, size_t n, char *why, size_t whylen
 		if ((k = pwrite(w->fd, p, n, off)) < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			snprintf(why, whylen, "cannot spool the upload in %s: %s", w->spool_dir,
+			bpg_why_set(why, BPG_EIO, "cannot spool the upload in %s: %s", w->spool_dir,
 			    k < 0 ? strerror(errno) : "no progress");
 			bpg_log(BPG_LOG_ERROR, "s3", "cannot write the spool file", "dir",
 			    w->spool_dir, "error", k < 0 ? strerror(errno) : "short write", NULL);
@@ -395,13 +395,12 @@ s3up_seal(struct bpg_s3up *w)
 
 /* Room for one more part's ETag; under mu (the threads write into the array). */
 static enum bpg_err
-s3up_reserve(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_reserve(struct bpg_s3up *w, struct bpg_why *why)
 {
-	if (w->n_parts == BPG_S3_MAX_PARTS) {
-		snprintf(why, whylen, "object %s is larger than %d parts of %zu bytes", w->key,
+	if (w->n_parts == BPG_S3_MAX_PARTS)
+		return bpg_why_set(why, BPG_ETOOLARGE,
+		    "object %s is larger than %d parts of %zu bytes", w->key,
 		    BPG_S3_MAX_PARTS, w->part_size);
-		return BPG_ETOOLARGE;
-	}
 	if (w->n_parts == w->cap_parts) {
 		int cap = w->cap_parts ? w->cap_parts * 2 : 64;
 		void *p = realloc(w->etags, (size_t)cap * sizeof(*w->etags));
@@ -420,7 +419,7 @@ s3up_reserve(struct bpg_s3up *w, char *why, size_t whylen)
 
 /* Queues the slot being filled as the next part, starting a thread when none is idle. */
 static enum bpg_err
-s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_dispatch(struct bpg_s3up *w, struct bpg_why *why)
 {
 	struct s3up_slot *sl = &w->slots[w->fill];
 	/* spooled parts carry their CRC-32, as the AWS CLI's do: S3 checks each one */
@@ -431,13 +430,13 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
 	if (w->upload_id[0] == '\0' &&
-	    (err = bpg_s3_mpu_create(w->s3, &q, w->upload_id, why, whylen)) != BPG_OK) {
+	    (err = bpg_s3_mpu_create(w->s3, &q, w->upload_id, why)) != BPG_OK) {
 		w->upload_id[0] = '\0';
 		return err;
 	}
 	pthread_mutex_lock(&w->mu);
-	if ((err = s3up_failed(w, why, whylen)) == BPG_OK &&
-	    (err = s3up_reserve(w, why, whylen)) == BPG_OK &&
+	if ((err = s3up_failed(w, why)) == BPG_OK &&
+	    (err = s3up_reserve(w, why)) == BPG_OK &&
 	    (w->idle > 0 || w->n_threads == w->max_threads || (err = s3up_spawn(w)) == BPG_OK)) {
 		sl->part_no = ++w->n_parts;
 		w->etags[sl->part_no - 1][0] = '\0';
@@ -446,7 +445,7 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 		sl->state = SLOT_QUEUED;
 		pthread_cond_signal(&w->work);
 	} else if (err == BPG_EINTERNAL) {
-		snprintf(why, whylen, "cannot start an upload thread");
+		bpg_why_set(why, err, "cannot start an upload thread");
 	}
 	pthread_mutex_unlock(&w->mu);
 	if (err != BPG_OK)
@@ -457,7 +456,7 @@ s3up_dispatch(struct bpg_s3up *w, char *why, size_t whylen)
 }
 
 enum bpg_err
-bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why, size_t whylen)
+bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, struct bpg_why *why)
 {
 	const char *c = p;
 	enum bpg_err err;
@@ -466,25 +465,25 @@ bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why, size_t wh
 		return BPG_EINTERNAL;
 	if (__atomic_load_n(&w->cancel, __ATOMIC_RELAXED)) {   /* a part failed: say so now */
 		pthread_mutex_lock(&w->mu);
-		err = s3up_failed(w, why, whylen);
+		err = s3up_failed(w, why);
 		pthread_mutex_unlock(&w->mu);
 		if (err != BPG_OK)
 			return err;
 	}
 	while (n > 0) {
 		size_t k;
-		if (w->fill < 0 && (err = s3up_take(w, why, whylen)) != BPG_OK)
+		if (w->fill < 0 && (err = s3up_take(w, why)) != BPG_OK)
 			return err;
 		k = w->part_size - w->used;
 		if (k > n)
 			k = n;
-		if ((err = s3up_store(w, c, k, why, whylen)) != BPG_OK)
+		if ((err = s3up_store(w, c, k, why)) != BPG_OK)
 			return err;
 		w->used += k;
 		w->total += k;
 		c += k;
 		n -= k;
-		if (w->used == w->part_size && (err = s3up_dispatch(w, why, whylen)) != BPG_OK)
+		if (w->used == w->part_size && (err = s3up_dispatch(w, why)) != BPG_OK)
 			return err;
 	}
 	return BPG_OK;
@@ -492,7 +491,7 @@ bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why, size_t wh
 
 /* Waits until every queued part was sent; the first part's failure, if any. */
 static enum bpg_err
-s3up_drain(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_drain(struct bpg_s3up *w, struct bpg_why *why)
 {
 	enum bpg_err err;
 	int busy;
@@ -502,7 +501,7 @@ s3up_drain(struct bpg_s3up *w, char *why, size_t whylen)
 		busy = 0;
 		for (int i = 0; i < w->n_slots; i++)
 			busy |= w->slots[i].state == SLOT_QUEUED || w->slots[i].state == SLOT_SENDING;
-		if ((err = s3up_failed(w, why, whylen)) != BPG_OK || !busy)
+		if ((err = s3up_failed(w, why)) != BPG_OK || !busy)
 			break;
 		pthread_cond_wait(&w->freed, &w->mu);
 	}
@@ -512,7 +511,7 @@ s3up_drain(struct bpg_s3up *w, char *why, size_t whylen)
 
 /* The whole object in one PUT from the one slot filled (or nothing). */
 static enum bpg_err
-s3up_put_one(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_put_one(struct bpg_s3up *w, struct bpg_why *why)
 {
 	struct bpg_s3_file_body f = { .fd = w->fd, .cancel = &w->cancel };
 	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .owner = w->owner };
@@ -520,46 +519,46 @@ s3up_put_one(struct bpg_s3up *w, char *why, size_t whylen)
 	enum bpg_err err;
 
 	if (w->fill < 0)
-		return bpg_s3_put(w->s3, &q, why, whylen);
+		return bpg_s3_put(w->s3, &q, why);
 	sl = &w->slots[w->fill];
 	q.data = sl->mem;
 	q.len = w->used;
 	if (w->fd < 0)
-		return bpg_s3_put(w->s3, &q, why, whylen);
+		return bpg_s3_put(w->s3, &q, why);
 	if ((err = s3up_seal(w)) != BPG_OK)
 		return err;
 	f.off = (long long)w->fill * (long long)w->part_size;
 	f.len = sl->len;
 	memcpy(f.sha256_hex, sl->sha, sizeof(f.sha256_hex));
 	q.file = &f;
-	return bpg_s3_put(w->s3, &q, why, whylen);
+	return bpg_s3_put(w->s3, &q, why);
 }
 
 /* Completes the multipart upload with the parts sent. */
 static enum bpg_err
-s3up_complete(struct bpg_s3up *w, char *why, size_t whylen)
+s3up_complete(struct bpg_s3up *w, struct bpg_why *why)
 {
 	struct bpg_s3_req q = { .bucket = w->bucket, .key = w->key, .upload_id = w->upload_id };
 	struct bpg_s3_parts parts = { w->etags, w->md != NULL ? w->crcs : NULL, w->n_parts };
 
-	return bpg_s3_mpu_complete(w->s3, &q, &parts, why, whylen);
+	return bpg_s3_mpu_complete(w->s3, &q, &parts, why);
 }
 
 enum bpg_err
-bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why, size_t whylen)
+bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, struct bpg_why *why)
 {
 	enum bpg_err err;
 
 	if (w->done)
 		return BPG_EINTERNAL;
 	if (w->upload_id[0] == '\0') {
-		err = s3up_put_one(w, why, whylen);
+		err = s3up_put_one(w, why);
 	} else {
-		err = w->fill >= 0 && w->used > 0 ? s3up_dispatch(w, why, whylen) : BPG_OK;
+		err = w->fill >= 0 && w->used > 0 ? s3up_dispatch(w, why) : BPG_OK;
 		if (err == BPG_OK)
-			err = s3up_drain(w, why, whylen);
+			err = s3up_drain(w, why);
 		if (err == BPG_OK)
-			err = s3up_complete(w, why, whylen);
+			err = s3up_complete(w, why);
 	}
 	if (err != BPG_OK)
 		return err;   /* bpg_s3up_free() aborts the upload */
@@ -584,7 +583,7 @@ bpg_s3up_free(struct bpg_s3up *w)
 	for (int i = 0; i < w->n_threads; i++)
 		pthread_join(w->threads[i], NULL);
 	if (!w->done && w->upload_id[0] != '\0' && bpg_s3_mpu_abort(w->s3, w->bucket, w->key,
-	    w->upload_id, why, sizeof(why)) != BPG_OK)
+	    w->upload_id, BPG_WHY(why)) != BPG_OK)
 		bpg_log(BPG_LOG_WARN, "s3", "could not abort a multipart upload", "key", w->key,
 		    "error", why, NULL);
 	if (w->fd >= 0)

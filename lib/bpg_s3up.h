@@ -48,16 +48,14 @@ enum bpg_err bpg_s3up_set_owner(struct bpg_s3up *w, const char *owner);
  * upload). Blocks while every slot is full or in flight. Returns the first failure of a
  * part as soon as it is known (why says which part and how).
  */
-enum bpg_err bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, char *why,
-    size_t whylen);
+enum bpg_err bpg_s3up_write(struct bpg_s3up *w, const void *p, size_t n, struct bpg_why *why);
 
 /*
  * Finishes: the object exists afterwards (a single PUT when everything fit in one part, an
  * empty object for no bytes). *size_out gets its size (may be NULL). On failure the
  * multipart upload is aborted by bpg_s3up_free(): no object and no dangling upload.
  */
-enum bpg_err bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, char *why,
-    size_t whylen);
+enum bpg_err bpg_s3up_close(struct bpg_s3up *w, unsigned long long *size_out, struct bpg_why *why);
 
 /*
  * Cancels the parts in flight, waits for the threads, aborts an unfinished upload (S3 keeps

@@ -11,18 +11,6 @@
 #define S3XML_MAX_BODY  ((size_t)8 << 20)   /* a listing read into memory */
 
 void
-bpg_s3_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
-void
 bpg_s3xml_trim(const char **p, size_t *n)
 {
 	while (*n > 0 && ((*p)[0] == ' ' || (*p)[0] == '\t' || (*p)[0] == '\r')) {
@@ -212,6 +200,21 @@ code_status(const char *code)
 	return 400;
 }
 
+/* The code for an S3 answer's HTTP status that is not a success. */
+static enum bpg_err
+status_err(long status)
+{
+	if (status == 404)
+		return BPG_ENOTFOUND;
+	if (status == 409 || status == 412)
+		return BPG_ECONFLICT;
+	if (status == 416)
+		return BPG_EINVAL;
+	if (status >= 500 && status < 600)
+		return BPG_EUNAVAIL;
+	return BPG_EUPSTREAM;
+}
+
 /*
  * What a 403 with this <Code> ("" when the answer had no body, as for a HEAD) means; NULL
  * for another code.
@@ -239,8 +242,7 @@ forbidden_reason(const char *code)
 }
 
 enum bpg_err
-bpg_s3_check(long status, const char *body, size_t len, const char *what, char *why,
-    size_t whylen)
+bpg_s3_check(long status, const char *body, size_t len, const char *what, struct bpg_why *why)
 {
 	char code[128] = "", msg[256] = "";
 	const char *end = body ? body + len : NULL;
@@ -254,21 +256,11 @@ bpg_s3_check(long status, const char *body, size_t len, const char *what, char *
 	}
 	if (status >= 200 && status < 300)
 		status = code_status(code);
-	if (status == 403 && forbidden_reason(code) != NULL) {
-		bpg_s3_why(why, whylen, "%s: %s", what, forbidden_reason(code));
-		return BPG_EUPSTREAM;
-	}
-	bpg_s3_why(why, whylen, "%s: S3 answered HTTP %ld%s%s%s%s", what, status, code[0] ? " " : "",
-	    code, msg[0] ? ": " : "", msg);
-	if (status == 404)
-		return BPG_ENOTFOUND;
-	if (status == 409 || status == 412)
-		return BPG_ECONFLICT;
-	if (status == 416)
-		return BPG_EINVAL;
-	if (status >= 500 && status < 600)
-		return BPG_EUNAVAIL;
-	return BPG_EUPSTREAM;
+	if (status == 403 && forbidden_reason(code) != NULL)
+		return bpg_why_set(why, BPG_EUPSTREAM, "%s: %s", what, forbidden_reason(code));
+	return bpg_why_set(why, status_err(status), "%s: S3 answered HTTP %ld%s%s%s%s", what,
+	    status,
+	    code[0] ? " " : "", code, msg[0] ? ": " : "", msg);
 }
 
 /* --- listings --- */

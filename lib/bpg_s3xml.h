@@ -13,10 +13,6 @@
 #define BPG_S3XML_ID_MAX     1024     /* a multipart upload id */
 #define BPG_S3XML_CRC32_B64  8        /* a CRC-32 in base64 (bpg_crc32.h checks it) */
 
-/* Writes a one-line reason into why (truncated if it must be: it is only a message). */
-void bpg_s3_why(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* Trims [*p, *p + *n) of spaces, tabs and CRs on both ends. */
 void bpg_s3xml_trim(const char **p, size_t *n);
 
@@ -32,7 +28,7 @@ int bpg_s3xml_get(const char *p, const char *end, const char *tag, char *out, si
  * error its <Code> names. Used by every call; exposed for tests.
  */
 enum bpg_err bpg_s3_check(long status, const char *body, size_t len, const char *what,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* One listed object; the strings live until the callback returns. */
 struct bpg_s3_object {

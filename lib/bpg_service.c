@@ -102,14 +102,14 @@ bpg_svc_lookup(struct bpg_svc *svc, const char *id, int flags, struct bpg_svc_su
 	enum bpg_err err;
 
 	bpg_svc_sub_init(s);
-	if (!by_app && bpg_subid_parse(svc->cfg, id, &s->cluster, why, sizeof(why)) != BPG_OK)
+	if (!by_app && bpg_subid_parse(svc->cfg, id, &s->cluster, BPG_WHY(why)) != BPG_OK)
 		return bpg_svc_fail(svc, BPG_EINVAL, "%s", why);
 	err = get_row(svc, id, by_app, flags, &s->row);
 	if (err == BPG_OK) {
 		s->have_row = 1;
 		s->cluster = bpg_config_cluster(svc->cfg, s->row.cluster_id ? s->row.cluster_id : "");
 		if (s->cluster == NULL && bpg_subid_parse(svc->cfg, s->row.submission_id, &s->cluster,
-		    why, sizeof(why)) != BPG_OK)
+		    BPG_WHY(why)) != BPG_OK)
 			return bpg_svc_fail(svc, BPG_EINTERNAL, "submission %s is on cluster %s, which "
 			    "is no longer configured", s->row.submission_id,
 			    s->row.cluster_id ? s->row.cluster_id : "?");
@@ -196,7 +196,7 @@ status_live(struct bpg_svc *svc, struct bpg_svc_sub *s, int flags)
 	char why[WHY];
 	enum bpg_err err;
 
-	err = bpg_k8s_get_app(svc->k8s, s->cluster, s->id, &cr, why, sizeof(why));
+	err = bpg_k8s_get_app(svc->k8s, s->cluster, s->id, &cr, BPG_WHY(why));
 	if (err != BPG_OK)
 		return bpg_svc_fail(svc, err, "%s", why);
 	bpg_sub_row_init(&obs);
@@ -245,7 +245,7 @@ static enum bpg_err
 get_cr(struct bpg_svc *svc, const struct bpg_svc_sub *s, cJSON **cr)
 {
 	char why[WHY];
-	enum bpg_err err = bpg_k8s_get_app(svc->k8s, s->cluster, s->id, cr, why, sizeof(why));
+	enum bpg_err err = bpg_k8s_get_app(svc->k8s, s->cluster, s->id, cr, BPG_WHY(why));
 
 	if (err == BPG_ENOTFOUND && s->have_row)
 		return bpg_svc_fail(svc, err, "SparkApplication %s no longer exists on cluster %s "
@@ -284,7 +284,7 @@ driver_pod(struct bpg_svc *svc, const struct bpg_svc_sub *s, const cJSON *cr,
 	    cJSON_GetObjectItemCaseSensitive(cr, "status"), "driverInfo"), "podName");
 	if (!cJSON_IsString(pn))
 		return BPG_OK;
-	err = bpg_k8s_get_pod(svc->k8s, s->cluster, pn->valuestring, &pod, why, sizeof(why));
+	err = bpg_k8s_get_pod(svc->k8s, s->cluster, pn->valuestring, &pod, BPG_WHY(why));
 	if (err != BPG_OK && err != BPG_ENOTFOUND)
 		return bpg_svc_fail(svc, err, "%s", why);
 	st = cJSON_GetObjectItemCaseSensitive(pod, "status");
@@ -340,10 +340,10 @@ bpg_svc_describe(struct bpg_svc *svc, const char *id, struct bpg_svc_sub *s,
 		return err;
 	bpg_buf_init(&pod, 512);
 	if ((err = bpg_buf_printf(&pod, "%s-driver", s->id)) != BPG_OK ||
-	    (err = bpg_k8s_list_events(svc->k8s, s->cluster, s->id, NULL, &out->app_events, why,
-	    sizeof(why))) != BPG_OK ||
+	    (err = bpg_k8s_list_events(svc->k8s, s->cluster, s->id, NULL, &out->app_events,
+	    BPG_WHY(why))) != BPG_OK ||
 	    (err = bpg_k8s_list_events(svc->k8s, s->cluster, pod.data, NULL, &out->driver_events,
-	    why, sizeof(why))) != BPG_OK)
+	    BPG_WHY(why))) != BPG_OK)
 		bpg_svc_fail(svc, err, "%s", err == BPG_ENOMEM ? "out of memory" : why);
 	bpg_buf_release(&pod);
 	return err;
@@ -354,7 +354,7 @@ static enum bpg_err
 delete_app(struct bpg_svc *svc, const struct bpg_svc_sub *s)
 {
 	char why[WHY], note[256];
-	enum bpg_err err = bpg_k8s_delete_app(svc->k8s, s->cluster, s->id, NULL, why, sizeof(why));
+	enum bpg_err err = bpg_k8s_delete_app(svc->k8s, s->cluster, s->id, NULL, BPG_WHY(why));
 
 	if (err != BPG_OK && err != BPG_ENOTFOUND)
 		return bpg_svc_fail(svc, err, "%s", why);

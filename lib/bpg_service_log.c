@@ -62,9 +62,9 @@ log_from_pod(struct bpg_svc *svc, const struct bpg_svc_sub *s, const struct bpg_
 	char why[WHY];
 	enum bpg_err err = BPG_ENOTFOUND;
 
-	if (bpg_k8s_get_app(svc->k8s, s->cluster, s->id, &cr, why, sizeof(why)) != BPG_OK ||
+	if (bpg_k8s_get_app(svc->k8s, s->cluster, s->id, &cr, BPG_WHY(why)) != BPG_OK ||
 	    (name = bpg_svc_log_pod(cr, in->exec)) == NULL ||
-	    bpg_k8s_get_pod(svc->k8s, s->cluster, name, &pod, why, sizeof(why)) != BPG_OK)
+	    bpg_k8s_get_pod(svc->k8s, s->cluster, name, &pod, BPG_WHY(why)) != BPG_OK)
 		goto out;
 	ph = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pod, "status"),
 	    "phase");
@@ -79,7 +79,7 @@ log_from_pod(struct bpg_svc *svc, const struct bpg_svc_sub *s, const struct bpg_
 	opts.follow = in->follow;
 	opts.max_ms = in->follow ? svc->cfg->gateway.log_follow_max_ms :
 	    svc->cfg->gateway.log_stream_max_ms;
-	err = bpg_k8s_stream_log(svc->k8s, s->cluster, name, &opts, out_sink, o, why, sizeof(why));
+	err = bpg_k8s_stream_log(svc->k8s, s->cluster, name, &opts, out_sink, o, BPG_WHY(why));
 	if (o->begun || err == BPG_OK) {
 		if (err != BPG_OK && !o->failed)
 			bpg_log(BPG_LOG_WARN, "log", "pod log cut short", "pod", name, "error", why,
@@ -127,7 +127,7 @@ tail_from_end(struct bpg_svc *svc, const char *bucket, const struct bpg_podlog_o
 	bpg_buf_init(&b, (size_t)TAIL_PROBE + 1);
 	if (bpg_s3_fetch(svc->s3, &(const struct bpg_s3_req){ .bucket = bucket, .key = last->key,
 	    .offset = last->size - TAIL_PROBE, .length = TAIL_PROBE, .sink = buf_sink, .arg = &b },
-	    why, sizeof(why)) == BPG_OK && b.len > 0) {
+	    BPG_WHY(why)) == BPG_OK && b.len > 0) {
 		for (size_t i = 0; i + 1 < b.len; i++)   /* a final newline ends a line, starts none */
 			lines += b.data[i] == '\n';
 		if (lines > f->tail_lines) {   /* the first line may be cut: one more than asked */
@@ -150,7 +150,7 @@ read_objects(struct bpg_svc *svc, const char *bucket, const struct bpg_podlog_ob
 	for (size_t i = from; i < n && !f->limited && !f->stopped; i++) {
 		bpg_podlog_set_fluentbit(f, v[i].format == BPG_PODLOG_FORMAT_FLUENTBIT);
 		if (bpg_s3_fetch(svc->s3, &(const struct bpg_s3_req){ .bucket = bucket,
-		    .key = v[i].key, .length = -1, .sink = fmt_sink, .arg = f }, why, sizeof(why)) !=
+		    .key = v[i].key, .length = -1, .sink = fmt_sink, .arg = f }, BPG_WHY(why)) !=
 		    BPG_OK && !f->limited && !f->stopped)
 			bpg_log(BPG_LOG_WARN, "log", "archived object unreadable", "key", v[i].key,
 			    "error", why, NULL);

@@ -83,7 +83,7 @@ submit_queue(struct bpg_svc *svc, struct submit *s)
 	enum bpg_err err;
 
 	submit_in(svc, s, &in);
-	if ((err = bpg_submit_queue(&in, &s->plan, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_submit_queue(&in, &s->plan, BPG_WHY(why))) != BPG_OK)
 		/* a queue token: 403; the Java gateway said 400 (/skatev2) */
 		return bpg_svc_fail(svc, err == BPG_EFORBIDDEN && svc->legacy &&
 		    s->plan.qconf != NULL && s->plan.qconf->secure ? BPG_EINVAL : err, "%s", why);
@@ -102,7 +102,7 @@ submit_build(struct bpg_svc *svc, struct submit *s)
 	(*svc->zone_counter)++;
 	if (!s->takeover)
 		s->plan.cluster = NULL;   /* a new pick (failover); a take-over keeps its own */
-	if ((err = bpg_submit_build(&in, &s->plan, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_submit_build(&in, &s->plan, BPG_WHY(why))) != BPG_OK)
 		return bpg_svc_fail(svc, err, "%s", why);
 	return BPG_OK;
 }
@@ -232,7 +232,7 @@ submit_create(struct bpg_svc *svc, struct submit *s)
 	enum bpg_err err;
 
 	err = bpg_k8s_create_app(svc->k8s, s->plan.cluster, s->plan.cr, created, sizeof(created),
-	    why, sizeof(why));
+	    BPG_WHY(why));
 	if (err == BPG_ECONFLICT && s->takeover) {
 		/* the name is this submission's own: the worker that died created it after all */
 		bpg_log(BPG_LOG_INFO, "submit", "taken-over submission was created already", "id",
@@ -253,7 +253,7 @@ submit_create(struct bpg_svc *svc, struct submit *s)
 		 * timeout): take it back now, and mark the row abandoned so that the monitor
 		 * deletes the CR if it shows up later.
 		 */
-		(void)bpg_k8s_delete_app(svc->k8s, s->plan.cluster, s->plan.id, NULL, why, sizeof(why));
+		(void)bpg_k8s_delete_app(svc->k8s, s->plan.cluster, s->plan.id, NULL, BPG_WHY(why));
 		if (bpg_subdb_abandon(svc->db, s->plan.id, note) != BPG_OK)
 			bpg_log(BPG_LOG_WARN, "submit", "the abandoned create was not recorded", "id",
 			    s->plan.id, NULL);

@@ -13,7 +13,7 @@ is_lower_alnum(char c)
 
 enum bpg_err
 bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix, const unsigned char bytes[16],
-    char *out, size_t outlen, char *why, size_t whylen)
+    char *out, size_t outlen, struct bpg_why *why)
 {
 	static const char hex[] = "0123456789abcdef";
 	char h[BPG_SUBID_HEX + 1];
@@ -24,17 +24,16 @@ bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix, const unsig
 		h[2 * i + 1] = hex[bytes[i] & 15];
 	}
 	h[BPG_SUBID_HEX] = '\0';
-	if (slen > 0 && !bpg_k8sname_label(suffix, BPG_K8SNAME_LABEL_MAX)) {
-		snprintf(why, whylen, "submissionIdSuffix: must be lowercase letters, digits and '-', "
+	if (slen > 0 && !bpg_k8sname_label(suffix, BPG_K8SNAME_LABEL_MAX))
+		return bpg_why_set(why, BPG_EINVAL,
+		    "submissionIdSuffix: must be lowercase letters, digits and '-', "
 		    "starting and ending with a letter or digit (DNS-1123)");
-		return BPG_EINVAL;
-	}
 	total = strlen(cluster_id) + 1 + BPG_SUBID_HEX + (slen ? slen + 1 : 0);
 	if (total > BPG_SUBID_MAX) {
 		long room = (long)BPG_SUBID_MAX - (long)(strlen(cluster_id) + 2 + BPG_SUBID_HEX);
-		snprintf(why, whylen, "submissionIdSuffix: at most %ld characters on cluster %s (the "
+		return bpg_why_set(why, BPG_EINVAL,
+		    "submissionIdSuffix: at most %ld characters on cluster %s (the "
 		    "submission id may not exceed %d)", room > 0 ? room : 0, cluster_id, BPG_SUBID_MAX);
-		return BPG_EINVAL;
 	}
 	if (total >= outlen)
 		return BPG_EINTERNAL;
@@ -43,21 +42,19 @@ bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix, const unsig
 }
 
 enum bpg_err
-bpg_subid_new(const char *cluster_id, const char *suffix, char *out, size_t outlen, char *why,
-    size_t whylen)
+bpg_subid_new(const char *cluster_id, const char *suffix, char *out, size_t outlen,
+    struct bpg_why *why)
 {
 	unsigned char b[16];
 
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		snprintf(why, whylen, "no randomness for a submission id");
-		return BPG_EINTERNAL;
-	}
-	return bpg_subid_new_with_bytes(cluster_id, suffix, b, out, outlen, why, whylen);
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return bpg_why_set(why, BPG_EINTERNAL, "no randomness for a submission id");
+	return bpg_subid_new_with_bytes(cluster_id, suffix, b, out, outlen, why);
 }
 
 enum bpg_err
 bpg_subid_parse(const struct bpg_config *cfg, const char *id,
-    const struct bpg_cluster **cluster_out, char *why, size_t whylen)
+    const struct bpg_cluster **cluster_out, struct bpg_why *why)
 {
 	size_t n = strlen(id), clen;
 	const char *dash = strchr(id, '-'), *rest;
@@ -82,10 +79,9 @@ bpg_subid_parse(const struct bpg_config *cfg, const char *id,
 	memcpy(cid, id, clen);
 	cid[clen] = '\0';
 	c = bpg_config_cluster(cfg, cid);
-	if (c == NULL) {
-		snprintf(why, whylen, "Cluster %s (in submissionId: %s) not exists", cid, id);
-		return BPG_EINVAL;
-	}
+	if (c == NULL)
+		return bpg_why_set(why, BPG_EINVAL, "Cluster %s (in submissionId: %s) not exists",
+		    cid, id);
 	*cluster_out = c;
 	return BPG_OK;
 invalid:
@@ -93,13 +89,10 @@ invalid:
 		int safe = 1;
 		for (size_t i = 0; i < n && safe; i++)
 			safe = (unsigned char)id[i] > ' ' && (unsigned char)id[i] < 0x7f && id[i] != '"';
-		if (safe) {
-			snprintf(why, whylen, "submissionId %s is invalid", id);
-			return BPG_EINVAL;
-		}
+		if (safe)
+			return bpg_why_set(why, BPG_EINVAL, "submissionId %s is invalid", id);
 	}
-	snprintf(why, whylen, "submissionId is invalid");
-	return BPG_EINVAL;
+	return bpg_why_set(why, BPG_EINVAL, "submissionId is invalid");
 }
 
 int

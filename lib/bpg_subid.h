@@ -16,11 +16,11 @@
  * longer than BPG_SUBID_MAX.
  */
 enum bpg_err bpg_subid_new(const char *cluster_id, const char *suffix, char *out, size_t outlen,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /* The same from given random bytes (tests). */
 enum bpg_err bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix,
-    const unsigned char bytes[16], char *out, size_t outlen, char *why, size_t whylen);
+    const unsigned char bytes[16], char *out, size_t outlen, struct bpg_why *why);
 
 /*
  * Resolves the cluster of id. BPG_EINVAL "submissionId <id> is invalid" when id is not
@@ -29,7 +29,7 @@ enum bpg_err bpg_subid_new_with_bytes(const char *cluster_id, const char *suffix
  * cluster is not configured. Hostile input is checked before anything is echoed.
  */
 enum bpg_err bpg_subid_parse(const struct bpg_config *cfg, const char *id,
-    const struct bpg_cluster **cluster_out, char *why, size_t whylen);
+    const struct bpg_cluster **cluster_out, struct bpg_why *why);
 
 /* True for a Spark application id: "spark-" then 1-64 of [a-z0-9-]. */
 int bpg_subid_is_app_id(const char *s);

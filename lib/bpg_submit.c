@@ -20,31 +20,28 @@ bpg_submit_plan_release(struct bpg_submit_plan *p)
 }
 
 enum bpg_err
-bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char *why,
-    size_t whylen)
+bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p, struct bpg_why *why)
 {
 	enum bpg_err err;
 
 	if ((err = bpg_place_queue(in->cfg, in->req->queue, in->owner, p->queue, sizeof(p->queue),
-	    why, whylen)) != BPG_OK)
+	    why)) != BPG_OK)
 		return err;
 	p->qconf = bpg_place_queue_conf(in->cfg, p->queue);
 	if (p->qconf->secure) {
-		if (in->req->queue_token == NULL) {
-			snprintf(why, whylen, "Please specify queueToken for queue %s", p->queue);
-			return BPG_EFORBIDDEN;
-		}
+		if (in->req->queue_token == NULL)
+			return bpg_why_set(why, BPG_EFORBIDDEN,
+			    "Please specify queueToken for queue %s", p->queue);
 		if (in->queue_secrets != NULL && (err = bpg_jwt_check_queue(in->req->queue_token,
-		    p->queue, in->queue_secrets, &in->cfg->auth.queue_token_issuers, in->now_s, why,
-		    whylen)) != BPG_OK)
+		    p->queue, in->queue_secrets, &in->cfg->auth.queue_token_issuers, in->now_s,
+		    why)) != BPG_OK)
 			return err;
 	}
-	return bpg_request_check(in->req, p->qconf, p->queue, in->admin, why, whylen);
+	return bpg_request_check(in->req, p->qconf, p->queue, in->admin, why);
 }
 
 enum bpg_err
-bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char *why,
-    size_t whylen)
+bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, struct bpg_why *why)
 {
 	struct bpg_place_in rin;
 	struct bpg_crd_in cin;
@@ -61,12 +58,12 @@ bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 		rin.n_exclude = in->n_exclude;
 		rin.rand64 = in->rand64;
 		rin.rand_ctx = in->rand_ctx;
-		if ((err = bpg_place_pick(&rin, &p->cluster, why, whylen)) != BPG_OK)
+		if ((err = bpg_place_pick(&rin, &p->cluster, why)) != BPG_OK)
 			return err;
 		err = in->id_bytes != NULL ?
 		    bpg_subid_new_with_bytes(p->cluster->id, in->req->suffix, in->id_bytes, p->id,
-		    sizeof(p->id), why, whylen) :
-		    bpg_subid_new(p->cluster->id, in->req->suffix, p->id, sizeof(p->id), why, whylen);
+		    sizeof(p->id), why) :
+		    bpg_subid_new(p->cluster->id, in->req->suffix, p->id, sizeof(p->id), why);
 		if (err != BPG_OK) {
 			p->cluster = NULL;
 			return err;
@@ -84,5 +81,5 @@ bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p, char
 	cin.zone = bpg_place_pick_zone(p->qconf, in->zone_counter);
 	cJSON_Delete(p->cr);
 	p->cr = NULL;
-	return bpg_crd_build(&cin, &p->cr, why, whylen);
+	return bpg_crd_build(&cin, &p->cr, why);
 }

@@ -52,7 +52,7 @@ void bpg_submit_plan_release(struct bpg_submit_plan *p);
  * bad: BPG_EFORBIDDEN) and the queue's rules (bpg_request_check). why names the cause.
  */
 enum bpg_err bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_plan *p,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 /*
  * After bpg_submit_queue: picks the cluster (not one of in->exclude) and the id, unless
@@ -60,6 +60,6 @@ enum bpg_err bpg_submit_queue(const struct bpg_submit_in *in, struct bpg_submit_
  * the SparkApplication into p->cr (replacing one built before).
  */
 enum bpg_err bpg_submit_build(const struct bpg_submit_in *in, struct bpg_submit_plan *p,
-    char *why, size_t whylen);
+    struct bpg_why *why);
 
 #endif

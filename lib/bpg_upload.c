@@ -92,7 +92,7 @@ sink_write(struct upload *u, const char *p, size_t n)
 		snprintf(u->part_why, sizeof(u->part_why), "cannot hash the body");
 		u->part_err = BPG_EINTERNAL;
 	} else if (u->w != NULL) {
-		u->part_err = bpg_s3up_write(u->w, p, n, u->part_why, sizeof(u->part_why));
+		u->part_err = bpg_s3up_write(u->w, p, n, BPG_WHY(u->part_why));
 	}
 	return u->part_err;
 }
@@ -118,8 +118,8 @@ upload_prepare(struct upload *u)
 	if (bpg_multipart_is_form(u->in->content_type)) {
 		if ((u->mp = malloc(sizeof(*u->mp))) == NULL)
 			return fail(u, BPG_ENOMEM, "out of memory");
-		if ((err = bpg_multipart_init(u->mp, u->in->content_type, part_write, u, why,
-		    sizeof(why))) != BPG_OK)
+		if ((err = bpg_multipart_init(u->mp, u->in->content_type, part_write, u,
+		    BPG_WHY(why))) != BPG_OK)
 			return fail(u, err, "%s; " DATA_BINARY_HINT, why);
 	}
 	if (u->env->s3 == NULL)
@@ -137,8 +137,8 @@ feed_multipart(struct upload *u, const char *p, size_t n)
 	char why[BPG_UPLOAD_WHY];
 	enum bpg_err err;
 
-	err = n > 0 ? bpg_multipart_feed(u->mp, p, n, why, sizeof(why)) :
-	    bpg_multipart_finish(u->mp, why, sizeof(why));
+	err = n > 0 ? bpg_multipart_feed(u->mp, p, n, BPG_WHY(why)) :
+	    bpg_multipart_finish(u->mp, BPG_WHY(why));
 	if (err == BPG_EIO)
 		return fail(u, u->part_err, "%s", u->part_why);
 	if (err != BPG_OK)
@@ -308,7 +308,7 @@ check_replace(struct upload *u)
 	char why[BPG_UPLOAD_WHY], owner[BPG_S3_OWNER_MAX + 1];
 	enum bpg_err err;
 
-	err = bpg_s3_head_owner(u->env->s3, bucket, key, NULL, owner, why, sizeof(why));
+	err = bpg_s3_head_owner(u->env->s3, bucket, key, NULL, owner, BPG_WHY(why));
 	if (err == BPG_ENOTFOUND)
 		return BPG_OK;
 	if (err != BPG_OK)
@@ -382,7 +382,7 @@ upload_store(struct upload *u)
 			return err;
 		bpg_idemkey_set_fp(&u->key, fp);
 	}
-	if ((err = bpg_s3up_close(u->w, NULL, why, sizeof(why))) != BPG_OK)
+	if ((err = bpg_s3up_close(u->w, NULL, BPG_WHY(why))) != BPG_OK)
 		return fail(u, err, "%s", why);
 	bpg_log(BPG_LOG_INFO, "s3", "uploaded", "key", u->s3key.data, "user", u->in->user, NULL);
 	return answer(u);

@@ -18,30 +18,26 @@ bpg_upname_segment_ok(const char *s, size_t n)
 }
 
 enum bpg_err
-bpg_upname_folder(const char *f, char out[BPG_UPNAME_FOLDER_MAX + 1], char *why, size_t whylen)
+bpg_upname_folder(const char *f, char out[BPG_UPNAME_FOLDER_MAX + 1], struct bpg_why *why)
 {
 	size_t n = strlen(f), segs = 0;
 	const char *p = f;
 
 	while (n > 0 && f[n - 1] == '/')
 		n--;
-	if (n > BPG_UPNAME_FOLDER_MAX) {
-		snprintf(why, whylen, "folder: longer than %d bytes", BPG_UPNAME_FOLDER_MAX);
-		return BPG_EINVAL;
-	}
-	if (f[0] == '/') {
-		snprintf(why, whylen, "folder: must not start with '/'");
-		return BPG_EINVAL;
-	}
+	if (n > BPG_UPNAME_FOLDER_MAX)
+		return bpg_why_set(why, BPG_EINVAL, "folder: longer than %d bytes",
+		    BPG_UPNAME_FOLDER_MAX);
+	if (f[0] == '/')
+		return bpg_why_set(why, BPG_EINVAL, "folder: must not start with '/'");
 	while (p < f + n) {
 		const char *e = memchr(p, '/', (size_t)(f + n - p));
 		size_t len = e ? (size_t)(e - p) : (size_t)(f + n - p);
-		if (!bpg_upname_segment_ok(p, len) || ++segs > BPG_UPNAME_FOLDER_SEGS) {
-			snprintf(why, whylen, "folder: each of at most %d '/'-separated parts must be "
+		if (!bpg_upname_segment_ok(p, len) || ++segs > BPG_UPNAME_FOLDER_SEGS)
+			return bpg_why_set(why, BPG_EINVAL,
+			    "folder: each of at most %d '/'-separated parts must be "
 			    "letters, digits and . _ - + = @ , (not starting with '.', no '..', no empty "
 			    "part)", BPG_UPNAME_FOLDER_SEGS);
-			return BPG_EINVAL;
-		}
 		p += len + 1;
 	}
 	memcpy(out, f, n);

@@ -22,8 +22,8 @@ int bpg_upname_segment_ok(const char *s, size_t n);
  * no leading '/' (not even "/") and no empty segment ("a//b"); "" gives "". BPG_EINVAL
  * with a reason in why otherwise; out is written only on success.
  */
-enum bpg_err bpg_upname_folder(const char *f, char out[BPG_UPNAME_FOLDER_MAX + 1], char *why,
-    size_t whylen);
+enum bpg_err bpg_upname_folder(const char *f, char out[BPG_UPNAME_FOLDER_MAX + 1],
+    struct bpg_why *why);
 
 /*
  * 1 when folder (checked, no trailing '/') is prefix or lies below it, comparing whole

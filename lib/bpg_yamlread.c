@@ -24,8 +24,7 @@ struct yr {
 	size_t nodes;
 	int docs;
 	cJSON *root;
-	char *why;
-	size_t whylen;
+	struct bpg_why *why;
 	enum bpg_err err;
 };
 
@@ -44,7 +43,8 @@ fail_at(struct yr *y, const yaml_mark_t *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(y->why, y->whylen, "line %zu, column %zu: %s", m->line + 1, m->column + 1, msg);
+	bpg_why_set(y->why, BPG_EINVAL, "line %zu, column %zu: %s", m->line + 1, m->column + 1,
+	    msg);
 	y->err = BPG_EINVAL;
 	return -1;
 }
@@ -290,7 +290,7 @@ parser_error(struct yr *y)
 }
 
 enum bpg_err
-bpg_yamlread_parse(const char *text, size_t len, cJSON **out, char *why, size_t whylen)
+bpg_yamlread_parse(const char *text, size_t len, cJSON **out, struct bpg_why *why)
 {
 	struct yr y;
 	yaml_event_t ev;
@@ -298,7 +298,6 @@ bpg_yamlread_parse(const char *text, size_t len, cJSON **out, char *why, size_t 
 
 	memset(&y, 0, sizeof(y));
 	y.why = why;
-	y.whylen = whylen;
 	if (!yaml_parser_initialize(&y.parser))
 		return BPG_ENOMEM;
 	yaml_parser_set_input_string(&y.parser, (const unsigned char *)text, len);

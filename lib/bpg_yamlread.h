@@ -26,7 +26,6 @@
  * document, nesting deeper than BPG_YAMLREAD_MAX_DEPTH and more than BPG_YAMLREAD_MAX_NODES
  * nodes. BPG_ENOMEM when out of memory.
  */
-enum bpg_err bpg_yamlread_parse(const char *text, size_t len, cJSON **out, char *why,
-    size_t whylen);
+enum bpg_err bpg_yamlread_parse(const char *text, size_t len, cJSON **out, struct bpg_why *why);
 
 #endif

@@ -153,7 +153,7 @@ lister_fetch(struct lister *l, char **cont, int *restarts)
 	for (;;) {
 		cJSON *list = NULL;
 		err = bpg_k8s_list_apps(l->m->list_k8s, l->t, BPG_CRD_MANAGED_BY_KEY "="
-		    BPG_CRD_MANAGED_BY, l->m->page, *cont, &list, why, sizeof(why));
+		    BPG_CRD_MANAGED_BY, l->m->page, *cont, &list, BPG_WHY(why));
 		free(*cont);
 		*cont = NULL;
 		if (err == BPG_ECONFLICT && (*restarts)++ < MAX_RESTARTS) {   /* 410: start over */

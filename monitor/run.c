@@ -50,7 +50,7 @@ do_stops(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_stops
 			db_error(r, err, "stop note of", st->id);
 			continue;   /* never stopped without its reason recorded */
 		}
-		err = bpg_k8s_delete_pod(m->k8s, c, st->pod, why, sizeof(why));
+		err = bpg_k8s_delete_pod(m->k8s, c, st->pod, BPG_WHY(why));
 		if (err == BPG_OK) {
 			r->r.stopped++;
 			bpg_log(BPG_LOG_INFO, "monitor", "stopped an over-running application", "id",
@@ -87,7 +87,7 @@ do_orphans(struct monitor *m, const struct bpg_cluster *c, struct bpg_recset_ids
 
 	for (size_t i = 0; i < orphans->n && !r->r.fatal; i++) {
 		const char *id = orphans->v[i];
-		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, why, sizeof(why));
+		err = bpg_k8s_delete_app(m->k8s, c, id, NULL, BPG_WHY(why));
 		if (err != BPG_OK && err != BPG_ENOTFOUND) {
 			run_error(r, "delete of the abandoned %s on cluster %s: %s", id, c->id, why);
 			continue;
@@ -164,7 +164,7 @@ resolve_missing(struct monitor *m, const struct bpg_cluster *t, const struct bpg
 	cJSON *cr = NULL;
 	char why[MON_WHY];
 	struct bpg_sub_row obs;
-	enum bpg_err err = bpg_k8s_get_app(m->k8s, t, row->submission_id, &cr, why, sizeof(why));
+	enum bpg_err err = bpg_k8s_get_app(m->k8s, t, row->submission_id, &cr, BPG_WHY(why));
 	int rc = 0;
 
 	if (err == BPG_OK && bpg_reconcile_is_ours(cr)) {

@@ -26,10 +26,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (char *p = s; n < 5 && p <= s + size; p += strlen(p) + 1)
 		f[n++] = p;
 	in = (struct bpg_csrf_in){ f[0] ? f[0] : "POST", f[1], f[2], f[3] };
-	(void)bpg_csrf_check(&in, &trusted, why, sizeof(why));
-	(void)bpg_csrf_check(&in, NULL, why, sizeof(why));
+	(void)bpg_csrf_check(&in, &trusted, BPG_WHY(why));
+	(void)bpg_csrf_check(&in, NULL, BPG_WHY(why));
 	for (int b = BPG_BODY_NONE; b <= BPG_BODY_UPLOAD + 1; b++)
-		(void)bpg_media_accept((enum bpg_route_body)b, f[4], &m, why, sizeof(why));
+		(void)bpg_media_accept((enum bpg_route_body)b, f[4], &m, BPG_WHY(why));
 	free(s);
 	return 0;
 }

@@ -53,7 +53,7 @@ check_status(const struct bpg_cluster *c, const uint8_t *data, size_t size)
 	if (bpg_buf_append(&r.body, data, size) == BPG_OK) {
 		s = r.status = statuses[size % (sizeof(statuses) / sizeof(statuses[0]))];
 		memset(why, 'x', whylen);
-		err = bpg_k8s_check(c, &r, why, whylen);
+		err = bpg_k8s_check(c, &r, BPG_WHY_BUF(why, whylen));
 		if (!status_ok(s, err) || (err != BPG_OK && memchr(why, '\0', whylen) == NULL))
 			abort();
 	}
@@ -189,7 +189,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.spark_ui_url = ui;
 	check_status(&c, data, size);
 	check_pick(data, size);
-	if (bpg_json_parse((const char *)data, size, &j, why, sizeof(why)) != BPG_OK)
+	if (bpg_json_parse((const char *)data, size, &j, BPG_WHY(why)) != BPG_OK)
 		return 0;
 	if (!picked_ok)
 		abort();   /* what the strict parser takes, the scan takes too */

@@ -23,12 +23,12 @@ read_body(const char *body, size_t len, size_t step, struct bpg_buf *out)
 	char why[256];
 	enum bpg_err err;
 
-	err = bpg_multipart_init(&m, "multipart/form-data; boundary=\"-b-\"", to_buf, out, why,
-	    sizeof(why));
+	err = bpg_multipart_init(&m, "multipart/form-data; boundary=\"-b-\"", to_buf, out,
+	    BPG_WHY(why));
 	for (size_t at = 0; at < len && err == BPG_OK; at += step)
-		err = bpg_multipart_feed(&m, body + at, len - at < step ? len - at : step, why,
-		    sizeof(why));
-	return err == BPG_OK ? bpg_multipart_finish(&m, why, sizeof(why)) : err;
+		err = bpg_multipart_feed(&m, body + at, len - at < step ? len - at : step,
+		    BPG_WHY(why));
+	return err == BPG_OK ? bpg_multipart_finish(&m, BPG_WHY(why)) : err;
 }
 
 int

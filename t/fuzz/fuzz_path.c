@@ -94,7 +94,7 @@ check_id(const struct bpg_match *m)
 	if (m->nparams != 1 || strncmp(m->route->pattern, "/spark/", 7) != 0)
 		return;
 	(void)bpg_subid_is_app_id(m->params[0]);
-	if (bpg_subid_parse(cfg, m->params[0], &c, why, sizeof(why)) == BPG_OK) {
+	if (bpg_subid_parse(cfg, m->params[0], &c, BPG_WHY(why)) == BPG_OK) {
 		if (c == NULL || c == (const struct bpg_cluster *)1 ||
 		    strncmp(m->params[0], c->id, strlen(c->id)) != 0)
 			abort();
@@ -145,18 +145,18 @@ query(const char *qs)
 
 	if (q == NULL)
 		return;
-	if (bpg_query_parse(qs, q, why, sizeof(why)) == BPG_OK) {
+	if (bpg_query_parse(qs, q, BPG_WHY(why)) == BPG_OK) {
 		if (q->n > BPG_QUERY_MAX_PARAMS)
 			abort();
 		for (size_t i = 0; i < q->n; i++)
 			if (bpg_query_get(q, q->p[i].name) != q->p[i].value)
 				abort();   /* given twice, or not found */
-		(void)bpg_query_only(q, qnames, why, sizeof(why));
+		(void)bpg_query_only(q, qnames, BPG_WHY(why));
 		for (size_t i = 0; qnames[i] != NULL; i++) {
-			if (bpg_query_long(q, qnames[i], -5, 1000, 7, &n, why, sizeof(why)) == BPG_OK &&
+			if (bpg_query_long(q, qnames[i], -5, 1000, 7, &n, BPG_WHY(why)) == BPG_OK &&
 			    (n < -5 || n > 1000))
 				abort();
-			if (bpg_query_bool(q, qnames[i], 0, &b, why, sizeof(why)) == BPG_OK &&
+			if (bpg_query_bool(q, qnames[i], 0, &b, BPG_WHY(why)) == BPG_OK &&
 			    b != 0 && b != 1)
 				abort();
 		}

@@ -29,9 +29,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	(void)bpg_query_parse(s, q, why, sizeof(why));
+	(void)bpg_query_parse(s, q, BPG_WHY(why));
 	(void)bpg_dispatch(routes, sizeof(routes) / sizeof(routes[0]), "GET", s, &m);
-	if (bpg_json_parse((const char *)data, size, &j, why, sizeof(why)) == BPG_OK) {
+	if (bpg_json_parse((const char *)data, size, &j, BPG_WHY(why)) == BPG_OK) {
 		struct bpg_buf b;
 		bpg_buf_init(&b, 0);
 		(void)bpg_yaml_emit(j, &b);

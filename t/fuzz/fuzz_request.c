@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[1024];
 	cJSON *j;
 
-	if (bpg_request_parse((const char *)data, size, &r, why, sizeof(why)) != BPG_OK)
+	if (bpg_request_parse((const char *)data, size, &r, BPG_WHY(why)) != BPG_OK)
 		return 0;
 	(void)bpg_request_queue(r);
 	(void)bpg_request_spark_version(r);
@@ -66,14 +66,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t qi = 0; qi < cfg->n_queues; qi++) {
 		const struct bpg_queue *q = &cfg->queues[qi];
-		(void)bpg_request_check(r, q, q->name, 0, why, sizeof(why));   /* build even what it refuses */
+		(void)bpg_request_check(r, q, q->name, 0,
+		    BPG_WHY(why));   /* build even what it refuses */
 		for (size_t ci = 0; ci < cfg->n_clusters; ci++) {
 			const struct bpg_cluster *c = &cfg->clusters[ci];
 			struct bpg_crd_in in;
 			char id[80];
 			cJSON *cr = NULL;
 
-			if (bpg_request_check_cluster(r, c->id, why, sizeof(why)) != BPG_OK)
+			if (bpg_request_check_cluster(r, c->id, BPG_WHY(why)) != BPG_OK)
 				continue;
 			snprintf(id, sizeof(id), "%s-0123456789abcdef0123456789abcdef%s%s", c->id,
 			    r->suffix ? "-" : "", r->suffix ? r->suffix : "");
@@ -87,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			in.user = "fuzz@example.com";
 			in.proxy_user = "fuzz";
 			in.zone = q->allowed_zones.n > 0 ? q->allowed_zones.v[0] : NULL;
-			if (bpg_crd_build(&in, &cr, why, sizeof(why)) == BPG_OK) {
+			if (bpg_crd_build(&in, &cr, BPG_WHY(why)) == BPG_OK) {
 				check_cr(cr, id);
 				cJSON_Delete(cr);
 			} else if (cr != NULL) {

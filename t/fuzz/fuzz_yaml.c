@@ -26,7 +26,7 @@ check_tree(const cJSON *j)
 	bpg_buf_init(&b2, 0);
 	if (bpg_json_print(j, &b) != BPG_OK)
 		abort();
-	if (bpg_json_parse(b.data, b.len, &back, why, sizeof(why)) != BPG_OK ||
+	if (bpg_json_parse(b.data, b.len, &back, BPG_WHY(why)) != BPG_OK ||
 	    bpg_json_print(back, &b2) != BPG_OK || b.len != b2.len || memcmp(b.data, b2.data, b.len))
 		abort();
 	cJSON_Delete(back);
@@ -41,8 +41,8 @@ check_request(const uint8_t *data, size_t size, unsigned flags)
 	const cJSON *it;
 	char why[1024];
 
-	if (bpg_request_parse_body((const char *)data, size, BPG_REQ_YAML | flags, &r, why,
-	    sizeof(why)) != BPG_OK) {
+	if (bpg_request_parse_body((const char *)data, size, BPG_REQ_YAML | flags, &r,
+	    BPG_WHY(why)) != BPG_OK) {
 		if (memchr(why, '\0', sizeof(why)) == NULL)
 			abort();
 		return;
@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[256];
 	cJSON *j = NULL;
 
-	if (bpg_yamlread_parse((const char *)data, size, &j, why, sizeof(why)) == BPG_OK) {
+	if (bpg_yamlread_parse((const char *)data, size, &j, BPG_WHY(why)) == BPG_OK) {
 		check_tree(j);
 		cJSON_Delete(j);
 	} else if (j != NULL) {

@@ -106,7 +106,7 @@ cmd_put(struct tool *t, int argc, char **argv)
 	if ((err = read_all(fp, &b)) == BPG_OK) {
 		struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .data = b.data,
 		    .len = b.len, .content_type = argc > 2 ? argv[2] : NULL, .owner = t->owner };
-		err = bpg_s3_put(t->s3, &q, t->why, sizeof(t->why));
+		err = bpg_s3_put(t->s3, &q, BPG_WHY(t->why));
 	}
 	if (fp != stdin)
 		fclose(fp);
@@ -128,7 +128,7 @@ cmd_get(struct tool *t, int argc, char **argv)
 	struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .offset = off, .length = len,
 	    .sink = to_stdout };
 
-	err = bpg_s3_fetch(t->s3, &q, t->why, sizeof(t->why));
+	err = bpg_s3_fetch(t->s3, &q, BPG_WHY(t->why));
 	if (fflush(stdout) != 0 && err == BPG_OK)
 		err = BPG_EIO;
 	return err;
@@ -142,8 +142,8 @@ cmd_head(struct tool *t, int argc, char **argv)
 	enum bpg_err err;
 
 	(void)argc;
-	if ((err = bpg_s3_head_owner(t->s3, t->bucket, argv[0], &size, owner, t->why,
-	    sizeof(t->why))) == BPG_OK)
+	if ((err = bpg_s3_head_owner(t->s3, t->bucket, argv[0], &size, owner,
+	    BPG_WHY(t->why))) == BPG_OK)
 		printf("%lld%s%s\n", size, owner[0] ? "\t" : "", owner);
 	return err;
 }
@@ -152,21 +152,21 @@ static enum bpg_err
 cmd_delete(struct tool *t, int argc, char **argv)
 {
 	(void)argc;
-	return bpg_s3_delete(t->s3, t->bucket, argv[0], t->why, sizeof(t->why));
+	return bpg_s3_delete(t->s3, t->bucket, argv[0], BPG_WHY(t->why));
 }
 
 static enum bpg_err
 cmd_list(struct tool *t, int argc, char **argv)
 {
-	return bpg_s3_list(t->s3, t->bucket, argc > 0 ? argv[0] : "", print_object, NULL, t->why,
-	    sizeof(t->why));
+	return bpg_s3_list(t->s3, t->bucket, argc > 0 ? argv[0] : "", print_object, NULL,
+	    BPG_WHY(t->why));
 }
 
 static enum bpg_err
 cmd_mpu_list(struct tool *t, int argc, char **argv)
 {
 	return bpg_s3_mpu_list(t->s3, t->bucket, argc > 0 ? argv[0] : "", print_upload, NULL,
-	    t->why, sizeof(t->why));
+	    BPG_WHY(t->why));
 }
 
 static enum bpg_err
@@ -177,7 +177,7 @@ cmd_mpu_create(struct tool *t, int argc, char **argv)
 	enum bpg_err err;
 
 	(void)argc;
-	err = bpg_s3_mpu_create(t->s3, &q, id, t->why, sizeof(t->why));
+	err = bpg_s3_mpu_create(t->s3, &q, id, BPG_WHY(t->why));
 	if (err == BPG_OK)
 		printf("%s\n", id);
 	return err;
@@ -187,7 +187,7 @@ static enum bpg_err
 cmd_mpu_abort(struct tool *t, int argc, char **argv)
 {
 	(void)argc;
-	return bpg_s3_mpu_abort(t->s3, t->bucket, argv[0], argv[1], t->why, sizeof(t->why));
+	return bpg_s3_mpu_abort(t->s3, t->bucket, argv[0], argv[1], BPG_WHY(t->why));
 }
 
 /* Sends the parts of fp; n_out gets their count. */
@@ -205,7 +205,7 @@ mpu_parts(struct tool *t, const char *key, const char *id, FILE *fp, char *part,
 			return BPG_ETOOLARGE;
 		q.part_no = i + 1;
 		q.len = n;
-		err = bpg_s3_mpu_part(t->s3, &q, etags[i], t->why, sizeof(t->why));
+		err = bpg_s3_mpu_part(t->s3, &q, etags[i], BPG_WHY(t->why));
 		i++;
 	}
 	if (err == BPG_OK && ferror(fp))
@@ -232,17 +232,17 @@ cmd_mpu_upload(struct tool *t, int argc, char **argv)
 		snprintf(t->why, sizeof(t->why), "bad PART_BYTES, or cannot open %s", argv[1]);
 		goto out;
 	}
-	if ((err = bpg_s3_mpu_create(t->s3, &q, id, t->why, sizeof(t->why))) != BPG_OK ||
+	if ((err = bpg_s3_mpu_create(t->s3, &q, id, BPG_WHY(t->why))) != BPG_OK ||
 	    (err = mpu_parts(t, argv[0], id, fp, part, (size_t)psize, etags, &n)) != BPG_OK)
 		goto out;
 	parts.n = n;
-	if ((err = bpg_s3_mpu_complete(t->s3, &q, &parts, t->why, sizeof(t->why))) != BPG_OK)
+	if ((err = bpg_s3_mpu_complete(t->s3, &q, &parts, BPG_WHY(t->why))) != BPG_OK)
 		goto out;
 	printf("%d\n", n);
 out:
 	if (err != BPG_OK && id[0] != '\0') {
 		char why2[256];
-		(void)bpg_s3_mpu_abort(t->s3, t->bucket, argv[0], id, why2, sizeof(why2));
+		(void)bpg_s3_mpu_abort(t->s3, t->bucket, argv[0], id, BPG_WHY(why2));
 	}
 	if (fp != NULL)
 		fclose(fp);
@@ -278,8 +278,8 @@ cmd_stream(struct tool *t, int argc, char **argv)
 	    (t->owner != NULL && (err = bpg_s3up_set_owner(w, t->owner)) != BPG_OK))
 		goto out;
 	while (err == BPG_OK && (n = fread(chunk, 1, 65536, fp)) > 0)
-		err = bpg_s3up_write(w, chunk, n, t->why, sizeof(t->why));
-	if (err == BPG_OK && (err = bpg_s3up_close(w, &size, t->why, sizeof(t->why))) == BPG_OK)
+		err = bpg_s3up_write(w, chunk, n, BPG_WHY(t->why));
+	if (err == BPG_OK && (err = bpg_s3up_close(w, &size, BPG_WHY(t->why))) == BPG_OK)
 		printf("%llu\n", size);
 out:
 	bpg_s3up_free(w);

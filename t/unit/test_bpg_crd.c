@@ -44,20 +44,20 @@ slurp(const char *path, size_t *len)
 
 /* Request text to CR through POST /spark's own pipeline (bpg_submit); the HTTP status. */
 static int
-build_body(const struct bpg_config *cfg, const char *body, size_t len, cJSON **cr, char *why,
-    size_t whylen)
+build_body(const struct bpg_config *cfg, const char *body, size_t len, cJSON **cr,
+    struct bpg_why *why)
 {
 	const struct tk_build_in in = { cfg, body, len, "alice@example.com", 0 };
 
-	return tk_build_cr(&in, cr, why, whylen);   /* the id's hex is CHECK_HEX */
+	return tk_build_cr(&in, cr, why);   /* the id's hex is CHECK_HEX */
 }
 
 
 /* Builds a request given inline; the HTTP status. */
 static int
-build_str(const char *body, cJSON **cr, char *why, size_t whylen)
+build_str(const char *body, cJSON **cr, struct bpg_why *why)
 {
-	return build_body(g_cfg, body, strlen(body), cr, why, whylen);
+	return build_body(g_cfg, body, strlen(body), cr, why);
 }
 
 /* Builds a request of t/fixtures/requests; asserts success. */
@@ -72,7 +72,7 @@ build_fixture(const char *name)
 
 	snprintf(path, sizeof(path), REQ_DIR "/%s.json", name);
 	ck_assert_ptr_nonnull(body = slurp(path, &len));
-	status = build_body(g_cfg, body, len, &cr, why, sizeof(why));
+	status = build_body(g_cfg, body, len, &cr, BPG_WHY(why));
 	free(body);
 	ck_assert_msg(status == 200, "%s: %d %s", name, status, why);
 	return cr;
@@ -173,7 +173,7 @@ START_TEST(test_resources)
 	cJSON *cr;
 
 	whole(res[_i].body, body, sizeof(body));
-	ck_assert_msg(build_str(body, &cr, why, sizeof(why)) == 200, "%s: %s", body, why);
+	ck_assert_msg(build_str(body, &cr, BPG_WHY(why)) == 200, "%s: %s", body, why);
 	ck_assert_str_eq(s_at(cr, res[_i].path), res[_i].want);
 	cJSON_Delete(cr);
 }
@@ -194,7 +194,7 @@ START_TEST(test_refused)
 	cJSON *cr = NULL;
 
 	whole(refused[_i].body, body, sizeof(body));
-	ck_assert_int_eq(build_str(body, &cr, why, sizeof(why)), refused[_i].status);
+	ck_assert_int_eq(build_str(body, &cr, BPG_WHY(why)), refused[_i].status);
 	ck_assert_msg(strstr(why, refused[_i].msg) != NULL, "'%s' lacks '%s'", why, refused[_i].msg);
 	ck_assert_ptr_null(cr);
 }
@@ -217,7 +217,7 @@ START_TEST(test_bug_volumes_zones)
 	ck_assert_int_eq(build_str("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
 	    "\"queue\":\"open\",\"clusterId\":\"c02\",\"driver\":{\"volumeMounts\":[{\"name\":"
 	    "\"spark-local\",\"mountPath\":\"/tmp/spark-local\",\"readOnly\":true},{\"name\":\"spark-local\","
-	    "\"mountPath\":\"/mine\"}]}}", &cr, (char[256]){ 0 }, 256), 200);
+	    "\"mountPath\":\"/mine\"}]}}", &cr, BPG_WHY_BUF((char[256]){ 0 }, 256)), 200);
 	ck_assert_int_eq(cJSON_GetArraySize(at(cr, "spec/driver/volumeMounts")), 3);
 	ck_assert_str_eq(s_at(cr, "spec/driver/volumeMounts/0/mountPath"), "/etc/hadoop/conf");
 	ck_assert(cJSON_IsTrue(at(cr, "spec/driver/volumeMounts/1/readOnly")));   /* the user's */
@@ -287,8 +287,8 @@ START_TEST(test_spark_conf_layers)
 	ck_assert_int_eq(build_str("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
 	    "\"applicationName\":\"Nightly ETL\",\"queue\":\"open\",\"clusterId\":\"c02\",\"sparkConf\":"
 	    "{\"spark.authenticate\":\"false\",\"spark.eventLog.enabled\":false,\"Spark.Mixed.Case\":1,"
-	    "\"spark.eventLog.dir\":\"s3a://x/{spark-application-resource-name}\"}}", &cr, why,
-	    sizeof(why)), 200);
+	    "\"spark.eventLog.dir\":\"s3a://x/{spark-application-resource-name}\"}}", &cr,
+	    BPG_WHY(why)), 200);
 	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.kubernetes.executor.podNamePrefix"),
 	    "c02-0123456789abcdef0123456789abcdef");
 	ck_assert_str_eq(s_at(cr, "spec/sparkConf/spark.sql.shuffle.partitions"), "400");  /* cluster */
@@ -319,7 +319,7 @@ START_TEST(test_env_merge)
 	ck_assert_int_eq(build_str("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\","
 	    "\"queue\":\"open\",\"clusterId\":\"c02\",\"driver\":{\"env\":[{\"name\":\"MINE\",\"value\":\"1\"},"
 	    "{\"name\":\"STATSD_SERVER_PORT\",\"value\":\"9125\"}]},\"executor\":{\"annotations\":"
-	    "{\"team\":\"x\"}}}", &cr, why, sizeof(why)), 200);
+	    "{\"team\":\"x\"}}}", &cr, BPG_WHY(why)), 200);
 	ck_assert_int_eq(cJSON_GetArraySize(at(cr, "spec/driver/env")), 3);
 	ck_assert_str_eq(s_at(cr, "spec/driver/env/0/name"), "MINE");
 	ck_assert_str_eq(s_at(cr, "spec/driver/env/1/value"), "9125");
@@ -342,7 +342,7 @@ START_TEST(test_build_inputs)
 	char why[256];
 	cJSON *cr = NULL;
 
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
 	memset(&in, 0, sizeof(in));
 	in.cfg = g_cfg;
 	in.req = r;
@@ -350,14 +350,14 @@ START_TEST(test_build_inputs)
 	in.queue = bpg_config_queue(g_cfg, "poc");
 	in.queue_name = "poc";
 	in.user = in.proxy_user = "bob";
-	ck_assert_int_eq(bpg_crd_build(&in, &cr, why, sizeof(why)), BPG_EINTERNAL);
+	ck_assert_int_eq(bpg_crd_build(&in, &cr, BPG_WHY(why)), BPG_EINTERNAL);
 	in.submission_id = "c01-0123456789abcdef0123456789abcdef-this-suffix-is-much-too-long";
-	ck_assert_int_eq(bpg_crd_build(&in, &cr, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_crd_build(&in, &cr, BPG_WHY(why)), BPG_EINVAL);
 	in.submission_id = "C01-Upper";
-	ck_assert_int_eq(bpg_crd_build(&in, &cr, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_crd_build(&in, &cr, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_null(cr);
 	in.submission_id = "c01-0123456789abcdef0123456789abcdef";
-	ck_assert_int_eq(bpg_crd_build(&in, &cr, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_crd_build(&in, &cr, BPG_WHY(why)), BPG_OK);
 	ck_assert_ptr_null(at(cr, "spec/driver/affinity"));     /* poc: no labels, no zone */
 	ck_assert_int_eq((int)at(cr, "spec/timeToLiveSeconds")->valuedouble, 86400);
 	ck_assert_str_eq(s_at(cr, "spec/driver/serviceAccount"), "spark");

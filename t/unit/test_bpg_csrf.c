@@ -56,7 +56,7 @@ START_TEST(test_csrf_table)
 	const struct bpg_csrf_in in = { csrf_cases[_i].method, csrf_cases[_i].origin,
 	    csrf_cases[_i].sfs, csrf_cases[_i].host };
 	char why[320] = "";
-	enum bpg_err err = bpg_csrf_check(&in, &trusted, why, sizeof(why));
+	enum bpg_err err = bpg_csrf_check(&in, &trusted, BPG_WHY(why));
 
 	ck_assert_msg(err == csrf_cases[_i].want, "case %d: %s origin=%s sfs=%s host=%s: %d (%s)",
 	    _i, in.method, in.origin ? in.origin : "-", in.sec_fetch_site ? in.sec_fetch_site : "-",
@@ -72,7 +72,7 @@ START_TEST(test_csrf_no_trusted)
 	const struct bpg_csrf_in in = { "POST", "https://ui.example.com", NULL, "gw" };
 	char why[320];
 
-	ck_assert_int_eq(bpg_csrf_check(&in, NULL, why, sizeof(why)), BPG_EFORBIDDEN);
+	ck_assert_int_eq(bpg_csrf_check(&in, NULL, BPG_WHY(why)), BPG_EFORBIDDEN);
 	ck_assert_ptr_nonnull(strstr(why, "https://ui.example.com"));
 }
 END_TEST
@@ -144,8 +144,8 @@ START_TEST(test_accept_table)
 {
 	enum bpg_media m = (enum bpg_media)-1;
 	char why[320] = "";
-	enum bpg_err err = bpg_media_accept(accept_cases[_i].body, accept_cases[_i].ct, &m, why,
-	    sizeof(why));
+	enum bpg_err err = bpg_media_accept(accept_cases[_i].body, accept_cases[_i].ct, &m,
+	    BPG_WHY(why));
 
 	ck_assert_msg(err == accept_cases[_i].want, "case %d: %d (%s)", _i, (int)err, why);
 	if (err == BPG_OK)

@@ -46,12 +46,11 @@ slurp(const char *path, size_t *len)
 
 /* POST /spark's pipeline without I/O (bpg_submit, as the handler runs it); the HTTP status. */
 static int
-pipeline(const char *body, size_t len, const char *user, int admin, cJSON **cr, char *why,
-    size_t whylen)
+pipeline(const char *body, size_t len, const char *user, int admin, cJSON **cr, struct bpg_why *why)
 {
 	const struct tk_build_in in = { cfg, body, len, user, admin };
 
-	return tk_build_cr(&in, cr, why, whylen);
+	return tk_build_cr(&in, cr, why);
 }
 
 static void
@@ -91,7 +90,7 @@ START_TEST(test_all_fixtures)
 			continue;
 		snprintf(path, sizeof(path), FIX "/%s", de->d_name);
 		body = slurp(path, &len);
-		status = pipeline(body, len, "alice", 0, &cr, why, sizeof(why));
+		status = pipeline(body, len, "alice", 0, &cr, BPG_WHY(why));
 		if (strncmp(de->d_name, "ok_", 3) == 0) {
 			char *text;
 			FILE *fp;
@@ -151,7 +150,7 @@ build(const char *name)
 
 	snprintf(path, sizeof(path), FIX "/%s.json", name);
 	body = slurp(path, &len);
-	status = pipeline(body, len, "alice", 0, &cr, why, sizeof(why));
+	status = pipeline(body, len, "alice", 0, &cr, BPG_WHY(why));
 	free(body);
 	ck_assert_msg(status == 200, "%s: %s", name, why);
 	return cr;
@@ -241,10 +240,11 @@ START_TEST(test_java_bug_labels_queue)
 	ck_assert_str_eq(s_at(cr, "metadata/labels/maxRunningMillis"), "3600000");
 	cJSON_Delete(cr);
 	/* the user mapped to etl gets etl, deterministically (Java shuffled) */
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
 	for (int i = 0; i < 20; i++) {
 		char q[64];
-		ck_assert_int_eq(bpg_place_queue(cfg, NULL, "ETL-Bot", q, sizeof(q), why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_queue(cfg, NULL, "ETL-Bot", q, sizeof(q), BPG_WHY(why)),
+		    BPG_OK);
 		ck_assert_str_eq(q, "etl");
 	}
 	bpg_request_free(r);
@@ -259,7 +259,8 @@ START_TEST(test_java_bug_proxy_user_label)
 	char why[256];
 	cJSON *cr;
 
-	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice@example.com", 0, &cr, why, sizeof(why)), 200);
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice@example.com", 0, &cr,
+	    BPG_WHY(why)), 200);
 	ck_assert_str_eq(s_at(cr, "metadata/labels/proxyUser"), "alice0example.com");
 	ck_assert_str_eq(s_at(cr, "spec/proxyUser"), "alice@example.com");
 	ck_assert_str_eq(s_at(cr, "metadata/labels/applicationName"), "0-weird0name-0");
@@ -295,8 +296,8 @@ START_TEST(test_pinning_and_yunikorn)
 	char why[256];
 	cJSON *cr;
 
-	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice", 0, &cr, why, sizeof(why)), 403);
-	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "admin", 1, &cr, why, sizeof(why)), 200);
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "alice", 0, &cr, BPG_WHY(why)), 403);
+	ck_assert_int_eq(pipeline(body, sizeof(body) - 1, "admin", 1, &cr, BPG_WHY(why)), 200);
 	ck_assert_str_eq(s_at(cr, "metadata/name"), "c02-0123456789abcdef0123456789abcdef");
 	ck_assert_str_eq(s_at(cr, "spec/batchScheduler"), "yunikorn");
 	ck_assert_str_eq(s_at(cr, "spec/batchSchedulerOptions/queue"), "root.poc");

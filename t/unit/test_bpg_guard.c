@@ -103,7 +103,7 @@ START_TEST(test_conf_keys)
 	unsigned a = keys[_i].allow;
 
 	memset(&q, 0, sizeof(q));
-	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, why, sizeof(why)), keys[_i].err);
+	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, BPG_WHY(why)), keys[_i].err);
 	if (keys[_i].err == BPG_OK)
 		return;
 	ck_assert_msg(strstr(why, keys[_i].msg) != NULL, "'%s' lacks '%s'", why, keys[_i].msg);
@@ -113,16 +113,17 @@ START_TEST(test_conf_keys)
 	q.allow_service_account = !(a & SA);
 	q.allow_k8s_spark_conf = !(a & (K8S | ADM));
 	q.allow_privileged = q.allow_cluster_id = 1;
-	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, why, sizeof(why)), BPG_EFORBIDDEN);
+	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, BPG_WHY(why)),
+	    BPG_EFORBIDDEN);
 	/* an admin passes the K8S ones only; the field rules bind admins as the fields do */
-	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 1, why, sizeof(why)),
+	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 1, BPG_WHY(why)),
 	    (a & (K8S | ADM)) ? BPG_OK : BPG_EFORBIDDEN);
 	memset(&q, 0, sizeof(q));
 	q.allow_custom_image = !!(a & IMG);
 	q.allow_host_path = !!(a & HOST);
 	q.allow_service_account = !!(a & SA);
 	q.allow_k8s_spark_conf = !!(a & (K8S | ADM));
-	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_guard_conf_key(keys[_i].key, &q, "q", 0, BPG_WHY(why)), BPG_OK);
 }
 END_TEST
 
@@ -165,11 +166,11 @@ START_TEST(test_request)
 
 	memset(&q, 0, sizeof(q));
 	ck_assert_ptr_nonnull(j);
-	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 0, why, sizeof(why)), reqs[_i].err);
+	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 0, BPG_WHY(why)), reqs[_i].err);
 	ck_assert_msg(strstr(why, reqs[_i].msg) != NULL, "'%s' lacks '%s'", why, reqs[_i].msg);
-	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 1, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 1, BPG_WHY(why)), BPG_OK);
 	q.allow_k8s_spark_conf = 1;
-	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 0, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_guard_request(j, &q, "q", 0, BPG_WHY(why)), BPG_OK);
 	cJSON_Delete(j);
 }
 END_TEST

@@ -131,7 +131,7 @@ START_TEST(test_parse_table)
 	char why[128] = "";
 	enum bpg_err err;
 
-	err = bpg_json_parse(parse_cases[_i].text, n, &j, why, sizeof(why));
+	err = bpg_json_parse(parse_cases[_i].text, n, &j, BPG_WHY(why));
 	ck_assert_msg(err == parse_cases[_i].err, "case %d: got %d (%s)", _i, err, why);
 	if (err == BPG_OK) {
 		ck_assert_ptr_nonnull(j);
@@ -163,13 +163,13 @@ START_TEST(test_parse_no_nul)
 	char why[128] = "";
 	enum bpg_err err;
 
-	err = bpg_json_parse_flags(t, strlen(t), BPG_JSON_NO_NUL, &j, why, sizeof(why));
+	err = bpg_json_parse_flags(t, strlen(t), BPG_JSON_NO_NUL, &j, BPG_WHY(why));
 	ck_assert_msg(err == nul_cases[_i].err, "case %d: got %d (%s)", _i, err, why);
 	if (err == BPG_OK)
 		cJSON_Delete(j);
 	else
 		ck_assert_ptr_nonnull(strstr(why, "NUL character (\\u0000) in a string at byte"));
-	err = bpg_json_parse(t, strlen(t), &j, why, sizeof(why));
+	err = bpg_json_parse(t, strlen(t), &j, BPG_WHY(why));
 	ck_assert_int_eq(err, BPG_OK);
 	cJSON_Delete(j);
 }
@@ -207,12 +207,12 @@ START_TEST(test_depth_limit)
 		char *deep = nested(BPG_JSON_MAX_DEPTH + 1, objects);
 		char *huge = nested(100000, objects);
 
-		ck_assert_int_eq(bpg_json_parse(ok, strlen(ok), &j, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_json_parse(ok, strlen(ok), &j, BPG_WHY(why)), BPG_OK);
 		cJSON_Delete(j);
 		j = NULL;
-		ck_assert_int_eq(bpg_json_parse(deep, strlen(deep), &j, why, sizeof(why)), BPG_EINVAL);
+		ck_assert_int_eq(bpg_json_parse(deep, strlen(deep), &j, BPG_WHY(why)), BPG_EINVAL);
 		ck_assert_ptr_nonnull(strstr(why, "deeper than 32"));
-		ck_assert_int_eq(bpg_json_parse(huge, strlen(huge), &j, why, sizeof(why)), BPG_EINVAL);
+		ck_assert_int_eq(bpg_json_parse(huge, strlen(huge), &j, BPG_WHY(why)), BPG_EINVAL);
 		ck_assert_ptr_nonnull(strstr(why, "deeper"));
 		ck_assert_ptr_null(j);
 		free(ok);
@@ -230,10 +230,10 @@ START_TEST(test_parse_not_terminated)
 	cJSON *j = NULL;
 
 	memcpy(text, "[1,2]xyz", 8);
-	ck_assert_int_eq(bpg_json_parse(text, 5, &j, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_json_parse(text, 5, &j, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
 	cJSON_Delete(j);
-	ck_assert_int_eq(bpg_json_parse(text, 6, &j, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_json_parse(text, 6, &j, BPG_WHY(why)), BPG_EINVAL);
 }
 END_TEST
 
@@ -384,7 +384,7 @@ START_TEST(test_error_body)
 	ck_assert_str_eq(b.data, body_cases[_i].body);
 	ck_assert_ptr_null(strchr(b.data, '\n'));
 	/* it parses back to the same two fields */
-	ck_assert_int_eq(bpg_json_parse(b.data, b.len, &j, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_json_parse(b.data, b.len, &j, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(cJSON_GetArraySize(j), 2);
 	ck_assert_int_eq(cJSON_GetObjectItem(j, "code")->valueint, body_cases[_i].status);
 	ck_assert_str_eq(cJSON_GetObjectItem(j, "message")->valuestring,

@@ -34,7 +34,8 @@ teardown(void)
 static enum bpg_err
 check(const char *tok, const char *queue, char *why)
 {
-	return bpg_jwt_check_queue(tok, queue, &secrets, &issuers, 1800000000LL, why, 512);
+	return bpg_jwt_check_queue(tok, queue, &secrets, &issuers, 1800000000LL, BPG_WHY_BUF(why,
+	    512));
 }
 
 static char *
@@ -115,7 +116,8 @@ START_TEST(test_malformed)
 	t[strlen(t) / 2] ^= 1;
 	ck_assert_int_eq(check(t, "secure", why), BPG_EFORBIDDEN);
 	t[strlen(t) / 2] ^= 1;
-	ck_assert_int_eq(bpg_jwt_check_queue(t, "secure", &none, &issuers, 0, why, sizeof(why)), BPG_EINTERNAL);
+	ck_assert_int_eq(bpg_jwt_check_queue(t, "secure", &none, &issuers, 0, BPG_WHY(why)),
+	    BPG_EINTERNAL);
 	free(t);
 	free(big);
 }
@@ -130,12 +132,12 @@ START_TEST(test_secrets_file)
 
 	fputs("# comment\n\nfirst\nsecond\r\n", fp);
 	fclose(fp);
-	ck_assert_int_eq(bpg_jwt_secrets_load(path, &s, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_jwt_secrets_load(path, &s, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_str_eq(s.v[1], "second");
 	bpg_jwt_secrets_release(&s);
 	unlink(path);
-	ck_assert_int_eq(bpg_jwt_secrets_load("/nonexistent", &s, why, sizeof(why)), BPG_EIO);
+	ck_assert_int_eq(bpg_jwt_secrets_load("/nonexistent", &s, BPG_WHY(why)), BPG_EIO);
 }
 END_TEST
 

@@ -38,7 +38,7 @@ START_TEST(test_check_table)
 	bpg_k8s_resp_init(&r);
 	r.status = cases[_i].status;
 	ck_assert_int_eq(bpg_buf_puts(&r.body, cases[_i].body), BPG_OK);
-	ck_assert_int_eq(bpg_k8s_check(&c, &r, why, sizeof(why)), cases[_i].err);
+	ck_assert_int_eq(bpg_k8s_check(&c, &r, BPG_WHY(why)), cases[_i].err);
 	ck_assert_msg(strstr(why, cases[_i].why) != NULL, "'%s' lacks '%s'", why, cases[_i].why);
 	bpg_k8s_resp_release(&r);
 }
@@ -83,11 +83,11 @@ START_TEST(test_unreachable_cluster)
 	cfg.clusters = &c;
 	cfg.n_clusters = 1;
 	ck_assert_int_eq(bpg_k8s_new(&cfg, &k), BPG_OK);
-	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_int_eq(bpg_k8s_ping(k, &c, BPG_WHY(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09 is unavailable"));
 	ck_assert_ptr_null(strstr(why, "secret-token"));
 	c.token_file = TK_STR("/nonexistent/token");
-	ck_assert_int_eq(bpg_k8s_ping(k, &c, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_int_eq(bpg_k8s_ping(k, &c, BPG_WHY(why)), BPG_EUNAVAIL);
 	ck_assert_ptr_nonnull(strstr(why, "cluster c09: cannot read its token file"));
 	bpg_k8s_free(k);
 	unlink(tok);

@@ -66,7 +66,7 @@ START_TEST(test_request)
 	enum bpg_err err;
 
 	ck_assert_ptr_nonnull(in);
-	err = bpg_livy_request(in, "3.5", &out, &proxy, why, sizeof(why));
+	err = bpg_livy_request(in, "3.5", &out, &proxy, BPG_WHY(why));
 	if (req_cases[_i].want == NULL) {
 		ck_assert_int_eq(err, BPG_EINVAL);
 		ck_assert_msg(strstr(why, req_cases[_i].why) != NULL, "%s", why);
@@ -87,7 +87,7 @@ START_TEST(test_proxy_user)
 	const char *proxy = NULL;
 	char why[64];
 
-	ck_assert_int_eq(bpg_livy_request(in, "3.4", &out, &proxy, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_livy_request(in, "3.4", &out, &proxy, BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(proxy, "bob");
 	ck_assert_str_eq(cJSON_GetObjectItem(out, "sparkVersion")->valuestring, "3.4");
 	cJSON_Delete(out);

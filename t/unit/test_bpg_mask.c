@@ -137,7 +137,7 @@ START_TEST(test_request_round_trip)
 	char why[256], *out;
 	cJSON *j;
 
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
 	ck_assert_ptr_nonnull(j = bpg_request_to_json(r));
 	bpg_mask_request(j, &patterns);
 	out = cJSON_PrintUnformatted(j);

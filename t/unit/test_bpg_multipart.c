@@ -38,7 +38,7 @@ framed(struct bpg_buf *body, const char *content, size_t len)
 /* Feeds body in chunks cut at the offsets in cuts (ascending, n of them). */
 static enum bpg_err
 run(const char *ct, const char *body, size_t len, const size_t *cuts, size_t n,
-    struct bpg_buf *out, char *why, size_t whylen)
+    struct bpg_buf *out, struct bpg_why *why)
 {
 	struct bpg_multipart *m = malloc(sizeof(*m));
 	size_t at = 0;
@@ -46,14 +46,14 @@ run(const char *ct, const char *body, size_t len, const size_t *cuts, size_t n,
 
 	ck_assert_ptr_nonnull(m);
 	bpg_buf_reset(out);
-	err = bpg_multipart_init(m, ct, to_buf, out, why, whylen);
+	err = bpg_multipart_init(m, ct, to_buf, out, why);
 	for (size_t i = 0; i <= n && err == BPG_OK; i++) {
 		size_t end = i < n ? cuts[i] : len;
-		err = bpg_multipart_feed(m, body + at, end - at, why, whylen);
+		err = bpg_multipart_feed(m, body + at, end - at, why);
 		at = end;
 	}
 	if (err == BPG_OK)
-		err = bpg_multipart_finish(m, why, whylen);
+		err = bpg_multipart_finish(m, why);
 	if (err == BPG_OK)
 		ck_assert_uint_eq(m->size, out->len);
 	free(m);
@@ -75,7 +75,7 @@ START_TEST(test_split_at_every_offset)
 	framed(&body, tricky, clen);
 	for (size_t a = 0; a <= body.len; a++) {
 		size_t cut = a;
-		ck_assert_int_eq(run(CT, body.data, body.len, &cut, 1, &out, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(run(CT, body.data, body.len, &cut, 1, &out, BPG_WHY(why)), BPG_OK);
 		ck_assert_uint_eq(out.len, clen);
 		ck_assert_mem_eq(out.data, tricky, clen);
 	}
@@ -84,7 +84,7 @@ START_TEST(test_split_at_every_offset)
 		size_t *cuts = malloc(body.len * sizeof(*cuts));
 		for (size_t i = 0; i < body.len; i++)
 			cuts[i] = i;
-		ck_assert_int_eq(run(CT, body.data, body.len, cuts, body.len, &out, why, sizeof(why)),
+		ck_assert_int_eq(run(CT, body.data, body.len, cuts, body.len, &out, BPG_WHY(why)),
 		    BPG_OK);
 		ck_assert_mem_eq(out.data, tricky, clen);
 		free(cuts);
@@ -106,7 +106,7 @@ START_TEST(test_two_cuts_everywhere)
 	for (size_t a = 0; a <= body.len; a++)
 		for (size_t b = a; b <= body.len; b++) {
 			size_t cuts[2] = { a, b };
-			ck_assert_int_eq(run(CT, body.data, body.len, cuts, 2, &out, why, sizeof(why)),
+			ck_assert_int_eq(run(CT, body.data, body.len, cuts, 2, &out, BPG_WHY(why)),
 			    BPG_OK);
 			ck_assert_uint_eq(out.len, sizeof(content) - 1);
 			ck_assert_mem_eq(out.data, content, sizeof(content) - 1);
@@ -128,17 +128,17 @@ START_TEST(test_binary_empty_preamble_epilogue)
 	bpg_buf_init(&body, 0);
 	bpg_buf_init(&out, 0);
 	framed(&body, bin, sizeof(bin));
-	ck_assert_int_eq(run(CT, body.data, body.len, &cut, 1, &out, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(run(CT, body.data, body.len, &cut, 1, &out, BPG_WHY(why)), BPG_OK);
 	ck_assert_mem_eq(out.data, bin, sizeof(bin));
 	framed(&body, "", 0);
-	ck_assert_int_eq(run(CT, body.data, body.len, NULL, 0, &out, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(run(CT, body.data, body.len, NULL, 0, &out, BPG_WHY(why)), BPG_OK);
 	ck_assert_uint_eq(out.len, 0);
 	/* a preamble, blanks after a boundary, an epilogue, a quoted boundary */
 	bpg_buf_reset(&body);
 	bpg_buf_printf(&body, "preamble\r\n--AaB03x \t\r\nCONTENT-DISPOSITION: Form-Data; "
 	    "filename=\"a;b.txt\"; name=f\r\n\r\nxyz\r\n--AaB03x--\r\nepilogue --AaB03x\r\n");
 	ck_assert_int_eq(run("Multipart/Form-Data; charset=x; boundary=\"AaB03x\"", body.data,
-	    body.len, NULL, 0, &out, why, sizeof(why)), BPG_OK);
+	    body.len, NULL, 0, &out, BPG_WHY(why)), BPG_OK);
 	ck_assert_uint_eq(out.len, 3);
 	ck_assert_mem_eq(out.data, "xyz", 3);
 	bpg_buf_release(&body);
@@ -153,7 +153,7 @@ refused(const char *ct, const char *body, const char *want)
 	char why[256] = "";
 
 	bpg_buf_init(&out, 0);
-	ck_assert_int_eq(run(ct, body, strlen(body), NULL, 0, &out, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(run(ct, body, strlen(body), NULL, 0, &out, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_msg(strstr(why, want) != NULL, "%s: got '%s'", want, why);
 	bpg_buf_release(&out);
 }
@@ -198,10 +198,10 @@ START_TEST(test_sink_refuses)
 
 	bpg_buf_init(&body, 0);
 	framed(&body, "data", 4);
-	ck_assert_int_eq(bpg_multipart_init(m, CT, refuse, NULL, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_multipart_feed(m, body.data, body.len, why, sizeof(why)), BPG_EIO);
-	ck_assert_int_eq(bpg_multipart_feed(m, "x", 1, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_multipart_finish(m, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_multipart_init(m, CT, refuse, NULL, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_multipart_feed(m, body.data, body.len, BPG_WHY(why)), BPG_EIO);
+	ck_assert_int_eq(bpg_multipart_feed(m, "x", 1, BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_multipart_finish(m, BPG_WHY(why)), BPG_EINVAL);
 	free(m);
 	bpg_buf_release(&body);
 }

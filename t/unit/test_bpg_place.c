@@ -43,7 +43,7 @@ START_TEST(test_queue_table)
 	char q[64], why[256];
 
 	ck_assert_int_eq(bpg_place_queue(cfg, queues[_i].requested, queues[_i].user, q, sizeof(q),
-	    why, sizeof(why)), BPG_OK);
+	    BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(q, queues[_i].queue);
 }
 END_TEST
@@ -52,9 +52,11 @@ START_TEST(test_queue_errors)
 {
 	char q[64], why[256];
 
-	ck_assert_int_eq(bpg_place_queue(cfg, "nope", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_queue(cfg, "nope", NULL, q, sizeof(q), BPG_WHY(why)),
+	    BPG_EINVAL);
 	ck_assert_str_eq(why, "The queue nope does not exist. Please check the queue name and try again.");
-	ck_assert_int_eq(bpg_place_queue(cfg, "poc;drop", NULL, q, sizeof(q), why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_queue(cfg, "poc;drop", NULL, q, sizeof(q), BPG_WHY(why)),
+	    BPG_EINVAL);
 	ck_assert_ptr_nonnull(bpg_place_queue_conf(cfg, "etl.daily"));
 	ck_assert_str_eq(bpg_place_queue_conf(cfg, "etl.daily")->name, "etl");
 }
@@ -79,17 +81,17 @@ START_TEST(test_pick_rules)
 	in.cfg = cfg;
 	in.queue = "poc";
 	in.spark_version = "3.5";
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 	ck_assert_str_ne(c->id, "zero");                 /* weight 0 is never picked */
 	in.spark_version = "9.9";
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "Spark version not supported: 9.9");
 	in.spark_version = "3.4";
 	in.queue = "etl";
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "Cluster with queue etl having Spark version 3.4 not found");
 	in.spark_version = NULL;
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "sparkVersion: required");
 	/* failover: excluded clusters are skipped; all excluded is 503 */
 	in.spark_version = "3.5";
@@ -97,24 +99,24 @@ START_TEST(test_pick_rules)
 	in.exclude = ex;
 	in.n_exclude = 3;
 	for (int i = 0; i < 50; i++) {
-		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 		ck_assert_str_eq(c->id, "d");
 	}
 	in.n_exclude = 4;
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EUNAVAIL);
 	/* pinning: admins, or queues that allow it; weight 0 is fine when pinned */
 	in.n_exclude = 0;
 	in.cluster_id = "zero";
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EFORBIDDEN);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EFORBIDDEN);
 	in.admin = 1;
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(c->id, "zero");
 	in.queue = "etl";     /* zero does not serve etl (the Java gateway did not check) */
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_EINVAL);
 	in.admin = 0;
 	in.queue = "pinnable";
 	in.cluster_id = "b";
-	ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(c->id, "b");
 }
 END_TEST
@@ -135,7 +137,7 @@ START_TEST(test_pick_deterministic)
 	in.rand64 = seq_rand;
 	in.rand_ctx = &s;
 	for (int i = 0; i < 176; i++) {
-		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 		count[c->id[0] - 'a']++;
 	}
 	ck_assert_int_eq(count[0], 100);
@@ -161,7 +163,7 @@ START_TEST(test_pick_chi_square)
 	in.queue = "poc";
 	in.spark_version = "3.5";
 	for (int i = 0; i < N; i++) {
-		ck_assert_int_eq(bpg_place_pick(&in, &c, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_place_pick(&in, &c, BPG_WHY(why)), BPG_OK);
 		count[c->id[0] - 'a']++;
 	}
 	for (int i = 0; i < 4; i++) {

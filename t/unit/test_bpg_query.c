@@ -31,7 +31,7 @@ START_TEST(test_parse_table)
 {
 	struct bpg_query q;
 	char why[256] = "";
-	enum bpg_err err = bpg_query_parse(cases[_i].qs, &q, why, sizeof(why));
+	enum bpg_err err = bpg_query_parse(cases[_i].qs, &q, BPG_WHY(why));
 
 	ck_assert_int_eq(err, cases[_i].err);
 	if (err == BPG_OK && cases[_i].name != NULL)
@@ -49,18 +49,18 @@ START_TEST(test_limits)
 
 	memset(big, 'a', BPG_QUERY_MAX_LEN + 5);
 	big[BPG_QUERY_MAX_LEN + 5] = '\0';
-	ck_assert_int_eq(bpg_query_parse(big, &q, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_parse(big, &q, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "longer than"));
 	/* one value over the limit */
 	memcpy(big, "v=", 2);
 	memset(big + 2, 'x', BPG_QUERY_MAX_VALUE + 1);
 	big[BPG_QUERY_MAX_VALUE + 3] = '\0';
-	ck_assert_int_eq(bpg_query_parse(big, &q, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_parse(big, &q, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "v: longer than"));
 	/* too many parameters */
 	for (int i = 0; i <= BPG_QUERY_MAX_PARAMS; i++)
 		o += (size_t)snprintf(big + o, 16, "p%d=1&", i);
-	ck_assert_int_eq(bpg_query_parse(big, &q, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_parse(big, &q, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "more than"));
 	free(big);
 }
@@ -74,22 +74,22 @@ START_TEST(test_only_long_bool)
 	long long v;
 	int b;
 
-	ck_assert_int_eq(bpg_query_parse("limit=50&dryRun=true", &q, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_query_only(&q, names, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_parse("limit=50&dryRun=true", &q, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_only(&q, names, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(v, 50);
-	ck_assert_int_eq(bpg_query_long(&q, "absent", 1, 1000, 100, &v, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_long(&q, "absent", 1, 1000, 100, &v, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(v, 100);
-	ck_assert_int_eq(bpg_query_bool(&q, "dryRun", 0, &b, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_bool(&q, "dryRun", 0, &b, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(b, 1);
-	ck_assert_int_eq(bpg_query_parse("limit=5000&x=1", &q, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_query_only(&q, names, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_parse("limit=5000&x=1", &q, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_only(&q, names, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "x: unknown query parameter");
-	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "limit: must be a whole number from 1 to 1000"));
-	ck_assert_int_eq(bpg_query_parse("limit=1e3&dryRun=maybe", &q, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_query_bool(&q, "dryRun", 0, &b, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_parse("limit=1e3&dryRun=maybe", &q, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_query_long(&q, "limit", 1, 1000, 100, &v, BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_query_bool(&q, "dryRun", 0, &b, BPG_WHY(why)), BPG_EINVAL);
 }
 END_TEST
 
@@ -119,8 +119,8 @@ START_TEST(test_long_strict)
 	char why[256];
 	long long v = 0;
 
-	ck_assert_int_eq(bpg_query_parse(long_cases[_i].qs, &q, why, sizeof(why)), BPG_OK);
-	ck_assert_msg(bpg_query_long(&q, "n", -10, 1000, 1, &v, why, sizeof(why)) == long_cases[_i].err,
+	ck_assert_int_eq(bpg_query_parse(long_cases[_i].qs, &q, BPG_WHY(why)), BPG_OK);
+	ck_assert_msg(bpg_query_long(&q, "n", -10, 1000, 1, &v, BPG_WHY(why)) == long_cases[_i].err,
 	    "case %d (%s)", _i, long_cases[_i].qs);
 	if (long_cases[_i].err == BPG_OK)
 		ck_assert_int_eq(v, long_cases[_i].v);

@@ -78,7 +78,7 @@ START_TEST(test_unknown_nested_fields_dropped)
 	char why[256];
 	cJSON *j;
 
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
 	j = bpg_request_to_json(r);
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "driver"), "surprise"));
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "driver"), "dnsConfig"));
@@ -145,7 +145,7 @@ START_TEST(test_parse_rules)
 
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"%s",
 	    parse[_i].part);
-	err = bpg_request_parse(body, strlen(body), &r, why, sizeof(why));
+	err = bpg_request_parse(body, strlen(body), &r, BPG_WHY(why));
 	ck_assert_msg(err == parse[_i].err, "%s: got %d (%s)", body, err, why);
 	if (err != BPG_OK) {
 		ck_assert_msg(strstr(why, parse[_i].msg) != NULL, "'%s' lacks '%s'", why, parse[_i].msg);
@@ -167,7 +167,7 @@ START_TEST(test_coercions_accessors)
 	char why[256];
 	cJSON *j;
 
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(bpg_request_spark_version(r), "3.5");
 	ck_assert_str_eq(bpg_request_type(r), "Java");             /* derived from mainClass */
 	ck_assert_str_eq(bpg_request_queue(r), "etl.daily");
@@ -186,7 +186,7 @@ START_TEST(test_coercions_accessors)
 	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "arguments"), 1)->valuestring,
 	    "2.5");
 	cJSON_Delete(j);
-	ck_assert_int_eq(bpg_request_check_cluster(r, "c01", why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_check_cluster(r, "c01", BPG_WHY(why)), BPG_OK);
 	bpg_request_free(r);
 }
 END_TEST
@@ -226,7 +226,7 @@ START_TEST(test_number_text)
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
 	    "\"s3a://b/a.py\",\"sparkConf\":{\"spark.n\":%s},\"arguments\":[%s]}",
 	    numbers[_i].num, numbers[_i].num);
-	err = bpg_request_parse(body, strlen(body), &r, why, sizeof(why));
+	err = bpg_request_parse(body, strlen(body), &r, BPG_WHY(why));
 	if (numbers[_i].text == NULL) {
 		ck_assert_int_eq(err, BPG_EINVAL);
 		ck_assert_msg(strstr(why, "sparkConf.spark.n: a number this large cannot be kept "
@@ -259,8 +259,8 @@ START_TEST(test_nul_refused)
 	char why[256];
 
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		ck_assert_int_eq(bpg_request_parse(bodies[i], strlen(bodies[i]), &r, why,
-		    sizeof(why)), BPG_EINVAL);
+		ck_assert_int_eq(bpg_request_parse(bodies[i], strlen(bodies[i]), &r, BPG_WHY(why)),
+		    BPG_EINVAL);
 		ck_assert_ptr_nonnull(strstr(why, "Invalid JSON request: "));
 		ck_assert_msg(strstr(why, i < 2 ? "NUL character" : "\\u escape") != NULL, "%s", why);
 	}
@@ -275,9 +275,9 @@ START_TEST(test_check_cluster)
 	struct bpg_submit_req *r;
 	char why[256];
 
-	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, why, sizeof(why)), BPG_OK);
-	ck_assert_int_eq(bpg_request_check_cluster(r, "c", why, sizeof(why)), BPG_OK);   /* 63 */
-	ck_assert_int_eq(bpg_request_check_cluster(r, "c0", why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_request_parse(body, sizeof(body) - 1, &r, BPG_WHY(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_check_cluster(r, "c", BPG_WHY(why)), BPG_OK);   /* 63 */
+	ck_assert_int_eq(bpg_request_check_cluster(r, "c0", BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "submissionIdSuffix"));
 	bpg_request_free(r);
 }
@@ -324,14 +324,14 @@ START_TEST(test_queue_rules)
 
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":\"s3a://b/a.py\"%s",
 	    qrules[_i].part);
-	ck_assert_msg(bpg_request_parse(body, strlen(body), &r, why, sizeof(why)) == BPG_OK, "%s", why);
-	ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, why, sizeof(why)), qrules[_i].err);
+	ck_assert_msg(bpg_request_parse(body, strlen(body), &r, BPG_WHY(why)) == BPG_OK, "%s", why);
+	ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, BPG_WHY(why)), qrules[_i].err);
 	if (qrules[_i].err != BPG_OK)
 		ck_assert_msg(strstr(why, qrules[_i].msg) != NULL, "'%s' lacks '%s'", why, qrules[_i].msg);
 	q.allow_privileged = q.allow_host_path = q.allow_custom_image = q.allow_service_account = 1;
 	q.allow_k8s_spark_conf = 1;
 	if (qrules[_i].err == BPG_EFORBIDDEN)      /* the permissive queue takes it */
-		ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_request_check(r, &q, "q", 0, BPG_WHY(why)), BPG_OK);
 	bpg_request_free(r);
 }
 END_TEST

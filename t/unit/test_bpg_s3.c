@@ -147,26 +147,26 @@ START_TEST(test_bad_arguments_before_any_request)
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	ck_assert_int_eq(bpg_s3_put(s, &(struct bpg_s3_req){ .bucket = "b", .key = "", .data = "x",
-	    .len = 1 }, why, sizeof(why)), BPG_EINVAL);
+	    .len = 1 }, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_put(s, &(struct bpg_s3_req){ .bucket = "b", .key = key, .data = "x",
-	    .len = 1 }, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, why, sizeof(why)), BPG_EINVAL);
+	    .len = 1 }, BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_head(s, "b/x", "k", NULL, BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_head(s, "", "k", NULL, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_part(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
-	    .upload_id = "id", .part_no = 0, .data = "x", .len = 1 }, etag, why, sizeof(why)),
+	    .upload_id = "id", .part_no = 0, .data = "x", .len = 1 }, etag, BPG_WHY(why)),
 	    BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_part(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
 	    .upload_id = "id", .part_no = BPG_S3_MAX_PARTS + 1, .data = "x", .len = 1 }, etag,
-	    why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "", why, sizeof(why)), BPG_EINVAL);
-	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "a\nb", why, sizeof(why)), BPG_EINVAL);
+	    BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "", BPG_WHY(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_s3_mpu_abort(s, "b", "k", "a\nb", BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_mpu_complete(s, &(struct bpg_s3_req){ .bucket = "b", .key = "k",
-	    .upload_id = "id" }, &(struct bpg_s3_parts){ NULL, NULL, 0 }, why, sizeof(why)),
+	    .upload_id = "id" }, &(struct bpg_s3_parts){ NULL, NULL, 0 }, BPG_WHY(why)),
 	    BPG_EINVAL);
 	ck_assert_int_eq(bpg_s3_fetch(s, &(const struct bpg_s3_req){ .bucket = "b", .key = "k",
-	    .offset = -1, .length = 5 }, why, sizeof(why)), BPG_EINVAL);
+	    .offset = -1, .length = 5 }, BPG_WHY(why)), BPG_EINVAL);
 	/* and a refused connection is "unavailable" */
-	ck_assert_int_eq(bpg_s3_head(s, "b", "k", NULL, why, sizeof(why)), BPG_EUNAVAIL);
+	ck_assert_int_eq(bpg_s3_head(s, "b", "k", NULL, BPG_WHY(why)), BPG_EUNAVAIL);
 	ck_assert_msg(strstr(why, "HEAD b/k") != NULL, "%s", why);
 	bpg_s3_free(s);
 }

@@ -30,20 +30,23 @@ START_TEST(test_new_format_and_length)
 	    0x3e, 0xe7, 0xeb, 0xcd, 0xb6, 0x3a, 0x6c };
 	char id[80], why[256];
 
-	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", NULL, b, id, sizeof(id), why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", NULL, b, id, sizeof(id), BPG_WHY(why)),
+	    BPG_OK);
 	ck_assert_str_eq(id, "c01-9a2e2598d1ee4ff4b33ee7ebcdb63a6c");
-	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", "nightly-2", b, id, sizeof(id), why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", "nightly-2", b, id, sizeof(id),
+	    BPG_WHY(why)), BPG_OK);
 	ck_assert_str_eq(id, "c01-9a2e2598d1ee4ff4b33ee7ebcdb63a6c-nightly-2");
 	/* 63 in all: c01 (3) + 1 + 32 + 1 + 26 */
 	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", "abcdefghijklmnopqrstuvwxyz", b, id, sizeof(id),
-	    why, sizeof(why)), BPG_OK);
+	    BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(strlen(id), 63);
 	ck_assert_int_eq(bpg_subid_new_with_bytes("c01", "abcdefghijklmnopqrstuvwxyz0", b, id, sizeof(id),
-	    why, sizeof(why)), BPG_EINVAL);
+	    BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "submissionIdSuffix: at most 26 characters on cluster c01"));
 	for (const char *const *s = (const char *const[]){ "UPPER", "-x", "x-", "a_b", "a.b", "a b", NULL };
 	    *s; s++) {
-		ck_assert_int_eq(bpg_subid_new_with_bytes("c01", *s, b, id, sizeof(id), why, sizeof(why)),
+		ck_assert_int_eq(bpg_subid_new_with_bytes("c01", *s, b, id, sizeof(id),
+		    BPG_WHY(why)),
 		    BPG_EINVAL);
 		ck_assert_ptr_nonnull(strstr(why, "submissionIdSuffix"));
 	}
@@ -56,7 +59,8 @@ START_TEST(test_new_is_unique)
 	char (*ids)[80] = calloc(N, sizeof(*ids)), why[64];
 
 	for (int i = 0; i < N; i++)
-		ck_assert_int_eq(bpg_subid_new("c01", NULL, ids[i], sizeof(ids[i]), why, sizeof(why)), BPG_OK);
+		ck_assert_int_eq(bpg_subid_new("c01", NULL, ids[i], sizeof(ids[i]), BPG_WHY(why)),
+		    BPG_OK);
 	qsort(ids, N, sizeof(*ids), (int (*)(const void *, const void *))strcmp);
 	for (int i = 1; i < N; i++)
 		ck_assert_str_ne(ids[i - 1], ids[i]);
@@ -91,7 +95,7 @@ START_TEST(test_parse_table)
 {
 	const struct bpg_cluster *c = NULL;
 	char why[256] = "";
-	enum bpg_err err = bpg_subid_parse(cfg, parse_cases[_i].id, &c, why, sizeof(why));
+	enum bpg_err err = bpg_subid_parse(cfg, parse_cases[_i].id, &c, BPG_WHY(why));
 
 	ck_assert_int_eq(err, parse_cases[_i].err);
 	if (err == BPG_OK)

@@ -44,7 +44,7 @@ START_TEST(test_folder)
 {
 	char out[BPG_UPNAME_FOLDER_MAX + 1] = "untouched", why[256] = "";
 
-	ck_assert_int_eq(bpg_upname_folder(folder_cases[_i].in, out, why, sizeof(why)),
+	ck_assert_int_eq(bpg_upname_folder(folder_cases[_i].in, out, BPG_WHY(why)),
 	    folder_cases[_i].want);
 	if (folder_cases[_i].out != NULL)
 		ck_assert_str_eq(out, folder_cases[_i].out);
@@ -61,12 +61,12 @@ START_TEST(test_folder_length)
 
 	memset(f, 'a', sizeof(f));
 	f[BPG_UPNAME_FOLDER_MAX] = '\0';
-	ck_assert_int_eq(bpg_upname_folder(f, out, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_upname_folder(f, out, BPG_WHY(why)), BPG_OK);
 	f[BPG_UPNAME_FOLDER_MAX] = '/';     /* a trailing '/' does not count */
 	f[BPG_UPNAME_FOLDER_MAX + 1] = '\0';
-	ck_assert_int_eq(bpg_upname_folder(f, out, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_upname_folder(f, out, BPG_WHY(why)), BPG_OK);
 	f[BPG_UPNAME_FOLDER_MAX] = 'a';
-	ck_assert_int_eq(bpg_upname_folder(f, out, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_upname_folder(f, out, BPG_WHY(why)), BPG_EINVAL);
 }
 END_TEST
 

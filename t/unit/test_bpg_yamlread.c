@@ -39,8 +39,8 @@ START_TEST(test_good)
 	struct bpg_buf b;
 	char why[256] = "";
 
-	ck_assert_msg(bpg_yamlread_parse(good[_i].yaml, strlen(good[_i].yaml), &j, why,
-	    sizeof(why)) == BPG_OK, "%s: %s", good[_i].yaml, why);
+	ck_assert_msg(bpg_yamlread_parse(good[_i].yaml, strlen(good[_i].yaml), &j,
+	    BPG_WHY(why)) == BPG_OK, "%s: %s", good[_i].yaml, why);
 	bpg_buf_init(&b, 0);
 	ck_assert_int_eq(bpg_json_print(j, &b), BPG_OK);
 	ck_assert_str_eq(b.data, good[_i].json);
@@ -72,8 +72,8 @@ START_TEST(test_bad)
 	cJSON *j = NULL;
 	char why[256] = "";
 
-	ck_assert_int_eq(bpg_yamlread_parse(bad[_i].yaml, strlen(bad[_i].yaml), &j, why,
-	    sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_yamlread_parse(bad[_i].yaml, strlen(bad[_i].yaml), &j, BPG_WHY(why)),
+	    BPG_EINVAL);
 	ck_assert_ptr_null(j);
 	ck_assert_msg(strstr(why, bad[_i].why) != NULL, "%s: got \"%s\"", bad[_i].yaml, why);
 }
@@ -89,7 +89,7 @@ START_TEST(test_depth)
 	bpg_buf_init(&b, 0);
 	for (int i = 0; i < BPG_YAMLREAD_MAX_DEPTH + 1; i++)
 		ck_assert_int_eq(bpg_buf_append(&b, "[", 1), BPG_OK);
-	ck_assert_int_eq(bpg_yamlread_parse(b.data, b.len, &j, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_yamlread_parse(b.data, b.len, &j, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "nested deeper than 32"));
 	bpg_buf_release(&b);
 	/* exactly the limit is fine */
@@ -98,7 +98,7 @@ START_TEST(test_depth)
 		ck_assert_int_eq(bpg_buf_append(&b, "[", 1), BPG_OK);
 	for (int i = 0; i < BPG_YAMLREAD_MAX_DEPTH; i++)
 		ck_assert_int_eq(bpg_buf_append(&b, "]", 1), BPG_OK);
-	ck_assert_msg(bpg_yamlread_parse(b.data, b.len, &j, why, sizeof(why)) == BPG_OK, "%s", why);
+	ck_assert_msg(bpg_yamlread_parse(b.data, b.len, &j, BPG_WHY(why)) == BPG_OK, "%s", why);
 	cJSON_Delete(j);
 	bpg_buf_release(&b);
 }
@@ -121,7 +121,7 @@ START_TEST(test_billion_laughs)
 	char why[256];
 	clock_t t0 = clock();
 
-	ck_assert_int_eq(bpg_yamlread_parse(lol, sizeof(lol) - 1, &j, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_yamlread_parse(lol, sizeof(lol) - 1, &j, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_str_eq(why, "line 1, column 4: anchors and aliases are not supported");
 	ck_assert_ptr_null(j);
 	ck_assert_msg(clock() - t0 < CLOCKS_PER_SEC, "took %ld clocks", (long)(clock() - t0));
@@ -140,7 +140,7 @@ START_TEST(test_node_limit)
 	for (int i = 0; i < BPG_YAMLREAD_MAX_NODES + 1; i++)
 		ck_assert_int_eq(bpg_buf_append(&b, "1,", 2), BPG_OK);
 	ck_assert_int_eq(bpg_buf_append(&b, "1]", 2), BPG_OK);
-	ck_assert_int_eq(bpg_yamlread_parse(b.data, b.len, &j, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_yamlread_parse(b.data, b.len, &j, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "more than 100000 values"));
 	bpg_buf_release(&b);
 }
@@ -173,9 +173,9 @@ START_TEST(test_request_yaml_equals_json)
 	cJSON *a, *b;
 
 	ck_assert_msg(bpg_request_parse_body(yaml, sizeof(yaml) - 1, BPG_REQ_YAML | BPG_REQ_STRICT,
-	    &ry, why, sizeof(why)) == BPG_OK, "%s", why);
-	ck_assert_msg(bpg_request_parse_body(json, sizeof(json) - 1, BPG_REQ_STRICT, &rj, why,
-	    sizeof(why)) == BPG_OK, "%s", why);
+	    &ry, BPG_WHY(why)) == BPG_OK, "%s", why);
+	ck_assert_msg(bpg_request_parse_body(json, sizeof(json) - 1, BPG_REQ_STRICT, &rj,
+	    BPG_WHY(why)) == BPG_OK, "%s", why);
 	a = bpg_request_to_json(ry);
 	b = bpg_request_to_json(rj);
 	ck_assert(cJSON_Compare(a, b, 1));
@@ -207,7 +207,7 @@ START_TEST(test_request_yaml_errors)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		why[0] = '\0';
 		ck_assert_int_eq(bpg_request_parse_body(cases[i].yaml, strlen(cases[i].yaml),
-		    BPG_REQ_YAML | BPG_REQ_STRICT, &r, why, sizeof(why)), BPG_EINVAL);
+		    BPG_REQ_YAML | BPG_REQ_STRICT, &r, BPG_WHY(why)), BPG_EINVAL);
 		ck_assert_msg(strstr(why, cases[i].why) != NULL, "%s: got \"%s\"", cases[i].yaml, why);
 	}
 }
@@ -237,10 +237,10 @@ START_TEST(test_request_nested_unknown)
 		snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
 		    "\"s3a://b/x.py\",%s", bodies[i] + 1);
 		snprintf(want, sizeof(want), "%s: unknown field", paths[i]);
-		ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), BPG_REQ_STRICT, &r, why,
-		    sizeof(why)), BPG_EINVAL);
+		ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), BPG_REQ_STRICT, &r,
+		    BPG_WHY(why)), BPG_EINVAL);
 		ck_assert_str_eq(why, want);
-		ck_assert_msg(bpg_request_parse_body(body, strlen(body), 0, &r, why, sizeof(why)) ==
+		ck_assert_msg(bpg_request_parse_body(body, strlen(body), 0, &r, BPG_WHY(why)) ==
 		    BPG_OK, "%s", why);
 		ck_assert_int_eq(cJSON_GetArraySize(r->ignored), 1);
 		ck_assert_str_eq(cJSON_GetArrayItem(r->ignored, 0)->valuestring, paths[i]);
@@ -249,7 +249,7 @@ START_TEST(test_request_nested_unknown)
 	/* a lenient typo never changes resources: the default stays */
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
 	    "\"s3a://b/x.py\",\"driver\":{\"memroy\":\"2g\",\"cores\":2}}");
-	ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), 0, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), 0, &r, BPG_WHY(why)), BPG_OK);
 	ck_assert_int_eq(r->driver.memory_mb, -1);
 	ck_assert_int_eq(r->driver.cores, 2);
 	ck_assert_ptr_null(cJSON_GetObjectItem(r->driver.j, "memroy"));
@@ -257,7 +257,7 @@ START_TEST(test_request_nested_unknown)
 	/* no unknown fields: no list */
 	snprintf(body, sizeof(body), "{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
 	    "\"s3a://b/x.py\",\"driver\":{\"memory\":\"2g\"}}");
-	ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), 0, &r, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_request_parse_body(body, strlen(body), 0, &r, BPG_WHY(why)), BPG_OK);
 	ck_assert_ptr_null(r->ignored);
 	bpg_request_free(r);
 }
@@ -277,23 +277,23 @@ START_TEST(test_request_java_leniency)
 	char why[256];
 
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_msg(bpg_request_parse_body(bodies[i], strlen(bodies[i]), BPG_REQ_JAVA, &r, why,
-		    sizeof(why)) == BPG_OK, "%s", why);
+		ck_assert_msg(bpg_request_parse_body(bodies[i], strlen(bodies[i]), BPG_REQ_JAVA, &r,
+		    BPG_WHY(why)) == BPG_OK, "%s", why);
 		ck_assert_int_eq(r->spot, i == 0);
 		ck_assert_ptr_null(cJSON_GetObjectItem(r->j, "mode"));
 		bpg_request_free(r);
 		ck_assert_int_eq(bpg_request_parse_body(bodies[i], strlen(bodies[i]), BPG_REQ_STRICT, &r,
-		    why, sizeof(why)), BPG_EINVAL);
+		    BPG_WHY(why)), BPG_EINVAL);
 		ck_assert_str_eq(why, strict_why[i]);
 	}
 	/* leniency has limits: a word that is no boolean is still refused */
 	ck_assert_int_eq(bpg_request_parse_body("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
-	    "\"s3a://b/x.py\",\"spotInstance\":\"yes\"}", 80, BPG_REQ_JAVA, &r, why, sizeof(why)),
+	    "\"s3a://b/x.py\",\"spotInstance\":\"yes\"}", 80, BPG_REQ_JAVA, &r, BPG_WHY(why)),
 	    BPG_EINVAL);
 	/* dnsConfig was dropped by the Java gateway: silently, on both paths */
 	ck_assert_int_eq(bpg_request_parse_body("{\"sparkVersion\":\"3.5\",\"mainApplicationFile\":"
-	    "\"s3a://b/x.py\",\"executor\":{\"dnsConfig\":{}}}", 87, BPG_REQ_STRICT, &r, why,
-	    sizeof(why)), BPG_OK);
+	    "\"s3a://b/x.py\",\"executor\":{\"dnsConfig\":{}}}", 87, BPG_REQ_STRICT, &r,
+	    BPG_WHY(why)), BPG_OK);
 	ck_assert_ptr_null(r->ignored);
 	ck_assert_ptr_null(cJSON_GetObjectItem(r->executor.j, "dnsConfig"));
 	bpg_request_free(r);

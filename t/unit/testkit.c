@@ -42,7 +42,7 @@ zero_rand(void *ctx)
 }
 
 int
-tk_build_cr(const struct tk_build_in *b, cJSON **cr, char *why, size_t whylen)
+tk_build_cr(const struct tk_build_in *b, cJSON **cr, struct bpg_why *why)
 {
 	static const unsigned char bytes[16] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 	    0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
@@ -52,7 +52,7 @@ tk_build_cr(const struct tk_build_in *b, cJSON **cr, char *why, size_t whylen)
 	enum bpg_err err;
 
 	*cr = NULL;
-	if ((err = bpg_request_parse(b->body, b->len, &r, why, whylen)) != BPG_OK)
+	if ((err = bpg_request_parse(b->body, b->len, &r, why)) != BPG_OK)
 		return bpg_err_http_status(err);
 	memset(&in, 0, sizeof(in));
 	in.cfg = b->cfg;
@@ -63,8 +63,8 @@ tk_build_cr(const struct tk_build_in *b, cJSON **cr, char *why, size_t whylen)
 	in.rand64 = zero_rand;
 	in.id_bytes = bytes;
 	bpg_submit_plan_init(&plan);
-	if ((err = bpg_submit_queue(&in, &plan, why, whylen)) == BPG_OK &&
-	    (err = bpg_submit_build(&in, &plan, why, whylen)) == BPG_OK) {
+	if ((err = bpg_submit_queue(&in, &plan, why)) == BPG_OK &&
+	    (err = bpg_submit_build(&in, &plan, why)) == BPG_OK) {
 		*cr = plan.cr;
 		plan.cr = NULL;
 	}

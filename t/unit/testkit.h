@@ -64,7 +64,7 @@ struct tk_build_in {
  * a random source that always says 0. Returns the HTTP status: 200 with *cr set (the caller
  * frees it with cJSON_Delete), else the error's status with *cr NULL and why filled.
  */
-int tk_build_cr(const struct tk_build_in *in, cJSON **cr, char *why, size_t whylen);
+int tk_build_cr(const struct tk_build_in *in, cJSON **cr, struct bpg_why *why);
 
 /*
  * The value at a '/'-separated path ("spec/driver/env/0/name": array items by index), or
