@@ -191,7 +191,7 @@ h_health_status(struct bpg_app *app, struct bpg_http_req *req)
 	db.err = probe_db(app, &db.ms, &asked);
 	db.why[0] = '\0';
 	if (db.err != BPG_OK)
-		snprintf(db.why, sizeof(db.why), "%s", bpg_db_last_error(app->db));
+		bpg_why_set(BPG_WHY(db.why), db.err, "%s", bpg_db_last_error(app->db));
 	ok = db.err == BPG_OK;
 	for (size_t i = 0; i < n; i++) {
 		/* S3, when configured, is probe n_clusters */

@@ -198,7 +198,7 @@ static enum bpg_err
 livy_named(struct bpg_http_req *req, enum bpg_err err)
 {
 	if (err != BPG_OK && req->status == 0)
-		bpg_livy_name_fields(req->err_msg, sizeof(req->err_msg));
+		bpg_livy_name_fields(BPG_WHY(req->err_msg));
 	return err;
 }
 

@@ -53,14 +53,15 @@ path_at(const char *msg, const char *p, size_t n)
 }
 
 void
-bpg_livy_name_fields(char *msg, size_t cap)
+bpg_livy_name_fields(struct bpg_why *why)
 {
 	char out[1024];
-	size_t o = 0;
-	const char *p = msg;
+	size_t o = 0, cap;
+	const char *msg, *p;
 
-	if (cap > sizeof(out))
+	if (why == NULL || why->text == NULL || (cap = why->size) > sizeof(out))
 		return;
+	msg = p = why->text;
 	while (*p != '\0') {
 		const struct livy_field *hit = NULL;
 		size_t hn = 0;
@@ -87,7 +88,7 @@ bpg_livy_name_fields(char *msg, size_t cap)
 		out[o++] = *p++;
 	}
 	out[o] = '\0';
-	memcpy(msg, out, o + 1);
+	bpg_why_set(why, BPG_OK, "%s", out);
 }
 
 /* 1 when v has the kind's JSON type (null is "not given", checked apart). */

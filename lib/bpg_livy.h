@@ -20,13 +20,13 @@ enum bpg_err bpg_livy_request(const cJSON *body, const char *spark_version, cJSO
     const char **proxy_user_out, struct bpg_why *why);
 
 /*
- * Renames, in the error message msg (NUL-terminated, cap bytes), every request field path
+ * Renames, in the error message in why (NUL-terminated, why->size bytes), every request field path
  * the pipeline named (mainApplicationFile, executor.instances, sparkConf.k, deps.jars[0], ...)
  * to the Livy field it came from (file, numExecutors, conf.k, jars[0], ...), so a Livy client
  * reads the names it sent. A path counts where it starts a word and ends at ':', '.', '[', ' '
  * or the end; a message that would no longer fit is left as it is.
  */
-void bpg_livy_name_fields(char *msg, size_t cap);
+void bpg_livy_name_fields(struct bpg_why *why);
 
 /*
  * The Livy state of a submission: status is the stored operator state (NULL before the

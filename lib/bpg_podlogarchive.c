@@ -81,7 +81,7 @@ archive_pod(struct job *j, const char *pod_name, const char *container_id, int e
 		err = bpg_s3up_close(j->w, &size, BPG_WHY(j->why));
 	if (err == BPG_OK && (err = bpg_podlogdb_add(j->db, key.data, container_id, j->t->finished_ms,
 	    BPG_PODLOG_FORMAT_RAW, (long long)size)) != BPG_OK)
-		snprintf(j->why, sizeof(j->why), "database: logindex not written");
+		bpg_why_set(BPG_WHY(j->why), err, "database: logindex not written");
 	if (err == BPG_OK) {
 		j->st->objects++;
 		j->st->bytes += size;
@@ -123,18 +123,16 @@ archive_one(struct job *j)
 	char cid[320];
 	enum bpg_err err;
 
-	if ((j->cluster = bpg_config_cluster(j->cfg, j->t->cluster_id)) == NULL) {
-		snprintf(j->why, sizeof(j->why), "cluster %s is not configured", j->t->cluster_id);
-		return BPG_ENOTFOUND;
-	}
+	if ((j->cluster = bpg_config_cluster(j->cfg, j->t->cluster_id)) == NULL)
+		return bpg_why_set(BPG_WHY(j->why), BPG_ENOTFOUND, "cluster %s is not configured",
+		    j->t->cluster_id);
 	if ((err = bpg_k8s_get_app(j->k8s, j->cluster, j->t->id, &cr, BPG_WHY(j->why))) != BPG_OK)
 		return err;
 	status = cJSON_GetObjectItemCaseSensitive(cr, "status");
 	pn = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(status,
 	    "driverInfo"), "podName");
 	if (!cJSON_IsString(pn)) {
-		snprintf(j->why, sizeof(j->why), "no driver pod recorded");
-		err = BPG_ENOTFOUND;
+		err = bpg_why_set(BPG_WHY(j->why), BPG_ENOTFOUND, "no driver pod recorded");
 		goto out;
 	}
 	snprintf(cid, sizeof(cid), "%s-driver", j->t->id);

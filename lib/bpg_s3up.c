@@ -244,7 +244,7 @@ s3up_thread(void *arg)
 			memcpy(w->etags[sl->part_no - 1], etag, sizeof(etag));
 		} else if (w->bg_err == BPG_OK) {
 			w->bg_err = err;
-			snprintf(w->bg_why, sizeof(w->bg_why), "part %d: %s", sl->part_no, why);
+			bpg_why_set(BPG_WHY(w->bg_why), err, "part %d: %s", sl->part_no, why);
 			__atomic_store_n(&w->cancel, 1, __ATOMIC_RELAXED);   /* the others stop too */
 		}
 		sl->state = SLOT_FREE;

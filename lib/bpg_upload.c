@@ -47,7 +47,7 @@ fail(struct upload *u, enum bpg_err err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(u->out->why, sizeof(u->out->why), fmt, ap);
+	err = bpg_why_vset(BPG_WHY(u->out->why), err, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -89,8 +89,8 @@ sink_write(struct upload *u, const char *p, size_t n)
 {
 	u->part_err = BPG_OK;
 	if (u->md != NULL && EVP_DigestUpdate(u->md, p, n) != 1) {
-		snprintf(u->part_why, sizeof(u->part_why), "cannot hash the body");
-		u->part_err = BPG_EINTERNAL;
+		u->part_err = bpg_why_set(BPG_WHY(u->part_why), BPG_EINTERNAL,
+		    "cannot hash the body");
 	} else if (u->w != NULL) {
 		u->part_err = bpg_s3up_write(u->w, p, n, BPG_WHY(u->part_why));
 	}

@@ -162,14 +162,14 @@ lister_fetch(struct lister *l, char **cont, int *restarts)
 			continue;
 		}
 		if (err != BPG_OK) {
-			snprintf(l->why, sizeof(l->why), "cluster %s: %s", l->t->id, why);
+			bpg_why_set(BPG_WHY(l->why), err, "cluster %s: %s", l->t->id, why);
 			return NULL;
 		}
 		if ((pg = page_new(list, again, cont)) != NULL)
 			return pg;
 		break;
 	}
-	snprintf(l->why, sizeof(l->why), "cluster %s: out of memory", l->t->id);
+	bpg_why_set(BPG_WHY(l->why), BPG_ENOMEM, "cluster %s: out of memory", l->t->id);
 	return NULL;
 }
 
@@ -201,8 +201,9 @@ lister_main(void *arg)
 		if ((pg = lister_fetch(l, &cont, &restarts)) == NULL)
 			break;
 		if ((err = page_rows(l, pg)) != BPG_OK) {
-			snprintf(l->why, sizeof(l->why), "database: cannot read the rows of cluster %s "
-			    "(%s)", l->t->id, bpg_err_str(err));
+			bpg_why_set(BPG_WHY(l->why), err,
+			    "database: cannot read the rows of cluster %s (%s)",
+			    l->t->id, bpg_err_str(err));
 			l->fatal = 1;
 			mon_page_free(pg);
 			break;

@@ -99,8 +99,8 @@ cmd_put(struct tool *t, int argc, char **argv)
 	enum bpg_err err;
 
 	if (fp == NULL) {
-		snprintf(t->why, sizeof(t->why), "cannot open %s: %s", argv[1], strerror(errno));
-		return BPG_EIO;
+		return bpg_why_set(BPG_WHY(t->why), BPG_EIO, "cannot open %s: %s", argv[1],
+		    strerror(errno));
 	}
 	bpg_buf_init(&b, (size_t)1 << 30);
 	if ((err = read_all(fp, &b)) == BPG_OK) {
@@ -122,8 +122,7 @@ cmd_get(struct tool *t, int argc, char **argv)
 	enum bpg_err err;
 
 	if (off < 0 || (argc > 2 && len < 0)) {
-		snprintf(t->why, sizeof(t->why), "bad OFFSET or LENGTH");
-		return BPG_EINVAL;
+		return bpg_why_set(BPG_WHY(t->why), BPG_EINVAL, "bad OFFSET or LENGTH");
 	}
 	struct bpg_s3_req q = { .bucket = t->bucket, .key = argv[0], .offset = off, .length = len,
 	    .sink = to_stdout };
@@ -229,7 +228,7 @@ cmd_mpu_upload(struct tool *t, int argc, char **argv)
 
 	(void)argc;
 	if (psize <= 0 || fp == NULL || etags == NULL || part == NULL) {
-		snprintf(t->why, sizeof(t->why), "bad PART_BYTES, or cannot open %s", argv[1]);
+		bpg_why_set(BPG_WHY(t->why), err, "bad PART_BYTES, or cannot open %s", argv[1]);
 		goto out;
 	}
 	if ((err = bpg_s3_mpu_create(t->s3, &q, id, BPG_WHY(t->why))) != BPG_OK ||
@@ -269,7 +268,8 @@ cmd_stream(struct tool *t, int argc, char **argv)
 	conf.upload_concurrency = conc;
 	conf.upload_spool_dir = argc > 4 ? argv[4] : NULL;
 	if (psize <= 0 || conc < 0 || fp == NULL || chunk == NULL) {
-		snprintf(t->why, sizeof(t->why), "bad PART_BYTES or CONCURRENCY, or cannot open %s",
+		bpg_why_set(BPG_WHY(t->why), err,
+		    "bad PART_BYTES or CONCURRENCY, or cannot open %s",
 		    argv[1]);
 		goto out;
 	}

@@ -140,7 +140,7 @@ START_TEST(test_name_fields)
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "%s", name_cases[_i].in);
-	bpg_livy_name_fields(msg, sizeof(msg));
+	bpg_livy_name_fields(BPG_WHY(msg));
 	ck_assert_str_eq(msg, name_cases[_i].out);
 }
 END_TEST
@@ -150,7 +150,7 @@ START_TEST(test_name_fields_no_room)
 {
 	char msg[24] = "arguments: x";
 
-	bpg_livy_name_fields(msg, 5);
+	bpg_livy_name_fields(BPG_WHY_BUF(msg, 5));
 	ck_assert_str_eq(msg, "arguments: x");
 }
 END_TEST
