@@ -49,7 +49,9 @@ struct bpg_why {
 };
 
 #define BPG_WHY_BUF(p, n) (&(struct bpg_why){ (p), (n) })
-#define BPG_WHY(arr) BPG_WHY_BUF((arr), sizeof(arr))
+/* arr must be an array (a pointer would give the pointer's size): checked when compiled. */
+#define BPG_WHY(arr) BPG_WHY_BUF((arr), sizeof(arr) + 0 * sizeof(char[ \
+    __builtin_types_compatible_p(__typeof__(arr), __typeof__(&(arr)[0])) ? -1 : 1]))
 
 /*
  * Writes the formatted text into w, truncated to fit and always terminated; writes nothing when w
