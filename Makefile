@@ -31,7 +31,8 @@ INI_CFLAGS := -I/usr/include/iniparser
 INI_LIBS   := -liniparser
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-           -Wformat=2 -Wvla
+           -Wformat=2 -Wvla -Wcast-qual -Wpointer-arith -Wwrite-strings \
+           -Wmissing-declarations
 OPT     := -O2 -g
 ifeq ($(SAN),1)
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +56,7 @@ bind_str(MYSQL_BIND *b, const char *s)
 {
 	memset(b, 0, sizeof(*b));
 	b->buffer_type = s ? MYSQL_TYPE_STRING : MYSQL_TYPE_NULL;
-	b->buffer = (void *)s;
+	b->buffer = (void *)(uintptr_t)s;   /* MariaDB reads an input buffer, never writes it */
 	b->buffer_length = s ? (unsigned long)strlen(s) : 0;
 }
 

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <cJSON.h>
 #include "bpg_fcgi.h"
+#include "bpg_time.h"
 
 #ifndef BPG_SQL_DIR_DEFAULT
 #define BPG_SQL_DIR_DEFAULT "/usr/local/share/bpg/sql"
@@ -108,7 +109,7 @@ static char *
 token_claims(const struct bpg_config *cfg, const char *queue, const char *user, long ttl)
 {
 	cJSON *c = cJSON_CreateObject(), *q = cJSON_CreateArray();
-	long long now = (long long)time(NULL);
+	long long now = bpg_time_now_ms() / 1000;
 	char *text = NULL;
 
 	if (c == NULL || q == NULL || !cJSON_AddItemToObject(c, "allowedQueues", q)) {

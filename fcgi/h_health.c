@@ -5,15 +5,12 @@
 #include "bpg_fcgi.h"
 #include "bpg_json.h"
 #include "bpg_subdb.h"
+#include "bpg_time.h"
 
 static double
-elapsed_ms(const struct timespec *a)
+elapsed_ms(long long t0_us)
 {
-	struct timespec b;
-
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(long)(((double)(b.tv_sec - a->tv_sec) * 1e3 +
-	    (double)(b.tv_nsec - a->tv_nsec) / 1e6) * 10) / 10;
+	return (double)((bpg_time_mono_us() - t0_us) / 100) / 10;
 }
 
 #define PROBE_REUSE_MS 1000   /* a dependency that answered this recently is not asked again */
@@ -31,7 +28,7 @@ probe_reused(const struct bpg_probe *p, long long now, double *ms)
 
 /* Notes p's answer e, asked at t0 (monotonic) and now (wall clock): a failure is never reused. */
 static enum bpg_err
-probe_done(struct bpg_probe *p, enum bpg_err e, long long now, const struct timespec *t0,
+probe_done(struct bpg_probe *p, enum bpg_err e, long long now, long long t0,
     double *ms)
 {
 	*ms = elapsed_ms(t0);
@@ -49,13 +46,13 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *
 {
 	struct bpg_probe *p = &app->probes[i];
 	long long now = bpg_now_ms();
-	struct timespec t0;
+	long long t0;
 	enum bpg_err e;
 
 	if (probe_reused(p, now, ms))
 		return BPG_OK;
 	*asked = 1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = bpg_time_mono_us();
 	why[0] = '\0';
 	if (i < app->cfg->n_clusters) {
 		e = bpg_k8s_ping(app->k8s, &app->cfg->clusters[i], why, whylen);
@@ -65,7 +62,7 @@ probe(struct bpg_app *app, size_t i, double *ms, char *why, size_t whylen, int *
 		if (e == BPG_ENOTFOUND)
 			e = BPG_OK;
 	}
-	return probe_done(p, e, now, &t0, ms);
+	return probe_done(p, e, now, t0, ms);
 }
 
 /*
@@ -77,16 +74,16 @@ probe_db(struct bpg_app *app, double *ms, int *asked)
 {
 	struct bpg_health_db *h = &app->health_db;
 	long long now = bpg_now_ms();
-	struct timespec t0;
+	long long t0;
 	enum bpg_err e;
 
 	if (probe_reused(&h->probe, now, ms))
 		return BPG_OK;
 	*asked = 1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = bpg_time_mono_us();
 	e = bpg_subdb_monitor_run(app->db, &h->run);
 	h->have_run = e == BPG_OK;
-	return probe_done(&h->probe, e == BPG_ENOTFOUND ? BPG_OK : e, now, &t0, ms);
+	return probe_done(&h->probe, e == BPG_ENOTFOUND ? BPG_OK : e, now, t0, ms);
 }
 
 /* One dependency's answer, as probed. */
@@ -225,7 +222,7 @@ h_health_admin(struct bpg_app *app, struct bpg_http_req *req)
 	cJSON *j = cJSON_CreateObject(), *c;
 	char ts[40];
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = (time_t)(bpg_time_now_ms() / 1000);
 	enum bpg_err err;
 
 	(void)app;

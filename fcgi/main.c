@@ -11,6 +11,7 @@
 #include "bpg_csrf.h"
 #include "bpg_fcgi.h"
 #include "bpg_log.h"
+#include "bpg_time.h"
 
 #ifndef BPG_SQL_DIR_DEFAULT
 #define BPG_SQL_DIR_DEFAULT "/usr/local/share/bpg/sql"
@@ -165,7 +166,7 @@ take_token(struct bpg_app *app, struct bpg_http_req *req)
 
 	if ((unsigned)cls >= BPG_CLASS_COUNT ||
 	    bpg_ratelimit_take(app->ratelimit, req->user.name, (unsigned)cls, rc->rate[cls],
-	    (double)rc->burst[cls], bpg_ratelimit_now_us(), &retry) == BPG_OK)
+	    (double)rc->burst[cls], bpg_time_mono_us(), &retry) == BPG_OK)
 		return BPG_OK;
 	snprintf(req->err_headers, sizeof(req->err_headers), "Retry-After: %d\r\n", retry);
 	return bpg_http_fail(req, BPG_ERATELIMIT, "too many %s requests from user %s: retry in "
@@ -306,27 +307,12 @@ init_metrics(struct bpg_app *app)
 	return 0;
 }
 
-static long long
-elapsed_ns(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (long long)(t1.tv_sec - t0->tv_sec) * 1000000000 + (t1.tv_nsec - t0->tv_nsec);
-}
-
-static long long
-elapsed_us(const struct timespec *t0)
-{
-	return elapsed_ns(t0) / 1000;
-}
-
 /* Logs one access line per request (its numbers formatted without printf: every request). */
 static void
-log_access(const struct bpg_http_req *req, const struct timespec *t0)
+log_access(const struct bpg_http_req *req, long long t0_us)
 {
 	char sbuf[24] = "", mbuf[32] = "", bbuf[24] = "", *status, *ms, *bytes;
-	long long us = (elapsed_ns(t0) + 500) / 1000;
+	long long us = bpg_time_mono_us() - t0_us;
 
 	status = bpg_buf_digits(sbuf + sizeof(sbuf) - 1,
 	    (unsigned long long)(req->status > 0 ? req->status : 0));
@@ -375,7 +361,7 @@ serve(struct bpg_app *app, int listen_fd)
 {
 	FCGX_Request r;
 	struct bpg_http_req req;
-	struct timespec t0;
+	long long t0;
 	char pid[16];
 
 	if (FCGX_InitRequest(&r, listen_fd, 0) != 0) {
@@ -395,14 +381,14 @@ serve(struct bpg_app *app, int listen_fd)
 			FCGX_Free(&r, 1);
 			return 1;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = bpg_time_mono_us();
 		bpg_http_req_init(&req, &r);
 		bpg_log_set_request(req.request_id);
 		handle(app, &req);
-		log_access(&req, &t0);
+		log_access(&req, t0);
 		note_denied(app, &req);
 		bpg_metrics_request(req.match.route ? (int)(req.match.route - bpg_routes) : -1,
-		    req.status, (uint64_t)elapsed_us(&t0));
+		    req.status, (uint64_t)(bpg_time_mono_us() - t0));
 		bpg_log_set_request(NULL);
 		FCGX_Finish_r(&r);
 	}

@@ -55,7 +55,7 @@ int bpg_appstate_is_final(const char *status, int gateway_failed);
 
 /*
  * Whether an observation may replace what a row holds (the rule the SQL of
- * bpg_subdb_observe and bpg_reconcile_batch_write applies; this is its pure statement, for
+ * bpg_subdb_observe and bpg_recstore_batch_write applies; this is its pure statement, for
  * tests and callers): never on a gateway failure; only when the observation is newer by
  * metadata.resourceVersion (row_rv < 0: unknown, any observation is newer; obs_rv < 0
  * against a known row_rv: not newer); and never a final state replaced by a non-final one.

@@ -1,6 +1,7 @@
 /* bpg_db: the worker's one MySQL/MariaDB connection, opened lazily and reopened when lost. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "bpg_buf.h"
 #include "bpg_db.h"
 #include "bpg_log.h"
-#include "bpg_metrics.h"
+#include "bpg_depcall.h"
+#include "bpg_time.h"
 
 #define DB_PASSWORD_MAX 1024
 #define DB_STMT_CACHE   48
@@ -30,7 +32,7 @@ struct bpg_db {
 	MYSQL *conn;      /* NULL while disconnected */
 	struct db_stmt cache[DB_STMT_CACHE];
 	char last_error[256];
-	uint64_t last_ok_us;     /* when a statement last succeeded on this connection */
+	long long last_ok_us;    /* when a statement last succeeded on this connection */
 	int claims;              /* hold a claim lock on every connection */
 	char claim[48];          /* its name, "" when none is held */
 	char *colbuf[BPG_DB_MAX_COLS];   /* result column buffers, kept from one call to the next */
@@ -263,144 +265,209 @@ db_unprepare(struct bpg_db *db, MYSQL_STMT *st)
 	mysql_stmt_close(st);
 }
 
-/* Binds params, executes, and feeds every row to fn. */
+/* MySQL only reads a bound parameter's buffer: the one place its const is set aside. */
+static void *
+param_buf(const void *p)
+{
+	return (void *)(uintptr_t)p;
+}
+
+/* Binds params to st (their types and buffers into pb; SQL NULLs point at pnull). */
+static int
+bind_params(MYSQL_STMT *st, const struct bpg_db_val *params, unsigned nparams,
+    MYSQL_BIND *pb, my_bool *pnull)
+{
+	memset(pb, 0, nparams * sizeof(*pb));
+	for (unsigned i = 0; i < nparams; i++) {
+		switch (params[i].type) {
+		case BPG_DB_STR:
+			pb[i].buffer_type = MYSQL_TYPE_STRING;
+			pb[i].buffer = param_buf(params[i].s);
+			pb[i].buffer_length = (unsigned long)params[i].len;
+			break;
+		case BPG_DB_INT:
+			pb[i].buffer_type = MYSQL_TYPE_LONGLONG;
+			pb[i].buffer = param_buf(&params[i].i);
+			break;
+		default:
+			pb[i].buffer_type = MYSQL_TYPE_NULL;
+			pb[i].is_null = pnull;
+			break;
+		}
+	}
+	return nparams > 0 && mysql_stmt_bind_param(st, pb) != 0 ? -1 : 0;
+}
+
+/* One statement's result: the column buffers bound (db->colbuf), what a row fetched. */
+struct db_res {
+	MYSQL_BIND rb[BPG_DB_MAX_COLS];
+	unsigned long lens[BPG_DB_MAX_COLS];
+	my_bool nulls[BPG_DB_MAX_COLS];
+	const char *cols[BPG_DB_MAX_COLS];
+	unsigned ncols;
+};
+
+/* Points the result binds at db's column buffers (allocated on first use). BPG_ENOMEM. */
+static enum bpg_err
+res_buffers(struct bpg_db *db, struct db_res *r)
+{
+	for (unsigned i = 0; i < r->ncols; i++) {
+		if (db->colbuf[i] == NULL) {
+			if ((db->colbuf[i] = malloc(DB_COL_INITIAL)) == NULL)
+				return BPG_ENOMEM;
+			db->colcap[i] = DB_COL_INITIAL;
+		}
+		r->rb[i].buffer_type = MYSQL_TYPE_STRING;
+		r->rb[i].buffer = db->colbuf[i];
+		r->rb[i].buffer_length = (unsigned long)db->colcap[i] - 1;
+		r->rb[i].length = &r->lens[i];
+		r->rb[i].is_null = &r->nulls[i];
+	}
+	return BPG_OK;
+}
+
+/*
+ * Sets r->cols for the fetched row, fetching a truncated column again whole into its grown
+ * buffer (*grown set). BPG_OK, BPG_ENOMEM, or BPG_EINTERNAL for a MySQL error (st says).
+ */
+static enum bpg_err
+res_columns(struct bpg_db *db, MYSQL_STMT *st, struct db_res *r, int *grown)
+{
+	for (unsigned i = 0; i < r->ncols; i++) {
+		unsigned long len = r->lens[i];
+		if (r->nulls[i]) {
+			r->cols[i] = NULL;
+			continue;
+		}
+		if (len >= r->rb[i].buffer_length) {   /* truncated: fetch it whole */
+			char *nb = realloc(db->colbuf[i], len + 1);
+			if (nb == NULL)
+				return BPG_ENOMEM;
+			db->colbuf[i] = nb;
+			db->colcap[i] = len + 1;
+			*grown = 1;
+			r->rb[i].buffer = nb;
+			r->rb[i].buffer_length = len;
+			if (mysql_stmt_fetch_column(st, &r->rb[i], i, 0) != 0)
+				return BPG_EINTERNAL;
+		}
+		db->colbuf[i][len] = '\0';
+		r->cols[i] = db->colbuf[i];
+	}
+	return BPG_OK;
+}
+
+/*
+ * Fetches every row into fn (until it fails). *sqlerr set when MySQL failed (st says why).
+ * Later rows are fetched into grown buffers: bound again only then.
+ */
+static enum bpg_err
+res_fetch(struct bpg_db *db, MYSQL_STMT *st, struct db_res *r, bpg_db_row_fn fn, void *ctx,
+    int *sqlerr)
+{
+	enum bpg_err err = BPG_OK;
+	int rc;
+
+	while (err == BPG_OK && (rc = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
+		int grown = 0;
+		if (rc == 1 || (err = res_columns(db, st, r, &grown)) == BPG_EINTERNAL) {
+			*sqlerr = 1;
+			return BPG_EINTERNAL;
+		}
+		if (err != BPG_OK)
+			return err;
+		if (fn != NULL)
+			err = fn(ctx, r->ncols, r->cols, r->lens);
+		if (grown && res_buffers(db, r) == BPG_OK && mysql_stmt_bind_result(st, r->rb) != 0) {
+			*sqlerr = 1;
+			return BPG_EINTERNAL;
+		}
+	}
+	return err;
+}
+
+/* The error of a failed MySQL call on st: duplicate key, connection lost, else logged. */
+static enum bpg_err
+stmt_error(struct bpg_db *db, MYSQL_STMT *st, unsigned *errno_out)
+{
+	*errno_out = mysql_stmt_errno(st);
+	snprintf(db->last_error, sizeof(db->last_error), "%s (errno %u)", mysql_stmt_error(st),
+	    *errno_out);
+	if (*errno_out == 1062 /* ER_DUP_ENTRY */)
+		return BPG_ECONFLICT;
+	if (db_conn_lost(*errno_out))
+		return BPG_EUNAVAIL;
+	bpg_log(BPG_LOG_ERROR, "db", "statement failed", "error", db->last_error, NULL);
+	return BPG_EINTERNAL;
+}
+
+/*
+ * After a statement: rows left unread (a callback stopped early) are read off before the
+ * next execute (no mysql_stmt_reset(): a round trip to the server nothing here needs), and
+ * a big value's buffer is given back.
+ */
+static void
+res_finish(struct bpg_db *db, MYSQL_STMT *st, unsigned ncols, enum bpg_err err)
+{
+	int rc;
+
+	if (err != BPG_OK && ncols > 0)
+		while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
+			;
+	(void)mysql_stmt_free_result(st);
+	for (unsigned i = 0; i < ncols && i < BPG_DB_MAX_COLS; i++) {
+		if (db->colcap[i] > DB_COL_KEEP) {
+			free(db->colbuf[i]);
+			db->colbuf[i] = NULL;
+			db->colcap[i] = 0;
+		}
+	}
+}
+
+/* Executes st with params, each result row to fn; *errno_out: MySQL's errno on failure. */
 static enum bpg_err
 db_run(struct bpg_db *db, MYSQL_STMT *st, const struct bpg_db_val *params, unsigned nparams,
     bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out, unsigned *errno_out)
 {
-	MYSQL_BIND pb[BPG_DB_MAX_PARAMS], rb[BPG_DB_MAX_COLS];
-	char **bufs = db->colbuf;
-	unsigned long lens[BPG_DB_MAX_COLS];
-	my_bool nulls[BPG_DB_MAX_COLS], pnull = 1;
-	const char *cols[BPG_DB_MAX_COLS];
-	unsigned ncols = 0;
+	MYSQL_BIND pb[BPG_DB_MAX_PARAMS];
+	my_bool pnull = 1;
+	struct db_res r;
 	enum bpg_err err = BPG_EINTERNAL;
-	int rc = 0, grown;
+	int sqlerr = 0;
 
 	*errno_out = 0;
 	if (nparams > BPG_DB_MAX_PARAMS || mysql_stmt_param_count(st) != nparams) {
 		bpg_log(BPG_LOG_ERROR, "db", "parameter count mismatch", NULL);
 		return BPG_EINTERNAL;
 	}
-	memset(pb, 0, sizeof(pb));
-	for (unsigned i = 0; i < nparams; i++) {
-		switch (params[i].type) {
-		case BPG_DB_STR:
-			pb[i].buffer_type = MYSQL_TYPE_STRING;
-			pb[i].buffer = (void *)params[i].s;
-			pb[i].buffer_length = (unsigned long)params[i].len;
-			break;
-		case BPG_DB_INT:
-			pb[i].buffer_type = MYSQL_TYPE_LONGLONG;
-			pb[i].buffer = (void *)&params[i].i;
-			break;
-		default:
-			pb[i].buffer_type = MYSQL_TYPE_NULL;
-			pb[i].is_null = &pnull;
-			break;
-		}
+	r.ncols = 0;
+	if (bind_params(st, params, nparams, pb, &pnull) != 0 || mysql_stmt_execute(st) != 0) {
+		sqlerr = 1;
+		goto out;
 	}
-	if (nparams > 0 && mysql_stmt_bind_param(st, pb) != 0)
-		goto sqlerr;
-	if (mysql_stmt_execute(st) != 0)
-		goto sqlerr;
 	if (affected_out != NULL)
 		*affected_out = (unsigned long long)mysql_stmt_affected_rows(st);
 	/* the column count, not mysql_stmt_result_metadata(): that copies every field's
 	 * metadata into a new MYSQL_RES on each call */
-	ncols = mysql_stmt_field_count(st);
-	if (ncols == 0) {
+	if ((r.ncols = mysql_stmt_field_count(st)) == 0) {
 		err = BPG_OK;
 		goto out;
 	}
-	if (ncols > BPG_DB_MAX_COLS) {
+	if (r.ncols > BPG_DB_MAX_COLS) {
 		bpg_log(BPG_LOG_ERROR, "db", "too many result columns", NULL);
 		goto out;
 	}
-	memset(rb, 0, sizeof(rb));
-	for (unsigned i = 0; i < ncols; i++) {
-		if (bufs[i] == NULL) {
-			if ((bufs[i] = malloc(DB_COL_INITIAL)) == NULL) {
-				err = BPG_ENOMEM;
-				goto out;
-			}
-			db->colcap[i] = DB_COL_INITIAL;
-		}
-		rb[i].buffer_type = MYSQL_TYPE_STRING;
-		rb[i].buffer = bufs[i];
-		rb[i].buffer_length = (unsigned long)db->colcap[i] - 1;
-		rb[i].length = &lens[i];
-		rb[i].is_null = &nulls[i];
-	}
-	if (mysql_stmt_bind_result(st, rb) != 0)
-		goto sqlerr;
-	err = BPG_OK;
-	while (err == BPG_OK && (rc = mysql_stmt_fetch(st)) != MYSQL_NO_DATA) {
-		if (rc == 1)
-			goto sqlerr;
-		grown = 0;
-		for (unsigned i = 0; i < ncols; i++) {
-			if (nulls[i]) {
-				cols[i] = NULL;
-				continue;
-			}
-			if (lens[i] >= rb[i].buffer_length) {   /* truncated: fetch it whole */
-				char *nb = realloc(bufs[i], lens[i] + 1);
-				if (nb == NULL) {
-					err = BPG_ENOMEM;
-					goto out;
-				}
-				bufs[i] = nb;
-				db->colcap[i] = lens[i] + 1;
-				grown = 1;
-				rb[i].buffer = nb;
-				rb[i].buffer_length = lens[i];
-				if (mysql_stmt_fetch_column(st, &rb[i], i, 0) != 0)
-					goto sqlerr;
-				rb[i].buffer_length = lens[i];
-			}
-			bufs[i][lens[i]] = '\0';
-			cols[i] = bufs[i];
-		}
-		if (fn != NULL)
-			err = fn(ctx, ncols, cols, lens);
-		/* later rows are fetched into the grown buffers: bound again only then */
-		if (!grown)
-			continue;
-		for (unsigned i = 0; i < ncols; i++) {
-			rb[i].buffer = bufs[i];
-			rb[i].buffer_length = (unsigned long)db->colcap[i] - 1;
-		}
-		if (mysql_stmt_bind_result(st, rb) != 0)
-			goto sqlerr;
-	}
-	goto out;
-sqlerr:
-	*errno_out = mysql_stmt_errno(st);
-	snprintf(db->last_error, sizeof(db->last_error), "%s (errno %u)", mysql_stmt_error(st),
-	    *errno_out);
-	if (*errno_out == 1062 /* ER_DUP_ENTRY */) {
-		err = BPG_ECONFLICT;
-	} else if (db_conn_lost(*errno_out)) {
-		err = BPG_EUNAVAIL;
-	} else {
-		bpg_log(BPG_LOG_ERROR, "db", "statement failed", "error", db->last_error, NULL);
-		err = BPG_EINTERNAL;
-	}
+	memset(r.rb, 0, sizeof(r.rb));
+	if ((err = res_buffers(db, &r)) != BPG_OK)
+		goto out;
+	if (mysql_stmt_bind_result(st, r.rb) != 0)
+		sqlerr = 1;
+	else
+		err = res_fetch(db, st, &r, fn, ctx, &sqlerr);
 out:
-	/* rows left unread (a callback stopped early) are read off before the next execute;
-	 * no mysql_stmt_reset(): it is a round trip to the server, and nothing here needs it */
-	if (err != BPG_OK && ncols > 0)
-		while ((rc = mysql_stmt_fetch(st)) == 0 || rc == MYSQL_DATA_TRUNCATED)
-			;
-	(void)mysql_stmt_free_result(st);
-	for (unsigned i = 0; i < ncols && i < BPG_DB_MAX_COLS; i++) {
-		if (db->colcap[i] > DB_COL_KEEP) {   /* a big value: give the memory back */
-			free(bufs[i]);
-			bufs[i] = NULL;
-			db->colcap[i] = 0;
-		}
-	}
+	if (sqlerr)
+		err = stmt_error(db, st, errno_out);
+	res_finish(db, st, r.ncols, err);
 	return err;
 }
 
@@ -418,7 +485,7 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
     unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out)
 {
 	enum bpg_err err = BPG_EUNAVAIL;
-	uint64_t t0 = bpg_metrics_now_us();
+	long long t0 = bpg_time_mono_us();
 	MYSQL_STMT *st;
 	unsigned e;
 
@@ -454,8 +521,8 @@ bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
 		db_close(db);
 	else
 		db->last_ok_us = t0;
-	bpg_metrics_dep(BPG_DEP_DB, 0, err == BPG_OK || err == BPG_ECONFLICT ||
-	    err == BPG_ENOTFOUND, bpg_metrics_now_us() - t0);
+	bpg_depcall_done(BPG_DEP_DB, 0, err == BPG_OK || err == BPG_ECONFLICT ||
+	    err == BPG_ENOTFOUND, t0);
 	return err;
 }
 
@@ -653,7 +720,8 @@ bpg_db_migrate(struct bpg_db *db, const char *dir, int *applied_out)
 		while (err == BPG_OK && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 			err = bpg_buf_append(&text, chunk, got);
 		fclose(fp);
-		if (err != BPG_OK || (err = migrate_text(db, files[i], text.data ? text.data : "")) != BPG_OK)
+		if (err != BPG_OK || (text.data != NULL &&
+		    (err = migrate_text(db, files[i], text.data)) != BPG_OK))
 			break;
 		if ((err = bpg_db_exec_once(db, record_sql, &v, 1, NULL, NULL)) != BPG_OK)
 			break;

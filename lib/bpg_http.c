@@ -10,6 +10,7 @@
 #include "bpg_http.h"
 #include "bpg_json.h"
 #include "bpg_log.h"
+#include "bpg_time.h"
 
 /* The value of envp entry e ("NAME=value") when NAME is name (n bytes), else NULL. */
 static const char *
@@ -239,20 +240,11 @@ bpg_http_read_some(struct bpg_http_req *req, void *p, size_t cap, size_t *n_out)
 	return BPG_OK;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 void
 bpg_http_pace_start(struct bpg_http_pace *pace, long long grace_ms,
     unsigned long long min_bytes_s)
 {
-	pace->start_ms = mono_ms();
+	pace->start_ms = bpg_time_mono_ms();
 	pace->grace_ms = grace_ms;
 	pace->min_bytes_s = min_bytes_s;
 }
@@ -267,7 +259,7 @@ bpg_http_read_paced(struct bpg_http_req *req, const struct bpg_http_pace *pace, 
 
 	if (err != BPG_OK || *n_out == 0 || pace->min_bytes_s == 0)
 		return err;
-	ms = mono_ms() - pace->start_ms;
+	ms = bpg_time_mono_ms() - pace->start_ms;
 	if (ms < pace->grace_ms || req->bytes_in * 1000 >= pace->min_bytes_s * (unsigned long long)ms)
 		return BPG_OK;
 	snprintf(got, sizeof(got), "%llu", req->bytes_in);

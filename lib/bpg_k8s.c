@@ -9,7 +9,7 @@
 #include "bpg_json.h"
 #include "bpg_k8s.h"
 #include "bpg_log.h"
-#include "bpg_metrics.h"
+#include "bpg_depcall.h"
 #include "bpg_time.h"
 
 /* One cluster's connection and its cached bearer token. */
@@ -359,8 +359,8 @@ k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_cal
 	err = k8s_transfer(c, cn, call->method, resp, st, why, whylen);
 out:
 	if (cn != NULL)
-		bpg_metrics_dep(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
-		    resp->status < 400, (uint64_t)(bpg_time_mono_us() - t0));
+		bpg_depcall_done(BPG_DEP_K8S, (int)(cn - k->conns), err == BPG_OK &&
+		    resp->status < 400, t0);
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);
 	bpg_buf_wipe(&auth);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "bpg_log.h"
+#include "bpg_time.h"
 
 #define LOG_LINE_MAX 4096
 #define LOG_VALUE_MAX 1024
@@ -172,7 +173,8 @@ bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 	char line[LOG_LINE_MAX];
 	FILE *fp = log_stream ? log_stream : stderr;
 	size_t off = 0;
-	struct timespec now;
+	long long now_ms;
+	time_t sec;
 	struct tm tm;
 	const char *k;
 	va_list ap;
@@ -181,14 +183,15 @@ bpg_log(enum bpg_log_level level, const char *mod, const char *msg, ...)
 
 	if (level < log_level)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (now.tv_sec != ts_sec || ts[0] == '\0') {   /* formatted once a second */
-		gmtime_r(&now.tv_sec, &tm);
+	now_ms = bpg_time_now_ms();
+	sec = (time_t)(now_ms / 1000);
+	if (sec != ts_sec || ts[0] == '\0') {   /* formatted once a second */
+		gmtime_r(&sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-		ts_sec = now.tv_sec;
+		ts_sec = sec;
 	}
 	/* ts=<ts>.<ms>Z level=<level>, without printf: every request logs a line */
-	ms = now.tv_nsec / 1000000;
+	ms = (long)(now_ms % 1000);
 	memcpy(line, "ts=", 3);
 	n = strlen(ts);
 	memcpy(line + 3, ts, n);

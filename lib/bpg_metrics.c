@@ -71,19 +71,13 @@ bpg_metrics_close(struct bpg_metrics *m)
 	free(m);
 }
 
+static void metrics_dep(enum bpg_dep dep, int slot, int ok, long long usec);
+
 void
 bpg_metrics_attach(struct bpg_metrics *m)
 {
 	current = m;
-}
-
-uint64_t
-bpg_metrics_now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+	bpg_depcall_listen(m != NULL ? metrics_dep : NULL);
 }
 
 static void
@@ -119,8 +113,9 @@ bpg_metrics_request(int route, int status, uint64_t usec)
 	observe(&current->shm->req_lat[r], usec);
 }
 
-void
-bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec)
+/* bpg_depcall's listener: one call to a dependency (slot: the cluster for BPG_DEP_K8S). */
+static void
+metrics_dep(enum bpg_dep dep, int slot, int ok, long long usec)
 {
 	struct dep_slot *d;
 
@@ -131,7 +126,7 @@ bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec)
 	add(&d->calls, 1);
 	if (!ok)
 		add(&d->errors, 1);
-	observe(&d->lat, usec);
+	observe(&d->lat, usec > 0 ? (uint64_t)usec : 0);
 }
 
 void

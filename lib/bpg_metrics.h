@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "bpg_buf.h"
 #include "bpg_config.h"
+#include "bpg_depcall.h"
 #include "bpg_dispatch.h"
 #include "bpg_err.h"
 
@@ -15,12 +16,6 @@
 #define BPG_METRICS_BUCKETS      14   /* 1 2.5 5 10 25 50 100 250 500 1000 2500 5000 10000 +Inf ms */
 #define BPG_METRICS_STATUSES     18
 
-enum bpg_metrics_dep {
-	BPG_DEP_K8S = 0,   /* per cluster */
-	BPG_DEP_DB,        /* slot 0 */
-	BPG_DEP_S3,        /* slot 0 */
-	BPG_DEP_COUNT
-};
 
 /* Why the workers refused a request, for bpg_denied_total. */
 enum bpg_metrics_denial {
@@ -46,8 +41,6 @@ void bpg_metrics_attach(struct bpg_metrics *m);
 /* Records one request: route index (-1: no route), HTTP status, duration in microseconds. */
 void bpg_metrics_request(int route, int status, uint64_t usec);
 
-/* Records one call to a dependency; slot is the cluster index for BPG_DEP_K8S, else 0. */
-void bpg_metrics_dep(enum bpg_metrics_dep dep, int slot, int ok, uint64_t usec);
 
 /* Records one accepted submission on cluster index c in queue index q. */
 void bpg_metrics_submission(int c, int q);
@@ -55,8 +48,6 @@ void bpg_metrics_submission(int c, int q);
 /* Records one refused request of route class cls. */
 void bpg_metrics_denied(enum bpg_metrics_denial reason, enum bpg_route_class cls);
 
-/* Monotonic microseconds, for durations. */
-uint64_t bpg_metrics_now_us(void);
 
 /*
  * Appends the Prometheus text exposition of m: route_names[i] labels route i (n_routes of

@@ -9,6 +9,7 @@
 #include "bpg_podlogarchive.h"
 #include "bpg_podlogdb.h"
 #include "bpg_s3up.h"
+#include "bpg_time.h"
 
 #define WHY        512
 #define BATCH_MAX  256
@@ -17,7 +18,7 @@ enum bpg_err
 bpg_podlogarchive_key(const char *prefix, long long ms, const char *sub_id,
     const char *container_id, struct bpg_buf *out)
 {
-	time_t t = ms >= 0 ? (time_t)(ms / 1000) : time(NULL);
+	time_t t = ms >= 0 ? (time_t)(ms / 1000) : (time_t)(bpg_time_now_ms() / 1000);
 	struct tm tm;
 	char day[16];
 

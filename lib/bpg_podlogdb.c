@@ -5,20 +5,22 @@
 #include "bpg_appstate.h"
 #include "bpg_podlogdb.h"
 
-struct objs_ctx {
-	struct bpg_podlog_obj *v;
-	size_t n;
+/* What a row callback fills: an array v of max elements, n of them used (the rows past max
+ * are dropped, whatever the statement's LIMIT). */
+struct fill_ctx {
+	void *v;
+	size_t n, max;
 };
 
 static enum bpg_err
 objs_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
 {
-	struct objs_ctx *c = ctx;
+	struct fill_ctx *c = ctx;
 	struct bpg_podlog_obj *o;
 
-	if (ncols != 3 || cols[0] == NULL || lens[0] > BPG_PODLOGDB_KEY_MAX)
-		return BPG_OK;   /* a row no reader could use */
-	o = &c->v[c->n++];
+	if (c->n == c->max || ncols != 3 || cols[0] == NULL || lens[0] > BPG_PODLOGDB_KEY_MAX)
+		return BPG_OK;   /* past the bound, or a row no reader could use */
+	o = (struct bpg_podlog_obj *)c->v + c->n++;
 	memcpy(o->key, cols[0], lens[0]);
 	o->key[lens[0]] = '\0';
 	o->format = cols[1] != NULL && strcmp(cols[1], "raw") == 0 ? BPG_PODLOG_FORMAT_RAW :
@@ -34,7 +36,8 @@ bpg_podlogdb_objects(struct bpg_db *db, const char *container_id, struct bpg_pod
 	static const char sql[] = "SELECT logs3key, format, size FROM logindex "
 	    "WHERE containerId = ? ORDER BY logs3key LIMIT 1000";
 	struct bpg_db_val p[] = { bpg_db_str(container_id) };
-	struct objs_ctx c = { calloc(BPG_PODLOGDB_MAX_OBJECTS, sizeof(struct bpg_podlog_obj)), 0 };
+	struct fill_ctx c = { calloc(BPG_PODLOGDB_MAX_OBJECTS, sizeof(struct bpg_podlog_obj)), 0,
+	    BPG_PODLOGDB_MAX_OBJECTS };
 	enum bpg_err err;
 
 	if (c.v == NULL)
@@ -67,21 +70,16 @@ bpg_podlogdb_add(struct bpg_db *db, const char *key, const char *container_id, l
 	return bpg_db_exec(db, sql, p, 6, NULL, NULL, NULL);
 }
 
-struct todo_ctx {
-	struct bpg_podlogdb_todo *v;
-	size_t n, max;
-};
-
 static enum bpg_err
 todo_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
 {
-	struct todo_ctx *c = ctx;
+	struct fill_ctx *c = ctx;
 	struct bpg_podlogdb_todo *t;
 
 	if (ncols != 4 || cols[0] == NULL || cols[1] == NULL || c->n == c->max ||
 	    lens[0] >= sizeof(t->id) || lens[1] >= sizeof(t->cluster_id))
 		return BPG_OK;
-	t = &c->v[c->n++];
+	t = (struct bpg_podlogdb_todo *)c->v + c->n++;
 	memcpy(t->id, cols[0], lens[0] + 1);
 	memcpy(t->cluster_id, cols[1], lens[1] + 1);
 	t->finished_ms = cols[2] != NULL ? strtoll(cols[2], NULL, 10) : -1;
@@ -103,7 +101,7 @@ bpg_podlogdb_todo(struct bpg_db *db, int max_attempts, long long max_age_s,
 	    "ORDER BY finished_time DESC LIMIT ?";
 	struct bpg_db_val p[] = { bpg_db_int(max_attempts), bpg_db_int(max_age_s),
 	    bpg_db_int((long long)max) };
-	struct todo_ctx c = { v, 0, max };
+	struct fill_ctx c = { v, 0, max };
 	enum bpg_err err = bpg_db_exec(db, sql, p, 3, todo_cb, &c, NULL);
 
 	if (err == BPG_OK)

@@ -10,6 +10,7 @@
 #include "bpg_log.h"
 #include "bpg_ratelimit.h"
 #include "bpg_shm.h"
+#include "bpg_time.h"
 
 #define RL_MAGIC   0x6270677261746531ULL   /* "bpgrate1" */
 #define RL_VERSION 1
@@ -105,15 +106,6 @@ bpg_ratelimit_close(struct bpg_ratelimit *rl)
 		return;
 	bpg_shm_unmap(rl->t, rl->size);
 	free(rl);
-}
-
-long long
-bpg_ratelimit_now_us(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
 /* Locks the table; recovers it from a holder that died. Returns 0, or -1 (logged). */

@@ -35,7 +35,7 @@ enum bpg_err bpg_ratelimit_open(const char *path, size_t slots, struct bpg_ratel
 void bpg_ratelimit_close(struct bpg_ratelimit *rl);
 
 /*
- * Takes one token from the bucket of (user, cls) at now_us (bpg_ratelimit_now_us()).
+ * Takes one token from the bucket of (user, cls) at now_us (bpg_time_mono_us()).
  * BPG_OK when granted; BPG_ERATELIMIT when refused, *retry_s_out the seconds to wait
  * (at least 1). A full table reuses the probed slot whose bucket has refilled, else the
  * least recently used one (whose user then starts over with a full bucket).
@@ -46,7 +46,5 @@ enum bpg_err bpg_ratelimit_take(struct bpg_ratelimit *rl, const char *user, unsi
 /* Slots in use (tests, diagnostics). */
 size_t bpg_ratelimit_used(struct bpg_ratelimit *rl);
 
-/* Monotonic microseconds, the same clock in every process of the machine. */
-long long bpg_ratelimit_now_us(void);
 
 #endif

@@ -1,18 +1,17 @@
-/* bpg_reconcile: what bpg-monitor decides for each row and SparkApplication, and its SQL. */
+/* bpg_reconcile: what bpg-monitor decides for each row and SparkApplication (pure: no I/O).
+ * Its SQL is bpg_recstore. */
 #ifndef BPG_RECONCILE_H
 #define BPG_RECONCILE_H
 
 #include <stddef.h>
 #include <cJSON.h>
 #include "bpg_config.h"
-#include "bpg_db.h"
 #include "bpg_err.h"
-#include "bpg_subdb.h"
+#include "bpg_subrow.h"
 
 #define BPG_RECONCILE_GRACE_MS 120000LL   /* a submit in flight is not touched before this */
 #define BPG_RECONCILE_MAX_MS   (10LL * 365 * 86400 * 1000)   /* bound of a maxRunningMillis */
 #define BPG_RECONCILE_STOP_NOTE "stopped by bpg-monitor"      /* prefix of the stop reason */
-#define BPG_MONITOR_LOCK "bpg-monitor"
 
 /* ---- decisions (pure: no I/O) ---- */
 
@@ -95,33 +94,10 @@ int bpg_reconcile_exit_code(const struct bpg_reconcile_run *r);
 /* "ok", "partial" (some targets failed), "failed" (every target, or fatal). */
 const char *bpg_reconcile_outcome(const struct bpg_reconcile_run *r);
 
-/* ---- SQL (prepared statements through bpg_db_exec) ---- */
-
 /*
- * Calls fn for each row of cluster_id that is not final (bpg_appstate_is_final) and whose
- * id sorts after after ("" or NULL: from the first), at most limit rows, in id order: a
- * keyset page. The columns are those the monitor needs (no request body): submission_id,
- * status, app_id, app_name, error_message, driver_info, last_error, execution_attempts,
- * executor_count, max_running_millis, created, cr_created, start and finished times,
- * resource_version, claim_owner. The row's strings are borrowed: valid during the call only,
- * never released by fn.
- */
-enum bpg_err bpg_reconcile_open_rows(struct bpg_db *db, const char *cluster_id, const char *after,
-    long limit, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r), void *ctx);
-
-/*
- * Like bpg_reconcile_open_rows for the rows named in ids_json (a JSON array of ids: the
- * SparkApplications of one listed page) whose cluster_id is in clusters_json (a JSON array
- * of cluster ids), not final, in no particular order: one statement per page, so the
- * monitor's memory is bounded by its page, not by its open rows.
- */
-enum bpg_err bpg_reconcile_page_rows(struct bpg_db *db, const char *ids_json,
-    const char *clusters_json, enum bpg_err (*fn)(void *ctx, const struct bpg_sub_row *r),
-    void *ctx);
-
-/*
- * Observations written together by one statement (the rows of a page): a JSON array read
- * by JSON_TABLE, so a page costs one round trip and one commit however many rows changed.
+ * Observations written together by one statement (the rows of a page, bpg_recstore_batch_write):
+ * a JSON array read by JSON_TABLE, so a page costs one round trip and one commit however
+ * many rows changed.
  */
 struct bpg_reconcile_batch {
 	cJSON *rows;    /* [{"id":..,"status":..,...}], keys absent for unknown values */
@@ -136,34 +112,5 @@ void bpg_reconcile_batch_release(struct bpg_reconcile_batch *b);
  * (255 bytes, TEXT 65535) at a UTF-8 boundary. BPG_EINVAL, BPG_ENOMEM.
  */
 enum bpg_err bpg_reconcile_batch_add(struct bpg_reconcile_batch *b, const struct bpg_sub_row *obs);
-
-/*
- * Writes the batch to its rows (status, app_id, app_name once, error_message, driver_info,
- * counts, resource_version, start/CR-creation times once, finished time for final states,
- * status_time now) where bpg_appstate_may_replace() holds, in the statement: a newer
- * observation stored by a status read, a gateway failure and a final state (a concurrent
- * delete through the gateway) win. Then upserts each row's current attempt into
- * application_attempt. Empties the batch (also on failure). *written_out: how many rows
- * were updated.
- */
-enum bpg_err bpg_reconcile_batch_write(struct bpg_db *db, struct bpg_reconcile_batch *b,
-    unsigned long long *written_out);
-
-/* True (1) when this connection still holds BPG_MONITOR_LOCK (a reconnect loses it). */
-enum bpg_err bpg_reconcile_lock_held(struct bpg_db *db, int *held_out);
-
-/* Upserts the single monitor_run row (id 1) with r, finished now. errors may be NULL. */
-enum bpg_err bpg_reconcile_record_run(struct bpg_db *db, const struct bpg_reconcile_run *r,
-    long long duration_ms, const char *errors);
-
-/* How long after giving up on a create the monitor still looks out for its CR. */
-#define BPG_RECONCILE_ABANDONED_S 86400
-
-/*
- * Calls fn with the id of each row of cluster_id whose create the gateway abandoned in
- * the last BPG_RECONCILE_ABANDONED_S seconds: a CR of that name is an orphan to delete.
- */
-enum bpg_err bpg_reconcile_abandoned(struct bpg_db *db, const char *cluster_id,
-    enum bpg_err (*fn)(void *ctx, const char *id), void *ctx);
 
 #endif

@@ -7,7 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "bpg_log.h"
-#include "bpg_metrics.h"
+#include "bpg_depcall.h"
+#include "bpg_time.h"
 #include "bpg_s3http.h"
 #include "bpg_s3xml.h"
 
@@ -228,7 +229,7 @@ sign_op(const struct bpg_s3 *s, const struct bpg_s3_op *op, struct s3_wire *w)
 	    .n_params = op->n_params, .headers = hv, .n_headers = nh,
 	    .payload_sha256 = w->sha, .region = s->region, .service = "s3",
 	    .access_key = s->cred.akid.data, .secret_key = s->cred.secret.data,
-	    .session_token = w->token, .now = time(NULL), .host = w->host.data,
+	    .session_token = w->token, .now = (time_t)(bpg_time_now_ms() / 1000), .host = w->host.data,
 	    .path = w->path.data };
 	return bpg_sigv4_sign(&in, NULL, w->auth, sizeof(w->auth), w->date);
 }
@@ -425,7 +426,7 @@ s3_once(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r, con
 	enum bpg_err err;
 	CURLcode rc;
 	curl_off_t cl = -1;
-	uint64_t t0 = bpg_metrics_now_us();
+	long long t0 = bpg_time_mono_us();
 
 	bpg_buf_init(&url, 0);
 	bpg_buf_reset(&r->body);
@@ -459,8 +460,7 @@ s3_once(struct bpg_s3 *s, const struct bpg_s3_op *op, struct bpg_s3_resp *r, con
 	err = bpg_s3_check(r->status, r->body.data, r->body.len, what, why, whylen);
 out:
 	/* a missing key is an answer, not a failure of S3 */
-	bpg_metrics_dep(BPG_DEP_S3, 0, err == BPG_OK || err == BPG_ENOTFOUND,
-	    bpg_metrics_now_us() - t0);
+	bpg_depcall_done(BPG_DEP_S3, 0, err == BPG_OK || err == BPG_ENOTFOUND, t0);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	bpg_buf_release(&url);

@@ -8,52 +8,47 @@
 #include "bpg_log.h"
 #include "bpg_subdb.h"
 
-/* The columns every SELECT returns, in the order sub_row_fill reads them. */
 #define SUB_COLS BPG_SUBDB_COLS
-#define SUB_NCOLS 35
-
 #define SUB_ATTEMPTS_COL BPG_SUBDB_ATTEMPTS_COL
 
+/* One field of struct bpg_sub_row, from BPG_SUBDB_ROW: its kind and where it is. */
+enum sub_kind { SUB_STR, SUB_MS, SUB_NUM, SUB_FLAG };
+struct sub_col {
+	enum sub_kind kind;
+	size_t off;
+};
 
-/* The string fields in SUB_COLS order. */
-static char **
-row_str(struct bpg_sub_row *r, unsigned i)
+#define SUB_FIELD(k, f) { SUB_##k, offsetof(struct bpg_sub_row, f) },
+#define SUB_NONE(k, f)
+/* The selected fields (R, RW), in SUB_COLS order: what the decoder reads. */
+#define SUB_SEL_(k, f, c, s, u, m) SUB_SEL_##u(k, f)
+#define SUB_SEL_RW SUB_FIELD
+#define SUB_SEL_R SUB_FIELD
+#define SUB_SEL_W SUB_NONE
+static const struct sub_col sub_sel[] = { BPG_SUBDB_ROW(SUB_SEL_, SUB_SEL_, "") };
+/* The inserted fields (RW, W), in BPG_SUBDB_INSERT_SQL's parameter order. */
+#define SUB_INS_(k, f, c, s, u, m) SUB_INS_##u(k, f)
+#define SUB_INS_RW SUB_FIELD
+#define SUB_INS_W SUB_FIELD
+#define SUB_INS_R SUB_NONE
+static const struct sub_col sub_ins[] = { BPG_SUBDB_ROW(SUB_INS_, SUB_INS_, "") };
+
+/* The monitor's fields (M), in BPG_SUBDB_OPEN_COLS order. */
+#define SUB_OPEN_(k, f, c, s, u, m) SUB_OPEN_##m(k, f)
+#define SUB_OPEN_M SUB_FIELD
+#define SUB_OPEN_N SUB_NONE
+static const struct sub_col sub_open[] = { BPG_SUBDB_ROW(SUB_OPEN_, SUB_OPEN_, "") };
+
+#define SUB_NOPEN ((unsigned)(sizeof(sub_open) / sizeof(sub_open[0])))
+#define SUB_NCOLS ((unsigned)(sizeof(sub_sel) / sizeof(sub_sel[0])))
+#define SUB_NINS (sizeof(sub_ins) / sizeof(sub_ins[0]))
+
+/* A column buffer lent to a borrowed row (its callbacks never write or free it). */
+static char *
+borrow(const char *s)
 {
-	/* offsets, not a table of pointers built on every call (18 calls a row) */
-	static const size_t f[] = { offsetof(struct bpg_sub_row, submission_id),
-	    offsetof(struct bpg_sub_row, cluster_id), offsetof(struct bpg_sub_row, namespace),
-	    offsetof(struct bpg_sub_row, user), offsetof(struct bpg_sub_row, original_user),
-	    offsetof(struct bpg_sub_row, app_name), offsetof(struct bpg_sub_row, spark_version),
-	    offsetof(struct bpg_sub_row, queue), offsetof(struct bpg_sub_row, status),
-	    offsetof(struct bpg_sub_row, app_id), offsetof(struct bpg_sub_row, request_body),
-	    offsetof(struct bpg_sub_row, idempotency_key),
-	    offsetof(struct bpg_sub_row, error_message), offsetof(struct bpg_sub_row, driver_info),
-	    offsetof(struct bpg_sub_row, last_error), offsetof(struct bpg_sub_row, idem_fingerprint),
-	    offsetof(struct bpg_sub_row, idem_response), offsetof(struct bpg_sub_row, claim_owner) };
-	return i < sizeof(f) / sizeof(f[0]) ? (char **)(void *)((char *)r + f[i]) : NULL;
+	return (char *)(uintptr_t)s;
 }
-
-static long long *
-row_int(struct bpg_sub_row *r, unsigned i)
-{
-	static const size_t f[] = { offsetof(struct bpg_sub_row, created_ms),
-	    offsetof(struct bpg_sub_row, updated_ms), offsetof(struct bpg_sub_row, status_ms),
-	    offsetof(struct bpg_sub_row, cr_created_ms), offsetof(struct bpg_sub_row, start_ms),
-	    offsetof(struct bpg_sub_row, finished_ms),
-	    offsetof(struct bpg_sub_row, execution_attempts),
-	    offsetof(struct bpg_sub_row, executor_count),
-	    offsetof(struct bpg_sub_row, max_running_millis),
-	    offsetof(struct bpg_sub_row, driver_core), offsetof(struct bpg_sub_row, driver_memory_mb),
-	    offsetof(struct bpg_sub_row, number_executor),
-	    offsetof(struct bpg_sub_row, executor_core),
-	    offsetof(struct bpg_sub_row, executor_memory_mb),
-	    offsetof(struct bpg_sub_row, idem_status),
-	    offsetof(struct bpg_sub_row, resource_version) };
-	return i < sizeof(f) / sizeof(f[0]) ? (long long *)(void *)((char *)r + f[i]) : NULL;
-}
-
-#define N_STR 18
-
 
 /*
  * An integer column as MariaDB sends it (decimal, maybe signed): what strtoll gives for that
@@ -77,14 +72,33 @@ db_int(const char *s)
 	return neg ? -(long long)u : (long long)u;
 }
 
+/* Sets the field c of r from the column text v (NULL: SQL NULL); -1 without memory. */
+static int
+sub_field_set(struct bpg_sub_row *r, const struct sub_col *c, const char *v, int borrowed)
+{
+	void *f = (char *)r + c->off;
+
+	switch (c->kind) {
+	case SUB_STR:
+		*(char **)f = borrowed || v == NULL ? borrow(v) : strdup(v);
+		return v != NULL && *(char **)f == NULL ? -1 : 0;
+	case SUB_FLAG:
+		*(int *)f = v != NULL && strcmp(v, "0") != 0;
+		return 0;
+	default:   /* SUB_MS and SUB_NUM: the SELECT gives both as numbers */
+		*(long long *)f = v != NULL ? db_int(v) : -1;
+		return 0;
+	}
+}
+
 /*
  * Fills r from one SELECT SUB_COLS row: copies, or with borrow the column buffers themselves
  * (valid until the next row; r is then only reset, never released).
  */
 static enum bpg_err
-sub_row_set(struct bpg_sub_row *r, unsigned ncols, const char *const *cols, int borrow)
+sub_row_set(struct bpg_sub_row *r, unsigned ncols, const char *const *cols, int borrowed)
 {
-	if (borrow)
+	if (borrowed)
 		bpg_sub_row_init(r);
 	else
 		bpg_sub_row_release(r);
@@ -92,22 +106,32 @@ sub_row_set(struct bpg_sub_row *r, unsigned ncols, const char *const *cols, int 
 		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
 		return BPG_EINTERNAL;
 	}
-	for (unsigned i = 0; i < N_STR; i++) {
-		if (borrow)
-			*row_str(r, i) = (char *)(uintptr_t)cols[i];
-		else if (cols[i] != NULL && (*row_str(r, i) = strdup(cols[i])) == NULL) {
+	for (unsigned i = 0; i < SUB_NCOLS; i++) {
+		if (sub_field_set(r, &sub_sel[i], cols[i], borrowed) != 0) {
 			bpg_sub_row_release(r);
 			return BPG_ENOMEM;
 		}
 	}
-	for (unsigned i = N_STR; i < SUB_NCOLS - 1; i++)
-		*row_int(r, i - N_STR) = cols[i] ? db_int(cols[i]) : -1;
-	r->gateway_failed = cols[SUB_NCOLS - 1] != NULL && strcmp(cols[SUB_NCOLS - 1], "0") != 0;
-	if (ncols == SUB_NCOLS + 1 && (r->attempts_json = borrow ? (char *)(uintptr_t)(cols[SUB_NCOLS] ?
-	    cols[SUB_NCOLS] : "[]") : strdup(cols[SUB_NCOLS] ? cols[SUB_NCOLS] : "[]")) == NULL) {
-		bpg_sub_row_release(r);
-		return BPG_ENOMEM;
+	if (ncols == SUB_NCOLS + 1) {
+		const char *a = cols[SUB_NCOLS] ? cols[SUB_NCOLS] : "[]";
+		if ((r->attempts_json = borrowed ? borrow(a) : strdup(a)) == NULL) {
+			bpg_sub_row_release(r);
+			return BPG_ENOMEM;
+		}
 	}
+	return BPG_OK;
+}
+
+enum bpg_err
+bpg_subdb_open_row(unsigned ncols, const char *const *cols, struct bpg_sub_row *r)
+{
+	bpg_sub_row_init(r);
+	if (ncols != SUB_NOPEN) {
+		bpg_log(BPG_LOG_ERROR, "subdb", "unexpected column count", NULL);
+		return BPG_EINTERNAL;
+	}
+	for (unsigned i = 0; i < SUB_NOPEN; i++)
+		(void)sub_field_set(r, &sub_open[i], cols[i], 1);   /* borrowed: never fails */
 	return BPG_OK;
 }
 
@@ -135,19 +159,14 @@ enum bpg_err
 bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r)
 {
 	static const char sql[] = BPG_SUBDB_INSERT_SQL;
-	struct bpg_db_val p[] = {
-		bpg_db_str(r->submission_id), bpg_db_str(r->cluster_id), bpg_db_str(r->namespace),
-		bpg_db_str(r->user), bpg_db_str(r->original_user), bpg_db_str(r->app_name),
-		bpg_db_str(r->spark_version), bpg_db_str(r->queue), bpg_db_str(r->request_body),
-		bpg_db_str(r->summary_fields), bpg_db_str(r->idempotency_key),
-		int_or_null(r->max_running_millis),
-		int_or_null(r->driver_core), int_or_null(r->driver_memory_mb),
-		int_or_null(r->number_executor), int_or_null(r->executor_core),
-		int_or_null(r->executor_memory_mb), bpg_db_str(r->idem_fingerprint),
-		bpg_db_str(r->claim_owner),
-	};
+	struct bpg_db_val p[SUB_NINS];
 
-	return bpg_db_exec(db, sql, p, sizeof(p) / sizeof(p[0]), NULL, NULL, NULL);
+	for (size_t i = 0; i < SUB_NINS; i++) {
+		const void *f = (const char *)r + sub_ins[i].off;
+		p[i] = sub_ins[i].kind == SUB_STR ? bpg_db_str(*(char *const *)f) :
+		    int_or_null(*(const long long *)f);
+	}
+	return bpg_db_exec(db, sql, p, SUB_NINS, NULL, NULL, NULL);
 }
 
 static enum bpg_err

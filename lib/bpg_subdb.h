@@ -12,6 +12,83 @@
  * The statements of the hot paths, public so that bench/dbhello.c runs exactly the same SQL
  * as the gateway (its baseline of the irreducible database work).
  */
+/*
+ * The row of application_submission as the gateway moves it, described once. Each entry
+ * X(kind, field, column, select, use, monitor):
+ *   kind    STR (char *), MS (a TIMESTAMP read as epoch ms), NUM (long long), FLAG (int 0/1)
+ *   field   its member of struct bpg_sub_row
+ *   column  its column, as the INSERT names it
+ *   select  what a SELECT reads for it (body: where the stored request goes, see below)
+ *   use     RW: selected and inserted; R: selected only; W: inserted only
+ *   monitor M: the monitor reads it (BPG_SUBDB_OPEN_COLS: no request body); N: not
+ * The first entry goes to F, the others to X (so that lists need no trailing comma). It
+ * makes the SELECT lists (BPG_SUBDB_COLS_BODY, BPG_SUBDB_OPEN_COLS), the INSERT
+ * (BPG_SUBDB_INSERT_SQL) and, in bpg_subdb.c, the decoders' and the insert's field tables. The INSERT's parameters are
+ * its entries in this order (bench/dbhello.c binds them).
+ */
+#define BPG_SUBDB_MS_(c) "CAST(UNIX_TIMESTAMP(" c ") * 1000 AS SIGNED)"
+#define BPG_SUBDB_ROW(F, X, body) \
+	F(STR, submission_id, "submission_id", "submission_id", RW, M) \
+	X(STR, cluster_id, "cluster_id", "cluster_id", RW, N) \
+	X(STR, namespace, "namespace", "namespace", RW, N) \
+	X(STR, user, "`user`", "`user`", RW, N) \
+	X(STR, original_user, "original_user", "original_user", RW, N) \
+	X(STR, app_name, "app_name", "app_name", RW, M) \
+	X(STR, spark_version, "spark_version", "spark_version", RW, N) \
+	X(STR, queue, "queue", "queue", RW, N) \
+	X(STR, request_body, "request_body", body, RW, N) \
+	X(STR, summary_fields, "summary_fields", "", W, N) \
+	X(STR, idempotency_key, "idempotency_key", "idempotency_key", RW, N) \
+	X(NUM, max_running_millis, "max_running_millis", "max_running_millis", RW, M) \
+	X(NUM, driver_core, "driver_core", "driver_core", RW, N) \
+	X(NUM, driver_memory_mb, "driver_memory_mb", "driver_memory_mb", RW, N) \
+	X(NUM, number_executor, "number_executor", "number_executor", RW, N) \
+	X(NUM, executor_core, "executor_core", "executor_core", RW, N) \
+	X(NUM, executor_memory_mb, "executor_memory_mb", "executor_memory_mb", RW, N) \
+	X(STR, idem_fingerprint, "idem_fingerprint", "idem_fingerprint", RW, N) \
+	X(STR, claim_owner, "claim_owner", "claim_owner", RW, M) \
+	X(STR, status, "status", "status", R, M) \
+	X(STR, app_id, "app_id", "app_id", R, M) \
+	X(STR, error_message, "error_message", "error_message", R, M) \
+	X(STR, driver_info, "driver_info", "driver_info", R, M) \
+	X(STR, last_error, "last_error", "last_error", R, M) \
+	X(STR, idem_response, "idem_response", "idem_response", R, N) \
+	X(MS, created_ms, "created_time", BPG_SUBDB_MS_("created_time"), R, M) \
+	X(MS, updated_ms, "updated_time", BPG_SUBDB_MS_("updated_time"), R, N) \
+	X(MS, status_ms, "status_time", BPG_SUBDB_MS_("status_time"), R, N) \
+	X(MS, cr_created_ms, "cr_created_time", BPG_SUBDB_MS_("cr_created_time"), R, M) \
+	X(MS, start_ms, "start_time", BPG_SUBDB_MS_("start_time"), R, M) \
+	X(MS, finished_ms, "finished_time", BPG_SUBDB_MS_("finished_time"), R, M) \
+	X(NUM, execution_attempts, "execution_attempts", "execution_attempts", R, M) \
+	X(NUM, executor_count, "executor_count", "executor_count", R, M) \
+	X(NUM, idem_status, "idem_status", "idem_status", R, N) \
+	X(NUM, resource_version, "resource_version", "resource_version", R, M) \
+	X(FLAG, gateway_failed, "gateway_failed", "gateway_failed", R, N)
+
+/* The SELECT list: the selected entries (R, RW), comma-separated. */
+#define BPG_SUBDB_SEL1_(k, f, c, s, u, m) s
+#define BPG_SUBDB_SEL_(k, f, c, s, u, m) BPG_SUBDB_SEL_##u(s)
+#define BPG_SUBDB_SEL_RW(s) ", " s
+#define BPG_SUBDB_SEL_R(s) ", " s
+#define BPG_SUBDB_SEL_W(s)
+/* The INSERT's columns and placeholders: the inserted entries (RW, W). */
+#define BPG_SUBDB_INS1_(k, f, c, s, u, m) c
+#define BPG_SUBDB_INS_(k, f, c, s, u, m) BPG_SUBDB_INS_##u(c)
+#define BPG_SUBDB_INS_RW(c) ", " c
+#define BPG_SUBDB_INS_W(c) ", " c
+#define BPG_SUBDB_INS_R(c)
+#define BPG_SUBDB_Q1_(k, f, c, s, u, m) "?"
+#define BPG_SUBDB_Q_(k, f, c, s, u, m) BPG_SUBDB_Q_##u
+#define BPG_SUBDB_Q_RW ", ?"
+#define BPG_SUBDB_Q_W ", ?"
+#define BPG_SUBDB_Q_R
+/* The monitor's columns (M). */
+#define BPG_SUBDB_OPEN1_(k, f, c, s, u, m) s
+#define BPG_SUBDB_OPEN_(k, f, c, s, u, m) BPG_SUBDB_OPEN_##m(s)
+#define BPG_SUBDB_OPEN_M(s) ", " s
+#define BPG_SUBDB_OPEN_N(s)
+#define BPG_SUBDB_OPEN_COLS BPG_SUBDB_ROW(BPG_SUBDB_OPEN1_, BPG_SUBDB_OPEN_, "request_body")
+
 #define BPG_SUBDB_COLS BPG_SUBDB_COLS_BODY("request_body")
 /*
  * The columns with body_expr where the stored request goes: lists read only the fields they
@@ -19,19 +96,7 @@
  * the whole request of a row from before those.
  */
 #define BPG_SUBDB_LIST_BODY "COALESCE(summary_fields, request_body)"
-#define BPG_SUBDB_COLS_BODY(body_expr) \
-	"submission_id, cluster_id, namespace, `user`, original_user, app_name, spark_version, " \
-	"queue, status, app_id, " body_expr ", idempotency_key, error_message, driver_info, " \
-	"last_error, idem_fingerprint, idem_response, claim_owner, " \
-	"CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(updated_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(status_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(cr_created_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(start_time) * 1000 AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(finished_time) * 1000 AS SIGNED), " \
-	"execution_attempts, executor_count, max_running_millis, driver_core, driver_memory_mb, " \
-	"number_executor, executor_core, executor_memory_mb, idem_status, resource_version, " \
-	"gateway_failed"
+#define BPG_SUBDB_COLS_BODY(body_expr) BPG_SUBDB_ROW(BPG_SUBDB_SEL1_, BPG_SUBDB_SEL_, body_expr)
 /* One row by submission id (status). */
 #define BPG_SUBDB_GET_SQL \
 	"SELECT " BPG_SUBDB_COLS " FROM application_submission WHERE submission_id = ?"
@@ -86,11 +151,8 @@
 	"ORDER BY k.k_created DESC, k.k_id DESC LIMIT ?"
 /* The submit's durable record, before the create (bpg_subdb_insert). */
 #define BPG_SUBDB_INSERT_SQL \
-	"INSERT INTO application_submission (submission_id, cluster_id, namespace, `user`, " \
-	"original_user, app_name, spark_version, queue, request_body, summary_fields, " \
-	"idempotency_key, max_running_millis, driver_core, driver_memory_mb, number_executor, " \
-	"executor_core, executor_memory_mb, idem_fingerprint, claim_owner) " \
-	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	"INSERT INTO application_submission (" BPG_SUBDB_ROW(BPG_SUBDB_INS1_, BPG_SUBDB_INS_, "") \
+	") VALUES (" BPG_SUBDB_ROW(BPG_SUBDB_Q1_, BPG_SUBDB_Q_, "") ")"
 /* The submit's second commit, after the create (bpg_subdb_set_created). */
 #define BPG_SUBDB_SET_CREATED_SQL \
 	"UPDATE application_submission SET status = ?, last_error = ?, " \
@@ -105,6 +167,13 @@
  * max_running_millis and the resources). BPG_ECONFLICT when the (user, idempotency_key) pair exists already.
  */
 enum bpg_err bpg_subdb_insert(struct bpg_db *db, const struct bpg_sub_row *r);
+
+/*
+ * Fills r from one row of SELECT BPG_SUBDB_OPEN_COLS (the monitor's columns), borrowed: its
+ * strings are the column buffers (valid during the row callback; r is never released).
+ * BPG_EINTERNAL for another column count.
+ */
+enum bpg_err bpg_subdb_open_row(unsigned ncols, const char *const *cols, struct bpg_sub_row *r);
 
 /*
  * Finds the submission id stored for the key that the authenticated user (original_user)
@@ -266,9 +335,7 @@ enum bpg_err bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *ou
 /* Filters for lists; NULL/-1 means no filter. */
 struct bpg_sub_filter {
 	const char *user;           /* rows it owns (user) or submitted (original_user) */
-	const char *status;
-	const char *queue;
-	const char *app_name;
+	const char *status, *queue, *app_name;   /* equal to */
 	long long created_after_ms;
 	long long created_before_ms;
 	/* cursor: rows strictly older than (cursor_ms, cursor_id) */

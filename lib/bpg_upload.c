@@ -15,6 +15,7 @@
 #include "bpg_s3.h"
 #include "bpg_upauth.h"
 #include "bpg_upload.h"
+#include "bpg_time.h"
 
 #define CHUNK           65536
 #define ROUTE           "POST /s3"
@@ -280,7 +281,7 @@ upload_key(const struct upload *u, struct bpg_buf *key)
 	const char *sep = *top ? "/" : "", *user = u->in->user;
 	unsigned char r[16];
 	char day[16];
-	time_t now = time(NULL);
+	time_t now = (time_t)(bpg_time_now_ms() / 1000);
 	struct tm tm;
 
 	if (u->in->folder[0] != '\0')

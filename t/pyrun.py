@@ -2,7 +2,8 @@
 """t/pyrun.py: runs Python unittest modules and prints and records the counts.
 
 usage: pyrun.py NAME DIR [PATTERN]
-Discovers PATTERN (default test_*.py) under DIR, runs it verbosely, prints
+Discovers PATTERN (default test_*.py) under DIR (on sys.path, and t/lib with the shared
+helpers, the package bpgtest), runs it verbosely, prints
 "NAME: N passed, N failed, N skipped" and, with BPG_TOTALS=FILE, appends "P F" to FILE;
 with BPG_SKIPS=FILE, appends one "SKIPPED: NAME: test: why" line per skip to FILE.
 Exit 1 if anything failed or nothing ran. Skips are reported, never counted as passes.
@@ -15,6 +16,7 @@ import unittest
 def main():
     name, top = sys.argv[1], sys.argv[2]
     pattern = sys.argv[3] if len(sys.argv) > 3 else "test_*.py"
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
     sys.path.insert(0, top)
     suite = unittest.defaultTestLoader.discover(top, pattern=pattern, top_level_dir=top)
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)

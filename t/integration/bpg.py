@@ -1,75 +1,33 @@
-"""bpg.py: helpers for the integration tests: the stack's settings and an HTTPS client."""
-import base64
+"""bpg.py: helpers for the integration tests: the stack's settings and an HTTPS client (t/lib/bpgtest)."""
 import contextlib
-import http.client
 import json
 import os
-import ssl
 import subprocess
+import sys
 import time
 import unittest
-import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "t", "lib"))
+
+import bpgtest  # noqa: E402
+from bpgtest import poll  # noqa: E402,F401  (the tests import it from here)
+from bpgtest import rss_kib as _rss_kib  # noqa: E402
 
 
 def load_env(path=None):
-    path = path or os.environ.get("BPG_STACK_ENV") or os.path.join(ROOT, "run", "stack.env")
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                env[k] = v
-    return env
+    return bpgtest.load_env(path or os.environ.get("BPG_STACK_ENV") or os.path.join(ROOT, "run", "stack.env"))
 
 
 ENV = load_env()
 
 
-class Client:
-    """One keep-alive HTTPS connection to nginx, verifying the stack's CA."""
+class Client(bpgtest.Client):
+    """One keep-alive HTTPS connection to this stack's nginx, verifying its CA; a request whose
+    connection fails is sent once more."""
 
     def __init__(self, user=None, password=None, timeout=10):
-        u = urllib.parse.urlsplit(ENV["BPG_URL"])
-        self.host, self.port, self.base = u.hostname, u.port, u.path
-        self.ctx = ssl.create_default_context(cafile=ENV["BPG_CACERT"])
-        self.timeout = timeout
-        self.auth = None
-        if user is not None:
-            self.auth = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-        self.conn = None
-
-    def request(self, method, path, body=None, headers=None, base=None):
-        """Returns (status, headers dict lowercased, body bytes); reconnects once if needed."""
-        h = dict(headers or {})
-        if self.auth and "Authorization" not in h:
-            h["Authorization"] = self.auth
-        url = (self.base if base is None else base) + path
-        for attempt in (0, 1):
-            if self.conn is None:
-                self.conn = http.client.HTTPSConnection(self.host, self.port, context=self.ctx,
-                                                        timeout=self.timeout)
-            try:
-                self.conn.request(method, url, body=body, headers=h)
-                r = self.conn.getresponse()
-                data = r.read()
-                return r.status, {k.lower(): v for k, v in r.getheaders()}, data
-            except (http.client.HTTPException, ConnectionError, OSError):
-                self.conn.close()
-                self.conn = None
-                if attempt:
-                    raise
-
-    def json(self, method, path, **kw):
-        status, headers, data = self.request(method, path, **kw)
-        return status, headers, json.loads(data) if data else None
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        super().__init__(ENV, user, password, timeout)
 
 
 def user_client():
@@ -96,30 +54,17 @@ def recv_all(sock):
         data += chunk
 
 
-def poll(fn, timeout, interval=0.05):
-    """Calls fn until it returns a true value or timeout seconds pass; returns the last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
-
-
 def worker_pids():
     """The pids of the FastCGI workers (children of multiwatch)."""
-    with open(ENV["BPG_MULTIWATCH_PID"]) as f:
-        mw = f.read().strip()
-    out = subprocess.run(["pgrep", "-P", mw], capture_output=True, text=True).stdout.split()
-    return sorted(int(p) for p in out)
+    return bpgtest.worker_pids(ENV)
 
 
 def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    """A process's resident set (KiB); raises ProcessLookupError when it is gone."""
+    kib = _rss_kib(pid)
+    if kib is None:
+        raise ProcessLookupError(pid)
+    return kib
 
 
 def sim_port(cid):
@@ -142,31 +87,15 @@ def sim(cid, method, path, body=None, token=True, ctype="application/json"):
     On a cluster the stack points at a real API server, the same API call goes there (as its admin
     with BPG_K8S_ADMIN_TOKEN_FILE in the environment, else as the gateway), and a test that needs
     kubesim's /_sim/ controls is skipped."""
+    server = None
     if real_cluster(cid):
         if path.startswith("/_sim"):
             skip_on_real(cid, "the test drives kubesim's %s control" % path.split("?")[0])
-        u = urllib.parse.urlsplit(ENV["BPG_%s_API_SERVER" % cid.upper()])
-        ctx = ssl.create_default_context(cafile=ENV["BPG_%s_CA_FILE" % cid.upper()])
-        c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=30)
-        tf = os.environ.get("BPG_K8S_ADMIN_TOKEN_FILE") or ENV["BPG_%s_TOKEN_FILE" % cid.upper()]
-    else:
-        d = ENV["KUBESIM_DIR"]
-        ctx = ssl.create_default_context(cafile=os.path.join(d, cid, "ca.crt"))
-        c = http.client.HTTPSConnection("127.0.0.1", int(sim_port(cid)), context=ctx, timeout=30)
-        tf = os.path.join(d, cid, "token")
-    h = {}
-    if token:
-        with open(tf) as f:
-            h["Authorization"] = "Bearer " + f.read().strip()
-    if body is not None:
-        body = json.dumps(body)
-        h["Content-Type"] = ctype
-    c.request(method, path, body=body, headers=h)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, (json.loads(data) if data and r.getheader("Content-Type", "").startswith("application/json")
-                      else data)
+        key = "BPG_%s_" % cid.upper()
+        server = (ENV[key + "API_SERVER"], ENV[key + "CA_FILE"],
+                  os.environ.get("BPG_K8S_ADMIN_TOKEN_FILE") or ENV[key + "TOKEN_FILE"])
+    status, ct, data = bpgtest.sim_request(ENV, cid, method, path, body, token, ctype, 30, server)
+    return status, (json.loads(data) if data and ct.startswith("application/json") else data)
 
 
 SIM_APPS = "/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-applications/sparkapplications"
@@ -174,9 +103,7 @@ SIM_APPS = "/apis/sparkoperator.k8s.io/v1beta2/namespaces/spark-applications/spa
 
 def db(stmt):
     """Runs SQL as MariaDB's root on the stack's database; returns the rows as tab-separated text."""
-    return subprocess.run(["mariadb", "--no-defaults", "-uroot", "--socket=" + ENV["MYSQL_SOCKET"],
-                           ENV["MYSQL_DATABASE"], "-N", "-e", stmt],
-                          check=True, capture_output=True, text=True).stdout
+    return bpgtest.mariadb(ENV, stmt, "-N")
 
 
 @contextlib.contextmanager
@@ -205,12 +132,5 @@ def next_wall_second():
 
 
 def s3_client(**s3_options):
-    """A boto3 S3 client on the stack's moto, with the stack's credentials and bounded timeouts;
-    s3_options are botocore's S3 settings (addressing_style="path", ...)."""
-    import boto3
-    import botocore.config
-    return boto3.client("s3", endpoint_url=ENV["S3_ENDPOINT"], region_name="us-east-1",
-                        aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
-                        config=botocore.config.Config(connect_timeout=5, read_timeout=30,
-                                                      s3=s3_options or None))
+    """A boto3 S3 client on the stack's moto (bpgtest.s3_client)."""
+    return bpgtest.s3_client(ENV, **s3_options)

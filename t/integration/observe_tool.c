@@ -16,6 +16,7 @@
 #include "bpg_config.h"
 #include "bpg_db.h"
 #include "bpg_reconcile.h"
+#include "bpg_recstore.h"
 #include "bpg_subdb.h"
 
 #define CR_MAX (1 << 20)
@@ -58,7 +59,7 @@ observe(struct bpg_db *db, const char *mode, const char *id, const cJSON *cr,
 		if (err == BPG_OK)
 			err = bpg_reconcile_batch_add(&b, &obs);
 		if (err == BPG_OK)
-			err = bpg_reconcile_batch_write(db, &b, applied_out);
+			err = bpg_recstore_batch_write(db, &b, applied_out);
 	}
 	bpg_reconcile_batch_release(&b);
 	bpg_sub_row_release(&obs);

@@ -84,6 +84,18 @@ class IdempotencyTest(unittest.TestCase):
     def tearDown(self):
         clear_faults()
 
+    def first_submit(self, prefix):
+        """A new Idempotency-Key (PREFIX-...) and the submission id of its first submit, a 200."""
+        key = prefix + "-" + uuid.uuid4().hex
+        st, _, r = submit(key)
+        self.assertEqual(st, 200, r)
+        return key, r["submissionId"]
+
+    def assert_one_row_and_cr(self, key, sid):
+        """The key has one row, and its application exists on the cluster."""
+        self.assertEqual(rows_with_key(key), 1)
+        self.assertTrue(cr_exists(sid))
+
     def test_same_request_replays_the_first_answer(self):
         key = "same-" + uuid.uuid4().hex
         st, h, r = submit(key)
@@ -95,14 +107,10 @@ class IdempotencyTest(unittest.TestCase):
         for _ in range(2):
             st, h, r = submit(key, text=text)
             self.assertEqual((st, r, h.get("idempotent-replayed")), (200, {"submissionId": sid}, "true"))
-        self.assertEqual(rows_with_key(key), 1)
-        self.assertTrue(cr_exists(sid))
+        self.assert_one_row_and_cr(key, sid)
 
     def test_same_key_other_request_is_422_and_creates_nothing(self):
-        key = "other-" + uuid.uuid4().hex
-        st, _, r = submit(key)
-        self.assertEqual(st, 200, r)
-        sid = r["submissionId"]
+        key, sid = self.first_submit("other")
         n = int(db("SELECT COUNT(*) FROM application_submission"))
         other = dict(REQ, mainApplicationFile="s3a://bpg/uploaded/foo/other.py",
                      executor={"instances": 7, "cores": 1, "memory": "2g"})
@@ -144,14 +152,10 @@ class IdempotencyTest(unittest.TestCase):
         clear_faults()
         st, h, r = submit(key)
         self.assertEqual((st, r["submissionId"], h.get("idempotent-replayed")), (200, sid, "true"))
-        self.assertEqual(rows_with_key(key), 1)
-        self.assertTrue(cr_exists(sid))
+        self.assert_one_row_and_cr(key, sid)
 
     def test_expired_key_submits_anew(self):
-        key = "old-" + uuid.uuid4().hex
-        st, _, r = submit(key)
-        self.assertEqual(st, 200, r)
-        first = r["submissionId"]
+        key, first = self.first_submit("old")
         db("UPDATE application_submission SET created_time = NOW(3) - INTERVAL 25 HOUR "
            "WHERE submission_id='%s'" % first)
         other = dict(REQ, mainApplicationFile="s3a://bpg/uploaded/foo/tomorrow.py")
@@ -164,11 +168,9 @@ class IdempotencyTest(unittest.TestCase):
         self.assertEqual(rows_with_key(key), 1)
 
     def test_monitor_frees_expired_keys(self):
-        key = "exp-" + uuid.uuid4().hex
-        st, _, r = submit(key)
-        self.assertEqual(st, 200, r)
+        key, sid = self.first_submit("exp")
         db("UPDATE application_submission SET created_time = NOW(3) - INTERVAL 25 HOUR "
-           "WHERE submission_id='%s'" % r["submissionId"])
+           "WHERE submission_id='%s'" % sid)
         p = subprocess.run([MONITOR, ENV["BPG_CONFIG"]], capture_output=True, text=True, timeout=60)
         self.assertIn("bpg-monitor: outcome=", p.stdout, p.stdout + p.stderr)
         self.assertEqual(rows_with_key(key), 0)
@@ -182,13 +184,11 @@ class IdempotencyTest(unittest.TestCase):
         self.assertEqual(int(db("SELECT COUNT(*) FROM application_submission")), n)
 
     def test_a_stored_4xx_is_replayed_a_5xx_is_not(self):
-        key = "refused-" + uuid.uuid4().hex
-        st, _, r = submit(key)
-        self.assertEqual(st, 200, r)
+        key, sid = self.first_submit("refused")
         # as the gateway stores a create the cluster refused for good (a 4xx)
         first = {"code": 400, "message": "create failed on cluster c01: spec.x: Invalid value"}
         db("UPDATE application_submission SET status='SUBMISSION_FAILED', cr_created_time=NULL, idem_status=400, "
-           "idem_response='%s' WHERE submission_id='%s'" % (json.dumps(first), r["submissionId"]))
+           "idem_response='%s' WHERE submission_id='%s'" % (json.dumps(first), sid))
         st, h, again = submit(key)
         self.assertEqual((st, again, h.get("idempotent-replayed")), (400, first, "true"))
         key = "unavail-" + uuid.uuid4().hex

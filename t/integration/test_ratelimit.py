@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import tempfile
@@ -21,6 +20,7 @@ import time
 import unittest
 
 from bpg import ENV, ROOT, poll, worker_pids
+from bpgtest import free_port
 
 AUTHFAIL_PER_MIN = 6      # one failed authentication back every 10 s
 AUTHFAIL_BURST = 3
@@ -32,14 +32,6 @@ LIMITS = {                # class: (rate per second, burst); the rates refill no
     "other": (0.01, 8),
 }
 NOSUCH = "c01-" + "0" * 32    # a well-formed submission id that does not exist: 404
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def children(pid):

@@ -8,7 +8,7 @@ How the paths are driven:
   SUBMITTED (/_sim/bulk with "state"): a newer object, as a resubmission is.
 - Exact operator status objects (controller.go v2: submissionAttempts, executionAttempts,
   sparkApplicationId of each attempt) are replayed through the real write paths of the
-  gateway (bpg_subdb_observe) and of the monitor (a batch of bpg_reconcile_batch_write) by
+  gateway (bpg_subdb_observe) and of the monitor (a batch of bpg_recstore_batch_write) by
   build/t/observe-tool, in the order the test chooses. That makes the race deterministic:
   the older observation is written after the newer one, every time.
 - Through the API, a status read "holding" an older observation: the row holds a newer

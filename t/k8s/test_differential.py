@@ -32,6 +32,7 @@ RUN = uuid.uuid4().hex[:6]
 MISMATCHES = []
 sys.path.insert(0, os.path.join(ROOT, "t", "kubesim"))
 from simharness import Sim  # noqa: E402  (kubesim's own test harness starts the private instance)
+from bpgtest import load_env, poll  # noqa: E402  (t/lib)
 
 
 class Mismatch(AssertionError):
@@ -102,15 +103,6 @@ def app(name, **spec):
             "metadata": {"name": name, "namespace": NS, "labels": {"diff-run": RUN}}, "spec": sp}
 
 
-def poll(fn, secs, interval=0.2):
-    deadline = time.monotonic() + secs
-    while True:
-        v = fn()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
-
-
 class Differential(unittest.TestCase):
     sim = real = proc = None
 
@@ -119,7 +111,7 @@ class Differential(unittest.TestCase):
         kdir = os.environ.get("BPG_K8S_DIR")
         if not kdir or not os.path.exists(os.path.join(kdir, "cluster.env")):
             raise unittest.SkipTest("no real cluster (BPG_K8S_DIR): run through make test-k8s")
-        env = dict(l.strip().split("=", 1) for l in open(os.path.join(kdir, "cluster.env")) if "=" in l)
+        env = load_env(os.path.join(kdir, "cluster.env"))
         u = env["K8S_URL"].split("//")[1]
         cls.real = Server("real", u.split(":")[0], int(u.split(":")[1]), env["K8S_CA_FILE"],
                           env["K8S_ADMIN_TOKEN_FILE"])
@@ -264,7 +256,7 @@ class Differential(unittest.TestCase):
         self.both("POST", APPS, app(self.name("delete")))
         a, b = self.both("DELETE", APPS + "/" + self.name("delete"))
         self.same("delete", a, b)
-        poll(lambda: self.real.call("GET", APPS + "/" + self.name("delete"))[0] == 404, 10)
+        poll(lambda: self.real.call("GET", APPS + "/" + self.name("delete"))[0] == 404, 10, 0.2)
         a, b = self.both("DELETE", APPS + "/" + self.name("delete"))
         self.same("delete of a missing name (404)", a, b)
 
@@ -435,7 +427,7 @@ class Differential(unittest.TestCase):
         name = self.name("logs")
         self.both("POST", APPS, app(name))
         for srv in (self.sim, self.real):
-            self.assertTrue(poll(lambda: self.driver_phase(srv, name, ("Running", "Succeeded")), 120),
+            self.assertTrue(poll(lambda: self.driver_phase(srv, name, ("Running", "Succeeded")), 120, 0.2),
                             "%s: no running driver pod %s-driver" % (srv.name, name))
         path = PODS + "/" + name + "-driver/log?container=spark-kubernetes-driver"
         a = self.sim.call("GET", path) if self.driver_phase(self.sim, name, ("Running",)) else None
@@ -443,7 +435,7 @@ class Differential(unittest.TestCase):
         if a and b:
             self.same("the log of a running driver", a, b)
         for srv in (self.sim, self.real):
-            self.assertTrue(poll(lambda: self.driver_phase(srv, name, ("Succeeded",)), 120),
+            self.assertTrue(poll(lambda: self.driver_phase(srv, name, ("Succeeded",)), 120, 0.2),
                             "%s: driver pod %s-driver did not succeed" % (srv.name, name))
         a, b = self.both("GET", path)
         self.same("the log of a finished driver", a, b)

@@ -4,13 +4,15 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import uuid
+
+from bpgtest import free_port  # t/lib (t/pyrun.py puts it on sys.path)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRD_DIR = os.path.abspath(os.path.join(HERE, "..", "..", "..", "shared", "crd"))
@@ -25,14 +27,6 @@ def apps_path(ns=NS):
 
 
 APPS = apps_path()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 class Sim:
@@ -128,6 +122,21 @@ class Sim:
         if not keep:
             self.log.close()
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SimTest(unittest.TestCase):
+    """A test class that shares one simulator (cls.sim) among its tests: SPEED simulated seconds per
+    real second, CLUSTERS as Sim takes them (None: c01 and c02)."""
+    SPEED = 50
+    CLUSTERS = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim(speed=cls.SPEED) if cls.CLUSTERS is None else Sim(speed=cls.SPEED, clusters=cls.CLUSTERS)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sim.stop()
 
 
 def app(name=None, outcome=None, run=None, labels=None, instances=2, log_bytes=None, ttl=None, sidecar=False,

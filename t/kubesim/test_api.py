@@ -11,17 +11,10 @@ import uuid
 
 import yaml
 
-from simharness import API, APPS, HAVE_CRD, NS, Sim, app, apps_path
+from simharness import API, APPS, HAVE_CRD, NS, SimTest, app, apps_path
 
 
-class ApiTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=50)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class ApiTest(SimTest):
 
     # files, TLS, tokens, discovery
     def test_files_and_kubeconfig(self):

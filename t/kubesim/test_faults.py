@@ -5,17 +5,10 @@ import ssl
 import time
 import unittest
 
-from simharness import APPS, HAVE_CRD, NS, Sim, app, apps_path, step_state
+from simharness import APPS, HAVE_CRD, NS, Sim, SimTest, app, apps_path, step_state
 
 
-class FaultTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=50)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class FaultTest(SimTest):
 
     def tearDown(self):
         for cid in ("c01", "c02"):

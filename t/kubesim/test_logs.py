@@ -4,20 +4,14 @@ import threading
 import time
 import unittest
 
-from simharness import APPS, NS, Sim, app, step_state, wait_for, wait_state
+from simharness import APPS, NS, SimTest, app, step_state, wait_for, wait_state
 
 PODS = "/api/v1/namespaces/%s/pods" % NS
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (INFO |ERROR) (\S+) line (\d{9}) ")
 
 
-class LogTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=40)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class LogTest(SimTest):
+    SPEED = 40
 
     def log(self, pod, query="", conn=None, timeout=30):
         c = conn or self.sim.conn(timeout=timeout)

@@ -3,27 +3,21 @@ import re
 import time
 import unittest
 
-from simharness import APPS, NS, Sim, app, state_of, step_for, step_state, wait_for, wait_state
+from simharness import APPS, NS, SimTest, app, state_of, step_for, step_state, wait_for, wait_state
 
 PODS = "/api/v1/namespaces/%s/pods" % NS
 EVENTS = "/api/v1/namespaces/%s/events" % NS
 TS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 
-class OperatorTest(unittest.TestCase):
+class OperatorTest(SimTest):
+    SPEED = 40
+
     def states(self, name):
         """Every state the object went through, from the simulator's own record (polling can miss one)."""
         st, hist = self.sim.control("GET", "history?namespace=%s&name=%s" % (NS, name))
         self.assertEqual(st, 200)
         return [h["state"] for h in hist["history"]]
-
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=40)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
 
     def pods(self, name):
         st, body = self.sim.req("GET", PODS + "?labelSelector=sparkoperator.k8s.io%2Fapp-name%3D" + name)
@@ -171,16 +165,10 @@ class OperatorTest(unittest.TestCase):
             self.assertEqual(self.sim.req("GET", APPS + "/" + b["metadata"]["name"])[0], 200)
 
 
-class ClockTest(unittest.TestCase):
+class ClockTest(SimTest):
     """A clock at speed 0 only moves when the control API advances it."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=0, clusters=[("c01", [NS])])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+    SPEED = 0
+    CLUSTERS = [("c01", [NS])]
 
     def test_advance_and_speed(self):
         st, clock = self.sim.control("GET", "clock")

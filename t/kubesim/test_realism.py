@@ -6,7 +6,7 @@ import base64
 import json
 import unittest
 
-from simharness import APPS, NS, Sim, app, wait_for
+from simharness import APPS, NS, SimTest, app, wait_for
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 PODS = "/api/v1/namespaces/%s/pods" % NS
@@ -16,14 +16,7 @@ def manual(**kw):
     return app(outcome="manual", **kw)
 
 
-class RealismTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=50)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class RealismTest(SimTest):
 
     def test_managed_fields_of_create_and_updates(self):
         a = manual(labels={"l": "1"})

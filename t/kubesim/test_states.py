@@ -3,7 +3,7 @@ submissions and attempts, PENDING_RERUN, INVALIDATING on a spec change, suspend/
 writes through /status. The clock is stopped (speed 0) and advanced by the test, so every step is exact."""
 import unittest
 
-from simharness import APPS, NS, Sim, app, state_of
+from simharness import APPS, NS, SimTest, app, state_of
 
 PODS = "/api/v1/namespaces/%s/pods" % NS
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -13,14 +13,8 @@ def policy(typ, **kw):
     return dict({"type": typ}, **kw)
 
 
-class StatesTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=0)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class StatesTest(SimTest):
+    SPEED = 0
 
     def make(self, restart=None, ann=None, run=5, **kw):
         a = app(run=run, instances=1, **kw)

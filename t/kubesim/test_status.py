@@ -5,7 +5,7 @@ import threading
 import time
 import unittest
 
-from simharness import APPS, HAVE_CRD, NS, Sim, app, state_of, wait_for, wait_state
+from simharness import APPS, HAVE_CRD, NS, SimTest, app, state_of, wait_for, wait_state
 
 MERGE = {"Content-Type": "application/merge-patch+json"}
 JSONP = {"Content-Type": "application/json-patch+json"}
@@ -13,14 +13,7 @@ CONFLICT = ('Operation cannot be fulfilled on sparkapplications.sparkoperator.k8
             "modified; please apply your changes to the latest version and try again")
 
 
-class StatusTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.sim = Sim(speed=50)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.sim.stop()
+class StatusTest(SimTest):
 
     def manual(self, **kw):
         a = app(**kw)

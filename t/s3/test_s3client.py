@@ -19,7 +19,6 @@ fails our client and boto3 alike for such keys (so a fixed moto shows up), and t
 of keys round-trips on the patched moto and on fakes3.
 """
 import os
-import random
 import shutil
 import socket
 import ssl
@@ -35,7 +34,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+import bpgtest
 from s3harness import ROOT, TOOL, ensure_tool
+
 SETUP = os.path.join(ROOT, "t", "s3setup.py")
 MOTO = os.path.join(ROOT, "t", "s3", "motoserver.py")
 FAKES3 = os.environ.get("FAKES3", os.path.join(ROOT, "build", "t", "fakes3"))
@@ -59,16 +60,10 @@ ANY_KEYS = UPLOAD_KEYS + ["any/a b.txt", "any/été ü 日本語 😀.bin", "any
 
 
 def free_port():
-    base = int(os.environ["BPG_PORT_BASE"]) + 900 if os.environ.get("BPG_PORT_BASE") else 27000
-    span = 100 if os.environ.get("BPG_PORT_BASE") else 1000
-    for port in random.sample(range(base, base + span), span):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in %d-%d" % (base, base + span - 1))
+    """A free port of BPG_PORT_BASE+900..+999, else of 27000..27999."""
+    if os.environ.get("BPG_PORT_BASE"):
+        return bpgtest.free_port(int(os.environ["BPG_PORT_BASE"]) + 900, 100)
+    return bpgtest.free_port(27000, 1000)
 
 
 def start_moto(patched=True):

@@ -22,6 +22,7 @@ import urllib.parse
 import zlib
 
 from s3harness import TOOL, ensure_tool
+
 EX_UPSTREAM, EX_UNAVAIL, EX_CONFLICT = 21, 22, 16
 BODY = bytes(range(256)) * 64          # 16 KiB
 

@@ -1,11 +1,29 @@
 /* Unit tests for bpg_reconcile: the monitor's decisions, without servers. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "testkit.h"
 #include "bpg_appstate.h"
 #include "bpg_reconcile.h"
 
 #define MIN 60000LL
+
+/* A writable copy of s (the row's fields are char *) that outlives the block it is made in
+ * (TK_STR's does not: a switch's case, a table's string). */
+static char *
+w(const char *s)
+{
+	static char pool[64][512];
+	static size_t next;
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = pool[next++ % 64];
+	snprintf(p, sizeof(pool[0]), "%s", s);
+	return p;
+}
 
 /* ---- distinct (API server, namespace) ---- */
 
@@ -17,11 +35,11 @@ START_TEST(test_targets_distinct)
 
 	memset(c, 0, sizeof(c));
 	memset(&cfg, 0, sizeof(cfg));
-	c[0].api_server = "https://a"; c[0].namespace = "ns1";
-	c[1].api_server = "https://a"; c[1].namespace = "ns1";   /* same as c[0]: listed once */
-	c[2].api_server = "https://a"; c[2].namespace = "ns2";
-	c[3].api_server = "https://b"; c[3].namespace = "ns1";
-	c[4].api_server = "https://b"; c[4].namespace = "ns1"; c[4].weight = 0;   /* drained: still */
+	c[0].api_server = TK_STR("https://a"); c[0].namespace = TK_STR("ns1");
+	c[1].api_server = TK_STR("https://a"); c[1].namespace = TK_STR("ns1");   /* same as c[0]: listed once */
+	c[2].api_server = TK_STR("https://a"); c[2].namespace = TK_STR("ns2");
+	c[3].api_server = TK_STR("https://b"); c[3].namespace = TK_STR("ns1");
+	c[4].api_server = TK_STR("https://b"); c[4].namespace = TK_STR("ns1"); c[4].weight = 0;   /* drained: still */
 	c[3].weight = 0;
 	cfg.clusters = c;
 	cfg.n_clusters = 5;
@@ -62,40 +80,55 @@ END_TEST
 
 /* ---- observation ---- */
 
-START_TEST(test_observe_app_name_and_finish)
-{
-	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
-	    "\"2026-11-24T10:00:00Z\"},\"spec\":{\"sparkConf\":{\"spark.app.name\":\"nightly\"}},"
-	    "\"status\":{\"applicationState\":{\"state\":\"FAILED\",\"errorMessage\":\"boom\"},"
-	    "\"sparkApplicationId\":\"spark-1\"}}";
-	cJSON *j = cJSON_Parse(cr);
-	struct bpg_sub_row obs;
+#define CR_HEAD "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":" \
+	"\"2026-11-24T10:00:00Z\"},"
+#define NOW 123456LL
 
-	bpg_sub_row_init(&obs);
-	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
-	ck_assert_str_eq(obs.status, "FAILED");
-	ck_assert_str_eq(obs.app_name, "nightly");
-	ck_assert_str_eq(obs.app_id, "spark-1");
-	ck_assert_str_eq(obs.error_message, "boom");
-	ck_assert_int_eq(obs.finished_ms, 123456);   /* terminal without terminationTime */
-	bpg_sub_row_release(&obs);
-	cJSON_Delete(j);
+/* A CR observed at NOW: what the row would get (NULL: none; start -2: the time given in the
+ * CR, -3: not checked). */
+static const struct {
+	const char *cr;
+	const char *status, *app_name, *app_id, *error;
+	long long finished, start;
+} observe_cases[] = {
+	/* app name from sparkConf; a final state without terminationTime finishes now */
+	{ CR_HEAD "\"spec\":{\"sparkConf\":{\"spark.app.name\":\"nightly\"}},\"status\":"
+	  "{\"applicationState\":{\"state\":\"FAILED\",\"errorMessage\":\"boom\"},"
+	  "\"sparkApplicationId\":\"spark-1\"}}",
+	  "FAILED", "nightly", "spark-1", "boom", NOW, -3 },
+	/* running: no app name, no finish, started at its last submission attempt */
+	{ CR_HEAD "\"spec\":{},\"status\":{\"applicationState\":{\"state\":\"RUNNING\"},"
+	  "\"lastSubmissionAttemptTime\":\"2026-11-24T10:00:05Z\"}}",
+	  "RUNNING", NULL, NULL, NULL, -1, -2 },
+};
+
+static void
+ck_str_or_null(const char *got, const char *want)
+{
+	if (want == NULL)
+		ck_assert_ptr_null(got);
+	else
+		ck_assert_str_eq(got, want);
 }
-END_TEST
 
-START_TEST(test_observe_running_has_no_finish)
+START_TEST(test_observe)
 {
-	static const char cr[] = "{\"metadata\":{\"name\":\"c01-x\",\"creationTimestamp\":"
-	    "\"2026-11-24T10:00:00Z\"},\"spec\":{},\"status\":{\"applicationState\":"
-	    "{\"state\":\"RUNNING\"},\"lastSubmissionAttemptTime\":\"2026-11-24T10:00:05Z\"}}";
-	cJSON *j = cJSON_Parse(cr);
+	cJSON *j = cJSON_Parse(observe_cases[_i].cr);
 	struct bpg_sub_row obs;
+	long long start = observe_cases[_i].start;
 
+	ck_assert_ptr_nonnull(j);
 	bpg_sub_row_init(&obs);
-	ck_assert_int_eq(bpg_reconcile_observe(j, 123456, &obs), BPG_OK);
-	ck_assert_ptr_null(obs.app_name);
-	ck_assert_int_eq(obs.finished_ms, -1);
-	ck_assert_int_eq(obs.start_ms, bpg_appstate_parse_time("2026-11-24T10:00:05Z"));
+	ck_assert_int_eq(bpg_reconcile_observe(j, NOW, &obs), BPG_OK);
+	ck_str_or_null(obs.status, observe_cases[_i].status);
+	ck_str_or_null(obs.app_name, observe_cases[_i].app_name);
+	ck_str_or_null(obs.app_id, observe_cases[_i].app_id);
+	ck_str_or_null(obs.error_message, observe_cases[_i].error);
+	ck_assert_int_eq(obs.finished_ms, observe_cases[_i].finished);
+	if (start == -2)
+		start = bpg_appstate_parse_time("2026-11-24T10:00:05Z");
+	if (start != -3)
+		ck_assert_int_eq(obs.start_ms, start);
 	bpg_sub_row_release(&obs);
 	cJSON_Delete(j);
 }
@@ -120,13 +153,13 @@ START_TEST(test_keep_note)
 
 	bpg_sub_row_init(&row);
 	bpg_sub_row_init(&obs);
-	row.last_error = (char *)note_cases[_i].last_error;
+	row.last_error = w(note_cases[_i].last_error);
 	if (note_cases[_i].operator_msg != NULL)
 		obs.error_message = strdup(note_cases[_i].operator_msg);
 	ck_assert_int_eq(bpg_reconcile_keep_note(&row, &obs), BPG_OK);
 	ck_assert_str_eq(obs.error_message, note_cases[_i].expect);
 	/* stable: once stored, the next observation is no change */
-	row.status = obs.status = "FAILED";
+	row.status = obs.status = TK_STR("FAILED");
 	row.error_message = obs.error_message;
 	ck_assert(!bpg_reconcile_changed(&row, &obs));
 	free(obs.error_message);
@@ -153,10 +186,10 @@ START_TEST(test_changed)
 	struct bpg_sub_row row, obs;
 
 	bpg_sub_row_init(&row);
-	row.status = "RUNNING";
-	row.app_id = "spark-1";
-	row.app_name = "job";
-	row.driver_info = "{\"podName\":\"p\"}";
+	row.status = TK_STR("RUNNING");
+	row.app_id = TK_STR("spark-1");
+	row.app_name = TK_STR("job");
+	row.driver_info = TK_STR("{\"podName\":\"p\"}");
 	row.execution_attempts = 1;
 	row.executor_count = 2;
 	row.start_ms = 1000;
@@ -167,13 +200,13 @@ START_TEST(test_changed)
 	case F_RV: obs.resource_version = 51; break;
 	case F_RV_UNKNOWN: obs.resource_version = -1; break;
 	case F_NONE: break;
-	case F_STATUS: obs.status = "SUCCEEDING"; break;
-	case F_APP_ID: obs.app_id = "spark-2"; break;
+	case F_STATUS: obs.status = w("SUCCEEDING"); break;
+	case F_APP_ID: obs.app_id = w("spark-2"); break;
 	case F_APP_NAME: row.app_name = NULL; break;
-	case F_APP_NAME_KEPT: obs.app_name = "other"; break;   /* written once, never replaced */
-	case F_ERROR: obs.error_message = "boom"; break;
-	case F_ERROR_CLEARED: row.error_message = "old"; break;
-	case F_DRIVER: obs.driver_info = "{\"podName\":\"q\"}"; break;
+	case F_APP_NAME_KEPT: obs.app_name = w("other"); break;   /* written once, never replaced */
+	case F_ERROR: obs.error_message = w("boom"); break;
+	case F_ERROR_CLEARED: row.error_message = w("old"); break;
+	case F_DRIVER: obs.driver_info = w("{\"podName\":\"q\"}"); break;
 	case F_ATTEMPTS: obs.execution_attempts = 2; break;
 	case F_EXECUTORS: obs.executor_count = 3; break;
 	case F_START: row.start_ms = -1; break;
@@ -220,8 +253,8 @@ START_TEST(test_missing)
 	struct bpg_sub_row row;
 
 	bpg_sub_row_init(&row);
-	row.status = (char *)missing_cases[_i].status;
-	row.app_id = (char *)missing_cases[_i].app_id;
+	row.status = w(missing_cases[_i].status);
+	row.app_id = w(missing_cases[_i].app_id);
 	row.created_ms = missing_cases[_i].created;
 	row.cr_created_ms = missing_cases[_i].cr_created;
 	ck_assert_int_eq(bpg_reconcile_missing(&row, missing_cases[_i].now, missing_cases[_i].grace),
@@ -279,7 +312,7 @@ START_TEST(test_overrunning)
 	long long ran = -1;
 
 	bpg_sub_row_init(&obs);
-	obs.status = (char *)over_cases[_i].status;
+	obs.status = w(over_cases[_i].status);
 	obs.start_ms = over_cases[_i].start;
 	obs.cr_created_ms = 0;   /* created long before it started: queueing does not count */
 	ck_assert_int_eq(bpg_reconcile_overrunning(&obs, over_cases[_i].max, over_cases[_i].now, &ran),
@@ -299,16 +332,16 @@ START_TEST(test_batch_json)
 	bpg_reconcile_batch_init(&b);
 	bpg_sub_row_init(&obs);
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_EINVAL);   /* no id, no status */
-	obs.submission_id = "c01-a";
-	obs.status = "RUNNING";
-	obs.error_message = "say \"hi\"\n";
+	obs.submission_id = TK_STR("c01-a");
+	obs.status = TK_STR("RUNNING");
+	obs.error_message = TK_STR("say \"hi\"\n");
 	obs.start_ms = 1763950000123LL;
 	obs.executor_count = 0;
 	ck_assert_int_eq(bpg_reconcile_batch_add(&b, &obs), BPG_OK);
-	obs.submission_id = "c01-b";
-	obs.status = "COMPLETED";
+	obs.submission_id = TK_STR("c01-b");
+	obs.status = TK_STR("COMPLETED");
 	obs.error_message = NULL;
-	obs.app_id = "spark-1";
+	obs.app_id = TK_STR("spark-1");
 	obs.finished_ms = 1763950009999LL;
 	obs.resource_version = 4711;
 	obs.submission_attempts = 2;
@@ -370,37 +403,21 @@ START_TEST(test_exit_code)
 }
 END_TEST
 
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static Suite *
-reconcile_suite(void)
-{
-	Suite *s = suite_create("bpg_reconcile");
-	TCase *tc = tcase_create("core");
-
-	tcase_add_test(tc, test_targets_distinct);
-	tcase_add_loop_test(tc, test_is_ours, 0, N(ours_cases));
-	tcase_add_test(tc, test_observe_app_name_and_finish);
-	tcase_add_test(tc, test_observe_running_has_no_finish);
-	tcase_add_loop_test(tc, test_keep_note, 0, N(note_cases));
-	tcase_add_loop_test(tc, test_changed, 0, N(changed_cases));
-	tcase_add_loop_test(tc, test_missing, 0, N(missing_cases));
-	tcase_add_loop_test(tc, test_max_running, 0, N(max_cases));
-	tcase_add_loop_test(tc, test_overrunning, 0, N(over_cases));
-	tcase_add_test(tc, test_batch_json);
-	tcase_add_loop_test(tc, test_exit_code, 0, N(exit_cases));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(reconcile_suite());
-	int failed;
+	const struct tk_test tests[] = {
+		TK_TEST(test_targets_distinct),
+		TK_LOOP(test_is_ours, ours_cases),
+		TK_LOOP(test_observe, observe_cases),
+		TK_LOOP(test_keep_note, note_cases),
+		TK_LOOP(test_changed, changed_cases),
+		TK_LOOP(test_missing, missing_cases),
+		TK_LOOP(test_max_running, max_cases),
+		TK_LOOP(test_overrunning, over_cases),
+		TK_TEST(test_batch_json),
+		TK_LOOP(test_exit_code, exit_cases),
+	};
 
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tk_run("bpg_reconcile", tests, TK_LEN(tests), NULL);
 }
