@@ -94,6 +94,8 @@ bpg_idemkey_begin(struct bpg_idemkey *k, long long now_ms, enum bpg_idemkey_deci
 	int raced = 0, expired = 0;
 	enum bpg_err err;
 
+	k->held = 0;          /* a begin again forgets the row an earlier one held */
+	k->k.id = NULL;
 	for (;;) {
 		expired = 0;
 		if ((err = k->store->get(k->db, &k->k, &k->row)) != BPG_OK)

@@ -52,7 +52,8 @@ void bpg_idemkey_set_fp(struct bpg_idemkey *k, const char fp[BPG_IDEM_FP_LEN + 1
  * caller's own insert claims it (a submit's row), and when that insert meets BPG_ECONFLICT
  * (a racing request inserted first) the caller begins again. A key two racing requests
  * claimed is BPG_IDEMKEY_BUSY for the loser. *out gets the decision. BPG_EUNAVAIL (or
- * the store's error) when the database cannot say.
+ * the store's error) when the database cannot say. A begin again forgets what k held (a
+ * submit that failed over left that row, its key dropped, before its new insert raced).
  */
 enum bpg_err bpg_idemkey_begin(struct bpg_idemkey *k, long long now_ms,
     enum bpg_idemkey_decision *out);

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "bpg_appstate.h"
 #include "bpg_idem.h"
+#include "bpg_idemkey.h"
 #include "bpg_json.h"
 #include "bpg_log.h"
 #include "bpg_mask.h"
@@ -26,7 +27,7 @@ struct submit {
 	size_t ntried;
 	struct bpg_submit_plan plan;  /* queue, cluster, id and CR (bpg_submit) */
 	char fp[BPG_IDEM_FP_LEN + 1];  /* the keyed request's fingerprint */
-	char *takeover_claim;         /* taking over row id: the dead worker's claim (or NULL) */
+	struct bpg_idemkey ik;        /* the Idempotency-Key (bpg_idemkey), when idem != NULL */
 	int takeover;                 /* id and cluster are those of a row a dead worker left */
 	int done;                     /* answered by the Idempotency-Key's row */
 };
@@ -36,7 +37,8 @@ submit_release(struct submit *s)
 {
 	free(s->stored);
 	free(s->summary);
-	free(s->takeover_claim);
+	if (s->idem != NULL)
+		bpg_idemkey_release(&s->ik);
 	bpg_submit_plan_release(&s->plan);
 }
 
@@ -182,6 +184,8 @@ submit_record(struct bpg_svc *svc, struct submit *s)
 		return bpg_svc_fail(svc, err, DB_DOWN_MSG);
 	if (err != BPG_OK)
 		return bpg_svc_fail(svc, BPG_EINTERNAL, "cannot record the submission");
+	if (s->idem != NULL)
+		bpg_idemkey_hold(&s->ik, s->plan.id);   /* the row's insert claimed the key */
 	return BPG_OK;
 }
 
@@ -191,16 +195,18 @@ submit_record(struct bpg_svc *svc, struct submit *s)
  * same request would fail the same way); after a 5xx the key is freed, so a retry runs again.
  */
 static void
-record_refusal(struct bpg_svc *svc, const struct submit *s, enum bpg_err err, const char *note)
+record_refusal(struct bpg_svc *svc, struct submit *s, enum bpg_err err, const char *note)
 {
 	int status = bpg_err_http_status(err);
 	struct bpg_buf b;
 
 	if (s->idem != NULL) {
 		bpg_buf_init(&b, 0);
-		if (status >= 500 || bpg_json_error_body(svc->livy ? 0 : status, note, &b) != BPG_OK ||
-		    bpg_subdb_set_response(svc->db, s->plan.id, status, b.data) != BPG_OK)
-			(void)bpg_subdb_drop_idempotency(svc->db, s->plan.id);
+		if (status >= 500 || bpg_json_error_body(svc->livy ? 0 : status, note, &b) != BPG_OK)
+			bpg_buf_release(&b);    /* no body: the key is freed */
+		if (bpg_idemkey_finish(&s->ik, status, b.data) != BPG_OK)
+			bpg_log(BPG_LOG_WARN, "submit", "the refusal's Idempotency-Key was not recorded",
+			    "id", s->plan.id, NULL);
 		bpg_buf_release(&b);
 	}
 	if (bpg_subdb_set_created(svc->db, s->plan.id, "SUBMISSION_FAILED", note, -1) != BPG_OK)
@@ -286,122 +292,91 @@ fail_busy(struct bpg_svc *svc, const char *id)
 	    "same key", id);
 }
 
-/* Loads row id and whether its worker lives into seen (row owns the strings). */
+/* The key's row is this submission's: created (its id), or replayed as first answered. */
 static enum bpg_err
-idem_load(struct bpg_svc *svc, const char *id, struct bpg_sub_row *row,
-    struct bpg_idem_seen *seen)
-{
-	enum bpg_err err = bpg_subdb_get(svc->db, id, 0, row);
-
-	if (err != BPG_OK)
-		return err;
-	memset(seen, 0, sizeof(*seen));
-	seen->fingerprint = row->idem_fingerprint;
-	seen->created_ms = row->created_ms;
-	seen->answered = row->idem_status >= 100 && row->idem_response != NULL;
-	seen->created = row->cr_created_ms >= 0 || row->status != NULL;
-	if (!seen->answered && !seen->created)
-		err = bpg_db_claim_alive(svc->db, row->claim_owner, &seen->claim_alive);
-	return err;
-}
-
-/* The key's row is this submission's: id created, or replayed as first answered. */
-static enum bpg_err
-answer_known(struct submit *s, const char *id, struct bpg_sub_row *row, int created)
+answer_known(struct submit *s, int created)
 {
 	struct bpg_svc_submit_out *o = s->out;
 
-	s->done = 1;
 	if (created) {
 		o->outcome = BPG_SVC_CREATED;
 		o->replayed = 1;
-		snprintf(o->id, sizeof(o->id), "%s", id);
+		snprintf(o->id, sizeof(o->id), "%s", s->ik.row.id);
 		return BPG_OK;
 	}
 	o->outcome = BPG_SVC_REPLAY;
-	o->status = (int)row->idem_status;
-	o->body = row->idem_response;
-	row->idem_response = NULL;
+	o->status = (int)s->ik.row.status;
+	o->body = s->ik.row.response;
+	s->ik.row.response = NULL;
 	return BPG_OK;
 }
 
 /* The take-over of the row a dead worker left: its id and cluster. */
 static enum bpg_err
-take_row(struct bpg_svc *svc, struct submit *s, const char *id, struct bpg_sub_row *row)
+take_row(struct bpg_svc *svc, struct submit *s)
 {
+	const struct bpg_idemdb_row *row = &s->ik.row;
+
 	s->plan.cluster = bpg_config_cluster(svc->cfg, row->cluster_id ? row->cluster_id : "");
 	if (s->plan.cluster == NULL) {
 		s->done = 1;
 		return bpg_svc_fail(svc, BPG_EUNAVAIL, "submission %s was for cluster %s, which is no "
-		    "longer configured", id, row->cluster_id ? row->cluster_id : "?");
+		    "longer configured", row->id, row->cluster_id ? row->cluster_id : "?");
 	}
-	snprintf(s->plan.id, sizeof(s->plan.id), "%s", id);
-	free(s->takeover_claim);
-	s->takeover_claim = row->claim_owner;
-	row->claim_owner = NULL;
+	snprintf(s->plan.id, sizeof(s->plan.id), "%s", row->id);
 	s->takeover = 1;
 	return BPG_OK;
 }
 
-/* Acts on bpg_idem_decide for the key's row id (loaded into row and seen). */
+/*
+ * A keyed request: looks its key up (bpg_idemkey_begin) and acts on the decision. s->done
+ * when the request is answered (a replay, created, 409, 422, or an error); else it goes on as
+ * a new submission, or, with s->takeover set, as the take-over of the row a dead worker left.
+ */
 static enum bpg_err
-idem_act(struct bpg_svc *svc, struct submit *s, const char *id, struct bpg_sub_row *row,
-    const struct bpg_idem_seen *seen)
+idem_begin(struct bpg_svc *svc, struct submit *s)
 {
-	enum bpg_err err;
+	enum bpg_idemkey_decision d;
 
 	s->done = 1;
-	switch (bpg_idem_decide(seen, s->fp, svc->now_ms(),
-	    svc->cfg->gateway.idempotency_ttl_s * 1000LL)) {
-	case BPG_IDEM_MISMATCH:
-		return bpg_svc_fail(svc, BPG_EMISMATCH, "Idempotency-Key was already used for a "
-		    "different request (submission %s): nothing was submitted; use a new key for a "
-		    "new request", id);
-	case BPG_IDEM_EXPIRED:
-		if ((err = bpg_subdb_release_key(svc->db, id, s->idem)) != BPG_OK)
-			return bpg_svc_fail(svc, BPG_EUNAVAIL, DB_DOWN_MSG);
+	if (bpg_idemkey_begin(&s->ik, svc->now_ms(), &d) != BPG_OK)
+		return bpg_svc_fail(svc, BPG_EUNAVAIL, DB_DOWN_MSG);
+	switch (d) {
+	case BPG_IDEMKEY_RUN:
 		s->done = 0;
 		return BPG_OK;
-	case BPG_IDEM_REPLAY:
-		return answer_known(s, id, row, 0);
-	case BPG_IDEM_CREATED:
-		return answer_known(s, id, row, 1);
-	case BPG_IDEM_BUSY:
-		return fail_busy(svc, id);
-	case BPG_IDEM_TAKE_OVER:
+	case BPG_IDEMKEY_MISMATCH:
+		return bpg_svc_fail(svc, BPG_EMISMATCH, "Idempotency-Key was already used for a "
+		    "different request (submission %s): nothing was submitted; use a new key for a "
+		    "new request", s->ik.row.id);
+	case BPG_IDEMKEY_REPLAY:
+		return answer_known(s, 0);
+	case BPG_IDEMKEY_CREATED:
+		return answer_known(s, 1);
+	case BPG_IDEMKEY_BUSY:
+		return fail_busy(svc, s->ik.row.id);
+	case BPG_IDEMKEY_TAKE_OVER:
 		s->done = 0;
-		return take_row(svc, s, id, row);
+		return take_row(svc, s);
+	case BPG_IDEMKEY_VERIFY:
+		break;   /* the fingerprint is set before begin: not reached */
 	}
 	return bpg_svc_fail(svc, BPG_EINTERNAL, "unknown Idempotency-Key decision");
 }
 
-/*
- * A keyed request: looks its key up and acts on bpg_idem_decide. s->done when the request
- * is answered (a replay, created, 409, 422, or an error); else it goes on as a new
- * submission, or, with s->takeover set, as the take-over of the row a dead worker left.
- */
+/* Sets the key of a keyed request up (its fingerprint computed) and begins it. */
 static enum bpg_err
-idem_lookup(struct bpg_svc *svc, struct submit *s)
+idem_start(struct bpg_svc *svc, struct submit *s)
 {
-	struct bpg_sub_row row;
-	struct bpg_idem_seen seen;
-	char *id = NULL;
+	const struct bpg_idemdb_key who = { svc->user->name, s->idem, s->in->route, NULL, NULL };
 	enum bpg_err err;
 
-	s->done = 0;
-	bpg_sub_row_init(&row);
-	err = bpg_subdb_find_idempotent(svc->db, svc->user->name, s->idem, &id);
-	if (err == BPG_ENOTFOUND) {
-		err = BPG_OK;
-	} else if (err != BPG_OK || (err = idem_load(svc, id, &row, &seen)) != BPG_OK) {
-		s->done = 1;
-		err = bpg_svc_fail(svc, BPG_EUNAVAIL, DB_DOWN_MSG);
-	} else {
-		err = idem_act(svc, s, id, &row, &seen);
-	}
-	free(id);
-	bpg_sub_row_release(&row);
-	return err;
+	bpg_idemkey_init(&s->ik, &bpg_idemdb_submissions, svc->db, &who, bpg_db_claim(svc->db),
+	    svc->cfg->gateway.idempotency_ttl_s * 1000LL);
+	if ((err = submit_fingerprint(svc, s)) != BPG_OK)
+		return err;
+	bpg_idemkey_set_fp(&s->ik, s->fp);
+	return idem_begin(svc, s);
 }
 
 /*
@@ -411,8 +386,7 @@ idem_lookup(struct bpg_svc *svc, struct submit *s)
 static enum bpg_err
 submit_take_over(struct bpg_svc *svc, struct submit *s)
 {
-	enum bpg_err err = bpg_subdb_take_over(svc->db, s->plan.id, s->takeover_claim,
-	    bpg_db_claim(svc->db));
+	enum bpg_err err = bpg_idemkey_take_over(&s->ik);
 
 	if (err == BPG_ECONFLICT)
 		return fail_busy(svc, s->plan.id);
@@ -439,7 +413,7 @@ submit_row(struct bpg_svc *svc, struct submit *s, int *raced)
 		return err;
 	if ((*raced)++)
 		return fail_busy(svc, NULL);
-	if ((err = idem_lookup(svc, s)) != BPG_OK || s->done)
+	if ((err = idem_begin(svc, s)) != BPG_OK || s->done)
 		return err;
 	return BPG_ECONFLICT;
 }
@@ -536,8 +510,7 @@ bpg_svc_submit(struct bpg_svc *svc, const struct bpg_svc_submit_in *in,
 	s.in = in;
 	s.out = out;
 	s.idem = in->dry_run ? NULL : in->idem;   /* a dry run: there is nothing to replay */
-	if (s.idem != NULL && ((err = submit_fingerprint(svc, &s)) != BPG_OK ||
-	    (err = idem_lookup(svc, &s)) != BPG_OK))
+	if (s.idem != NULL && (err = idem_start(svc, &s)) != BPG_OK)
 		goto out;
 	/* not answered by the key's row: run it (anew, or as the take-over) */
 	if (!s.done && ((err = submit_queue(svc, &s)) != BPG_OK ||

@@ -273,6 +273,13 @@ START_TEST(test_hold_then_finish)
 	ck_assert_int_eq(fk.finished_status, 503);
 	ck_assert_str_eq(k.k.id, "sub-2");
 	ck_assert_str_eq(k.k.fp, FP_A);
+	bpg_idemkey_hold(&k, "sub-3");             /* a failover's insert raced: begin again */
+	ck_assert_int_eq(bpg_idemkey_begin(&k, NOW, &d), BPG_OK);
+	ck_assert_int_eq(k.held, 0);
+	ck_assert_ptr_null(k.k.id);
+	fk.finished_status = 0;
+	ck_assert_int_eq(bpg_idemkey_finish(&k, 422, "{}"), BPG_OK);
+	ck_assert_int_eq(fk.finished_status, 0);   /* nothing held: nothing recorded */
 	bpg_idemkey_release(&k);
 }
 END_TEST

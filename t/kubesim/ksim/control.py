@@ -75,6 +75,10 @@ class ControlMixin:
                              {"retryAfterSeconds": 1})
             else:
                 e = ApiError(code, "ServiceUnavailable", "the server is currently unable to handle the request")
+        try:
+            self.body()         # keep the connection usable: read what the client sent
+        except (ApiError, ValueError):
+            self.close_connection = True
         self.send_json(e.code, e.status(), e.headers)
         return True
 
