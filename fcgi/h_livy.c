@@ -223,7 +223,7 @@ h_livy_create(struct bpg_app *app, struct bpg_http_req *req)
 	bpg_svc_submit_out_init(&out);
 	if ((err = livy_csrf(app, req)) != BPG_OK)
 		return err;
-	if (key != NULL && bpg_idem_key_check(key, why, sizeof(why)) != BPG_OK)
+	if (key != NULL && bpg_idem_key_check(key, BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	if ((err = livy_parse(app, req, &in.req, &proxy, &body)) != BPG_OK ||
 	    (err = livy_owner(app, req, proxy, &proxy_p, &in.owner)) != BPG_OK) {

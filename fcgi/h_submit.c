@@ -47,7 +47,7 @@ idem_key(struct bpg_http_req *req, const char **out)
 	*out = NULL;
 	if (k == NULL)
 		return BPG_OK;
-	if (bpg_idem_key_check(k, why, sizeof(why)) != BPG_OK)
+	if (bpg_idem_key_check(k, BPG_WHY(why)) != BPG_OK)
 		return bpg_http_fail(req, BPG_EINVAL, "%s", why);
 	*out = k;
 	return BPG_OK;

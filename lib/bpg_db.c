@@ -554,6 +554,18 @@ bpg_db_lock(struct bpg_db *db, const char *name, int timeout_s)
 }
 
 enum bpg_err
+bpg_db_exec_one(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams)
+{
+	unsigned long long affected = 0;
+	enum bpg_err err = bpg_db_exec(db, sql, params, nparams, NULL, NULL, &affected);
+
+	if (err != BPG_OK)
+		return err;
+	return affected == 1 ? BPG_OK : BPG_ECONFLICT;
+}
+
+enum bpg_err
 bpg_db_exec_once(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
     unsigned nparams, bpg_db_row_fn fn, void *ctx)
 {

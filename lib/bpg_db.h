@@ -64,6 +64,10 @@ typedef enum bpg_err (*bpg_db_row_fn)(void *ctx, unsigned ncols, const char *con
 enum bpg_err bpg_db_exec(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
     unsigned nparams, bpg_db_row_fn fn, void *ctx, unsigned long long *affected_out);
 
+/* bpg_db_exec of a write that must change exactly one row: BPG_ECONFLICT when it changed none. */
+enum bpg_err bpg_db_exec_one(struct bpg_db *db, const char *sql, const struct bpg_db_val *params,
+    unsigned nparams);
+
 /*
  * Like bpg_db_exec for a statement that is not a constant (migrations): prepared,
  * executed once and closed, never cached. No reconnect.

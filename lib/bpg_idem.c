@@ -6,20 +6,17 @@
 #include "bpg_idem.h"
 
 enum bpg_err
-bpg_idem_key_check(const char *key, char *why, size_t whylen)
+bpg_idem_key_check(const char *key, struct bpg_why *why)
 {
 	size_t n = strlen(key);
 
-	if (n == 0 || n > BPG_IDEM_KEY_MAX) {
-		snprintf(why, whylen, "Idempotency-Key: 1 to %d characters", BPG_IDEM_KEY_MAX);
-		return BPG_EINVAL;
-	}
-	for (const char *p = key; *p; p++) {
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			snprintf(why, whylen, "Idempotency-Key: printable ASCII without spaces only");
-			return BPG_EINVAL;
-		}
-	}
+	if (n == 0 || n > BPG_IDEM_KEY_MAX)
+		return bpg_why_set(why, BPG_EINVAL, "Idempotency-Key: 1 to %d characters",
+		    BPG_IDEM_KEY_MAX);
+	for (const char *p = key; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return bpg_why_set(why, BPG_EINVAL,
+			    "Idempotency-Key: printable ASCII without spaces only");
 	return BPG_OK;
 }
 

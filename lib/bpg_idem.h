@@ -14,7 +14,7 @@
  * Checks a key: 1 to 255 printable ASCII characters, no spaces. BPG_EINVAL with the reason
  * in why otherwise.
  */
-enum bpg_err bpg_idem_key_check(const char *key, char *why, size_t whylen);
+enum bpg_err bpg_idem_key_check(const char *key, struct bpg_why *why);
 
 /*
  * The fingerprint of a keyed request: SHA-256 (hex, NUL-terminated in out) over the method

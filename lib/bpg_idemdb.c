@@ -36,55 +36,103 @@ alive(void *db, const char *claim, int *alive_out)
 	return bpg_db_claim_alive(db, claim, alive_out);
 }
 
-/* ---- other calls: table idempotent_request ---- */
+/* ---- other calls: table idempotent_request (migration 0011), one row per (user, key) ---- */
+
+static enum bpg_err
+req_row(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
+{
+	struct bpg_idemdb_row *r = ctx;
+	char **s[] = { &r->fingerprint, &r->claim_owner, &r->response };
+
+	(void)lens;
+	if (ncols != 5 || r->found)
+		return BPG_OK;
+	r->found = 1;
+	for (unsigned i = 0; i < 3; i++)
+		if (cols[i] != NULL && (*s[i] = strdup(cols[i])) == NULL)
+			return BPG_ENOMEM;
+	r->status = cols[3] != NULL ? strtoll(cols[3], NULL, 10) : -1;
+	r->created_ms = cols[4] != NULL ? strtoll(cols[4], NULL, 10) : -1;
+	return BPG_OK;
+}
 
 static enum bpg_err
 req_get(void *db, const struct bpg_idemdb_key *k, struct bpg_idemdb_row *out)
 {
-	struct bpg_idem_req r;
-	enum bpg_err err;
+	static const char sql[] = "SELECT fingerprint, claim_owner, response, status, "
+	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED) FROM idempotent_request "
+	    "WHERE original_user = ? AND idem_key = ?";
+	struct bpg_db_val p[] = { bpg_db_str(k->user), bpg_db_str(k->key) };
 
-	memset(&r, 0, sizeof(r));
 	bpg_idemdb_row_release(out);
-	if ((err = bpg_subdb_idem_get(db, k->user, k->key, &r)) == BPG_OK && r.found) {
-		out->found = 1;
-		take(&out->fingerprint, &r.fingerprint);
-		take(&out->claim_owner, &r.claim_owner);
-		take(&out->response, &r.response);
-		out->status = r.status;
-		out->created_ms = r.created_ms;
-	}
-	bpg_idem_req_release(&r);
-	return err;
+	return bpg_db_exec(db, sql, p, 2, req_row, out, NULL);
 }
 
+/* A new key for this worker's claim; BPG_ECONFLICT when it exists. */
 static enum bpg_err
 req_claim(void *db, const struct bpg_idemdb_key *k, const char *claim)
 {
-	return bpg_subdb_idem_begin(db, k->user, k->key, k->route, claim);
+	static const char sql[] = "INSERT INTO idempotent_request (original_user, idem_key, route, "
+	    "claim_owner) VALUES (?, ?, ?, ?)";
+	struct bpg_db_val p[] = { bpg_db_str(k->user), bpg_db_str(k->key), bpg_db_str(k->route),
+	    bpg_db_str(claim) };
+
+	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
 }
 
+/* From a dead worker's claim, while unanswered; BPG_ECONFLICT: another retry won it. */
 static enum bpg_err
 req_take_over(void *db, const struct bpg_idemdb_key *k, const struct bpg_idemdb_row *row,
     const char *claim)
 {
-	return bpg_subdb_idem_take_over(db, k->user, k->key, row->claim_owner, claim);
+	static const char sql[] = "UPDATE idempotent_request SET claim_owner = ?, "
+	    "created_time = CURRENT_TIMESTAMP(3) WHERE original_user = ? AND idem_key = ? "
+	    "AND claim_owner <=> ? AND status IS NULL";
+	struct bpg_db_val p[] = { bpg_db_str(claim), bpg_db_str(k->user), bpg_db_str(k->key),
+	    bpg_db_str(row->claim_owner) };
+
+	return bpg_db_exec_one(db, sql, p, 4);
+}
+
+static enum bpg_err
+req_forget(void *db, const struct bpg_idemdb_key *k)
+{
+	static const char sql[] = "DELETE FROM idempotent_request WHERE original_user = ? AND "
+	    "idem_key = ?";
+	struct bpg_db_val p[] = { bpg_db_str(k->user), bpg_db_str(k->key) };
+
+	return bpg_db_exec(db, sql, p, 2, NULL, NULL, NULL);
 }
 
 static enum bpg_err
 req_expire(void *db, const struct bpg_idemdb_key *k, const struct bpg_idemdb_row *row)
 {
 	(void)row;
-	return bpg_subdb_idem_forget(db, k->user, k->key);
+	return req_forget(db, k);
 }
 
 /* A 2xx is kept for the retries; after a failure nothing was stored: the key is free. */
 static enum bpg_err
 req_finish(void *db, const struct bpg_idemdb_key *k, int status, const char *body)
 {
+	static const char sql[] = "UPDATE idempotent_request SET fingerprint = ?, status = ?, "
+	    "response = ? WHERE original_user = ? AND idem_key = ?";
+	struct bpg_db_val p[] = { bpg_db_str(k->fp), bpg_db_int(status), bpg_db_str(body),
+	    bpg_db_str(k->user), bpg_db_str(k->key) };
+
 	if (status >= 200 && status < 300 && k->fp != NULL && body != NULL)
-		return bpg_subdb_idem_finish(db, k->user, k->key, k->fp, status, body);
-	return bpg_subdb_idem_forget(db, k->user, k->key);
+		return bpg_db_exec(db, sql, p, 5, NULL, NULL, NULL);
+	return req_forget(db, k);
+}
+
+enum bpg_err
+bpg_idemdb_requests_expire(struct bpg_db *db, long long ttl_s)
+{
+	static const char sql[] = "DELETE FROM idempotent_request WHERE created_time < "
+	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 10000";
+	struct bpg_db_val p[] = { bpg_db_int(ttl_s) };
+
+	return bpg_db_exec(db, sql, p, 1, NULL, NULL, NULL);
 }
 
 const struct bpg_idemdb_ops bpg_idemdb_requests = {

@@ -59,6 +59,9 @@ struct bpg_idemdb_ops {
  */
 extern const struct bpg_idemdb_ops bpg_idemdb_requests;
 
+/* The monitor's clean-up of idempotent_request: keys older than ttl_s go (10,000 a call). */
+enum bpg_err bpg_idemdb_requests_expire(struct bpg_db *db, long long ttl_s);
+
 /*
  * Submits (the key, fingerprint and claim on the application_submission row the submit
  * inserts): a 4xx refusal is kept (the same request would fail the same way); a 2xx is the

@@ -483,18 +483,6 @@ bpg_subdb_monitor_run(struct bpg_db *db, struct bpg_monitor_run *out)
 
 /* ---- Idempotency-Key and claims (migration 0007) ---- */
 
-/* BPG_OK when exactly one row changed, else BPG_ECONFLICT (or the statement's error). */
-static enum bpg_err
-exec_one(struct bpg_db *db, const char *sql, const struct bpg_db_val *p, unsigned n)
-{
-	unsigned long long affected = 0;
-	enum bpg_err err = bpg_db_exec(db, sql, p, n, NULL, NULL, &affected);
-
-	if (err != BPG_OK)
-		return err;
-	return affected == 1 ? BPG_OK : BPG_ECONFLICT;
-}
-
 enum bpg_err
 bpg_subdb_take_over(struct bpg_db *db, const char *id, const char *old_claim,
     const char *new_claim)
@@ -504,7 +492,7 @@ bpg_subdb_take_over(struct bpg_db *db, const char *id, const char *old_claim,
 	    "AND cr_created_time IS NULL AND idem_status IS NULL AND abandoned_time IS NULL";
 	struct bpg_db_val p[] = { bpg_db_str(new_claim), bpg_db_str(id), bpg_db_str(old_claim) };
 
-	return exec_one(db, sql, p, 3);
+	return bpg_db_exec_one(db, sql, p, 3);
 }
 
 enum bpg_err
@@ -550,7 +538,7 @@ bpg_subdb_fail_orphan(struct bpg_db *db, const char *id, const char *claim, cons
 	struct bpg_db_val p[] = { bpg_db_str(note), bpg_db_str(note), bpg_db_str(id),
 	    bpg_db_str(claim) };
 
-	return exec_one(db, sql, p, 4);
+	return bpg_db_exec_one(db, sql, p, 4);
 }
 
 /* ---- Apache Livy's batch ids (migration 0009) ---- */
@@ -669,104 +657,4 @@ bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long from, long lo
 	err = bpg_db_exec(db, list_sql, p, 5, livy_list_cb, &l, NULL);
 	bpg_sub_row_release(&l.row);
 	return err;
-}
-
-/* ---- Idempotency-Key of other calls (table idempotent_request, migration 0011) ---- */
-
-static enum bpg_err
-idem_req_cb(void *ctx, unsigned ncols, const char *const *cols, const unsigned long *lens)
-{
-	struct bpg_idem_req *r = ctx;
-	char **s[] = { &r->route, &r->fingerprint, &r->claim_owner, &r->response };
-
-	(void)lens;
-	if (ncols != 6 || r->found)
-		return BPG_OK;
-	r->found = 1;
-	for (unsigned i = 0; i < 4; i++)
-		if (cols[i] != NULL && (*s[i] = strdup(cols[i])) == NULL)
-			return BPG_ENOMEM;
-	r->status = cols[4] != NULL ? strtoll(cols[4], NULL, 10) : -1;
-	r->created_ms = cols[5] != NULL ? strtoll(cols[5], NULL, 10) : -1;
-	return BPG_OK;
-}
-
-void
-bpg_idem_req_release(struct bpg_idem_req *r)
-{
-	free(r->route);
-	free(r->fingerprint);
-	free(r->claim_owner);
-	free(r->response);
-	memset(r, 0, sizeof(*r));
-	r->status = r->created_ms = -1;
-}
-
-enum bpg_err
-bpg_subdb_idem_get(struct bpg_db *db, const char *user, const char *key, struct bpg_idem_req *out)
-{
-	static const char sql[] = "SELECT route, fingerprint, claim_owner, response, status, "
-	    "CAST(UNIX_TIMESTAMP(created_time) * 1000 AS SIGNED) FROM idempotent_request "
-	    "WHERE original_user = ? AND idem_key = ?";
-	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(key) };
-
-	bpg_idem_req_release(out);
-	return bpg_db_exec(db, sql, p, 2, idem_req_cb, out, NULL);
-}
-
-enum bpg_err
-bpg_subdb_idem_begin(struct bpg_db *db, const char *user, const char *key, const char *route,
-    const char *claim)
-{
-	static const char sql[] = "INSERT INTO idempotent_request (original_user, idem_key, route, "
-	    "claim_owner) VALUES (?, ?, ?, ?)";
-	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(key), bpg_db_str(route),
-	    bpg_db_str(claim) };
-
-	return bpg_db_exec(db, sql, p, 4, NULL, NULL, NULL);
-}
-
-enum bpg_err
-bpg_subdb_idem_take_over(struct bpg_db *db, const char *user, const char *key,
-    const char *old_claim, const char *new_claim)
-{
-	static const char sql[] = "UPDATE idempotent_request SET claim_owner = ?, "
-	    "created_time = CURRENT_TIMESTAMP(3) WHERE original_user = ? AND idem_key = ? "
-	    "AND claim_owner <=> ? AND status IS NULL";
-	struct bpg_db_val p[] = { bpg_db_str(new_claim), bpg_db_str(user), bpg_db_str(key),
-	    bpg_db_str(old_claim) };
-
-	return exec_one(db, sql, p, 4);
-}
-
-enum bpg_err
-bpg_subdb_idem_finish(struct bpg_db *db, const char *user, const char *key, const char *fp,
-    int status, const char *response)
-{
-	static const char sql[] = "UPDATE idempotent_request SET fingerprint = ?, status = ?, "
-	    "response = ? WHERE original_user = ? AND idem_key = ?";
-	struct bpg_db_val p[] = { bpg_db_str(fp), bpg_db_int(status), bpg_db_str(response),
-	    bpg_db_str(user), bpg_db_str(key) };
-
-	return bpg_db_exec(db, sql, p, 5, NULL, NULL, NULL);
-}
-
-enum bpg_err
-bpg_subdb_idem_forget(struct bpg_db *db, const char *user, const char *key)
-{
-	static const char sql[] = "DELETE FROM idempotent_request WHERE original_user = ? AND "
-	    "idem_key = ?";
-	struct bpg_db_val p[] = { bpg_db_str(user), bpg_db_str(key) };
-
-	return bpg_db_exec(db, sql, p, 2, NULL, NULL, NULL);
-}
-
-enum bpg_err
-bpg_subdb_idem_expire(struct bpg_db *db, long long ttl_s)
-{
-	static const char sql[] = "DELETE FROM idempotent_request WHERE created_time < "
-	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND LIMIT 10000";
-	struct bpg_db_val p[] = { bpg_db_int(ttl_s) };
-
-	return bpg_db_exec(db, sql, p, 1, NULL, NULL, NULL);
 }

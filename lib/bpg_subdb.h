@@ -299,30 +299,6 @@ enum bpg_err bpg_subdb_livy_list(struct bpg_db *db, const char *user, long long 
     enum bpg_err (*fn)(void *ctx, long long id, int killed, const struct bpg_sub_row *r),
     void *ctx, long long *total_out);
 
-/*
- * Idempotency-Key of calls other than POST /spark (table idempotent_request): one row per
- * (authenticated user, key). idem_get: BPG_OK with found 0 when there is none. idem_begin:
- * claims a new key (BPG_ECONFLICT: it exists). idem_take_over: from a dead worker's claim,
- * while unanswered (BPG_ECONFLICT: another retry won). idem_finish: the fingerprint and the
- * first answer. idem_forget: frees the key (a 5xx, or expired). idem_expire: the monitor's
- * clean-up of keys older than ttl_s.
- */
-struct bpg_idem_req {
-	int found;
-	char *route, *fingerprint, *claim_owner, *response;
-	long long status, created_ms;      /* -1 while unanswered / unknown */
-};
-void bpg_idem_req_release(struct bpg_idem_req *r);
-enum bpg_err bpg_subdb_idem_get(struct bpg_db *db, const char *user, const char *key,
-    struct bpg_idem_req *out);
-enum bpg_err bpg_subdb_idem_begin(struct bpg_db *db, const char *user, const char *key,
-    const char *route, const char *claim);
-enum bpg_err bpg_subdb_idem_take_over(struct bpg_db *db, const char *user, const char *key,
-    const char *old_claim, const char *new_claim);
-enum bpg_err bpg_subdb_idem_finish(struct bpg_db *db, const char *user, const char *key,
-    const char *fp, int status, const char *response);
-enum bpg_err bpg_subdb_idem_forget(struct bpg_db *db, const char *user, const char *key);
-enum bpg_err bpg_subdb_idem_expire(struct bpg_db *db, long long ttl_s);
 
 /* The monitor's last run (table monitor_run); BPG_ENOTFOUND before the first. */
 struct bpg_monitor_run {

@@ -113,7 +113,7 @@ upload_prepare(struct upload *u)
 	if ((err = upload_authorize(u)) != BPG_OK)
 		return err;
 	if (u->in->idem_key != NULL &&
-	    bpg_idem_key_check(u->in->idem_key, why, sizeof(why)) != BPG_OK)
+	    bpg_idem_key_check(u->in->idem_key, BPG_WHY(why)) != BPG_OK)
 		return fail(u, BPG_EINVAL, "%s", why);
 	if (bpg_multipart_is_form(u->in->content_type)) {
 		if ((u->mp = malloc(sizeof(*u->mp))) == NULL)

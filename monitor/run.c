@@ -6,6 +6,7 @@
 #include <string.h>
 #include "bpg_log.h"
 #include "bpg_recstore.h"
+#include "bpg_idemdb.h"
 #include "bpg_subdb.h"
 #include "bpg_time.h"
 #include "monitor.h"
@@ -383,7 +384,7 @@ expire_keys(struct monitor *m, struct run *r)
 	enum bpg_err err = bpg_subdb_expire_keys(m->db, m->cfg->gateway.idempotency_ttl_s, NULL);
 
 	if (err == BPG_OK)
-		err = bpg_subdb_idem_expire(m->db, m->cfg->gateway.idempotency_ttl_s);
+		err = bpg_idemdb_requests_expire(m->db, m->cfg->gateway.idempotency_ttl_s);
 	if (err != BPG_OK)
 		db_error(r, err, "expiry of the Idempotency-Keys", "");
 }

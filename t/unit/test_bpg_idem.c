@@ -17,7 +17,7 @@ START_TEST(test_key_rules)
 {
 	char why[128];
 
-	ck_assert_int_eq(bpg_idem_key_check(key_cases[_i].key, why, sizeof(why)), key_cases[_i].want);
+	ck_assert_int_eq(bpg_idem_key_check(key_cases[_i].key, BPG_WHY(why)), key_cases[_i].want);
 }
 END_TEST
 
@@ -27,10 +27,10 @@ START_TEST(test_key_length)
 
 	memset(k, 'k', sizeof(k));
 	k[BPG_IDEM_KEY_MAX] = '\0';
-	ck_assert_int_eq(bpg_idem_key_check(k, why, sizeof(why)), BPG_OK);
+	ck_assert_int_eq(bpg_idem_key_check(k, BPG_WHY(why)), BPG_OK);
 	k[BPG_IDEM_KEY_MAX] = 'k';
 	k[BPG_IDEM_KEY_MAX + 1] = '\0';
-	ck_assert_int_eq(bpg_idem_key_check(k, why, sizeof(why)), BPG_EINVAL);
+	ck_assert_int_eq(bpg_idem_key_check(k, BPG_WHY(why)), BPG_EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "255"));
 }
 END_TEST
