@@ -71,9 +71,6 @@ int bpg_cli_run(const struct bpg_cli *cli);
 extern const struct bpg_route bpg_routes[];
 extern const size_t bpg_n_routes;
 
-/* main.c */
-long long bpg_now_ms(void);
-
 /* front.c: the service's context and answers, for every front */
 /* Fills svc for req: the worker's clients, the clock, the caller; the error slot empty. */
 void bpg_front_svc(struct bpg_app *app, const struct bpg_http_req *req, struct bpg_svc *svc);

@@ -3,6 +3,7 @@
 #include "bpg_fcgi.h"
 #include "bpg_json.h"
 #include "bpg_metrics.h"
+#include "bpg_time.h"
 
 void
 bpg_front_svc(struct bpg_app *app, const struct bpg_http_req *req, struct bpg_svc *svc)
@@ -13,7 +14,7 @@ bpg_front_svc(struct bpg_app *app, const struct bpg_http_req *req, struct bpg_sv
 	svc->s3 = app->s3;
 	svc->queue_secrets = &app->queue_secrets;
 	svc->zone_counter = &app->zone_counter;
-	svc->now_ms = bpg_now_ms;
+	svc->now_ms = bpg_time_now_ms;
 	svc->count_submission = bpg_metrics_submission;
 	svc->user = &req->user;
 	svc->legacy = bpg_http_is_legacy(req);

@@ -45,7 +45,7 @@ static enum bpg_err
 probe(struct bpg_app *app, size_t i, double *ms, struct bpg_why *why, int *asked)
 {
 	struct bpg_probe *p = &app->probes[i];
-	long long now = bpg_now_ms();
+	long long now = bpg_time_now_ms();
 	long long t0;
 	enum bpg_err e;
 
@@ -73,7 +73,7 @@ static enum bpg_err
 probe_db(struct bpg_app *app, double *ms, int *asked)
 {
 	struct bpg_health_db *h = &app->health_db;
-	long long now = bpg_now_ms();
+	long long now = bpg_time_now_ms();
 	long long t0;
 	enum bpg_err e;
 

@@ -10,6 +10,7 @@
 #include "bpg_fcgi.h"
 #include "bpg_json.h"
 #include "bpg_query.h"
+#include "bpg_time.h"
 
 #define CURSOR_MAX 128
 #define CURSOR_MS_MAX (1LL << 50)   /* as createdAfter/createdBefore */
@@ -122,7 +123,7 @@ list_stream(struct bpg_app *app, struct bpg_http_req *req, const struct bpg_sub_
 	memset(&o, 0, sizeof(o));
 	bpg_buf_init(&b, 0);
 	o.app = app;
-	o.now = bpg_now_ms();
+	o.now = bpg_time_now_ms();
 	o.req = req;
 	o.lines = lines;
 	o.buf = &b;
@@ -208,7 +209,7 @@ list_page(struct bpg_app *app, struct bpg_http_req *req, const struct list_q *q)
 	memset(&o, 0, sizeof(o));
 	bpg_buf_init(&nd, 0);
 	o.app = app;
-	o.now = bpg_now_ms();
+	o.now = bpg_time_now_ms();
 	o.lines = q->ndjson;
 	o.buf = &nd;
 	bpg_front_svc(app, req, &svc);

@@ -11,6 +11,7 @@
 #include "bpg_livy.h"
 #include "bpg_query.h"
 #include "bpg_request.h"
+#include "bpg_time.h"
 
 #define LIVY_MAX_BODY    ((size_t)1 << 20)
 #define LIVY_PAGE_DEFAULT 100
@@ -94,7 +95,7 @@ livy_batch_json(struct bpg_app *app, const char *host, long long id, int killed,
 	char url[1024];
 	const char *msg = row->error_message;
 
-	if (j == NULL || bpg_appstate_status_json(row, c, bpg_now_ms(), &st) != BPG_OK)
+	if (j == NULL || bpg_appstate_status_json(row, c, bpg_time_now_ms(), &st) != BPG_OK)
 		goto fail;
 	ui = cJSON_GetObjectItemCaseSensitive(st, "sparkUIUrl");
 	/* absolute, as Livy's: the gateway as the client reached it (nginx passes Host) */

@@ -6,6 +6,7 @@
 #include "bpg_query.h"
 #include "bpg_upload.h"
 #include "bpg_upname.h"
+#include "bpg_time.h"
 
 #define WHY             512
 
@@ -137,7 +138,7 @@ h_s3_upload(struct bpg_app *app, struct bpg_http_req *req)
 	in.admin = req->user.admin;
 	in.content_type = bpg_http_param(req, "CONTENT_TYPE");
 	in.idem_key = bpg_http_param(req, "HTTP_IDEMPOTENCY_KEY");
-	in.now_ms = bpg_now_ms();
+	in.now_ms = bpg_time_now_ms();
 	bpg_upload_out_init(&out);
 	if ((err = bpg_upload_run(&env, &in, s3_read, &rd, &out)) != BPG_OK) {
 		if (out.retry_after > 0)

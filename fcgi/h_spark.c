@@ -5,6 +5,7 @@
 #include "bpg_appstate.h"
 #include "bpg_fcgi.h"
 #include "bpg_yaml.h"
+#include "bpg_time.h"
 
 /* True when req came on the configured base path (not the Java gateway's /skatev2). */
 static int
@@ -38,7 +39,7 @@ h_spark_status(struct bpg_app *app, struct bpg_http_req *req)
 	if ((err = bpg_svc_status(&svc, req->match.params[0], on_own_base(app, req) ?
 	    BPG_SVC_ATTEMPTS : 0, &s)) != BPG_OK)
 		err = bpg_front_fail(req, &svc, err);
-	else if ((err = bpg_appstate_status_json(&s.row, s.cluster, bpg_now_ms(), &j)) != BPG_OK)
+	else if ((err = bpg_appstate_status_json(&s.row, s.cluster, bpg_time_now_ms(), &j)) != BPG_OK)
 		bpg_http_fail(req, err, "out of memory");
 	else
 		err = bpg_http_reply_json(req, 200, j);

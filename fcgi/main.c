@@ -21,12 +21,6 @@ static volatile sig_atomic_t stop_requested;
 /* The FastCGI listen socket and an fd of /dev/null that on_stop puts in its place. */
 static int stop_listen_fd = -1, stop_devnull_fd = -1;
 
-long long
-bpg_now_ms(void)
-{
-	return bpg_svc_clock_ms();
-}
-
 /*
  * SIGTERM/SIGINT: an idle worker leaves accept() at once, a busy one after its request.
  * FCGX_ShutdownPending() alone is not enough: a signal that lands between the loop's check

@@ -42,15 +42,6 @@ bpg_svc_fail(struct bpg_svc *svc, enum bpg_err err, const char *fmt, ...)
 	return err;
 }
 
-long long
-bpg_svc_clock_ms(void)
-{
-	struct timespec t;
-
-	return clock_gettime(CLOCK_REALTIME, &t) == 0 ?
-	    (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 : 0;
-}
-
 void
 bpg_svc_sub_init(struct bpg_svc_sub *s)
 {

@@ -62,9 +62,6 @@ enum bpg_err bpg_svc_fail(struct bpg_svc *svc, enum bpg_err err, const char *fmt
 /* Empties the error slot (a failure recovered from). */
 void bpg_svc_clear(struct bpg_svc *svc);
 
-/* The wall clock (CLOCK_REALTIME) in epoch ms: a context's default now_ms. */
-long long bpg_svc_clock_ms(void);
-
 /* ---- bpg_service.c: look up, refresh, the SparkApplication, delete ---- */
 
 /* A submission looked up by its id (a submission or Spark app id). */

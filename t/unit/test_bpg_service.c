@@ -170,15 +170,6 @@ START_TEST(test_submit_row)
 }
 END_TEST
 
-START_TEST(test_clock)
-{
-	long long a = bpg_svc_clock_ms(), b = bpg_svc_clock_ms();
-
-	ck_assert_int_gt(a, 1600000000000LL);   /* epoch ms, after 2020 */
-	ck_assert_int_ge(b, a - 1000);
-}
-END_TEST
-
 static Suite *
 service_suite(void)
 {
@@ -191,7 +182,6 @@ service_suite(void)
 	tcase_add_test(tc, test_merge);
 	tcase_add_loop_test(tc, test_log_pod, 0, sizeof(pod_cases) / sizeof(pod_cases[0]));
 	tcase_add_loop_test(tc, test_submit_row, 0, sizeof(row_cases) / sizeof(row_cases[0]));
-	tcase_add_test(tc, test_clock);
 	suite_add_tcase(s, tc);
 	return s;
 }
