@@ -236,13 +236,6 @@ k8s_stream_opts(struct k8s_conn *cn, struct k8s_stream *st)
 }
 
 /* One request to a cluster: what k8s_perform sends. */
-struct k8s_call {
-	const char *method, *path;
-	const char *content_type;   /* or NULL */
-	const char *body;           /* or NULL */
-	size_t len;
-};
-
 /* Appends line to *hdrs; 0, or -1 (no memory: *hdrs unchanged). */
 static int
 k8s_header(struct curl_slist **hdrs, const char *line)
@@ -257,7 +250,7 @@ k8s_header(struct curl_slist **hdrs, const char *line)
 
 /* The URL and the headers (auth and ct hold the lines curl copies). BPG_ENOMEM. */
 static enum bpg_err
-k8s_prepare(const struct bpg_cluster *c, const struct k8s_conn *cn, const struct k8s_call *call,
+k8s_prepare(const struct bpg_cluster *c, const struct k8s_conn *cn, const struct bpg_k8s_req *call,
     struct bpg_buf *url, struct bpg_buf *auth, struct bpg_buf *ct, struct curl_slist **hdrs)
 {
 	if (bpg_buf_printf(url, "%s%s", c->api_server, call->path) != BPG_OK ||
@@ -274,7 +267,7 @@ k8s_prepare(const struct bpg_cluster *c, const struct k8s_conn *cn, const struct
 
 /* The handle's options for this request. BPG_EINTERNAL when curl refuses one. */
 static enum bpg_err
-k8s_setopts(struct k8s_conn *cn, const struct k8s_call *call, const char *url,
+k8s_setopts(struct k8s_conn *cn, const struct bpg_k8s_req *call, const char *url,
     struct curl_slist *hdrs, struct bpg_k8s_resp *resp, struct k8s_stream *st)
 {
 	if (curl_easy_setopt(cn->curl, CURLOPT_URL, url) != CURLE_OK ||
@@ -328,7 +321,7 @@ k8s_transfer(const struct bpg_cluster *c, struct k8s_conn *cn, const char *metho
  * any other body into resp->body.
  */
 static enum bpg_err
-k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct k8s_call *call,
+k8s_perform(struct bpg_k8s *k, const struct bpg_cluster *c, const struct bpg_k8s_req *call,
     struct bpg_k8s_resp *resp, struct k8s_stream *st, struct bpg_why *why)
 {
 	struct k8s_conn *cn = k8s_conn(k, c);
@@ -364,13 +357,10 @@ out:
 }
 
 enum bpg_err
-bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
-    const char *path, const char *content_type, const char *body, size_t len,
+bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const struct bpg_k8s_req *rq,
     struct bpg_k8s_resp *resp, struct bpg_why *why)
 {
-	const struct k8s_call call = { method, path, content_type, body, len };
-
-	return k8s_perform(k, c, &call, resp, NULL, why);
+	return k8s_perform(k, c, rq, resp, NULL, why);
 }
 
 /* Appends the fields of a Status's details.causes to why's text, or its message. */
@@ -471,17 +461,18 @@ bpg_k8s_query_escape(const char *s, struct bpg_buf *out)
 	return err;
 }
 
-/* Sends the request, maps the status and parses a 2xx JSON body into *out (if out). */
+/* Sends a request without a body, maps the status, parses a 2xx JSON body into *out (if out). */
 static enum bpg_err
 k8s_call(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, const char *path,
-    const char *ctype, const char *body, size_t len, cJSON **out, struct bpg_why *why)
+    cJSON **out, struct bpg_why *why)
 {
+	const struct bpg_k8s_req rq = { .method = method, .path = path };
 	struct bpg_k8s_resp resp;
 	enum bpg_err err;
 	char pwhy[128];
 
 	bpg_k8s_resp_init(&resp);
-	err = bpg_k8s_request(k, c, method, path, ctype, body, len, &resp, why);
+	err = bpg_k8s_request(k, c, &rq, &resp, why);
 	if (err == BPG_OK)
 		err = bpg_k8s_check(c, &resp, why);
 	if (err == BPG_OK && out != NULL) {
@@ -527,8 +518,8 @@ bpg_k8s_create_app(struct bpg_k8s *k, const struct bpg_cluster *c, const cJSON *
 	bpg_k8s_resp_init(&resp);
 	if ((err = k8s_app_path(c, NULL, &path)) == BPG_OK &&
 	    (err = bpg_json_print(app, &body)) == BPG_OK &&
-	    (err = bpg_k8s_request(k, c, "POST", path.data, "application/json", body.data, body.len,
-	    &resp, why)) == BPG_OK &&
+	    (err = bpg_k8s_request(k, c, &(const struct bpg_k8s_req){ "POST", path.data,
+	    "application/json", body.data, body.len }, &resp, why)) == BPG_OK &&
 	    (err = bpg_k8s_check(c, &resp, why)) == BPG_OK) {
 		if (bpg_json_pick(resp.body.data ? resp.body.data : "", resp.body.len, paths, 1,
 		    &ts) != BPG_OK) {
@@ -553,7 +544,7 @@ bpg_k8s_get_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *name
 
 	bpg_buf_init(&path, 0);
 	if ((err = k8s_app_path(c, name, &path)) == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
+		err = k8s_call(k, c, "GET", path.data, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
@@ -567,7 +558,7 @@ bpg_k8s_delete_app(struct bpg_k8s *k, const struct bpg_cluster *c, const char *n
 
 	bpg_buf_init(&path, 0);
 	if ((err = k8s_app_path(c, name, &path)) == BPG_OK)
-		err = k8s_call(k, c, "DELETE", path.data, NULL, NULL, 0, out, why);
+		err = k8s_call(k, c, "DELETE", path.data, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
@@ -588,7 +579,7 @@ bpg_k8s_list_apps(struct bpg_k8s *k, const struct bpg_cluster *c, const char *la
 	if (err == BPG_OK && cont != NULL && *cont && (err = bpg_buf_puts(&path, "&continue=")) == BPG_OK)
 		err = bpg_k8s_query_escape(cont, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
+		err = k8s_call(k, c, "GET", path.data, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
@@ -610,7 +601,7 @@ bpg_k8s_list_events(struct bpg_k8s *k, const struct bpg_cluster *c, const char *
 	if (err == BPG_OK)
 		err = bpg_k8s_query_escape(sel.data, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, "GET", path.data, NULL, NULL, 0, out, why);
+		err = k8s_call(k, c, "GET", path.data, out, why);
 	bpg_buf_release(&path);
 	bpg_buf_release(&sel);
 	return err;
@@ -629,7 +620,7 @@ k8s_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method, cons
 	if (err == BPG_OK)
 		err = bpg_k8s_query_escape(name, &path);
 	if (err == BPG_OK)
-		err = k8s_call(k, c, method, path.data, NULL, NULL, 0, out, why);
+		err = k8s_call(k, c, method, path.data, out, why);
 	bpg_buf_release(&path);
 	return err;
 }
@@ -651,7 +642,7 @@ bpg_k8s_delete_pod(struct bpg_k8s *k, const struct bpg_cluster *c, const char *n
 enum bpg_err
 bpg_k8s_ping(struct bpg_k8s *k, const struct bpg_cluster *c, struct bpg_why *why)
 {
-	return k8s_call(k, c, "GET", "/version", NULL, NULL, 0, NULL, why);
+	return k8s_call(k, c, "GET", "/version", NULL, why);
 }
 
 enum bpg_err
@@ -659,7 +650,7 @@ bpg_k8s_stream_log(struct bpg_k8s *k, const struct bpg_cluster *c, const char *p
     const struct bpg_k8s_log_opts *o, bpg_k8s_sink sink, void *arg, struct bpg_why *why)
 {
 	struct k8s_stream st = { NULL, NULL, sink, arg, o->max_ms, o->follow, 0 };
-	struct k8s_call call = { "GET", NULL, NULL, NULL, 0 };
+	struct bpg_k8s_req call = { .method = "GET" };
 	struct bpg_k8s_resp resp;
 	struct bpg_buf path;
 	enum bpg_err err = BPG_ENOMEM;

@@ -37,9 +37,14 @@ void bpg_k8s_resp_release(struct bpg_k8s_resp *r);
  * out, BPG_EUPSTREAM when the answer was larger than BPG_K8S_MAX_BODY, with why set.
  * Reads the bearer token again when its file changed (projected tokens rotate).
  */
-enum bpg_err bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c, const char *method,
-    const char *path, const char *content_type, const char *body, size_t len,
-    struct bpg_k8s_resp *resp, struct bpg_why *why);
+struct bpg_k8s_req {
+	const char *method, *path;
+	const char *content_type;   /* or NULL */
+	const char *body;           /* or NULL */
+	size_t len;
+};
+enum bpg_err bpg_k8s_request(struct bpg_k8s *k, const struct bpg_cluster *c,
+    const struct bpg_k8s_req *rq, struct bpg_k8s_resp *resp, struct bpg_why *why);
 
 /*
  * Maps a response to an error for the gateway's client: 2xx BPG_OK; 404 BPG_ENOTFOUND;
