@@ -96,6 +96,7 @@ list_row(void *ctx, const struct bpg_sub_row *r)
 
 /* What the query asked for. */
 struct list_q {
+	struct bpg_query qs;    /* the parsed query: f's strings point into it */
 	struct bpg_sub_filter f;
 	int ndjson;             /* format=ndjson */
 	int all;                /* /skatev2 without limit or next: every row, streamed */
@@ -162,35 +163,35 @@ list_parse(struct bpg_http_req *req, const char *user, int allow_ndjson, struct 
 	static const char *const names[] = { "state", "queue", "applicationName", "name",
 	    "createdAfter", "createdBefore", "limit", "next", "format", NULL };
 	struct bpg_sub_filter *f = &q->f;
-	struct bpg_query qs;
+	struct bpg_query *qs = &q->qs;
 	char why[256];
 	long long limit;
 	const char *fmt, *next;
 	enum bpg_err err;
 
-	if ((err = bpg_query_parse(req->query, &qs, BPG_WHY(why))) != BPG_OK ||
-	    (err = bpg_query_only(&qs, names, BPG_WHY(why))) != BPG_OK ||
-	    (err = bpg_query_long(&qs, "limit", 1, BPG_SUBDB_LIST_MAX, 100, &limit,
+	if ((err = bpg_query_parse(req->query, qs, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_only(qs, names, BPG_WHY(why))) != BPG_OK ||
+	    (err = bpg_query_long(qs, "limit", 1, BPG_SUBDB_LIST_MAX, 100, &limit,
 	    BPG_WHY(why))) != BPG_OK ||
-	    (err = bpg_query_long(&qs, "createdAfter", 0, CURSOR_MS_MAX, -1, &f->created_after_ms,
+	    (err = bpg_query_long(qs, "createdAfter", 0, CURSOR_MS_MAX, -1, &f->created_after_ms,
 	    BPG_WHY(why))) != BPG_OK ||
-	    (err = bpg_query_long(&qs, "createdBefore", 0, CURSOR_MS_MAX, -1,
+	    (err = bpg_query_long(qs, "createdBefore", 0, CURSOR_MS_MAX, -1,
 	    &f->created_before_ms, BPG_WHY(why))) != BPG_OK)
 		return bpg_http_fail(req, err, "%s", why);
-	fmt = bpg_query_get(&qs, "format");
+	fmt = bpg_query_get(qs, "format");
 	q->ndjson = fmt != NULL && strcmp(fmt, "ndjson") == 0;
 	if (fmt != NULL && (!q->ndjson || !allow_ndjson))
 		return bpg_http_fail(req, BPG_EINVAL, "format: only ndjson, on /admin/submissions");
-	next = bpg_query_get(&qs, "next");
+	next = bpg_query_get(qs, "next");
 	if (next != NULL && parse_cursor(next, f, q->curid, sizeof(q->curid)) != 0)
 		return bpg_http_fail(req, BPG_EINVAL, "next: not a cursor this gateway gave out");
 	f->user = user;
-	f->status = bpg_query_get(&qs, "state");
-	f->queue = queue_filter(bpg_query_get(&qs, "queue"), q->queue, sizeof(q->queue));
-	f->app_name = bpg_query_get(&qs, "applicationName");
+	f->status = bpg_query_get(qs, "state");
+	f->queue = queue_filter(bpg_query_get(qs, "queue"), q->queue, sizeof(q->queue));
+	f->app_name = bpg_query_get(qs, "applicationName");
 	if (f->app_name == NULL)
-		f->app_name = bpg_query_get(&qs, "name");
-	q->all = bpg_http_is_legacy(req) && bpg_query_get(&qs, "limit") == NULL && next == NULL;
+		f->app_name = bpg_query_get(qs, "name");
+	q->all = bpg_http_is_legacy(req) && bpg_query_get(qs, "limit") == NULL && next == NULL;
 	f->limit = (long)limit;
 	return BPG_OK;
 }
